@@ -1,0 +1,7 @@
+"""The money kernel: exact amounts, currencies with CLDR minor units, and percentages."""
+
+from crmcore.money._currency import Currency, get_currency, register_currency
+from crmcore.money._money import Money
+from crmcore.money._percent import Percent
+
+__all__ = ["Currency", "Money", "Percent", "get_currency", "register_currency"]

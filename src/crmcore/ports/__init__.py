@@ -1,0 +1,26 @@
+"""Ports: the Protocols a host implements (storage, time, ids, users, messages) and Actor."""
+
+from crmcore.ports._actor import Actor, DirectoryUser
+from crmcore.ports._protocols import (
+    Aggregate,
+    Clock,
+    Directory,
+    IdGenerator,
+    Notification,
+    Notifier,
+    Repository,
+    UnitOfWork,
+)
+
+__all__ = [
+    "Actor",
+    "Aggregate",
+    "Clock",
+    "Directory",
+    "DirectoryUser",
+    "IdGenerator",
+    "Notification",
+    "Notifier",
+    "Repository",
+    "UnitOfWork",
+]

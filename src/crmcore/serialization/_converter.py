@@ -1,0 +1,177 @@
+"""The one cattrs converter of crmcore and the hooks for the kernel types."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import cattrs
+from cattrs.errors import ForbiddenExtraKeysError
+
+from crmcore._decimal import to_decimal
+from crmcore.errors import ConfigError, CrmError, ValidationError
+from crmcore.money import Currency, Money, Percent, get_currency
+
+__all__ = ["converter", "from_dict", "to_dict"]
+
+T = TypeVar("T")
+
+#: The converter every ``to_dict`` / ``from_dict``, the SQLite adapter and the CLI use.
+#: Packages register hooks for their own types on it at import time.
+converter: Final = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    return to_decimal(value, "")
+
+
+def _structure_money(value: object, _: type) -> Money:
+    if isinstance(value, Money):
+        return value
+    if not isinstance(value, dict):
+        raise ValidationError(f'expected {{"amount": ..., "currency": ...}}, got {value!r}')
+    extra = set(value) - {"amount", "currency"}
+    if extra:
+        raise ValidationError(f"unexpected keys {sorted(extra)} in money {value!r}")
+    if "amount" not in value or "currency" not in value:
+        raise ValidationError(f"money needs both amount and currency, got {value!r}")
+    return Money(value["amount"], value["currency"])
+
+
+def _structure_percent(value: object, _: type) -> Percent:
+    if isinstance(value, Percent):
+        return value
+    return Percent(to_decimal(value, ""))
+
+
+def _structure_date(value: object, _: type) -> date:
+    if type(value) is date:
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"expected an ISO 8601 date string, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"expected an ISO 8601 date-time string, got {value!r}")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not an ISO 8601 date-time") from None
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"expected a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise ValidationError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(f"{value!r} is not one of {allowed}") from None
+
+
+converter.register_structure_hook(Decimal, _structure_decimal)
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Money, _structure_money)
+converter.register_unstructure_hook(
+    Money, lambda m: {"amount": str(m.amount), "currency": m.currency.code}
+)
+converter.register_structure_hook(Currency, lambda v, _: get_currency(v))
+converter.register_unstructure_hook(Currency, lambda c: c.code)
+converter.register_structure_hook(Percent, _structure_percent)
+converter.register_unstructure_hook(Percent, lambda p: str(p.value))
+converter.register_structure_hook(datetime, _structure_datetime)
+converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_structure_hook(date, _structure_date)
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook_func(
+    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+)
+converter.register_unstructure_hook_func(
+    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
+)
+converter.register_unstructure_hook(
+    frozenset, lambda s: sorted(converter.unstructure(x) for x in s)
+)
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain data (dicts, lists, str) for ``obj``: JSON-ready, Decimals as strings."""
+    return converter.unstructure(obj)
+
+
+def from_dict(cls: type[T], data: object, *, what: str | None = None) -> T:
+    """Build ``cls`` from plain data, or raise ConfigError naming the path of every bad field.
+
+    The message reads like ``lines[2].quantity: must be > 0``; ``error.problems`` lists each.
+    """
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, ForbiddenExtraKeysError, CrmError, ValueError) as exc:
+        problems = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
+        problems = [_tidy(p) for p in problems]
+        name = what or getattr(cls, "__name__", str(cls))
+        raise ConfigError(f"invalid {name}: " + "; ".join(problems), problems) from None
+
+
+def _format_exception(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, CrmError | ValueError) and not isinstance(exc, KeyError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown keys {sorted(exc.extra_fields)}"
+    if isinstance(exc, TypeError):
+        name = getattr(type_, "__name__", str(type_))
+        return f"expected {name}" if type_ is not None else str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+_FIELD_MESSAGE: Final = re.compile(r"^([A-Za-z_]\w*): (.+)$", re.DOTALL)
+
+
+def _tidy(problem: str) -> str:
+    """Turn cattrs' ``msg @ $.a.b[2]`` into ``a.b[2]: msg``.
+
+    A validator's own ``"quantity: must be > 0"`` raised while building ``lines[2]`` becomes
+    ``lines[2].quantity: must be > 0``.
+    """
+    message, sep, path = problem.rpartition(" @ ")
+    if not sep:
+        return problem
+    path = path.removeprefix("$").removeprefix(".")
+    field = _FIELD_MESSAGE.match(message)
+    if field is not None:
+        path = f"{path}.{field[1]}" if path else field[1]
+        message = field[2]
+    return f"{path or '(top level)'}: {message}"
