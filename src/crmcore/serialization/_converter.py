@@ -157,7 +157,7 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-_FIELD_MESSAGE: Final = re.compile(r"^([A-Za-z_]\w*): (.+)$", re.DOTALL)
+_FIELD_MESSAGE: Final = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
 
 
 def _tidy(problem: str) -> str:
@@ -172,6 +172,7 @@ def _tidy(problem: str) -> str:
     path = path.removeprefix("$").removeprefix(".")
     field = _FIELD_MESSAGE.match(message)
     if field is not None:
-        path = f"{path}.{field[1]}" if path else field[1]
+        sep = "" if field[1].startswith("[") else "."
+        path = f"{path}{sep}{field[1]}" if path else field[1]
         message = field[2]
     return f"{path or '(top level)'}: {message}"
