@@ -98,6 +98,10 @@ def as_condition(value: Condition | Callable[[Any], bool] | Mapping[str, Any]) -
     raise ConfigError(f"a condition must be a Condition, a dict or a callable, got {value!r}")
 
 
+def _conditions(items: Iterable[Condition]) -> tuple[Condition, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class Compare(Condition):
     """``field op value``: e.g. ``Compare("net_total", Op.GT, Money("10000", "CNY"))``."""
@@ -163,7 +167,7 @@ class Compare(Condition):
 class AllOf(Condition):
     """True when every condition is true (and for an empty list)."""
 
-    conditions: tuple[Condition, ...] = attrs.field(converter=tuple)
+    conditions: tuple[Condition, ...] = attrs.field(converter=_conditions)
 
     def evaluate(self, subject: object) -> bool:
         return all(c.evaluate(subject) for c in self.conditions)
@@ -180,7 +184,7 @@ class AllOf(Condition):
 class AnyOf(Condition):
     """True when at least one condition is true (false for an empty list)."""
 
-    conditions: tuple[Condition, ...] = attrs.field(converter=tuple)
+    conditions: tuple[Condition, ...] = attrs.field(converter=_conditions)
 
     def evaluate(self, subject: object) -> bool:
         return any(c.evaluate(subject) for c in self.conditions)
