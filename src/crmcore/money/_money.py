@@ -1,19 +1,20 @@
 """Money: an exact Decimal amount in one currency.
 
 Money is a hand-written slotted class rather than an attrs class because it is the hottest
-value in crmcore (every line, installment and payment); the benchmark in
-``benchmarks/bench_money.py`` keeps it no slower than py-moneyed.
+value in crmcore (every line, installment and payment). Like ``fractions.Fraction`` it keeps
+its state in private slots behind read-only properties, so building one costs two slot
+stores; ``benchmarks/bench_money.py`` keeps it no slower than py-moneyed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NoReturn, SupportsIndex, overload
+from typing import Any, SupportsIndex, overload
 
 from crmcore._decimal import CONTEXT, DecimalInput, scale_to_integers, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
-from crmcore.money._currency import Currency, get_currency
+from crmcore.money._currency import _REGISTRY, Currency, get_currency
 from crmcore.money._percent import Percent
 
 __all__ = ["Money"]
@@ -23,6 +24,7 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _DIV = CONTEXT.divide
 _ZERO = Decimal(0)
+_new = object.__new__
 
 
 class Money:
@@ -33,14 +35,27 @@ class Money:
     :meth:`round` to get to the currency's minor units.
     """
 
-    __slots__ = ("amount", "currency")
+    __slots__ = ("_amount", "_currency")
 
-    amount: Decimal
-    currency: Currency
+    _amount: Decimal
+    _currency: Currency
 
     def __init__(self, amount: DecimalInput, currency: str | Currency) -> None:
-        _set_amount(self, to_decimal(amount))
-        _set_currency(self, get_currency(currency))
+        if type(amount) is not Decimal or not amount.is_finite():
+            amount = to_decimal(amount)
+        self._amount = amount
+        found = _REGISTRY.get(currency) if type(currency) is str else None
+        self._currency = found if found is not None else get_currency(currency)
+
+    @property
+    def amount(self) -> Decimal:
+        """The exact amount, at whatever precision arithmetic produced (see :meth:`round`)."""
+        return self._amount
+
+    @property
+    def currency(self) -> Currency:
+        """The currency (compare with ``==``; ``str()`` gives the ISO code)."""
+        return self._currency
 
     @classmethod
     def zero(cls, currency: str | Currency) -> Money:
@@ -53,17 +68,10 @@ class Money:
         cur = get_currency(currency)
         if type(minor_units) is not int:
             raise ValidationError(f"minor_units: expected int, got {minor_units!r}")
-        return _make(Decimal(minor_units).scaleb(-cur.minor_units), cur)
-
-    # -- immutability -------------------------------------------------------------------------
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"Money is immutable; cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"Money is immutable; cannot delete {name!r}")
+        return _make(_MUL(Decimal(minor_units), cur.quantum), cur)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Money, (self.amount, self.currency.code))
+        return (Money, (self._amount, self._currency.code))
 
     def __copy__(self) -> Money:
         return self
@@ -75,40 +83,44 @@ class Money:
     def __eq__(self, other: object) -> bool:
         if type(other) is not Money:
             return NotImplemented
-        return self.amount == other.amount and (
-            self.currency is other.currency or self.currency == other.currency
+        return self._amount == other._amount and (
+            self._currency is other._currency or self._currency == other._currency
         )
 
     def __hash__(self) -> int:
-        return hash((self.amount, self.currency.code))
+        return hash((self._amount, self._currency.code))
 
     def _check(self, other: object, op: str) -> Money:
         if type(other) is not Money:
             raise TypeError(f"unsupported operand for {op}: Money and {type(other).__name__}")
-        if other.currency is not self.currency and other.currency != self.currency:
+        if other._currency is not self._currency and other._currency != self._currency:
             raise CurrencyMismatch(f"cannot {op} {self!s} and {other!s}: different currencies")
         return other
 
     def __lt__(self, other: Money) -> bool:
-        return self.amount < self._check(other, "compare").amount
+        return self._amount < self._check(other, "compare")._amount
 
     def __le__(self, other: Money) -> bool:
-        return self.amount <= self._check(other, "compare").amount
+        return self._amount <= self._check(other, "compare")._amount
 
     def __gt__(self, other: Money) -> bool:
-        return self.amount > self._check(other, "compare").amount
+        return self._amount > self._check(other, "compare")._amount
 
     def __ge__(self, other: Money) -> bool:
-        return self.amount >= self._check(other, "compare").amount
+        return self._amount >= self._check(other, "compare")._amount
 
     def __bool__(self) -> bool:
-        return bool(self.amount)
+        return bool(self._amount)
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Money) -> Money:
-        if type(other) is Money and other.currency is self.currency:
-            return _make(_ADD(self.amount, other.amount), self.currency)
-        return _make(_ADD(self.amount, self._check(other, "add").amount), self.currency)
+        currency = self._currency
+        if type(other) is not Money or other._currency is not currency:
+            other = self._check(other, "add")
+        result = _new(Money)
+        result._amount = _ADD(self._amount, other._amount)
+        result._currency = currency
+        return result
 
     def __radd__(self, other: object) -> Money:
         # Lets ``sum(moneys)`` work: sum() starts from the integer 0.
@@ -117,27 +129,35 @@ class Money:
         return self._check(other, "add").__add__(self)
 
     def __sub__(self, other: Money) -> Money:
-        if type(other) is Money and other.currency is self.currency:
-            return _make(_SUB(self.amount, other.amount), self.currency)
-        return _make(_SUB(self.amount, self._check(other, "subtract").amount), self.currency)
+        currency = self._currency
+        if type(other) is not Money or other._currency is not currency:
+            other = self._check(other, "subtract")
+        result = _new(Money)
+        result._amount = _SUB(self._amount, other._amount)
+        result._currency = currency
+        return result
 
     def __neg__(self) -> Money:
-        return _make(-self.amount, self.currency)
+        return _make(-self._amount, self._currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return _make(abs(self.amount), self.currency)
+        return _make(abs(self._amount), self._currency)
 
     def __mul__(self, factor: DecimalInput | Percent) -> Money:
-        if type(factor) is Decimal:
-            return _make(_MUL(self.amount, factor), self.currency)
-        if isinstance(factor, Percent):
-            return _make(_MUL(self.amount, factor.fraction), self.currency)
-        if isinstance(factor, Money):
-            raise TypeError("cannot multiply Money by Money")
-        return _make(_MUL(self.amount, to_decimal(factor, "factor")), self.currency)
+        if type(factor) is not Decimal:
+            if isinstance(factor, Percent):
+                factor = factor.fraction
+            elif isinstance(factor, Money):
+                raise TypeError("cannot multiply Money by Money")
+            else:
+                factor = to_decimal(factor, "factor")
+        result = _new(Money)
+        result._amount = _MUL(self._amount, factor)
+        result._currency = self._currency
+        return result
 
     __rmul__ = __mul__
 
@@ -149,36 +169,40 @@ class Money:
         """Money / number is Money; Money / Money (same currency) is their Decimal ratio."""
         if isinstance(divisor, Money):
             other = self._check(divisor, "divide")
-            if not other.amount:
+            if not other._amount:
                 raise ValidationError(f"cannot divide {self} by zero {other}")
-            return _DIV(self.amount, other.amount)
+            return _DIV(self._amount, other._amount)
         value = to_decimal(divisor, "divisor")
         if not value:
             raise ValidationError(f"cannot divide {self} by zero")
-        return _make(_DIV(self.amount, value), self.currency)
+        return _make(_DIV(self._amount, value), self._currency)
 
     # -- rounding and splitting ---------------------------------------------------------------
     def round(self, rounding: str = ROUND_HALF_UP) -> Money:
         """Round to the currency's minor units (JPY 0, CNY 2, BHD 3) with an explicit mode."""
-        return _make(self.amount.quantize(self.currency.quantum, rounding, CONTEXT), self.currency)
+        currency = self._currency
+        result = _new(Money)
+        result._amount = self._amount.quantize(currency.quantum, rounding, CONTEXT)
+        result._currency = currency
+        return result
 
     def round_to(self, step: DecimalInput, rounding: str = ROUND_HALF_UP) -> Money:
         """Round to a multiple of ``step`` (cash rounding: 0.05, 0.1, 1...)."""
         unit = to_decimal(step, "step")
         if unit <= 0:
             raise ValidationError(f"step: {step!r} must be > 0")
-        count = _DIV(self.amount, unit).quantize(Decimal(1), rounding, CONTEXT)
-        return _make(_MUL(count, unit), self.currency).round()
+        count = _DIV(self._amount, unit).quantize(Decimal(1), rounding, CONTEXT)
+        return _make(_MUL(count, unit), self._currency).round()
 
     @property
     def is_rounded(self) -> bool:
         """True when the amount has no digits below the currency's minor unit."""
-        return self.amount == self.amount.quantize(self.currency.quantum, context=CONTEXT)
+        return self._amount == self._amount.quantize(self._currency.quantum, context=CONTEXT)
 
     @property
     def minor_units(self) -> int:
         """The rounded amount as an integer count of minor units (12.34 CNY → 1234)."""
-        return int(self.round().amount.scaleb(self.currency.minor_units, CONTEXT))
+        return _to_minor(self._amount, self._currency, ROUND_HALF_UP)
 
     def allocate(
         self, weights: Sequence[DecimalInput | Money], rounding: str = ROUND_HALF_UP
@@ -190,11 +214,12 @@ class Money:
         part. So every part is within one minor unit of its exact share. Weights must be
         >= 0 and not all zero; a negative amount is split like its absolute value.
         """
-        values = _weights(weights, self.currency)
+        currency = self._currency
+        values = _weights(weights, currency)
         total = sum(values)
         if total == 0:
             raise ValidationError(f"allocate: weights must not all be zero, got {list(weights)}")
-        units = self.round(rounding).minor_units
+        units = _to_minor(self._amount, currency, rounding)
         magnitude = -units if units < 0 else units
         parts = [magnitude * w // total for w in values]
         leftover = magnitude - sum(parts)
@@ -202,31 +227,41 @@ class Money:
             order = sorted(range(len(values)), key=lambda i: (-(magnitude * values[i] % total), i))
             for i in order[:leftover]:
                 parts[i] += 1
-        sign = -1 if units < 0 else 1
-        exponent = -self.currency.minor_units
-        currency = self.currency
-        return [_make(Decimal(sign * p).scaleb(exponent), currency) for p in parts]
+        if units < 0:
+            parts = [-p for p in parts]
+        quantum = currency.quantum
+        return [_make(_MUL(Decimal(p), quantum), currency) for p in parts]
 
     # -- presentation -------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"Money('{self.amount}', '{self.currency.code}')"
+        return f"Money('{self._amount}', '{self._currency.code}')"
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency.code}"
+        return f"{self._amount} {self._currency.code}"
 
     def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
-        return f"{self.amount:{spec}} {self.currency.code}"
+        return f"{self._amount:{spec}} {self._currency.code}"
 
     def __round__(self, ndigits: SupportsIndex | None = None) -> Money:
         # round(m) rounds to the currency's minor units, never to an int.
         return self.round()
 
 
+def _to_minor(amount: Decimal, currency: Currency, rounding: str) -> int:
+    return int(
+        amount.quantize(currency.quantum, rounding, CONTEXT).scaleb(currency.minor_units, CONTEXT)
+    )
+
+
 def _weights(weights: Iterable[DecimalInput | Money], currency: Currency) -> list[int]:
+    """Non-negative weights as integers with the same ratios (whole-number input is kept)."""
+    given = list(weights)
+    if given and all(type(w) is int and w >= 0 for w in given):
+        return given  # type: ignore[return-value]
     values: list[Decimal] = []
-    for i, weight in enumerate(weights):
+    for i, weight in enumerate(given):
         if isinstance(weight, Money):
             if weight.currency != currency:
                 raise CurrencyMismatch(f"allocate: weights[{i}] {weight} is not in {currency}")
@@ -241,15 +276,9 @@ def _weights(weights: Iterable[DecimalInput | Money], currency: Currency) -> lis
     return scale_to_integers(values)
 
 
-# Writing through the slot descriptors bypasses the refusing __setattr__ (and is fast).
-_set_amount = Money.__dict__["amount"].__set__
-_set_currency = Money.__dict__["currency"].__set__
-_new = object.__new__
-
-
 def _make(amount: Decimal, currency: Currency) -> Money:
     """Build a Money from an already-checked Decimal and Currency (the fast internal path)."""
     money = _new(Money)
-    _set_amount(money, amount)
-    _set_currency(money, currency)
+    money._amount = amount
+    money._currency = currency
     return money
