@@ -1,8 +1,8 @@
 """Run every benchmark module (``bench_*.py``) and print its table.
 
-    python -m benchmarks            # full sizes, the figures quoted in docs/
-    python -m benchmarks --quick    # tiny sizes: a smoke test for CI
-    python -m benchmarks money      # only bench_money.py
+python -m benchmarks            # full sizes, the figures quoted in docs/
+python -m benchmarks --quick    # tiny sizes: a smoke test for CI
+python -m benchmarks money      # only bench_money.py
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def peak_memory(fn: Callable[[], object]) -> tuple[object, int]:
 
 def machine() -> str:
     """One line naming the machine the figures were measured on."""
-    return f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, {platform.system()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python} on {platform.machine()}, {platform.system()}"
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -46,7 +47,12 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> s
     lines = [title, "  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     for row in cells[1:]:
-        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
     return "\n".join(lines)
 
 

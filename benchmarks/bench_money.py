@@ -33,23 +33,54 @@ def run(quick: bool = False) -> None:
     factor = Decimal("1.13")
 
     def moneyed_allocate() -> object:
-        # py-moneyed has no allocate; this is what its users write: split and fix the last part.
-        share = (ma.amount / 12).quantize(CENT, ROUND_HALF_UP)
-        parts = [moneyed.Money(share, "CNY") for _ in range(11)]
+        # py-moneyed has no allocate; this is what its users write: round each weighted share
+        # and put the remainder on the last part (which is not fair, but it is the usual code).
+        total = sum(weights)
+        parts = [
+            moneyed.Money((ma.amount * w / total).quantize(CENT, ROUND_HALF_UP), "CNY")
+            for w in weights[:-1]
+        ]
         return [*parts, ma - sum(parts, moneyed.Money(0, "CNY"))]
 
     ops: list[tuple[str, Callable[[], object], Callable[[], object], Callable[[], object]]] = [
-        ("construct", lambda: Money("1234.56", "CNY"), lambda: moneyed.Money("1234.56", "CNY"), lambda: Decimal("1234.56")),
+        (
+            "construct",
+            lambda: Money("1234.56", "CNY"),
+            lambda: moneyed.Money("1234.56", "CNY"),
+            lambda: Decimal("1234.56"),
+        ),
         ("add", lambda: a + b, lambda: ma + mb, lambda: da + db),
-        ("multiply+round", lambda: (a * factor).round(), lambda: moneyed.Money((ma.amount * factor).quantize(CENT, ROUND_HALF_UP), "CNY"), lambda: (da * factor).quantize(CENT, ROUND_HALF_UP)),
-        ("allocate into 12", lambda: a.allocate(weights), moneyed_allocate, lambda: _allocate_decimal(da, weights)),
+        (
+            "multiply+round",
+            lambda: (a * factor).round(),
+            lambda: moneyed.Money((ma.amount * factor).quantize(CENT, ROUND_HALF_UP), "CNY"),
+            lambda: (da * factor).quantize(CENT, ROUND_HALF_UP),
+        ),
+        (
+            "allocate into 12",
+            lambda: a.allocate(weights),
+            moneyed_allocate,
+            lambda: _allocate_decimal(da, weights),
+        ),
     ]
     rows = []
     for name, ours, peer, floor in ops:
-        t_ours, t_peer, t_floor = (best_time(f, repeat=5, number=n) * 1e9 for f in (ours, peer, floor))
+        t_ours, t_peer, t_floor = (
+            best_time(f, repeat=5, number=n) * 1e9 for f in (ours, peer, floor)
+        )
         rows.append((name, t_ours, t_peer, t_floor, t_ours / t_peer, t_ours / t_floor))
-    print(table(
-        f"money: ns per operation, best of 5 x {n:,} (goal: vs py-moneyed <= 1.0, vs Decimal <= 5.0)",
-        ["operation", "crmcore ns", "py-moneyed ns", "Decimal ns", "vs py-moneyed", "vs Decimal"],
-        rows,
-    ))
+    print(
+        table(
+            f"money: ns per operation, best of 5 x {n:,} "
+            "(goal: vs py-moneyed <= 1.0, vs Decimal <= 5.0)",
+            [
+                "operation",
+                "crmcore ns",
+                "py-moneyed ns",
+                "Decimal ns",
+                "vs py-moneyed",
+                "vs Decimal",
+            ],
+            rows,
+        )
+    )

@@ -34,7 +34,7 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
     ``what`` names the value in the message (``"amount: float 0.1 refused..."``); pass ``""``
     where the caller already names the path.
     """
-    what = f"{what}" if what else ""
+    what = f"{what}: " if what else ""
     if type(value) is Decimal:
         result = value
     elif type(value) is str:

@@ -9,7 +9,7 @@ stores; ``benchmarks/bench_money.py`` keeps it no slower than py-moneyed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, SupportsIndex, overload
 
 from crmcore._decimal import CONTEXT, DecimalInput, scale_to_integers, to_decimal
@@ -41,9 +41,19 @@ class Money:
     _currency: Currency
 
     def __init__(self, amount: DecimalInput, currency: str | Currency) -> None:
-        if type(amount) is not Decimal or not amount.is_finite():
-            amount = to_decimal(amount)
-        self._amount = amount
+        kind = type(amount)
+        if kind is str:
+            try:
+                value = Decimal(amount)
+            except InvalidOperation:
+                value = to_decimal(amount)  # raises, naming the value
+        elif kind is Decimal:
+            value = amount  # type: ignore[assignment]
+        else:
+            value = to_decimal(amount)
+        if not value.is_finite():
+            value = to_decimal(amount)  # raises, naming the value
+        self._amount = value
         found = _REGISTRY.get(currency) if type(currency) is str else None
         self._currency = found if found is not None else get_currency(currency)
 

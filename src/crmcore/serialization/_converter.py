@@ -6,7 +6,7 @@ import enum
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_origin
 
 import cattrs
 from cattrs.errors import ForbiddenExtraKeysError
@@ -120,8 +120,13 @@ converter.register_structure_hook_func(
 converter.register_unstructure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
 )
-converter.register_unstructure_hook(
-    frozenset, lambda s: sorted(converter.unstructure(x) for x in s)
+def _is_set_type(t: Any) -> bool:
+    return t in (set, frozenset) or get_origin(t) in (set, frozenset)
+
+
+# Sets become sorted lists, so the same set always gives the same JSON.
+converter.register_unstructure_hook_func(
+    _is_set_type, lambda s: sorted(converter.unstructure(x) for x in s)
 )
 
 
