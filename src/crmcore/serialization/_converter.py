@@ -120,6 +120,8 @@ converter.register_structure_hook_func(
 converter.register_unstructure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
 )
+
+
 def _is_set_type(t: Any) -> bool:
     return t in (set, frozenset) or get_origin(t) in (set, frozenset)
 
