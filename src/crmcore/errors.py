@@ -14,6 +14,7 @@ __all__ = [
     "InvariantViolation",
     "NotFound",
     "PermissionDenied",
+    "StorageError",
     "ValidationError",
 ]
 
@@ -52,6 +53,14 @@ class NotFound(CrmError, KeyError):
 
 class ConcurrencyConflict(CrmError):
     """Somebody else saved the object since it was loaded (optimistic version check)."""
+
+
+class StorageError(CrmError):
+    """The storage behind a port failed: not a database, read-only, locked past the timeout.
+
+    Raised by the reference adapters instead of the driver's own exception; the message
+    names the file and what happened. Nothing was written.
+    """
 
 
 class ConfigError(ValidationError):

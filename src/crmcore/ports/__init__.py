@@ -1,6 +1,7 @@
 """Ports: the Protocols a host implements (storage, time, ids, users, messages) and Actor."""
 
 from crmcore.ports._actor import Actor, DirectoryUser
+from crmcore.ports._persistence import AggregateKind, Outbox, Storage, StoredEvent
 from crmcore.ports._protocols import (
     Aggregate,
     Clock,
@@ -15,12 +16,16 @@ from crmcore.ports._protocols import (
 __all__ = [
     "Actor",
     "Aggregate",
+    "AggregateKind",
     "Clock",
     "Directory",
     "DirectoryUser",
     "IdGenerator",
     "Notification",
     "Notifier",
+    "Outbox",
     "Repository",
+    "Storage",
+    "StoredEvent",
     "UnitOfWork",
 ]

@@ -116,8 +116,12 @@ class Repository(Protocol[A]):
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all.
 
-    Leaving the ``with`` block without ``commit()`` rolls back.
+    Leaving the ``with`` block without ``commit()`` rolls back. ``repository(cls)`` gives
+    the repository of one aggregate class; ``collect_new_events`` the events the committed
+    aggregates raised, in order.
     """
+
+    def repository(self, cls: type[A]) -> Repository[A]: ...
 
     def __enter__(self) -> Self: ...
 

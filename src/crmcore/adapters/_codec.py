@@ -1,0 +1,83 @@
+"""How the reference adapters turn aggregates, index values and events into text and back."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from crmcore._decimal import CONTEXT
+from crmcore.errors import ValidationError
+from crmcore.events import DomainEvent, event_type
+from crmcore.money import Money, Percent
+from crmcore.ports import Aggregate, AggregateKind
+from crmcore.serialization import converter, from_dict
+
+__all__ = ["dump_aggregate", "dump_event", "index_key", "load_aggregate", "load_event"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def dump_aggregate(kind: AggregateKind[A], aggregate: A) -> str:
+    """The aggregate as canonical JSON (sorted keys), without its version."""
+    data = kind.dump(aggregate) if kind.dump is not None else converter.unstructure(aggregate)
+    plain = dict(data)
+    plain.pop("version", None)
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_aggregate(kind: AggregateKind[A], text: str, version: int) -> A:
+    """A fresh aggregate from stored JSON, carrying the stored version."""
+    data: dict[str, Any] = json.loads(text)
+    if kind.load is not None:
+        aggregate = kind.load(data)
+    else:
+        data.setdefault("version", version)
+        aggregate = from_dict(kind.cls, data, what=kind.name)
+    aggregate.version = version
+    return aggregate
+
+
+def dump_event(event: DomainEvent) -> tuple[str, str]:
+    """The event's registered name and its JSON."""
+    data = converter.unstructure(event)
+    return event.event_name, json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def load_event(name: str, text: str) -> DomainEvent:
+    """The event of type ``name`` from its JSON."""
+    return from_dict(event_type(name), json.loads(text), what=f"event {name}")
+
+
+def index_key(value: object) -> str | None:
+    """One canonical string per indexed value, so equal values always find each other."""
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal):
+        return format(Decimal(value).normalize(CONTEXT), "f") if value else "0"
+    if isinstance(value, Money):
+        return f"{index_key(value.amount)} {value.currency.code}"
+    if isinstance(value, Percent):
+        return index_key(value.value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise ValidationError(f"cannot index a {type(value).__name__} value {value!r}")
+
+
+def index_filters(kind: AggregateKind[A], filters: Mapping[str, object]) -> dict[str, str | None]:
+    """Check ``find`` filters name indexed attributes and turn their values into keys."""
+    unknown = sorted(set(filters) - set(kind.indexes))
+    if unknown:
+        raise ValidationError(
+            f"find on {kind.name}: {unknown} are not indexed; filter on {list(kind.indexes)}"
+        )
+    return {name: index_key(value) for name, value in filters.items()}

@@ -1,0 +1,183 @@
+"""What both reference adapters share: the identity map, staged writes, the repository and
+the unit of work. Each adapter supplies only a :class:`Store` (how rows are read and how a
+commit is written)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import Any, Generic, Literal, Protocol, Self, TypeVar
+
+import attrs
+
+from crmcore.adapters._codec import index_filters, index_key
+from crmcore.errors import ConcurrencyConflict, InvalidTransition, NotFound, ValidationError
+from crmcore.events import DomainEvent
+from crmcore.ports import Aggregate, AggregateKind
+
+A = TypeVar("A", bound=Aggregate)
+
+__all__ = ["Staged", "Staging", "Store", "StoreRepository", "StoreUnitOfWork", "kinds_by_class"]
+
+
+@attrs.define
+class Staged(Generic[A]):
+    """One write waiting for commit: an add of a new aggregate or a save of a loaded one."""
+
+    op: Literal["add", "save"]
+    kind: AggregateKind[A]
+    aggregate: A
+    expected_version: int
+
+
+@attrs.define
+class Staging:
+    """Aggregates loaded in this unit of work (by kind and id) and the writes to commit."""
+
+    loaded: dict[tuple[str, str], Aggregate] = attrs.field(factory=dict)
+    writes: dict[tuple[str, str], Staged[Any]] = attrs.field(factory=dict)
+
+    def stage(self, op: Literal["add", "save"], kind: AggregateKind[A], aggregate: A) -> None:
+        key = (kind.name, aggregate.id)
+        previous = self.writes.get(key)
+        if previous is not None and previous.op == "add":
+            op = "add"  # added and then saved in the same unit of work: still an insert
+        self.writes[key] = Staged(op, kind, aggregate, aggregate.version)
+        self.loaded[key] = aggregate
+
+    def pull_events(self) -> list[DomainEvent]:
+        """Every new event of the staged aggregates, in the order they were staged."""
+        events: list[DomainEvent] = []
+        for staged in self.writes.values():
+            events.extend(staged.aggregate.pull_events())
+        return events
+
+    def staged_of(self, kind: AggregateKind[A]) -> Iterator[A]:
+        """The aggregates of one kind with a write staged (new ones included)."""
+        for (name, _), staged in self.writes.items():
+            if name == kind.name:
+                yield staged.aggregate
+
+    def clear(self) -> None:
+        self.loaded.clear()
+        self.writes.clear()
+
+
+def kinds_by_class(kinds: Sequence[AggregateKind[Any]]) -> dict[type, AggregateKind[Any]]:
+    """Index kinds by class, refusing two kinds with one class or one name."""
+    by_class: dict[type, AggregateKind[Any]] = {}
+    names: set[str] = set()
+    for kind in kinds:
+        if kind.cls in by_class or kind.name in names:
+            raise ValidationError(f"kind {kind.name} ({kind.cls.__name__}) is declared twice")
+        by_class[kind.cls] = kind
+        names.add(kind.name)
+    return by_class
+
+
+class Store(Protocol):
+    """What an adapter's database offers the shared unit of work."""
+
+    def kind_of(self, cls: type[A]) -> AggregateKind[A]: ...
+
+    def read(self, kind: AggregateKind[A], id: str) -> A | None: ...
+
+    def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]: ...
+
+    def apply(self, staging: Staging) -> list[DomainEvent]:
+        """Check every staged version, write rows and events together or raise having written
+        nothing; on success set each staged aggregate's new version."""
+        ...
+
+
+class StoreRepository(Generic[A]):
+    """The repository of one kind inside one unit of work: an identity map over the store."""
+
+    def __init__(self, uow: StoreUnitOfWork, kind: AggregateKind[A]) -> None:
+        self._uow = uow
+        self._kind = kind
+
+    def get(self, id: str) -> A:
+        staging = self._uow.staging()
+        key = (self._kind.name, id)
+        if key in staging.loaded:
+            return staging.loaded[key]  # type: ignore[return-value]  # keyed by this kind
+        aggregate = self._uow.store.read(self._kind, id)
+        if aggregate is None:
+            raise NotFound(f"no {self._kind.name} with id {id!r}")
+        staging.loaded[key] = aggregate
+        return aggregate
+
+    def add(self, aggregate: A) -> None:
+        staging = self._uow.staging()
+        key = (self._kind.name, aggregate.id)
+        if key in staging.loaded or self._uow.store.read(self._kind, aggregate.id) is not None:
+            raise ConcurrencyConflict(f"{self._kind.name} {aggregate.id!r} already exists")
+        staging.stage("add", self._kind, aggregate)
+
+    def save(self, aggregate: A) -> None:
+        self._uow.staging().stage("save", self._kind, aggregate)
+
+    def find(self, **filters: object) -> list[A]:
+        staging = self._uow.staging()
+        keys = index_filters(self._kind, filters)
+        found: dict[str, A] = {}
+        for id in self._uow.store.ids_matching(self._kind, keys):
+            found[id] = self.get(id)
+        for aggregate in staging.staged_of(self._kind):
+            found[aggregate.id] = aggregate
+        # Copies changed in this unit of work may no longer match: check every one again.
+        return [a for _, a in sorted(found.items()) if self._matches(a, keys)]
+
+    def _matches(self, aggregate: A, keys: dict[str, str | None]) -> bool:
+        values = self._kind.index_values(aggregate)
+        return all(index_key(values[name]) == key for name, key in keys.items())
+
+
+class StoreUnitOfWork:
+    """One transaction over a store; leaving the ``with`` block without commit rolls back."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._staging: Staging | None = None
+        self._committed: list[DomainEvent] = []
+
+    def __enter__(self) -> Self:
+        if self._staging is not None:
+            raise InvalidTransition("this unit of work is already open")
+        self._staging = Staging()
+        self._committed = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._staging = None
+
+    def staging(self) -> Staging:
+        """The open transaction's identity map and writes."""
+        if self._staging is None:
+            raise InvalidTransition("use the unit of work inside a 'with' block")
+        return self._staging
+
+    def repository(self, cls: type[A]) -> StoreRepository[A]:
+        return StoreRepository(self, self.store.kind_of(cls))
+
+    def commit(self) -> None:
+        staging = self.staging()
+        try:
+            self._committed.extend(self.store.apply(staging))
+        finally:
+            staging.clear()
+
+    def rollback(self) -> None:
+        if self._staging is not None:
+            self._staging.clear()
+
+    def collect_new_events(self) -> Iterator[DomainEvent]:
+        events, self._committed = self._committed, []
+        yield from events

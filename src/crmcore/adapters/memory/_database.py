@@ -1,0 +1,140 @@
+"""The in-memory reference adapter: a database of JSON rows shared by units of work.
+
+Aggregates are stored as the same JSON the SQLite adapter writes, so what comes back from
+``get`` is always a fresh copy and an aggregate that does not survive serialization fails
+here first. A commit checks every version before it writes anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from crmcore.adapters._codec import (
+    dump_aggregate,
+    dump_event,
+    index_key,
+    load_aggregate,
+    load_event,
+)
+from crmcore.adapters._staging import Staging, StoreUnitOfWork, kinds_by_class
+from crmcore.errors import ConcurrencyConflict, NotFound, ValidationError
+from crmcore.events import DomainEvent
+from crmcore.ports import Aggregate, AggregateKind, StoredEvent
+
+__all__ = ["MemoryDatabase"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@attrs.define
+class _Table:
+    rows: dict[str, tuple[int, str]] = attrs.field(factory=dict)
+    # index name -> key -> ids
+    index: dict[str, dict[str | None, set[str]]] = attrs.field(factory=dict)
+    keys: dict[str, dict[str, str | None]] = attrs.field(factory=dict)  # id -> index -> key
+
+
+class MemoryDatabase:
+    """Everything committed, shared by the units of work it opens (thread-safe commits)."""
+
+    def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
+        self._kinds = kinds_by_class(kinds)
+        self._tables: dict[str, _Table] = {
+            k.name: _Table(index={i: {} for i in k.indexes}) for k in kinds
+        }
+        self._outbox: list[list[Any]] = []  # [seq, name, json, delivered]
+        self._lock = threading.RLock()
+
+    def unit_of_work(self) -> StoreUnitOfWork:
+        """A new unit of work over this database."""
+        return StoreUnitOfWork(self)
+
+    def kind_of(self, cls: type[A]) -> AggregateKind[A]:
+        try:
+            return self._kinds[cls]
+        except KeyError:
+            known = sorted(k.name for k in self._kinds.values())
+            raise ValidationError(
+                f"{cls.__name__} is not a stored kind of this database (kinds: {known})"
+            ) from None
+
+    # -- reads --------------------------------------------------------------------------------
+    def read(self, kind: AggregateKind[A], id: str) -> A | None:
+        with self._lock:
+            row = self._tables[kind.name].rows.get(id)
+        return None if row is None else load_aggregate(kind, row[1], row[0])
+
+    def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
+        with self._lock:
+            table = self._tables[kind.name]
+            if not keys:
+                return sorted(table.rows)
+            sets = [table.index[name].get(key, set()) for name, key in keys.items()]
+            return sorted(set.intersection(*sets))
+
+    # -- the commit ---------------------------------------------------------------------------
+    def apply(self, staging: Staging) -> list[DomainEvent]:
+        """Check every staged write, then write them all and the events; or write nothing."""
+        with self._lock:
+            for (name, id), staged in staging.writes.items():
+                row = self._tables[name].rows.get(id)
+                if staged.op == "add" and row is not None:
+                    raise ConcurrencyConflict(f"{name} {id!r} already exists")
+                if staged.op == "save":
+                    if row is None:
+                        raise NotFound(f"cannot save {name} {id!r}: it was never added")
+                    if row[0] != staged.expected_version:
+                        raise ConcurrencyConflict(
+                            f"{name} {id!r} was changed by someone else (version {row[0]}, "
+                            f"this copy has {staged.expected_version}); reload and retry"
+                        )
+            # Serialize everything before touching the tables: a failure leaves them as they were.
+            rows = {
+                key: (staged.expected_version + 1, dump_aggregate(staged.kind, staged.aggregate))
+                for key, staged in staging.writes.items()
+            }
+            keys = {
+                key: {
+                    i: index_key(v) for i, v in staged.kind.index_values(staged.aggregate).items()
+                }
+                for key, staged in staging.writes.items()
+            }
+            events = staging.pull_events()
+            dumped = [dump_event(e) for e in events]
+            for (name, id), row in rows.items():
+                table = self._tables[name]
+                for index, old in table.keys.get(id, {}).items():
+                    table.index[index][old].discard(id)
+                table.rows[id] = row
+                table.keys[id] = keys[(name, id)]
+                for index, new in keys[(name, id)].items():
+                    table.index[index].setdefault(new, set()).add(id)
+            for event_name, text in dumped:
+                self._outbox.append([len(self._outbox) + 1, event_name, text, False])
+            for written, staged in staging.writes.items():
+                staged.aggregate.version = rows[written][0]
+        return events
+
+    # -- the outbox ---------------------------------------------------------------------------
+    def undelivered(self, limit: int = 100) -> list[StoredEvent]:
+        """Committed events not yet marked delivered, oldest first."""
+        with self._lock:
+            rows = [r for r in self._outbox if not r[3]][:limit]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text, _ in rows]
+
+    def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
+        """Record that event ``seq`` was delivered (again is fine); ``at`` is not kept here."""
+        with self._lock:
+            if not 1 <= seq <= len(self._outbox):
+                raise NotFound(f"no outbox event {seq}")
+            self._outbox[seq - 1][3] = True
+
+    def count(self, cls: type[Aggregate]) -> int:
+        """How many aggregates of a kind are stored."""
+        with self._lock:
+            return len(self._tables[self.kind_of(cls).name].rows)
