@@ -49,8 +49,6 @@ def get_currency(code: str | Currency) -> Currency:
 
 def _load(code: object) -> Currency:
     if not isinstance(code, str):
-        if isinstance(code, Currency):
-            return code
         raise ValidationError(f"currency: expected an ISO 4217 code, got {code!r}")
     if code in _OVERRIDES:
         minor = _OVERRIDES[code]

@@ -144,7 +144,7 @@ def from_dict(cls: type[T], data: object, *, what: str | None = None) -> T:
     """
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, ForbiddenExtraKeysError, CrmError, ValueError) as exc:
+    except (cattrs.BaseValidationError, CrmError, ValueError, TypeError, KeyError) as exc:
         problems = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         problems = [_tidy(p) for p in problems]
         name = what or getattr(cls, "__name__", str(cls))
@@ -159,8 +159,9 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, ForbiddenExtraKeysError):
         return f"unknown keys {sorted(exc.extra_fields)}"
     if isinstance(exc, TypeError):
-        name = getattr(type_, "__name__", str(type_))
-        return f"expected {name}" if type_ is not None else str(exc)
+        if type_ is not None:
+            return f"expected {getattr(type_, '__name__', str(type_))}"
+        return "expected a list" if "not iterable" in str(exc) else str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
