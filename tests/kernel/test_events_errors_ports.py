@@ -133,6 +133,7 @@ def test_static_directory_walks_the_manager_chain() -> None:
     assert second.id == "ceo"
     assert directory.manager_of("s1", levels=3) is None
     assert [u.id for u in directory.users_with_role("sales")] == ["s1", "s2"]
+    assert [u.id for u in directory.users_in_department("east")] == ["m1", "s1"]
     with pytest.raises(errors.NotFound, match="no user with id 'x'"):
         directory.user("x")
     with pytest.raises(errors.ValidationError, match="levels must be >= 1"):

@@ -56,6 +56,10 @@ class Directory(Protocol):
         """Every user holding ``role`` (active or not), in a stable order."""
         ...
 
+    def users_in_department(self, department: str) -> Sequence[DirectoryUser]:
+        """Every user of ``department`` (active or not), in a stable order."""
+        ...
+
 
 @attrs.frozen
 class Notification:

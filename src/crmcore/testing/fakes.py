@@ -90,6 +90,9 @@ class StaticDirectory:
     def users_with_role(self, role: str) -> Sequence[DirectoryUser]:
         return [u for _, u in sorted(self._users.items()) if role in u.roles]
 
+    def users_in_department(self, department: str) -> Sequence[DirectoryUser]:
+        return [u for _, u in sorted(self._users.items()) if u.department == department]
+
 
 @attrs.define
 class RecordingNotifier:

@@ -1,0 +1,101 @@
+"""Who may do what: an access policy maps each use case (action) to the roles allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import attrs
+
+from crmcore.errors import ConfigError, PermissionDenied
+from crmcore.ports import Actor
+
+__all__ = ["DEFAULT_ACCESS", "AccessPolicy"]
+
+SALES, MANAGER, FINANCE, SHIPPING, ADMIN = "sales", "manager", "finance", "shipping", "admin"
+
+#: The defaults of a typical B2B sales team; every entry can be replaced by configuration.
+DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
+    # leads
+    "lead.create": frozenset({SALES, MANAGER, ADMIN}),
+    "lead.route": frozenset({MANAGER, ADMIN}),
+    "lead.assign": frozenset({MANAGER, ADMIN}),
+    "lead.claim": frozenset({SALES}),
+    "lead.return": frozenset({SALES, MANAGER, ADMIN}),
+    "lead.recycle": frozenset({MANAGER, ADMIN}),
+    "lead.follow_up": frozenset({SALES}),
+    "lead.convert": frozenset({SALES, MANAGER}),
+    # opportunities
+    "opportunity.create": frozenset({SALES, MANAGER}),
+    "opportunity.advance": frozenset({SALES, MANAGER}),
+    "opportunity.win": frozenset({SALES, MANAGER}),
+    "opportunity.lose": frozenset({SALES, MANAGER}),
+    # orders
+    "order.draft": frozenset({SALES}),
+    "order.price": frozenset({SALES}),
+    "order.submit": frozenset({SALES}),
+    "order.approve": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
+    "order.reject": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
+    "order.delegate": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
+    "order.withdraw": frozenset({SALES}),
+    "order.ship": frozenset({SHIPPING}),
+    "order.confirm_receipt": frozenset({SHIPPING}),
+    "order.cancel": frozenset({SALES, MANAGER}),
+    "order.return": frozenset({SALES, SHIPPING}),
+    "order.reorder": frozenset({SALES}),
+    # receivables
+    "payment.record": frozenset({SALES}),
+    "payment.confirm": frozenset({FINANCE}),
+    "payment.reject": frozenset({FINANCE}),
+    "refund.record": frozenset({SALES, FINANCE}),
+    "refund.confirm": frozenset({FINANCE}),
+    "invoice.request": frozenset({SALES}),
+    "invoice.issue": frozenset({FINANCE}),
+    "invoice.reject": frozenset({FINANCE}),
+}
+
+
+def _table(value: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for action, roles in value.items():
+        if isinstance(roles, str):
+            raise ConfigError(f"{action}: roles must be a list of role names, got {roles!r}")
+        table[action] = frozenset(roles)
+    return table
+
+
+@attrs.frozen
+class AccessPolicy:
+    """Action → roles allowed. ``check`` raises PermissionDenied naming both."""
+
+    roles: dict[str, frozenset[str]] = attrs.field(
+        factory=lambda: dict(DEFAULT_ACCESS), converter=_table
+    )
+
+    @classmethod
+    def with_overrides(cls, overrides: Mapping[str, Iterable[str]]) -> AccessPolicy:
+        """The defaults with some actions re-assigned (``{"order.ship": ["warehouse"]}``)."""
+        unknown = sorted(set(overrides) - set(DEFAULT_ACCESS))
+        if unknown:
+            raise ConfigError(f"access: unknown actions {unknown}")
+        return cls({**DEFAULT_ACCESS, **_table(overrides)})
+
+    def allows(self, actor: Actor, action: str) -> bool:
+        """True when the actor holds a role the action allows."""
+        return not self._roles_for(action).isdisjoint(actor.roles)
+
+    def check(self, actor: Actor, action: str) -> None:
+        """Raise PermissionDenied unless the actor may perform ``action``."""
+        allowed = self._roles_for(action)
+        if allowed.isdisjoint(actor.roles):
+            held = ", ".join(sorted(actor.roles)) or "no roles"
+            raise PermissionDenied(
+                f"{actor.user_id} ({held}) may not {action}; allowed roles: "
+                f"{', '.join(sorted(allowed)) or 'nobody'}"
+            )
+
+    def _roles_for(self, action: str) -> frozenset[str]:
+        try:
+            return self.roles[action]
+        except KeyError:
+            raise ConfigError(f"access: no rule for action {action!r}") from None

@@ -1,0 +1,191 @@
+"""Notification routing as configuration: event type → who is told, and outbox delivery.
+
+Recipients are resolved when the event is delivered, through the Directory: the subject's
+owner, the owner's manager, everyone with a role, everyone in a department, fixed users.
+The person who caused the event is not told about their own action unless a route says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from crmcore.errors import ConfigError, NotFound
+from crmcore.events import DomainEvent
+from crmcore.ports import Directory, Notification, Notifier, Storage
+
+__all__ = [
+    "HasRole",
+    "InDepartment",
+    "ManagerOfOwner",
+    "NotificationRoutes",
+    "Owner",
+    "Recipient",
+    "Route",
+    "Users",
+    "deliver_outbox",
+    "owner_from_event",
+]
+
+#: How to find the owner of an event's subject (the salesperson of an order...).
+OwnerLookup = Callable[[DomainEvent], "str | None"]
+
+
+def owner_from_event(event: DomainEvent) -> str | None:
+    """The default owner lookup: the event's own ``owner_id`` attribute, if it has one."""
+    owner = getattr(event, "owner_id", None)
+    return owner if isinstance(owner, str) else None
+
+
+@attrs.frozen
+class Owner:
+    """The owner of the event's subject."""
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        return [owner] if owner else []
+
+
+@attrs.frozen
+class ManagerOfOwner:
+    """The owner's manager, ``levels`` up the chain."""
+
+    levels: int = 1
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        if owner is None:
+            return []
+        try:
+            manager = directory.manager_of(owner, self.levels)
+        except NotFound:
+            return []
+        return [manager.id] if manager is not None and manager.active else []
+
+
+@attrs.frozen
+class HasRole:
+    """Every active user holding ``role``."""
+
+    role: str
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        return [u.id for u in directory.users_with_role(self.role) if u.active]
+
+
+@attrs.frozen
+class InDepartment:
+    """Every active user of ``department``."""
+
+    department: str
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        return [u.id for u in directory.users_in_department(self.department) if u.active]
+
+
+@attrs.frozen
+class Users:
+    """Fixed users, by id."""
+
+    ids: tuple[str, ...]
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        return list(self.ids)
+
+
+Recipient = Owner | ManagerOfOwner | HasRole | InDepartment | Users
+
+
+@attrs.frozen
+class Route:
+    """Who hears of one event type, and the topic line they get."""
+
+    topic: str
+    recipients: tuple[Recipient, ...]
+    notify_actor: bool = False
+
+
+def _recipient(data: object, path: str) -> Recipient:
+    if isinstance(data, Mapping) and len(data) == 1:
+        ((key, value),) = data.items()
+        if key == "owner" and value is True:
+            return Owner()
+        if key == "manager_of_owner" and isinstance(value, int) and value >= 1:
+            return ManagerOfOwner(value)
+        if key == "role" and isinstance(value, str) and value:
+            return HasRole(value)
+        if key == "department" and isinstance(value, str) and value:
+            return InDepartment(value)
+        if key == "users" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return Users(tuple(value))
+    raise ConfigError(
+        f"{path}: a recipient is {{'owner': true}}, {{'manager_of_owner': N}}, "
+        f"{{'role': R}}, {{'department': D}} or {{'users': [...]}}; got {data!r}"
+    )
+
+
+@attrs.frozen
+class NotificationRoutes:
+    """Event type name → route. Events without a route notify nobody."""
+
+    routes: dict[str, Route] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NotificationRoutes:
+        """``{"PaymentConfirmed": {"topic": "...", "to": [{"owner": true}, ...]}}``."""
+        routes: dict[str, Route] = {}
+        for name, spec in data.items():
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("topic"), str):
+                raise ConfigError(f"{name}.topic: required, a string")
+            targets = spec.get("to")
+            if not isinstance(targets, list) or not targets:
+                raise ConfigError(f"{name}.to: required, a non-empty list of recipients")
+            extra = set(spec) - {"topic", "to", "notify_actor"}
+            if extra:
+                raise ConfigError(f"{name}: unknown keys {sorted(extra)}")
+            routes[name] = Route(
+                spec["topic"],
+                tuple(_recipient(t, f"{name}.to[{i}]") for i, t in enumerate(targets)),
+                bool(spec.get("notify_actor", False)),
+            )
+        return cls(routes)
+
+    def notifications(
+        self, event: DomainEvent, directory: Directory, owner_of: OwnerLookup = owner_from_event
+    ) -> list[Notification]:
+        """The notifications one event produces: each recipient once, in route order."""
+        route = self.routes.get(event.event_name)
+        if route is None:
+            return []
+        owner = owner_of(event)
+        seen: list[str] = []
+        for recipient in route.recipients:
+            for user_id in recipient.resolve(event, directory, owner):
+                if user_id not in seen and (route.notify_actor or user_id != event.actor_id):
+                    seen.append(user_id)
+        return [Notification(user_id, route.topic, event) for user_id in seen]
+
+
+def deliver_outbox(
+    storage: Storage,
+    routes: NotificationRoutes,
+    directory: Directory,
+    notifier: Notifier,
+    at: datetime,
+    owner_of: OwnerLookup = owner_from_event,
+    batch: int = 100,
+) -> int:
+    """Send every undelivered event's notifications, marking each event delivered after its
+    notifications went out (at least once: a crash in between sends them again). Returns the
+    number of notifications sent."""
+    sent = 0
+    while True:
+        pending = storage.undelivered(batch)
+        if not pending:
+            return sent
+        for stored in pending:
+            for notification in routes.notifications(stored.event, directory, owner_of):
+                notifier.send(notification)
+                sent += 1
+            storage.mark_delivered(stored.seq, at)
