@@ -1,5 +1,6 @@
 """Lead pools: routing, assignment policies, claims, returns, recycling, conversion, reports."""
 
+from crmcore.leads import _serialization  # noqa: F401  (registers the converter hooks)
 from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
 from crmcore.leads._conversion import (
     ConversionRequest,

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from crmcore._validators import non_empty
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
+from crmcore.leads._conversion import ConversionResult
 from crmcore.leads._events import LeadCaptured, LeadFollowedUp
 from crmcore.ports import Actor
 from crmcore.workflow import StateMachine, Transition
-
-if TYPE_CHECKING:
-    from crmcore.leads._conversion import ConversionResult
 
 __all__ = ["LEAD_LIFECYCLE", "FollowUp", "Lead", "LeadStatus", "Ownership"]
 
