@@ -10,8 +10,11 @@ from crmcore.leads import (
     ClaimLimits,
     Lead,
     LoadBalanced,
+    MemberState,
     Pool,
     PoolConfig,
+    PoolMember,
+    PoolState,
     RoundRobin,
     Weighted,
     policy_from_dict,
@@ -60,7 +63,7 @@ def test_bad_pool_config_names_every_path() -> None:
 
 def test_duplicate_members_are_refused() -> None:
     data = {"id": "p", "members": [{"user_id": "a"}, {"user_id": "a"}]}
-    with pytest.raises(ConfigError, match="members\\[1\\].user_id: duplicate 'a'"):
+    with pytest.raises(ConfigError, match=r"members\[1\]\.user_id: duplicate 'a'"):
         from_dict(PoolConfig, data)
 
 
@@ -118,3 +121,41 @@ def test_recount_rebuilds_open_counts_from_the_leads() -> None:
     }
     more = make_leads(pool, 2, start=7)
     assert pool.distribute(more, ADMIN, at()).per_member() == {"wang": 1, "zhang": 1}
+
+
+def test_inconsistent_saved_weights_are_settled_on_load() -> None:
+    # A member saved as "counting" although full: the weight is frozen where it stood.
+    state = PoolState(
+        members={"a": PoolMember("a", capacity=0), "b": PoolMember("b")},
+        books={"a": MemberState(sw_current=1, sw_tick=2), "gone": MemberState(sw_tick=1)},
+        sw_clock=5,
+    )
+    assert state.books["a"].sw_tick is None
+    assert state.current_weight("a") == 1 + 3
+    assert state.books["gone"].sw_tick is None
+    assert state.books["b"].sw_tick == 5
+
+
+def test_indexes_are_caches_rebuilt_from_the_data() -> None:
+    config = from_dict(PoolConfig, {**CONFIG, "policy": "load_balanced"})
+    pool = Pool.from_config(config)
+    leads = make_leads(pool, 200)
+    result = pool.distribute(leads[:100], ADMIN, at())
+    assert result.assigned == list(result.assignments)
+    for lead in leads[:100]:  # many releases pile up stale heap entries
+        pool.invalidate(lead, ADMIN, at(1), "spam")
+    pool.state.forget_indexes()
+    again = pool.distribute(leads[100:110], ADMIN, at(2))
+    assert again.per_member() == {"wang": 5, "zhang": 5}
+
+
+def test_previous_owner_is_the_last_finished_stretch() -> None:
+    pool = Pool.from_config(from_dict(PoolConfig, CONFIG))
+    (lead,) = make_leads(pool, 1)
+    assert lead.previous_owner is None
+    assert lead.follow_ups_since_assigned() == []
+    pool.claim([lead], member("wang"), at())
+    pool.return_lead(lead, member("wang"), at(1), "unreachable")
+    pool.claim([lead], member("zhang"), at(2))
+    assert lead.previous_owner is not None
+    assert lead.previous_owner.owner_id == "wang"

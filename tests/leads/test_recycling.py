@@ -96,7 +96,9 @@ def test_recycle_due_lists_leads_in_due_order_and_skips_unheld_or_closed() -> No
 
 
 def test_not_converted_within_m_days() -> None:
-    rules = RecycleRules(protection_days=10, extension_days=10, hard_max_days=60, convert_within_days=15)
+    rules = RecycleRules(
+        protection_days=10, extension_days=10, hard_max_days=60, convert_within_days=15
+    )
     pool = make_pool(["u1"], recycle=rules)
     (lead,) = make_leads(pool, 1)
     pool.claim([lead], member("u1"), on(3, 1))

@@ -190,8 +190,7 @@ class Lead:
         self.status = LeadStatus.ASSIGNED
 
     def _end_ownership(self, at: datetime, because: str) -> None:
-        if self.owner_id is not None and self.history and self.history[-1].end is None:
-            self.history[-1] = attrs.evolve(self.history[-1], end=at, ended_because=because)
+        self.history[-1] = attrs.evolve(self.history[-1], end=at, ended_because=because)
         self.owner_id = None
 
     def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:

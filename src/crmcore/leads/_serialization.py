@@ -6,10 +6,6 @@ and sets of names are saved as sorted lists so the output is stable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any
-
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore.leads._lead import Lead
@@ -57,10 +53,3 @@ converter.register_structure_hook(
         Lead, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
     ),
 )
-
-
-def _unstructure_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: converter.unstructure(v) for k, v in value.items()}
-
-
-converter.register_unstructure_hook(MappingProxyType, _unstructure_mapping)
