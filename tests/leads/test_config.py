@@ -58,7 +58,7 @@ def test_bad_pool_config_names_every_path() -> None:
     assert "members[0].weight: must be > 0" in problems
     assert "members[1].user_id: required" in problems
     assert "claim_limits.max_held: must be >= 0" in problems
-    assert "unknown kind 'fastest'" in problems
+    assert "policy: unknown policy kind 'fastest'" in problems
 
 
 def test_duplicate_members_are_refused() -> None:
@@ -71,9 +71,9 @@ def test_policy_data_forms() -> None:
     assert policy_from_dict("round_robin") == RoundRobin()
     assert policy_from_dict({"kind": "load_balanced"}) == LoadBalanced()
     assert policy_from_dict(Weighted()) == Weighted()
-    with pytest.raises(ConfigError, match="expected only 'kind'"):
+    with pytest.raises(ConfigError, match="takes only 'kind'"):
         policy_from_dict({"kind": "weighted", "x": 1})
-    with pytest.raises(ConfigError, match="unknown kind 3"):
+    with pytest.raises(ConfigError, match="unknown policy kind 3"):
         policy_from_dict(3)
 
 

@@ -131,9 +131,9 @@ def policy_from_dict(data: object) -> AssignmentPolicy:
         return data
     kind: Any = data.get("kind") if isinstance(data, Mapping) else data
     if isinstance(data, Mapping) and set(data) != {"kind"}:
-        raise ConfigError(f"policy: expected only 'kind', got keys {sorted(data)}")
+        raise ConfigError(f"a policy takes only 'kind', got keys {sorted(data)}")
     if not isinstance(kind, str) or kind not in _KINDS:
-        raise ConfigError(f"policy: unknown kind {kind!r} (use one of {', '.join(_KINDS)})")
+        raise ConfigError(f"unknown policy kind {kind!r} (use one of {', '.join(_KINDS)})")
     return _KINDS[kind]()
 
 

@@ -127,20 +127,17 @@ class PoolState:
 
     def record_assignment(self, member_id: str, at: datetime) -> None:
         """The member got one more lead."""
-        self._freeze(member_id)
         book = self.book(member_id)
         self.seq += 1
-        book.open_leads += 1
+        self._count(member_id, book.open_leads + 1)
         book.last_assigned_seq = self.seq
         book.last_assigned_at = at
-        self._thaw(member_id)
+        self._push_load(member_id)
 
     def record_release(self, member_id: str) -> None:
         """The member no longer holds one lead (returned, recycled, converted, invalid)."""
-        self._freeze(member_id)
-        book = self.book(member_id)
-        book.open_leads = max(book.open_leads - 1, 0)
-        self._thaw(member_id)
+        self._count(member_id, max(self.book(member_id).open_leads - 1, 0))
+        self._push_load(member_id)
 
     def record_claims(self, member_id: str, day: date, count: int) -> None:
         """Count ``count`` claims on ``day`` towards the daily limit."""
@@ -151,8 +148,17 @@ class PoolState:
     def set_open_counts(self, counts: dict[str, int]) -> None:
         """Replace every open count (after recounting from the leads themselves)."""
         for member_id in sorted(set(self.books) | set(counts)):
+            self._count(member_id, counts.get(member_id, 0))
+            self._push_load(member_id)
+
+    def _count(self, member_id: str, open_leads: int) -> None:
+        """Set an open count; only a change of availability touches the other memories."""
+        was = self.available(member_id)
+        self.book(member_id).open_leads = open_leads
+        now = self.available(member_id)
+        if was and not now:
             self._freeze(member_id)
-            self.book(member_id).open_leads = counts.get(member_id, 0)
+        elif now and not was:
             self._thaw(member_id)
 
     def set_weighted_pick(self, member_id: str, new_current: int, tick: int) -> None:
@@ -161,7 +167,7 @@ class PoolState:
         book.sw_current = new_current
         book.sw_tick = tick
         self.sw_clock = tick
-        self._push(member_id)
+        self._push_weight(member_id)
 
     def _freeze(self, member_id: str) -> None:
         book = self.book(member_id)
@@ -183,14 +189,18 @@ class PoolState:
             self._total_weight += self.members[member_id].weight
         if self._rotation is not None:
             bisect.insort(self._rotation, member_id)
-        self._push(member_id)
+        self._push_load(member_id)
+        self._push_weight(member_id)
 
-    def _push(self, member_id: str) -> None:
-        book = self.book(member_id)
-        if self._load is not None:
+    def _push_load(self, member_id: str) -> None:
+        if self._load is not None and self.available(member_id):
+            book = self.book(member_id)
             heapq.heappush(self._load, (book.open_leads, book.last_assigned_seq, member_id))
             if len(self._load) > 4 * len(self.members) + 64:
                 self._load = None
+
+    def _push_weight(self, member_id: str) -> None:
+        book = self.book(member_id)
         if self._groups is not None and book.sw_tick is not None:
             weight = self.members[member_id].weight
             base = book.sw_current - weight * book.sw_tick
@@ -235,7 +245,7 @@ class PoolState:
             for member_id in self.members:
                 if self.book(member_id).sw_tick is not None:
                     self._total_weight += self.members[member_id].weight
-                    self._push(member_id)
+                    self._push_weight(member_id)
         return self._groups, self._total_weight
 
     def weight_entry_is_current(self, weight: int, entry: tuple[int, str]) -> bool:
