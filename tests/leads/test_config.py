@@ -159,3 +159,42 @@ def test_previous_owner_is_the_last_finished_stretch() -> None:
     pool.claim([lead], member("zhang"), at(2))
     assert lead.previous_owner is not None
     assert lead.previous_owner.owner_id == "wang"
+
+
+def test_router_and_conversion_request_load_from_data() -> None:
+    from crmcore.leads import ConversionRequest, Router
+
+    data = {
+        "default_pool_id": "general",
+        "rules": [
+            {
+                "name": "east",
+                "pool_id": "pool-east",
+                "condition": {"field": "region", "op": "==", "value": "east"},
+                "priority": 5,
+            }
+        ],
+    }
+    router = from_dict(Router, data)
+    assert to_dict(router) == data
+    bad = {**data, "rules": [{**data["rules"][0], "condition": {"field": "region", "op": "="}}]}  # type: ignore[dict-item]
+    with pytest.raises(ConfigError, match=r"rules\[0\]\.condition"):
+        from_dict(Router, bad)
+    request = from_dict(
+        ConversionRequest,
+        {
+            "customer_id": "c-1",
+            "contact_id": "k-1",
+            "opportunity": {
+                "id": "o-1",
+                "name": "Lathes",
+                "amount": {"amount": "1200.50", "currency": "CNY"},
+                "expected_close": "2026-06-30",
+            },
+            "mapping": {"customer": {"name": "company"}},
+        },
+    )
+    assert request.opportunity is not None
+    assert str(request.opportunity.amount.amount) == "1200.50"
+    assert dict(request.mapping.customer) == {"name": "company"}
+    assert from_dict(ConversionRequest, to_dict(request)) == request

@@ -102,6 +102,7 @@ def test_not_converted_within_m_days() -> None:
     pool = make_pool(["u1"], recycle=rules)
     (lead,) = make_leads(pool, 1)
     pool.claim([lead], member("u1"), on(3, 1))
+    assert protection_until(lead, rules) == (date(2026, 3, 11), RecycleReason.PROTECTION_ENDED)
     lead.follow_up(member("u1"), on(3, 9))
     assert protection_until(lead, rules) == (date(2026, 3, 16), RecycleReason.NOT_CONVERTED)
 
