@@ -1,0 +1,95 @@
+"""Lead pools: routing, assignment policies, claims, returns, recycling, conversion, reports."""
+
+from crmcore.leads import _serialization  # noqa: F401  (registers the converter hooks)
+from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
+from crmcore.leads._conversion import (
+    ConversionRequest,
+    ConversionResult,
+    CreatedRecord,
+    FieldMapping,
+    OpportunityDraft,
+)
+from crmcore.leads._events import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadFollowedUp,
+    LeadInvalidated,
+    LeadLeftUnassigned,
+    LeadPooled,
+    LeadRecycled,
+    LeadReturned,
+    PoolMemberAdded,
+    PoolMemberChanged,
+    PoolMemberRemoved,
+)
+from crmcore.leads._lead import LEAD_LIFECYCLE, FollowUp, Lead, LeadStatus, Ownership
+from crmcore.leads._policies import (
+    AssignmentPolicy,
+    DefaultAssignee,
+    LoadBalanced,
+    RoundRobin,
+    Weighted,
+    policy_from_dict,
+)
+from crmcore.leads._pool import Assignment, AssignmentResult, Pool, PoolConfig
+from crmcore.leads._recycling import RecycleDue, RecycleReason, protection_until, recycle_due
+from crmcore.leads._reports import (
+    OwnerStatusReport,
+    SourceCampaignRow,
+    leads_by_owner_and_status,
+    leads_by_source_and_campaign,
+)
+from crmcore.leads._routing import Router, RoutingResult, RoutingRule
+from crmcore.leads._state import MemberState, PoolState
+
+__all__ = [
+    "LEAD_LIFECYCLE",
+    "Assignment",
+    "AssignmentPolicy",
+    "AssignmentResult",
+    "ClaimLimits",
+    "ConversionRequest",
+    "ConversionResult",
+    "CreatedRecord",
+    "DefaultAssignee",
+    "FieldMapping",
+    "FollowUp",
+    "Lead",
+    "LeadAssigned",
+    "LeadCaptured",
+    "LeadConverted",
+    "LeadFollowedUp",
+    "LeadInvalidated",
+    "LeadLeftUnassigned",
+    "LeadPooled",
+    "LeadRecycled",
+    "LeadReturned",
+    "LeadStatus",
+    "LoadBalanced",
+    "MemberState",
+    "OpportunityDraft",
+    "OwnerStatusReport",
+    "Ownership",
+    "Pool",
+    "PoolConfig",
+    "PoolMember",
+    "PoolMemberAdded",
+    "PoolMemberChanged",
+    "PoolMemberRemoved",
+    "PoolState",
+    "RecycleDue",
+    "RecycleReason",
+    "RecycleRules",
+    "RoundRobin",
+    "Router",
+    "RoutingResult",
+    "RoutingRule",
+    "SourceCampaignRow",
+    "Weighted",
+    "leads_by_owner_and_status",
+    "leads_by_source_and_campaign",
+    "policy_from_dict",
+    "protection_until",
+    "recycle_due",
+]

@@ -1,0 +1,78 @@
+"""Pool configuration as data: members, claim limits, recycle rules, return reasons."""
+
+from __future__ import annotations
+
+import attrs
+
+from crmcore._validators import non_empty, non_negative, positive
+from crmcore.errors import ValidationError
+
+__all__ = ["ClaimLimits", "PoolMember", "RecycleRules"]
+
+
+@attrs.frozen
+class PoolMember:
+    """A salesperson in a pool: share of leads (``weight``), most open leads, active flag."""
+
+    user_id: str = attrs.field(validator=non_empty)
+    weight: int = attrs.field(default=1, validator=positive)
+    capacity: int | None = attrs.field(default=None, validator=non_negative)
+    active: bool = True
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+@attrs.frozen
+class ClaimLimits:
+    """Limits on self-claiming: leads held at once, claims per day, re-claim cooldown in days.
+
+    ``None`` means no limit. A pool has its own and the host passes the global ones;
+    :meth:`tighter` combines them (the smaller limit, the longer cooldown).
+    """
+
+    max_held: int | None = attrs.field(default=None, validator=non_negative)
+    max_per_day: int | None = attrs.field(default=None, validator=non_negative)
+    reclaim_cooldown_days: int = attrs.field(default=0, validator=non_negative)
+
+    def tighter(self, other: ClaimLimits | None) -> ClaimLimits:
+        """The limits that hold when both apply."""
+        if other is None:
+            return self
+        return ClaimLimits(
+            _min(self.max_held, other.max_held),
+            _min(self.max_per_day, other.max_per_day),
+            max(self.reclaim_cooldown_days, other.reclaim_cooldown_days),
+        )
+
+
+@attrs.frozen
+class RecycleRules:
+    """When a held lead goes back to the pool by itself.
+
+    ``protection_days`` after assignment the lead is due back; a follow-up on day F
+    extends that to F + ``extension_days`` when later, never past ``hard_max_days`` after
+    assignment; ``convert_within_days`` (optional) brings it back when not converted by then.
+    ``None`` for ``protection_days`` turns recycling off.
+    """
+
+    protection_days: int | None = attrs.field(default=None, validator=positive)
+    extension_days: int = attrs.field(default=0, validator=non_negative)
+    hard_max_days: int | None = attrs.field(default=None, validator=positive)
+    convert_within_days: int | None = attrs.field(default=None, validator=positive)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.hard_max_days is not None
+            and self.protection_days is not None
+            and self.hard_max_days < self.protection_days
+        ):
+            raise ValidationError(
+                f"hard_max_days: must be >= protection_days ({self.protection_days}), "
+                f"got {self.hard_max_days}"
+            )

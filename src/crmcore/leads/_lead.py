@@ -1,0 +1,205 @@
+"""The lead: who the prospect is, where it came from, who holds it and what was done."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from crmcore._validators import non_empty
+from crmcore.errors import PermissionDenied, ValidationError
+from crmcore.events import DomainEvent
+from crmcore.leads._conversion import ConversionResult
+from crmcore.leads._events import LeadCaptured, LeadFollowedUp
+from crmcore.ports import Actor
+from crmcore.workflow import StateMachine, Transition
+
+__all__ = ["LEAD_LIFECYCLE", "FollowUp", "Lead", "LeadStatus", "Ownership"]
+
+
+class LeadStatus(enum.Enum):
+    """Where a lead stands: waiting in a pool, held by a salesperson, or closed."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    FOLLOWING_UP = "following_up"
+    CONVERTED = "converted"
+    INVALID = "invalid"
+
+
+_OPEN = frozenset({LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP})
+_HELD = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP})
+
+#: The lead's lifecycle; who may make each change is checked by the pool (members, admins).
+LEAD_LIFECYCLE: StateMachine[LeadStatus] = StateMachine(
+    "lead",
+    LeadStatus,
+    (  # type: ignore[arg-type]  # the kernel's tuple converter confuses mypy's attrs plugin
+        Transition("assign", LeadStatus.NEW, LeadStatus.ASSIGNED),
+        Transition("follow_up", _HELD, LeadStatus.FOLLOWING_UP),
+        Transition("release", _HELD, LeadStatus.NEW),
+        Transition("convert", _OPEN, LeadStatus.CONVERTED),
+        Transition("invalidate", _OPEN, LeadStatus.INVALID),
+    ),
+)
+
+
+@attrs.frozen
+class FollowUp:
+    """One contact with the prospect: who, when, what was said."""
+
+    by: str
+    at: datetime
+    note: str = ""
+
+
+@attrs.frozen
+class Ownership:
+    """One stretch of holding a lead: who, from, to (None while held), how it began and ended."""
+
+    owner_id: str
+    start: datetime
+    how: str
+    end: datetime | None = None
+    ended_because: str | None = None
+
+
+@attrs.define
+class Lead:
+    """A prospect collected by marketing; it moves between a pool and its owners.
+
+    Build one with :meth:`capture`. Changes of ownership go through the lead's
+    :class:`~crmcore.leads.Pool` (assign, claim, return, recycle, convert); the lead itself
+    records follow-ups. ``history`` and ``follow_ups`` are append-only.
+    """
+
+    id: str = attrs.field(validator=non_empty)
+    name: str
+    source: str
+    company: str = ""
+    email: str = ""
+    phone: str = ""
+    campaign_id: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    custom: dict[str, Any] = attrs.field(factory=dict)
+    status: LeadStatus = LeadStatus.NEW
+    owner_id: str | None = None
+    pool_id: str | None = None
+    captured_at: datetime | None = None
+    follow_ups: list[FollowUp] = attrs.field(factory=list)
+    history: list[Ownership] = attrs.field(factory=list)
+    conversion: ConversionResult | None = None
+    version: int = 0
+    _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
+
+    @classmethod
+    def capture(
+        cls,
+        id: str,
+        name: str,
+        *,
+        source: str,
+        by: Actor,
+        at: datetime,
+        company: str = "",
+        email: str = "",
+        phone: str = "",
+        campaign_id: str | None = None,
+        industry: str | None = None,
+        region: str | None = None,
+        custom: dict[str, Any] | None = None,
+    ) -> Lead:
+        """A new lead, not yet in a pool; raises ValidationError for a blank name or source."""
+        for field, value in (("name", name), ("source", source)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(f"lead {id!r}: {field} must be non-empty, got {value!r}")
+        lead = cls(
+            id,
+            name,
+            source,
+            company=company,
+            email=email,
+            phone=phone,
+            campaign_id=campaign_id,
+            industry=industry,
+            region=region,
+            custom=dict(custom or {}),
+            captured_at=at,
+        )
+        lead._record(LeadCaptured, by, at, source=source, campaign_id=campaign_id)
+        return lead
+
+    @property
+    def is_open(self) -> bool:
+        """True until the lead is converted or marked invalid."""
+        return self.status in _OPEN
+
+    @property
+    def assigned_at(self) -> datetime | None:
+        """When the current owner got the lead; None while nobody holds it."""
+        if self.owner_id is None or not self.history:
+            return None
+        return self.history[-1].start
+
+    @property
+    def previous_owner(self) -> Ownership | None:
+        """The last finished stretch of ownership, if any (for the re-claim cooldown)."""
+        for stretch in reversed(self.history):
+            if stretch.end is not None:
+                return stretch
+        return None
+
+    def follow_ups_since_assigned(self) -> list[FollowUp]:
+        """The current owner's follow-ups since they got the lead."""
+        start = self.assigned_at
+        if start is None:
+            return []
+        return [f for f in self.follow_ups if f.by == self.owner_id and f.at >= start]
+
+    def follow_up(self, by: Actor, at: datetime, note: str = "") -> None:
+        """Record a contact with the prospect; only the owner may, while holding the lead."""
+        target = LEAD_LIFECYCLE.check("follow_up", self.status, by, self)
+        if by.user_id != self.owner_id:
+            raise PermissionDenied(
+                f"lead {self.id}: only the owner {self.owner_id} may record a follow-up, "
+                f"not {by.user_id}"
+            )
+        start = self.assigned_at
+        if start is not None and at < start:
+            raise ValidationError(
+                f"lead {self.id}: follow-up at {at.isoformat()} is before the assignment "
+                f"at {start.isoformat()}"
+            )
+        self.follow_ups.append(FollowUp(by.user_id, at, note))
+        self.status = target
+        self._record(LeadFollowedUp, by, at, note=note)
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events raised since the last call; forgets them."""
+        events, self._events = self._events, []
+        return events
+
+    # -- used by the pool; each is called only after every check has passed ---------------
+
+    def _take(self, owner_id: str, how: str, at: datetime) -> None:
+        self.history.append(Ownership(owner_id, at, how))
+        self.owner_id = owner_id
+        self.status = LeadStatus.ASSIGNED
+
+    def _end_ownership(self, at: datetime, because: str) -> None:
+        self.history[-1] = attrs.evolve(self.history[-1], end=at, ended_because=because)
+        self.owner_id = None
+
+    def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:
+        self._events.append(
+            event(
+                occurred_at=at,
+                actor_id=by.user_id,
+                subject_kind="lead",
+                subject_id=self.id,
+                **data,
+            )
+        )

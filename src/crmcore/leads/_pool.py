@@ -1,0 +1,560 @@
+"""The lead pool: members, admins, the policy that hands out leads, claims, returns, recycling.
+
+Every operation that changes who holds a lead goes through the pool, so the pool's open
+counts and its policy's memory stay in step with the leads (``recount`` rebuilds the
+counts from the leads themselves). Each operation checks everything first and changes
+nothing when it refuses.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from crmcore._validators import non_empty
+from crmcore.errors import (
+    InvalidTransition,
+    InvariantViolation,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from crmcore.events import DomainEvent
+from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
+from crmcore.leads._conversion import ConversionRequest, ConversionResult, build_result
+from crmcore.leads._events import (
+    LeadAssigned,
+    LeadConverted,
+    LeadInvalidated,
+    LeadLeftUnassigned,
+    LeadPooled,
+    LeadRecycled,
+    LeadReturned,
+    PoolMemberAdded,
+    PoolMemberChanged,
+    PoolMemberRemoved,
+)
+from crmcore.leads._lead import LEAD_LIFECYCLE, Lead, LeadStatus
+from crmcore.leads._policies import AssignmentPolicy, RoundRobin
+from crmcore.leads._recycling import RecycleDue, recycle_due
+from crmcore.leads._state import PoolState
+from crmcore.ports import Actor
+
+__all__ = ["Assignment", "AssignmentResult", "Pool", "PoolConfig"]
+
+DEFAULT_RETURN_REASONS = ("unreachable", "not interested", "wrong contact", "duplicate")
+UNASSIGNED_REASON = "every member is full or inactive"
+
+
+class _Keep(enum.Enum):
+    """Marks an argument left as it is (None is a meaningful capacity: no limit)."""
+
+    KEEP = "keep"
+
+
+def _strings(value: Iterable[str]) -> frozenset[str]:
+    return frozenset({value}) if isinstance(value, str) else frozenset(value)
+
+
+@attrs.frozen
+class PoolConfig:
+    """A pool as configuration data (loads from dicts / JSON through ``from_dict``)."""
+
+    id: str = attrs.field(validator=non_empty)
+    name: str = ""
+    members: tuple[PoolMember, ...] = ()
+    admins: frozenset[str] = attrs.field(factory=frozenset, converter=_strings)
+    admin_roles: frozenset[str] = attrs.field(
+        factory=lambda: frozenset({"admin"}), converter=_strings
+    )
+    default_assignee: str | None = None
+    policy: AssignmentPolicy = attrs.field(factory=RoundRobin)
+    claim_limits: ClaimLimits = attrs.field(factory=ClaimLimits)
+    recycle: RecycleRules = attrs.field(factory=RecycleRules)
+    members_may_claim: bool = True
+    return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for i, member in enumerate(self.members):
+            if member.user_id in seen:
+                raise ValidationError(f"members[{i}].user_id: duplicate {member.user_id!r}")
+            seen.add(member.user_id)
+
+
+@attrs.frozen
+class Assignment:
+    """Where one lead went: ``owner_id`` None means it stayed in the pool (``reason``)."""
+
+    lead_id: str
+    owner_id: str | None
+    how: str
+    reason: str | None = None
+
+
+@attrs.frozen
+class AssignmentResult:
+    """The outcome of a batch, one :class:`Assignment` per lead in the order given."""
+
+    assignments: tuple[Assignment, ...]
+
+    @property
+    def assigned(self) -> list[Assignment]:
+        """The leads that got an owner."""
+        return [a for a in self.assignments if a.owner_id is not None]
+
+    @property
+    def unassigned(self) -> list[str]:
+        """Ids of the leads left in the pool because nobody had room."""
+        return [a.lead_id for a in self.assignments if a.owner_id is None]
+
+    def per_member(self) -> dict[str, int]:
+        """How many leads each member got in this batch."""
+        counts = Counter(a.owner_id for a in self.assignments if a.owner_id is not None)
+        return dict(sorted(counts.items()))
+
+
+@attrs.define
+class Pool:
+    """A pool of leads with its members, admins, policy and limits; see the module docstring.
+
+    Build one with :meth:`from_config`. ``state`` holds the members and everything the
+    policies remember (cursor, current weights, last assignments, open counts) as data.
+    """
+
+    id: str = attrs.field(validator=non_empty)
+    name: str = ""
+    state: PoolState = attrs.field(factory=PoolState)
+    admins: frozenset[str] = attrs.field(factory=frozenset, converter=_strings)
+    admin_roles: frozenset[str] = attrs.field(
+        factory=lambda: frozenset({"admin"}), converter=_strings
+    )
+    policy: AssignmentPolicy = attrs.field(factory=RoundRobin)
+    claim_limits: ClaimLimits = attrs.field(factory=ClaimLimits)
+    recycle_rules: RecycleRules = attrs.field(factory=RecycleRules)
+    members_may_claim: bool = True
+    return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
+    version: int = 0
+    _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
+
+    @classmethod
+    def from_config(cls, config: PoolConfig) -> Pool:
+        """A new pool from its configuration, with empty assignment memory."""
+        return cls(
+            config.id,
+            config.name,
+            PoolState(
+                members={m.user_id: m for m in config.members},
+                default_assignee=config.default_assignee,
+            ),
+            config.admins,
+            config.admin_roles,
+            config.policy,
+            config.claim_limits,
+            config.recycle,
+            config.members_may_claim,
+            config.return_reasons,
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def members(self) -> dict[str, PoolMember]:
+        """The current members by id (a copy)."""
+        return dict(self.state.members)
+
+    def open_leads(self, member_id: str) -> int:
+        """Open leads the member holds in this pool."""
+        return self.state.open_leads(member_id)
+
+    def current_weights(self) -> dict[str, int]:
+        """The smooth-weighted current weight of each member."""
+        return self.state.current_weights()
+
+    def is_admin(self, actor: Actor) -> bool:
+        """True for the pool's admins and holders of an admin role."""
+        return actor.user_id in self.admins or actor.has_role(*self.admin_roles)
+
+    def recycle_due(self, leads: Iterable[Lead], as_of: date) -> list[RecycleDue]:
+        """This pool's held leads whose protection has run out on ``as_of``."""
+        return recycle_due(
+            [lead for lead in leads if lead.pool_id == self.id], as_of, self.recycle_rules
+        )
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events raised since the last call; forgets them."""
+        events, self._events = self._events, []
+        return events
+
+    # -- membership -------------------------------------------------------------------------
+
+    def add_member(self, member: PoolMember, by: Actor, at: datetime) -> None:
+        """Add a salesperson; a returning member keeps their history (open leads, last turn)."""
+        self._require_admin(by, "add members")
+        if member.user_id in self.state.members:
+            raise InvariantViolation(f"pool {self.id}: {member.user_id} is already a member")
+        self.state.change(member.user_id, member)
+        self._record(
+            PoolMemberAdded,
+            by,
+            at,
+            member_id=member.user_id,
+            weight=member.weight,
+            capacity=member.capacity,
+        )
+
+    def remove_member(self, member_id: str, by: Actor, at: datetime) -> None:
+        """Remove a salesperson; the leads they hold stay theirs until returned."""
+        self._require_admin(by, "remove members")
+        self._member(member_id)
+        self.state.change(member_id, None)
+        self._record(PoolMemberRemoved, by, at, member_id=member_id)
+
+    def update_member(
+        self,
+        member_id: str,
+        by: Actor,
+        at: datetime,
+        *,
+        weight: int | None = None,
+        capacity: int | _Keep | None = _Keep.KEEP,
+        active: bool | None = None,
+    ) -> None:
+        """Change a member's weight, capacity (None: no limit) or active flag."""
+        self._require_admin(by, "change members")
+        old = self._member(member_id)
+        changes: dict[str, Any] = {}
+        if weight is not None:
+            changes["weight"] = weight
+        if not isinstance(capacity, _Keep):
+            changes["capacity"] = capacity
+        if active is not None:
+            changes["active"] = active
+        new = attrs.evolve(old, **changes)
+        self.state.change(member_id, new)
+        self._record(
+            PoolMemberChanged,
+            by,
+            at,
+            member_id=member_id,
+            weight=new.weight,
+            capacity=new.capacity,
+            active=new.active,
+        )
+
+    # -- leads coming in ---------------------------------------------------------------------
+
+    def admit(
+        self, leads: Sequence[Lead], by: Actor, at: datetime, rule: str | None = None
+    ) -> None:
+        """Put unowned open leads into this pool (after routing); ``rule`` is what matched."""
+        self._distinct(leads)
+        for lead in leads:
+            if not lead.is_open or lead.owner_id is not None:
+                raise InvalidTransition(
+                    f"lead {lead.id}: only an open lead nobody holds can enter pool {self.id} "
+                    f"(status {lead.status.name}, owner {lead.owner_id})"
+                )
+        for lead in leads:
+            lead.pool_id = self.id
+            lead._record(LeadPooled, by, at, pool_id=self.id, rule=rule)
+
+    # -- handing out -------------------------------------------------------------------------
+
+    def distribute(self, leads: Sequence[Lead], by: Actor, at: datetime) -> AssignmentResult:
+        """Give each lead to the member the pool's policy chooses, in order.
+
+        A batch of N gives exactly what N single calls would. A lead nobody can take stays
+        in the pool unassigned; the result (and a ``LeadLeftUnassigned`` event) says so.
+        """
+        self._require_admin(by, "distribute leads")
+        self._check_waiting(leads, by)
+        how = self.policy.kind
+        results = []
+        for lead in leads:
+            owner = self.policy.choose(self.state)
+            if owner is None:
+                lead._record(LeadLeftUnassigned, by, at, pool_id=self.id, reason=UNASSIGNED_REASON)
+                results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
+                continue
+            self._give(lead, owner, how, by, at)
+            results.append(Assignment(lead.id, owner, how))
+        return AssignmentResult(tuple(results))
+
+    def assign_to(
+        self, leads: Sequence[Lead], member_id: str, by: Actor, at: datetime
+    ) -> AssignmentResult:
+        """An admin hands a batch of waiting leads to one active member, within capacity."""
+        self._require_admin(by, "assign leads")
+        member = self._member(member_id)
+        if not member.active:
+            raise InvariantViolation(f"pool {self.id}: member {member_id} is inactive")
+        self._check_waiting(leads, by)
+        room = self.state.room(member_id)
+        if room is not None and len(leads) > room:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} holds {self.open_leads(member_id)} of capacity "
+                f"{member.capacity}; cannot take {len(leads)} more"
+            )
+        for lead in leads:
+            self._give(lead, member_id, "admin", by, at)
+        return AssignmentResult(tuple(Assignment(lead.id, member_id, "admin") for lead in leads))
+
+    def claim(
+        self,
+        leads: Sequence[Lead],
+        by: Actor,
+        at: datetime,
+        *,
+        global_limits: ClaimLimits | None = None,
+        held_elsewhere: int = 0,
+    ) -> AssignmentResult:
+        """A member takes waiting leads for themself, within every limit.
+
+        The holding limit is the smaller of the pool's and the global one and counts the
+        leads held in this pool (plus ``held_elsewhere`` for the global limit, when the host
+        tracks holdings across pools); the daily limit counts claims made on ``at``'s day;
+        the previous owner may not re-claim a lead within the cooldown.
+        """
+        member_id = by.user_id
+        if not self.members_may_claim:
+            raise PermissionDenied(f"pool {self.id}: members may not claim; only admins assign")
+        member = self.state.members.get(member_id)
+        if member is None or not member.active:
+            raise PermissionDenied(
+                f"pool {self.id}: {member_id} is not an active member and may not claim"
+            )
+        if held_elsewhere < 0:
+            raise ValidationError(f"held_elsewhere: must be >= 0, got {held_elsewhere}")
+        for lead in leads:
+            if lead.owner_id is not None and lead.is_open:
+                raise InvariantViolation(
+                    f"lead {lead.id}: already owned by {lead.owner_id}; it cannot be claimed"
+                )
+        self._check_waiting(leads, by)
+        limits = self.claim_limits.tighter(global_limits)
+        held = self.open_leads(member_id)
+        wanted = len(leads)
+        pool_limit = self.claim_limits.max_held
+        global_limit = None if global_limits is None else global_limits.max_held
+        if limits.max_held is not None and held + wanted > limits.max_held:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} holds {held} leads; claiming {wanted} more would "
+                f"pass the holding limit of {limits.max_held} (pool {pool_limit}, "
+                f"global {global_limit})"
+            )
+        if global_limit is not None and held + held_elsewhere + wanted > global_limit:
+            raise InvariantViolation(
+                f"{member_id} holds {held + held_elsewhere} leads in all pools; claiming "
+                f"{wanted} more would pass the global holding limit of {global_limit}"
+            )
+        room = self.state.room(member_id)
+        if room is not None and wanted > room:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} holds {held} of capacity {member.capacity}; "
+                f"cannot claim {wanted} more"
+            )
+        today = at.date()
+        claimed_today = self.state.book(member_id).claims_that_day(today)
+        if limits.max_per_day is not None and claimed_today + wanted > limits.max_per_day:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} claimed {claimed_today} leads on "
+                f"{today.isoformat()}; claiming {wanted} more would pass the daily claim "
+                f"limit of {limits.max_per_day}"
+            )
+        cooldown = timedelta(days=limits.reclaim_cooldown_days)
+        for lead in leads:
+            previous = lead.previous_owner
+            if (
+                previous is not None
+                and previous.owner_id == member_id
+                and previous.end is not None
+                and at < previous.end + cooldown
+            ):
+                allowed_from = (previous.end + cooldown).isoformat()
+                raise PermissionDenied(
+                    f"lead {lead.id}: {member_id} gave it up on {previous.end.isoformat()} and "
+                    f"may re-claim it only after the cooldown of "
+                    f"{limits.reclaim_cooldown_days} days (from {allowed_from})"
+                )
+        self.state.record_claims(member_id, today, wanted)
+        for lead in leads:
+            self._give(lead, member_id, "claim", by, at)
+        return AssignmentResult(tuple(Assignment(lead.id, member_id, "claim") for lead in leads))
+
+    # -- giving back -------------------------------------------------------------------------
+
+    def return_lead(
+        self, lead: Lead, by: Actor, at: datetime, reason: str, note: str = ""
+    ) -> None:
+        """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
+        self._check_held(lead, by, "return")
+        if reason not in self.return_reasons:
+            raise ValidationError(
+                f"lead {lead.id}: return reason {reason!r} is not one of "
+                f"{', '.join(repr(r) for r in self.return_reasons)}"
+            )
+        owner = self._release(lead, at, f"returned: {reason}")
+        lead._record(
+            LeadReturned,
+            by,
+            at,
+            pool_id=self.id,
+            previous_owner_id=owner,
+            reason=reason,
+            note=note,
+        )
+
+    def recycle(
+        self, leads: Iterable[Lead], as_of: date, by: Actor, at: datetime
+    ) -> list[RecycleDue]:
+        """Take back every lead of this pool whose protection ran out on ``as_of`` (admin)."""
+        self._require_admin(by, "recycle leads")
+        candidates = list(leads)
+        due = self.recycle_due(candidates, as_of)
+        by_id = {lead.id: lead for lead in candidates}
+        for item in due:
+            lead = by_id[item.lead_id]
+            LEAD_LIFECYCLE.check("release", lead.status, by, lead)
+        for item in due:
+            lead = by_id[item.lead_id]
+            owner = self._release(lead, at, f"recycled: {item.reason.value}")
+            lead._record(
+                LeadRecycled,
+                by,
+                at,
+                pool_id=self.id,
+                previous_owner_id=owner,
+                due_on=item.due_on,
+                reason=item.reason.value,
+            )
+        return due
+
+    def convert(
+        self, lead: Lead, request: ConversionRequest, by: Actor, at: datetime
+    ) -> ConversionResult:
+        """Convert the lead (once) by its owner or an admin; the result says what to create."""
+        self._check_in_pool(lead)
+        target = LEAD_LIFECYCLE.check("convert", lead.status, by, lead)
+        if lead.owner_id != by.user_id and not self.is_admin(by):
+            raise PermissionDenied(
+                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may convert "
+                f"it, not {by.user_id}"
+            )
+        result = build_result(lead, request, by.user_id, at)
+        if lead.owner_id is not None:
+            self.state.record_release(lead.owner_id)
+        lead.status = target
+        lead.conversion = result
+        opportunity = result.opportunity.id if result.opportunity is not None else None
+        lead._record(
+            LeadConverted,
+            by,
+            at,
+            customer_id=request.customer_id,
+            contact_id=request.contact_id,
+            opportunity_id=opportunity,
+        )
+        return result
+
+    def invalidate(self, lead: Lead, by: Actor, at: datetime, reason: str) -> None:
+        """Mark the lead invalid (spam, duplicate...) by its owner or an admin."""
+        self._check_in_pool(lead)
+        target = LEAD_LIFECYCLE.check("invalidate", lead.status, by, lead)
+        if lead.owner_id != by.user_id and not self.is_admin(by):
+            raise PermissionDenied(
+                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may mark it "
+                f"invalid, not {by.user_id}"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(f"lead {lead.id}: a reason is required, got {reason!r}")
+        if lead.owner_id is not None:
+            self.state.record_release(lead.owner_id)
+            lead._end_ownership(at, f"invalid: {reason}")
+        lead.status = target
+        lead._record(LeadInvalidated, by, at, reason=reason)
+
+    def recount(self, leads: Iterable[Lead]) -> dict[str, int]:
+        """Rebuild the open counts from the leads (the facts) and return them."""
+        counts = Counter(
+            lead.owner_id
+            for lead in leads
+            if lead.pool_id == self.id and lead.is_open and lead.owner_id is not None
+        )
+        self.state.set_open_counts(dict(counts))
+        return dict(sorted(counts.items()))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _give(self, lead: Lead, owner: str, how: str, by: Actor, at: datetime) -> None:
+        lead._take(owner, how, at)
+        self.state.record_assignment(owner, at)
+        lead._record(LeadAssigned, by, at, pool_id=self.id, owner_id=owner, how=how)
+
+    def _release(self, lead: Lead, at: datetime, because: str) -> str:
+        owner = lead.owner_id
+        assert owner is not None  # checked by the callers
+        self.state.record_release(owner)
+        lead._end_ownership(at, because)
+        lead.status = LeadStatus.NEW
+        return owner
+
+    def _member(self, member_id: str) -> PoolMember:
+        try:
+            return self.state.members[member_id]
+        except KeyError:
+            raise NotFound(f"pool {self.id}: no member {member_id!r}") from None
+
+    def _require_admin(self, by: Actor, what: str) -> None:
+        if not self.is_admin(by):
+            roles = ", ".join(sorted(self.admin_roles))
+            raise PermissionDenied(
+                f"pool {self.id}: {by.user_id} may not {what}; only the pool's admins "
+                f"or holders of {roles} may"
+            )
+
+    def _distinct(self, leads: Sequence[Lead]) -> None:
+        seen: set[str] = set()
+        for lead in leads:
+            if lead.id in seen:
+                raise ValidationError(f"lead {lead.id} appears twice in the batch")
+            seen.add(lead.id)
+
+    def _check_in_pool(self, lead: Lead) -> None:
+        if lead.pool_id != self.id:
+            raise InvariantViolation(f"lead {lead.id} is in pool {lead.pool_id}, not {self.id}")
+
+    def _check_waiting(self, leads: Sequence[Lead], by: Actor) -> None:
+        self._distinct(leads)
+        for lead in leads:
+            self._check_in_pool(lead)
+            if lead.owner_id is not None and lead.is_open:
+                raise InvariantViolation(
+                    f"lead {lead.id}: already owned by {lead.owner_id}; release it first"
+                )
+            LEAD_LIFECYCLE.check("assign", lead.status, by, lead)
+
+    def _check_held(self, lead: Lead, by: Actor, what: str) -> None:
+        self._check_in_pool(lead)
+        LEAD_LIFECYCLE.check("release", lead.status, by, lead)
+        if lead.owner_id != by.user_id and not self.is_admin(by):
+            raise PermissionDenied(
+                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may {what} "
+                f"it, not {by.user_id}"
+            )
+
+    def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:
+        self._events.append(
+            event(
+                occurred_at=at,
+                actor_id=by.user_id,
+                subject_kind="pool",
+                subject_id=self.id,
+                **data,
+            )
+        )

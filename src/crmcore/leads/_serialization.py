@@ -1,0 +1,55 @@
+"""Hooks so pools and leads save to plain data and load back (``to_dict`` / ``from_dict``).
+
+The aggregates' pending events are not part of their data (the unit of work collects them),
+and sets of names are saved as sorted lists so the output is stable.
+"""
+
+from __future__ import annotations
+
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from crmcore.leads._lead import Lead
+from crmcore.leads._pool import Pool, PoolConfig
+from crmcore.serialization import converter
+
+__all__: list[str] = []
+
+
+def _sorted(values: frozenset[str]) -> list[str]:
+    return sorted(values)
+
+
+converter.register_unstructure_hook(
+    Pool,
+    make_dict_unstructure_fn(
+        Pool,
+        converter,
+        _events=override(omit=True),
+        admins=override(unstruct_hook=_sorted),
+        admin_roles=override(unstruct_hook=_sorted),
+    ),
+)
+converter.register_structure_hook(
+    Pool,
+    make_dict_structure_fn(
+        Pool, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
+    ),
+)
+converter.register_unstructure_hook(
+    PoolConfig,
+    make_dict_unstructure_fn(
+        PoolConfig,
+        converter,
+        admins=override(unstruct_hook=_sorted),
+        admin_roles=override(unstruct_hook=_sorted),
+    ),
+)
+converter.register_unstructure_hook(
+    Lead, make_dict_unstructure_fn(Lead, converter, _events=override(omit=True))
+)
+converter.register_structure_hook(
+    Lead,
+    make_dict_structure_fn(
+        Lead, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
+    ),
+)
