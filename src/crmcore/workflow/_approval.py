@@ -15,7 +15,7 @@ decided request, ``PermissionDenied`` for anyone without an open task (or, for
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -194,7 +194,11 @@ class ApprovalInstance:
             raise ValidationError(f"submitter: must be a user id, got {submitter_id!r}")
         if not isinstance(instance_id, str) or not instance_id.strip():
             raise ValidationError(f"instance_id: must be a non-empty string, got {instance_id!r}")
-        sid = subject_id if subject_id is not None else getattr(subject, "id", None)
+        sid = subject_id
+        if sid is None:
+            sid = (
+                subject.get("id") if isinstance(subject, Mapping) else getattr(subject, "id", None)
+            )
         if not isinstance(sid, str) or not sid.strip():
             raise ValidationError(
                 f"subject_id: the {type(subject).__name__} has no str id; pass subject_id="
