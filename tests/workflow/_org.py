@@ -19,7 +19,7 @@ def hours(n: float) -> datetime:
 
 @attrs.frozen
 class Reason:
-    """Stands in for pricing's approval reason (a str ``kind``): workflow must not import pricing."""
+    """Stands in for pricing's approval reason (a str ``kind``); workflow cannot import pricing."""
 
     kind: str
     detail: str = ""
@@ -32,8 +32,8 @@ class Order:
     id: str = "SO-1"
     owner_id: str = "sam"
     key_account_manager_id: str | None = "kim"
-    net_total: Money = Money("8000.00", "CNY")
-    discount: Percent = Percent("5")
+    net_total: Money = attrs.Factory(lambda: Money("8000.00", "CNY"))
+    discount: Percent = attrs.Factory(lambda: Percent("5"))
     region: str = "north"
     approval_reasons: tuple[Reason, ...] = ()
 

@@ -19,11 +19,11 @@ from crmcore.ports import DirectoryUser
 from crmcore.testing.fakes import StaticDirectory
 from crmcore.workflow import (
     ALL,
+    QUORUM,
     ApprovalInstance,
     ApprovalProcess,
     FieldUser,
     ManagerOf,
-    QUORUM,
     Role,
     Step,
     User,

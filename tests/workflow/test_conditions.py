@@ -49,8 +49,8 @@ class Customer:
 @attrs.frozen
 class Order:
     id: str = "o-1"
-    net_total: Money = Money("12000.00", "CNY")
-    discount: Percent = Percent("15")
+    net_total: Money = attrs.Factory(lambda: Money("12000.00", "CNY"))
+    discount: Percent = attrs.Factory(lambda: Percent("15"))
     quantity: int = 30
     weight: Decimal = Decimal("2.5")
     on: date = date(2026, 3, 1)
