@@ -7,6 +7,7 @@ never changes again; reminders and escalations happen at most once each.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -241,6 +242,11 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
                 )
                 is None
             )
+
+    @invariant()
+    def storing_and_loading_changes_nothing(self) -> None:
+        data = json.loads(json.dumps(self.request.to_dict()))
+        assert ApprovalInstance.from_dict(data) == self.request
 
     @invariant()
     def history_only_grows(self) -> None:

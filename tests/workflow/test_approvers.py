@@ -54,7 +54,7 @@ def test_resolution_skips_and_explains(directory: StaticDirectory) -> None:
         "old is inactive",
         "ghost is not in the directory",
         "dan submitted the request (no self-approval)",
-        "nobody holds role hr",
+        "nobody holds role legal",
     )
 
 

@@ -1,13 +1,6 @@
 """Approvals and lifecycles: conditions as data, a state machine, approval processes."""
 
-from crmcore.workflow._approval import (
-    APPROVAL_LIFECYCLE,
-    ApprovalHistoryEntry,
-    ApprovalInstance,
-    ApprovalStatus,
-    ApprovalTask,
-    TaskStatus,
-)
+from crmcore.workflow._approval import APPROVAL_LIFECYCLE, ApprovalInstance
 from crmcore.workflow._approval_events import (
     ApprovalEscalationFailed,
     ApprovalNotRequired,
@@ -59,6 +52,7 @@ from crmcore.workflow._process import (
     Step,
 )
 from crmcore.workflow._statemachine import Guard, StateMachine, Transition
+from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
 from crmcore.workflow._views import (
     Answer,
     ApprovalProgress,

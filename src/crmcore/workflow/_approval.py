@@ -14,7 +14,6 @@ decided request, ``PermissionDenied`` for anyone without an open task (or, for
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ import attrs
 from crmcore.errors import InvariantViolation, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor, Directory
+from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import _approval_events as ev
 from crmcore.workflow._approvers import (
     Resolution,
@@ -35,6 +35,7 @@ from crmcore.workflow._approvers import (
 from crmcore.workflow._conditions import resolve
 from crmcore.workflow._process import ApprovalProcess, OnReject, Step
 from crmcore.workflow._statemachine import StateMachine, Transition
+from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
 from crmcore.workflow._views import (
     Answer,
     ApprovalProgress,
@@ -42,34 +43,7 @@ from crmcore.workflow._views import (
     StepProgress,
 )
 
-__all__ = [
-    "APPROVAL_LIFECYCLE",
-    "ApprovalHistoryEntry",
-    "ApprovalInstance",
-    "ApprovalStatus",
-    "ApprovalTask",
-    "TaskStatus",
-]
-
-
-class ApprovalStatus(enum.Enum):
-    """Where a request stands."""
-
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    WITHDRAWN = "WITHDRAWN"
-
-
-class TaskStatus(enum.Enum):
-    """Where one approver's task stands."""
-
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    NO_RESPONSE = "NO_RESPONSE"
-    DELEGATED = "DELEGATED"
-    ESCALATED = "ESCALATED"
+__all__ = ["APPROVAL_LIFECYCLE", "ApprovalInstance"]
 
 
 _P, _A, _R, _W = (
@@ -93,46 +67,6 @@ APPROVAL_LIFECYCLE: Final = StateMachine(
 )
 
 SYSTEM: Final = "system"
-
-
-@attrs.frozen(kw_only=True)
-class ApprovalTask:
-    """One approver's task in one run (``round``) of one step.
-
-    A delegated or escalated task is closed and a new one opens for the new holder with the
-    same ``original_approver_id``, so the record shows both.
-    """
-
-    id: str
-    step: str
-    step_index: int
-    round: int
-    approver_id: str
-    original_approver_id: str
-    assigned_at: datetime
-    due_at: datetime | None = None
-    status: TaskStatus = TaskStatus.PENDING
-    decided_at: datetime | None = None
-    comment: str = ""
-    handed_to: str | None = None
-    reminders_sent: tuple[int, ...] = ()
-    overdue_handled: bool = False
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is TaskStatus.PENDING
-
-
-@attrs.frozen(kw_only=True)
-class ApprovalHistoryEntry:
-    """One line of the request's history: when, who, what, on which step."""
-
-    at: datetime
-    actor_id: str
-    action: str
-    step: str | None = None
-    detail: str = ""
-    comment: str = ""
 
 
 def _flags(value: Iterable[bool]) -> tuple[bool, ...]:
@@ -353,6 +287,59 @@ class ApprovalInstance:
             if state == "in progress" and self.is_decided:
                 state = "not decided"
             yield StepProgress(name=s.name, state=state)
+
+    # -- storage --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready data for a repository, with the pinned process inside it.
+
+        Pending events are not part of it: hand them to the outbox with :meth:`pull_events`.
+        Refused (ConfigError) when the process holds a condition written as Python code.
+        """
+        data: dict[str, Any] = to_dict(
+            _Record(
+                id=self.id,
+                process=self.process,
+                subject_id=self.subject_id,
+                submitter_id=self.submitter_id,
+                submitted_at=self.submitted_at,
+                step_applies=self.step_applies,
+                subject_users=self.subject_users,
+                status=self.status,
+                current_step=self.current_step,
+                round=self.round,
+                step_started_at=self.step_started_at,
+                decided_at=self.decided_at,
+                version=self.version,
+                tasks=tuple(self._tasks),
+                history=tuple(self._history),
+                path=tuple(self._path),
+            )
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> ApprovalInstance:
+        """Rebuild a stored request; ConfigError names every bad path."""
+        record = from_dict(_Record, data, what="ApprovalInstance")
+        return cls(
+            id=record.id,
+            process=record.process,
+            subject_id=record.subject_id,
+            submitter_id=record.submitter_id,
+            submitted_at=record.submitted_at,
+            step_applies=record.step_applies,
+            subject_users=record.subject_users,
+            status=record.status,
+            current_step=record.current_step,
+            round=record.round,
+            step_started_at=record.step_started_at,
+            decided_at=record.decided_at,
+            version=record.version,
+            tasks=list(record.tasks),
+            history=list(record.history),
+            path=list(record.path),
+        )
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -831,6 +818,28 @@ class ApprovalInstance:
             allow_self=step.allow_self_approval,
         )
         return next((u for u in backup.user_ids if usable(u, True)), None)
+
+
+@attrs.frozen(kw_only=True)
+class _Record:
+    """The stored form of an :class:`ApprovalInstance`."""
+
+    id: str
+    process: ApprovalProcess
+    subject_id: str
+    submitter_id: str
+    submitted_at: datetime
+    step_applies: tuple[bool, ...]
+    subject_users: tuple[tuple[str, str | None], ...]
+    status: ApprovalStatus
+    current_step: int | None
+    round: int
+    step_started_at: datetime | None
+    decided_at: datetime | None
+    version: int
+    tasks: tuple[ApprovalTask, ...]
+    history: tuple[ApprovalHistoryEntry, ...]
+    path: tuple[int, ...]
 
 
 def _behalf(task: ApprovalTask) -> str:
