@@ -92,6 +92,14 @@ def run(quick: bool = False) -> None:
         timings.setdefault("pending_tasks_for", {})[n] = scan / n
         rows.append(("pending_tasks_for('f1')", n, todo, scan * 1e3, scan / n * 1e6))
 
+        def idle(pool: list[ApprovalInstance] = pool) -> None:
+            for r in pool:
+                r.tick(T0, DIRECTORY)
+
+        quiet = best_time(idle, repeat=repeat)  # the usual sweep: nothing is due yet
+        timings.setdefault("tick (nothing due)", {})[n] = quiet / n
+        rows.append(("tick (nothing due)", n, 0, quiet * 1e3, quiet / n * 1e6))
+
         def sweep(pool: list[ApprovalInstance] = pool) -> None:
             for r in pool:
                 r.tick(LATER, DIRECTORY)

@@ -460,20 +460,25 @@ class ApprovalInstance:
         sla = step.sla
         if sla is None:
             return []
+        work = [
+            (task, _reminders_due(task, sla.remind_before_hours, now))
+            for task in self.open_tasks()
+            if task.due_at is not None
+        ]
+        work = [
+            (task, reminders)
+            for task, reminders in work
+            if reminders or _overdue_unhandled(task, now)
+        ]
+        if not work:
+            return []  # the usual sweep: nothing due, nothing copied
         before = len(self._events)
         with self._atomic():
-            for task in self.open_tasks():
-                if task.due_at is None:
+            for task, reminders in work:
+                if not reminders:
+                    self._overdue(task, step, now, directory, actor_id)
                     continue
-                if now >= task.due_at:
-                    if not task.overdue_handled:
-                        self._overdue(task, step, now, directory, actor_id)
-                    continue
-                sent = list(task.reminders_sent)
-                for hours in sorted(sla.remind_before_hours, reverse=True):
-                    if hours in sent or now < task.due_at - timedelta(hours=hours):
-                        continue
-                    sent.append(hours)
+                for hours in reminders:
                     detail = f"{task.approver_id}, {hours} h before due"
                     self._log(now, actor_id, "reminded", task.step, detail)
                     self._emit(
@@ -486,8 +491,7 @@ class ApprovalInstance:
                         hours_before=hours,
                         due_at=task.due_at,
                     )
-                if len(sent) != len(task.reminders_sent):
-                    self._replace(task, reminders_sent=tuple(sent))
+                self._replace(task, reminders_sent=(*task.reminders_sent, *reminders))
         return self._events[before:]
 
     # -- internals --------------------------------------------------------------------------
@@ -840,6 +844,22 @@ class _Record:
     tasks: tuple[ApprovalTask, ...]
     history: tuple[ApprovalHistoryEntry, ...]
     path: tuple[int, ...]
+
+
+def _reminders_due(task: ApprovalTask, before_hours: tuple[int, ...], now: datetime) -> list[int]:
+    """The reminders (hours before due) not yet sent whose moment has come, earliest first."""
+    due = task.due_at
+    if due is None or now >= due:
+        return []
+    return [
+        hours
+        for hours in sorted(before_hours, reverse=True)
+        if hours not in task.reminders_sent and now >= due - timedelta(hours=hours)
+    ]
+
+
+def _overdue_unhandled(task: ApprovalTask, now: datetime) -> bool:
+    return task.due_at is not None and now >= task.due_at and not task.overdue_handled
 
 
 def _behalf(task: ApprovalTask) -> str:
