@@ -39,6 +39,14 @@ def _roles(value: Iterable[str] | str | None) -> frozenset[str] | None:
     return frozenset({value}) if isinstance(value, str) else frozenset(value)
 
 
+def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
+    return tuple(value)
+
+
+def _transitions(value: Iterable[Transition[Any]]) -> tuple[Transition[Any], ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Transition(Generic[S]):
     """``name`` goes from any of ``sources`` to ``target``, by ``roles`` (None: anyone)."""
@@ -47,7 +55,7 @@ class Transition(Generic[S]):
     sources: frozenset[S] = attrs.field(converter=_states)
     target: S
     roles: frozenset[str] | None = attrs.field(default=None, converter=_roles)
-    guards: tuple[Guard, ...] = attrs.field(default=(), converter=tuple)
+    guards: tuple[Guard, ...] = attrs.field(default=(), converter=_guards)
 
     def allows(self, actor: Actor) -> bool:
         """True when the actor holds one of the roles (or no role is required)."""
@@ -60,7 +68,7 @@ class StateMachine(Generic[S]):
 
     name: str
     states: type[S]
-    transitions: tuple[Transition[S], ...] = attrs.field(converter=tuple)
+    transitions: tuple[Transition[S], ...] = attrs.field(converter=_transitions)
     _by_name: dict[str, Transition[S]] = attrs.field(init=False, eq=False, repr=False)
 
     @_by_name.default

@@ -1,0 +1,868 @@
+"""One approval request: its tasks, its append-only history and its decisions.
+
+The request keeps the process version it started with (the frozen process object itself).
+The subject is read once, at submission: step conditions and the users named on it
+(``FieldUser``) are recorded then, so the request is judged on what was submitted. People
+are looked up through the Directory port when each step starts, so inactive users are
+skipped at that moment.
+
+Every command checks first and changes nothing when it raises: ``InvalidTransition`` on a
+decided request, ``PermissionDenied`` for anyone without an open task (or, for
+``withdraw``, anyone but the submitter), ``ValidationError`` for bad input and
+``InvariantViolation`` when a step would have nobody to approve it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import attrs
+
+from crmcore.errors import InvariantViolation, PermissionDenied, ValidationError
+from crmcore.events import DomainEvent
+from crmcore.ports import Actor, Directory
+from crmcore.serialization import from_dict, to_dict
+from crmcore.workflow import _approval_events as ev
+from crmcore.workflow._approvers import (
+    Resolution,
+    field_users_of,
+    resolve_approvers,
+    resolve_target,
+)
+from crmcore.workflow._conditions import resolve
+from crmcore.workflow._process import ApprovalProcess, OnReject, Step
+from crmcore.workflow._statemachine import StateMachine, Transition
+from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
+from crmcore.workflow._views import (
+    Answer,
+    ApprovalProgress,
+    Awaiting,
+    StepProgress,
+)
+
+__all__ = ["APPROVAL_LIFECYCLE", "ApprovalInstance"]
+
+
+_P, _A, _R, _W = (
+    ApprovalStatus.PENDING,
+    ApprovalStatus.APPROVED,
+    ApprovalStatus.REJECTED,
+    ApprovalStatus.WITHDRAWN,
+)
+
+#: The request's lifecycle; ``approve``, ``reject`` and ``delegate`` act on tasks and may
+#: leave the request pending, but every command is only possible while it is pending.
+APPROVAL_LIFECYCLE: Final = StateMachine(
+    "approval request",
+    ApprovalStatus,
+    [
+        Transition("approve", _P, _A),
+        Transition("reject", _P, _R),
+        Transition("delegate", _P, _P),
+        Transition("withdraw", _P, _W),
+    ],
+)
+
+SYSTEM: Final = "system"
+
+
+def _flags(value: Iterable[bool]) -> tuple[bool, ...]:
+    return tuple(value)
+
+
+def _fields(value: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str | None], ...]:
+    return tuple((k, v) for k, v in value)
+
+
+@attrs.define(kw_only=True)
+class ApprovalInstance:
+    """An approval request for one subject, pinned to one process version.
+
+    Create it with :meth:`start`; the other constructor arguments exist to rebuild a stored
+    request.
+    """
+
+    id: str
+    process: ApprovalProcess
+    subject_id: str
+    submitter_id: str
+    submitted_at: datetime
+    step_applies: tuple[bool, ...] = attrs.field(converter=_flags)
+    subject_users: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_fields)
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    current_step: int | None = None
+    round: int = 0
+    step_started_at: datetime | None = None
+    decided_at: datetime | None = None
+    version: int = 0
+    _tasks: list[ApprovalTask] = attrs.field(factory=list)
+    _history: list[ApprovalHistoryEntry] = attrs.field(factory=list)
+    _path: list[int] = attrs.field(factory=list)
+    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False)
+
+    # -- starting ---------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        process: ApprovalProcess,
+        subject: object,
+        submitter: Actor | str,
+        directory: Directory,
+        *,
+        at: datetime,
+        instance_id: str,
+        subject_id: str | None = None,
+    ) -> ApprovalInstance:
+        """Submit ``subject`` for approval under ``process`` and start its first step.
+
+        When the entry condition is false the request is APPROVED at once (an
+        ``ApprovalNotRequired`` event says why). Raises ``InvariantViolation`` and creates
+        nothing when a step that applies would have nobody to approve it.
+        """
+        submitter_id = submitter.user_id if isinstance(submitter, Actor) else submitter
+        if not isinstance(submitter_id, str) or not submitter_id.strip():
+            raise ValidationError(f"submitter: must be a user id, got {submitter_id!r}")
+        if not isinstance(instance_id, str) or not instance_id.strip():
+            raise ValidationError(f"instance_id: must be a non-empty string, got {instance_id!r}")
+        sid = subject_id
+        if sid is None:
+            sid = (
+                subject.get("id") if isinstance(subject, Mapping) else getattr(subject, "id", None)
+            )
+        if not isinstance(sid, str) or not sid.strip():
+            raise ValidationError(
+                f"subject_id: the {type(subject).__name__} has no str id; pass subject_id="
+            )
+        needed = process.requires_approval(subject)
+        applies = tuple(
+            s.condition is None or s.condition.evaluate(subject) for s in process.steps
+        )
+        named = field_users_of([a for s in process.steps for a in s.approvers])
+        named += [f for f in field_users_of(process.fallback_approvers) if f not in named]
+        subject_users = []
+        for attribute in named:
+            value = resolve(subject, attribute)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ValidationError(
+                    f"{type(subject).__name__}.{attribute}: expected a user id, got {value!r}"
+                )
+            subject_users.append((attribute, value))
+        instance = cls(
+            id=instance_id,
+            process=process,
+            subject_id=sid,
+            submitter_id=submitter_id,
+            submitted_at=at,
+            step_applies=applies,
+            subject_users=subject_users,
+        )
+        instance._log(at, submitter_id, "submitted", detail=f"process {process.key}")
+        instance._emit(
+            ev.ApprovalRequestSubmitted,
+            at,
+            submitter_id,
+            process_id=process.id,
+            process_version=process.version,
+        )
+        if not needed:
+            reason = "entry condition is false: " + (
+                process.entry_condition.describe() if process.entry_condition else ""
+            )
+            instance.status = ApprovalStatus.APPROVED
+            instance.decided_at = at
+            instance._log(at, submitter_id, "not required", detail=reason)
+            instance._emit(ev.ApprovalNotRequired, at, submitter_id, reason=reason)
+            return instance
+        for index, step_applies in enumerate(applies):
+            if step_applies:
+                instance._resolve(index, directory)
+        instance._enter_step(0, at, submitter_id, directory)
+        return instance
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def subject_kind(self) -> str:
+        return self.process.subject_kind
+
+    @property
+    def process_version(self) -> int:
+        return self.process.version
+
+    @property
+    def tasks(self) -> tuple[ApprovalTask, ...]:
+        """Every task ever opened, oldest first."""
+        return tuple(self._tasks)
+
+    @property
+    def history(self) -> tuple[ApprovalHistoryEntry, ...]:
+        """The append-only record of everything that happened, oldest first."""
+        return tuple(self._history)
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status is not ApprovalStatus.PENDING
+
+    @property
+    def step(self) -> Step | None:
+        """The step being decided now (None once the request is decided)."""
+        if self.status is not ApprovalStatus.PENDING or self.current_step is None:
+            return None
+        return self.process.steps[self.current_step]
+
+    def current_tasks(self) -> list[ApprovalTask]:
+        """The tasks of the step's current run, open or not."""
+        return [t for t in self._tasks if t.round == self.round]
+
+    def open_tasks(self) -> list[ApprovalTask]:
+        """The tasks awaiting an answer (none once the request is decided)."""
+        if self.status is not ApprovalStatus.PENDING:
+            return []
+        return [t for t in self._tasks if t.round == self.round and t.is_open]
+
+    def open_tasks_for(self, user_id: str) -> list[ApprovalTask]:
+        """The open tasks ``user_id`` holds."""
+        return [t for t in self.open_tasks() if t.approver_id == user_id]
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events raised since the last call; forgets them."""
+        events, self._events = self._events, []
+        return events
+
+    def progress(self) -> ApprovalProgress:
+        """Where the request stands, for the submitter: step, answers, who is awaited."""
+        step = self.step
+        answered = tuple(
+            Answer(
+                approver_id=t.approver_id,
+                original_approver_id=t.original_approver_id,
+                decision=t.status.value,
+                at=t.decided_at or t.assigned_at,
+                comment=t.comment,
+            )
+            for t in self.current_tasks()
+            if t.status in (TaskStatus.APPROVED, TaskStatus.REJECTED)
+        )
+        awaiting = tuple(
+            Awaiting(
+                approver_id=t.approver_id,
+                original_approver_id=t.original_approver_id,
+                since=t.assigned_at,
+                due_at=t.due_at,
+            )
+            for t in self.open_tasks()
+        )
+        return ApprovalProgress(
+            instance_id=self.id,
+            status=self.status.value,
+            process=self.process.key,
+            step=step.name if step else None,
+            step_number=self.current_step + 1 if step and self.current_step is not None else None,
+            step_count=len(self.process.steps),
+            step_since=self.step_started_at if step else None,
+            answered=answered if step else (),
+            awaiting=awaiting,
+            steps=tuple(self._step_states()),
+            decided_at=self.decided_at,
+        )
+
+    def _step_states(self) -> Iterator[StepProgress]:
+        """Each step's latest state, read from the history."""
+        states = {
+            "step started": "in progress",
+            "step skipped": "skipped",
+            "step approved": "approved",
+            "step rejected": "rejected",
+        }
+        latest: dict[str, str] = {}
+        for entry in self._history:
+            if entry.step is not None and entry.action in states:
+                latest[entry.step] = states[entry.action]
+        for s in self.process.steps:
+            state = latest.get(s.name, "not reached" if self.is_decided else "waiting")
+            if state == "in progress" and self.is_decided:
+                state = "not decided"
+            yield StepProgress(name=s.name, state=state)
+
+    # -- storage --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready data for a repository, with the pinned process inside it.
+
+        Pending events are not part of it: hand them to the outbox with :meth:`pull_events`.
+        Refused (ConfigError) when the process holds a condition written as Python code.
+        """
+        data: dict[str, Any] = to_dict(
+            _Record(
+                id=self.id,
+                process=self.process,
+                subject_id=self.subject_id,
+                submitter_id=self.submitter_id,
+                submitted_at=self.submitted_at,
+                step_applies=self.step_applies,
+                subject_users=self.subject_users,
+                status=self.status,
+                current_step=self.current_step,
+                round=self.round,
+                step_started_at=self.step_started_at,
+                decided_at=self.decided_at,
+                version=self.version,
+                tasks=tuple(self._tasks),
+                history=tuple(self._history),
+                path=tuple(self._path),
+            )
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> ApprovalInstance:
+        """Rebuild a stored request; ConfigError names every bad path."""
+        record = from_dict(_Record, data, what="ApprovalInstance")
+        return cls(
+            id=record.id,
+            process=record.process,
+            subject_id=record.subject_id,
+            submitter_id=record.submitter_id,
+            submitted_at=record.submitted_at,
+            step_applies=record.step_applies,
+            subject_users=record.subject_users,
+            status=record.status,
+            current_step=record.current_step,
+            round=record.round,
+            step_started_at=record.step_started_at,
+            decided_at=record.decided_at,
+            version=record.version,
+            tasks=list(record.tasks),
+            history=list(record.history),
+            path=list(record.path),
+        )
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def approve(
+        self, actor: Actor, *, at: datetime, directory: Directory, comment: str = ""
+    ) -> None:
+        """Approve every open task ``actor`` holds; may decide the step and start the next."""
+        APPROVAL_LIFECYCLE.check("approve", self.status, actor)
+        mine = self._own_tasks(actor, "approve")
+        with self._atomic():
+            for task in mine:
+                self._close(task, TaskStatus.APPROVED, at, comment)
+                self._log(at, actor.user_id, "approved", task.step, _behalf(task), comment)
+                self._emit(
+                    ev.ApprovalTaskApproved,
+                    at,
+                    actor.user_id,
+                    step=task.step,
+                    task_id=task.id,
+                    approver_id=task.approver_id,
+                    original_approver_id=task.original_approver_id,
+                    comment=comment,
+                )
+            self._settle(at, actor.user_id, directory, comment)
+
+    def reject(self, actor: Actor, *, at: datetime, directory: Directory, comment: str) -> None:
+        """Reject every open task ``actor`` holds (a comment is required)."""
+        APPROVAL_LIFECYCLE.check("reject", self.status, actor)
+        mine = self._own_tasks(actor, "reject")
+        if not isinstance(comment, str) or not comment.strip():
+            raise ValidationError(f"reject: a comment is required (why?), got {comment!r}")
+        with self._atomic():
+            for task in mine:
+                self._close(task, TaskStatus.REJECTED, at, comment)
+                self._log(at, actor.user_id, "rejected", task.step, _behalf(task), comment)
+                self._emit(
+                    ev.ApprovalTaskRejected,
+                    at,
+                    actor.user_id,
+                    step=task.step,
+                    task_id=task.id,
+                    approver_id=task.approver_id,
+                    original_approver_id=task.original_approver_id,
+                    comment=comment,
+                )
+            self._settle(at, actor.user_id, directory, comment)
+
+    def delegate(
+        self,
+        actor: Actor,
+        to_user_id: str,
+        *,
+        at: datetime,
+        directory: Directory,
+        comment: str = "",
+    ) -> None:
+        """Hand ``actor``'s open tasks to ``to_user_id``, whose answer then counts for them."""
+        APPROVAL_LIFECYCLE.check("delegate", self.status, actor)
+        mine = self._own_tasks(actor, "delegate")
+        step = self.process.steps[mine[0].step_index]
+        if not step.allow_delegation:
+            raise PermissionDenied(
+                f"approval {self.id}: step {step.name!r} does not allow delegation; "
+                f"actor {actor.user_id}"
+            )
+        if to_user_id == actor.user_id:
+            raise ValidationError(f"delegate: {to_user_id!r} cannot delegate to themselves")
+        delegate = directory.user(to_user_id)
+        if not delegate.active:
+            raise ValidationError(f"delegate: {to_user_id!r} is inactive")
+        if to_user_id == self.submitter_id and not step.allow_self_approval:
+            raise ValidationError(
+                f"delegate: {to_user_id!r} submitted the request and step {step.name!r} "
+                "does not allow self-approval"
+            )
+        if self.open_tasks_for(to_user_id):
+            raise ValidationError(
+                f"delegate: {to_user_id!r} already has an open task in step {step.name!r}"
+            )
+        with self._atomic():
+            for task in mine:
+                successor = self._hand_over(
+                    task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
+                )
+                self._log(at, actor.user_id, "delegated", task.step, f"to {to_user_id}", comment)
+                self._emit(
+                    ev.ApprovalTaskDelegated,
+                    at,
+                    actor.user_id,
+                    step=task.step,
+                    task_id=task.id,
+                    from_id=task.approver_id,
+                    to_id=to_user_id,
+                    new_task_id=successor.id,
+                    comment=comment,
+                )
+
+    def withdraw(self, actor: Actor, *, at: datetime, comment: str = "") -> None:
+        """The submitter takes the request back while it is pending."""
+        APPROVAL_LIFECYCLE.check("withdraw", self.status, actor)
+        if actor.user_id != self.submitter_id:
+            raise PermissionDenied(
+                f"approval {self.id}: only the submitter {self.submitter_id} may withdraw; "
+                f"actor {actor.user_id}"
+            )
+        with self._atomic():
+            self._close_open(at)
+            self._finish(ApprovalStatus.WITHDRAWN, at, actor.user_id, comment)
+
+    def tick(
+        self, now: datetime, directory: Directory, *, actor_id: str = SYSTEM
+    ) -> list[DomainEvent]:
+        """Send due reminders and escalate overdue tasks; each happens once, however often
+        this is called. Returns the events raised (also kept for :meth:`pull_events`)."""
+        if self.status is not ApprovalStatus.PENDING or self.current_step is None:
+            return []
+        step = self.process.steps[self.current_step]
+        sla = step.sla
+        if sla is None:
+            return []
+        work = [
+            (task, _reminders_due(task, sla.remind_before_hours, now))
+            for task in self.open_tasks()
+            if task.due_at is not None
+        ]
+        work = [
+            (task, reminders)
+            for task, reminders in work
+            if reminders or _overdue_unhandled(task, now)
+        ]
+        if not work:
+            return []  # the usual sweep: nothing due, nothing copied
+        before = len(self._events)
+        with self._atomic():
+            for task, reminders in work:
+                if not reminders:
+                    self._overdue(task, step, now, directory, actor_id)
+                    continue
+                for hours in reminders:
+                    detail = f"{task.approver_id}, {hours} h before due"
+                    self._log(now, actor_id, "reminded", task.step, detail)
+                    self._emit(
+                        ev.ApprovalReminderSent,
+                        now,
+                        actor_id,
+                        step=task.step,
+                        task_id=task.id,
+                        recipient_id=task.approver_id,
+                        hours_before=hours,
+                        due_at=task.due_at,
+                    )
+                self._replace(task, reminders_sent=(*task.reminders_sent, *reminders))
+        return self._events[before:]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _own_tasks(self, actor: Actor, action: str) -> list[ApprovalTask]:
+        mine = self.open_tasks_for(actor.user_id)
+        if not mine:
+            waiting = ", ".join(t.approver_id for t in self.open_tasks())
+            raise PermissionDenied(
+                f"approval {self.id}: {actor.user_id} may not {action}; awaited: {waiting}"
+            )
+        return mine
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """Restore every field if the block raises: a command changes all or nothing."""
+        saved = (
+            self.status,
+            self.current_step,
+            self.round,
+            self.step_started_at,
+            self.decided_at,
+            list(self._tasks),
+            list(self._history),
+            list(self._path),
+            list(self._events),
+        )
+        try:
+            yield
+        except BaseException:
+            (
+                self.status,
+                self.current_step,
+                self.round,
+                self.step_started_at,
+                self.decided_at,
+                self._tasks,
+                self._history,
+                self._path,
+                self._events,
+            ) = saved
+            raise
+
+    def _emit(
+        self, cls: Callable[..., DomainEvent], at: datetime, actor_id: str, **fields: Any
+    ) -> None:
+        self._events.append(
+            cls(
+                occurred_at=at,
+                actor_id=actor_id,
+                subject_kind=self.process.subject_kind,
+                subject_id=self.subject_id,
+                instance_id=self.id,
+                **fields,
+            )
+        )
+
+    def _log(
+        self,
+        at: datetime,
+        actor_id: str,
+        action: str,
+        step: str | None = None,
+        detail: str = "",
+        comment: str = "",
+    ) -> None:
+        self._history.append(
+            ApprovalHistoryEntry(
+                at=at, actor_id=actor_id, action=action, step=step, detail=detail, comment=comment
+            )
+        )
+
+    def _replace(self, task: ApprovalTask, **changes: Any) -> ApprovalTask:
+        index = next(i for i, t in enumerate(self._tasks) if t.id == task.id)
+        new = attrs.evolve(self._tasks[index], **changes)
+        self._tasks[index] = new
+        return new
+
+    def _close(self, task: ApprovalTask, status: TaskStatus, at: datetime, comment: str) -> None:
+        self._replace(task, status=status, decided_at=at, comment=comment)
+
+    def _new_task(
+        self,
+        step_index: int,
+        approver_id: str,
+        original_id: str,
+        at: datetime,
+        due_at: datetime | None,
+        overdue_handled: bool = False,
+    ) -> ApprovalTask:
+        task = ApprovalTask(
+            id=f"{self.id}/t{len(self._tasks) + 1}",
+            step=self.process.steps[step_index].name,
+            step_index=step_index,
+            round=self.round,
+            approver_id=approver_id,
+            original_approver_id=original_id,
+            assigned_at=at,
+            due_at=due_at,
+            overdue_handled=overdue_handled,
+        )
+        self._tasks.append(task)
+        return task
+
+    def _hand_over(
+        self,
+        task: ApprovalTask,
+        status: TaskStatus,
+        to_id: str,
+        at: datetime,
+        due_at: datetime | None,
+    ) -> ApprovalTask:
+        self._replace(task, status=status, decided_at=at, handed_to=to_id)
+        return self._new_task(
+            task.step_index,
+            to_id,
+            task.original_approver_id,
+            at,
+            due_at,
+            overdue_handled=due_at is None,
+        )
+
+    def _resolve(self, index: int, directory: Directory) -> tuple[Resolution, bool]:
+        step = self.process.steps[index]
+        users = dict(self.subject_users)
+        found = resolve_approvers(
+            step.approvers,
+            submitter_id=self.submitter_id,
+            directory=directory,
+            subject_users=users,
+            allow_self=step.allow_self_approval,
+        )
+        fallback = False
+        if not found.user_ids:
+            backup = resolve_approvers(
+                self.process.fallback_approvers,
+                submitter_id=self.submitter_id,
+                directory=directory,
+                subject_users=users,
+                allow_self=step.allow_self_approval,
+            )
+            if not backup.user_ids:
+                why = "; ".join(found.notes) or "nobody found"
+                tail = (
+                    "the fallback approvers are not available either ("
+                    + ("; ".join(backup.notes) or "nobody found")
+                    + ")"
+                    if self.process.fallback_approvers
+                    else "the process has no fallback approvers"
+                )
+                raise InvariantViolation(
+                    f"approval {self.id}: step {step.name!r} of {self.process.key} has nobody "
+                    f"to approve it ({why}) and {tail}"
+                )
+            found, fallback = Resolution(backup.user_ids, found.notes + backup.notes), True
+        if step.mode.kind == "QUORUM" and len(found.user_ids) < step.mode.n:
+            raise InvariantViolation(
+                f"approval {self.id}: step {step.name!r} needs {step.mode} but only "
+                f"{len(found.user_ids)} approver(s) are available: {', '.join(found.user_ids)}"
+            )
+        return found, fallback
+
+    def _enter_step(self, index: int, at: datetime, actor_id: str, directory: Directory) -> None:
+        steps = self.process.steps
+        while index < len(steps) and not self.step_applies[index]:
+            step = steps[index]
+            reason = f"condition is false: {step.condition.describe() if step.condition else ''}"
+            self._log(at, actor_id, "step skipped", step.name, reason)
+            self._emit(ev.ApprovalStepSkipped, at, actor_id, step=step.name, reason=reason)
+            index += 1
+        if index == len(steps):
+            self._finish(ApprovalStatus.APPROVED, at, actor_id, "")
+            return
+        step = steps[index]
+        found, fallback = self._resolve(index, directory)
+        self.round += 1
+        self.current_step = index
+        self.step_started_at = at
+        self._path.append(index)
+        due = at + timedelta(hours=step.sla.hours) if step.sla is not None else None
+        for user_id in found.user_ids:
+            self._new_task(index, user_id, user_id, at, due, overdue_handled=due is None)
+        detail = "approvers: " + ", ".join(found.user_ids)
+        if fallback:
+            detail += " (fallback)"
+        if found.notes:
+            detail += "; " + "; ".join(found.notes)
+        self._log(at, actor_id, "step started", step.name, detail)
+        self._emit(
+            ev.ApprovalStepStarted,
+            at,
+            actor_id,
+            step=step.name,
+            round=self.round,
+            approver_ids=found.user_ids,
+            fallback_used=fallback,
+            due_at=due,
+        )
+
+    def _settle(self, at: datetime, actor_id: str, directory: Directory, comment: str) -> None:
+        """Decide the current step if its mode is satisfied, and move the request on."""
+        assert self.current_step is not None
+        step = self.process.steps[self.current_step]
+        tasks = self.current_tasks()
+        counts = {s: sum(1 for t in tasks if t.status is s) for s in TaskStatus}
+        outcome = step.mode.outcome(
+            counts[TaskStatus.APPROVED], counts[TaskStatus.REJECTED], counts[TaskStatus.PENDING]
+        )
+        if outcome is None:
+            return
+        silent = self._close_open(at)
+        self._log(
+            at,
+            actor_id,
+            "step approved" if outcome else "step rejected",
+            step.name,
+            f"{step.mode}; no response: {', '.join(silent)}" if silent else str(step.mode),
+        )
+        self._emit(
+            ev.ApprovalStepDecided,
+            at,
+            actor_id,
+            step=step.name,
+            round=self.round,
+            approved=outcome,
+            no_response=tuple(silent),
+        )
+        if outcome:
+            self._enter_step(self.current_step + 1, at, actor_id, directory)
+        elif step.on_reject is OnReject.BACK_TO_PREVIOUS and len(self._path) >= 2:
+            previous = self._path[-2]
+            del self._path[-2:]
+            to_step = self.process.steps[previous].name
+            self._log(at, actor_id, "sent back", step.name, f"to {to_step}", comment)
+            self._emit(ev.ApprovalSentBack, at, actor_id, from_step=step.name, to_step=to_step)
+            self._enter_step(previous, at, actor_id, directory)
+        else:
+            self._finish(ApprovalStatus.REJECTED, at, actor_id, comment)
+
+    def _close_open(self, at: datetime) -> list[str]:
+        silent = []
+        for task in self.open_tasks():
+            self._replace(task, status=TaskStatus.NO_RESPONSE, decided_at=at)
+            silent.append(task.approver_id)
+        return silent
+
+    def _finish(self, status: ApprovalStatus, at: datetime, actor_id: str, comment: str) -> None:
+        step = self.process.steps[self.current_step] if self.current_step is not None else None
+        self.status = status
+        self.decided_at = at
+        action = f"request {status.value.lower()}"
+        self._log(at, actor_id, action, step.name if step else None, "", comment)
+        if status is ApprovalStatus.APPROVED:
+            self._emit(ev.ApprovalRequestApproved, at, actor_id)
+        elif status is ApprovalStatus.REJECTED:
+            assert step is not None
+            self._emit(ev.ApprovalRequestRejected, at, actor_id, step=step.name, comment=comment)
+        else:
+            self._emit(ev.ApprovalRequestWithdrawn, at, actor_id, comment=comment)
+
+    def _overdue(
+        self, task: ApprovalTask, step: Step, now: datetime, directory: Directory, actor_id: str
+    ) -> None:
+        assert step.sla is not None
+        target = step.sla.escalate_to
+        if target is None:
+            self._replace(task, overdue_handled=True)
+            self._log(now, actor_id, "overdue", task.step, task.approver_id)
+            self._emit(
+                ev.ApprovalTaskOverdue,
+                now,
+                actor_id,
+                step=task.step,
+                task_id=task.id,
+                approver_id=task.approver_id,
+            )
+            return
+        to_id = self._escalation_target(task, step, directory)
+        if to_id is None:
+            self._replace(task, overdue_handled=True)
+            reason = f"nobody to escalate to ({target.describe()} of {task.approver_id})"
+            self._log(now, actor_id, "escalation failed", task.step, reason)
+            self._emit(
+                ev.ApprovalEscalationFailed,
+                now,
+                actor_id,
+                step=task.step,
+                task_id=task.id,
+                approver_id=task.approver_id,
+                reason=reason,
+            )
+            return
+        successor = self._hand_over(task, TaskStatus.ESCALATED, to_id, now, None)
+        self._replace(task, overdue_handled=True)
+        self._log(now, actor_id, "escalated", task.step, f"{task.approver_id} to {to_id}")
+        self._emit(
+            ev.ApprovalTaskEscalated,
+            now,
+            actor_id,
+            step=task.step,
+            task_id=task.id,
+            from_id=task.approver_id,
+            to_id=to_id,
+            new_task_id=successor.id,
+        )
+
+    def _escalation_target(
+        self, task: ApprovalTask, step: Step, directory: Directory
+    ) -> str | None:
+        assert step.sla is not None
+        assert step.sla.escalate_to is not None
+
+        def usable(user_id: str, active: bool) -> bool:
+            return (
+                active
+                and user_id != task.approver_id
+                and (user_id != self.submitter_id or step.allow_self_approval)
+            )
+
+        user = resolve_target(step.sla.escalate_to, task.approver_id, directory)
+        if user is not None and usable(user.id, user.active):
+            return user.id
+        backup = resolve_approvers(
+            self.process.fallback_approvers,
+            submitter_id=self.submitter_id,
+            directory=directory,
+            subject_users=dict(self.subject_users),
+            allow_self=step.allow_self_approval,
+        )
+        return next((u for u in backup.user_ids if usable(u, True)), None)
+
+
+@attrs.frozen(kw_only=True)
+class _Record:
+    """The stored form of an :class:`ApprovalInstance`."""
+
+    id: str
+    process: ApprovalProcess
+    subject_id: str
+    submitter_id: str
+    submitted_at: datetime
+    step_applies: tuple[bool, ...]
+    subject_users: tuple[tuple[str, str | None], ...]
+    status: ApprovalStatus
+    current_step: int | None
+    round: int
+    step_started_at: datetime | None
+    decided_at: datetime | None
+    version: int
+    tasks: tuple[ApprovalTask, ...]
+    history: tuple[ApprovalHistoryEntry, ...]
+    path: tuple[int, ...]
+
+
+def _reminders_due(task: ApprovalTask, before_hours: tuple[int, ...], now: datetime) -> list[int]:
+    """The reminders (hours before due) not yet sent whose moment has come, earliest first."""
+    due = task.due_at
+    if due is None or now >= due:
+        return []
+    return [
+        hours
+        for hours in sorted(before_hours, reverse=True)
+        if hours not in task.reminders_sent and now >= due - timedelta(hours=hours)
+    ]
+
+
+def _overdue_unhandled(task: ApprovalTask, now: datetime) -> bool:
+    return task.due_at is not None and now >= task.due_at and not task.overdue_handled
+
+
+def _behalf(task: ApprovalTask) -> str:
+    if task.approver_id != task.original_approver_id:
+        return f"for {task.original_approver_id}"
+    return ""
