@@ -36,7 +36,7 @@ _HELD = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP})
 LEAD_LIFECYCLE: StateMachine[LeadStatus] = StateMachine(
     "lead",
     LeadStatus,
-    (  # type: ignore[arg-type]  # the kernel's tuple converter confuses mypy's attrs plugin
+    (
         Transition("assign", LeadStatus.NEW, LeadStatus.ASSIGNED),
         Transition("follow_up", _HELD, LeadStatus.FOLLOWING_UP),
         Transition("release", _HELD, LeadStatus.NEW),
