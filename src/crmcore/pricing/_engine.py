@@ -72,6 +72,7 @@ class _Line:
     free_units: Decimal = _ZERO
     rounded: Decimal = _ZERO
     share: Decimal = _ZERO
+    rule_amount: Decimal = _ZERO
 
     @property
     def generated(self) -> bool:
@@ -131,6 +132,7 @@ class PricingEngine:
         for rule, source, units in grants:
             self._grant(rule, source, units, lines, lists, currency)
         for work in lines:
+            work.rule_amount = work.amount
             if work.request is not None:
                 _manual(work, work.request, currency)
             _round(work, currency)
@@ -447,6 +449,8 @@ class PricingEngine:
             tax_inclusive=inclusive,
             discountable=_discountable(work),
             effective_discount=_discount(payable, work.list_amount),
+            rule_amount=Money(work.rule_amount, currency),
+            discount_beyond_rules=_discount(payable, work.rule_amount),
             explanation=tuple(steps),
             not_applied=tuple(work.not_applied),
             rules_applied=tuple(work.applied),
@@ -474,9 +478,12 @@ class PricingEngine:
         sold = [w for w in lines if not w.generated]
         payable = sum((w.rounded - w.share for w in sold), _ZERO)
         listed = sum((w.list_amount for w in sold), _ZERO)
+        after_rules = sum((w.rule_amount for w in sold), _ZERO)
         order_discount = _discount(payable, listed)
+        beyond_rules = _discount(payable, after_rules)
         roles = actor.roles if actor is not None else request.roles
-        reasons = approval_reasons(priced, order_discount, self.policy, roles, self.catalog)
+        checked = beyond_rules if self.policy.authority_excludes_rules else order_discount
+        reasons = approval_reasons(priced, checked, self.policy, roles, self.catalog)
         return PricedOrder(
             request=request,
             lines=tuple(priced),
@@ -489,6 +496,7 @@ class PricingEngine:
             effective_discount=order_discount,
             approval_reasons=reasons,
             tax_inclusive=inclusive,
+            discount_beyond_rules=beyond_rules,
         )
 
 

@@ -31,14 +31,19 @@ def approval_reasons(
     for line in lines:
         if line.generated:
             continue
-        if line.effective_discount > line_limit:
+        given = (
+            line.discount_beyond_rules
+            if policy.authority_excludes_rules
+            else line.effective_discount
+        )
+        if given > line_limit:
             reasons.append(
                 ApprovalReason(
                     "discount_above_authority",
                     line.index,
                     line_limit,
-                    line.effective_discount,
-                    f"line {line.index} ({line.sku}): discount {line.effective_discount} is "
+                    given,
+                    f"line {line.index} ({line.sku}): discount {given} is "
                     f"above the {line_limit} that {who} may grant",
                 )
             )

@@ -68,7 +68,10 @@ class PricingPolicy:
 
     ``minimum_margin`` sets the margin floor cost × (1 + margin) for products with a cost. An
     actor's authority is the highest entry among their roles; roles not in the table get
-    ``default_authority`` (none by default: every discount needs approval).
+    ``default_authority`` (none by default: every discount needs approval). The discount
+    checked against it is 1 − net / list price; with ``authority_excludes_rules`` it is
+    1 − net / the price after the company's rules, so promotions need no approval and only
+    what the salesperson adds counts.
     """
 
     default_tax_rate: Percent = attrs.field(default=Percent(0), validator=non_negative)
@@ -76,6 +79,7 @@ class PricingPolicy:
     authorities: tuple[DiscountAuthority, ...] = attrs.field(default=(), converter=_authorities)
     default_authority: Percent = attrs.field(default=Percent(0), validator=percent_0_100)
     cash_rounding: CashRounding | None = None
+    authority_excludes_rules: bool = False
 
     def authority(self, roles: frozenset[str]) -> tuple[Percent, Percent]:
         """The largest (line, order) discounts ``roles`` may grant without approval."""

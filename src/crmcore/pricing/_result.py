@@ -87,6 +87,10 @@ class PricedLine:
     tax_inclusive: bool
     discountable: bool
     effective_discount: Percent
+    #: The line amount after the rules, before manual and order discounts (full precision).
+    rule_amount: Money
+    #: 1 − net / rule_amount: the discount beyond what the company's rules give.
+    discount_beyond_rules: Percent
     explanation: tuple[WaterfallStep, ...]
     not_applied: tuple[RuleNotApplied, ...] = ()
     rules_applied: tuple[str, ...] = ()
@@ -120,6 +124,8 @@ class PricedOrder:
     effective_discount: Percent
     approval_reasons: tuple[ApprovalReason, ...]
     tax_inclusive: bool = False
+    #: 1 − Σ payable / Σ amounts after rules, over the lines of the request.
+    discount_beyond_rules: Percent = Percent(0)
 
     @property
     def needs_approval(self) -> bool:
