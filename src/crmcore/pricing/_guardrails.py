@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN
+from decimal import ROUND_DOWN, ROUND_UP
 
 from crmcore._decimal import CONTEXT
 from crmcore.money import Money, Percent
@@ -84,7 +84,7 @@ def _floors(line: PricedLine, policy: PricingPolicy, catalog: Catalog) -> list[A
                     unit_floor,
                     actual,
                     f"line {line.index} ({line.sku}): net unit price {actual} is below the "
-                    f"{name} {unit_floor}",
+                    f"{name} {unit_floor.round(ROUND_UP)}",
                 )
             )
     return found
