@@ -300,3 +300,15 @@ def test_descriptions_of_effects() -> None:
     rule = PriceRule("named", DiscountPercent(Percent(5)), description="spring campaign")
     line = engine([rule]).price(order(LineRequest("DRILL", 1))).lines[0]
     assert line.explanation[1].description == "spring campaign"
+
+
+def test_single_names_are_accepted_where_sets_are_expected() -> None:
+    from crmcore.pricing import AmountOff, Customer, PriceList, TargetTotal
+
+    assert RuleSelector(skus="DRILL").skus == frozenset({"DRILL"})
+    assert Customer("c", tags="vip").tags == frozenset({"vip"})
+    assert PriceList("P", "CNY", [], customers="acme").customers == frozenset({"acme"})
+    assert AmountOff(cny(5)).describe() == "5 CNY off the order"
+    assert TargetTotal(cny(5)).describe() == "target total 5 CNY"
+    made = from_dict(RuleBook, {"rules": [{"id": "x", "effect": DiscountPercent(Percent(1))}]})
+    assert made.rules[0].effect == DiscountPercent(Percent(1))
