@@ -93,7 +93,10 @@ def test_a_missing_price_names_the_sku_and_the_lists_searched() -> None:
 
 def test_line_amounts_in_another_currency() -> None:
     usd = Money(1, "USD")
-    refused(order(LineRequest("DRILL", 1, unit_price=usd)), r"lines\[0\]\.unit_price: 1 USD is not in CNY")
+    refused(
+        order(LineRequest("DRILL", 1, unit_price=usd)),
+        r"lines\[0\]\.unit_price: 1 USD is not in CNY",
+    )
     refused(order(LineRequest("DRILL", 1, line_amount=usd)), r"lines\[0\]\.line_amount")
     refused(
         order(LineRequest("DRILL", 1, discount=UnitAmountOff(usd))), r"lines\[0\]\.discount.amount"
@@ -113,7 +116,13 @@ def test_percent_outside_0_to_100(percent: str) -> None:
         "customer": "acme",
         "currency": "CNY",
         "on": "2026-03-02",
-        "lines": [{"sku": "DRILL", "quantity": "1", "discount": {"kind": "percent_off", "percent": percent}}],
+        "lines": [
+            {
+                "sku": "DRILL",
+                "quantity": "1",
+                "discount": {"kind": "percent_off", "percent": percent},
+            }
+        ],
     }
     with pytest.raises(ConfigError, match=r"lines\[0\]\.discount\.percent: must be between"):
         from_dict(OrderRequest, data)
@@ -157,7 +166,9 @@ def test_a_target_total_above_the_undiscounted_total_or_below_what_cannot_be_dis
 
 
 def test_lines_on_tax_exclusive_and_tax_inclusive_lists_do_not_mix() -> None:
-    gross = PriceList("GROSS", "CNY", [PriceListItem("DRILL", "113")], customers={"acme"}, tax_inclusive=True)
+    gross = PriceList(
+        "GROSS", "CNY", [PriceListItem("DRILL", "113")], customers={"acme"}, tax_inclusive=True
+    )
     refused(
         order(("DRILL", 1), ("HAMMER", 1)),
         r"lines\[1\]: price list 'STD' and price list 'GROSS' of lines\[0\] differ in tax_inclusive",
@@ -168,7 +179,12 @@ def test_lines_on_tax_exclusive_and_tax_inclusive_lists_do_not_mix() -> None:
 def test_a_free_item_without_a_price_names_the_rule() -> None:
     rule = PriceRule("gift", FreeItems(1, 1, sku="BIT"), RuleSelector(skus={"DRILL"}))
     lists = [PriceList("STD", "CNY", [PriceListItem("DRILL", "100")])]
-    refused(order(("DRILL", 1)), r"rule 'gift' \(free 'BIT'\)\.sku: no price for 'BIT'", rules=[rule], lists=lists)
+    refused(
+        order(("DRILL", 1)),
+        r"rule 'gift' \(free 'BIT'\)\.sku: no price for 'BIT'",
+        rules=[rule],
+        lists=lists,
+    )
 
 
 def test_a_catalog_must_be_consistent() -> None:
@@ -192,7 +208,9 @@ def test_catalog_from_plain_data_names_the_paths() -> None:
     with pytest.raises(ConfigError) as caught:
         from_dict(Catalog, data)
     assert caught.value.problems == ["products[1].sku: must be a non-empty string, got ''"]
-    good = from_dict(Catalog, {"products": [{"sku": "A"}], "customers": [{"id": "c", "tags": ["vip"]}]})
+    good = from_dict(
+        Catalog, {"products": [{"sku": "A"}], "customers": [{"id": "c", "tags": ["vip"]}]}
+    )
     customer = good.customer("c")
     assert customer is not None
     assert customer.tags == frozenset({"vip"})
@@ -253,7 +271,14 @@ def test_requests_load_from_plain_data() -> None:
         "currency": "CNY",
         "on": "2026-03-02",
         "lines": [
-            {"sku": "DRILL", "quantity": "2", "discount": {"kind": "unit_amount_off", "amount": {"amount": "5", "currency": "CNY"}}},
+            {
+                "sku": "DRILL",
+                "quantity": "2",
+                "discount": {
+                    "kind": "unit_amount_off",
+                    "amount": {"amount": "5", "currency": "CNY"},
+                },
+            },
             {"sku": "HAMMER", "quantity": 1},
         ],
         "order_discount": {"kind": "target_total", "total": {"amount": "200", "currency": "CNY"}},
@@ -263,7 +288,10 @@ def test_requests_load_from_plain_data() -> None:
     assert request.customer_id == "guest"
     assert engine().price(request).net_total == cny(200)
     with pytest.raises(ConfigError) as caught:
-        from_dict(OrderRequest, {**data, "order_discount": {"kind": "free_lunch"}, "lines": [{"quantity": 1}]})
+        from_dict(
+            OrderRequest,
+            {**data, "order_discount": {"kind": "free_lunch"}, "lines": [{"quantity": 1}]},
+        )
     assert caught.value.problems == [
         "lines[0].sku: required",
         "order_discount.kind: 'free_lunch' is not one of 'percent_off', 'amount_off', 'target_total'",

@@ -89,7 +89,10 @@ def test_below_the_margin_floor_and_below_the_minimum_price() -> None:
     drill = priced.approval_reasons[1]
     # cost 60 × (1 + 20 %) = 72 a unit
     assert (drill.limit, drill.actual) == (cny(72), cny(70))
-    assert drill.message == "line 0 (DRILL): net unit price 70.00 CNY is below the margin floor 72.00 CNY"
+    assert (
+        drill.message
+        == "line 0 (DRILL): net unit price 70.00 CNY is below the margin floor 72.00 CNY"
+    )
     minimum = priced.approval_reasons[3]
     assert (minimum.limit, minimum.actual) == (cny(170), cny(160))
 
@@ -172,7 +175,9 @@ def price_lists() -> list[PriceList]:
 
 def test_reorder_reprices_the_lines_as_of_a_new_date() -> None:
     pricing = engine(lists=price_lists())
-    first = pricing.price(order(("DRILL", 2), LineRequest("HAMMER", 1, discount=PercentOff(Percent(10)))))
+    first = pricing.price(
+        order(("DRILL", 2), LineRequest("HAMMER", 1, discount=PercentOff(Percent(10))))
+    )
     assert first.net_total == cny(227)
     again = pricing.price(reorder(first, date(2026, 4, 15)))
     # 2 × 110 and 33 less the kept manual 10 %
@@ -183,13 +188,15 @@ def test_reorder_reprices_the_lines_as_of_a_new_date() -> None:
 def test_reorder_at_the_old_prices_keeps_them_as_overrides() -> None:
     rules = [PriceRule("b2g1", FreeItems(2, 1), RuleSelector(skus={"DRILL"}))]
     pricing = engine(rules, lists=price_lists())
-    first = pricing.price(
-        order(("DRILL", 3), ("HAMMER", 1), discount=TargetTotal(cny(220)))
-    )
+    first = pricing.price(order(("DRILL", 3), ("HAMMER", 1), discount=TargetTotal(cny(220))))
     kept = pricing.price(reorder(first, date(2026, 4, 15), keep_prices=True))
     assert [line.amount for line in kept.lines] == [line.amount for line in first.lines]
     assert kept.net_total == first.net_total == cny(220)
-    assert [s.source for s in kept.lines[0].explanation][-3:] == ["manual", "order_discount", "tax"]
+    assert [s.source for s in kept.lines[0].explanation][-3:] == [
+        "manual",
+        "order_discount",
+        "tax",
+    ]
 
 
 def test_reorder_drops_free_lines_the_rules_added() -> None:

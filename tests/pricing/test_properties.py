@@ -38,12 +38,16 @@ SKUS = ["DRILL", "SAW", "HAMMER", "SCREW", "SETUP", "BIT"]
 RULES = [
     PriceRule(
         "slab",
-        VolumeTiers([Tier(3, percent_off=Percent(7)), Tier(10, percent_off=Percent(15))], TierMode.SLAB),
+        VolumeTiers(
+            [Tier(3, percent_off=Percent(7)), Tier(10, percent_off=Percent(15))], TierMode.SLAB
+        ),
         RuleSelector(skus={"DRILL"}),
     ),
     PriceRule("b2g1", FreeItems(2, 1), RuleSelector(skus={"HAMMER"})),
     PriceRule("bits", FreeItems(3, 1, sku="BIT", max_free=2), RuleSelector(skus={"SAW"})),
-    PriceRule("tools", DiscountPercent(Percent("3.3")), RuleSelector(groups={"tools"}), stackable=True),
+    PriceRule(
+        "tools", DiscountPercent(Percent("3.3")), RuleSelector(groups={"tools"}), stackable=True
+    ),
     PriceRule("kg", DiscountPerUnit(Money("0.37", "CNY")), RuleSelector(skus={"SCREW"})),
 ]
 POLICIES = [

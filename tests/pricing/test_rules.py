@@ -179,7 +179,9 @@ def test_tiers_with_unit_prices_in_range_and_slab_mode() -> None:
 def test_slab_tiers_split_a_fractional_quantity_exactly() -> None:
     rule = PriceRule(
         "kg",
-        VolumeTiers([Tier(1, percent_off=Percent(0)), Tier(3, percent_off=Percent(50))], TierMode.SLAB),
+        VolumeTiers(
+            [Tier(1, percent_off=Percent(0)), Tier(3, percent_off=Percent(50))], TierMode.SLAB
+        ),
     )
     priced = engine([rule]).price(order(("SCREW", "2.5")))
     # 2.5 kg all in the first slab (units 1-2 and half of the third's slice? no: slice (2, 2.5]
@@ -229,9 +231,7 @@ def test_free_bits_discount_only_the_units_earned() -> None:
 def test_two_grants_on_one_line_and_a_line_already_free() -> None:
     drills = PriceRule("d", FreeItems(1, 1, sku="BIT"), selector=RuleSelector(skus={"DRILL"}))
     saws = PriceRule("s", FreeItems(1, 2, sku="BIT"), selector=RuleSelector(skus={"SAW"}))
-    priced = engine([drills, saws]).price(
-        order(("DRILL", 1), ("SAW", 1), ("BIT", 1), ("BIT", 4))
-    )
+    priced = engine([drills, saws]).price(order(("DRILL", 1), ("SAW", 1), ("BIT", 1), ("BIT", 4)))
     # three free bits: the first bit line, then two of the four on the second line
     assert [line.amount for line in priced.lines] == [cny(100), cny(200), cny(0), cny(20)]
     assert len(priced.lines) == 4
@@ -256,8 +256,15 @@ def test_rules_load_from_plain_data_and_round_trip() -> None:
                 },
             },
             {"id": "free", "effect": {"kind": "free_items", "buy": 2, "get": 1}},
-            {"id": "fix", "effect": {"kind": "fixed_price", "price": {"amount": "9", "currency": "CNY"}}},
-            {"id": "off", "effect": {"kind": "amount_off", "amount": {"amount": "1", "currency": "CNY"}}, "stackable": True},
+            {
+                "id": "fix",
+                "effect": {"kind": "fixed_price", "price": {"amount": "9", "currency": "CNY"}},
+            },
+            {
+                "id": "off",
+                "effect": {"kind": "amount_off", "amount": {"amount": "1", "currency": "CNY"}},
+                "stackable": True,
+            },
         ]
     }
     book = from_dict(RuleBook, data)

@@ -224,8 +224,12 @@ def test_explanation_shows_unrounded_amounts_with_an_ellipsis() -> None:
 def test_customer_list_then_group_list_then_default() -> None:
     lists = [
         default_list(),
-        PriceList("GOLD", "CNY", [PriceListItem("DRILL", "90"), PriceListItem("SAW", "185")],
-                  customer_groups={"gold"}),
+        PriceList(
+            "GOLD",
+            "CNY",
+            [PriceListItem("DRILL", "90"), PriceListItem("SAW", "185")],
+            customer_groups={"gold"},
+        ),
         PriceList("ACME", "CNY", [PriceListItem("DRILL", "80")], customers={"acme"}),
     ]
     priced = engine(lists=lists).price(order(("DRILL", 1), ("SAW", 1), ("HAMMER", 1)))
@@ -242,8 +246,14 @@ def test_price_lists_outside_their_dates_are_skipped_and_priority_orders_a_level
     lists = [
         default_list(valid_to=date(2026, 2, 28)),
         PriceList("NEW", "CNY", [PriceListItem("DRILL", "110")], valid_from=date(2026, 3, 1)),
-        PriceList("PROMO", "CNY", [PriceListItem("DRILL", "95")], priority=5,
-                  valid_from=date(2026, 3, 1), valid_to=date(2026, 3, 31)),
+        PriceList(
+            "PROMO",
+            "CNY",
+            [PriceListItem("DRILL", "95")],
+            priority=5,
+            valid_from=date(2026, 3, 1),
+            valid_to=date(2026, 3, 31),
+        ),
     ]
     priced = engine(lists=lists).price(order(("DRILL", 1)))
     assert priced.lines[0].price_list == "PROMO"

@@ -217,7 +217,7 @@ class PricingEngine:
         grants: list[tuple[PriceRule, _Line, Decimal]],
     ) -> None:
         candidates = self.rules.candidates(
-            work.sku, self.catalog.lineage(work.product.group), customer.id
+            work.sku, self.catalog.lineage(work.product.group), customer
         )
         if not candidates:
             return

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
@@ -303,49 +303,52 @@ def _rules(value: Iterable[PriceRule]) -> tuple[PriceRule, ...]:
     return tuple(value)
 
 
+_Key = tuple[str, str]
+_ANY: Final[_Key] = ("*", "")
+
+
+def _customer_keys(selector: RuleSelector) -> list[_Key]:
+    """Where a rule goes on the customer axis: its customers, else its groups, else any."""
+    if selector.customers:
+        return [("c", c) for c in selector.customers]
+    if selector.customer_groups:
+        return [("g", g) for g in selector.customer_groups]
+    return [_ANY]
+
+
+def _product_keys(selector: RuleSelector) -> list[_Key]:
+    """Where a rule goes on the product axis: its SKUs and groups, else all products."""
+    keys = [("s", sku) for sku in selector.skus] + [("p", g) for g in selector.groups]
+    return keys or [("a", "")]
+
+
 @attrs.frozen
 class RuleBook:
-    """The rules, indexed by SKU, by product group, and by customer for all-product rules.
+    """The rules, indexed on two axes: product (SKU, group, all) × customer (id, group, any).
 
-    Looking up a line's candidates costs the rules on its SKU, on its group's ancestors and on
-    all products for its customer, not a scan of the book.
+    Looking up a line's candidates is a fixed number of dictionary lookups (three customer
+    keys for the SKU, each group up the tree and all products), not a scan of the book.
     """
 
     rules: tuple[PriceRule, ...] = attrs.field(default=(), converter=_rules)
     _by_id: dict[str, PriceRule] = attrs.field(init=False, repr=False, eq=False)
-    _by_sku: dict[str, tuple[PriceRule, ...]] = attrs.field(init=False, repr=False, eq=False)
-    _by_group: dict[str, tuple[PriceRule, ...]] = attrs.field(init=False, repr=False, eq=False)
-    _all_by_customer: dict[str, tuple[PriceRule, ...]] = attrs.field(
+    _index: dict[tuple[_Key, _Key], tuple[PriceRule, ...]] = attrs.field(
         init=False, repr=False, eq=False
     )
-    _all_any_customer: tuple[PriceRule, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, PriceRule] = {}
-        by_sku: dict[str, list[PriceRule]] = {}
-        by_group: dict[str, list[PriceRule]] = {}
-        by_customer: dict[str, list[PriceRule]] = {}
-        any_customer: list[PriceRule] = []
+        index: dict[tuple[_Key, _Key], list[PriceRule]] = {}
         for i, rule in enumerate(self.rules):
             if rule.id in by_id:
                 raise ValidationError(f"rules[{i}].id: duplicate rule id {rule.id!r}")
             by_id[rule.id] = rule
-            selector = rule.selector
-            for sku in selector.skus:
-                by_sku.setdefault(sku, []).append(rule)
-            for group in selector.groups:
-                by_group.setdefault(group, []).append(rule)
-            if not selector.skus and not selector.groups:
-                if selector.customers:
-                    for customer in selector.customers:
-                        by_customer.setdefault(customer, []).append(rule)
-                else:
-                    any_customer.append(rule)
+            customer_keys = _customer_keys(rule.selector)
+            for product_key in _product_keys(rule.selector):
+                for customer_key in customer_keys:
+                    index.setdefault((product_key, customer_key), []).append(rule)
         object.__setattr__(self, "_by_id", by_id)
-        object.__setattr__(self, "_by_sku", {k: tuple(v) for k, v in by_sku.items()})
-        object.__setattr__(self, "_by_group", {k: tuple(v) for k, v in by_group.items()})
-        object.__setattr__(self, "_all_by_customer", {k: tuple(v) for k, v in by_customer.items()})
-        object.__setattr__(self, "_all_any_customer", tuple(any_customer))
+        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -355,18 +358,25 @@ class RuleBook:
         return self._by_id.get(rule_id)
 
     def candidates(
-        self, sku: str, lineage: tuple[tuple[str, int], ...], customer_id: str
+        self, sku: str, lineage: tuple[tuple[str, int], ...], customer: Customer
     ) -> dict[str, tuple[PriceRule, int]]:
-        """Rules whose product selector covers the line: rule id → (rule, specificity)."""
+        """Rules whose product selector covers the line and that may concern the customer.
+
+        Returns rule id → (rule, specificity); the caller still checks the whole selector.
+        """
+        index = self._index
+        if not index:
+            return {}
+        customer_keys: list[_Key] = [("c", customer.id), _ANY]
+        if customer.group is not None:
+            customer_keys.append(("g", customer.group))
+        # From the least to the most specific, so that a rule matched twice keeps the best.
+        product_keys: list[tuple[_Key, int]] = [(("a", ""), 0)]
+        product_keys.extend((("p", group), depth) for group, depth in reversed(lineage))
+        product_keys.append((("s", sku), SKU_SPECIFICITY))
         found: dict[str, tuple[PriceRule, int]] = {}
-        for rule in self._all_any_customer:
-            found[rule.id] = (rule, 0)
-        for rule in self._all_by_customer.get(customer_id, ()):
-            found[rule.id] = (rule, 0)
-        # Shallow groups first so that a deeper match of the same rule overwrites it.
-        for group, depth in reversed(lineage):
-            for rule in self._by_group.get(group, ()):
-                found[rule.id] = (rule, depth)
-        for rule in self._by_sku.get(sku, ()):
-            found[rule.id] = (rule, SKU_SPECIFICITY)
+        for product_key, specificity in product_keys:
+            for customer_key in customer_keys:
+                for rule in index.get((product_key, customer_key), ()):
+                    found[rule.id] = (rule, specificity)
         return found
