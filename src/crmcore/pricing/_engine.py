@@ -512,10 +512,13 @@ def _new_line(
 ) -> _Line:
     list_amount = _MUL(unit, quantity)
     currency = plist.currency
+    shown = Money(unit, currency)
+    if shown.is_rounded:
+        shown = shown.round()
     step = WaterfallStep(
         "price_list",
         plist.id,
-        f"list price {Money(unit, currency)} × {quantity}",
+        f"list price {shown} × {quantity}",
         Money(list_amount, currency),
         Money(list_amount, currency),
     )
