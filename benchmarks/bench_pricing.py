@@ -19,6 +19,7 @@ from crmcore.pricing import (
     AmountOff,
     Catalog,
     Customer,
+    DiscountAuthority,
     DiscountPercent,
     DiscountPerUnit,
     LineRequest,
@@ -177,21 +178,33 @@ def _time(engine: PricingEngine, requests: list[OrderRequest]) -> tuple[float, D
 
 def run(quick: bool = False) -> None:
     count = 200 if quick else 20_000
+    rounds = 1 if quick else 2
     catalog, price_list = _catalog(), _price_list()
-    policy = PricingPolicy(default_tax_rate=Percent(13), minimum_margin=Percent(10))
+    policy = PricingPolicy(
+        default_tax_rate=Percent(13),
+        minimum_margin=Percent(10),
+        authorities=[DiscountAuthority("sales", Percent(10), Percent(8))],
+    )
     requests = orders(count)
-    rows = []
-    times = {}
-    for size in (100, 10_000):
-        engine = PricingEngine(catalog, [price_list], rule_book(size), policy)
+    sizes = (100, 10_000)
+    engines = {n: PricingEngine(catalog, [price_list], rule_book(n), policy) for n in sizes}
+    times = dict.fromkeys(sizes, float("inf"))
+    totals: dict[int, Decimal] = {}
+    for engine in engines.values():
         _time(engine, requests[: max(1, count // 20)])  # warm up
-        elapsed, total = _time(engine, requests)
-        times[size] = elapsed
-        lines = count * 10
-        rows.append((f"{size:,} rules", count, lines, elapsed, lines / elapsed, f"{total:,}"))
+    # Interleaved rounds, best time per book: the machine is shared, the order must not matter.
+    for _ in range(rounds):
+        for size, engine in engines.items():
+            elapsed, totals[size] = _time(engine, requests)
+            times[size] = min(times[size], elapsed)
+    lines = count * 10
+    rows = [
+        (f"{n:,} rules", count, lines, times[n], lines / times[n], f"{totals[n]:,}") for n in sizes
+    ]
     print(
         table(
-            f"pricing: {count:,} orders x 10 lines (goal: time(10,000 rules) / time(100) <= 1.5)",
+            f"pricing: {count:,} orders x 10 lines, best of {rounds} "
+            "(goal: time(10,000 rules) / time(100) <= 1.5)",
             ["rule book", "orders", "lines", "seconds", "lines/s", "Σ grand totals"],
             rows,
         )

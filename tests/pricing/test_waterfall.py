@@ -289,3 +289,14 @@ def test_an_engine_is_built_from_plain_rules_and_lists() -> None:
     assert priced.grand_total == Money("60.00", "CNY")
     assert priced.effective_discount == Percent(0)
     assert priced.lines[0].effective_discount == Percent(Decimal(0))
+
+
+def test_a_unit_price_below_the_minor_unit_is_shown_in_full_and_a_single_code_is_a_set() -> None:
+    from crmcore.pricing import OrderRequest
+
+    lists = [PriceList("GRAMS", "CNY", [PriceListItem("SCREW", "0.0125")])]
+    request = OrderRequest("acme", "CNY", ON, [LineRequest("SCREW", 1000)], codes="SPRING")
+    priced = engine(lists=lists).price(request)
+    assert request.codes == frozenset({"SPRING"})
+    assert priced.lines[0].explanation[0].description == "list price 0.0125 CNY × 1000"
+    assert priced.lines[0].amount == cny("12.50")

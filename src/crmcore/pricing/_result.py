@@ -125,7 +125,7 @@ class PricedOrder:
     approval_reasons: tuple[ApprovalReason, ...]
     tax_inclusive: bool = False
     #: 1 − Σ payable / Σ amounts after rules, over the lines of the request.
-    discount_beyond_rules: Percent = Percent(0)
+    discount_beyond_rules: Percent = attrs.field(factory=lambda: Percent(0))
 
     @property
     def needs_approval(self) -> bool:
