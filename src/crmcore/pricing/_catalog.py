@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import TypeVar
 
 import attrs
@@ -152,7 +151,3 @@ def _lineage_of(group: str, parents: dict[str, str | None]) -> tuple[tuple[str, 
         current = parents[current]
     depth = len(chain)
     return tuple((gid, depth - i) for i, gid in enumerate(chain))
-
-
-#: Decimal zero, shared by the pricing modules.
-ZERO = Decimal(0)

@@ -71,7 +71,7 @@ class AmountOff:
 
 @attrs.frozen
 class TargetTotal:
-    """ "Make the total exactly ``total``": the order's total in its price basis.
+    """Make the order total exactly ``total``, in the order's price basis.
 
     For tax-exclusive price lists that is the net total before tax; for tax-inclusive lists
     the grand total before cash rounding.
