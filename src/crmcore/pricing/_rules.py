@@ -1,0 +1,382 @@
+"""Price rules: who and what they select, when they apply, what they do, and the indexed book."""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Final
+
+import attrs
+
+from crmcore._decimal import to_decimal
+from crmcore._validators import non_empty, non_negative, percent_0_100, positive
+from crmcore.errors import ValidationError
+from crmcore.money import Money, Percent
+from crmcore.pricing._catalog import Customer
+
+__all__ = [
+    "DiscountPerUnit",
+    "DiscountPercent",
+    "Effect",
+    "FixedUnitPrice",
+    "FreeItems",
+    "PriceRule",
+    "RuleBook",
+    "RuleConditions",
+    "RuleSelector",
+    "Tier",
+    "TierMode",
+    "VolumeTiers",
+]
+
+
+def _decimal(value: object) -> Decimal:
+    return to_decimal(value, "")
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, "")
+
+
+def _frozen_strs(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+# -- effects ----------------------------------------------------------------------------------
+@attrs.frozen
+class DiscountPercent:
+    """Take ``percent`` off the running line amount."""
+
+    kind: ClassVar[str] = "percent_off"
+    percent: Percent = attrs.field(validator=percent_0_100)
+
+    def describe(self) -> str:
+        return f"{self.percent} off"
+
+
+@attrs.frozen
+class DiscountPerUnit:
+    """Take ``amount`` off every unit (never below zero)."""
+
+    kind: ClassVar[str] = "amount_off"
+    amount: Money = attrs.field(validator=non_negative)
+
+    def describe(self) -> str:
+        return f"{self.amount} off per unit"
+
+
+@attrs.frozen
+class FixedUnitPrice:
+    """Sell every unit at ``price``."""
+
+    kind: ClassVar[str] = "fixed_price"
+    price: Money = attrs.field(validator=non_negative)
+
+    def describe(self) -> str:
+        return f"fixed unit price {self.price}"
+
+
+class TierMode(enum.Enum):
+    """Range: the whole quantity takes the tier reached. Slab: each unit takes its own tier."""
+
+    RANGE = "range"
+    SLAB = "slab"
+
+
+@attrs.frozen
+class Tier:
+    """From unit number ``min_quantity`` on: ``percent_off`` the running price or ``unit_price``.
+
+    Exactly one of the two is given. For slab tiers, unit *n* is the quantity slice (n−1, n],
+    so a tier "10–19" holds ten units and decimal quantities split exactly.
+    """
+
+    min_quantity: Decimal = attrs.field(converter=_decimal, validator=positive)
+    percent_off: Percent | None = attrs.field(default=None, validator=percent_0_100)
+    unit_price: Money | None = attrs.field(default=None, validator=non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent_off is None) == (self.unit_price is None):
+            raise ValidationError(
+                f"tier from {self.min_quantity}: give exactly one of percent_off and unit_price"
+            )
+
+    def describe(self) -> str:
+        what = f"{self.percent_off} off" if self.percent_off is not None else f"{self.unit_price}"
+        return f"from {self.min_quantity}: {what}"
+
+
+def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
+    tiers = tuple(value)
+    if not tiers:
+        raise ValidationError("tiers: at least one tier is required")
+    for a, b in itertools.pairwise(tiers):
+        if not a.min_quantity < b.min_quantity:
+            raise ValidationError(
+                f"tiers: min_quantity must increase, got {a.min_quantity} then {b.min_quantity}"
+            )
+    return tiers
+
+
+@attrs.frozen
+class VolumeTiers:
+    """Quantity tiers, in *range* or *slab* mode (see :class:`TierMode`)."""
+
+    kind: ClassVar[str] = "tiers"
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    mode: TierMode = TierMode.RANGE
+
+    def describe(self) -> str:
+        return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
+
+
+@attrs.frozen
+class FreeItems:
+    """Buy ``buy`` get ``get`` free, repeating unless ``repeat`` is false, at most ``max_free``.
+
+    With ``sku`` None the free units are of the same product and *included* in the line's
+    quantity (buy 2 get 1: order 3, pay 2). With another ``sku`` every ``buy`` units of this
+    line give ``get`` units of that product: its line is discounted by up to that many units,
+    or a free line is added to the order when it has none.
+    """
+
+    kind: ClassVar[str] = "free_items"
+    buy: Decimal = attrs.field(converter=_decimal, validator=positive)
+    get: Decimal = attrs.field(converter=_decimal, validator=positive)
+    sku: str | None = None
+    repeat: bool = True
+    max_free: Decimal | None = attrs.field(
+        default=None, converter=_optional_decimal, validator=positive
+    )
+
+    def free_units(self, quantity: Decimal) -> Decimal:
+        """How many units ``quantity`` bought units earn."""
+        group = self.buy + self.get if self.sku is None else self.buy
+        times = quantity // group
+        if not self.repeat:
+            times = min(times, Decimal(1))
+        free = times * self.get
+        if self.max_free is not None:
+            free = min(free, self.max_free)
+        return free
+
+    def describe(self) -> str:
+        target = "" if self.sku is None else f" of {self.sku}"
+        cap = "" if self.max_free is None else f", at most {self.max_free}"
+        once = "" if self.repeat else ", once"
+        return f"buy {self.buy} get {self.get}{target} free{once}{cap}"
+
+
+#: What a rule does to the line it applies to.
+Effect = DiscountPercent | DiscountPerUnit | FixedUnitPrice | VolumeTiers | FreeItems
+EFFECT_KINDS: dict[str, type[Effect]] = {
+    cls.kind: cls
+    for cls in (DiscountPercent, DiscountPerUnit, FixedUnitPrice, VolumeTiers, FreeItems)
+}
+
+
+# -- selection and conditions -----------------------------------------------------------------
+@attrs.frozen
+class RuleSelector:
+    """Which lines a rule is about; every non-empty set must match (empty means any).
+
+    Products: the rule applies to a line whose SKU is in ``skus`` or whose group is in (or
+    below) one of ``groups``; with both empty, to every product. Customers: ``customers``,
+    ``customer_groups``, ``regions``, ``customer_tags`` (any one). ``codes``: the order must
+    carry one of these campaign or coupon codes.
+    """
+
+    skus: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    customers: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    customer_groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    customer_tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    codes: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+
+    def matches_customer(self, customer: Customer, codes: frozenset[str]) -> bool:
+        """True when the customer and the order's codes satisfy this selector."""
+        return (
+            (not self.customers or customer.id in self.customers)
+            and (not self.customer_groups or customer.group in self.customer_groups)
+            and (not self.regions or customer.region in self.regions)
+            and (not self.customer_tags or not self.customer_tags.isdisjoint(customer.tags))
+            and (not self.codes or not self.codes.isdisjoint(codes))
+        )
+
+
+@attrs.frozen
+class RuleConditions:
+    """When a selected rule applies: line quantity and list amount, order list total, dates.
+
+    Amounts are compared with list prices (before any rule), so rules never chase each other.
+    """
+
+    min_quantity: Decimal | None = attrs.field(
+        default=None, converter=_optional_decimal, validator=positive
+    )
+    max_quantity: Decimal | None = attrs.field(
+        default=None, converter=_optional_decimal, validator=positive
+    )
+    min_line_amount: Money | None = attrs.field(default=None, validator=non_negative)
+    max_line_amount: Money | None = attrs.field(default=None, validator=non_negative)
+    min_order_amount: Money | None = attrs.field(default=None, validator=non_negative)
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def failure(
+        self, quantity: Decimal, line_amount: Money, order_amount: Money, on: date
+    ) -> str | None:
+        """Why the rule does not apply, or None when it does."""
+        if self.valid_from is not None and on < self.valid_from:
+            return f"not valid before {self.valid_from}"
+        if self.valid_to is not None and on > self.valid_to:
+            return f"not valid after {self.valid_to}"
+        if self.min_quantity is not None and quantity < self.min_quantity:
+            return f"quantity {quantity} below minimum {self.min_quantity}"
+        if self.max_quantity is not None and quantity > self.max_quantity:
+            return f"quantity {quantity} above maximum {self.max_quantity}"
+        if self.min_line_amount is not None and line_amount < self.min_line_amount:
+            return f"line amount {line_amount.round()} below minimum {self.min_line_amount}"
+        if self.max_line_amount is not None and line_amount > self.max_line_amount:
+            return f"line amount {line_amount.round()} above maximum {self.max_line_amount}"
+        if self.min_order_amount is not None and order_amount < self.min_order_amount:
+            return f"order amount {order_amount.round()} below minimum {self.min_order_amount}"
+        return None
+
+    def currencies(self) -> set[str]:
+        """The currencies the amount conditions are stated in."""
+        amounts = (self.min_line_amount, self.max_line_amount, self.min_order_amount)
+        return {m.currency.code for m in amounts if m is not None}
+
+
+def _effect_currencies(effect: Effect) -> set[str]:
+    if isinstance(effect, DiscountPerUnit):
+        return {effect.amount.currency.code}
+    if isinstance(effect, FixedUnitPrice):
+        return {effect.price.currency.code}
+    if isinstance(effect, VolumeTiers):
+        return {t.unit_price.currency.code for t in effect.tiers if t.unit_price is not None}
+    return set()
+
+
+@attrs.frozen
+class PriceRule:
+    """A pricing rule: selector, conditions, effect, priority and whether it stacks.
+
+    Exclusive rules compete: higher ``priority`` wins; on equal priority the more specific
+    selector (SKU > deeper group > shallower group > all products), then the smaller ``id``.
+    ``stackable`` rules apply on top of the winner, in the same order, each on the running
+    price.
+    """
+
+    id: str = attrs.field(validator=non_empty)
+    effect: Effect
+    selector: RuleSelector = attrs.field(factory=RuleSelector)
+    conditions: RuleConditions = attrs.field(factory=RuleConditions)
+    priority: int = 0
+    stackable: bool = False
+    description: str = ""
+    #: The one currency the rule's amounts are in, or None when it has no amounts.
+    currency: str | None = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        codes = _effect_currencies(self.effect) | self.conditions.currencies()
+        if len(codes) > 1:
+            raise ValidationError(
+                f"rule {self.id!r}: amounts in several currencies {sorted(codes)}; "
+                "write one rule per currency"
+            )
+        object.__setattr__(self, "currency", next(iter(codes)) if codes else None)
+
+
+#: Specificity of a match: SKU beats any group, a deeper group beats a shallower, all is last.
+SKU_SPECIFICITY = 1_000_000
+
+
+def _rules(value: Iterable[PriceRule]) -> tuple[PriceRule, ...]:
+    return tuple(value)
+
+
+_Key = tuple[str, str]
+_ANY: Final[_Key] = ("*", "")
+
+
+def _customer_keys(selector: RuleSelector) -> list[_Key]:
+    """Where a rule goes on the customer axis: its customers, else its groups, else any."""
+    if selector.customers:
+        return [("c", c) for c in selector.customers]
+    if selector.customer_groups:
+        return [("g", g) for g in selector.customer_groups]
+    return [_ANY]
+
+
+def _product_keys(selector: RuleSelector) -> list[_Key]:
+    """Where a rule goes on the product axis: its SKUs and groups, else all products."""
+    keys = [("s", sku) for sku in selector.skus] + [("p", g) for g in selector.groups]
+    return keys or [("a", "")]
+
+
+@attrs.frozen
+class RuleBook:
+    """The rules, indexed on two axes: product (SKU, group, all) × customer (id, group, any).
+
+    Looking up a line's candidates is a fixed number of dictionary lookups (three customer
+    keys for the SKU, each group up the tree and all products), not a scan of the book.
+    """
+
+    rules: tuple[PriceRule, ...] = attrs.field(default=(), converter=_rules)
+    _by_id: dict[str, PriceRule] = attrs.field(init=False, repr=False, eq=False)
+    _index: dict[tuple[_Key, _Key], tuple[PriceRule, ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        by_id: dict[str, PriceRule] = {}
+        index: dict[tuple[_Key, _Key], list[PriceRule]] = {}
+        for i, rule in enumerate(self.rules):
+            if rule.id in by_id:
+                raise ValidationError(f"rules[{i}].id: duplicate rule id {rule.id!r}")
+            by_id[rule.id] = rule
+            customer_keys = _customer_keys(rule.selector)
+            for product_key in _product_keys(rule.selector):
+                for customer_key in customer_keys:
+                    index.setdefault((product_key, customer_key), []).append(rule)
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def rule(self, rule_id: str) -> PriceRule | None:
+        """The rule with ``rule_id`` or None."""
+        return self._by_id.get(rule_id)
+
+    def candidates(
+        self, sku: str, lineage: tuple[tuple[str, int], ...], customer: Customer
+    ) -> dict[str, tuple[PriceRule, int]]:
+        """Rules whose product selector covers the line and that may concern the customer.
+
+        Returns rule id → (rule, specificity); the caller still checks the whole selector.
+        """
+        index = self._index
+        if not index:
+            return {}
+        customer_keys: list[_Key] = [("c", customer.id), _ANY]
+        if customer.group is not None:
+            customer_keys.append(("g", customer.group))
+        # From the least to the most specific, so that a rule matched twice keeps the best.
+        product_keys: list[tuple[_Key, int]] = [(("a", ""), 0)]
+        product_keys.extend((("p", group), depth) for group, depth in reversed(lineage))
+        product_keys.append((("s", sku), SKU_SPECIFICITY))
+        found: dict[str, tuple[PriceRule, int]] = {}
+        for product_key, specificity in product_keys:
+            for customer_key in customer_keys:
+                for rule in index.get((product_key, customer_key), ()):
+                    found[rule.id] = (rule, specificity)
+        return found

@@ -1,0 +1,78 @@
+"""cattrs hooks so rules, price lists, policies and requests load from plain dicts / JSON.
+
+Tagged unions (rule effects, manual and order discounts) are written with a ``kind`` key:
+``{"kind": "percent_off", "percent": "10"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cattrs.gen import make_dict_unstructure_fn
+
+from crmcore.errors import ValidationError
+from crmcore.pricing._catalog import Customer
+from crmcore.pricing._request import (
+    AmountOff,
+    LineDiscount,
+    OrderDiscount,
+    PercentOff,
+    TargetTotal,
+    UnitAmountOff,
+)
+from crmcore.pricing._rules import EFFECT_KINDS, Effect
+from crmcore.serialization import converter
+
+__all__: list[str] = []
+
+
+def _tagged(kinds: Mapping[str, type[Any]], what: str) -> Callable[[object, object], Any]:
+    classes = tuple(kinds.values())
+    allowed = ", ".join(repr(k) for k in kinds)
+
+    def structure(value: object, _: object) -> Any:
+        if isinstance(value, classes):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"expected a {what} mapping with a 'kind', got {value!r}")
+        kind = value.get("kind")
+        if not isinstance(kind, str) or kind not in kinds:
+            raise ValidationError(f"kind: {kind!r} is not one of {allowed}")
+        rest = {k: v for k, v in value.items() if k != "kind"}
+        return converter.structure(rest, kinds[kind])
+
+    return structure
+
+
+def _register(union: Any, kinds: Mapping[str, type[Any]], what: str) -> None:
+    hook = _tagged(kinds, what)
+    converter.register_structure_hook_func(lambda t: t == union, hook)
+
+    def optional(value: object, _: object) -> Any:
+        return None if value is None else hook(value, _)
+
+    converter.register_structure_hook_func(lambda t: t == union | None, optional)
+
+
+def _with_kind(cls: type[Any]) -> None:
+    base = make_dict_unstructure_fn(cls, converter)
+    converter.register_unstructure_hook(cls, lambda obj: {"kind": cls.kind, **base(obj)})
+
+
+def _customer(value: object, _: object) -> str | Customer:
+    if isinstance(value, str | Customer):
+        return value
+    return converter.structure(value, Customer)
+
+
+_register(Effect, EFFECT_KINDS, "rule effect")
+_register(LineDiscount, {c.kind: c for c in (PercentOff, UnitAmountOff)}, "line discount")
+_register(
+    OrderDiscount, {c.kind: c for c in (PercentOff, AmountOff, TargetTotal)}, "order discount"
+)
+for _cls in {*EFFECT_KINDS.values(), PercentOff, UnitAmountOff, AmountOff, TargetTotal}:
+    _with_kind(_cls)
+converter.register_structure_hook_func(lambda t: t == str | Customer, _customer)
+# Sets of names become sorted lists, so that to_dict output is JSON-ready and stable.
+converter.register_unstructure_hook_func(lambda t: t == frozenset[str], sorted)
