@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from leads_helpers import ADMIN, at, make_leads, make_pool, member
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, member
 
 from crmcore.errors import (
     InvalidTransition,

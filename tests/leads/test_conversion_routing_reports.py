@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
+from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
 
 from crmcore.errors import (
     ConfigError,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from leads_helpers import ADMIN, at, make_leads, make_pool, owners
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, owners
 
 from crmcore.leads import (
     DefaultAssignee,

@@ -7,7 +7,7 @@ from collections import Counter
 
 from hypothesis import given
 from hypothesis import strategies as st
-from leads_helpers import ADMIN, at, make_leads, make_pool
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 from crmcore.leads import LoadBalanced, PoolMember, RoundRobin, Weighted
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from leads_helpers import ADMIN, make_leads, make_pool, member
+from tests.leads.leads_helpers import ADMIN, make_leads, make_pool, member
 
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.leads import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from leads_helpers import ADMIN, at, make_leads, make_pool
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 from crmcore.leads import Lead, LoadBalanced, PoolMember, RoundRobin, Weighted
 

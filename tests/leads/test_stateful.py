@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from leads_helpers import ADMIN, T0, make_leads, member
+from tests.leads.leads_helpers import ADMIN, T0, make_leads, member
 
 from crmcore.errors import CrmError
 from crmcore.leads import (

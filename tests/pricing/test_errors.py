@@ -6,7 +6,7 @@ import copy
 from datetime import date
 
 import pytest
-from pricing_helpers import catalog, cny, default_list, engine, order
+from tests.pricing.pricing_helpers import catalog, cny, default_list, engine, order
 
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.money import Money, Percent

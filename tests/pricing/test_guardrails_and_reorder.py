@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pricing_helpers import cny, default_list, engine, order
+from tests.pricing.pricing_helpers import cny, default_list, engine, order
 
 from crmcore.money import Percent
 from crmcore.ports import Actor

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from pricing_helpers import default_list, engine, order
+from tests.pricing.pricing_helpers import default_list, engine, order
 
 from crmcore.money import Money, Percent
 from crmcore.pricing import (

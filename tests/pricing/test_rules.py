@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from pricing_helpers import cny, engine, order
+from tests.pricing.pricing_helpers import cny, engine, order
 
 from crmcore.errors import ConfigError
 from crmcore.money import Money, Percent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pricing_helpers import ON, catalog, cny, default_list, engine, order
+from tests.pricing.pricing_helpers import ON, catalog, cny, default_list, engine, order
 
 from crmcore.money import Money, Percent
 from crmcore.pricing import (

@@ -74,5 +74,3 @@ _register(
 for _cls in {*EFFECT_KINDS.values(), PercentOff, UnitAmountOff, AmountOff, TargetTotal}:
     _with_kind(_cls)
 converter.register_structure_hook_func(lambda t: t == str | Customer, _customer)
-# Sets of names become sorted lists, so that to_dict output is JSON-ready and stable.
-converter.register_unstructure_hook_func(lambda t: t == frozenset[str], sorted)
