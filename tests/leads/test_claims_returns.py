@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, member
 
 from crmcore.errors import (
     InvalidTransition,
@@ -20,6 +19,7 @@ from crmcore.leads import (
     PoolMember,
 )
 from crmcore.serialization import to_dict
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, member
 
 
 def snapshot(pool: object, leads: list[object]) -> object:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.leads.leads_helpers import ADMIN, at, make_leads, member
 
 from crmcore.errors import ConfigError
 from crmcore.leads import (
@@ -20,6 +19,7 @@ from crmcore.leads import (
     policy_from_dict,
 )
 from crmcore.serialization import from_dict, to_dict
+from tests.leads.leads_helpers import ADMIN, at, make_leads, member
 
 CONFIG = {
     "id": "pool-east",

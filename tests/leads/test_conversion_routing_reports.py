@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
 
 from crmcore.errors import (
     ConfigError,
@@ -30,6 +29,7 @@ from crmcore.leads import (
 from crmcore.money import Money, Percent
 from crmcore.serialization import to_dict
 from crmcore.workflow import Compare, Op
+from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
 
 
 def acme() -> Lead:

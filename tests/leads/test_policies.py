@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, owners
 
 from crmcore.leads import (
     DefaultAssignee,
@@ -14,6 +13,7 @@ from crmcore.leads import (
     RoundRobin,
     Weighted,
 )
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool, owners
 
 
 def test_round_robin_over_three_members_serves_1_2_3_1() -> None:

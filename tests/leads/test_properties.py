@@ -7,9 +7,9 @@ from collections import Counter
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 from crmcore.leads import LoadBalanced, PoolMember, RoundRobin, Weighted
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 member_ids = st.lists(
     st.sampled_from([f"u{i:02d}" for i in range(12)]), min_size=1, max_size=8, unique=True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.leads.leads_helpers import ADMIN, make_leads, make_pool, member
 
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.leads import (
@@ -18,6 +17,7 @@ from crmcore.leads import (
     protection_until,
     recycle_due,
 )
+from tests.leads.leads_helpers import ADMIN, make_leads, make_pool, member
 
 RULES = RecycleRules(protection_days=10, extension_days=3, hard_max_days=20)
 

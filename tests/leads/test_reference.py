@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 from crmcore.leads import Lead, LoadBalanced, PoolMember, RoundRobin, Weighted
+from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 IDS = [f"u{i}" for i in range(6)]
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from tests.leads.leads_helpers import ADMIN, T0, make_leads, member
 
 from crmcore.errors import CrmError
 from crmcore.leads import (
@@ -28,6 +27,7 @@ from crmcore.leads import (
     Weighted,
 )
 from crmcore.serialization import to_dict
+from tests.leads.leads_helpers import ADMIN, T0, make_leads, member
 
 IDS = ["u1", "u2", "u3", "u4"]
 

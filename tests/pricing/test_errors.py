@@ -6,7 +6,6 @@ import copy
 from datetime import date
 
 import pytest
-from tests.pricing.pricing_helpers import catalog, cny, default_list, engine, order
 
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.money import Money, Percent
@@ -37,6 +36,7 @@ from crmcore.pricing import (
     UnitAmountOff,
 )
 from crmcore.serialization import from_dict
+from tests.pricing.pricing_helpers import catalog, cny, default_list, engine, order
 
 
 def refused(request: OrderRequest, match: str, **kwargs: object) -> None:

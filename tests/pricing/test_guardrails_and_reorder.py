@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.pricing.pricing_helpers import cny, default_list, engine, order
-
 from crmcore.money import Percent
 from crmcore.ports import Actor
 from crmcore.pricing import (
@@ -27,6 +25,7 @@ from crmcore.pricing import (
     reorder,
 )
 from crmcore.workflow import condition_from_dict
+from tests.pricing.pricing_helpers import cny, default_list, engine, order
 
 POLICY = PricingPolicy(
     minimum_margin=Percent(20),

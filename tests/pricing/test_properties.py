@@ -8,7 +8,6 @@ from decimal import ROUND_DOWN, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from tests.pricing.pricing_helpers import default_list, engine, order
 
 from crmcore.money import Money, Percent
 from crmcore.pricing import (
@@ -33,6 +32,7 @@ from crmcore.pricing import (
     VolumeTiers,
 )
 from crmcore.testing import strategies as cst
+from tests.pricing.pricing_helpers import default_list, engine, order
 
 SKUS = ["DRILL", "SAW", "HAMMER", "SCREW", "SETUP", "BIT"]
 RULES = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.pricing.pricing_helpers import cny, engine, order
 
 from crmcore.errors import ConfigError
 from crmcore.money import Money, Percent
@@ -25,6 +24,7 @@ from crmcore.pricing import (
     VolumeTiers,
 )
 from crmcore.serialization import from_dict, to_dict
+from tests.pricing.pricing_helpers import cny, engine, order
 
 
 def pct(rule_id: str, percent: int, **kwargs: object) -> PriceRule:

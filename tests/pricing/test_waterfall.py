@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from tests.pricing.pricing_helpers import ON, catalog, cny, default_list, engine, order
-
 from crmcore.money import Money, Percent
 from crmcore.pricing import (
     AmountOff,
@@ -27,6 +25,7 @@ from crmcore.pricing import (
     UnitAmountOff,
     VolumeTiers,
 )
+from tests.pricing.pricing_helpers import ON, catalog, cny, default_list, engine, order
 
 TAX13 = PricingPolicy(default_tax_rate=Percent(13))
 
