@@ -220,7 +220,7 @@ def aging(
     rows = []
     for key in sorted(totals, key=lambda k: ("" if k[0] is None else k[0], k[1].code)):
         group, currency = key
-        parts = tuple(Money(v, currency) for v in totals[key])
+        parts = tuple(Money(v, currency).round() for v in totals[key])
         rows.append(
             AgingRow(
                 group=group,

@@ -785,7 +785,7 @@ class Receivable:
 
     # -- helpers ----------------------------------------------------------------------------
     def _money(self, value: Decimal) -> Money:
-        return Money(value, self.currency)
+        return Money(value, self.currency).round()
 
     def _check_amount(self, amount: Money, what: str) -> None:
         if not isinstance(amount, Money):
