@@ -48,7 +48,7 @@ def make_receivable(
     terms: PaymentTerms = TERMS_30_50_20,
     issue_date: date = date(2024, 1, 1),
     policy: ReceivablePolicy | None = None,
-    ) -> Receivable:
+) -> Receivable:
     return Receivable.open(
         id,
         customer=customer,

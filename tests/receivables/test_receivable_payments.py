@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from rcv_support import FINANCE, FINANCE2, SALES, TERMS_30_50_20, at, cny, make_receivable
@@ -35,7 +35,14 @@ from crmcore.receivables import (
 
 
 def snapshot(r: Receivable) -> tuple[object, ...]:
-    return (r.balance(date(2030, 1, 1)), r.payments, r.refunds, r.returns, r.invoices, len(r.history))
+    return (
+        r.balance(date(2030, 1, 1)),
+        r.payments,
+        r.refunds,
+        r.returns,
+        r.invoices,
+        len(r.history),
+    )
 
 
 def test_invoice_200_on_30_50_20_pay_40_leaves_20_on_the_first_installment() -> None:
@@ -105,7 +112,9 @@ def test_overpayment_becomes_an_advance_by_default() -> None:
 def test_overpayment_refused_by_policy_changes_nothing() -> None:
     r = make_receivable(policy=ReceivablePolicy(overpayment=OverpaymentPolicy.REFUSE))
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"payment 201 CNY exceeds the room left .*200\.00 CNY"):
+    with pytest.raises(
+        InvariantViolation, match=r"payment 201 CNY exceeds the room left .*200\.00 CNY"
+    ):
         r.record_payment(SALES, cny(201), received_on=date(2024, 1, 2), at=at(2))
     assert snapshot(r) == before
 
@@ -124,25 +133,44 @@ def test_allocating_more_than_an_installment_outstanding_is_refused() -> None:
     r = make_receivable()
     r.record_payment(SALES, cny(50), received_on=date(2024, 1, 2), at=at(2))  # pending on #1
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"allocating 20 CNY to installment 1 exceeds its outstanding 10\.00 CNY"):
-        r.record_payment(SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={1: cny(20)})
+    with pytest.raises(
+        InvariantViolation,
+        match=r"allocating 20 CNY to installment 1 exceeds its outstanding 10\.00 CNY",
+    ):
+        r.record_payment(
+            SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={1: cny(20)}
+        )
     with pytest.raises(NotFound, match="no installment 4"):
-        r.record_payment(SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={4: cny(20)})
+        r.record_payment(
+            SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={4: cny(20)}
+        )
     with pytest.raises(ValidationError, match="add up to 30.00 CNY, more than the payment 20"):
         r.record_payment(
-            SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={2: cny(15), 3: cny(15)}
+            SALES,
+            cny(20),
+            received_on=date(2024, 1, 2),
+            at=at(2),
+            allocations={2: cny(15), 3: cny(15)},
         )
     assert snapshot(r) == before
 
 
 def test_bank_reference_makes_recording_idempotent() -> None:
     r = make_receivable()
-    p = r.record_payment(SALES, cny(40), received_on=date(2024, 1, 2), at=at(2), reference="BANK-1")
-    again = r.record_payment(SALES, cny(40), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1")
+    p = r.record_payment(
+        SALES, cny(40), received_on=date(2024, 1, 2), at=at(2), reference="BANK-1"
+    )
+    again = r.record_payment(
+        SALES, cny(40), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1"
+    )
     assert again == p and len(r.payments) == 1
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"'BANK-1' is already payment SO-1/P1 of 40 CNY, not 41 CNY"):
-        r.record_payment(SALES, cny(41), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1")
+    with pytest.raises(
+        InvariantViolation, match=r"'BANK-1' is already payment SO-1/P1 of 40 CNY, not 41 CNY"
+    ):
+        r.record_payment(
+            SALES, cny(41), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1"
+        )
     assert snapshot(r) == before
 
 
@@ -174,14 +202,18 @@ def test_rejected_payment_frees_its_allocation() -> None:
     b = r.balance(date(2024, 1, 3))
     assert (b.pending_confirmation, b.received, b.outstanding) == (cny(0), cny(0), cny(200))
     assert r.balance(date(2024, 1, 2)).pending_confirmation == cny(60)  # history view
-    again = r.record_payment(SALES, cny(60), received_on=date(2024, 1, 4), at=at(4), allocations={1: cny(60)})
+    again = r.record_payment(
+        SALES, cny(60), received_on=date(2024, 1, 4), at=at(4), allocations={1: cny(60)}
+    )
     assert again.allocations[0].amount == cny(60)
 
 
 def test_bad_payment_input_is_refused_and_changes_nothing() -> None:
     r = make_receivable()
     before = snapshot(r)
-    with pytest.raises(CurrencyMismatch, match="payment 10 USD is not in the receivable's currency CNY"):
+    with pytest.raises(
+        CurrencyMismatch, match="payment 10 USD is not in the receivable's currency CNY"
+    ):
         r.record_payment(SALES, Money(10, "USD"), received_on=date(2024, 1, 2), at=at(2))
     for bad in (cny(0), cny(-1), cny("0.001")):
         with pytest.raises(ValidationError, match="payment"):
@@ -193,7 +225,12 @@ def test_bad_payment_input_is_refused_and_changes_nothing() -> None:
     with pytest.raises(ValidationError, match="before the receivable's last change"):
         r.record_payment(SALES, cny(1), received_on=date(2024, 1, 2), at=datetime(2023, 12, 1))
     with pytest.raises(ValidationError, match="mix naive and timezone-aware"):
-        r.record_payment(SALES, cny(1), received_on=date(2024, 1, 2), at=datetime(2024, 2, 1, tzinfo=timezone.utc))
+        r.record_payment(
+            SALES,
+            cny(1),
+            received_on=date(2024, 1, 2),
+            at=datetime(2024, 2, 1, tzinfo=UTC),
+        )
     with pytest.raises(ValidationError, match="expected a datetime"):
         r.record_payment(SALES, cny(1), received_on=date(2024, 1, 2), at=date(2024, 2, 1))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="reference"):
@@ -204,12 +241,17 @@ def test_bad_payment_input_is_refused_and_changes_nothing() -> None:
 def test_refund_rules() -> None:
     r = make_receivable()
     p = r.record_payment(SALES, cny(100), received_on=date(2024, 1, 2), at=at(2))
-    with pytest.raises(InvariantViolation, match=r"refund 1 CNY exceeds what can be refunded 0\.00 CNY"):
+    with pytest.raises(
+        InvariantViolation, match=r"refund 1 CNY exceeds what can be refunded 0\.00 CNY"
+    ):
         r.request_refund(SALES, cny(1), reason="x", at=at(2))
     r.confirm_payment(FINANCE, p.id, at=at(3))
     f = r.request_refund(SALES, cny(70), reason="damaged", at=at(4))
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"refund 31 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, refunded 0\.00 CNY, requested 70\.00 CNY\)"):
+    with pytest.raises(
+        InvariantViolation,
+        match=r"refund 31 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, refunded 0\.00 CNY, requested 70\.00 CNY\)",
+    ):
         r.request_refund(SALES, cny(31), reason="more", at=at(4))
     with pytest.raises(PermissionDenied, match="sally recorded"):
         r.confirm_refund(Actor("sally", {"sales", "finance"}), f.id, at=at(5))
@@ -223,7 +265,12 @@ def test_refund_rules() -> None:
     f2 = r.request_refund(SALES, cny(100), reason="cancelled order", at=at(6))
     r.confirm_refund(FINANCE, f2.id, at=at(7))
     b = r.balance(date(2024, 1, 7))
-    assert (b.received, b.refunded, b.outstanding, b.status) == (cny(100), cny(100), cny(200), ReceivableStatus.OVERDUE)
+    assert (b.received, b.refunded, b.outstanding, b.status) == (
+        cny(100),
+        cny(100),
+        cny(200),
+        ReceivableStatus.OVERDUE,
+    )
 
 
 def test_returns_reduce_the_net_amount_from_the_latest_installments() -> None:
@@ -236,7 +283,9 @@ def test_returns_reduce_the_net_amount_from_the_latest_installments() -> None:
     assert (b.returned, b.net_amount, b.outstanding) == (cny(70), cny(130), cny(30))
     assert [row.amount for row in b.installments] == [cny(60), cny(70), cny(0)]
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"only 30\.00 CNY is unpaid; record a refund first"):
+    with pytest.raises(
+        InvariantViolation, match=r"only 30\.00 CNY is unpaid; record a refund first"
+    ):
         r.record_return(SALES, cny(31), reason="more", at=at(5))
     with pytest.raises(PermissionDenied, match="may not record a return"):
         r.record_return(Actor("x", {"shipping"}), cny(1), reason="x", at=at(5))
@@ -262,7 +311,9 @@ def test_invoices_never_beyond_the_net_amount() -> None:
     b = r.balance(date(2024, 1, 2))
     assert (b.invoiced, b.pending_invoice, b.not_yet_invoiced) == (cny(0), cny(150), cny(200))
     before = snapshot(r)
-    with pytest.raises(InvariantViolation, match=r"invoice 51 CNY exceeds the invoicing limit 200\.00 CNY"):
+    with pytest.raises(
+        InvariantViolation, match=r"invoice 51 CNY exceeds the invoicing limit 200\.00 CNY"
+    ):
         r.request_invoice(SALES, cny(51), at=at(2), **kw)
     with pytest.raises(ValidationError, match="tax_id"):
         r.request_invoice(SALES, cny(1), at=at(2), title="t", tax_id="", address="a")
@@ -273,7 +324,10 @@ def test_invoices_never_beyond_the_net_amount() -> None:
     assert issued.state is InvoiceState.ISSUED
     b = r.balance(date(2024, 1, 3))
     assert (b.invoiced, b.pending_invoice, b.not_yet_invoiced) == (cny(150), cny(0), cny(50))
-    with pytest.raises(InvariantViolation, match="below the 150.00 CNY invoiced or requested; cancel an invoice first"):
+    with pytest.raises(
+        InvariantViolation,
+        match="below the 150.00 CNY invoiced or requested; cancel an invoice first",
+    ):
         r.record_return(SALES, cny(60), reason="back", at=at(4))
     i2 = r.request_invoice(SALES, cny(50), at=at(4), **kw)
     rejected = r.reject_invoice(FINANCE, i2.id, reason="wrong title", at=at(5))
@@ -297,7 +351,10 @@ def test_invoice_after_payment_policy() -> None:
     r.confirm_payment(FINANCE, p.id, at=at(3))
     assert r.invoicing_limit() == cny(80)
     r.request_invoice(SALES, cny(60), at=at(4), **kw)
-    with pytest.raises(InvariantViolation, match="would leave 59.00 CNY received, less than the 60.00 CNY invoiced"):
+    with pytest.raises(
+        InvariantViolation,
+        match="would leave 59.00 CNY received, less than the 60.00 CNY invoiced",
+    ):
         r.request_refund(SALES, cny(21), reason="x", at=at(5))
     r.request_refund(SALES, cny(20), reason="x", at=at(5))
 
@@ -319,7 +376,10 @@ def test_lifecycle_tells_who_may_do_what() -> None:
     r = make_receivable()
     p = r.record_payment(SALES, cny(40), received_on=date(2024, 1, 2), at=at(2))
     machine = payment_lifecycle(r.policy.finance_roles)
-    assert [t.name for t in machine.available_transitions(p.state, FINANCE, p)] == ["confirm", "reject"]
+    assert [t.name for t in machine.available_transitions(p.state, FINANCE, p)] == [
+        "confirm",
+        "reject",
+    ]
     assert machine.available_transitions(p.state, SALES, p) == []
 
 
@@ -328,11 +388,35 @@ def test_restoring_a_receivable_checks_its_installments() -> None:
     with pytest.raises(ValidationError, match="sum to 100 CNY, not the receivable amount 120 CNY"):
         Receivable("R", "c", "o", None, cny(120), date(2024, 1, 1), inst)
     with pytest.raises(ValidationError, match=r"installments\[0\].number: expected 1, got 2"):
-        Receivable("R", "c", "o", None, cny(100), date(2024, 1, 1), (Installment(2, date(2024, 1, 1), cny(100)),))
+        Receivable(
+            "R",
+            "c",
+            "o",
+            None,
+            cny(100),
+            date(2024, 1, 1),
+            (Installment(2, date(2024, 1, 1), cny(100)),),
+        )
     with pytest.raises(CurrencyMismatch):
-        Receivable("R", "c", "o", None, cny(100), date(2024, 1, 1), (Installment(1, date(2024, 1, 1), Money(100, "USD")),))
+        Receivable(
+            "R",
+            "c",
+            "o",
+            None,
+            cny(100),
+            date(2024, 1, 1),
+            (Installment(1, date(2024, 1, 1), Money(100, "USD")),),
+        )
     with pytest.raises(ValidationError, match="must be > 0"):
-        Receivable("R", "c", "o", None, cny(100), date(2024, 1, 1), (Installment(1, date(2024, 1, 1), cny(0)),))
+        Receivable(
+            "R",
+            "c",
+            "o",
+            None,
+            cny(100),
+            date(2024, 1, 1),
+            (Installment(1, date(2024, 1, 1), cny(0)),),
+        )
     with pytest.raises(ValidationError, match="needs at least one"):
         Receivable("R", "c", "o", None, cny(100), date(2024, 1, 1), ())
     with pytest.raises(ValidationError, match="amount"):
@@ -341,6 +425,12 @@ def test_restoring_a_receivable_checks_its_installments() -> None:
         Receivable("R", "", "o", None, cny(100), date(2024, 1, 1), inst)
     with pytest.raises(PermissionDenied, match="open a receivable"):
         Receivable.open(
-            "R", customer="c", owner="o", amount=cny(1), issue_date=date(2024, 1, 1),
-            terms=TERMS_30_50_20, actor=Actor("x", {"shipping"}), at=at(1),
+            "R",
+            customer="c",
+            owner="o",
+            amount=cny(1),
+            issue_date=date(2024, 1, 1),
+            terms=TERMS_30_50_20,
+            actor=Actor("x", {"shipping"}),
+            at=at(1),
         )

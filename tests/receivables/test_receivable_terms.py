@@ -49,7 +49,10 @@ def test_days_after_month_end_and_end_of_month_after() -> None:
 def test_dates_come_from_the_anchor_never_chained() -> None:
     terms = PaymentTerms(
         "monthly",
-        [TermLine(Portion.percent(50), DueRule(DueKind.END_OF_MONTH_AFTER, months=m)) for m in (1, 2)],
+        [
+            TermLine(Portion.percent(50), DueRule(DueKind.END_OF_MONTH_AFTER, months=m))
+            for m in (1, 2)
+        ],
     )
     plan = terms.schedule(cny(100), date(2024, 1, 31))
     assert [i.due_date for i in plan] == [date(2024, 2, 29), date(2024, 3, 31)]
@@ -76,14 +79,22 @@ def test_last_installment_takes_the_residual() -> None:
 
 def test_fixed_deposit_then_balance() -> None:
     terms = PaymentTerms(
-        "deposit", [TermLine(Portion.fixed(500), DueRule.net(0)), TermLine(Portion.balance(), DueRule.net(30))]
+        "deposit",
+        [
+            TermLine(Portion.fixed(500), DueRule.net(0)),
+            TermLine(Portion.balance(), DueRule.net(30)),
+        ],
     )
     assert [i.amount for i in terms.schedule(cny(1200), date(2024, 1, 1))] == [cny(500), cny(700)]
 
 
 def test_a_schedule_with_a_zero_installment_is_refused() -> None:
     terms = PaymentTerms(
-        "deposit", [TermLine(Portion.fixed(500), DueRule.net(0)), TermLine(Portion.balance(), DueRule.net(30))]
+        "deposit",
+        [
+            TermLine(Portion.fixed(500), DueRule.net(0)),
+            TermLine(Portion.balance(), DueRule.net(30)),
+        ],
     )
     with pytest.raises(ValidationError, match=r"installment 2 would be 0\.00 CNY"):
         terms.schedule(cny(500), date(2024, 1, 1))
@@ -98,7 +109,11 @@ def test_a_tiny_amount_rounding_an_installment_to_zero_is_refused() -> None:
 
 def test_fixed_lines_that_do_not_cover_the_amount_are_refused() -> None:
     terms = PaymentTerms(
-        "two fixed", [TermLine(Portion.fixed(100), DueRule.net(0)), TermLine(Portion.fixed(100), DueRule.net(9))]
+        "two fixed",
+        [
+            TermLine(Portion.fixed(100), DueRule.net(0)),
+            TermLine(Portion.fixed(100), DueRule.net(9)),
+        ],
     )
     assert [i.amount for i in terms.schedule(cny(200), date(2024, 1, 1))] == [cny(100), cny(100)]
     with pytest.raises(ValidationError, match="lines cover 200 of 300"):
@@ -116,11 +131,19 @@ def test_percents_must_make_100_or_end_with_a_balance() -> None:
         PaymentTerms("bad", [TermLine(Portion.percent(90), DueRule.net(0))])
     with pytest.raises(ValidationError, match="more than 100 %"):
         PaymentTerms(
-            "bad", [TermLine(Portion.percent(90), DueRule.net(0)), TermLine(Portion.percent(20), DueRule.net(0))]
+            "bad",
+            [
+                TermLine(Portion.percent(90), DueRule.net(0)),
+                TermLine(Portion.percent(20), DueRule.net(0)),
+            ],
         )
     with pytest.raises(ValidationError, match=r"lines\[0\].portion: only the last line"):
         PaymentTerms(
-            "bad", [TermLine(Portion.balance(), DueRule.net(0)), TermLine(Portion.percent(20), DueRule.net(0))]
+            "bad",
+            [
+                TermLine(Portion.balance(), DueRule.net(0)),
+                TermLine(Portion.percent(20), DueRule.net(0)),
+            ],
         )
     with pytest.raises(ValidationError, match="at least one line"):
         PaymentTerms("empty", [])
@@ -183,7 +206,10 @@ def test_bad_terms_data_names_the_path() -> None:
             {
                 "name": "x",
                 "lines": [
-                    {"portion": {"kind": "balance"}, "due": {"kind": "day_of_month_after", "day": 40}}
+                    {
+                        "portion": {"kind": "balance"},
+                        "due": {"kind": "day_of_month_after", "day": 40},
+                    }
                 ],
             }
         )
@@ -199,7 +225,9 @@ def test_bad_terms_data_names_the_path() -> None:
 def test_schedules_sum_exactly_and_never_chain(
     amount: int, percents: list[int], days: list[int], anchor: date
 ) -> None:
-    lines = [TermLine(Portion.percent(p), DueRule.net(d)) for p, d in zip(percents, days, strict=False)]
+    lines = [
+        TermLine(Portion.percent(p), DueRule.net(d)) for p, d in zip(percents, days, strict=False)
+    ]
     lines.append(TermLine(Portion.balance(), DueRule.net(days[-1])))
     money = Money.of_minor(amount, "CNY")
     plan = PaymentTerms("p", lines).schedule(money, anchor)

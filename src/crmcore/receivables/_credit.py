@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -39,11 +40,15 @@ class CreditDecision(enum.Enum):
 
 
 def _limits(value: Mapping[str, Money]) -> dict[str, Money]:
-    limits = dict(value)
-    for key, limit in limits.items():
+    return dict(value)
+
+
+def _check_limits(_: object, attribute: attrs.Attribute[Any], value: dict[str, Money]) -> None:
+    for key, limit in value.items():
         if not isinstance(limit, Money) or limit.amount < 0:
-            raise ValidationError(f"[{key}]: a credit limit must be Money >= 0, got {limit!r}")
-    return limits
+            raise ValidationError(
+                f"{attribute.name}[{key}]: a credit limit must be Money >= 0, got {limit}"
+            )
 
 
 @attrs.frozen
@@ -56,8 +61,12 @@ class CreditPolicy:
     raises an alert and, when ``overdue_decision`` is set, at least that decision.
     """
 
-    limits: dict[str, Money] = attrs.field(factory=dict, converter=_limits)
-    group_limits: dict[str, Money] = attrs.field(factory=dict, converter=_limits)
+    limits: dict[str, Money] = attrs.field(
+        factory=dict, converter=_limits, validator=_check_limits
+    )
+    group_limits: dict[str, Money] = attrs.field(
+        factory=dict, converter=_limits, validator=_check_limits
+    )
     customer_groups: dict[str, str] = attrs.field(factory=dict)
     over_limit: CreditDecision = attrs.field(
         default=CreditDecision.NEEDS_APPROVAL, converter=CreditDecision

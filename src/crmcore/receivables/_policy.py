@@ -71,10 +71,12 @@ class InvoiceState(enum.Enum):
 
 
 def _roles(value: Iterable[str] | str) -> frozenset[str]:
-    roles = frozenset({value}) if isinstance(value, str) else frozenset(value)
-    if not roles:
-        raise ValidationError("roles: at least one role is required")
-    return roles
+    return frozenset({value}) if isinstance(value, str) else frozenset(value)
+
+
+def _some_role(_: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
+    if not value:
+        raise ValidationError(f"{attribute.name}: at least one role is required")
 
 
 @attrs.frozen
@@ -89,7 +91,9 @@ class ReceivablePolicy:
     record_roles: frozenset[str] = attrs.field(
         default=frozenset({"sales", "finance"}), converter=_roles
     )
-    finance_roles: frozenset[str] = attrs.field(default=frozenset({"finance"}), converter=_roles)
+    finance_roles: frozenset[str] = attrs.field(
+        default=frozenset({"finance"}), converter=_roles, validator=_some_role
+    )
     return_roles: frozenset[str] = attrs.field(
         default=frozenset({"sales", "finance"}), converter=_roles
     )
