@@ -88,7 +88,8 @@ def test_unpaid_status_and_not_yet_due() -> None:
     r = make_receivable(terms=TERMS_30_50_20, issue_date=date(2024, 1, 10))
     b = r.balance(date(2024, 1, 9))
     assert b.status is ReceivableStatus.UNPAID
-    assert b.overdue_amount == cny(0) and b.days_overdue == 0
+    assert b.overdue_amount == cny(0)
+    assert b.days_overdue == 0
 
 
 def test_overpayment_becomes_an_advance_by_default() -> None:
@@ -105,7 +106,8 @@ def test_overpayment_becomes_an_advance_by_default() -> None:
     )
     refund = r.request_refund(FINANCE2, cny(50), reason="return the advance", at=at(4))
     confirmed = r.confirm_refund(FINANCE, refund.id, at=at(5))
-    assert confirmed.advance_release == cny(50) and confirmed.releases == ()
+    assert confirmed.advance_release == cny(50)
+    assert confirmed.releases == ()
     assert r.balance(date(2024, 1, 5)).status is ReceivableStatus.PAID
 
 
@@ -144,7 +146,7 @@ def test_allocating_more_than_an_installment_outstanding_is_refused() -> None:
         r.record_payment(
             SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={4: cny(20)}
         )
-    with pytest.raises(ValidationError, match="add up to 30.00 CNY, more than the payment 20"):
+    with pytest.raises(ValidationError, match=r"add up to 30\.00 CNY, more than the payment 20"):
         r.record_payment(
             SALES,
             cny(20),
@@ -163,7 +165,8 @@ def test_bank_reference_makes_recording_idempotent() -> None:
     again = r.record_payment(
         SALES, cny(40), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1"
     )
-    assert again == p and len(r.payments) == 1
+    assert again == p
+    assert len(r.payments) == 1
     before = snapshot(r)
     with pytest.raises(
         InvariantViolation, match=r"'BANK-1' is already payment SO-1/P1 of 40 CNY, not 41 CNY"
@@ -198,7 +201,8 @@ def test_rejected_payment_frees_its_allocation() -> None:
     with pytest.raises(ValidationError, match="reason"):
         r.reject_payment(FINANCE, p.id, reason=" ", at=at(3))
     rejected = r.reject_payment(FINANCE, p.id, reason="not on the statement", at=at(3))
-    assert rejected.state is PaymentState.REJECTED and rejected.reason == "not on the statement"
+    assert rejected.state is PaymentState.REJECTED
+    assert rejected.reason == "not on the statement"
     b = r.balance(date(2024, 1, 3))
     assert (b.pending_confirmation, b.received, b.outstanding) == (cny(0), cny(0), cny(200))
     assert r.balance(date(2024, 1, 2)).pending_confirmation == cny(60)  # history view
@@ -250,7 +254,8 @@ def test_refund_rules() -> None:
     before = snapshot(r)
     with pytest.raises(
         InvariantViolation,
-        match=r"refund 31 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, refunded 0\.00 CNY, requested 70\.00 CNY\)",
+        match=r"refund 31 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, "
+        r"refunded 0\.00 CNY, requested 70\.00 CNY\)",
     ):
         r.request_refund(SALES, cny(31), reason="more", at=at(4))
     with pytest.raises(PermissionDenied, match="sally recorded"):
@@ -259,7 +264,8 @@ def test_refund_rules() -> None:
         r.confirm_refund(FINANCE, "nope", at=at(5))
     assert snapshot(r) == before
     rejected = r.reject_refund(FINANCE, f.id, reason="no return note", at=at(5))
-    assert rejected.state is RefundState.REJECTED and rejected.rejection == "no return note"
+    assert rejected.state is RefundState.REJECTED
+    assert rejected.rejection == "no return note"
     with pytest.raises(InvalidTransition):
         r.confirm_refund(FINANCE, f.id, at=at(6))
     f2 = r.request_refund(SALES, cny(100), reason="cancelled order", at=at(6))
@@ -326,7 +332,7 @@ def test_invoices_never_beyond_the_net_amount() -> None:
     assert (b.invoiced, b.pending_invoice, b.not_yet_invoiced) == (cny(150), cny(0), cny(50))
     with pytest.raises(
         InvariantViolation,
-        match="below the 150.00 CNY invoiced or requested; cancel an invoice first",
+        match=r"below the 150\.00 CNY invoiced or requested; cancel an invoice first",
     ):
         r.record_return(SALES, cny(60), reason="back", at=at(4))
     i2 = r.request_invoice(SALES, cny(50), at=at(4), **kw)
@@ -353,7 +359,7 @@ def test_invoice_after_payment_policy() -> None:
     r.request_invoice(SALES, cny(60), at=at(4), **kw)
     with pytest.raises(
         InvariantViolation,
-        match="would leave 59.00 CNY received, less than the 60.00 CNY invoiced",
+        match=r"would leave 59\.00 CNY received, less than the 60\.00 CNY invoiced",
     ):
         r.request_refund(SALES, cny(21), reason="x", at=at(5))
     r.request_refund(SALES, cny(20), reason="x", at=at(5))
@@ -367,7 +373,8 @@ def test_events_and_history() -> None:
     r.confirm_payment(FINANCE, p.id, at=at(3))
     events = r.pull_events()
     assert [type(e) for e in events] == [ReceivablePaymentRecorded, ReceivablePaymentConfirmed]
-    assert events[1].actor_id == "fiona" and events[1].subject_id == "SO-1"
+    assert events[1].actor_id == "fiona"
+    assert events[1].subject_id == "SO-1"
     assert r.pull_events() == []
     assert len(r.history) == 3
 

@@ -207,9 +207,9 @@ class ReceivableMachine(RuleBasedStateMachine):
             ]
             assert all(m.amount >= 0 for m in figures)
             for row in b.installments:
-                assert (
-                    row.paid.amount >= 0 and row.outstanding.amount >= 0 and row.amount.amount >= 0
-                )
+                assert row.paid.amount >= 0
+                assert row.outstanding.amount >= 0
+                assert row.amount.amount >= 0
         pending = sum((p.amount for p in r.payments if p.state is PaymentState.PENDING), ZERO)
         assert r.balance(self.now.date()).pending_confirmation == pending
         assert all(

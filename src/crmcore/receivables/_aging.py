@@ -167,6 +167,10 @@ def _records(receivable: Receivable, as_of: date) -> Iterator[InstallmentRecord]
             )
 
 
+def _no_group(_: object) -> None:
+    return None
+
+
 def aging(
     items: Iterable[Receivable | InstallmentRecord],
     as_of: date,
@@ -185,31 +189,45 @@ def aging(
     basis = AgingBasis(basis)
     group_by = GroupBy(group_by)
     size = len(edges.edges) + 2
-    date_field = attrgetter("due_date" if basis is AgingBasis.DUE_DATE else "issue_date")
-    group_field = None if group_by is GroupBy.NONE else attrgetter(group_by.value)
+    by_due = basis is AgingBasis.DUE_DATE
+    group_of = _no_group if group_by is GroupBy.NONE else attrgetter(group_by.value)
     index_of = edges.index
     cache: dict[date, int] = {}
-    totals: dict[tuple[str | None, Any], list[Decimal]] = {}
-    counts: dict[tuple[str | None, Any], int] = {}
+    bucket_of = cache.get
+    # (group, currency code) -> bucket sums, with the installment count in the last slot
+    totals: dict[tuple[str | None, str], list[Any]] = {}
+    total_of = totals.get
     record_type = InstallmentRecord
 
     def add(record: InstallmentRecord) -> None:
-        when = date_field(record)
-        idx = cache.get(when)
+        """The path for installments expanded from receivables (same steps as below)."""
+        when = record.due_date if by_due else record.issue_date
+        idx = bucket_of(when)
         if idx is None:
             idx = cache[when] = index_of((as_of - when).days)
         money = record.outstanding
-        key = (None if group_field is None else group_field(record), money.currency)
-        acc = totals.get(key)
+        key = (group_of(record), money.currency.code)
+        acc = total_of(key)
         if acc is None:
-            acc = totals[key] = [_ZERO] * size
-            counts[key] = 0
+            acc = totals[key] = [_ZERO] * size + [0]
         acc[idx] += money.amount
-        counts[key] += 1
+        acc[-1] += 1
 
     for item in items:
         if type(item) is record_type:
-            add(item)
+            # The hot path, inlined: a cached bucket per date, one dict lookup for the
+            # running sums, one Decimal addition. Nothing is kept per record.
+            when = item.due_date if by_due else item.issue_date
+            idx = bucket_of(when)
+            if idx is None:
+                idx = cache[when] = index_of((as_of - when).days)
+            money = item.outstanding
+            key = (group_of(item), money.currency.code)
+            acc = total_of(key)
+            if acc is None:
+                acc = totals[key] = [_ZERO] * size + [0]
+            acc[idx] += money.amount
+            acc[-1] += 1
         elif isinstance(item, Receivable):
             for record in _records(item, as_of):
                 add(record)
@@ -218,15 +236,16 @@ def aging(
                 f"items: expected Receivable or InstallmentRecord, got {type(item).__name__}"
             )
     rows = []
-    for key in sorted(totals, key=lambda k: ("" if k[0] is None else k[0], k[1].code)):
-        group, currency = key
-        parts = tuple(Money(v, currency).round() for v in totals[key])
+    for key in sorted(totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
+        group, code = key
+        acc = totals[key]
+        parts = tuple(Money(v, code).round() for v in acc[:-1])
         rows.append(
             AgingRow(
                 group=group,
                 buckets=parts,
-                total=sum(parts, Money.zero(currency)),
-                count=counts[key],
+                total=sum(parts, Money.zero(code)),
+                count=acc[-1],
             )
         )
     return AgingReport(
