@@ -105,7 +105,7 @@ def record_customer_payment(
         if r is latest:
             part_total += leftover
         payment = r._prepare_payment(
-            actor, Money(part_total, amount.currency), received_on, at, reference, parts
+            actor, Money(part_total, amount.currency).round(), received_on, at, reference, parts
         )
         prepared.append((r, payment))
     for r, payment in prepared:
