@@ -185,6 +185,8 @@ class ReceivableMachine(RuleBasedStateMachine):
             if r.policy.overpayment is OverpaymentPolicy.REFUSE:
                 assert b.advance == ZERO
             limit = r.invoicing_limit(day)
+            assert b.invoiced + b.pending_invoice + b.not_yet_invoiced == b.net_amount
+            assert b.not_yet_invoiced.amount >= 0
             assert b.invoiced + b.pending_invoice <= limit
             assert sum((row.outstanding for row in b.installments), ZERO) == b.outstanding
             assert sum((row.amount for row in b.installments), ZERO) == b.net_amount

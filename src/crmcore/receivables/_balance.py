@@ -44,7 +44,8 @@ class Balance:
     ``received`` counts confirmed payments only; ``outstanding`` is what the installments
     still ask for (the sum of their ``outstanding``); ``advance`` is confirmed money beyond
     the installments (kept as a customer advance). ``received − refunded`` always equals
-    the paid part of the installments plus ``advance``.
+    the paid part of the installments plus ``advance``; ``invoiced + pending_invoice +
+    not_yet_invoiced`` equals ``net_amount``.
     """
 
     as_of: date

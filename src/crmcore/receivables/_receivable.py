@@ -255,6 +255,7 @@ class Receivable:
         refused, by policy. The same ``reference`` again returns the first payment (and
         changes nothing); with a different amount it is refused.
         """
+        self.policy.require(actor, self.policy.record_roles, "record a payment")
         existing = self._by_reference(reference, amount)
         if existing is not None:
             return existing
@@ -726,7 +727,7 @@ class Receivable:
             advance=self._money(ledger.advance),
             invoiced=self._money(ledger.invoiced),
             pending_invoice=self._money(ledger.pending_invoice),
-            not_yet_invoiced=self._money(net - ledger.invoiced),
+            not_yet_invoiced=self._money(net - ledger.invoiced - ledger.pending_invoice),
             next_due_date=None if next_row is None else next_row.due_date,
             next_amount_due=self._money(_ZERO) if next_row is None else next_row.outstanding,
             overdue_amount=self._money(overdue_amount),
