@@ -1,6 +1,7 @@
 """Receivables: payment terms, payments confirmed by finance, refunds, returns, invoices,
 balances derived from those facts, aging, dunning, customer credit and collections reports."""
 
+import crmcore.receivables._serialization  # noqa: F401  (registers to_dict / from_dict hooks)
 from crmcore.receivables._aging import (
     AgingBasis,
     AgingBuckets,

@@ -78,6 +78,8 @@ class ReturnNote:
     recorded_by: str
     recorded_at: datetime
     cuts: tuple[Allocation, ...]
+    #: the installment whose early-payment discount this allowance grants, if it is one.
+    discount_for: int | None = None
 
 
 @attrs.frozen

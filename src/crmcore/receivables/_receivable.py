@@ -537,6 +537,60 @@ class Receivable:
         )
         return note
 
+    def grant_early_payment_discount(
+        self, actor: Actor, installment: int, *, paid_on: date, at: datetime
+    ) -> ReturnNote:
+        """Finance grants an installment's early-payment discount (once) as an allowance.
+
+        The terms' percent of the installment's original amount, when it was paid on or
+        before ``discount_until``; it lowers that installment (and the net amount). Record
+        the discounted payment first: the discount only fills the room the payment left.
+        """
+        self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
+        if not 1 <= installment <= len(self.installments):
+            raise NotFound(f"receivable {self.id}: no installment {installment}")
+        self._check_time(at)
+        inst = self.installments[installment - 1]
+        discount = inst.early_payment_discount(paid_on)
+        if not discount.amount > 0:
+            raise ValidationError(
+                f"receivable {self.id}: installment {installment} has no early-payment discount "
+                f"for payment on {paid_on.isoformat()} (offered until {inst.discount_until})"
+            )
+        if any(note.discount_for == installment for note in self._returns):
+            raise InvariantViolation(
+                f"receivable {self.id}: the discount of installment {installment} "
+                "was already granted"
+            )
+        room = self.room()[installment - 1]
+        if discount.amount > room:
+            raise InvariantViolation(
+                f"receivable {self.id}: discount {discount} exceeds the {self._money(room)} "
+                f"left unpaid on installment {installment}"
+            )
+        ledger = self._ledger(None)
+        invoiced = ledger.invoiced + ledger.pending_invoice
+        if self._net(ledger) - discount.amount < invoiced:
+            raise InvariantViolation(
+                f"receivable {self.id}: discount {discount} would take the net amount below the "
+                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first"
+            )
+        reason = f"early-payment discount on installment {installment}"
+        note = ReturnNote(
+            id=f"{self.id}/R{len(self._returns) + 1}",
+            amount=discount,
+            reason=reason,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            cuts=(Allocation(installment, discount),),
+            discount_for=installment,
+        )
+        self._returns.append(note)
+        self._emit(
+            ReceivableReturnRecorded, actor, at, return_id=note.id, amount=discount, reason=reason
+        )
+        return note
+
     # -- invoices ---------------------------------------------------------------------------
     def invoicing_limit(self, as_of: date | None = None) -> Money:
         """The most that may be invoiced: the net amount, or what was kept (after payment)."""
