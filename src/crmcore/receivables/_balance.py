@@ -1,0 +1,68 @@
+"""What a receivable looks like on a date: the balance and the per-installment view."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+import attrs
+
+from crmcore.money import Money
+
+__all__ = ["Balance", "InstallmentStatus", "ReceivableStatus"]
+
+
+class ReceivableStatus(enum.Enum):
+    """The one-word state of a receivable on a date."""
+
+    UNPAID = "unpaid"
+    PARTLY_PAID = "partly paid"
+    PAID = "paid"
+    OVERPAID = "overpaid"
+    OVERDUE = "overdue"
+
+
+@attrs.frozen
+class InstallmentStatus:
+    """One installment on a date: its amount after returns, what paid it, what is left."""
+
+    number: int
+    due_date: date
+    original_amount: Money
+    returned: Money
+    amount: Money
+    paid: Money
+    outstanding: Money
+    overdue: bool
+    days_overdue: int
+
+
+@attrs.frozen
+class Balance:
+    """Every figure of a receivable on ``as_of``, derived from its facts (nothing stored).
+
+    ``received`` counts confirmed payments only; ``outstanding`` is what the installments
+    still ask for (the sum of their ``outstanding``); ``advance`` is confirmed money beyond
+    the installments (kept as a customer advance). ``received − refunded`` always equals
+    the paid part of the installments plus ``advance``; ``invoiced + pending_invoice +
+    not_yet_invoiced`` equals ``net_amount``.
+    """
+
+    as_of: date
+    amount: Money
+    returned: Money
+    net_amount: Money
+    received: Money
+    refunded: Money
+    pending_confirmation: Money
+    outstanding: Money
+    advance: Money
+    invoiced: Money
+    pending_invoice: Money
+    not_yet_invoiced: Money
+    next_due_date: date | None
+    next_amount_due: Money
+    overdue_amount: Money
+    days_overdue: int
+    status: ReceivableStatus
+    installments: tuple[InstallmentStatus, ...]

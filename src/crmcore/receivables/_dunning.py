@@ -1,0 +1,169 @@
+"""Reminders and dunning: offsets from the due date, levels, a fee and late interest."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._validators import non_negative, percent_0_100
+from crmcore.errors import ValidationError
+from crmcore.money import Money, Percent
+from crmcore.receivables._receivable import Receivable
+from crmcore.serialization import from_dict
+
+__all__ = ["DunningPolicy", "DunningStep", "Reminder", "due_reminders", "late_interest"]
+
+ReminderKey = tuple[str, int, int]
+
+
+def _fee(value: object) -> Decimal:
+    return to_decimal(value, "fee: ")
+
+
+@attrs.frozen
+class DunningStep:
+    """A reminder ``offset_days`` from the due date (−3: three days before), at a level.
+
+    ``fee`` is an amount in the receivable's currency charged with this step.
+    """
+
+    offset_days: int
+    level: int = attrs.field(validator=non_negative)
+    name: str = ""
+    fee: Decimal = attrs.field(default=Decimal(0), converter=_fee, validator=non_negative)
+
+
+def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
+    steps = tuple(value)
+    if not steps:
+        raise ValidationError("steps: a dunning policy needs at least one step")
+    for i in range(1, len(steps)):
+        if steps[i].offset_days <= steps[i - 1].offset_days:
+            raise ValidationError(
+                f"steps[{i}].offset_days: {steps[i].offset_days} must be after "
+                f"{steps[i - 1].offset_days} (steps ascend)"
+            )
+    return steps
+
+
+@attrs.frozen
+class DunningPolicy:
+    """Steps by offset, and the annual interest rate charged on late money (actual/365)."""
+
+    steps: tuple[DunningStep, ...] = attrs.field(converter=_steps)
+    annual_interest: Percent = attrs.field(
+        default=Percent(0), converter=Percent, validator=[non_negative, percent_0_100]
+    )
+    day_count: int = attrs.field(default=365, validator=attrs.validators.in_((360, 365)))
+
+    @classmethod
+    def standard(
+        cls, fee: Decimal | int | str = 0, annual_interest: Decimal | int | str = 0
+    ) -> DunningPolicy:
+        """−3 (friendly), 0 (due today), +7, +15, +30 days at levels 0–4; fee from level 2."""
+        return cls(
+            [
+                DunningStep(-3, 0, "upcoming"),
+                DunningStep(0, 1, "due today"),
+                DunningStep(7, 2, "first reminder", fee),
+                DunningStep(15, 3, "second reminder", fee),
+                DunningStep(30, 4, "final notice", fee),
+            ],
+            Percent(annual_interest),
+        )
+
+    @classmethod
+    def from_dict(cls, data: object) -> DunningPolicy:
+        """Load from plain data; bad values are reported with their path."""
+        return from_dict(cls, data, what="DunningPolicy")
+
+
+def late_interest(
+    outstanding: Money, annual_rate: Percent, days_late: int, day_count: int = 365
+) -> Money:
+    """``outstanding × rate × days_late / day_count``, rounded once to the currency."""
+    if days_late <= 0:
+        return Money.zero(outstanding.currency)
+    factor = CONTEXT.divide(
+        CONTEXT.multiply(annual_rate.fraction, Decimal(days_late)), Decimal(day_count)
+    )
+    return (outstanding * factor).round()
+
+
+@attrs.frozen
+class Reminder:
+    """One reminder to send: which installment, which step, and what is due with charges."""
+
+    receivable_id: str
+    customer: str
+    owner: str
+    installment: int
+    due_date: date
+    offset_days: int
+    level: int
+    name: str
+    send_on: date
+    days_late: int
+    outstanding: Money
+    fee: Money
+    interest: Money
+    total_due: Money
+
+    @property
+    def key(self) -> ReminderKey:
+        """What identifies it in ``already_sent``: (receivable id, installment, offset)."""
+        return (self.receivable_id, self.installment, self.offset_days)
+
+
+def due_reminders(
+    receivables: Iterable[Receivable],
+    as_of: date,
+    already_sent: Collection[ReminderKey],
+    policy: DunningPolicy,
+) -> list[Reminder]:
+    """The reminders to send on ``as_of`` that have not been sent yet.
+
+    Per open installment only the latest step reached counts (when several were missed,
+    one reminder at the highest level goes out, not a burst); a paid installment gets none.
+    Interest runs on the outstanding amount for the days late on ``as_of``.
+    """
+    result: list[Reminder] = []
+    steps: Sequence[DunningStep] = policy.steps
+    for receivable in receivables:
+        for row in receivable.installment_view(as_of):
+            if not row.outstanding.amount > 0:
+                continue
+            reached = [s for s in steps if row.due_date + timedelta(days=s.offset_days) <= as_of]
+            if not reached:
+                continue
+            step = reached[-1]
+            if (receivable.id, row.number, step.offset_days) in already_sent:
+                continue
+            days_late = max(0, (as_of - row.due_date).days)
+            fee = Money(step.fee, receivable.currency).round()
+            interest = late_interest(
+                row.outstanding, policy.annual_interest, days_late, policy.day_count
+            )
+            result.append(
+                Reminder(
+                    receivable_id=receivable.id,
+                    customer=receivable.customer,
+                    owner=receivable.owner,
+                    installment=row.number,
+                    due_date=row.due_date,
+                    offset_days=step.offset_days,
+                    level=step.level,
+                    name=step.name,
+                    send_on=row.due_date + timedelta(days=step.offset_days),
+                    days_late=days_late,
+                    outstanding=row.outstanding,
+                    fee=fee,
+                    interest=interest,
+                    total_due=row.outstanding + fee + interest,
+                )
+            )
+    return result

@@ -1,0 +1,129 @@
+"""The events a receivable leaves behind: who did what to which payment, refund or invoice."""
+
+from __future__ import annotations
+
+import attrs
+
+from crmcore.events import DomainEvent
+from crmcore.money import Money
+
+__all__ = [
+    "ReceivableInvoiceCancelled",
+    "ReceivableInvoiceIssued",
+    "ReceivableInvoiceRejected",
+    "ReceivableInvoiceRequested",
+    "ReceivableOpened",
+    "ReceivablePaymentConfirmed",
+    "ReceivablePaymentRecorded",
+    "ReceivablePaymentRejected",
+    "ReceivableRefundConfirmed",
+    "ReceivableRefundRejected",
+    "ReceivableRefundRequested",
+    "ReceivableReturnRecorded",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableOpened(DomainEvent):
+    """A receivable was opened for an order with its installment plan."""
+
+    amount: Money
+    customer: str
+    installments: int
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablePaymentRecorded(DomainEvent):
+    """Sales recorded a payment; it waits for finance to confirm it."""
+
+    payment_id: str
+    amount: Money
+    reference: str | None
+    advance: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablePaymentConfirmed(DomainEvent):
+    """Finance confirmed a payment: from now on it counts as received."""
+
+    payment_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablePaymentRejected(DomainEvent):
+    """Finance rejected a payment (not found on the bank statement...)."""
+
+    payment_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableRefundRequested(DomainEvent):
+    """A refund of received money was requested."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableRefundConfirmed(DomainEvent):
+    """Finance confirmed a refund: received money went back to the customer."""
+
+    refund_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableRefundRejected(DomainEvent):
+    """Finance rejected a refund request."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableReturnRecorded(DomainEvent):
+    """Goods came back (or an allowance was granted): the net amount went down."""
+
+    return_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableInvoiceRequested(DomainEvent):
+    """An invoice was requested against the receivable."""
+
+    invoice_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableInvoiceIssued(DomainEvent):
+    """Finance issued the requested invoice."""
+
+    invoice_id: str
+    amount: Money
+    number: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableInvoiceRejected(DomainEvent):
+    """Finance rejected the invoice request."""
+
+    invoice_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableInvoiceCancelled(DomainEvent):
+    """Finance cancelled an issued invoice (a red-letter / credit note)."""
+
+    invoice_id: str
+    amount: Money
+    reason: str

@@ -1,0 +1,101 @@
+"""The facts a receivable is made of: payments, refunds, returns and invoice requests.
+
+Each fact is an immutable record; a state change (confirming a payment, issuing an invoice)
+replaces the record with an evolved copy and leaves an event, so nothing is ever rewritten
+silently. Every balance figure is derived from these records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import attrs
+
+from crmcore.money import Money
+from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
+
+__all__ = ["Allocation", "InvoiceRequest", "Payment", "Refund", "ReturnNote"]
+
+
+@attrs.frozen
+class Allocation:
+    """Part of a payment, refund or return applied to one installment (by its number)."""
+
+    installment: int
+    amount: Money
+
+
+@attrs.frozen
+class Payment:
+    """A payment (回款) recorded by sales; only counts as received once finance confirms it.
+
+    ``allocations`` say which installments it pays; ``advance`` is the part beyond them that
+    the overpayment policy kept as a customer advance.
+    """
+
+    id: str
+    amount: Money
+    received_on: date
+    recorded_by: str
+    recorded_at: datetime
+    allocations: tuple[Allocation, ...]
+    advance: Money
+    reference: str | None = None
+    state: PaymentState = PaymentState.PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+
+
+@attrs.frozen
+class Refund:
+    """Money given back to the customer; confirmed by finance, never more than was kept.
+
+    On confirmation it releases the advance first, then the latest installments
+    (``releases``), which become outstanding again.
+    """
+
+    id: str
+    amount: Money
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+    state: RefundState = RefundState.REQUESTED
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    rejection: str | None = None
+    advance_release: Money | None = None
+    releases: tuple[Allocation, ...] = ()
+
+
+@attrs.frozen
+class ReturnNote:
+    """A return or allowance: lowers the net amount, cut from the latest unpaid installments."""
+
+    id: str
+    amount: Money
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+    cuts: tuple[Allocation, ...]
+    #: the installment whose early-payment discount this allowance grants, if it is one.
+    discount_for: int | None = None
+
+
+@attrs.frozen
+class InvoiceRequest:
+    """An invoice request (开票申请): requested → issued / rejected; issued → cancelled."""
+
+    id: str
+    title: str
+    tax_id: str
+    address: str
+    amount: Money
+    recorded_by: str
+    recorded_at: datetime
+    state: InvoiceState = InvoiceState.REQUESTED
+    number: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    cancelled_at: datetime | None = None

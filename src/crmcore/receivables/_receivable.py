@@ -1,0 +1,896 @@
+"""The Receivable aggregate: one order's money, from installments to payments and invoices.
+
+All rules that keep one receivable's figures consistent live here: a payment is allocated
+only into room an installment still has (its amount after returns, less what confirmed and
+pending payments already took); a refund never exceeds what was kept; a return never eats
+into received money; invoices never exceed the invoicing limit. Each command validates
+everything first and changes nothing when it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+import attrs
+
+from crmcore.errors import (
+    CurrencyMismatch,
+    InvariantViolation,
+    NotFound,
+    ValidationError,
+)
+from crmcore.events import DomainEvent
+from crmcore.money import Currency, Money
+from crmcore.ports import Actor
+from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
+from crmcore.receivables._events import (
+    ReceivableInvoiceCancelled,
+    ReceivableInvoiceIssued,
+    ReceivableInvoiceRejected,
+    ReceivableInvoiceRequested,
+    ReceivableOpened,
+    ReceivablePaymentConfirmed,
+    ReceivablePaymentRecorded,
+    ReceivablePaymentRejected,
+    ReceivableRefundConfirmed,
+    ReceivableRefundRejected,
+    ReceivableRefundRequested,
+    ReceivableReturnRecorded,
+)
+from crmcore.receivables._facts import Allocation, InvoiceRequest, Payment, Refund, ReturnNote
+from crmcore.receivables._policy import (
+    InvoiceState,
+    InvoicingPolicy,
+    OverpaymentPolicy,
+    PaymentState,
+    ReceivablePolicy,
+    RefundState,
+    invoice_lifecycle,
+    payment_lifecycle,
+    refund_lifecycle,
+)
+from crmcore.receivables._terms import Installment, PaymentTerms
+
+__all__ = ["Receivable"]
+
+_ZERO = Decimal(0)
+KIND = "receivable"
+F = TypeVar("F", Payment, Refund, InvoiceRequest)
+
+
+def _text(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
+    return value
+
+
+def _installments(value: Iterable[Installment]) -> tuple[Installment, ...]:
+    return tuple(value)
+
+
+@attrs.define(slots=False)
+class _Ledger:
+    """Per-installment and total figures (bare Decimals) as of a date, or now (None)."""
+
+    cut: list[Decimal]
+    paid: list[Decimal]
+    reserved: list[Decimal]
+    received: Decimal = _ZERO
+    pending: Decimal = _ZERO
+    refunded: Decimal = _ZERO
+    refund_requested: Decimal = _ZERO
+    advance: Decimal = _ZERO
+    returned: Decimal = _ZERO
+    invoiced: Decimal = _ZERO
+    pending_invoice: Decimal = _ZERO
+
+    @property
+    def kept(self) -> Decimal:
+        return self.received - self.refunded
+
+
+@attrs.define
+class Receivable:
+    """What one order's customer owes: the plan, and every payment, refund, return, invoice.
+
+    Create it with :meth:`open` (from payment terms) or directly from its installments (an
+    adapter restoring it). Figures come from :meth:`balance`, never from stored counters.
+    """
+
+    id: str = attrs.field(validator=attrs.validators.instance_of(str))
+    customer: str
+    owner: str
+    department: str | None
+    amount: Money
+    issue_date: date
+    installments: tuple[Installment, ...] = attrs.field(converter=_installments)
+    policy: ReceivablePolicy = attrs.field(factory=ReceivablePolicy)
+    version: int = 0
+    _payments: list[Payment] = attrs.field(factory=list)
+    _refunds: list[Refund] = attrs.field(factory=list)
+    _returns: list[ReturnNote] = attrs.field(factory=list)
+    _invoices: list[InvoiceRequest] = attrs.field(factory=list)
+    _history: list[DomainEvent] = attrs.field(factory=list)
+    _new_events: list[DomainEvent] = attrs.field(factory=list, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.customer, "customer")
+        _text(self.owner, "owner")
+        if not self.amount.amount > 0 or not self.amount.is_rounded:
+            raise ValidationError(
+                f"amount: must be > 0 and rounded to the currency, got {self.amount}"
+            )
+        if not self.installments:
+            raise ValidationError(f"installments: receivable {self.id} needs at least one")
+        for i, inst in enumerate(self.installments):
+            if inst.number != i + 1:
+                raise ValidationError(
+                    f"installments[{i}].number: expected {i + 1}, got {inst.number}"
+                )
+            if inst.amount.currency != self.amount.currency:
+                raise CurrencyMismatch(
+                    f"installments[{i}].amount: {inst.amount} is not in {self.amount.currency}"
+                )
+            if not inst.amount.amount > 0:
+                raise ValidationError(f"installments[{i}].amount: must be > 0, got {inst.amount}")
+        total = sum((inst.amount for inst in self.installments), Money.zero(self.currency))
+        if total != self.amount:
+            raise ValidationError(
+                f"installments: sum to {total}, not the receivable amount {self.amount}"
+            )
+
+    # -- creation ---------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        id: str,
+        *,
+        customer: str,
+        owner: str,
+        amount: Money,
+        issue_date: date,
+        terms: PaymentTerms,
+        actor: Actor,
+        at: datetime,
+        anchor: date | None = None,
+        department: str | None = None,
+        policy: ReceivablePolicy | None = None,
+    ) -> Receivable:
+        """Open a receivable for an order: installments from ``terms`` and ``anchor``.
+
+        ``anchor`` is the date the terms count from (invoice, delivery...); default the
+        issue date.
+        """
+        pol = policy if policy is not None else ReceivablePolicy()
+        pol.require(actor, pol.record_roles | pol.finance_roles, "open a receivable")
+        installments = terms.schedule(amount, anchor if anchor is not None else issue_date)
+        receivable = cls(
+            id=id,
+            customer=customer,
+            owner=owner,
+            department=department,
+            amount=amount,
+            issue_date=issue_date,
+            installments=installments,
+            policy=pol,
+        )
+        receivable._check_time(at)
+        receivable._emit(
+            ReceivableOpened,
+            actor,
+            at,
+            amount=amount,
+            customer=customer,
+            installments=len(installments),
+        )
+        return receivable
+
+    # -- read access ------------------------------------------------------------------------
+    @property
+    def currency(self) -> Currency:
+        """The receivable's currency; every payment, refund and invoice must use it."""
+        return self.amount.currency
+
+    @property
+    def payments(self) -> tuple[Payment, ...]:
+        """Every payment ever recorded (rejected ones included), oldest first."""
+        return tuple(self._payments)
+
+    @property
+    def refunds(self) -> tuple[Refund, ...]:
+        """Every refund request, oldest first."""
+        return tuple(self._refunds)
+
+    @property
+    def returns(self) -> tuple[ReturnNote, ...]:
+        """Every return or allowance, oldest first."""
+        return tuple(self._returns)
+
+    @property
+    def invoices(self) -> tuple[InvoiceRequest, ...]:
+        """Every invoice request, oldest first."""
+        return tuple(self._invoices)
+
+    @property
+    def history(self) -> tuple[DomainEvent, ...]:
+        """Every event this receivable has left, oldest first (append-only)."""
+        return tuple(self._history)
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events since the last pull; clears them (the history keeps them)."""
+        events, self._new_events = self._new_events, []
+        return events
+
+    def payment(self, payment_id: str) -> Payment:
+        """The payment with that id; NotFound otherwise."""
+        return self._find(self._payments, payment_id, "payment")
+
+    def refund(self, refund_id: str) -> Refund:
+        """The refund with that id; NotFound otherwise."""
+        return self._find(self._refunds, refund_id, "refund")
+
+    def invoice(self, invoice_id: str) -> InvoiceRequest:
+        """The invoice request with that id; NotFound otherwise."""
+        return self._find(self._invoices, invoice_id, "invoice request")
+
+    # -- payments ---------------------------------------------------------------------------
+    def record_payment(
+        self,
+        actor: Actor,
+        amount: Money,
+        *,
+        received_on: date,
+        at: datetime,
+        reference: str | None = None,
+        allocations: Mapping[int, Money] | None = None,
+    ) -> Payment:
+        """Record a payment (pending confirmation) and allocate it to installments.
+
+        Oldest due date first unless ``allocations`` (installment number → amount) says
+        otherwise; what the installments have no room for becomes an advance or is
+        refused, by policy. The same ``reference`` again returns the first payment (and
+        changes nothing); with a different amount it is refused.
+        """
+        self.policy.require(actor, self.policy.record_roles, "record a payment")
+        existing = self._by_reference(reference, amount)
+        if existing is not None:
+            return existing
+        payment = self._prepare_payment(actor, amount, received_on, at, reference, allocations)
+        self._apply_payment(payment, actor, at)
+        return payment
+
+    def _by_reference(self, reference: str | None, amount: Money) -> Payment | None:
+        if reference is None:
+            return None
+        for payment in self._payments:
+            if payment.reference == reference:
+                if payment.amount != amount:
+                    raise InvariantViolation(
+                        f"receivable {self.id}: bank reference {reference!r} is already "
+                        f"payment {payment.id} of {payment.amount}, not {amount}"
+                    )
+                return payment
+        return None
+
+    def _prepare_payment(
+        self,
+        actor: Actor,
+        amount: Money,
+        received_on: date,
+        at: datetime,
+        reference: str | None,
+        allocations: Mapping[int, Money] | None,
+    ) -> Payment:
+        """Validate a payment and build it without changing anything."""
+        self.policy.require(actor, self.policy.record_roles, "record a payment")
+        self._check_amount(amount, "payment")
+        self._check_time(at)
+        if reference is not None:
+            _text(reference, "reference")
+        room = self.room()
+        if allocations is None:
+            parts = self._oldest_first(room, amount.amount)
+        else:
+            parts = self._explicit(room, amount, allocations)
+        allocated = sum((part for _, part in parts), _ZERO)
+        advance = amount.amount - allocated
+        if advance and self.policy.overpayment is OverpaymentPolicy.REFUSE:
+            raise InvariantViolation(
+                f"receivable {self.id}: payment {amount} exceeds the room left in the "
+                f"installments ({self._money(sum(room, _ZERO))}); overpayment is refused by policy"
+            )
+        return Payment(
+            id=f"{self.id}/P{len(self._payments) + 1}",
+            amount=amount,
+            received_on=received_on,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            allocations=tuple(Allocation(n, self._money(v)) for n, v in parts),
+            advance=self._money(advance),
+            reference=reference,
+        )
+
+    def _apply_payment(self, payment: Payment, actor: Actor, at: datetime) -> None:
+        self._payments.append(payment)
+        self._emit(
+            ReceivablePaymentRecorded,
+            actor,
+            at,
+            payment_id=payment.id,
+            amount=payment.amount,
+            reference=payment.reference,
+            advance=payment.advance,
+        )
+
+    def _oldest_first(self, room: list[Decimal], amount: Decimal) -> list[tuple[int, Decimal]]:
+        parts = []
+        left = amount
+        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number)):
+            take = min(room[inst.number - 1], left)
+            if take > 0:
+                parts.append((inst.number, take))
+                left -= take
+        return parts
+
+    def _explicit(
+        self, room: list[Decimal], amount: Money, allocations: Mapping[int, Money]
+    ) -> list[tuple[int, Decimal]]:
+        parts = []
+        for number, part in sorted(allocations.items()):
+            if not 1 <= number <= len(self.installments):
+                raise NotFound(
+                    f"receivable {self.id}: no installment {number} "
+                    f"(has 1..{len(self.installments)})"
+                )
+            self._check_amount(part, f"allocation to installment {number}")
+            if part.amount > room[number - 1]:
+                raise InvariantViolation(
+                    f"receivable {self.id}: allocating {part} to installment {number} exceeds "
+                    f"its outstanding {self._money(room[number - 1])}"
+                )
+            parts.append((number, part.amount))
+        total = sum((v for _, v in parts), _ZERO)
+        if total > amount.amount:
+            raise ValidationError(
+                f"allocations: add up to {self._money(total)}, more than the payment {amount}"
+            )
+        return parts
+
+    def confirm_payment(self, actor: Actor, payment_id: str, *, at: datetime) -> Payment:
+        """Finance confirms a pending payment (not the person who recorded it)."""
+        payment = self.payment(payment_id)
+        self._check_time(at)
+        state = payment_lifecycle(self.policy.finance_roles).check(
+            "confirm", payment.state, actor, payment
+        )
+        updated = attrs.evolve(payment, state=state, decided_by=actor.user_id, decided_at=at)
+        self._replace(self._payments, updated)
+        self._emit(
+            ReceivablePaymentConfirmed, actor, at, payment_id=payment.id, amount=payment.amount
+        )
+        return updated
+
+    def reject_payment(
+        self, actor: Actor, payment_id: str, *, reason: str, at: datetime
+    ) -> Payment:
+        """Finance rejects a pending payment, saying why; its allocations are released."""
+        payment = self.payment(payment_id)
+        _text(reason, "reason")
+        self._check_time(at)
+        state = payment_lifecycle(self.policy.finance_roles).check(
+            "reject", payment.state, actor, payment
+        )
+        updated = attrs.evolve(
+            payment, state=state, decided_by=actor.user_id, decided_at=at, reason=reason
+        )
+        self._replace(self._payments, updated)
+        self._emit(
+            ReceivablePaymentRejected,
+            actor,
+            at,
+            payment_id=payment.id,
+            amount=payment.amount,
+            reason=reason,
+        )
+        return updated
+
+    # -- refunds ----------------------------------------------------------------------------
+    def request_refund(self, actor: Actor, amount: Money, *, reason: str, at: datetime) -> Refund:
+        """Ask for received money to go back to the customer; finance confirms it."""
+        self.policy.require(
+            actor, self.policy.record_roles | self.policy.finance_roles, "request a refund"
+        )
+        self._check_amount(amount, "refund")
+        _text(reason, "reason")
+        self._check_time(at)
+        ledger = self._ledger(None)
+        refundable = ledger.kept - ledger.refund_requested
+        if amount.amount > refundable:
+            raise InvariantViolation(
+                f"receivable {self.id}: refund {amount} exceeds what can be refunded "
+                f"{self._money(refundable)} (received {self._money(ledger.received)}, "
+                f"refunded {self._money(ledger.refunded)}, "
+                f"requested {self._money(ledger.refund_requested)})"
+            )
+        if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
+            invoiced = ledger.invoiced + ledger.pending_invoice
+            if refundable - amount.amount < invoiced:
+                raise InvariantViolation(
+                    f"receivable {self.id}: refund {amount} would leave "
+                    f"{self._money(refundable - amount.amount)} received, less than the "
+                    f"{self._money(invoiced)} invoiced or requested (invoice after payment)"
+                )
+        refund = Refund(
+            id=f"{self.id}/F{len(self._refunds) + 1}",
+            amount=amount,
+            reason=reason,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+        )
+        self._refunds.append(refund)
+        self._emit(
+            ReceivableRefundRequested, actor, at, refund_id=refund.id, amount=amount, reason=reason
+        )
+        return refund
+
+    def confirm_refund(self, actor: Actor, refund_id: str, *, at: datetime) -> Refund:
+        """Finance confirms a refund; it releases the advance first, then the latest ones."""
+        refund = self.refund(refund_id)
+        self._check_time(at)
+        state = refund_lifecycle(self.policy.finance_roles).check(
+            "confirm", refund.state, actor, refund
+        )
+        ledger = self._ledger(None)
+        from_advance = min(ledger.advance, refund.amount.amount)
+        left = refund.amount.amount - from_advance
+        releases = []
+        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number), reverse=True):
+            take = min(ledger.paid[inst.number - 1], left)
+            if take > 0:
+                releases.append(Allocation(inst.number, self._money(take)))
+                left -= take
+        updated = attrs.evolve(
+            refund,
+            state=state,
+            decided_by=actor.user_id,
+            decided_at=at,
+            advance_release=self._money(from_advance),
+            releases=tuple(releases),
+        )
+        self._replace(self._refunds, updated)
+        self._emit(ReceivableRefundConfirmed, actor, at, refund_id=refund.id, amount=refund.amount)
+        return updated
+
+    def reject_refund(self, actor: Actor, refund_id: str, *, reason: str, at: datetime) -> Refund:
+        """Finance rejects a refund request, saying why."""
+        refund = self.refund(refund_id)
+        _text(reason, "reason")
+        self._check_time(at)
+        state = refund_lifecycle(self.policy.finance_roles).check(
+            "reject", refund.state, actor, refund
+        )
+        updated = attrs.evolve(
+            refund, state=state, decided_by=actor.user_id, decided_at=at, rejection=reason
+        )
+        self._replace(self._refunds, updated)
+        self._emit(
+            ReceivableRefundRejected,
+            actor,
+            at,
+            refund_id=refund.id,
+            amount=refund.amount,
+            reason=reason,
+        )
+        return updated
+
+    # -- returns ----------------------------------------------------------------------------
+    def record_return(
+        self, actor: Actor, amount: Money, *, reason: str, at: datetime
+    ) -> ReturnNote:
+        """Lower the net amount (goods returned, an allowance, an early-payment discount).
+
+        Taken from the latest installments' unpaid room; never below what was received or
+        is waiting for confirmation (record a refund first), nor below what is invoiced.
+        """
+        self.policy.require(actor, self.policy.return_roles, "record a return")
+        self._check_amount(amount, "return")
+        _text(reason, "reason")
+        self._check_time(at)
+        ledger = self._ledger(None)
+        room = self.room()
+        free = sum(room, _ZERO)
+        if amount.amount > free:
+            raise InvariantViolation(
+                f"receivable {self.id}: return {amount} would take the net amount below what "
+                f"is received or pending ({self._money(self._net(ledger) - free)}); only "
+                f"{self._money(free)} is unpaid; record a refund first"
+            )
+        invoiced = ledger.invoiced + ledger.pending_invoice
+        if self._net(ledger) - amount.amount < invoiced:
+            raise InvariantViolation(
+                f"receivable {self.id}: return {amount} would take the net amount to "
+                f"{self._money(self._net(ledger) - amount.amount)}, below the "
+                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first"
+            )
+        cuts = []
+        left = amount.amount
+        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number), reverse=True):
+            take = min(room[inst.number - 1], left)
+            if take > 0:
+                cuts.append(Allocation(inst.number, self._money(take)))
+                left -= take
+        note = ReturnNote(
+            id=f"{self.id}/R{len(self._returns) + 1}",
+            amount=amount,
+            reason=reason,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            cuts=tuple(cuts),
+        )
+        self._returns.append(note)
+        self._emit(
+            ReceivableReturnRecorded, actor, at, return_id=note.id, amount=amount, reason=reason
+        )
+        return note
+
+    def grant_early_payment_discount(
+        self, actor: Actor, installment: int, *, paid_on: date, at: datetime
+    ) -> ReturnNote:
+        """Finance grants an installment's early-payment discount (once) as an allowance.
+
+        The terms' percent of the installment's original amount, when it was paid on or
+        before ``discount_until``; it lowers that installment (and the net amount). Record
+        the discounted payment first: the discount only fills the room the payment left.
+        """
+        self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
+        if not 1 <= installment <= len(self.installments):
+            raise NotFound(f"receivable {self.id}: no installment {installment}")
+        self._check_time(at)
+        inst = self.installments[installment - 1]
+        discount = inst.early_payment_discount(paid_on)
+        if not discount.amount > 0:
+            raise ValidationError(
+                f"receivable {self.id}: installment {installment} has no early-payment discount "
+                f"for payment on {paid_on.isoformat()} (offered until {inst.discount_until})"
+            )
+        if any(note.discount_for == installment for note in self._returns):
+            raise InvariantViolation(
+                f"receivable {self.id}: the discount of installment {installment} "
+                "was already granted"
+            )
+        room = self.room()[installment - 1]
+        if discount.amount > room:
+            raise InvariantViolation(
+                f"receivable {self.id}: discount {discount} exceeds the {self._money(room)} "
+                f"left unpaid on installment {installment}"
+            )
+        ledger = self._ledger(None)
+        invoiced = ledger.invoiced + ledger.pending_invoice
+        if self._net(ledger) - discount.amount < invoiced:
+            raise InvariantViolation(
+                f"receivable {self.id}: discount {discount} would take the net amount below the "
+                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first"
+            )
+        reason = f"early-payment discount on installment {installment}"
+        note = ReturnNote(
+            id=f"{self.id}/R{len(self._returns) + 1}",
+            amount=discount,
+            reason=reason,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            cuts=(Allocation(installment, discount),),
+            discount_for=installment,
+        )
+        self._returns.append(note)
+        self._emit(
+            ReceivableReturnRecorded, actor, at, return_id=note.id, amount=discount, reason=reason
+        )
+        return note
+
+    # -- invoices ---------------------------------------------------------------------------
+    def invoicing_limit(self, as_of: date | None = None) -> Money:
+        """The most that may be invoiced: the net amount, or what was kept (after payment)."""
+        ledger = self._ledger(as_of)
+        net = self._net(ledger)
+        if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
+            return self._money(min(net, ledger.kept - ledger.refund_requested))
+        return self._money(net)
+
+    def request_invoice(
+        self,
+        actor: Actor,
+        amount: Money,
+        *,
+        title: str,
+        tax_id: str,
+        address: str,
+        at: datetime,
+    ) -> InvoiceRequest:
+        """Request an invoice; refused beyond the invoicing limit (issued + requested)."""
+        self.policy.require(
+            actor, self.policy.record_roles | self.policy.finance_roles, "request an invoice"
+        )
+        self._check_amount(amount, "invoice")
+        for value, what in ((title, "title"), (tax_id, "tax_id"), (address, "address")):
+            _text(value, what)
+        self._check_time(at)
+        ledger = self._ledger(None)
+        limit = self.invoicing_limit()
+        taken = ledger.invoiced + ledger.pending_invoice
+        if taken + amount.amount > limit.amount:
+            raise InvariantViolation(
+                f"receivable {self.id}: invoice {amount} exceeds the invoicing limit "
+                f"{limit} ({self.policy.invoicing.value}): {self._money(ledger.invoiced)} "
+                f"invoiced and {self._money(ledger.pending_invoice)} requested already"
+            )
+        request = InvoiceRequest(
+            id=f"{self.id}/I{len(self._invoices) + 1}",
+            title=title,
+            tax_id=tax_id,
+            address=address,
+            amount=amount,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+        )
+        self._invoices.append(request)
+        self._emit(ReceivableInvoiceRequested, actor, at, invoice_id=request.id, amount=amount)
+        return request
+
+    def issue_invoice(
+        self, actor: Actor, invoice_id: str, *, number: str, at: datetime
+    ) -> InvoiceRequest:
+        """Finance issues a requested invoice under its official ``number``."""
+        request = self.invoice(invoice_id)
+        _text(number, "number")
+        self._check_time(at)
+        state = invoice_lifecycle(self.policy.finance_roles).check(
+            "issue", request.state, actor, request
+        )
+        updated = attrs.evolve(
+            request, state=state, number=number, decided_by=actor.user_id, decided_at=at
+        )
+        self._replace(self._invoices, updated)
+        self._emit(
+            ReceivableInvoiceIssued,
+            actor,
+            at,
+            invoice_id=request.id,
+            amount=request.amount,
+            number=number,
+        )
+        return updated
+
+    def reject_invoice(
+        self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
+    ) -> InvoiceRequest:
+        """Finance rejects an invoice request, saying why."""
+        request = self.invoice(invoice_id)
+        _text(reason, "reason")
+        self._check_time(at)
+        state = invoice_lifecycle(self.policy.finance_roles).check(
+            "reject", request.state, actor, request
+        )
+        updated = attrs.evolve(
+            request, state=state, reason=reason, decided_by=actor.user_id, decided_at=at
+        )
+        self._replace(self._invoices, updated)
+        self._emit(
+            ReceivableInvoiceRejected,
+            actor,
+            at,
+            invoice_id=request.id,
+            amount=request.amount,
+            reason=reason,
+        )
+        return updated
+
+    def cancel_invoice(
+        self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
+    ) -> InvoiceRequest:
+        """Finance cancels an issued invoice (red-letter invoice / credit note)."""
+        request = self.invoice(invoice_id)
+        _text(reason, "reason")
+        self._check_time(at)
+        state = invoice_lifecycle(self.policy.finance_roles).check(
+            "cancel", request.state, actor, request
+        )
+        updated = attrs.evolve(request, state=state, reason=reason, cancelled_at=at)
+        self._replace(self._invoices, updated)
+        self._emit(
+            ReceivableInvoiceCancelled,
+            actor,
+            at,
+            invoice_id=request.id,
+            amount=request.amount,
+            reason=reason,
+        )
+        return updated
+
+    # -- derived figures --------------------------------------------------------------------
+    def room(self) -> list[Decimal]:
+        """Per installment (index = number − 1): what payments may still be allocated to it now.
+
+        Its amount after returns, less confirmed and pending allocations, plus refund releases.
+        """
+        ledger = self._ledger(None)
+        return [
+            inst.amount.amount - ledger.cut[i] - ledger.paid[i] - ledger.reserved[i]
+            for i, inst in enumerate(self.installments)
+        ]
+
+    def installment_view(self, as_of: date) -> tuple[InstallmentStatus, ...]:
+        """Each installment on ``as_of``: amount after returns, paid, outstanding, overdue."""
+        return self._installment_view(self._ledger(as_of), as_of)
+
+    def _installment_view(self, ledger: _Ledger, as_of: date) -> tuple[InstallmentStatus, ...]:
+        rows = []
+        for i, inst in enumerate(self.installments):
+            effective = inst.amount.amount - ledger.cut[i]
+            outstanding = effective - ledger.paid[i]
+            overdue = outstanding > 0 and inst.due_date < as_of
+            rows.append(
+                InstallmentStatus(
+                    number=inst.number,
+                    due_date=inst.due_date,
+                    original_amount=inst.amount,
+                    returned=self._money(ledger.cut[i]),
+                    amount=self._money(effective),
+                    paid=self._money(ledger.paid[i]),
+                    outstanding=self._money(outstanding),
+                    overdue=overdue,
+                    days_overdue=(as_of - inst.due_date).days if overdue else 0,
+                )
+            )
+        return tuple(rows)
+
+    def balance(self, as_of: date) -> Balance:
+        """Every figure on ``as_of``: facts dated after it are ignored, nothing is stored."""
+        ledger = self._ledger(as_of)
+        rows = self._installment_view(ledger, as_of)
+        net = self._net(ledger)
+        # Outstanding from the totals; it equals the sum of the installments' outstanding
+        # because received − refunded = Σ paid + advance (checked by the property tests).
+        outstanding = net - ledger.kept + ledger.advance
+        overdue = [r for r in rows if r.overdue]
+        open_rows = sorted(
+            (r for r in rows if r.outstanding.amount > 0), key=lambda r: (r.due_date, r.number)
+        )
+        next_row = open_rows[0] if open_rows else None
+        overdue_amount = sum((r.outstanding.amount for r in overdue), _ZERO)
+        if outstanding == 0:
+            status = ReceivableStatus.OVERPAID if ledger.advance > 0 else ReceivableStatus.PAID
+        elif overdue_amount > 0:
+            status = ReceivableStatus.OVERDUE
+        elif ledger.kept > 0:
+            status = ReceivableStatus.PARTLY_PAID
+        else:
+            status = ReceivableStatus.UNPAID
+        return Balance(
+            as_of=as_of,
+            amount=self.amount,
+            returned=self._money(ledger.returned),
+            net_amount=self._money(net),
+            received=self._money(ledger.received),
+            refunded=self._money(ledger.refunded),
+            pending_confirmation=self._money(ledger.pending),
+            outstanding=self._money(outstanding),
+            advance=self._money(ledger.advance),
+            invoiced=self._money(ledger.invoiced),
+            pending_invoice=self._money(ledger.pending_invoice),
+            not_yet_invoiced=self._money(net - ledger.invoiced - ledger.pending_invoice),
+            next_due_date=None if next_row is None else next_row.due_date,
+            next_amount_due=self._money(_ZERO) if next_row is None else next_row.outstanding,
+            overdue_amount=self._money(overdue_amount),
+            days_overdue=max((r.days_overdue for r in overdue), default=0),
+            status=status,
+            installments=rows,
+        )
+
+    def _ledger(self, as_of: date | None) -> _Ledger:
+        def seen(at: datetime | None) -> bool:
+            return at is not None and (as_of is None or at.date() <= as_of)
+
+        n = len(self.installments)
+        ledger = _Ledger(cut=[_ZERO] * n, paid=[_ZERO] * n, reserved=[_ZERO] * n)
+        for note in self._returns:
+            if seen(note.recorded_at):
+                ledger.returned += note.amount.amount
+                for cut in note.cuts:
+                    ledger.cut[cut.installment - 1] += cut.amount.amount
+        for p in self._payments:
+            if not seen(p.recorded_at):
+                continue
+            if p.state is PaymentState.CONFIRMED and seen(p.decided_at):
+                ledger.received += p.amount.amount
+                ledger.advance += p.advance.amount
+                target = ledger.paid
+            elif p.state is PaymentState.PENDING or not seen(p.decided_at):
+                ledger.pending += p.amount.amount
+                target = ledger.reserved
+            else:
+                continue
+            for a in p.allocations:
+                target[a.installment - 1] += a.amount.amount
+        for f in self._refunds:
+            if not seen(f.recorded_at):
+                continue
+            if f.state is RefundState.CONFIRMED and seen(f.decided_at):
+                ledger.refunded += f.amount.amount
+                ledger.advance -= f.advance_release.amount if f.advance_release else _ZERO
+                for a in f.releases:
+                    ledger.paid[a.installment - 1] -= a.amount.amount
+            elif f.state is RefundState.REQUESTED or not seen(f.decided_at):
+                ledger.refund_requested += f.amount.amount
+        for inv in self._invoices:
+            if not seen(inv.recorded_at):
+                continue
+            if inv.state in (InvoiceState.ISSUED, InvoiceState.CANCELLED) and seen(inv.decided_at):
+                if not seen(inv.cancelled_at):
+                    ledger.invoiced += inv.amount.amount
+            elif inv.state is InvoiceState.REQUESTED or not seen(inv.decided_at):
+                ledger.pending_invoice += inv.amount.amount
+        return ledger
+
+    def _net(self, ledger: _Ledger) -> Decimal:
+        return self.amount.amount - ledger.returned
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _money(self, value: Decimal) -> Money:
+        return Money(value, self.currency).round()
+
+    def _check_amount(self, amount: Money, what: str) -> None:
+        if not isinstance(amount, Money):
+            raise ValidationError(f"{what}: expected Money, got {amount!r}")
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(
+                f"receivable {self.id}: {what} {amount} is not in the receivable's "
+                f"currency {self.currency}"
+            )
+        if not amount.amount > 0:
+            raise ValidationError(f"{what}: must be > 0, got {amount}")
+        if not amount.is_rounded:
+            raise ValidationError(f"{what}: {amount} has digits below the currency's minor unit")
+
+    def _check_time(self, at: datetime) -> None:
+        if not isinstance(at, datetime):
+            raise ValidationError(f"at: expected a datetime, got {at!r}")
+        if self._history:
+            last = self._history[-1].occurred_at
+            try:
+                earlier = at < last
+            except TypeError:
+                raise ValidationError(
+                    f"at: {at.isoformat()} and the last change {last.isoformat()} mix naive "
+                    "and timezone-aware datetimes"
+                ) from None
+            if earlier:
+                raise ValidationError(
+                    f"at: {at.isoformat()} is before the receivable's last change "
+                    f"{last.isoformat()}; history is append-only"
+                )
+
+    def _find(self, items: Sequence[F], item_id: str, what: str) -> F:
+        for item in items:
+            if item.id == item_id:
+                return item
+        raise NotFound(f"receivable {self.id}: no {what} {item_id!r}")
+
+    @staticmethod
+    def _replace(items: list[F], updated: F) -> None:
+        for i, item in enumerate(items):
+            if item.id == updated.id:
+                items[i] = updated
+                return
+
+    def _emit(
+        self, event_type: Callable[..., DomainEvent], actor: Actor, at: datetime, **fields: object
+    ) -> None:
+        event = event_type(
+            occurred_at=at, actor_id=actor.user_id, subject_kind=KIND, subject_id=self.id, **fields
+        )
+        self._history.append(event)
+        self._new_events.append(event)

@@ -1,0 +1,219 @@
+"""Collections reports: what was ordered, returned, received, refunded, invoiced — by
+owner, customer, department, month or quarter — and attainment of collection targets."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from crmcore._decimal import CONTEXT
+from crmcore.errors import ValidationError
+from crmcore.money import Currency, Money, Percent
+from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
+from crmcore.receivables._receivable import Receivable
+
+__all__ = [
+    "CollectionsBy",
+    "CollectionsRow",
+    "TargetRow",
+    "collections_report",
+    "period_of",
+    "target_attainment",
+]
+
+_FIGURES = (
+    "amount",
+    "returned",
+    "received",
+    "refunded",
+    "outstanding",
+    "invoiced",
+    "pending_confirmation",
+)
+
+
+class CollectionsBy(enum.Enum):
+    """How collections rows are grouped."""
+
+    OWNER = "owner"
+    CUSTOMER = "customer"
+    DEPARTMENT = "department"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+def period_of(day: date, by: CollectionsBy | str) -> str:
+    """``"2024-03"`` for a month, ``"2024-Q1"`` for a quarter."""
+    kind = CollectionsBy(by)
+    if kind is CollectionsBy.MONTH:
+        return f"{day.year}-{day.month:02d}"
+    if kind is CollectionsBy.QUARTER:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    raise ValidationError(f"by: {kind.value!r} is not a period (month or quarter)")
+
+
+@attrs.frozen
+class CollectionsRow:
+    """One group's figures in one currency."""
+
+    key: str
+    currency: Currency
+    amount: Money
+    returned: Money
+    received: Money
+    refunded: Money
+    outstanding: Money
+    invoiced: Money
+    pending_confirmation: Money
+
+    def to_record(self) -> dict[str, object]:
+        """A plain dict (for pandas or CSV)."""
+        return {
+            "key": self.key,
+            "currency": self.currency.code,
+            **{name: getattr(self, name).amount for name in _FIGURES},
+        }
+
+
+def collections_report(
+    receivables: Iterable[Receivable], as_of: date, by: CollectionsBy | str = CollectionsBy.OWNER
+) -> tuple[CollectionsRow, ...]:
+    """Collections on ``as_of`` grouped ``by`` owner, customer, department, month or quarter.
+
+    By owner, customer or department each receivable's balance on ``as_of`` goes to its
+    group. By month or quarter every figure goes to the period of its own fact: the amount
+    and the outstanding to the issue date's period, a return to its date, received money to
+    its confirmation date, a refund to its confirmation, an invoice to its issue date (and a
+    cancelled one out again in the period it was cancelled), pending confirmation to the
+    period the payment was recorded in.
+    """
+    kind = CollectionsBy(by)
+    sums: dict[tuple[str, Currency], dict[str, Decimal]] = {}
+
+    def add(key: str, currency: Currency, figure: str, value: Decimal) -> None:
+        row = sums.setdefault((key, currency), dict.fromkeys(_FIGURES, Decimal(0)))
+        row[figure] += value
+
+    def seen(at: datetime | None) -> bool:
+        return at is not None and at.date() <= as_of
+
+    for r in receivables:
+        cur = r.currency
+        if kind in (CollectionsBy.OWNER, CollectionsBy.CUSTOMER, CollectionsBy.DEPARTMENT):
+            key = {"owner": r.owner, "customer": r.customer, "department": r.department or ""}[
+                kind.value
+            ]
+            b = r.balance(as_of)
+            for name in _FIGURES:
+                add(key, cur, name, getattr(b, name).amount)
+            continue
+        if r.issue_date <= as_of:
+            issued = period_of(r.issue_date, kind)
+            add(issued, cur, "amount", r.amount.amount)
+            add(issued, cur, "outstanding", r.balance(as_of).outstanding.amount)
+        for note in r.returns:
+            if seen(note.recorded_at):
+                add(period_of(note.recorded_at.date(), kind), cur, "returned", note.amount.amount)
+        for p in r.payments:
+            if not seen(p.recorded_at):
+                continue
+            if (
+                p.state is PaymentState.CONFIRMED
+                and p.decided_at is not None
+                and seen(p.decided_at)
+            ):
+                add(period_of(p.decided_at.date(), kind), cur, "received", p.amount.amount)
+            elif p.state is PaymentState.PENDING or not seen(p.decided_at):
+                add(
+                    period_of(p.recorded_at.date(), kind),
+                    cur,
+                    "pending_confirmation",
+                    p.amount.amount,
+                )
+        for f in r.refunds:
+            if (
+                f.state is RefundState.CONFIRMED
+                and f.decided_at is not None
+                and seen(f.decided_at)
+            ):
+                add(period_of(f.decided_at.date(), kind), cur, "refunded", f.amount.amount)
+        for inv in r.invoices:
+            if (
+                inv.state in (InvoiceState.ISSUED, InvoiceState.CANCELLED)
+                and inv.decided_at is not None
+                and seen(inv.decided_at)
+            ):
+                add(period_of(inv.decided_at.date(), kind), cur, "invoiced", inv.amount.amount)
+                if inv.cancelled_at is not None and seen(inv.cancelled_at):
+                    add(
+                        period_of(inv.cancelled_at.date(), kind),
+                        cur,
+                        "invoiced",
+                        -inv.amount.amount,
+                    )
+    rows = []
+    for (key, cur), figures in sorted(
+        sums.items(), key=lambda item: (item[0][0], item[0][1].code)
+    ):
+        rows.append(CollectionsRow(key, cur, **{n: Money(v, cur) for n, v in figures.items()}))
+    return tuple(rows)
+
+
+@attrs.frozen
+class TargetRow:
+    """An owner's collection target in a period: achieved = received − refunded there."""
+
+    owner: str
+    period: str
+    target: Money
+    achieved: Money
+    gap: Money
+    percent: Percent | None
+
+
+def target_attainment(
+    receivables: Iterable[Receivable],
+    targets: Mapping[tuple[str, str], Money],
+    as_of: date,
+    by: CollectionsBy | str = CollectionsBy.MONTH,
+) -> tuple[TargetRow, ...]:
+    """Per (owner, period) target: achieved (money confirmed in the period, less refunds
+    confirmed in it), gap (target − achieved; negative when exceeded) and percent."""
+    kind = CollectionsBy(by)
+    period_of(as_of, kind)  # refuses a non-period grouping up front
+    achieved: dict[tuple[str, str], Decimal] = {}
+    for r in receivables:
+        for p in r.payments:
+            if (
+                p.state is PaymentState.CONFIRMED
+                and p.decided_at is not None
+                and p.decided_at.date() <= as_of
+            ):
+                key = (r.owner, period_of(p.decided_at.date(), kind))
+                achieved[key] = achieved.get(key, Decimal(0)) + p.amount.amount
+        for f in r.refunds:
+            if (
+                f.state is RefundState.CONFIRMED
+                and f.decided_at is not None
+                and f.decided_at.date() <= as_of
+            ):
+                key = (r.owner, period_of(f.decided_at.date(), kind))
+                achieved[key] = achieved.get(key, Decimal(0)) - f.amount.amount
+    rows = []
+    for (owner, period), target in sorted(targets.items()):
+        got = Money(achieved.get((owner, period), Decimal(0)), target.currency)
+        percent = (
+            None
+            if target.amount == 0
+            else Percent(
+                CONTEXT.multiply(CONTEXT.divide(got.amount, target.amount), Decimal(100)).quantize(
+                    Decimal("0.1"), "ROUND_HALF_UP", CONTEXT
+                )
+            )
+        )
+        rows.append(TargetRow(owner, period, target, got, target - got, percent))
+    return tuple(rows)
