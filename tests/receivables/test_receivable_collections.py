@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rcv_support import FINANCE, SALES, TERMS_30_50_20, at, cny, make_receivable
 
 from crmcore.errors import (
     ConfigError,
@@ -44,6 +43,7 @@ from crmcore.receivables import (
     risk_grade,
     target_attainment,
 )
+from tests.receivables.rcv_support import FINANCE, SALES, TERMS_30_50_20, at, cny, make_receivable
 
 
 def paid(r: Receivable, amount: str, day: int, month: int = 1) -> None:

@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-from rcv_support import FINANCE, FINANCE2, SALES, at, cny, make_receivable
 
 from crmcore.errors import (
     ConfigError,
@@ -26,6 +25,7 @@ from crmcore.receivables import (
     TermLine,
 )
 from crmcore.serialization import from_dict, to_dict
+from tests.receivables.rcv_support import FINANCE, FINANCE2, SALES, at, cny, make_receivable
 
 TWO_TEN_NET_30 = PaymentTerms(
     "2/10 net 30", [TermLine(Portion.balance(), DueRule.net(30), EarlyDiscount(2, 10))]

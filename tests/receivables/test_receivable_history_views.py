@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from rcv_support import FINANCE, SALES, at, cny, make_receivable
-
 from crmcore.money import Money, Percent
 from crmcore.receivables import (
     CreditDecision,
@@ -18,6 +16,7 @@ from crmcore.receivables import (
     risk_grade,
     target_attainment,
 )
+from tests.receivables.rcv_support import FINANCE, SALES, at, cny, make_receivable
 
 
 def test_reports_ignore_facts_after_as_of_and_undecided_ones() -> None:

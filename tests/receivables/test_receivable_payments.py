@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from rcv_support import FINANCE, FINANCE2, SALES, TERMS_30_50_20, at, cny, make_receivable
 
 from crmcore.errors import (
     CurrencyMismatch,
@@ -31,6 +30,15 @@ from crmcore.receivables import (
     ReceivableStatus,
     RefundState,
     payment_lifecycle,
+)
+from tests.receivables.rcv_support import (
+    FINANCE,
+    FINANCE2,
+    SALES,
+    TERMS_30_50_20,
+    at,
+    cny,
+    make_receivable,
 )
 
 

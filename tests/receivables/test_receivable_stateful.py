@@ -10,7 +10,6 @@ from decimal import Decimal
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from rcv_support import FINANCE, FINANCE2, SALES, TERMS_30_50_20
 
 from crmcore.errors import CrmError
 from crmcore.money import Money
@@ -26,6 +25,7 @@ from crmcore.receivables import (
     aging,
     record_customer_payment,
 )
+from tests.receivables.rcv_support import FINANCE, FINANCE2, SALES, TERMS_30_50_20
 
 AMOUNTS = st.integers(min_value=1, max_value=25_000).map(lambda c: Money.of_minor(c, "CNY"))
 #: None: a random amount; a number: that percent of what the receivable has room for now,

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rcv_support import TERMS_30_50_20, cny
 
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.money import Money
@@ -21,6 +20,7 @@ from crmcore.receivables import (
     PortionKind,
     TermLine,
 )
+from tests.receivables.rcv_support import TERMS_30_50_20, cny
 
 
 def test_net_30_from_31_january_is_2_march() -> None:

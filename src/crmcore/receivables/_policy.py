@@ -135,13 +135,13 @@ def payment_lifecycle(finance_roles: frozenset[str]) -> StateMachine[PaymentStat
     return StateMachine(
         "payment",
         PaymentState,
-        (  # type: ignore[arg-type]  # the kernel's tuple converter confuses mypy's attrs plugin
+        (
             Transition(
                 "confirm",
                 PaymentState.PENDING,
                 PaymentState.CONFIRMED,
                 finance_roles,
-                (_not_by_recorder,),  # type: ignore[arg-type]
+                (_not_by_recorder,),
             ),
             Transition("reject", PaymentState.PENDING, PaymentState.REJECTED, finance_roles),
         ),
@@ -154,13 +154,13 @@ def refund_lifecycle(finance_roles: frozenset[str]) -> StateMachine[RefundState]
     return StateMachine(
         "refund",
         RefundState,
-        (  # type: ignore[arg-type]  # the kernel's tuple converter confuses mypy's attrs plugin
+        (
             Transition(
                 "confirm",
                 RefundState.REQUESTED,
                 RefundState.CONFIRMED,
                 finance_roles,
-                (_not_by_recorder,),  # type: ignore[arg-type]
+                (_not_by_recorder,),
             ),
             Transition("reject", RefundState.REQUESTED, RefundState.REJECTED, finance_roles),
         ),
@@ -173,7 +173,7 @@ def invoice_lifecycle(finance_roles: frozenset[str]) -> StateMachine[InvoiceStat
     return StateMachine(
         "invoice",
         InvoiceState,
-        (  # type: ignore[arg-type]  # the kernel's tuple converter confuses mypy's attrs plugin
+        (
             Transition("issue", InvoiceState.REQUESTED, InvoiceState.ISSUED, finance_roles),
             Transition("reject", InvoiceState.REQUESTED, InvoiceState.REJECTED, finance_roles),
             Transition("cancel", InvoiceState.ISSUED, InvoiceState.CANCELLED, finance_roles),
