@@ -9,7 +9,7 @@ from crmcore.forecast import SalesProcess
 from crmcore.ports import Actor
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def process() -> SalesProcess:
     return SalesProcess.from_dict(PROCESS_DATA)
 

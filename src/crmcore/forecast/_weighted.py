@@ -383,6 +383,8 @@ class ForecastAggregate:
     ) -> TargetGap:
         """How much is still missing: target − closed won − weighted open (or − open commit).
 
+        Open deals in the omitted category do not count, as in the category roll-up.
+
         ``period`` is a label such as ``"2026-Q1"`` or ``"2026-03"`` (the aggregate's grouping);
         ``owner`` / ``department`` narrow to one person or team. A negative gap is a surplus.
         """
@@ -403,7 +405,7 @@ class ForecastAggregate:
                 continue
             if status is _WON:
                 won = EXACT.add(won, amount)
-            elif status is _OPEN:
+            elif status is _OPEN and values["category"] != "omitted":
                 weighted = EXACT.add(weighted, EXACT.multiply(amount, probability))
                 if values["category"] in ("commit", "closed"):
                     commit = EXACT.add(commit, amount)
