@@ -5,7 +5,8 @@ stage's). **Exact**: amounts are bucketed to ``resolution`` (each rounded half u
 number of buckets) and the distribution of the sum is built one deal at a time with integer
 weights over a common integer denominator — so the probabilities are exact Fractions and sum
 to exactly 1. The mean of that distribution equals the weighted forecast exactly when every
-amount is a multiple of the resolution; ``expected_value`` is always the exact weighted
+amount is a multiple of the resolution — which the default resolution, the greatest common
+divisor of the amounts, guarantees; ``expected_value`` is always the exact weighted
 forecast, computed from the unbucketed amounts. Cost: O(deals × buckets).
 **Monte Carlo**: ``trials`` draws from ``random.Random(seed)`` (no global random state) of
 the exact amounts; the empirical probabilities are Fractions count / trials (sum exactly 1).
@@ -14,6 +15,7 @@ Quantiles: P(q) is the smallest amount whose cumulative probability is at least 
 
 from __future__ import annotations
 
+import math
 import random
 from bisect import bisect_left
 from collections import Counter
@@ -92,7 +94,7 @@ def outcome_distribution(
     process: SalesProcess,
     *,
     method: Literal["exact", "monte_carlo"] = "exact",
-    resolution: Decimal | int | str = 1,
+    resolution: Decimal | int | str | None = None,
     seed: int | None = None,
     trials: int = 10_000,
     target: Money | None = None,
@@ -105,7 +107,9 @@ def outcome_distribution(
 
     Args:
         method: ``"exact"`` (dynamic programming) or ``"monte_carlo"`` (needs ``seed``).
-        resolution: bucket width of the exact method, in currency units (e.g. ``"1000"``).
+        resolution: bucket width of the exact method, in currency units (e.g. ``"1000"``);
+            None (default): the greatest common divisor of the amounts, so that no amount is
+            rounded and the mean is exactly the weighted forecast.
         period: a label like ``"2026-Q1"`` or ``"2026-03"``; deals without a close date are
             counted in ``missing_close_date``. None: every open deal.
         target: report the probability of reaching at least this amount.
@@ -113,9 +117,10 @@ def outcome_distribution(
     """
     if method not in ("exact", "monte_carlo"):
         raise ValidationError(f"method: {method!r} must be 'exact' or 'monte_carlo'")
-    step = to_decimal(resolution, "resolution: ")
-    if step <= 0:
-        raise ValidationError(f"resolution: must be > 0, got {resolution}")
+    if resolution is not None:
+        step = to_decimal(resolution, "resolution: ")
+        if step <= 0:
+            raise ValidationError(f"resolution: must be > 0, got {resolution}")
     if method == "monte_carlo":
         if type(seed) is not int:
             raise ValidationError(f"seed: Monte Carlo needs an explicit int seed, got {seed!r}")
@@ -137,6 +142,8 @@ def outcome_distribution(
         expected = EXACT.add(expected, EXACT.multiply(amount, probability))
     expected = EXACT.divide(expected, _HUNDRED)
     pairs = [(amount, probability) for amount, probability, _ in deals]
+    if resolution is None:
+        step = _common_divisor([amount for amount, _ in pairs])
     if method == "exact":
         amounts, probabilities = _exact(pairs, step, max_buckets)
     else:
@@ -194,6 +201,13 @@ def _exact(
             amounts.append(CONTEXT.multiply(Decimal(s), step))
             probabilities.append(Fraction(w, denominator))
     return tuple(amounts), tuple(probabilities)
+
+
+def _common_divisor(amounts: list[Decimal]) -> Decimal:
+    """The largest amount every amount is a whole multiple of (1 when all are zero)."""
+    scaled = scale_to_integers([*amounts, Decimal(1)])
+    divisor = math.gcd(*scaled[:-1]) or scaled[-1]
+    return CONTEXT.divide(Decimal(divisor), Decimal(scaled[-1]))
 
 
 def _as_ratio(percent: Decimal) -> tuple[int, int]:
