@@ -1,11 +1,13 @@
 """The weighted pipeline forecast, forecast-category roll-up and target gap, mergeable.
 
 :class:`ForecastAggregate` streams over :class:`OpportunityRecord` s and keeps one cell per
-(stage, owner, department, category, status, probability override, period) with a count and
-an exact Decimal sum of amounts, so its memory grows with the number of distinct groups, not
-with the number of opportunities. Two aggregates over different partitions of the data merge
+(stage, owner, department, category, status, period) with a count, the exact Decimal sum of
+the amounts, and — for the deals with a probability override — the sum of their amounts and of
+amount × override; so its memory grows with the number of distinct groups, not with the
+number of opportunities. Two aggregates over different partitions of the data merge
 into exactly the aggregate of the whole (counts and exact sums add). Weighted amounts are
-computed from the cells at the end — Σ over cells of amount × probability — exactly: the
+computed from the cells at the end — (amount − overridden amount) × stage probability +
+Σ overridden amount × override — exactly: the
 arithmetic runs in a Decimal context that traps any rounding, so the textbook pipeline of
 65, 34, 27, 15 and 6 deals of 500,000 at 10/40/60/80/90 % gives 26,850,000, not 26,849,999.99.
 """
@@ -27,7 +29,7 @@ from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import ForecastCategory, SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
 from crmcore.forecast._tables import Record, html_table
-from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.money import Currency, Money, get_currency
 
 __all__ = [
     "DIMENSIONS",
@@ -56,12 +58,14 @@ _OPEN: Final = OpportunityStatus.OPEN
 _WON: Final = OpportunityStatus.WON
 _HUNDRED: Final = Decimal(100)
 
-# cell key: ((stage, owner, department, category, status, probability_override), period)
+# cell key: ((stage, owner, department, category, status), period)
+# cell: [count, amount, amount with an override, Σ amount × override percent]
 _CellKey = tuple[
-    tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus, Percent | None],
+    tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus],
     str | None,
 ]
-_fields = attrgetter("stage", "owner", "department", "category", "status", "probability_override")
+_fields = attrgetter("stage", "owner", "department", "category", "status")
+_ZERO: Final = Decimal(0)
 
 
 def _rates(value: Mapping[str, Any] | None) -> dict[str, Decimal] | None:
@@ -140,7 +144,7 @@ class ForecastAggregate:
         missing_count = 0
         period = self.period
         fields = _fields
-        add = EXACT.add
+        add, multiply = EXACT.add, EXACT.multiply
         for record in iterator:
             money = record.amount
             if money.currency is currency:
@@ -160,10 +164,13 @@ class ForecastAggregate:
             key = (fields(record), label)
             cell = cells.get(key)
             if cell is None:
-                cells[key] = [1, amount]
-            else:
-                cell[0] += 1
-                cell[1] = add(cell[1], amount)
+                cell = cells[key] = [0, _ZERO, _ZERO, _ZERO]
+            cell[0] += 1
+            cell[1] = add(cell[1], amount)
+            override = record.probability_override
+            if override is not None:
+                cell[2] = add(cell[2], amount)
+                cell[3] = add(cell[3], multiply(amount, override.value))
         self._check_stages(cells)
         # Validated: now merge into self (all or nothing).
         self.currency = currency
@@ -182,7 +189,7 @@ class ForecastAggregate:
 
     def _check_stages(self, cells: Mapping[_CellKey, list[Any]]) -> None:
         unknown: dict[str, int] = {}
-        for (fields, _), (count, _) in cells.items():
+        for (fields, _), (count, *_) in cells.items():
             if not self.process.has_stage(fields[0]):
                 unknown[fields[0]] = unknown.get(fields[0], 0) + count
         if unknown:
@@ -245,12 +252,15 @@ class ForecastAggregate:
         """How many records had no expected close date, and the smallest of their ids."""
         return self._missing_count, tuple(self._missing_ids)
 
-    def _rows(self) -> Iterable[tuple[dict[str, Any], OpportunityStatus, Decimal, int, Decimal]]:
-        """Each cell resolved: dimension values, status, probability, count, amount."""
-        for (fields, label), (count, amount) in self._cells.items():
-            stage_name, owner, department, category, status, override = fields
+    def _rows(self) -> Iterable[tuple[dict[str, Any], OpportunityStatus, int, Decimal, Decimal]]:
+        """Each cell resolved: dimension values, status, count, amount, Σ amount × percent."""
+        for (fields, label), (count, amount, overridden, override_weighted) in self._cells.items():
+            stage_name, owner, department, category, status = fields
             stage = self.process.stage(stage_name)
-            probability = (override or stage.probability).value
+            weighted = EXACT.add(
+                EXACT.multiply(EXACT.subtract(amount, overridden), stage.probability.value),
+                override_weighted,
+            )
             if status is _WON:
                 resolved = ForecastCategory.CLOSED
             elif status is not _OPEN:
@@ -264,7 +274,7 @@ class ForecastAggregate:
                 "category": resolved.value,
                 "period": label,
             }
-            yield values, status, probability, count, amount
+            yield values, status, count, amount, weighted
 
     def _dimensions(self, by: Iterable[str]) -> tuple[str, ...]:
         dims = (by,) if isinstance(by, str) else tuple(by)
@@ -305,14 +315,14 @@ class ForecastAggregate:
         dims = self._dimensions(by)
         self._check_periods(dims, strict)
         groups: dict[tuple[str | None, ...], list[Any]] = {}
-        for values, status, probability, count, amount in self._rows():
+        for values, status, count, amount, weighted in self._rows():
             if status is not _OPEN:
                 continue
             key = tuple(values[d] for d in dims)
             group = groups.setdefault(key, [0, Decimal(0), Decimal(0)])
             group[0] += count
             group[1] = EXACT.add(group[1], amount)
-            group[2] = EXACT.add(group[2], EXACT.multiply(amount, probability))
+            group[2] = EXACT.add(group[2], weighted)
         currency = self.currency or get_currency("XXX")
         rows = []
         total_count, total_amount, total_weighted = 0, Decimal(0), Decimal(0)
@@ -352,7 +362,7 @@ class ForecastAggregate:
         dims = self._dimensions(by)
         self._check_periods(dims, strict)
         groups: dict[tuple[str | None, ...], dict[str, Decimal]] = {}
-        for values, status, probability, _, amount in self._rows():
+        for values, status, _, amount, weighted in self._rows():
             key = tuple(values[d] for d in dims)
             sums = groups.setdefault(key, {name: Decimal(0) for name in _ROLLUP})
             category = values["category"]
@@ -360,8 +370,7 @@ class ForecastAggregate:
                 continue
             if status is _OPEN:
                 sums["pipeline"] = EXACT.add(sums["pipeline"], amount)
-                weighted = EXACT.divide(EXACT.multiply(amount, probability), _HUNDRED)
-                sums["weighted"] = EXACT.add(sums["weighted"], weighted)
+                sums["weighted"] = EXACT.add(sums["weighted"], EXACT.divide(weighted, _HUNDRED))
             levels = {"closed": 0, "commit": 1, "best_case": 2, "pipeline": 3}[category]
             for name in ("closed", "commit", "best_case")[levels:]:
                 sums[name] = EXACT.add(sums[name], amount)
@@ -395,8 +404,8 @@ class ForecastAggregate:
         currency = self.currency or target.currency
         if target.currency != currency:
             raise CurrencyMismatch(f"target {target} is not in the forecast's currency {currency}")
-        won = weighted = commit = Decimal(0)
-        for values, status, probability, _, amount in self._rows():
+        won = expected = commit = Decimal(0)
+        for values, status, _, amount, weighted in self._rows():
             if period is not None and values["period"] != period:
                 continue
             if owner is not None and values["owner"] != owner:
@@ -406,10 +415,10 @@ class ForecastAggregate:
             if status is _WON:
                 won = EXACT.add(won, amount)
             elif status is _OPEN and values["category"] != "omitted":
-                weighted = EXACT.add(weighted, EXACT.multiply(amount, probability))
+                expected = EXACT.add(expected, weighted)
                 if values["category"] in ("commit", "closed"):
                     commit = EXACT.add(commit, amount)
-        weighted = EXACT.divide(weighted, _HUNDRED)
+        weighted = EXACT.divide(expected, _HUNDRED)
         covered = weighted if basis == "weighted" else commit
         gap = EXACT.subtract(EXACT.subtract(target.amount, won), covered)
         return TargetGap(
@@ -429,13 +438,14 @@ _ROLLUP: Final = ("closed", "commit", "best_case", "pipeline", "weighted")
 
 
 def _add_cells(into: dict[_CellKey, list[Any]], cells: Mapping[_CellKey, list[Any]]) -> None:
-    for key, (count, amount) in cells.items():
+    for key, values in cells.items():
         cell = into.get(key)
         if cell is None:
-            into[key] = [count, amount]
+            into[key] = list(values)
         else:
-            cell[0] += count
-            cell[1] = EXACT.add(cell[1], amount)
+            cell[0] += values[0]
+            for i in (1, 2, 3):
+                cell[i] = EXACT.add(cell[i], values[i])
 
 
 def _label(value: str | None, dim: str) -> str | None:
