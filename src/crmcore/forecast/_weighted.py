@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal, Inexact
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Final, Literal
 
 import attrs
@@ -66,6 +66,8 @@ _CellKey = tuple[
 ]
 _fields = attrgetter("stage", "owner", "department", "category", "status")
 _ZERO: Final = Decimal(0)
+# a cell's dimension values in DIMENSIONS order: stage, owner, department, category, period
+_Values = tuple[str, str, str | None, str, str | None]
 
 
 def _rates(value: Mapping[str, Any] | None) -> dict[str, Decimal] | None:
@@ -252,28 +254,24 @@ class ForecastAggregate:
         """How many records had no expected close date, and the smallest of their ids."""
         return self._missing_count, tuple(self._missing_ids)
 
-    def _rows(self) -> Iterable[tuple[dict[str, Any], OpportunityStatus, int, Decimal, Decimal]]:
-        """Each cell resolved: dimension values, status, count, amount, Σ amount × percent."""
+    def _rows(
+        self,
+    ) -> Iterable[tuple[_Values, OpportunityStatus, int, Decimal, Decimal]]:
+        """Each cell resolved: its values in DIMENSIONS order, status, count, amount and
+        Σ amount × percent."""
+        stages = {s.name: (s.probability.value, s.category) for s in self.process.stages}
+        add, subtract, multiply = EXACT.add, EXACT.subtract, EXACT.multiply
         for (fields, label), (count, amount, overridden, override_weighted) in self._cells.items():
             stage_name, owner, department, category, status = fields
-            stage = self.process.stage(stage_name)
-            weighted = EXACT.add(
-                EXACT.multiply(EXACT.subtract(amount, overridden), stage.probability.value),
-                override_weighted,
-            )
+            probability, stage_category = stages[stage_name]
+            weighted = add(multiply(subtract(amount, overridden), probability), override_weighted)
             if status is _WON:
                 resolved = ForecastCategory.CLOSED
             elif status is not _OPEN:
                 resolved = ForecastCategory.OMITTED
             else:
-                resolved = category or stage.category
-            values = {
-                "stage": stage_name,
-                "owner": owner,
-                "department": department,
-                "category": resolved.value,
-                "period": label,
-            }
+                resolved = category or stage_category
+            values = (stage_name, owner, department, resolved.value, label)
             yield values, status, count, amount, weighted
 
     def _dimensions(self, by: Iterable[str]) -> tuple[str, ...]:
@@ -285,12 +283,28 @@ class ForecastAggregate:
                 )
         return dims
 
+    @staticmethod
+    def _picker(
+        dims: tuple[str, ...],
+    ) -> Callable[[tuple[str | None, ...]], tuple[str | None, ...]]:
+        """A function taking a cell's values (DIMENSIONS order) to the key of ``dims``."""
+        indexes = [DIMENSIONS.index(d) for d in dims]
+        if len(indexes) == 1:
+            (only,) = indexes
+            return lambda values: (values[only],)
+        if not indexes:
+            return lambda values: ()
+        pick = itemgetter(*indexes)
+        return lambda values: pick(values)
+
     def _sort_key(self, dims: tuple[str, ...]) -> Any:
+        positions = {name: i for i, name in enumerate(self.process.stage_names)}
+
         def key(values: tuple[str | None, ...]) -> tuple[Any, ...]:
             parts: list[Any] = []
             for dim, value in zip(dims, values, strict=True):
                 if dim == "stage" and value is not None:
-                    parts.append((0, self.process.position(value), ""))
+                    parts.append((0, positions[value], ""))
                 else:
                     parts.append((1 if value is None else 0, 0, value or ""))
             return tuple(parts)
@@ -315,14 +329,18 @@ class ForecastAggregate:
         dims = self._dimensions(by)
         self._check_periods(dims, strict)
         groups: dict[tuple[str | None, ...], list[Any]] = {}
+        pick, add = self._picker(dims), EXACT.add
         for values, status, count, amount, weighted in self._rows():
             if status is not _OPEN:
                 continue
-            key = tuple(values[d] for d in dims)
-            group = groups.setdefault(key, [0, Decimal(0), Decimal(0)])
-            group[0] += count
-            group[1] = EXACT.add(group[1], amount)
-            group[2] = EXACT.add(group[2], weighted)
+            key = pick(values)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [count, amount, weighted]
+            else:
+                group[0] += count
+                group[1] = add(group[1], amount)
+                group[2] = add(group[2], weighted)
         currency = self.currency or get_currency("XXX")
         rows = []
         total_count, total_amount, total_weighted = 0, Decimal(0), Decimal(0)
@@ -362,10 +380,11 @@ class ForecastAggregate:
         dims = self._dimensions(by)
         self._check_periods(dims, strict)
         groups: dict[tuple[str | None, ...], dict[str, Decimal]] = {}
+        pick = self._picker(dims)
         for values, status, _, amount, weighted in self._rows():
-            key = tuple(values[d] for d in dims)
+            key = pick(values)
             sums = groups.setdefault(key, {name: Decimal(0) for name in _ROLLUP})
-            category = values["category"]
+            category = values[3]
             if category == "omitted":
                 continue
             if status is _OPEN:
@@ -406,17 +425,17 @@ class ForecastAggregate:
             raise CurrencyMismatch(f"target {target} is not in the forecast's currency {currency}")
         won = expected = commit = Decimal(0)
         for values, status, _, amount, weighted in self._rows():
-            if period is not None and values["period"] != period:
+            if period is not None and values[4] != period:
                 continue
-            if owner is not None and values["owner"] != owner:
+            if owner is not None and values[1] != owner:
                 continue
-            if department is not None and values["department"] != department:
+            if department is not None and values[2] != department:
                 continue
             if status is _WON:
                 won = EXACT.add(won, amount)
-            elif status is _OPEN and values["category"] != "omitted":
+            elif status is _OPEN and values[3] != "omitted":
                 expected = EXACT.add(expected, weighted)
-                if values["category"] in ("commit", "closed"):
+                if values[3] in ("commit", "closed"):
                     commit = EXACT.add(commit, amount)
         weighted = EXACT.divide(expected, _HUNDRED)
         covered = weighted if basis == "weighted" else commit
