@@ -224,6 +224,8 @@ def test_bad_histories_are_refused_and_nothing_is_added(funnel: FunnelAggregate)
     assert aggregate != 42
     with pytest.raises(ValidationError, match="stuck_factor: must be > 0"):
         FunnelAggregate(FUNNEL, AS_OF, stuck_factor=Decimal(0))
+    with pytest.raises(ValidationError, match="as_of: expected a datetime"):
+        FunnelAggregate(FUNNEL, "2026-03-01")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="prior_weight: must be >= 0"):
         FunnelAggregate(FUNNEL, AS_OF, prior_weight=Decimal(-1))
 

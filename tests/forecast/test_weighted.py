@@ -373,3 +373,24 @@ def test_weighted_never_exceeds_amount_and_rows_sum_to_total(
     assert sum(r.count for r in table.rows) == table.total.count
     open_records = [r for r in records if r.status is OpportunityStatus.OPEN]
     assert table.total.count == len(open_records)
+
+
+def test_a_callers_generator_keeps_its_own_decimal_context(process: SalesProcess) -> None:
+    def export() -> object:
+        for i in range(3):
+            third = Decimal(1) / Decimal(3)  # inexact: must not trip the forecast's traps
+            yield OpportunityRecord(f"g{i}", "bob", "qualify", cny(str(third)), date(2026, 1, 1))
+
+    table = weighted_forecast(export(), process)  # type: ignore[arg-type]
+    assert table.total.amount == cny("0.9999999999999999999999999999")
+
+
+def test_sums_that_cannot_stay_exact_are_refused(process: SalesProcess) -> None:
+    records = [
+        OpportunityRecord("big", "bob", "qualify", cny("1" + "0" * 30), date(2026, 1, 1)),
+        OpportunityRecord("tiny", "bob", "qualify", cny("0.00001"), date(2026, 1, 1)),
+    ]
+    aggregate = ForecastAggregate(process)
+    with pytest.raises(ValidationError, match="more than 34 significant digits"):
+        aggregate.add_all(records)
+    assert aggregate.record_count == 0

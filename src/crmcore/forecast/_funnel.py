@@ -109,7 +109,7 @@ class FunnelAggregate:
     """
 
     process: SalesProcess
-    as_of: datetime
+    as_of: datetime = attrs.field()
     period: Period = attrs.field(default=Period.QUARTER, converter=Period)
     stuck_factor: Decimal = attrs.field(default=Decimal("1.5"), converter=_factor)
     prior_weight: Decimal = attrs.field(default=Decimal(2), converter=_prior)
@@ -129,6 +129,11 @@ class FunnelAggregate:
         factory=lambda: [0, Decimal(0), 0, Decimal(0), 0, 0, Decimal(0)], init=False
     )
     _stuck: list[StuckRow] = attrs.field(factory=list, init=False)
+
+    @as_of.validator
+    def _check_as_of(self, _: attrs.Attribute[datetime], value: object) -> None:
+        if not isinstance(value, datetime):
+            raise ValidationError(f"as_of: expected a datetime, got {value!r}")
 
     @classmethod
     def of(

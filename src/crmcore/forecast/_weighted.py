@@ -18,8 +18,8 @@ import heapq
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from decimal import Decimal, Inexact
-from operator import attrgetter, itemgetter
+from decimal import Decimal, Inexact, localcontext
+from operator import itemgetter
 from typing import Any, Final, Literal
 
 import attrs
@@ -58,13 +58,11 @@ _OPEN: Final = OpportunityStatus.OPEN
 _WON: Final = OpportunityStatus.WON
 _HUNDRED: Final = Decimal(100)
 
-# cell key: ((stage, owner, department, category, status), period)
+# cell key: (stage, owner, department, category, status, period)
 # cell: [count, amount, amount with an override, Σ amount × override percent]
-_CellKey = tuple[
-    tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus],
-    str | None,
-]
-_fields = attrgetter("stage", "owner", "department", "category", "status")
+_CellKey = tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus, str | None]
+#: Records are read in chunks of this many (bounded memory, caller's context between chunks).
+_CHUNK: Final = 4096
 _ZERO: Final = Decimal(0)
 # a cell's dimension values in DIMENSIONS order: stage, owner, department, category, period
 _Values = tuple[str, str, str | None, str, str | None]
@@ -145,34 +143,50 @@ class ForecastAggregate:
         missing: list[str] = []
         missing_count = 0
         period = self.period
-        fields = _fields
-        add, multiply = EXACT.add, EXACT.multiply
-        for record in iterator:
-            money = record.amount
-            if money.currency is currency:
-                amount = money.amount
-            else:
-                amount = self._convert(record, currency)
-            day = record.expected_close
-            label = labels.get(day) if day is not None else None
-            if label is None:
-                if day is None:
-                    missing_count += 1
-                    missing.append(record.id)
-                    if len(missing) > 4 * MISSING_SAMPLE:
-                        missing = heapq.nsmallest(MISSING_SAMPLE, missing)
-                else:
-                    label = labels[day] = period_label(day, period)
-            key = (fields(record), label)
-            cell = cells.get(key)
-            if cell is None:
-                cell = cells[key] = [0, _ZERO, _ZERO, _ZERO]
-            cell[0] += 1
-            cell[1] = add(cell[1], amount)
-            override = record.probability_override
-            if override is not None:
-                cell[2] = add(cell[2], amount)
-                cell[3] = add(cell[3], multiply(amount, override.value))
+        # The records are pulled in chunks *outside* the exact context, so that a caller's
+        # generator computes in its own decimal context; the sums run inside it, where any
+        # rounding would raise.
+        try:
+            while chunk := list(itertools.islice(iterator, _CHUNK)):
+                with localcontext(EXACT):
+                    for record in chunk:
+                        money = record.amount
+                        if money.currency is currency:
+                            amount = money.amount
+                        else:
+                            amount = self._convert(record, currency)
+                        day = record.expected_close
+                        label = labels.get(day) if day is not None else None
+                        if label is None:
+                            if day is None:
+                                missing_count += 1
+                                missing.append(record.id)
+                                if len(missing) > 4 * MISSING_SAMPLE:
+                                    missing = heapq.nsmallest(MISSING_SAMPLE, missing)
+                            else:
+                                label = labels[day] = period_label(day, period)
+                        key = (
+                            record.stage,
+                            record.owner,
+                            record.department,
+                            record.category,
+                            record.status,
+                            label,
+                        )
+                        cell = cells.get(key)
+                        if cell is None:
+                            cell = cells[key] = [0, _ZERO, _ZERO, _ZERO]
+                        cell[0] += 1
+                        cell[1] += amount
+                        override = record.probability_override
+                        if override is not None:
+                            cell[2] += amount
+                            cell[3] += amount * override.value
+        except Inexact:
+            raise ValidationError(
+                "amounts: the sums need more than 34 significant digits to stay exact "
+                f"(forecast in {currency.code}); refusing to round them"
+            ) from None
         self._check_stages(cells)
         # Validated: now merge into self (all or nothing).
         self.currency = currency
@@ -191,9 +205,9 @@ class ForecastAggregate:
 
     def _check_stages(self, cells: Mapping[_CellKey, list[Any]]) -> None:
         unknown: dict[str, int] = {}
-        for (fields, _), (count, *_) in cells.items():
-            if not self.process.has_stage(fields[0]):
-                unknown[fields[0]] = unknown.get(fields[0], 0) + count
+        for key, (count, *_) in cells.items():
+            if not self.process.has_stage(key[0]):
+                unknown[key[0]] = unknown.get(key[0], 0) + count
         if unknown:
             detail = ", ".join(f"{name!r} ({n} records)" for name, n in sorted(unknown.items()))
             raise ValidationError(
@@ -261,8 +275,8 @@ class ForecastAggregate:
         Σ amount × percent."""
         stages = {s.name: (s.probability.value, s.category) for s in self.process.stages}
         add, subtract, multiply = EXACT.add, EXACT.subtract, EXACT.multiply
-        for (fields, label), (count, amount, overridden, override_weighted) in self._cells.items():
-            stage_name, owner, department, category, status = fields
+        for key, (count, amount, overridden, override_weighted) in self._cells.items():
+            stage_name, owner, department, category, status, label = key
             probability, stage_category = stages[stage_name]
             weighted = add(multiply(subtract(amount, overridden), probability), override_weighted)
             if status is _WON:
