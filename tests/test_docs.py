@@ -28,9 +28,7 @@ def test_examples_run(page: Path) -> None:
             exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
         else:
             test = doctest.DocTestParser().get_doctest(code, namespace, page.name, str(page), line)
-            runner = doctest.DocTestRunner(
-                optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-            )
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
             runner.run(test, clear_globs=False)
             assert runner.failures == 0, f"{page.name}:{line}: a pycon example's output differs"
     if page.name != "index.md":
