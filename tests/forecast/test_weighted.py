@@ -394,3 +394,10 @@ def test_sums_that_cannot_stay_exact_are_refused(process: SalesProcess) -> None:
     with pytest.raises(ValidationError, match="more than 34 significant digits"):
         aggregate.add_all(records)
     assert aggregate.record_count == 0
+
+
+def test_html_escapes_names(process: SalesProcess) -> None:
+    records = [OpportunityRecord("x", "<b>eve</b>", "qualify", cny(1), date(2026, 1, 1))]
+    html = weighted_forecast(records, process, by="owner")._repr_html_()
+    assert "&lt;b&gt;eve&lt;/b&gt;" in html
+    assert "<b>eve" not in html

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import accumulate
 from typing import Any, Final, Literal
 
 import attrs
@@ -284,12 +285,9 @@ class OutcomeDistribution:
         level = Fraction(to_decimal(q, "q: ") if not isinstance(q, Fraction) else q)
         if not 0 <= level <= 1:
             raise ValidationError(f"q: must be between 0 and 1, got {q}")
-        cumulative = Fraction(0)
-        for amount, probability in zip(self.amounts, self.probabilities, strict=True):
-            cumulative += probability
-            if cumulative >= level:
-                return Money(amount, self.currency)
-        return Money(self.amounts[-1], self.currency)
+        cumulative = list(accumulate(self.probabilities))
+        index = min(bisect_left(cumulative, level), len(self.amounts) - 1)
+        return Money(self.amounts[index], self.currency)
 
     @property
     def p10(self) -> Money:

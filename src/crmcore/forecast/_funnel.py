@@ -13,11 +13,13 @@ with much history it is the observed rate). Shown rounded to 0.01 %.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import accumulate
 from typing import Any, Final
 
 import attrs
@@ -64,21 +66,14 @@ def _days(seconds: int | Fraction) -> Decimal:
 
 
 def _median(counter: Mapping[int, int]) -> Fraction | None:
+    """The median of a multiset given as value → count (the mean of the two middle values)."""
     total = sum(counter.values())
     if not total:
         return None
-    lower_rank, upper_rank = (total - 1) // 2, total // 2
-    lower = upper = None
-    seen = 0
-    for value in sorted(counter):
-        seen += counter[value]
-        if lower is None and seen > lower_rank:
-            lower = value
-        if seen > upper_rank:
-            upper = value
-            break
-    assert lower is not None
-    assert upper is not None
+    values = sorted(counter)
+    cumulative = list(accumulate(counter[v] for v in values))
+    lower = values[bisect_right(cumulative, (total - 1) // 2)]
+    upper = values[bisect_right(cumulative, total // 2)]
     return Fraction(lower + upper, 2)
 
 

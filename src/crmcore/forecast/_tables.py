@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from crmcore._decimal import CONTEXT
@@ -29,9 +28,7 @@ def _show(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.quantize(_PLACES, context=CONTEXT):,}" if value.is_finite() else str(value)
-    if isinstance(value, Fraction):
-        return f"{float(value):.4f}"
+        return f"{value.quantize(_PLACES, context=CONTEXT):,}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
@@ -48,7 +45,7 @@ def html_table(title: str, records: Sequence[Mapping[str, Any]]) -> str:
         cells = []
         for column in columns:
             value = record.get(column)
-            numeric = isinstance(value, int | Decimal | Fraction) and not isinstance(value, bool)
+            numeric = isinstance(value, int | Decimal) and not isinstance(value, bool)
             style = ' style="text-align:right"' if numeric else ""
             cells.append(f"<td{style}>{html.escape(_show(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
