@@ -401,3 +401,21 @@ def test_html_escapes_names(process: SalesProcess) -> None:
     html = weighted_forecast(records, process, by="owner")._repr_html_()
     assert "&lt;b&gt;eve&lt;/b&gt;" in html
     assert "<b>eve" not in html
+
+
+def test_streaming_in_batches_equals_one_batch(process: SalesProcess) -> None:
+    records = [
+        *team(process),
+        OpportunityRecord("r11", "alice", "qualify", cny(1000), date(2026, 1, 20)),
+        OpportunityRecord(
+            "r12", "alice", "proposal", cny(10), date(2026, 2, 2), probability_override=Percent(5)
+        ),
+    ]
+    batched = ForecastAggregate(process)
+    for record in records:
+        batched.add(record)
+    assert batched == ForecastAggregate.of(records, process)
+    assert batched.record_count == 11
+    doubled = batched + batched
+    assert doubled.table(("owner", "period")).total.weighted == cny("11421.80")
+    assert batched.table(("owner", "period")).total.weighted == cny("5710.90")
