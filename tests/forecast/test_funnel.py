@@ -288,3 +288,9 @@ def test_merging_funnel_partitions_equals_one_pass(seed: int, size: int, parts: 
     assert merged.stuck() == whole.stuck()
     assert merged.summary() == whole.summary()
     assert merged.calibration() == whole.calibration()
+
+
+def test_funnel_partials_pickle(funnel: FunnelAggregate) -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(funnel)) == funnel

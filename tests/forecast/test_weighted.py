@@ -419,3 +419,12 @@ def test_streaming_in_batches_equals_one_batch(process: SalesProcess) -> None:
     doubled = batched + batched
     assert doubled.table(("owner", "period")).total.weighted == cny("11421.80")
     assert batched.table(("owner", "period")).total.weighted == cny("5710.90")
+
+
+def test_partial_aggregates_travel_between_workers_by_pickle(process: SalesProcess) -> None:
+    import pickle
+
+    partial = ForecastAggregate.of(team(process), process)
+    copy = pickle.loads(pickle.dumps(partial))
+    assert copy == partial
+    assert (copy + partial).table("owner").total.count == 14
