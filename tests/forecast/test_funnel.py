@@ -214,9 +214,17 @@ def test_bad_histories_are_refused_and_nothing_is_added(funnel: FunnelAggregate)
     dollars = OpportunityHistory(
         "usd", "rep", Money(1, "USD"), day(1, 1), [StageVisit("A", day(1, 1), "rep")]
     )
-    with pytest.raises(CurrencyMismatch, match="1 USD is not in CNY"):
+    with pytest.raises(CurrencyMismatch, match="1 USD is not in CNY and no conversion rate"):
         aggregate.add_all([dollars])
     assert aggregate == funnel
+    converted = FunnelAggregate.of(
+        [*histories(), dollars], FUNNEL, as_of=AS_OF, period="month", rates={"USD": "7"}
+    )
+    assert converted.snapshot().rows[0].open_amount == Money(807, "CNY")
+    with pytest.raises(ValidationError, match="and rates"):
+        converted.merge(funnel)
+    in_usd = FunnelAggregate.of([], FUNNEL, as_of=AS_OF, currency="USD")
+    assert in_usd.summary().open_amount == Money(0, "USD")
     with pytest.raises(CurrencyMismatch, match="CNY and USD"):
         aggregate.merge(FunnelAggregate.of([dollars], FUNNEL, as_of=AS_OF, period="month"))
     with pytest.raises(ValidationError, match="same process, as_of"):

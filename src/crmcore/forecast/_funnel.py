@@ -29,7 +29,7 @@ from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import OpportunityHistory, OpportunityStatus, Period, period_label
 from crmcore.forecast._tables import Record, html_table, ratio
-from crmcore.forecast._weighted import EXACT
+from crmcore.forecast._weighted import EXACT, _currency, _rates
 from crmcore.money import Currency, Money, Percent, get_currency
 
 __all__ = [
@@ -101,6 +101,9 @@ class FunnelAggregate:
         period: month or quarter cohorts (by the date a stage was first entered).
         stuck_factor: a deal is stuck when its current stay exceeds ``k × expected_days``.
         prior_weight: pseudo-deals of the Beta prior used to calibrate probabilities.
+        currency: the currency of the amounts; by default the first history's.
+        rates: conversion rates into ``currency`` (``{"USD": "7.1"}``); without them a
+            history in another currency is refused with CurrencyMismatch.
     """
 
     process: SalesProcess
@@ -108,7 +111,8 @@ class FunnelAggregate:
     period: Period = attrs.field(default=Period.QUARTER, converter=Period)
     stuck_factor: Decimal = attrs.field(default=Decimal("1.5"), converter=_factor)
     prior_weight: Decimal = attrs.field(default=Decimal(2), converter=_prior)
-    currency: Currency | None = None
+    currency: Currency | None = attrs.field(default=None, converter=_currency)
+    rates: dict[str, Decimal] | None = attrs.field(default=None, converter=_rates)
     # stage → [open count, open amount]
     _open: dict[str, list[Any]] = attrs.field(factory=dict, init=False)
     # max stage position reached → count of opportunities
@@ -140,10 +144,18 @@ class FunnelAggregate:
         period: Period | str = Period.QUARTER,
         stuck_factor: Decimal | int | str = Decimal("1.5"),
         prior_weight: Decimal | int | str = 2,
+        currency: str | Currency | None = None,
+        rates: Mapping[str, Any] | None = None,
     ) -> FunnelAggregate:
         """One pass over ``histories``."""
         aggregate = cls(
-            process, as_of, Period(period), _factor(stuck_factor), _prior(prior_weight)
+            process,
+            as_of,
+            Period(period),
+            _factor(stuck_factor),
+            _prior(prior_weight),
+            _currency(currency),
+            _rates(rates),
         )
         aggregate.add_all(histories)
         return aggregate
@@ -151,9 +163,14 @@ class FunnelAggregate:
     def add_all(self, histories: Iterable[OpportunityHistory]) -> None:
         """Add every history; on a bad one (unknown stage, other currency) nothing is added."""
         part = FunnelAggregate(
-            self.process, self.as_of, self.period, self.stuck_factor, self.prior_weight
+            self.process,
+            self.as_of,
+            self.period,
+            self.stuck_factor,
+            self.prior_weight,
+            self.currency,
+            self.rates,
         )
-        part.currency = self.currency
         for history in histories:
             part._add(history)
         merged = self.merge(part)
@@ -168,13 +185,18 @@ class FunnelAggregate:
                     f"opportunity {history.id!r}: unknown stage {visit.stage!r} (sales process "
                     f"{process.id!r} has stages {', '.join(process.stage_names)})"
                 )
-        amount = history.amount
+        money = history.amount
         if self.currency is None:
-            self.currency = amount.currency
-        elif amount.currency != self.currency:
-            raise CurrencyMismatch(
-                f"opportunity {history.id!r}: amount {amount} is not in {self.currency.code}"
-            )
+            self.currency = money.currency
+        amount = money.amount
+        if money.currency != self.currency:
+            code = money.currency.code
+            if self.rates is None or code not in self.rates:
+                raise CurrencyMismatch(
+                    f"opportunity {history.id!r}: amount {money} is not in "
+                    f"{self.currency.code} and no conversion rate for {code} was given"
+                )
+            amount = EXACT.multiply(amount, self.rates[code])
         status = history.status
         won, lost = status is _WON, status is _LOST
         positions = [process.position(v.stage) for v in history.visits]
@@ -202,19 +224,19 @@ class FunnelAggregate:
         outcomes = self._outcomes
         if won:
             outcomes[0] += 1
-            outcomes[1] = EXACT.add(outcomes[1], amount.amount)
+            outcomes[1] = EXACT.add(outcomes[1], amount)
             closed = history.closed_at or history.visits[-1].left_at or history.created_at
             outcomes[4] += _seconds(history.created_at, closed)
         elif lost:
             outcomes[2] += 1
-            outcomes[3] = EXACT.add(outcomes[3], amount.amount)
+            outcomes[3] = EXACT.add(outcomes[3], amount)
         elif status is _OPEN:
             outcomes[5] += 1
-            outcomes[6] = EXACT.add(outcomes[6], amount.amount)
+            outcomes[6] = EXACT.add(outcomes[6], amount)
             current = history.visits[-1]
             cell = self._open.setdefault(current.stage, [0, Decimal(0)])
             cell[0] += 1
-            cell[1] = EXACT.add(cell[1], amount.amount)
+            cell[1] = EXACT.add(cell[1], amount)
             expected = process.stage(current.stage).expected_days
             if current.left_at is None and expected is not None:
                 stay = _seconds(current.entered_at, self.as_of)
@@ -233,17 +255,16 @@ class FunnelAggregate:
             other.period,
             other.stuck_factor,
             other.prior_weight,
-        ):
+        ) or (self.rates != other.rates):
             raise ValidationError(
                 "merge: both funnel aggregates must use the same process, as_of, period, "
-                "stuck_factor and prior_weight"
+                "stuck_factor, prior_weight and rates"
             )
         if self.currency and other.currency and self.currency != other.currency:
             raise CurrencyMismatch(
                 f"merge: funnels in {self.currency.code} and {other.currency.code}"
             )
-        merged = FunnelAggregate(*settings)
-        merged.currency = self.currency or other.currency
+        merged = FunnelAggregate(*settings, self.currency or other.currency, self.rates)
         for part in (self, other):
             for stage, (count, amount) in part._open.items():
                 cell = merged._open.setdefault(stage, [0, Decimal(0)])
