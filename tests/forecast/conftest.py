@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from forecast_helpers import PROCESS_DATA
 
 from crmcore.forecast import SalesProcess
 from crmcore.ports import Actor
+from tests.forecast.forecast_helpers import PROCESS_DATA
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import copy
 from datetime import date
 
 import pytest
-from forecast_helpers import at
 
 from crmcore.errors import InvalidTransition, PermissionDenied, ValidationError
 from crmcore.forecast import (
@@ -26,6 +25,7 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from tests.forecast.forecast_helpers import at
 
 
 def deal(process: SalesProcess, actor: Actor, **kwargs: object) -> Opportunity:

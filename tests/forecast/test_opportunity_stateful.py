@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from forecast_helpers import PROCESS_DATA, at
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -13,6 +12,7 @@ from crmcore.errors import CrmError
 from crmcore.forecast import Opportunity, OpportunityStatus, SalesProcess, StageChange
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from tests.forecast.forecast_helpers import PROCESS_DATA, at
 
 PROCESS = SalesProcess.from_dict(PROCESS_DATA)
 ACTORS = [Actor("alice", {"sales"}), Actor("boss", {"manager"}), Actor("carol", {"finance"})]

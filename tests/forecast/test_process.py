@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from forecast_helpers import PROCESS_DATA
 
 from crmcore.errors import ConfigError, NotFound, ValidationError
 from crmcore.forecast import ForecastCategory, SalesProcess, Stage
 from crmcore.money import Percent
+from tests.forecast.forecast_helpers import PROCESS_DATA
 
 
 def test_loads_from_json_and_round_trips(process: SalesProcess) -> None:

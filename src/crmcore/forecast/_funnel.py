@@ -95,7 +95,7 @@ def _prior(value: Any) -> Decimal:
 class FunnelAggregate:
     """Mergeable funnel statistics over opportunity histories.
 
-    Args:
+    Attributes:
         process: the sales process (stage order, expected days, configured probabilities).
         as_of: the moment open stays are measured to (stuck deals); time is an argument.
         period: month or quarter cohorts (by the date a stage was first entered).

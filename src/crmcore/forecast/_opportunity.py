@@ -138,7 +138,7 @@ def opportunity_lifecycle(process: SalesProcess) -> StateMachine[OpportunityStat
     )
     # The kernel declares ``transitions`` with ``converter=tuple``, which mypy reads as
     # Iterable[S]; the runtime value is right.
-    return StateMachine("opportunity", OpportunityStatus, transitions)  # type: ignore[arg-type]
+    return StateMachine("opportunity", OpportunityStatus, transitions)
 
 
 def _filled(value: object) -> bool:

@@ -88,7 +88,7 @@ def _currency(value: str | Currency | None) -> Currency | None:
 class ForecastAggregate:
     """Mergeable partial forecast over a stream of opportunity records.
 
-    Args:
+    Attributes:
         process: the sales process whose stages give the probabilities and categories.
         period: month or quarter grouping of the expected close date.
         currency: the forecast's currency; by default the first record's.
