@@ -21,21 +21,38 @@ def _number(value: Any) -> Decimal | int:
     return value  # type: ignore[no-any-return]
 
 
+def _checked_number(attribute: attrs.Attribute[Any], value: Any) -> Decimal | int:
+    number = _number(value)
+    if isinstance(number, bool) or not isinstance(number, Decimal | int):
+        raise ValidationError(
+            f"{attribute.name}: expected a number, Money or Percent, got "
+            f"{type(value).__name__} {value!r}"
+        )
+    return number
+
+
 def positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """Refuse zero and negative numbers, Money and Percent."""
-    if value is not None and not _number(value) > 0:
+    """Refuse zero and negative numbers, Money and Percent (and anything not a number)."""
+    if value is not None and not _checked_number(attribute, value) > 0:
         raise ValidationError(f"{attribute.name}: must be > 0, got {value}")
 
 
 def non_negative(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """Refuse negative numbers, Money and Percent."""
-    if value is not None and _number(value) < 0:
+    """Refuse negative numbers, Money and Percent (and anything not a number)."""
+    if value is not None and _checked_number(attribute, value) < 0:
         raise ValidationError(f"{attribute.name}: must be >= 0, got {value}")
 
 
 def percent_0_100(_: object, attribute: attrs.Attribute[Any], value: Percent | None) -> None:
-    """Refuse a Percent outside 0–100 %."""
-    if value is not None and not value.is_between(0, 100):
+    """Refuse anything but a Percent between 0 % and 100 %."""
+    if value is None:
+        return
+    if not isinstance(value, Percent):
+        raise ValidationError(
+            f"{attribute.name}: expected a Percent such as Percent('10'), got "
+            f"{type(value).__name__} {value!r}"
+        )
+    if not value.is_between(0, 100):
         raise ValidationError(f"{attribute.name}: must be between 0 % and 100 %, got {value}")
 
 

@@ -226,3 +226,26 @@ def test_four_processes_race_for_one_aggregate_and_exactly_one_wins(tmp_path: Pa
     assert outcomes == ["conflict", "conflict", "conflict", "won"]
     balance = _balance(path)
     assert balance in {Money(100 + n, "CNY") for n in (1, 2, 3, 4)}
+
+
+def test_events_survive_a_commit_that_timed_out_on_a_lock(tmp_path: Path) -> None:
+    path = tmp_path / "retry.sqlite3"
+    _store(path, _account())
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    db = SqliteDatabase(path, CONTRACT_KINDS, timeout=0.1)
+    try:
+        with db.unit_of_work() as uow:
+            account = uow.repository(SampleAccount).get("acc-1")
+            account.deposit(Money(3, "CNY"), "u1", AT)
+            uow.repository(SampleAccount).save(account)
+            with pytest.raises(StorageError, match="locked"):
+                uow.commit()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with db.unit_of_work() as uow:  # the caller retries with the same aggregate
+        uow.repository(SampleAccount).save(account)
+        uow.commit()
+    assert [s.event.amount for s in db.undelivered()] == [Money(3, "CNY")]  # type: ignore[attr-defined]
+    db.close()

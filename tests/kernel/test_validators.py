@@ -36,6 +36,9 @@ def test_valid_and_absent_values_pass() -> None:
         ({"name": "x", "deposit": Money(-1, "CNY")}, "deposit: must be >= 0, got -1 CNY"),
         ({"name": "x", "rate": Percent("100.5")}, "rate: must be between 0 % and 100 %"),
         ({"name": "x", "rate": Percent(-1)}, "rate: must be between 0 % and 100 %"),
+        ({"name": "x", "rate": Decimal(10)}, r"rate: expected a Percent such as Percent\('10'\)"),
+        ({"name": "x", "quantity": "3"}, "quantity: expected a number, Money or Percent, got str"),
+        ({"name": "x", "deposit": True}, "deposit: expected a number, Money or Percent, got bool"),
     ],
 )
 def test_each_validator_names_the_field(kwargs: dict[str, object], message: str) -> None:

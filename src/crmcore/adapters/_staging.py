@@ -45,12 +45,19 @@ class Staging:
         self.writes[key] = Staged(op, kind, aggregate, aggregate.version)
         self.loaded[key] = aggregate
 
-    def pull_events(self) -> list[DomainEvent]:
-        """Every new event of the staged aggregates, in the order they were staged."""
+    def new_events(self) -> list[DomainEvent]:
+        """Every new event of the staged aggregates, in the order they were staged; they stay
+        on the aggregates until :meth:`committed` (a failed commit must not lose them)."""
         events: list[DomainEvent] = []
         for staged in self.writes.values():
-            events.extend(staged.aggregate.pull_events())
+            events.extend(staged.aggregate.peek_events())
         return events
+
+    def committed(self, versions: dict[tuple[str, str], int]) -> None:
+        """After a successful commit: set the new versions and drain the written events."""
+        for key, staged in self.writes.items():
+            staged.aggregate.version = versions[key]
+            staged.aggregate.pull_events()
 
     def staged_of(self, kind: AggregateKind[A]) -> Iterator[A]:
         """The aggregates of one kind with a write staged (new ones included)."""

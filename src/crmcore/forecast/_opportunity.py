@@ -341,6 +341,10 @@ class Opportunity:
             department=self.department,
         )
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         """Return and clear the events raised since the last call."""
         events, self._events = self._events, []

@@ -177,6 +177,10 @@ class Lead:
         self.status = target
         self._record(LeadFollowedUp, by, at, note=note)
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         """The events raised since the last call; forgets them."""
         events, self._events = self._events, []

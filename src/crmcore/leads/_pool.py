@@ -186,6 +186,10 @@ class Pool:
             [lead for lead in leads if lead.pool_id == self.id], as_of, self.recycle_rules
         )
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         """The events raised since the last call; forgets them."""
         events, self._events = self._events, []

@@ -25,6 +25,9 @@ _MUL = CONTEXT.multiply
 _DIV = CONTEXT.divide
 _ZERO = Decimal(0)
 _new = object.__new__
+#: Amounts are below 10**18 (a quintillion): any figure a business has, with room for the
+#: 34 significant digits of the arithmetic context to keep every minor unit exact.
+_MAX_DIGITS = 18
 
 
 class Money:
@@ -53,6 +56,10 @@ class Money:
             value = to_decimal(amount)
         if not value.is_finite():
             value = to_decimal(amount)  # raises, naming the value
+        if value.adjusted() >= _MAX_DIGITS:
+            raise ValidationError(
+                f"amount: {amount!r} is out of range; amounts must be below 10**{_MAX_DIGITS}"
+            )
         self._amount = value
         found = _REGISTRY.get(currency) if type(currency) is str else None
         self._currency = found if found is not None else get_currency(currency)
@@ -192,7 +199,7 @@ class Money:
         """Round to the currency's minor units (JPY 0, CNY 2, BHD 3) with an explicit mode."""
         currency = self._currency
         result = _new(Money)
-        result._amount = self._amount.quantize(currency.quantum, rounding, CONTEXT)
+        result._amount = _quantize(self._amount, currency, rounding)
         result._currency = currency
         return result
 
@@ -207,7 +214,7 @@ class Money:
     @property
     def is_rounded(self) -> bool:
         """True when the amount has no digits below the currency's minor unit."""
-        return self._amount == self._amount.quantize(self._currency.quantum, context=CONTEXT)
+        return self._amount == _quantize(self._amount, self._currency, ROUND_HALF_UP)
 
     @property
     def minor_units(self) -> int:
@@ -259,10 +266,18 @@ class Money:
         return self.round()
 
 
+def _quantize(amount: Decimal, currency: Currency, rounding: str) -> Decimal:
+    try:
+        return amount.quantize(currency.quantum, rounding, CONTEXT)
+    except InvalidOperation:
+        raise ValidationError(
+            f"amount: {amount} {currency.code} is too large to round to {currency.minor_units} "
+            f"decimals; amounts must be below 10**{_MAX_DIGITS}"
+        ) from None
+
+
 def _to_minor(amount: Decimal, currency: Currency, rounding: str) -> int:
-    return int(
-        amount.quantize(currency.quantum, rounding, CONTEXT).scaleb(currency.minor_units, CONTEXT)
-    )
+    return int(_quantize(amount, currency, rounding).scaleb(currency.minor_units, CONTEXT))
 
 
 def _weights(weights: Iterable[DecimalInput | Money], currency: Currency) -> list[int]:

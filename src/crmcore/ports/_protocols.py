@@ -86,6 +86,14 @@ class Aggregate(Protocol):
 
     version: int
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them.
+
+        A unit of work writes these to the outbox and calls ``pull_events`` only once the
+        commit succeeded, so a failed commit leaves the events on the aggregate.
+        """
+        ...
+
     def pull_events(self) -> list[DomainEvent]:
         """Return the events raised since the last call and forget them."""
         ...

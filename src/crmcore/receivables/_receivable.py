@@ -220,6 +220,10 @@ class Receivable:
         """Every event this receivable has left, oldest first (append-only)."""
         return tuple(self._history)
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._new_events)
+
     def pull_events(self) -> list[DomainEvent]:
         """The events since the last pull; clears them (the history keeps them)."""
         events, self._new_events = self._new_events, []

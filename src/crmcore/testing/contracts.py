@@ -103,6 +103,10 @@ class SampleAccount:
         """Close the account; it then takes no deposits."""
         self.status = SampleStatus.CLOSED
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
         return events
@@ -306,6 +310,7 @@ class StorageContract:
             account.deposit(Money(2, "CNY"), "u1", AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()
+            assert account.peek_events() == []  # drained once written
             events = list(uow.collect_new_events())
             assert list(uow.collect_new_events()) == []
         assert [e.amount for e in events if isinstance(e, SampleDeposited)] == [
@@ -320,6 +325,23 @@ class StorageContract:
         assert [s.event for s in storage.undelivered()] == events[1:]
         with pytest.raises(NotFound, match="no outbox event"):
             storage.mark_delivered(10_000)
+
+    def test_a_failed_commit_keeps_the_events_on_the_aggregate(self, storage: Storage) -> None:
+        self._store(storage, _account())
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            mine = first.repository(SampleAccount).get("acc-1")
+            theirs = second.repository(SampleAccount).get("acc-1")
+            theirs.close()
+            second.repository(SampleAccount).save(theirs)
+            second.commit()
+            mine.deposit(Money(2, "CNY"), "u1", AT)
+            first.repository(SampleAccount).save(mine)
+            with pytest.raises(ConcurrencyConflict):
+                first.commit()
+        assert [e.amount for e in mine.peek_events() if isinstance(e, SampleDeposited)] == [
+            Money(2, "CNY")
+        ]
+        assert storage.undelivered() == []
 
     def test_rolled_back_events_never_reach_the_outbox(self, storage: Storage) -> None:
         self._store(storage, _account())

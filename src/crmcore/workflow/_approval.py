@@ -228,6 +228,10 @@ class ApprovalInstance:
         """The open tasks ``user_id`` holds."""
         return [t for t in self.open_tasks() if t.approver_id == user_id]
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         """The events raised since the last call; forgets them."""
         events, self._events = self._events, []

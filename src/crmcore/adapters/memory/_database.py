@@ -104,7 +104,7 @@ class MemoryDatabase:
                 }
                 for key, staged in staging.writes.items()
             }
-            events = staging.pull_events()
+            events = staging.new_events()
             dumped = [dump_event(e) for e in events]
             for (name, id), row in rows.items():
                 table = self._tables[name]
@@ -116,8 +116,7 @@ class MemoryDatabase:
                     table.index[index].setdefault(new, set()).add(id)
             for event_name, text in dumped:
                 self._outbox.append([len(self._outbox) + 1, event_name, text, False])
-            for written, staged in staging.writes.items():
-                staged.aggregate.version = rows[written][0]
+            staging.committed({key: row[0] for key, row in rows.items()})
         return events
 
     # -- the outbox ---------------------------------------------------------------------------

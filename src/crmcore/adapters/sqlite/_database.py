@@ -222,7 +222,7 @@ class SqliteDatabase:
 
     def apply(self, staging: Staging) -> list[DomainEvent]:
         """Write every staged change and its events in one transaction, or nothing."""
-        events = staging.pull_events()
+        events = staging.new_events()
         conn = self._conn
         versions: dict[tuple[str, str], int] = {}
         with self._errors("commit"):
@@ -251,8 +251,7 @@ class SqliteDatabase:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        for key, staged in staging.writes.items():
-            staged.aggregate.version = versions[key]
+        staging.committed(versions)
         return events
 
     def _insert(
