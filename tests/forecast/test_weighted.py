@@ -387,8 +387,8 @@ def test_a_callers_generator_keeps_its_own_decimal_context(process: SalesProcess
 
 def test_sums_that_cannot_stay_exact_are_refused(process: SalesProcess) -> None:
     records = [
-        OpportunityRecord("big", "bob", "qualify", cny("1" + "0" * 30), date(2026, 1, 1)),
-        OpportunityRecord("tiny", "bob", "qualify", cny("0.00001"), date(2026, 1, 1)),
+        OpportunityRecord("big", "bob", "qualify", cny("1" + "0" * 17), date(2026, 1, 1)),
+        OpportunityRecord("tiny", "bob", "qualify", cny("0.00000000000000001"), date(2026, 1, 1)),
     ]
     aggregate = ForecastAggregate(process)
     with pytest.raises(ValidationError, match="more than 34 significant digits"):

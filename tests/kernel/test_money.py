@@ -287,3 +287,7 @@ def test_arithmetic_that_grows_too_large_to_round_says_so() -> None:
     for operation in (huge.round, lambda: huge.is_rounded, lambda: huge.allocate([1, 1])):
         with pytest.raises(ValidationError, match="too large to round to 2 decimals"):
             operation()
+
+
+def test_a_zero_with_a_large_exponent_is_just_zero() -> None:
+    assert Money(Decimal("0E+32"), "CNY") == Money.zero("CNY")

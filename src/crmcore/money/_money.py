@@ -56,7 +56,7 @@ class Money:
             value = to_decimal(amount)
         if not value.is_finite():
             value = to_decimal(amount)  # raises, naming the value
-        if value.adjusted() >= _MAX_DIGITS:
+        if value.adjusted() >= _MAX_DIGITS and value:
             raise ValidationError(
                 f"amount: {amount!r} is out of range; amounts must be below 10**{_MAX_DIGITS}"
             )
