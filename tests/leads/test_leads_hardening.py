@@ -15,7 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import crmcore.leads
-from crmcore.errors import ConfigError, InvariantViolation, PermissionDenied, ValidationError
+from crmcore.errors import (
+    ConfigError,
+    InvalidTransition,
+    InvariantViolation,
+    PermissionDenied,
+    ValidationError,
+)
 from crmcore.leads import (
     ClaimLimits,
     ConversionRequest,
@@ -41,6 +47,15 @@ def through_json(lead: Lead) -> Lead:
     return from_dict(Lead, json.loads(json.dumps(to_dict(lead))))
 
 
+def types(value: object) -> object:
+    """The shape of a value with the type of every leaf (``==`` takes 1 == Decimal(1))."""
+    if isinstance(value, list):
+        return [types(item) for item in value]
+    if isinstance(value, dict):
+        return {key: types(item) for key, item in value.items()}
+    return type(value)
+
+
 # -- recycling a batch ---------------------------------------------------------------------
 
 
@@ -57,7 +72,8 @@ def test_recycling_the_same_lead_twice_in_one_batch_is_refused_and_changes_nothi
     assert snapshot(pool, leads) == before
     assert [lead.owner_id for lead in leads] == ["u1", "u2"]
     assert (pool.open_leads("u1"), pool.open_leads("u2")) == (1, 1)
-    assert pool.pull_events() == [] and [lead.pull_events() for lead in leads] == [[], []]
+    assert pool.pull_events() == []
+    assert [lead.pull_events() for lead in leads] == [[], []]
 
 
 def test_recycling_two_stale_copies_of_one_lead_is_refused() -> None:
@@ -93,6 +109,51 @@ def test_the_leads_package_uses_no_assert_for_runtime_checks() -> None:
         if isinstance(node, ast.Assert)
     ]
     assert found == []
+
+
+def test_every_batch_operation_checks_the_whole_batch_before_changing_anything() -> None:
+    # In each batch the leads before the last one are fine; only the last one is refused.
+    pool = make_pool(["u1", "u2"], claim_limits=ClaimLimits(reclaim_cooldown_days=7))
+    other = make_pool(["u1"], pool_id="pool-2")
+    waiting = make_leads(pool, 3)
+    (elsewhere,) = make_leads(other, 1, prefix="other")
+    fresh = make_leads(None, 2, prefix="fresh")
+    pool.claim(waiting[2:], member("u1"), at())
+    pool.return_lead(waiting[2], member("u1"), at(0, 1), "unreachable")  # u1 cools down
+    pool.claim(waiting[:1], member("u2"), at(0, 2))  # held: it may not enter a pool again
+    everything = [*waiting, elsewhere, *fresh]
+    for lead in everything:
+        lead.pull_events()
+    pool.pull_events()
+    before = snapshot(pool, everything)
+    batches: list[tuple[Any, type[Exception], str]] = [
+        (
+            lambda: pool.admit([*fresh, waiting[0]], MARKETING, at(1)),
+            InvalidTransition,
+            "only an open lead nobody holds",
+        ),
+        (
+            lambda: pool.distribute([waiting[1], waiting[2], waiting[1]], ADMIN, at(1)),
+            ValidationError,
+            "appears twice",
+        ),
+        (
+            lambda: pool.assign_to([waiting[1], elsewhere], "u2", ADMIN, at(1)),
+            InvariantViolation,
+            "is in pool pool-2",
+        ),
+        (
+            lambda: pool.claim(waiting[1:], member("u1"), at(1)),
+            PermissionDenied,
+            "cooldown of 7 days",
+        ),
+    ]
+    for run, error, message in batches:
+        with pytest.raises(error, match=message):
+            run()
+        assert snapshot(pool, everything) == before
+        assert pool.pull_events() == []
+        assert [lead.pull_events() for lead in everything] == [[] for _ in everything]
 
 
 # -- the re-claim cooldown -----------------------------------------------------------------
@@ -180,9 +241,10 @@ def test_limits_and_recycle_rules_refuse_numbers_that_are_not_whole(build: Any) 
 def test_a_weight_change_that_is_not_whole_changes_nothing() -> None:
     pool = make_pool(["u1"])
     before = to_dict(pool)
-    with pytest.raises(ValidationError, match="weight: must be a whole number, got 2.5"):
+    with pytest.raises(ValidationError, match=r"weight: must be a whole number, got 2\.5"):
         pool.update_member("u1", ADMIN, at(), weight=2.5)  # type: ignore[arg-type]
-    assert to_dict(pool) == before and pool.pull_events() == []
+    assert to_dict(pool) == before
+    assert pool.pull_events() == []
 
 
 def test_a_configured_fractional_weight_names_its_path() -> None:
@@ -211,7 +273,8 @@ def test_a_converted_lead_loads_back_equal_with_money_and_dates_as_such() -> Non
     lead = converted()
     loaded = through_json(lead)
     assert loaded == lead
-    assert loaded.conversion is not None and loaded.conversion.opportunity is not None
+    assert loaded.conversion is not None
+    assert loaded.conversion.opportunity is not None
     fields = loaded.conversion.opportunity.fields
     assert fields["amount"] == Money("100", "CNY")
     assert type(fields["amount"]) is Money
@@ -233,7 +296,11 @@ def test_custom_values_mapped_into_a_record_keep_their_types() -> None:
     )
     pool.distribute([lead], ADMIN, at())
     mapping = FieldMapping(
-        opportunity={"budget": "custom.budget", "discount": "custom.discount", "tags": "custom.tags"},
+        opportunity={
+            "budget": "custom.budget",
+            "discount": "custom.discount",
+            "tags": "custom.tags",
+        },
         contact={"first_met": "custom.met", "captured": "captured_at"},
     )
     draft = OpportunityDraft("o1", "Deal", Money("1", "EUR"), date(2026, 5, 1))
@@ -242,7 +309,8 @@ def test_custom_values_mapped_into_a_record_keep_their_types() -> None:
     assert result.opportunity.fields["budget"] == Decimal("250000.50")
     assert through_json(lead) == lead
     loaded = through_json(lead).conversion
-    assert loaded is not None and loaded.opportunity is not None
+    assert loaded is not None
+    assert loaded.opportunity is not None
     assert str(loaded.opportunity.fields["budget"]) == "250000.50"
     assert loaded.contact.fields["captured"] == T0
 
@@ -252,7 +320,8 @@ def test_old_plain_field_data_still_loads() -> None:
     fields = data["conversion"]["opportunity"]["fields"]
     fields["amount"], fields["expected_close"] = {"amount": "100", "currency": "CNY"}, "2026-05-01"
     loaded = from_dict(Lead, data)
-    assert loaded.conversion is not None and loaded.conversion.opportunity is not None
+    assert loaded.conversion is not None
+    assert loaded.conversion.opportunity is not None
     assert loaded.conversion.opportunity.fields["expected_close"] == "2026-05-01"
 
 
@@ -268,7 +337,9 @@ def test_old_plain_field_data_still_loads() -> None:
         ([set()], r"custom.bad\[0\]: cannot store set"),
     ],
 )
-def test_a_lead_refuses_custom_values_that_would_not_load_back(value: object, message: str) -> None:
+def test_a_lead_refuses_custom_values_that_would_not_load_back(
+    value: object, message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         Lead.capture("l", "n", source="web", by=MARKETING, at=T0, custom={"bad": value})
 
@@ -287,7 +358,7 @@ def test_mapping_a_lead_field_a_record_cannot_store_is_refused_before_converting
 def test_saving_a_lead_whose_custom_dict_was_edited_badly_is_refused() -> None:
     (lead,) = make_leads(None, 1)
     lead.custom["when"] = {1, 2}
-    with pytest.raises(ValidationError, match="custom.when: cannot store set"):
+    with pytest.raises(ValidationError, match=r"custom\.when: cannot store set"):
         to_dict(lead)
 
 
@@ -310,7 +381,7 @@ def test_a_field_mapping_may_not_overwrite_what_the_conversion_sets(
 
 
 def test_created_record_refuses_fields_it_could_not_load_back() -> None:
-    with pytest.raises(ValidationError, match="customer c: fields.x: cannot store complex"):
+    with pytest.raises(ValidationError, match=r"customer c: fields\.x: cannot store complex"):
         CreatedRecord("customer", "c", True, {"x": 1j})
 
 
@@ -387,4 +458,23 @@ def test_a_lead_in_any_status_loads_back_equal_through_json(
     if status is LeadStatus.INVALID:
         pool.invalidate(lead, ADMIN, at(3), "spam")
     assert lead.status is status
-    assert through_json(lead) == lead
+    loaded = through_json(lead)
+    assert loaded == lead
+    assert types(loaded.custom) == types(lead.custom)
+    if lead.conversion is not None:
+        assert loaded.conversion is not None
+        for mine, theirs in zip(loaded.conversion.records, lead.conversion.records, strict=True):
+            assert types(dict(mine.fields)) == types(dict(theirs.fields))
+
+
+def test_custom_must_be_a_dict_with_string_keys_and_loads_only_from_an_object() -> None:
+    (lead,) = make_leads(None, 1)
+    with pytest.raises(ValidationError, match=r"custom: must be a dict of field values"):
+        lead.custom = ["budget"]  # type: ignore[assignment]
+    with pytest.raises(ValidationError, match=r"custom: key 7 is not a string"):
+        lead.custom = {7: "x"}  # type: ignore[dict-item]
+    assert lead.custom == {}
+    data = to_dict(lead)
+    data["custom"] = ["budget"]
+    with pytest.raises(ConfigError, match="custom: expected an object of fields"):
+        from_dict(Lead, data)
