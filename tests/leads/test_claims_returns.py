@@ -86,10 +86,13 @@ def test_reclaim_cooldown_for_the_previous_owner() -> None:
     with pytest.raises(PermissionDenied, match="cooldown of 7 days"):
         pool.claim([lead], member("u1"), at(7, hours=-1))
     assert lead.owner_id is None
-    # Somebody else may take it at once; the previous owner after the cooldown.
+    # Somebody else may take it at once; the previous owner only after the cooldown, even
+    # though a colleague held it in between (7 days from the return on day 1: day 8).
     pool.claim([lead], member("u2"), at(2))
     pool.return_lead(lead, member("u2"), at(3), "not interested")
-    pool.claim([lead], member("u1"), at(3, hours=1))
+    with pytest.raises(PermissionDenied, match="cooldown of 7 days"):
+        pool.claim([lead], member("u1"), at(3, hours=1))
+    pool.claim([lead], member("u1"), at(8))
     assert lead.owner_id == "u1"
 
 

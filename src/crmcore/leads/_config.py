@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from crmcore._validators import non_empty, non_negative, positive
@@ -10,14 +12,29 @@ from crmcore.errors import ValidationError
 __all__ = ["ClaimLimits", "PoolMember", "RecycleRules"]
 
 
+def _whole(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Refuse anything but an int (or None): a bool, float, Decimal or str is not a count."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError(f"{attribute.name}: must be a whole number, got {value!r}")
+
+
+def _flag(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{attribute.name}: must be true or false, got {value!r}")
+
+
+_POSITIVE = attrs.validators.and_(_whole, positive)
+_NON_NEGATIVE = attrs.validators.and_(_whole, non_negative)
+
+
 @attrs.frozen
 class PoolMember:
     """A salesperson in a pool: share of leads (``weight``), most open leads, active flag."""
 
     user_id: str = attrs.field(validator=non_empty)
-    weight: int = attrs.field(default=1, validator=positive)
-    capacity: int | None = attrs.field(default=None, validator=non_negative)
-    active: bool = True
+    weight: int = attrs.field(default=1, validator=_POSITIVE)
+    capacity: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)
+    active: bool = attrs.field(default=True, validator=_flag)
 
 
 def _min(a: int | None, b: int | None) -> int | None:
@@ -36,9 +53,9 @@ class ClaimLimits:
     :meth:`tighter` combines them (the smaller limit, the longer cooldown).
     """
 
-    max_held: int | None = attrs.field(default=None, validator=non_negative)
-    max_per_day: int | None = attrs.field(default=None, validator=non_negative)
-    reclaim_cooldown_days: int = attrs.field(default=0, validator=non_negative)
+    max_held: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)
+    max_per_day: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)
+    reclaim_cooldown_days: int = attrs.field(default=0, validator=_NON_NEGATIVE)
 
     def tighter(self, other: ClaimLimits | None) -> ClaimLimits:
         """The limits that hold when both apply."""
@@ -61,10 +78,10 @@ class RecycleRules:
     ``None`` for ``protection_days`` turns recycling off.
     """
 
-    protection_days: int | None = attrs.field(default=None, validator=positive)
-    extension_days: int = attrs.field(default=0, validator=non_negative)
-    hard_max_days: int | None = attrs.field(default=None, validator=positive)
-    convert_within_days: int | None = attrs.field(default=None, validator=positive)
+    protection_days: int | None = attrs.field(default=None, validator=_POSITIVE)
+    extension_days: int = attrs.field(default=0, validator=_NON_NEGATIVE)
+    hard_max_days: int | None = attrs.field(default=None, validator=_POSITIVE)
+    convert_within_days: int | None = attrs.field(default=None, validator=_POSITIVE)
 
     def __attrs_post_init__(self) -> None:
         if (

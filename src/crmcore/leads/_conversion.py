@@ -17,6 +17,7 @@ import attrs
 
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
+from crmcore.leads._values import check_values
 from crmcore.money import Money
 
 __all__ = [
@@ -32,9 +33,23 @@ def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
 
+#: Fields the conversion fills itself; a mapping may not overwrite them.
+_SET_BY_CONVERSION = {
+    "customer": frozenset[str](),
+    "contact": frozenset({"customer_id"}),
+    "opportunity": frozenset(
+        {"name", "amount", "expected_close", "owner_id", "customer_id", "contact_id", "lead_id"}
+    ),
+}
+
+
 @attrs.frozen
 class FieldMapping:
-    """Target field → lead field (an attribute, or ``custom.<key>`` for a custom field)."""
+    """Target field → lead field (an attribute, or ``custom.<key>`` for a custom field).
+
+    A target may not be a field the conversion fills itself (the contact's ``customer_id``,
+    the opportunity's draft fields and links): ValidationError names the clash.
+    """
 
     customer: Mapping[str, str] = attrs.field(
         factory=lambda: {"name": "company", "industry": "industry", "region": "region"},
@@ -48,6 +63,16 @@ class FieldMapping:
         factory=lambda: {"source": "source", "campaign_id": "campaign_id"},
         converter=_frozen_map,
     )
+
+    def __attrs_post_init__(self) -> None:
+        for kind, reserved in _SET_BY_CONVERSION.items():
+            mapping: Mapping[str, str] = getattr(self, kind)
+            for target in mapping:
+                if target in reserved:
+                    raise ValidationError(
+                        f"{kind}.{target}: collides with the {target!r} the conversion sets "
+                        f"itself; map the lead field to another name"
+                    )
 
 
 @attrs.frozen
@@ -79,12 +104,19 @@ class ConversionRequest:
 
 @attrs.frozen
 class CreatedRecord:
-    """One record the host must create (``new``) or link to (an existing customer)."""
+    """One record the host must create (``new``) or link to (an existing customer).
+
+    ``fields`` hold values that save and load back as they are (see ``Lead.custom``):
+    JSON values, Decimal, Money, Percent, date and datetime; anything else is refused.
+    """
 
     kind: str
     id: str
     new: bool
     fields: Mapping[str, Any] = attrs.field(converter=_frozen_map, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_values(self.fields, f"{self.kind} {self.id}: fields")
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.leads._conversion import ConversionResult
 from crmcore.leads._events import LeadCaptured, LeadFollowedUp
+from crmcore.leads._values import check_values
 from crmcore.ports import Actor
 from crmcore.workflow import StateMachine, Transition
 
@@ -46,6 +47,12 @@ LEAD_LIFECYCLE: StateMachine[LeadStatus] = StateMachine(
 )
 
 
+def _custom_values(_: object, attribute: attrs.Attribute[Any], value: dict[str, Any]) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError(f"custom: must be a dict of field values, got {value!r}")
+    check_values(value, "custom")
+
+
 @attrs.frozen
 class FollowUp:
     """One contact with the prospect: who, when, what was said."""
@@ -72,7 +79,9 @@ class Lead:
 
     Build one with :meth:`capture`. Changes of ownership go through the lead's
     :class:`~crmcore.leads.Pool` (assign, claim, return, recycle, convert); the lead itself
-    records follow-ups. ``history`` and ``follow_ups`` are append-only.
+    records follow-ups. ``history`` and ``follow_ups`` are append-only. ``custom`` holds
+    values that save and load back as they are (JSON values, Decimal, Money, Percent, date,
+    datetime, lists and dicts of them); anything else is refused with its path.
     """
 
     id: str = attrs.field(validator=non_empty)
@@ -84,7 +93,7 @@ class Lead:
     campaign_id: str | None = None
     industry: str | None = None
     region: str | None = None
-    custom: dict[str, Any] = attrs.field(factory=dict)
+    custom: dict[str, Any] = attrs.field(factory=dict, validator=_custom_values)
     status: LeadStatus = LeadStatus.NEW
     owner_id: str | None = None
     pool_id: str | None = None
@@ -149,6 +158,13 @@ class Lead:
         """The last finished stretch of ownership, if any (for the re-claim cooldown)."""
         for stretch in reversed(self.history):
             if stretch.end is not None:
+                return stretch
+        return None
+
+    def last_given_up_by(self, member_id: str) -> Ownership | None:
+        """The member's latest finished stretch of holding this lead (for the cooldown)."""
+        for stretch in reversed(self.history):
+            if stretch.owner_id == member_id and stretch.end is not None:
                 return stretch
         return None
 

@@ -373,13 +373,10 @@ class Pool:
             )
         cooldown = timedelta(days=limits.reclaim_cooldown_days)
         for lead in leads:
-            previous = lead.previous_owner
-            if (
-                previous is not None
-                and previous.owner_id == member_id
-                and previous.end is not None
-                and at < previous.end + cooldown
-            ):
+            # Every stretch this member held counts, not only the last one: a colleague
+            # holding the lead for an hour in between does not end the cooldown.
+            previous = lead.last_given_up_by(member_id)
+            if previous is not None and previous.end is not None and at < previous.end + cooldown:
                 allowed_from = (previous.end + cooldown).isoformat()
                 raise PermissionDenied(
                     f"lead {lead.id}: {member_id} gave it up on {previous.end.isoformat()} and "
@@ -420,6 +417,7 @@ class Pool:
         """Take back every lead of this pool whose protection ran out on ``as_of`` (admin)."""
         self._require_admin(by, "recycle leads")
         candidates = list(leads)
+        self._distinct(candidates)
         due = self.recycle_due(candidates, as_of)
         by_id = {lead.id: lead for lead in candidates}
         for item in due:
@@ -502,7 +500,11 @@ class Pool:
 
     def _release(self, lead: Lead, at: datetime, because: str) -> str:
         owner = lead.owner_id
-        assert owner is not None  # checked by the callers
+        if owner is None:  # a held status without an owner: the record was edited by hand
+            raise InvariantViolation(
+                f"lead {lead.id} is {lead.status.name} but nobody holds it; "
+                f"recount or repair it before releasing"
+            )
         self.state.record_release(owner)
         lead._end_ownership(at, because)
         lead.status = LeadStatus.NEW
