@@ -82,9 +82,7 @@ def test_small_order_is_confirmed_on_submission_and_completes_when_paid_and_invo
 
     order.ship(SHIPPING, {0: 3, 1: 2}, at=at(3))
     order.confirm_receipt(SHIPPING, at=at(5))
-    payment = receivable.record_payment(
-        SALES, cny("751.45"), received_on=at(6).date(), at=at(6)
-    )
+    payment = receivable.record_payment(SALES, cny("751.45"), received_on=at(6).date(), at=at(6))
     receivable.confirm_payment(FINANCE, payment.id, at=at(6, 15))
     invoice = receivable.request_invoice(
         SALES, cny("751.45"), title="ACME", tax_id="913", address="Shanghai", at=at(7)
