@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -221,8 +222,8 @@ class OrderLifecycle(RuleBasedStateMachine):
         history = list(self.order.history)
         assert history[: len(self.seen)] == self.seen
         self.seen = history
-        for previous, event in zip(history, history[1:], strict=False):
-            assert event.from_status == previous.to_status  # type: ignore[attr-defined]
+        for previous, later in itertools.pairwise(history):
+            assert later.from_status == previous.to_status  # type: ignore[attr-defined]
         assert history[-1].to_status is self.order.status  # type: ignore[attr-defined]
 
     @invariant()

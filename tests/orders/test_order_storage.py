@@ -36,7 +36,7 @@ lines = st.lists(
     max_size=4,
 )
 discounts = st.none() | st.sampled_from(
-    [PercentOff(Percent(5)), PercentOff(Percent(30)), AmountOff(cny(7)), TargetTotal(cny(40))]
+    [PercentOff(Percent(5)), PercentOff(Percent(30)), AmountOff(cny(1)), TargetTotal(cny("6.50"))]
 )
 
 
