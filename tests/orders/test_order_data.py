@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from crmcore.errors import ConfigError, InvalidTransition
-from crmcore.money import Percent
+from crmcore.money import Money, Percent
 from crmcore.orders import Order, OrderStatus
 from crmcore.pricing import LineRequest
-from crmcore.serialization import from_dict, to_dict
+from crmcore.serialization import converter, from_dict, to_dict
 from tests.orders.order_support import FINANCE, SALES, at, cny, priced_order, received_order
 
 
@@ -60,7 +60,4 @@ def test_a_restored_order_without_a_snapshot_cannot_complete() -> None:
 
 
 def test_money_or_percent_values_pass_through_the_hook() -> None:
-    from crmcore.money import Money
-    from crmcore.serialization import converter
-
     assert converter.structure(Percent(5), Money | Percent) == Percent(5)  # type: ignore[arg-type]
