@@ -1,0 +1,739 @@
+"""The Order aggregate: a draft priced by the pricing engine, then a checked lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from crmcore._decimal import CONTEXT, to_decimal
+from crmcore.errors import (
+    CurrencyMismatch,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
+from crmcore.events import DomainEvent
+from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.orders._events import (
+    OrderApproved,
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderCreditWarning,
+    OrderDrafted,
+    OrderEdited,
+    OrderEvent,
+    OrderPriced,
+    OrderReceived,
+    OrderRejected,
+    OrderReturnRecorded,
+    OrderShipped,
+    OrderSubmitted,
+    OrderWithdrawn,
+)
+from crmcore.orders._facts import LineQuantity, OrderReturn, ReturnLine, Shipment
+from crmcore.orders._state import OrderPolicy, OrderStatus, order_lifecycle
+from crmcore.ports import Actor
+from crmcore.pricing import (
+    ApprovalReason,
+    Customer,
+    LineRequest,
+    OrderDiscount,
+    OrderRequest,
+    PricedLine,
+    PricedOrder,
+    PricingEngine,
+)
+from crmcore.receivables import Balance, CreditCheck, CreditDecision
+
+__all__ = ["KIND", "Order"]
+
+#: The subject kind of order events and approval requests.
+KIND: Final = "order"
+
+_S = OrderStatus
+#: States in which the goods have been received by the customer.
+_RECEIVED: Final = frozenset({_S.RECEIVED, _S.COMPLETED})
+#: States in which the order is confirmed (its receivable exists or may be opened).
+CONFIRMED_STATES: Final = frozenset(
+    {_S.CONFIRMED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.RECEIVED, _S.COMPLETED}
+)
+
+QuantityInput = Decimal | int | str
+Quantities = Mapping[int, QuantityInput] | Iterable[LineQuantity]
+
+
+def _text(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
+    return value
+
+
+def _lines(value: Iterable[LineRequest]) -> tuple[LineRequest, ...]:
+    lines = tuple(value)
+    for i, line in enumerate(lines):
+        _check_line(line, f"lines[{i}]")
+    return lines
+
+
+def _check_line(line: object, where: str) -> LineRequest:
+    if not isinstance(line, LineRequest):
+        raise ValidationError(f"{where}: expected a LineRequest, got {line!r}")
+    if not line.quantity > 0:
+        raise ValidationError(f"{where}.quantity: must be > 0, got {line.quantity} ({line.sku})")
+    return line
+
+
+def _codes(value: Iterable[str] | str) -> frozenset[str]:
+    return frozenset({value}) if isinstance(value, str) else frozenset(value)
+
+
+@attrs.define
+class Order:
+    """A sales order: the draft request, its latest priced snapshot, and its lifecycle.
+
+    Create one with :meth:`draft` (or :func:`crmcore.orders.reorder_order`). Every change is
+    a method taking the acting :class:`~crmcore.ports.Actor` and ``at``; a refused change
+    raises a :mod:`crmcore.errors` exception and leaves the order exactly as it was.
+    Approval-process conditions read ``net_total``, ``grand_total``,
+    ``approval_reasons.kind``, ``customer_id``, ``owner_id``, ``department``,
+    ``effective_discount`` and ``discount_beyond_rules``.
+    """
+
+    id: str = attrs.field(validator=attrs.validators.instance_of(str))
+    customer: str | Customer
+    owner_id: str
+    currency: Currency = attrs.field(converter=get_currency)
+    department: str | None = None
+    lines: tuple[LineRequest, ...] = attrs.field(default=(), converter=_lines)
+    order_discount: OrderDiscount | None = None
+    codes: frozenset[str] = attrs.field(factory=frozenset, converter=_codes)
+    status: OrderStatus = OrderStatus.DRAFT
+    #: The latest priced snapshot (kept after edits, but then no longer current).
+    priced: PricedOrder | None = None
+    #: Counts the draft's edits; the snapshot is current when it priced this revision.
+    revision: int = 0
+    priced_revision: int | None = None
+    submitted_by: str | None = None
+    approval_required: bool = False
+    confirmed_at: datetime | None = None
+    rejection_reason: str | None = None
+    cancel_reason: str | None = None
+    source_order_id: str | None = None
+    policy: OrderPolicy = attrs.field(factory=OrderPolicy)
+    version: int = 0
+    _shipments: list[Shipment] = attrs.field(factory=list)
+    _returns: list[OrderReturn] = attrs.field(factory=list)
+    _history: list[DomainEvent] = attrs.field(factory=list)
+    _new_events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.owner_id, "owner_id")
+        _text(self.customer_id, "customer")
+
+    # -- creation ---------------------------------------------------------------------------
+    @classmethod
+    def draft(
+        cls,
+        id: str,
+        *,
+        customer: str | Customer,
+        owner_id: str,
+        currency: Currency | str,
+        actor: Actor,
+        at: datetime,
+        department: str | None = None,
+        lines: Iterable[LineRequest] = (),
+        order_discount: OrderDiscount | None = None,
+        codes: Iterable[str] = (),
+        source_order_id: str | None = None,
+        policy: OrderPolicy | None = None,
+    ) -> Order:
+        """A new DRAFT order; ``lines`` may be added later with :meth:`add_line`."""
+        _check_at(at)
+        order = cls(
+            id=id,
+            customer=customer,
+            owner_id=owner_id,
+            currency=currency,
+            department=department,
+            lines=tuple(lines),
+            order_discount=order_discount,
+            codes=frozenset(codes),
+            source_order_id=source_order_id,
+            policy=policy if policy is not None else OrderPolicy(),
+        )
+        order._check_discount(order_discount)
+        order._emit(
+            OrderDrafted,
+            actor,
+            at,
+            _S.DRAFT,
+            customer_id=order.customer_id,
+            lines=len(order.lines),
+            source_order_id=source_order_id,
+        )
+        return order
+
+    # -- read access ------------------------------------------------------------------------
+    @property
+    def customer_id(self) -> str:
+        """The customer's id."""
+        return self.customer if isinstance(self.customer, str) else self.customer.id
+
+    @property
+    def history(self) -> tuple[DomainEvent, ...]:
+        """Every event of the order, oldest first (append-only)."""
+        return tuple(self._history)
+
+    @property
+    def shipments(self) -> tuple[Shipment, ...]:
+        """Every shipment, oldest first."""
+        return tuple(self._shipments)
+
+    @property
+    def returns(self) -> tuple[OrderReturn, ...]:
+        """Every return note, oldest first."""
+        return tuple(self._returns)
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events since the last call (and forget them); the history keeps them all."""
+        events, self._new_events = self._new_events, []
+        return events
+
+    @property
+    def is_price_current(self) -> bool:
+        """True when the snapshot priced the draft as it is now."""
+        return self.priced is not None and self.priced_revision == self.revision
+
+    @property
+    def net_total(self) -> Money | None:
+        """The snapshot's net total (before tax), None before the first pricing."""
+        return None if self.priced is None else self.priced.net_total
+
+    @property
+    def grand_total(self) -> Money | None:
+        """The snapshot's grand total (what the customer owes), None before pricing."""
+        return None if self.priced is None else self.priced.grand_total
+
+    @property
+    def approval_reasons(self) -> tuple[ApprovalReason, ...]:
+        """The guardrails the snapshot crossed (pricing's approval reasons)."""
+        return () if self.priced is None else self.priced.approval_reasons
+
+    @property
+    def effective_discount(self) -> Percent | None:
+        """1 − net / list over the whole order, None before pricing."""
+        return None if self.priced is None else self.priced.effective_discount
+
+    @property
+    def discount_beyond_rules(self) -> Percent | None:
+        """The discount beyond the company's rules, None before pricing."""
+        return None if self.priced is None else self.priced.discount_beyond_rules
+
+    @property
+    def priced_lines(self) -> tuple[PricedLine, ...]:
+        """The snapshot's lines (free lines added by rules included)."""
+        return () if self.priced is None else self.priced.lines
+
+    def ordered_quantity(self, line: int) -> Decimal:
+        """The quantity of priced line ``line``."""
+        return self._priced_line(line).quantity
+
+    def shipped_quantity(self, line: int) -> Decimal:
+        """How much of ``line`` has been shipped."""
+        return sum(
+            (q.quantity for s in self._shipments for q in s.lines if q.line == line),
+            Decimal(0),
+        )
+
+    def received_quantity(self, line: int) -> Decimal:
+        """How much of ``line`` the customer confirmed receiving (all shipped, once received)."""
+        return self.shipped_quantity(line) if self.status in _RECEIVED else Decimal(0)
+
+    def returned_quantity(self, line: int) -> Decimal:
+        """How much of ``line`` came back on return notes."""
+        return sum(
+            (r.quantity for note in self._returns for r in note.lines if r.line == line),
+            Decimal(0),
+        )
+
+    def remaining_to_ship(self) -> dict[int, Decimal]:
+        """Per priced line, the quantity still to ship (lines fully shipped left out)."""
+        remaining = {}
+        for priced in self.priced_lines:
+            left = priced.quantity - self.shipped_quantity(priced.index)
+            if left > 0:
+                remaining[priced.index] = left
+        return remaining
+
+    @property
+    def returned_amount(self) -> Money:
+        """Σ of the return notes' amounts."""
+        return sum((r.amount for r in self._returns), Money.zero(self.currency))
+
+    @property
+    def net_amount(self) -> Money | None:
+        """The grand total less the returns: what the order is worth now."""
+        total = self.grand_total
+        return None if total is None else total - self.returned_amount
+
+    def available_transitions(self, actor: Actor) -> list[str]:
+        """The lifecycle transitions ``actor`` could attempt now, by name."""
+        machine = order_lifecycle(self.policy)
+        return [t.name for t in machine.available_transitions(self.status, actor, self)]
+
+    # -- editing the draft ------------------------------------------------------------------
+    def add_line(self, actor: Actor, line: LineRequest, *, at: datetime) -> None:
+        """Append a line to the draft."""
+        self._check("edit", actor, at)
+        _check_line(line, f"lines[{len(self.lines)}]")
+        self._edited(actor, at, (*self.lines, line), f"added line {len(self.lines)} {line.sku}")
+
+    def replace_line(self, actor: Actor, index: int, line: LineRequest, *, at: datetime) -> None:
+        """Replace line ``index`` (new quantity, override or manual discount)."""
+        self._check("edit", actor, at)
+        self._check_index(index)
+        _check_line(line, f"lines[{index}]")
+        lines = list(self.lines)
+        lines[index] = line
+        self._edited(actor, at, tuple(lines), f"replaced line {index} {line.sku}")
+
+    def remove_line(self, actor: Actor, index: int, *, at: datetime) -> None:
+        """Remove line ``index`` from the draft."""
+        self._check("edit", actor, at)
+        self._check_index(index)
+        sku = self.lines[index].sku
+        lines = self.lines[:index] + self.lines[index + 1 :]
+        self._edited(actor, at, lines, f"removed line {index} {sku}")
+
+    def set_order_discount(
+        self, actor: Actor, discount: OrderDiscount | None, *, at: datetime
+    ) -> None:
+        """Set (or clear, with None) the order-level discount."""
+        self._check("edit", actor, at)
+        self._check_discount(discount)
+        self.order_discount = discount
+        what = "cleared the order discount" if discount is None else discount.describe()
+        self._edited(actor, at, self.lines, what)
+
+    def set_codes(self, actor: Actor, codes: Iterable[str], *, at: datetime) -> None:
+        """Replace the campaign or coupon codes."""
+        self._check("edit", actor, at)
+        new = _codes(codes) if isinstance(codes, str) else frozenset(codes)
+        for code in new:
+            _text(code, "codes")
+        self.codes = new
+        self._edited(actor, at, self.lines, f"codes {sorted(new)}")
+
+    def price(
+        self, engine: PricingEngine, actor: Actor, *, at: datetime, on: date | None = None
+    ) -> PricedOrder:
+        """Price the draft as of ``on`` (default ``at``'s date) and keep the snapshot.
+
+        The actor's roles set the discount authority. Pricing errors (unknown SKU, a
+        missing price...) propagate and leave the order unchanged.
+        """
+        self._check("price", actor, at)
+        if not self.lines:
+            raise ValidationError(f"order {self.id}: cannot price a draft without lines")
+        request = OrderRequest(
+            customer=self.customer,
+            currency=self.currency,
+            on=on if on is not None else at.date(),
+            lines=self.lines,
+            order_discount=self.order_discount,
+            codes=self.codes,
+            roles=actor.roles,
+        )
+        priced = engine.price(request, actor=actor)
+        self.priced = priced
+        self.priced_revision = self.revision
+        self._emit(
+            OrderPriced,
+            actor,
+            at,
+            _S.DRAFT,
+            priced_on=request.on.isoformat(),
+            net_total=priced.net_total,
+            grand_total=priced.grand_total,
+            approval_reasons=tuple(r.kind for r in priced.approval_reasons),
+        )
+        return priced
+
+    # -- submission and approval ------------------------------------------------------------
+    def submit(
+        self,
+        actor: Actor,
+        *,
+        at: datetime,
+        approval_required: bool,
+        credit: CreditCheck | None = None,
+    ) -> OrderStatus:
+        """Submit the priced draft: to PENDING_APPROVAL or straight to CONFIRMED.
+
+        ``approval_required`` is the services' answer from the approval process's entry
+        condition; a credit check that says ``needs_approval`` forces approval, ``blocked``
+        refuses with the figures, an allowed check with reasons adds a warning event.
+        """
+        needs = approval_required or (
+            credit is not None and credit.decision is CreditDecision.NEEDS_APPROVAL
+        )
+        name = "submit_for_approval" if needs else "submit"
+        self._check(name, actor, at)
+        if not self.is_price_current or self.priced is None:
+            raise InvalidTransition(
+                f"order {self.id}: cannot submit: the draft "
+                + (
+                    "has never been priced"
+                    if self.priced is None
+                    else f"was edited since it was priced (revision {self.revision}, "
+                    f"priced {self.priced_revision}); price it again"
+                )
+            )
+        priced = self.priced
+        if credit is not None:
+            self._check_credit(credit, priced.grand_total)
+        reasons = tuple(r.kind for r in priced.approval_reasons)
+        self.submitted_by = actor.user_id
+        self.approval_required = needs
+        self.rejection_reason = None
+        target = _S.PENDING_APPROVAL if needs else _S.CONFIRMED
+        if credit is not None and credit.decision is CreditDecision.ALLOWED and credit.reasons:
+            self._emit(
+                OrderCreditWarning,
+                actor,
+                at,
+                _S.DRAFT,
+                exposure=credit.exposure,
+                limit=credit.limit,
+                reasons=credit.reasons,
+            )
+        self._emit(
+            OrderSubmitted,
+            actor,
+            at,
+            target,
+            approval_required=needs,
+            credit_decision=None if credit is None else credit.decision.value,
+            net_total=priced.net_total,
+            grand_total=priced.grand_total,
+            approval_reasons=reasons,
+        )
+        if not needs:
+            self._confirm(actor, at)
+        return target
+
+    def approve(self, actor: Actor, *, at: datetime, approval_id: str | None = None) -> None:
+        """The approval request was approved: the order is CONFIRMED."""
+        self._check("approve", actor, at)
+        priced = self._snapshot()
+        self._emit(
+            OrderApproved,
+            actor,
+            at,
+            _S.CONFIRMED,
+            approval_id=approval_id,
+            grand_total=priced.grand_total,
+        )
+        self._confirm(actor, at)
+
+    def reject(
+        self, actor: Actor, *, at: datetime, reason: str, approval_id: str | None = None
+    ) -> None:
+        """The approval request was rejected: back to DRAFT with ``reason``."""
+        self._check("reject", actor, at)
+        _text(reason, "reason")
+        self.rejection_reason = reason
+        self._emit(OrderRejected, actor, at, _S.DRAFT, reason=reason, approval_id=approval_id)
+
+    def withdraw(self, actor: Actor, *, at: datetime, reason: str = "") -> None:
+        """The submitter takes the pending order back to DRAFT (nobody else may)."""
+        self._check("withdraw", actor, at)
+        self._emit(OrderWithdrawn, actor, at, _S.DRAFT, reason=reason)
+
+    def cancel(self, actor: Actor, *, at: datetime, reason: str) -> None:
+        """Cancel before any shipment, with the reason."""
+        self._check("cancel", actor, at)
+        _text(reason, "reason")
+        self.cancel_reason = reason
+        self._emit(OrderCancelled, actor, at, _S.CANCELLED, reason=reason)
+
+    # -- goods ------------------------------------------------------------------------------
+    def ship(
+        self,
+        actor: Actor,
+        quantities: Quantities,
+        *,
+        at: datetime,
+        reference: str | None = None,
+    ) -> Shipment:
+        """Ship these quantities per priced line; never more than ordered minus shipped."""
+        wanted = self._quantities(quantities, "ship")
+        for line, quantity in wanted.items():
+            left = self.ordered_quantity(line) - self.shipped_quantity(line)
+            if quantity > left:
+                raise ValidationError(
+                    f"order {self.id}: line {line} ({self._priced_line(line).sku}): cannot ship "
+                    f"{quantity}; ordered {self.ordered_quantity(line)}, shipped "
+                    f"{self.shipped_quantity(line)}, left {left}"
+                )
+        complete = all(
+            self.shipped_quantity(p.index) + wanted.get(p.index, Decimal(0)) == p.quantity
+            for p in self.priced_lines
+        )
+        self._check("ship" if complete else "ship_partially", actor, at)
+        shipment = Shipment(
+            id=f"{self.id}/S{len(self._shipments) + 1}",
+            lines=[LineQuantity(line, q) for line, q in sorted(wanted.items())],
+            shipped_by=actor.user_id,
+            shipped_at=at,
+            reference=reference,
+        )
+        self._shipments.append(shipment)
+        self._emit(
+            OrderShipped,
+            actor,
+            at,
+            _S.SHIPPED if complete else _S.PARTIALLY_SHIPPED,
+            shipment_id=shipment.id,
+            quantities=tuple((q.line, q.quantity) for q in shipment.lines),
+            complete=complete,
+        )
+        return shipment
+
+    def ship_remaining(
+        self, actor: Actor, *, at: datetime, reference: str | None = None
+    ) -> Shipment:
+        """Ship everything not yet shipped."""
+        return self.ship(actor, self.remaining_to_ship(), at=at, reference=reference)
+
+    def confirm_receipt(self, actor: Actor, *, at: datetime) -> None:
+        """The customer confirmed receiving everything shipped."""
+        self._check("confirm_receipt", actor, at)
+        self._emit(OrderReceived, actor, at, _S.RECEIVED)
+
+    def record_return(
+        self, actor: Actor, quantities: Quantities, *, at: datetime, reason: str
+    ) -> OrderReturn:
+        """A return note after receipt: per line quantity, with the exact amount per line.
+
+        A line's returned amount is cumulative: amount(q) = round(line total × q / ordered),
+        and each note takes the difference, so returning a line in several notes sums to
+        exactly the line total. Record ``note.amount`` on the receivable with
+        :func:`crmcore.orders.record_return_on`.
+        """
+        self._check("record_return", actor, at)
+        _text(reason, "reason")
+        wanted = self._quantities(quantities, "return")
+        lines = []
+        for line, quantity in sorted(wanted.items()):
+            priced = self._priced_line(line)
+            before = self.returned_quantity(line)
+            received = self.received_quantity(line)
+            if before + quantity > received:
+                raise ValidationError(
+                    f"order {self.id}: line {line} ({priced.sku}): cannot return {quantity}; "
+                    f"received {received}, returned {before}, left {received - before}"
+                )
+            amount = _cumulative(priced, before + quantity) - _cumulative(priced, before)
+            lines.append(ReturnLine(line, quantity, amount))
+        total = sum((r.amount for r in lines), Money.zero(self.currency))
+        note = OrderReturn(
+            id=f"{self.id}/R{len(self._returns) + 1}",
+            lines=lines,
+            amount=total,
+            reason=reason,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+        )
+        self._returns.append(note)
+        self._emit(
+            OrderReturnRecorded,
+            actor,
+            at,
+            _S.RECEIVED,
+            return_id=note.id,
+            quantities=tuple((r.line, r.quantity) for r in note.lines),
+            amount=total,
+            reason=reason,
+        )
+        return note
+
+    def complete(self, actor: Actor, *, at: datetime, balance: Balance) -> None:
+        """Close the order: received, fully paid and fully invoiced per the receivable's
+        ``balance``; refused with the figures otherwise."""
+        self._check("complete", actor, at)
+        priced = self._snapshot()
+        if balance.amount.currency != self.currency:
+            raise CurrencyMismatch(
+                f"order {self.id}: balance in {balance.amount.currency}, order in {self.currency}"
+            )
+        if balance.amount != priced.grand_total:
+            raise ValidationError(
+                f"order {self.id}: the balance is for {balance.amount}, not this order's "
+                f"grand total {priced.grand_total}"
+            )
+        missing = []
+        if balance.outstanding.amount > 0:
+            missing.append(f"outstanding {balance.outstanding}")
+        if balance.pending_confirmation.amount > 0:
+            missing.append(f"pending confirmation {balance.pending_confirmation}")
+        if balance.not_yet_invoiced.amount > 0:
+            missing.append(f"not yet invoiced {balance.not_yet_invoiced}")
+        if balance.pending_invoice.amount > 0:
+            missing.append(f"pending invoice {balance.pending_invoice}")
+        if missing:
+            raise InvalidTransition(
+                f"order {self.id}: cannot complete: net amount {balance.net_amount}, received "
+                f"{balance.received}, invoiced {balance.invoiced}; " + ", ".join(missing)
+            )
+        self._emit(OrderCompleted, actor, at, _S.COMPLETED, net_amount=balance.net_amount)
+
+    # -- internals --------------------------------------------------------------------------
+    def _check(self, name: str, actor: Actor, at: datetime) -> None:
+        if not isinstance(actor, Actor):
+            raise ValidationError(f"actor: expected an Actor, got {actor!r}")
+        self._check_time(at)
+        order_lifecycle(self.policy).check(name, self.status, actor, self)
+
+    def _check_time(self, at: datetime) -> None:
+        _check_at(at)
+        if self._history:
+            last = self._history[-1].occurred_at
+            try:
+                earlier = at < last
+            except TypeError:
+                raise ValidationError(
+                    f"at: {at.isoformat()} and the last change {last.isoformat()} mix naive "
+                    "and timezone-aware datetimes"
+                ) from None
+            if earlier:
+                raise ValidationError(
+                    f"at: {at.isoformat()} is before order {self.id}'s last change "
+                    f"{last.isoformat()}; history is append-only"
+                )
+
+    def _check_index(self, index: int) -> None:
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ValidationError(f"line index: expected an int, got {index!r}")
+        if not 0 <= index < len(self.lines):
+            raise NotFound(f"order {self.id}: no line {index} (has {len(self.lines)})")
+
+    def _check_discount(self, discount: OrderDiscount | None) -> None:
+        money = getattr(discount, "amount", None) or getattr(discount, "total", None)
+        if isinstance(money, Money) and money.currency != self.currency:
+            raise CurrencyMismatch(
+                f"order {self.id}: order discount {money} is not in {self.currency}"
+            )
+
+    def _check_credit(self, credit: CreditCheck, grand_total: Money) -> None:
+        if credit.customer != self.customer_id:
+            raise ValidationError(
+                f"order {self.id}: credit check is for customer {credit.customer!r}, "
+                f"not {self.customer_id!r}"
+            )
+        if credit.new_amount != grand_total:
+            raise ValidationError(
+                f"order {self.id}: credit check was for {credit.new_amount}, the order's grand "
+                f"total is {grand_total}"
+            )
+        if credit.decision is CreditDecision.BLOCKED:
+            raise InvalidTransition(
+                f"order {self.id}: credit blocked for {credit.customer}: exposure "
+                f"{credit.exposure} + this order {credit.new_amount} against the limit "
+                f"{credit.limit} ({credit.utilisation or 'no'} used): " + "; ".join(credit.reasons)
+            )
+
+    def _snapshot(self) -> PricedOrder:
+        if self.priced is None:
+            raise InvalidTransition(f"order {self.id}: has no priced snapshot")
+        return self.priced
+
+    def _priced_line(self, line: int) -> PricedLine:
+        for priced in self.priced_lines:
+            if priced.index == line:
+                return priced
+        raise NotFound(f"order {self.id}: no priced line {line!r}")
+
+    def _quantities(self, quantities: Quantities, what: str) -> dict[int, Decimal]:
+        pairs: list[tuple[int, object]]
+        if isinstance(quantities, Mapping):
+            pairs = list(quantities.items())
+        else:
+            pairs = [(q.line, q.quantity) for q in quantities]
+        wanted: dict[int, Decimal] = {}
+        for line, raw in pairs:
+            self._priced_line(line)
+            quantity = to_decimal(raw, f"{what} quantity of line {line}")
+            if not quantity > 0:
+                raise ValidationError(
+                    f"order {self.id}: {what} quantity of line {line} must be > 0, got {raw}"
+                )
+            if line in wanted:
+                raise ValidationError(f"order {self.id}: line {line} given twice to {what}")
+            wanted[line] = quantity
+        if not wanted:
+            raise ValidationError(f"order {self.id}: nothing to {what}")
+        return wanted
+
+    def _edited(
+        self, actor: Actor, at: datetime, lines: tuple[LineRequest, ...], change: str
+    ) -> None:
+        self.lines = lines
+        self.revision += 1
+        self._emit(OrderEdited, actor, at, _S.DRAFT, change=change, lines=len(lines))
+
+    def _confirm(self, actor: Actor, at: datetime) -> None:
+        priced = self._snapshot()
+        self.confirmed_at = at
+        self._emit(
+            OrderConfirmed,
+            actor,
+            at,
+            _S.CONFIRMED,
+            net_total=priced.net_total,
+            grand_total=priced.grand_total,
+            customer_id=self.customer_id,
+        )
+
+    def _emit(
+        self,
+        event_type: Callable[..., OrderEvent],
+        actor: Actor,
+        at: datetime,
+        to_status: OrderStatus,
+        **fields: object,
+    ) -> None:
+        event = event_type(
+            occurred_at=at,
+            actor_id=actor.user_id,
+            subject_kind=KIND,
+            subject_id=self.id,
+            owner_id=self.owner_id,
+            department=self.department,
+            from_status=self.status,
+            to_status=to_status,
+            **fields,
+        )
+        self.status = to_status
+        self._history.append(event)
+        self._new_events.append(event)
+
+
+def _check_at(at: object) -> None:
+    if not isinstance(at, datetime):
+        raise ValidationError(f"at: expected a datetime, got {at!r}")
+
+
+def _cumulative(line: PricedLine, quantity: Decimal) -> Money:
+    """The exact amount of ``quantity`` units of ``line``: round(total × quantity / ordered)."""
+    if quantity == line.quantity:
+        return line.total
+    share = CONTEXT.divide(CONTEXT.multiply(line.total.amount, quantity), line.quantity)
+    return Money(share, line.total.currency).round()
