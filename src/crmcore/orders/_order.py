@@ -201,6 +201,10 @@ class Order:
         """Every return note, oldest first."""
         return tuple(self._returns)
 
+    def peek_events(self) -> list[DomainEvent]:
+        """The events raised since the last pull, without forgetting them."""
+        return list(self._new_events)
+
     def pull_events(self) -> list[DomainEvent]:
         """The events since the last call (and forget them); the history keeps them all."""
         events, self._new_events = self._new_events, []
