@@ -35,7 +35,9 @@ from crmcore.pricing import (
     RuleSelector,
     TargetTotal,
     Tier,
+    TierMode,
     UnitAmountOff,
+    VolumeTiers,
 )
 from crmcore.serialization import from_dict
 from tests.pricing.pricing_helpers import catalog, cny, default_list, engine, order
@@ -60,7 +62,7 @@ def test_quantity_must_be_positive(quantity: object) -> None:
 
 
 def test_a_float_quantity_is_refused_at_once() -> None:
-    with pytest.raises(ValidationError, match=r"float 2\.5 refused"):
+    with pytest.raises(ValidationError, match=r"quantity: float 2\.5 refused"):
         LineRequest("DRILL", 2.5)  # type: ignore[arg-type]
 
 
@@ -240,8 +242,6 @@ def test_price_lists_must_be_consistent() -> None:
 def test_rules_must_be_consistent() -> None:
     with pytest.raises(ValidationError, match="give exactly one of percent_off and unit_price"):
         Tier(5)
-    from crmcore.pricing import VolumeTiers
-
     with pytest.raises(ValidationError, match="min_quantity must increase, got 5 then 5"):
         VolumeTiers([Tier(5, unit_price=cny(1)), Tier(5, unit_price=cny(2))])
     with pytest.raises(ValidationError, match=r"amounts in several currencies \['CNY', 'USD'\]"):
@@ -303,8 +303,6 @@ def test_requests_load_from_plain_data() -> None:
 
 
 def test_slab_tiers_that_would_all_start_at_the_first_unit_are_refused() -> None:
-    from crmcore.pricing import TierMode, VolumeTiers
-
     tiers = [Tier("0.5", percent_off=Percent(5)), Tier(1, percent_off=Percent(10))]
     with pytest.raises(
         ValidationError,
@@ -356,19 +354,35 @@ def test_numbers_become_percents_where_a_percent_is_expected() -> None:
             lambda: order(("DRILL", 1), discount=Percent("10")),
             r"order_discount: expected PercentOff, AmountOff or TargetTotal, got Percent\('10'\)",
         ),
-        (lambda: order(("DRILL", 1), on="2026-03-01"), r"on: expected a date, got str '2026-03-01'"),
+        (
+            lambda: order(("DRILL", 1), on="2026-03-01"),
+            r"on: expected a date .*, got str '2026-03-01'",
+        ),
         (
             lambda: order(("DRILL", 1), on=datetime(2026, 3, 1, 9)),
-            r"on: expected a date, got datetime",
+            r"on: expected a date .*, got datetime.datetime\(2026, 3, 1, 9, 0\)",
         ),
+        (lambda: Product("A", tax_rate="-1"), r"tax_rate: must be >= 0, got -1 %"),
+        (lambda: order(("DRILL", 1), codes=[1]), r"codes: expected strings, got int 1"),
+        (
+            lambda: OrderRequest("acme", "CNY", date(2026, 3, 1), 5),
+            r"lines: expected LineRequests, got 5",
+        ),
+        (lambda: VolumeTiers([5]), r"tiers\[0\]: expected a Tier, got 5"),
         (lambda: order(("DRILL", 1), customer=None), r"customer: expected a customer id or a "),
-        (lambda: OrderRequest("acme", "CNY", date(2026, 3, 1), ["DRILL"]), r"lines\[0\]: expected"),
+        (
+            lambda: OrderRequest("acme", "CNY", date(2026, 3, 1), ["DRILL"]),
+            r"lines\[0\]: expected",
+        ),
         (
             lambda: PriceList("P", "CNY", [], valid_from="2026-01-01"),
-            r"valid_from: expected a date, got str '2026-01-01'",
+            r"valid_from: expected a date .*, got str '2026-01-01'",
         ),
         (lambda: RuleConditions(valid_to="2026-12-31"), r"valid_to: expected a date"),
-        (lambda: PriceRule("r", Percent(10)), r"effect: expected DiscountPercent, DiscountPerUnit"),
+        (
+            lambda: PriceRule("r", Percent(10)),
+            r"effect: expected DiscountPercent, DiscountPerUnit",
+        ),
     ],
 )
 def test_wrong_typed_input_is_refused_naming_the_field_and_value(

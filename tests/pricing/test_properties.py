@@ -27,9 +27,9 @@ from crmcore.pricing import (
     RoundingMode,
     RuleSelector,
     TargetTotal,
-    UnitAmountOff,
     Tier,
     TierMode,
+    UnitAmountOff,
     VolumeTiers,
 )
 from crmcore.testing import strategies as cst
