@@ -16,6 +16,7 @@ from crmcore.pricing import (
     DiscountPercent,
     DiscountPerUnit,
     FreeItems,
+    LineDiscount,
     LineRequest,
     OrderDiscount,
     OrderRequest,
@@ -61,17 +62,17 @@ quantities = st.one_of(
     st.integers(1, 40).map(Decimal),
     st.decimals(min_value=Decimal("0.001"), max_value=Decimal(50), places=3),
 )
+line_discounts: st.SearchStrategy[LineDiscount] = st.one_of(
+    cst.percents().map(PercentOff),
+    # below every paid unit price in the book (bits 9.67 after the tools rule)
+    cst.money("CNY", "0", "5").map(UnitAmountOff),
+)
 lines = st.lists(
     st.builds(
         LineRequest,
         sku=st.sampled_from(SKUS),
         quantity=quantities,
-        discount=st.one_of(
-            st.none(),
-            cst.percents().map(PercentOff),
-            # below every paid unit price in the book (bits 9.67 after the tools rule)
-            cst.money("CNY", "0", "5").map(UnitAmountOff),
-        ),
+        discount=st.one_of(st.none(), line_discounts),
     ),
     min_size=1,
     max_size=8,
@@ -110,8 +111,14 @@ def check_unit_discounts_skip_free_hammers(lines: list[LineRequest], priced: Pri
     for request, line in zip(lines, priced.lines, strict=False):
         if request.sku != "HAMMER" or not isinstance(request.discount, UnitAmountOff):
             continue
-        paid = request.quantity - b2g1.free_units(request.quantity)
-        expected = line.rule_amount - request.discount.amount * paid
+        off = request.discount.amount
+        if request.unit_price is not None:
+            # an override replaces the rules' price, free units included
+            expected = (request.unit_price - off) * request.quantity
+        else:
+            expected = line.rule_amount - off * (
+                request.quantity - b2g1.free_units(request.quantity)
+            )
         assert line.amount == expected.round()
 
 
@@ -189,6 +196,15 @@ class DraftOrder(RuleBasedStateMachine):
         i = data.draw(st.integers(0, len(self.lines) - 1))
         self.lines[i] = LineRequest(self.lines[i].sku, self.lines[i].quantity, unit_price=price)
 
+    @precondition(lambda self: self.lines)
+    @rule(data=st.data(), discount=line_discounts)
+    def discount_line(self, data: st.DataObject, discount: LineDiscount) -> None:
+        i = data.draw(st.integers(0, len(self.lines) - 1))
+        old = self.lines[i]
+        if isinstance(discount, UnitAmountOff) and old.unit_price is not None:
+            discount = UnitAmountOff(min(discount.amount, old.unit_price))
+        self.lines[i] = LineRequest(old.sku, old.quantity, old.unit_price, discount)
+
     @rule(percent=st.one_of(st.none(), cst.percents()))
     def set_order_discount(self, percent: Percent | None) -> None:
         self.discount = None if percent is None else PercentOff(percent)
@@ -199,7 +215,13 @@ class DraftOrder(RuleBasedStateMachine):
         check_totals(priced)
         for request, line in zip(self.lines, priced.lines, strict=False):
             if request.unit_price is not None:
-                assert line.amount == (request.unit_price * request.quantity).round()
+                expected = request.unit_price * request.quantity
+                if isinstance(request.discount, PercentOff):
+                    expected = expected * (1 - request.discount.percent.fraction)
+                elif isinstance(request.discount, UnitAmountOff):
+                    expected = expected - request.discount.amount * request.quantity
+                assert line.amount == expected.round()
+        check_unit_discounts_skip_free_hammers(self.lines, priced)
         assert self.pricing.price(self.request()) == priced
 
 
