@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -33,7 +35,9 @@ from crmcore.pricing import (
     RuleSelector,
     TargetTotal,
     Tier,
+    TierMode,
     UnitAmountOff,
+    VolumeTiers,
 )
 from crmcore.serialization import from_dict
 from tests.pricing.pricing_helpers import catalog, cny, default_list, engine, order
@@ -58,7 +62,7 @@ def test_quantity_must_be_positive(quantity: object) -> None:
 
 
 def test_a_float_quantity_is_refused_at_once() -> None:
-    with pytest.raises(ValidationError, match=r"float 2\.5 refused"):
+    with pytest.raises(ValidationError, match=r"quantity: float 2\.5 refused"):
         LineRequest("DRILL", 2.5)  # type: ignore[arg-type]
 
 
@@ -238,8 +242,6 @@ def test_price_lists_must_be_consistent() -> None:
 def test_rules_must_be_consistent() -> None:
     with pytest.raises(ValidationError, match="give exactly one of percent_off and unit_price"):
         Tier(5)
-    from crmcore.pricing import VolumeTiers
-
     with pytest.raises(ValidationError, match="min_quantity must increase, got 5 then 5"):
         VolumeTiers([Tier(5, unit_price=cny(1)), Tier(5, unit_price=cny(2))])
     with pytest.raises(ValidationError, match=r"amounts in several currencies \['CNY', 'USD'\]"):
@@ -298,3 +300,98 @@ def test_requests_load_from_plain_data() -> None:
         "order_discount.kind: 'free_lunch' is not one of "
         "'percent_off', 'amount_off', 'target_total'",
     ]
+
+
+def test_slab_tiers_that_would_all_start_at_the_first_unit_are_refused() -> None:
+    tiers = [Tier("0.5", percent_off=Percent(5)), Tier(1, percent_off=Percent(10))]
+    with pytest.raises(
+        ValidationError,
+        match=r"tiers: in slab mode the tiers from 0.5 and 1 both start at the first unit",
+    ):
+        VolumeTiers(tiers, TierMode.SLAB)
+    # in range mode they are distinct thresholds for fractional quantities
+    assert VolumeTiers(tiers, TierMode.RANGE).tiers == tuple(tiers)
+
+
+def test_numbers_become_percents_where_a_percent_is_expected() -> None:
+    assert PercentOff(Decimal("10")) == PercentOff(Percent(10))  # type: ignore[arg-type]
+    assert DiscountPercent("12.5") == DiscountPercent(Percent("12.5"))  # type: ignore[arg-type]
+    assert Tier(3, percent_off=5).percent_off == Percent(5)  # type: ignore[arg-type]
+    assert DiscountAuthority("sales", "10", 8).max_order_discount == Percent(8)  # type: ignore[arg-type]
+    policy = PricingPolicy(default_tax_rate="13", minimum_margin=Decimal(15))  # type: ignore[arg-type]
+    assert (policy.default_tax_rate, policy.minimum_margin) == (Percent(13), Percent(15))
+    assert Product("A", tax_rate="6").tax_rate == Percent(6)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="percent: must be between 0 % and 100 %, got 101 %"):
+        PercentOff("101")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: PercentOff(0.1), r"percent: float 0.1 refused"),
+        (lambda: PercentOff(None), r"percent: expected a Percent .*, got NoneType None"),
+        (lambda: DiscountPercent("ten"), r"percent: expected a Percent .*, got str 'ten'"),
+        (lambda: Tier(3, percent_off=True), r"percent_off: expected a Percent .*, got bool True"),
+        (lambda: PricingPolicy(default_tax_rate=[13]), r"default_tax_rate: expected a Percent"),
+        (lambda: Product("A", tax_rate=0.13), r"tax_rate: float 0.13 refused"),
+        (
+            lambda: LineRequest("DRILL", 1, discount=Percent("10")),
+            r"discount: expected PercentOff or UnitAmountOff, got Percent\('10'\)",
+        ),
+        (
+            lambda: LineRequest("DRILL", 1, unit_price=Decimal("10")),
+            r"unit_price: expected Money such as Money\('10', 'CNY'\), got Decimal\('10'\)",
+        ),
+        (lambda: LineRequest("DRILL", 1, line_amount="10"), r"line_amount: expected Money"),
+        (lambda: UnitAmountOff(Decimal(1)), r"amount: expected Money"),
+        (lambda: AmountOff(100), r"amount: expected Money such as .*, got int 100"),
+        (lambda: TargetTotal("100"), r"total: expected Money"),
+        (lambda: DiscountPerUnit(Decimal(1)), r"amount: expected Money"),
+        (lambda: Tier(3, unit_price=Decimal(1)), r"unit_price: expected Money"),
+        (lambda: RuleConditions(min_order_amount=5), r"min_order_amount: expected Money"),
+        (lambda: Product("A", cost=Decimal(1)), r"cost: expected Money"),
+        (
+            lambda: order(("DRILL", 1), discount=Percent("10")),
+            r"order_discount: expected PercentOff, AmountOff or TargetTotal, got Percent\('10'\)",
+        ),
+        (
+            lambda: order(("DRILL", 1), on="2026-03-01"),
+            r"on: expected a date .*, got str '2026-03-01'",
+        ),
+        (
+            lambda: order(("DRILL", 1), on=datetime(2026, 3, 1, 9)),
+            r"on: expected a date .*, got datetime.datetime\(2026, 3, 1, 9, 0\)",
+        ),
+        (lambda: Product("A", tax_rate="-1"), r"tax_rate: must be >= 0, got -1 %"),
+        (lambda: order(("DRILL", 1), codes=[1]), r"codes: expected strings, got int 1"),
+        (
+            lambda: OrderRequest("acme", "CNY", date(2026, 3, 1), 5),
+            r"lines: expected LineRequests, got 5",
+        ),
+        (lambda: VolumeTiers([5]), r"tiers\[0\]: expected a Tier, got 5"),
+        (lambda: order(("DRILL", 1), customer=None), r"customer: expected a customer id or a "),
+        (
+            lambda: OrderRequest("acme", "CNY", date(2026, 3, 1), ["DRILL"]),
+            r"lines\[0\]: expected",
+        ),
+        (
+            lambda: PriceList("P", "CNY", [], valid_from="2026-01-01"),
+            r"valid_from: expected a date .*, got str '2026-01-01'",
+        ),
+        (lambda: RuleConditions(valid_to="2026-12-31"), r"valid_to: expected a date"),
+        (
+            lambda: PriceRule("r", Percent(10)),
+            r"effect: expected DiscountPercent, DiscountPerUnit",
+        ),
+    ],
+)
+def test_wrong_typed_input_is_refused_naming_the_field_and_value(
+    build: Callable[[], object], match: str
+) -> None:
+    with pytest.raises(ValidationError, match=match):
+        build()
+
+
+def test_pricing_something_that_is_not_an_order_request() -> None:
+    with pytest.raises(ValidationError, match=r"request: expected an OrderRequest, got dict"):
+        engine().price({"customer": "acme"})  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from crmcore.pricing import (
     DiscountPercent,
     DiscountPerUnit,
     FreeItems,
+    LineDiscount,
     LineRequest,
     OrderDiscount,
     OrderRequest,
@@ -29,6 +30,7 @@ from crmcore.pricing import (
     TargetTotal,
     Tier,
     TierMode,
+    UnitAmountOff,
     VolumeTiers,
 )
 from crmcore.testing import strategies as cst
@@ -60,12 +62,17 @@ quantities = st.one_of(
     st.integers(1, 40).map(Decimal),
     st.decimals(min_value=Decimal("0.001"), max_value=Decimal(50), places=3),
 )
+line_discounts: st.SearchStrategy[LineDiscount] = st.one_of(
+    cst.percents().map(PercentOff),
+    # below every paid unit price in the book (bits 9.67 after the tools rule)
+    cst.money("CNY", "0", "5").map(UnitAmountOff),
+)
 lines = st.lists(
     st.builds(
         LineRequest,
         sku=st.sampled_from(SKUS),
         quantity=quantities,
-        discount=st.one_of(st.none(), cst.percents().map(PercentOff)),
+        discount=st.one_of(st.none(), line_discounts),
     ),
     min_size=1,
     max_size=8,
@@ -95,6 +102,24 @@ def check_totals(priced: PricedOrder) -> None:
     assert priced.subtotal - priced.order_discount == sum(
         (line.amount - line.order_discount_share for line in priced.lines), zero
     )
+
+
+def check_unit_discounts_skip_free_hammers(lines: list[LineRequest], priced: PricedOrder) -> None:
+    """A per-unit manual discount comes off the paid hammers only (buy 2 get 1 makes the rest
+    free): amount = price after the rules − discount × (quantity − free units), rounded once."""
+    b2g1 = FreeItems(2, 1)
+    for request, line in zip(lines, priced.lines, strict=False):
+        if request.sku != "HAMMER" or not isinstance(request.discount, UnitAmountOff):
+            continue
+        off = request.discount.amount
+        if request.unit_price is not None:
+            # an override replaces the rules' price, free units included
+            expected = (request.unit_price - off) * request.quantity
+        else:
+            expected = line.rule_amount - off * (
+                request.quantity - b2g1.free_units(request.quantity)
+            )
+        assert line.amount == expected.round()
 
 
 @given(
@@ -128,6 +153,7 @@ def test_order_discounts_add_up_and_targets_are_hit(
     request = order(*lines, discount=discount)
     priced = pricing.price(request)
     check_totals(priced)
+    check_unit_discounts_skip_free_hammers(lines, plain)
     if kind in ("amount", "target"):
         assert priced.order_discount == Money(off, "CNY")
     if isinstance(discount, TargetTotal):
@@ -170,6 +196,15 @@ class DraftOrder(RuleBasedStateMachine):
         i = data.draw(st.integers(0, len(self.lines) - 1))
         self.lines[i] = LineRequest(self.lines[i].sku, self.lines[i].quantity, unit_price=price)
 
+    @precondition(lambda self: self.lines)
+    @rule(data=st.data(), discount=line_discounts)
+    def discount_line(self, data: st.DataObject, discount: LineDiscount) -> None:
+        i = data.draw(st.integers(0, len(self.lines) - 1))
+        old = self.lines[i]
+        if isinstance(discount, UnitAmountOff) and old.unit_price is not None:
+            discount = UnitAmountOff(min(discount.amount, old.unit_price))
+        self.lines[i] = LineRequest(old.sku, old.quantity, old.unit_price, discount)
+
     @rule(percent=st.one_of(st.none(), cst.percents()))
     def set_order_discount(self, percent: Percent | None) -> None:
         self.discount = None if percent is None else PercentOff(percent)
@@ -180,8 +215,75 @@ class DraftOrder(RuleBasedStateMachine):
         check_totals(priced)
         for request, line in zip(self.lines, priced.lines, strict=False):
             if request.unit_price is not None:
-                assert line.amount == (request.unit_price * request.quantity).round()
+                expected = request.unit_price * request.quantity
+                if isinstance(request.discount, PercentOff):
+                    expected = expected * (1 - request.discount.percent.fraction)
+                elif isinstance(request.discount, UnitAmountOff):
+                    expected = expected - request.discount.amount * request.quantity
+                assert line.amount == expected.round()
+        check_unit_discounts_skip_free_hammers(self.lines, priced)
         assert self.pricing.price(self.request()) == priced
 
 
 TestDraftOrder = DraftOrder.TestCase
+
+
+# -- slab tiers with fractional and sub-unit starts ---------------------------------------------
+tier_starts = st.lists(
+    st.one_of(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1.5"), places=2),
+        st.decimals(min_value=Decimal("0.5"), max_value=Decimal(12), places=1),
+        st.integers(1, 12).map(Decimal),
+    ),
+    min_size=1,
+    max_size=4,
+    unique=True,
+).map(sorted)
+
+
+@st.composite
+def slab_tiers(draw: st.DrawFn) -> VolumeTiers:
+    """Slab tiers from increasing starts (at most one at or below the first unit)."""
+    starts = draw(tier_starts)
+    at_first = [s for s in starts if s <= 1]
+    starts = at_first[-1:] + [s for s in starts if s > 1]
+    tiers = []
+    for start in starts:
+        if draw(st.booleans()):
+            tiers.append(Tier(start, percent_off=draw(cst.percents())))
+        else:
+            tiers.append(Tier(start, unit_price=draw(cst.money("CNY", "0", "150"))))
+    return VolumeTiers(tiers, TierMode.SLAB)
+
+
+def slab_oracle(tiers: VolumeTiers, unit: Decimal, quantity: Decimal) -> Decimal:
+    """Price each slice of (0, quantity] by the tier it lies in: tier i holds the slices from
+    its start − 1 to the next start − 1, clipped to (0, quantity]; before the first, the list."""
+
+    def clip(x: Decimal) -> Decimal:
+        return min(max(x, Decimal(0)), quantity)
+
+    starts = [clip(t.min_quantity - 1) for t in tiers.tiers] + [quantity]
+    total = unit * starts[0]
+    for tier, low, high in zip(tiers.tiers, starts, starts[1:], strict=False):
+        if tier.percent_off is not None:
+            total += unit * (1 - tier.percent_off.fraction) * (high - low)
+        else:
+            assert tier.unit_price is not None
+            total += tier.unit_price.amount * (high - low)
+    return total
+
+
+@given(tiers=slab_tiers(), quantity=quantities, more=quantities)
+def test_slab_tiers_price_every_slice_once_and_never_below_zero(
+    tiers: VolumeTiers, quantity: Decimal, more: Decimal
+) -> None:
+    pricing = engine([PriceRule("slab", tiers, RuleSelector(skus={"DRILL"}))])
+    line = pricing.price(order(("DRILL", quantity))).lines[0]
+    assert line.amount == Money(slab_oracle(tiers, Decimal(100), quantity), "CNY").round()
+    assert line.amount >= Money.zero("CNY")
+    if all(t.percent_off is not None for t in tiers.tiers):
+        # percent tiers never raise the price, and more units never cost less
+        assert line.amount <= line.list_amount
+        bigger = pricing.price(order(("DRILL", quantity + more))).lines[0]
+        assert bigger.amount >= line.amount

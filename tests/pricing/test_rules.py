@@ -189,6 +189,31 @@ def test_slab_tiers_split_a_fractional_quantity_exactly() -> None:
     assert priced.lines[0].amount == cny("27.90")
 
 
+def test_a_slab_tier_starting_below_one_unit_covers_the_quantity_from_zero() -> None:
+    # unit n is the slice (n-1, n]: a tier from 0.5 starts at the first slice, never below 0
+    free = PriceRule(
+        "slab",
+        VolumeTiers([Tier("0.5", percent_off=Percent(100))], TierMode.SLAB),
+        RuleSelector(skus={"SCREW"}),
+    )
+    screws = engine([free]).price(order(("SCREW", "0.25"))).lines[0]
+    assert (screws.amount, screws.net_amount, screws.total) == (cny(0), cny(0), cny(0))
+    tenth = PriceRule("slab", VolumeTiers([Tier("0.5", percent_off=Percent(10))], TierMode.SLAB))
+    # every one of the 10 drills at 90, not 895 (a negative base slice and 10.5 tier units)
+    assert drill_price([tenth], ("DRILL", 10)) == cny(900)
+    kilo = PriceRule("kg", VolumeTiers([Tier("0.2", unit_price=cny(8))], TierMode.SLAB))
+    # 0.25 kg all at 8.00 per kg: 2.00
+    assert engine([kilo]).price(order(("SCREW", "0.25"))).lines[0].amount == cny(2)
+
+
+def test_a_slab_tier_from_one_and_a_half_units_starts_half_way_through_the_first_unit() -> None:
+    rule = PriceRule("slab", VolumeTiers([Tier("1.5", percent_off=Percent(10))], TierMode.SLAB))
+    # slice (0, 0.5] at 100, (0.5, 2] at 90: 50 + 135
+    assert drill_price([rule], ("DRILL", 2)) == cny(185)
+    # 0.4 drills are all below the tier: 40
+    assert engine([rule]).price(order(("DRILL", "0.4"))).lines[0].amount == cny(40)
+
+
 def test_buy_two_get_one_of_the_same_product_repeating_and_capped() -> None:
     repeat = PriceRule("b2g1", FreeItems(2, 1))
     assert drill_price([repeat], ("DRILL", 7)) == cny(500)

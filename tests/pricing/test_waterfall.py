@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.pricing import (
     AmountOff,
     CashRounding,
     DiscountPercent,
+    FreeItems,
     LineRequest,
     PercentOff,
     PriceList,
@@ -130,6 +134,39 @@ def test_manual_discounts_apply_after_the_rules() -> None:
     ]
     assert drill.unit_price == cny(85)
     assert drill.rules_applied == ("drill10",)
+
+
+def test_a_per_unit_discount_skips_the_units_buy_two_get_one_made_free() -> None:
+    b2g1 = engine([PriceRule("b2g1", FreeItems(2, 1), RuleSelector(skus={"HAMMER"}))])
+    priced = b2g1.price(order(LineRequest("HAMMER", 3, discount=UnitAmountOff(cny(10)))))
+    # 3 hammers at 30, the third free: 60; 10 off each of the 2 paid units: 40 (not 30)
+    hammers = priced.lines[0]
+    assert hammers.amount == cny(40)
+    assert [(s.source, s.before, s.after) for s in hammers.explanation[1:3]] == [
+        ("rule", cny(90), cny(60)),
+        ("manual", cny(60), cny(40)),
+    ]
+    # the whole paid unit price off leaves nothing, a cent more is refused against 30.00
+    whole = b2g1.price(order(LineRequest("HAMMER", 3, discount=UnitAmountOff(cny(30)))))
+    assert whole.lines[0].amount == cny(0)
+    with pytest.raises(
+        ValidationError,
+        match=r"lines\[0\]\.discount: 30.01 CNY off per unit is more than the unit price "
+        r"30 CNY \(SKU 'HAMMER'\)",
+    ):
+        b2g1.price(order(LineRequest("HAMMER", 3, discount=UnitAmountOff(cny("30.01")))))
+
+
+def test_a_per_unit_discount_skips_bits_given_free_for_a_drill() -> None:
+    gift = PriceRule("bits", FreeItems(1, 1, sku="BIT"), RuleSelector(skus={"DRILL"}))
+    request = order(("DRILL", 1), LineRequest("BIT", 2, discount=UnitAmountOff(cny(4))))
+    # 2 bits at 10, one free for the drill: 10; 4 off the one paid bit: 6 (not 2)
+    assert engine([gift]).price(request).lines[1].amount == cny(6)
+    # an override replaces the rules' price, free units included: 2 × 10 − 2 × 4 = 12
+    override = order(
+        ("DRILL", 1), LineRequest("BIT", 2, unit_price=cny(10), discount=UnitAmountOff(cny(4)))
+    )
+    assert engine([gift]).price(override).lines[1].amount == cny(12)
 
 
 def test_line_amount_is_rounded_once_never_unit_price_times_quantity() -> None:

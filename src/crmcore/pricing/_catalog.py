@@ -7,9 +7,10 @@ from typing import TypeVar
 
 import attrs
 
-from crmcore._validators import non_empty, non_negative
+from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
+from crmcore.pricing._fields import is_money, optional, percent_non_negative, to_optional_percent
 
 __all__ = ["Catalog", "Customer", "Product", "ProductGroup"]
 
@@ -43,10 +44,12 @@ class Product:
     name: str = ""
     group: str | None = None
     unit: str = "pcs"
-    cost: Money | None = attrs.field(default=None, validator=non_negative)
-    minimum_price: Money | None = attrs.field(default=None, validator=non_negative)
+    cost: Money | None = attrs.field(default=None, validator=optional(is_money))
+    minimum_price: Money | None = attrs.field(default=None, validator=optional(is_money))
     discountable: bool = True
-    tax_rate: Percent | None = attrs.field(default=None, validator=non_negative)
+    tax_rate: Percent | None = attrs.field(
+        default=None, converter=to_optional_percent, validator=optional(percent_non_negative)
+    )
 
 
 @attrs.frozen

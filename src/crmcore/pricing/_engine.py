@@ -120,6 +120,10 @@ class PricingEngine:
         Raises ValidationError naming the line and value for bad input; never for a guardrail
         (those become ``approval_reasons``).
         """
+        if not isinstance(request, OrderRequest):
+            raise ValidationError(
+                f"request: expected an OrderRequest, got {type(request).__name__} {request!r}"
+            )
         currency = request.currency
         customer = self._customer(request)
         lists = self._lists_for(request, customer)
@@ -591,12 +595,13 @@ def _tiers_amount(effect: VolumeTiers, amount: Decimal, quantity: Decimal) -> De
             return _MUL(amount, _ONE - tier.percent_off.fraction)
         assert tier.unit_price is not None
         return _MUL(tier.unit_price.amount, quantity)
-    # Slab: unit n is the slice (n-1, n]; units below the first tier keep the running price.
-    total = _DIV(_MUL(amount, min(quantity, tiers[0].min_quantity - 1)), quantity)
-    for i, tier in enumerate(tiers):
-        start = tier.min_quantity - 1
-        end = tiers[i + 1].min_quantity - 1 if i + 1 < len(tiers) else quantity
-        units = min(quantity, end) - start
+    # Slab: unit n is the slice (n-1, n], so a tier from m holds the slices from m - 1 up to
+    # the next tier's start - 1, clipped to (0, quantity]: a tier from 1 or less starts at 0.
+    # The units below the first tier keep the running price.
+    bounds = [_clip(t.min_quantity - 1, quantity) for t in tiers] + [quantity]
+    total = _DIV(_MUL(amount, bounds[0]), quantity)
+    for tier, start, end in zip(tiers, bounds, bounds[1:], strict=False):
+        units = end - start
         if units <= 0:
             break
         if tier.percent_off is not None:
@@ -606,6 +611,11 @@ def _tiers_amount(effect: VolumeTiers, amount: Decimal, quantity: Decimal) -> De
             part = _MUL(tier.unit_price.amount, units)
         total = CONTEXT.add(total, part)
     return total
+
+
+def _clip(value: Decimal, quantity: Decimal) -> Decimal:
+    """``value`` held within [0, quantity]."""
+    return min(max(value, _ZERO), quantity)
 
 
 def _remove_units(amount: Decimal, paid: Decimal, units: Decimal) -> Decimal:
@@ -631,9 +641,13 @@ def _manual(work: _Line, line: LineRequest, currency: Currency) -> None:
     if isinstance(discount, PercentOff):
         work.amount = _MUL(before, _ONE - discount.percent.fraction)
     else:
-        off = _MUL(discount.amount.amount, work.quantity)
+        # Units a rule made free cost nothing already: the discount comes off the paid units,
+        # unless an override replaced the rules' price (free units included).
+        overridden = line.line_amount is not None or line.unit_price is not None
+        paid = work.quantity if overridden else work.quantity - work.free_units
+        off = _MUL(discount.amount.amount, paid)
         if off > before:
-            unit = Money(_DIV(before, work.quantity), currency)
+            unit = Money(_DIV(before, paid), currency)
             raise ValidationError(
                 f"{where}.discount: {discount.amount} off per unit is more than the unit "
                 f"price {unit} (SKU {work.sku!r})"

@@ -9,9 +9,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import attrs
 
 from crmcore._decimal import to_decimal
-from crmcore._validators import non_empty, non_negative, percent_0_100, positive
+from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
+from crmcore.pricing._fields import percent_0_100, percent_non_negative, to_percent
 
 __all__ = ["CashRounding", "DiscountAuthority", "PricingPolicy", "RoundingMode"]
 
@@ -48,8 +49,8 @@ class DiscountAuthority:
     """How far a role may discount without approval, per line and per order."""
 
     role: str = attrs.field(validator=non_empty)
-    max_line_discount: Percent = attrs.field(validator=percent_0_100)
-    max_order_discount: Percent = attrs.field(validator=percent_0_100)
+    max_line_discount: Percent = attrs.field(converter=to_percent, validator=percent_0_100)
+    max_order_discount: Percent = attrs.field(converter=to_percent, validator=percent_0_100)
 
 
 def _authorities(value: Iterable[DiscountAuthority]) -> tuple[DiscountAuthority, ...]:
@@ -74,10 +75,16 @@ class PricingPolicy:
     what the salesperson adds counts.
     """
 
-    default_tax_rate: Percent = attrs.field(default=Percent(0), validator=non_negative)
-    minimum_margin: Percent = attrs.field(default=Percent(0), validator=non_negative)
+    default_tax_rate: Percent = attrs.field(
+        default=Percent(0), converter=to_percent, validator=percent_non_negative
+    )
+    minimum_margin: Percent = attrs.field(
+        default=Percent(0), converter=to_percent, validator=percent_non_negative
+    )
     authorities: tuple[DiscountAuthority, ...] = attrs.field(default=(), converter=_authorities)
-    default_authority: Percent = attrs.field(default=Percent(0), validator=percent_0_100)
+    default_authority: Percent = attrs.field(
+        default=Percent(0), converter=to_percent, validator=percent_0_100
+    )
     cash_rounding: CashRounding | None = None
     authority_excludes_rules: bool = False
 

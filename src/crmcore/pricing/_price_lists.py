@@ -14,6 +14,7 @@ from crmcore._validators import non_empty, non_negative, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, get_currency
 from crmcore.pricing._catalog import Customer
+from crmcore.pricing._fields import a_date, optional
 
 __all__ = ["PriceBreak", "PriceList", "PriceListItem"]
 
@@ -81,8 +82,8 @@ class PriceList:
     items: tuple[PriceListItem, ...] = attrs.field(converter=_items)
     customers: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
     customer_groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: date | None = attrs.field(default=None, validator=optional(a_date))
+    valid_to: date | None = attrs.field(default=None, validator=optional(a_date))
     tax_inclusive: bool = False
     priority: int = 0
     _by_sku: dict[str, PriceListItem] = attrs.field(init=False, repr=False, eq=False)

@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from crmcore._decimal import to_decimal
-from crmcore._validators import non_empty, non_negative, percent_0_100
+from crmcore._validators import non_empty
+from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.pricing._catalog import Customer
+from crmcore.pricing._fields import (
+    a_date,
+    instance_of,
+    is_money,
+    optional,
+    percent_0_100,
+    strings,
+    to_percent,
+)
 
 __all__ = [
     "AmountOff",
@@ -26,8 +36,8 @@ __all__ = [
 ]
 
 
-def _decimal(value: object) -> Decimal:
-    return to_decimal(value, "")
+def _quantity(value: object) -> Decimal:
+    return to_decimal(value, "quantity")
 
 
 def _frozen_strs(value: Iterable[str]) -> frozenset[str]:
@@ -41,7 +51,7 @@ class PercentOff:
     """A percentage off a line (manual discount) or off the order's discountable lines."""
 
     kind: ClassVar[str] = "percent_off"
-    percent: Percent = attrs.field(validator=percent_0_100)
+    percent: Percent = attrs.field(converter=to_percent, validator=percent_0_100)
 
     def describe(self) -> str:
         return f"{self.percent} off"
@@ -52,7 +62,7 @@ class UnitAmountOff:
     """A manual discount of ``amount`` on every unit of a line."""
 
     kind: ClassVar[str] = "unit_amount_off"
-    amount: Money = attrs.field(validator=non_negative)
+    amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
         return f"{self.amount} off per unit"
@@ -63,7 +73,7 @@ class AmountOff:
     """An amount off the whole order, spread over its discountable lines."""
 
     kind: ClassVar[str] = "amount_off"
-    amount: Money = attrs.field(validator=non_negative)
+    amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
         return f"{self.amount} off the order"
@@ -78,7 +88,7 @@ class TargetTotal:
     """
 
     kind: ClassVar[str] = "target_total"
-    total: Money = attrs.field(validator=non_negative)
+    total: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
         return f"target total {self.total}"
@@ -100,14 +110,32 @@ class LineRequest:
     """
 
     sku: str = attrs.field(validator=non_empty)
-    quantity: Decimal = attrs.field(converter=_decimal)
-    unit_price: Money | None = attrs.field(default=None, validator=non_negative)
-    discount: LineDiscount | None = None
-    line_amount: Money | None = attrs.field(default=None, validator=non_negative)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit_price: Money | None = attrs.field(default=None, validator=optional(is_money))
+    discount: LineDiscount | None = attrs.field(
+        default=None, validator=instance_of(PercentOff, UnitAmountOff, or_none=True)
+    )
+    line_amount: Money | None = attrs.field(default=None, validator=optional(is_money))
 
 
 def _lines(value: Iterable[LineRequest]) -> tuple[LineRequest, ...]:
-    return tuple(value)
+    try:
+        lines = tuple(value)
+    except TypeError:
+        raise ValidationError(f"lines: expected LineRequests, got {value!r}") from None
+    for i, line in enumerate(lines):
+        if not isinstance(line, LineRequest):
+            raise ValidationError(f"lines[{i}]: expected a LineRequest, got {line!r}")
+    return lines
+
+
+def _customer(_: object, attribute: attrs.Attribute[Any], value: str | Customer) -> None:
+    if isinstance(value, Customer):
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"{attribute.name}: expected a customer id or a Customer, got {value!r}"
+        )
 
 
 @attrs.frozen
@@ -119,13 +147,19 @@ class OrderRequest:
     ``PricingEngine.price`` takes precedence).
     """
 
-    customer: str | Customer
+    customer: str | Customer = attrs.field(validator=_customer)
     currency: Currency = attrs.field(converter=get_currency)
-    on: date
+    on: date = attrs.field(validator=a_date)
     lines: tuple[LineRequest, ...] = attrs.field(converter=_lines)
-    order_discount: OrderDiscount | None = None
-    codes: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    roles: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    order_discount: OrderDiscount | None = attrs.field(
+        default=None, validator=instance_of(PercentOff, AmountOff, TargetTotal, or_none=True)
+    )
+    codes: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    roles: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
 
     @property
     def customer_id(self) -> str:

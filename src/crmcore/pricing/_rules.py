@@ -12,10 +12,20 @@ from typing import ClassVar, Final
 import attrs
 
 from crmcore._decimal import to_decimal
-from crmcore._validators import non_empty, non_negative, percent_0_100, positive
+from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.pricing._catalog import Customer
+from crmcore.pricing._fields import (
+    a_date,
+    instance_of,
+    is_money,
+    optional,
+    percent_0_100,
+    strings,
+    to_optional_percent,
+    to_percent,
+)
 
 __all__ = [
     "DiscountPerUnit",
@@ -53,7 +63,7 @@ class DiscountPercent:
     """Take ``percent`` off the running line amount."""
 
     kind: ClassVar[str] = "percent_off"
-    percent: Percent = attrs.field(validator=percent_0_100)
+    percent: Percent = attrs.field(converter=to_percent, validator=percent_0_100)
 
     def describe(self) -> str:
         return f"{self.percent} off"
@@ -64,7 +74,7 @@ class DiscountPerUnit:
     """Take ``amount`` off every unit (never below zero)."""
 
     kind: ClassVar[str] = "amount_off"
-    amount: Money = attrs.field(validator=non_negative)
+    amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
         return f"{self.amount} off per unit"
@@ -75,7 +85,7 @@ class FixedUnitPrice:
     """Sell every unit at ``price``."""
 
     kind: ClassVar[str] = "fixed_price"
-    price: Money = attrs.field(validator=non_negative)
+    price: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
         return f"fixed unit price {self.price}"
@@ -93,12 +103,15 @@ class Tier:
     """From unit number ``min_quantity`` on: ``percent_off`` the running price or ``unit_price``.
 
     Exactly one of the two is given. For slab tiers, unit *n* is the quantity slice (n−1, n],
-    so a tier "10–19" holds ten units and decimal quantities split exactly.
+    so a tier "10–19" holds ten units and decimal quantities split exactly; a tier from 1 or
+    less starts at the first slice (0, ...].
     """
 
     min_quantity: Decimal = attrs.field(converter=_decimal, validator=positive)
-    percent_off: Percent | None = attrs.field(default=None, validator=percent_0_100)
-    unit_price: Money | None = attrs.field(default=None, validator=non_negative)
+    percent_off: Percent | None = attrs.field(
+        default=None, converter=to_optional_percent, validator=optional(percent_0_100)
+    )
+    unit_price: Money | None = attrs.field(default=None, validator=optional(is_money))
 
     def __attrs_post_init__(self) -> None:
         if (self.percent_off is None) == (self.unit_price is None):
@@ -115,6 +128,9 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     tiers = tuple(value)
     if not tiers:
         raise ValidationError("tiers: at least one tier is required")
+    for i, tier in enumerate(tiers):
+        if not isinstance(tier, Tier):
+            raise ValidationError(f"tiers[{i}]: expected a Tier, got {tier!r}")
     for a, b in itertools.pairwise(tiers):
         if not a.min_quantity < b.min_quantity:
             raise ValidationError(
@@ -129,7 +145,19 @@ class VolumeTiers:
 
     kind: ClassVar[str] = "tiers"
     tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
-    mode: TierMode = TierMode.RANGE
+    mode: TierMode = attrs.field(default=TierMode.RANGE, validator=instance_of(TierMode))
+
+    def __attrs_post_init__(self) -> None:
+        # In slab mode every tier from 1 or less starts at the first slice: only the last of
+        # them would ever price a unit, so more than one is a configuration mistake.
+        at_first = [t.min_quantity for t in self.tiers if t.min_quantity <= 1]
+        if self.mode is TierMode.SLAB and len(at_first) > 1:
+            starts = ", ".join(str(q) for q in at_first[:-1]) + f" and {at_first[-1]}"
+            every = "both" if len(at_first) == 2 else "all"
+            raise ValidationError(
+                f"tiers: in slab mode the tiers from {starts} {every} start at the first unit; "
+                "keep one"
+            )
 
     def describe(self) -> str:
         return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
@@ -191,13 +219,27 @@ class RuleSelector:
     carry one of these campaign or coupon codes.
     """
 
-    skus: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    customers: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    customer_groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    customer_tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    codes: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    skus: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    groups: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    customers: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    customer_groups: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    regions: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    customer_tags: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
+    codes: frozenset[str] = attrs.field(
+        factory=frozenset, converter=_frozen_strs, validator=strings
+    )
 
     def matches_customer(self, customer: Customer, codes: frozenset[str]) -> bool:
         """True when the customer and the order's codes satisfy this selector."""
@@ -223,11 +265,11 @@ class RuleConditions:
     max_quantity: Decimal | None = attrs.field(
         default=None, converter=_optional_decimal, validator=positive
     )
-    min_line_amount: Money | None = attrs.field(default=None, validator=non_negative)
-    max_line_amount: Money | None = attrs.field(default=None, validator=non_negative)
-    min_order_amount: Money | None = attrs.field(default=None, validator=non_negative)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    min_line_amount: Money | None = attrs.field(default=None, validator=optional(is_money))
+    max_line_amount: Money | None = attrs.field(default=None, validator=optional(is_money))
+    min_order_amount: Money | None = attrs.field(default=None, validator=optional(is_money))
+    valid_from: date | None = attrs.field(default=None, validator=optional(a_date))
+    valid_to: date | None = attrs.field(default=None, validator=optional(a_date))
 
     def failure(
         self, quantity: Decimal, line_amount: Money, order_amount: Money, on: date
@@ -276,9 +318,15 @@ class PriceRule:
     """
 
     id: str = attrs.field(validator=non_empty)
-    effect: Effect
-    selector: RuleSelector = attrs.field(factory=RuleSelector)
-    conditions: RuleConditions = attrs.field(factory=RuleConditions)
+    effect: Effect = attrs.field(
+        validator=instance_of(
+            DiscountPercent, DiscountPerUnit, FixedUnitPrice, VolumeTiers, FreeItems
+        )
+    )
+    selector: RuleSelector = attrs.field(factory=RuleSelector, validator=instance_of(RuleSelector))
+    conditions: RuleConditions = attrs.field(
+        factory=RuleConditions, validator=instance_of(RuleConditions)
+    )
     priority: int = 0
     stackable: bool = False
     description: str = ""
