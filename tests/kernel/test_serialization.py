@@ -167,3 +167,38 @@ def test_every_kernel_type_round_trips(
     ]:
         data = json.loads(json.dumps(to_dict(value)))
         assert from_dict(cls, data) == value
+
+
+def test_a_string_or_mapping_is_not_taken_for_a_list() -> None:
+    data = to_dict(sample())
+    data["lines"] = "A-1"
+    with pytest.raises(ConfigError, match=r"lines: expected a list, got 'A-1'"):
+        from_dict(Order, data)
+    data["lines"] = {"sku": "A-1"}
+    with pytest.raises(ConfigError, match=r"lines: expected a list, got \{'sku': 'A-1'\}"):
+        from_dict(Order, data)
+
+
+def test_event_histories_and_money_or_percent_limits_round_trip() -> None:
+    from crmcore.events import DomainEvent
+    from crmcore.serialization import converter
+    from crmcore.testing.contracts import SampleDeposited
+
+    event = SampleDeposited(
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        actor_id="a",
+        subject_kind="sample_account",
+        subject_id="acc-1",
+        amount=Money(1, "CNY"),
+    )
+    data = converter.unstructure([event], list[DomainEvent])
+    assert data[0]["event"] == "SampleDeposited"
+    assert converter.structure(data, list[DomainEvent]) == [event]
+    with pytest.raises(ConfigError, match="an event needs its 'event' name"):
+        from_dict(list[DomainEvent], [{"actor_id": "a"}])
+    limit = Money | Percent
+    assert from_dict(limit, {"amount": "5", "currency": "CNY"}) == Money(5, "CNY")  # type: ignore[arg-type]
+    assert from_dict(limit, "12.5") == Percent("12.5")  # type: ignore[arg-type]
+    assert from_dict(limit, Percent(1)) == Percent(1)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="expected Money"):
+        from_dict(limit, [1])  # type: ignore[arg-type]

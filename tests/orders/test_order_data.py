@@ -18,7 +18,7 @@ def test_bad_order_data_names_the_path() -> None:
     with pytest.raises(ConfigError, match=r"history.*'event' name"):
         from_dict(Order, data)
     data["history"] = "nope"
-    with pytest.raises(ConfigError, match=r"history.*list of events"):
+    with pytest.raises(ConfigError, match=r"history: expected a list, got 'nope'"):
         from_dict(Order, data)
     data = to_dict(priced_order())
     data["priced"]["approval_reasons"] = [

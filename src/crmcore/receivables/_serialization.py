@@ -7,12 +7,9 @@ Sets of role names are saved as sorted lists so the output is stable.
 
 from __future__ import annotations
 
-from typing import Any
-
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore.errors import ValidationError
-from crmcore.events import DomainEvent, event_type
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import converter
@@ -28,22 +25,6 @@ def _roles(value: object, _: type) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         raise ValidationError(f"expected a list of role names, got {value!r}")
     return frozenset(converter.structure(v, str) for v in value)
-
-
-def _events_out(events: list[DomainEvent]) -> list[dict[str, Any]]:
-    return [{"event": e.event_name, **converter.unstructure(e)} for e in events]
-
-
-def _events_in(data: object, _: type) -> list[DomainEvent]:
-    if not isinstance(data, list):
-        raise ValidationError(f"expected a list of events, got {data!r}")
-    events = []
-    for item in data:
-        if not isinstance(item, dict) or "event" not in item:
-            raise ValidationError(f"an event needs its 'event' name, got {item!r}")
-        fields = {k: v for k, v in item.items() if k != "event"}
-        events.append(converter.structure(fields, event_type(item["event"])))
-    return events
 
 
 _ROLE_FIELDS = ("record_roles", "finance_roles", "return_roles")
@@ -71,7 +52,7 @@ converter.register_unstructure_hook(
         Receivable,
         converter,
         _new_events=override(omit=True),
-        _history=override(unstruct_hook=_events_out, rename="history"),
+        _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
@@ -85,7 +66,7 @@ converter.register_structure_hook(
         converter,
         _cattrs_forbid_extra_keys=True,
         _new_events=override(omit=True),
-        _history=override(struct_hook=_events_in, rename="history"),
+        _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),

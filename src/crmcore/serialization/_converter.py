@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar, get_origin
 
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 
 from crmcore._decimal import to_decimal
 from crmcore.errors import ConfigError, CrmError, ValidationError
+from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
 
 __all__ = ["converter", "from_dict", "to_dict"]
@@ -120,6 +122,54 @@ converter.register_structure_hook_func(
 converter.register_unstructure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
 )
+
+
+def _structure_money_or_percent(value: object, _: type) -> Money | Percent:
+    # A limit that is either an amount or a share: Money is a mapping, a Percent a string.
+    if isinstance(value, Money | Percent):
+        return value
+    if isinstance(value, dict):
+        return _structure_money(value, Money)
+    if isinstance(value, str):  # a bare number would be ambiguous: an amount or a share?
+        return _structure_percent(value, Percent)
+    raise ValidationError(f"expected Money (a mapping) or a Percent (a string), got {value!r}")
+
+
+def _unstructure_event(event: DomainEvent) -> dict[str, Any]:
+    # Typed as the base class (an aggregate's history): tag each with its registered name.
+    return {"event": event.event_name, **converter.unstructure(event, unstructure_as=type(event))}
+
+
+def _structure_event(value: object, _: type) -> DomainEvent:
+    if not isinstance(value, dict) or not isinstance(value.get("event"), str):
+        raise ValidationError(f"an event needs its 'event' name, got {value!r}")
+    fields = {k: v for k, v in value.items() if k != "event"}
+    return converter.structure(fields, event_type(value["event"]))
+
+
+converter.register_structure_hook_func(lambda t: t == Money | Percent, _structure_money_or_percent)
+# Only for the base class itself: a concrete event type keeps its plain attrs form.
+converter.register_unstructure_hook_func(lambda t: t is DomainEvent, _unstructure_event)
+converter.register_structure_hook_func(lambda t: t is DomainEvent, _structure_event)
+
+
+def _list_of(t: Any) -> Any:
+    # A string or a mapping is iterable, but never the list the data asked for.
+    inner = list_structure_factory(t, converter)
+
+    def structure(value: object, type_: Any) -> Any:
+        if isinstance(value, str | bytes | dict):
+            raise ValidationError(f"expected a list, got {value!r}")
+        return inner(value, type_)
+
+    return structure
+
+
+def _is_list_type(t: Any) -> bool:
+    return bool(get_origin(t) is list)
+
+
+converter.register_structure_hook_factory(_is_list_type, _list_of)
 
 
 def _is_set_type(t: Any) -> bool:
