@@ -401,7 +401,7 @@ class Report:
         missing = self.table.missing_close_date
         if missing:
             text += (
-                f"\n{missing} open {'opportunity has' if missing == 1 else 'opportunities have'}"
+                f"\n{missing} {'opportunity has' if missing == 1 else 'opportunities have'}"
                 f" no expected close date (e.g. {', '.join(self.table.missing_ids)})\n"
             )
         if self.gap is not None:

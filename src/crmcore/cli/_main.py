@@ -22,9 +22,10 @@ PROG = "crmcore"
 
 
 def build_parser(
-    commands: Sequence[Command] = COMMANDS,
+    commands: Sequence[Command] | None = None,
 ) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser and each command's own parser, by command name."""
+    commands = COMMANDS if commands is None else commands
     from crmcore import __version__
 
     parser = argparse.ArgumentParser(

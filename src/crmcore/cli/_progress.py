@@ -27,17 +27,18 @@ class Progress:
         *,
         size: int | None = None,
         position: Callable[[], int] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        delay: float = DELAY,
-        interval: float = INTERVAL,
+        clock: Callable[[], float] | None = None,
+        delay: float | None = None,
+        interval: float | None = None,
     ) -> None:
+        clock = clock or time.monotonic
         self._stream = stream
         self._label = label
         self._size = size
         self._position = position
         self._clock = clock
-        self._next = clock() + delay
-        self._interval = interval
+        self._next = clock() + (DELAY if delay is None else delay)
+        self._interval = INTERVAL if interval is None else interval
         self._width = 0
 
     @property
