@@ -50,9 +50,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
     return Run(code, captured.out, captured.err)
 
 
-def write(
-    directory: Path, name: str, text: str, encoding: str = "utf-8"
-) -> Path:
+def write(directory: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``directory/name`` (no newline translation) and return the path."""
     path = directory / name
     path.write_bytes(text.encode(encoding))

@@ -58,7 +58,10 @@ def test_wide_characters_are_aligned_by_display_width(capsys, opportunities):
     out = run(capsys, "forecast", opportunities, "--by", "owner").out
     lines = [line for line in out.splitlines() if line.startswith(("alice", "陈静"))]
     # "陈静" takes four terminal columns: the counts still end in the same column
-    ends = [display_width(line[: line.index(count) + 1]) for line, count in zip(lines, "21", strict=True)]
+    ends = [
+        display_width(line[: line.index(count) + 1])
+        for line, count in zip(lines, "21", strict=True)
+    ]
     assert ends[0] == ends[1] == 14
 
 
