@@ -135,3 +135,10 @@ def test_python_dash_m_crmcore_runs_in_a_real_process():
     )  # fmt: skip
     assert failed.returncode == 1
     assert failed.stderr == "crmcore forecast: cannot read 'missing.csv': no such file\n"
+
+
+def test_the_console_script_entry_point(capsys):
+    from crmcore.__main__ import main as console_main
+
+    assert console_main(["forecast", str(EXAMPLES / "opportunities.csv"), "--format", "json"]) == 0
+    assert '"process": "default"' in capsys.readouterr().out
