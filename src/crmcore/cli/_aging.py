@@ -18,6 +18,7 @@ from crmcore.cli._input import (
     InputError,
     Problems,
     RowError,
+    cached,
     parse_amount,
     parse_currency,
     parse_date,
@@ -106,16 +107,18 @@ def _builder(
     i_customer, i_owner, i_due, i_issue, i_outstanding = (index[name] for name in REQUIRED)
     i_department = index.get("department")
     i_currency = index.get("currency")
+    due_date, issue_date = cached(parse_date, "due_date"), cached(parse_date, "issue_date")
+    currency_of = cached(parse_currency, "currency")
 
     def build(row: list[str]) -> InstallmentRecord:
         customer = required_text(row[i_customer], "customer")
         owner = required_text(row[i_owner], "owner")
-        due = parse_date(row[i_due], "due_date")
-        issued = parse_date(row[i_issue], "issue_date")
+        due = due_date(row[i_due])
+        issued = issue_date(row[i_issue])
         amount = parse_amount(row[i_outstanding], "outstanding")
         row_currency = currency
         if i_currency is not None and (code := row[i_currency].strip()):
-            row_currency = parse_currency(code, "currency")
+            row_currency = currency_of(code)
         if row_currency is None:
             raise RowError("currency", "is empty and no --currency was given")
         department = row[i_department].strip() or None if i_department is not None else None

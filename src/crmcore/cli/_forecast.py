@@ -20,6 +20,7 @@ from crmcore.cli._input import (
     Problems,
     RowError,
     UsageError,
+    cached,
     parse_amount,
     parse_currency,
     parse_date,
@@ -207,6 +208,8 @@ def _builder(
     last_stage = stages[-1]
     has_stage = process.has_stage
     forecast: list[Currency | None] = [currency]
+    close_date = cached(parse_date, "expected_close")
+    currency_of = cached(parse_currency, "currency")
 
     def build(row: list[str]) -> OpportunityRecord:
         stage = required_text(row[i_stage], "stage")
@@ -228,7 +231,7 @@ def _builder(
         amount = parse_amount(row[i_amount], "amount")
         row_currency = currency
         if i_currency is not None and (code := row[i_currency].strip()):
-            row_currency = parse_currency(code, "currency")
+            row_currency = currency_of(code)
         if row_currency is None:
             raise RowError("currency", "is empty and no --currency was given")
         expected = forecast[0]
@@ -243,7 +246,7 @@ def _builder(
             )
         close = None
         if i_close is not None and (text := row[i_close].strip()):
-            close = parse_date(text, "expected_close")
+            close = close_date(text)
         probability = None
         if i_probability is not None and (text := row[i_probability].strip()):
             probability = parse_percent(text, "probability")

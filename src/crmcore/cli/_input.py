@@ -28,6 +28,7 @@ __all__ = [
     "Problems",
     "RowError",
     "UsageError",
+    "cached",
     "parse_amount",
     "parse_currency",
     "parse_date",
@@ -43,6 +44,8 @@ T = TypeVar("T")
 _DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
 _HUNDRED: Final = Decimal(100)
+#: Distinct values a cached parser remembers before it starts over.
+_CACHE_SIZE: Final = 4096
 #: Rows between two looks at the clock for the progress indicator (a power of two, minus one).
 _PROGRESS_MASK: Final = 1023
 
@@ -91,6 +94,22 @@ def parse_date(text: str, column: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise RowError(column, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def cached(parse: Callable[[str, str], T], column: str) -> Callable[[str], T]:
+    """``parse`` for ``column`` remembering recent answers: exports repeat the same dates and
+    currency codes on many rows. The memory is bounded (the cache is cleared when full)."""
+    cache: dict[str, T] = {}
+
+    def parse_cached(text: str) -> T:
+        value = cache.get(text)
+        if value is None:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            value = cache[text] = parse(text, column)
+        return value
+
+    return parse_cached
 
 
 def parse_percent(text: str, column: str) -> Percent:
