@@ -327,3 +327,10 @@ def test_a_truncated_character_at_the_end_of_the_file(capsys, tmp_path):
     result = run(capsys, "forecast", path)
     assert result.code == 1
     assert f"{path}:3: not valid utf-8-sig text" in result.err
+
+
+def test_the_parse_cache_starts_over_when_full(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(_input, "_CACHE_SIZE", 2)
+    path = write(tmp_path, "r.csv", RECEIVABLES)
+    result = run(capsys, "aging", path, "--as-of", "2026-03-31", "--format", "json")
+    assert json.loads(result.out)["totals"][0]["total"] == "1180.75"
