@@ -275,3 +275,14 @@ def test_examples_file_runs(capsys):
     result = run(capsys, "forecast", EXAMPLES / "opportunities.csv", "--by", "owner,quarter")
     assert result.code == 0
     assert table_lines(result.out)[-1] == ["(total)", "33", "4,377,000.00", "2,168,285.00"]
+
+
+def test_a_bad_first_row_does_not_set_the_currency(capsys, tmp_path):
+    text = "id,owner,stage,amount,currency\n,a,needs,1,USD\nx,a,needs,10,CNY\ny,a,needs,1,USD\n"
+    path = write(tmp_path, "o.csv", text)
+    result = run(capsys, "forecast", path)
+    assert result.err.splitlines()[:2] == [
+        f"crmcore forecast: {path}:2: id: is empty (a value is required)",
+        f"{path}:4: currency: 'USD' is not the forecast's currency CNY; "
+        "pass --rate USD=<value of 1 USD in CNY>",
+    ]

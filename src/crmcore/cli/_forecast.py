@@ -235,9 +235,7 @@ def _builder(
         if row_currency is None:
             raise RowError("currency", "is empty and no --currency was given")
         expected = forecast[0]
-        if expected is None:
-            forecast[0] = row_currency
-        elif row_currency is not expected and row_currency not in rates:
+        if expected is not None and row_currency != expected and row_currency not in rates:
             raise RowError(
                 "currency",
                 f"{row_currency.code!r} is not the forecast's currency {expected.code}; "
@@ -256,7 +254,7 @@ def _builder(
             if category is None:
                 raise RowError("category", f"{text!r} is not one of {', '.join(_CATEGORIES)}")
         department = row[i_department].strip() or None if i_department is not None else None
-        return OpportunityRecord(
+        record = OpportunityRecord(
             required_text(row[i_id], "id"),
             required_text(row[i_owner], "owner"),
             stage,
@@ -267,6 +265,9 @@ def _builder(
             category,
             status,
         )
+        if expected is None:  # the first good row sets the forecast's currency
+            forecast[0] = row_currency
+        return record
 
     return build
 
