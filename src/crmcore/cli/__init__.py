@@ -1,0 +1,12 @@
+"""The command line: ``python -m crmcore forecast ...`` and ``python -m crmcore aging ...``.
+
+Each subcommand is a :class:`Command` in :data:`COMMANDS`; :func:`main` parses the arguments
+and runs one, returning the exit status (0 done, 1 bad input, 2 usage).
+"""
+
+from crmcore.cli._commands import COMMANDS
+from crmcore.cli._forecast import DEFAULT_PROCESS
+from crmcore.cli._main import build_parser, main
+from crmcore.cli._registry import Command
+
+__all__ = ["COMMANDS", "DEFAULT_PROCESS", "Command", "build_parser", "main"]

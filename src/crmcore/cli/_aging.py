@@ -1,0 +1,309 @@
+"""``crmcore aging RECEIVABLES.csv --as-of DATE``: aging buckets of open installments.
+
+One row per open installment; the rows stream into :func:`crmcore.receivables.aging` (one
+running sum per group, currency and bucket), so the buckets of every group sum exactly to
+its outstanding total.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Final
+
+from crmcore.cli._common import add_common_options, money_text, progress_for, write
+from crmcore.cli._input import (
+    CsvFile,
+    InputError,
+    Problems,
+    RowError,
+    cached,
+    parse_amount,
+    parse_currency,
+    parse_date,
+    required_text,
+)
+from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
+from crmcore.cli._registry import Command
+from crmcore.errors import ValidationError
+from crmcore.money import Currency, Money
+from crmcore.receivables import AgingBasis, AgingBuckets, AgingReport, InstallmentRecord, aging
+
+__all__ = ["COMMAND"]
+
+COLUMNS: Final = {
+    "customer": (),
+    "owner": (),
+    "department": (),
+    "due_date": ("due",),
+    "issue_date": ("issued", "invoice_date"),
+    "outstanding": ("outstanding_amount", "open_amount"),
+    "currency": (),
+}
+REQUIRED: Final = ("customer", "owner", "due_date", "issue_date", "outstanding")
+GROUPINGS: Final = ("customer", "owner", "department")
+BASES: Final = {"due": AgingBasis.DUE_DATE, "issue": AgingBasis.ISSUE_DATE}
+
+
+def _as_of(text: str) -> date:
+    try:
+        return parse_date(text, "as-of")
+    except RowError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _buckets(text: str) -> AgingBuckets:
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected ascending whole days such as 30,60,90,120, got {text!r}"
+        )
+    try:
+        return AgingBuckets(tuple(int(part) for part in parts))
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _currency(text: str) -> Currency:
+    try:
+        return parse_currency(text, "currency")
+    except RowError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The aging command's arguments."""
+    parser.add_argument("file", metavar="RECEIVABLES.csv", help="one row per open installment")
+    parser.add_argument(
+        "--as-of", type=_as_of, required=True, metavar="DATE", help="age on this date (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--by", choices=GROUPINGS, default="customer", help="group rows by; default: customer"
+    )
+    parser.add_argument(
+        "--basis",
+        choices=tuple(BASES),
+        default="due",
+        help="count days late from the due date or from the issue date; default: due",
+    )
+    parser.add_argument(
+        "--buckets",
+        type=_buckets,
+        default=AgingBuckets(),
+        metavar="DAYS",
+        help="bucket edges in days; default: 30,60,90,120",
+    )
+    parser.add_argument(
+        "--currency", type=_currency, help="the currency of rows without a currency"
+    )
+    add_common_options(parser)
+
+
+def _builder(
+    source: CsvFile, currency: Currency | None
+) -> Callable[[list[str]], InstallmentRecord]:
+    index = source.index
+    i_customer, i_owner, i_due, i_issue, i_outstanding = (index[name] for name in REQUIRED)
+    i_department = index.get("department")
+    i_currency = index.get("currency")
+    due_date, issue_date = cached(parse_date, "due_date"), cached(parse_date, "issue_date")
+    currency_of = cached(parse_currency, "currency")
+
+    def build(row: list[str]) -> InstallmentRecord:
+        customer = required_text(row[i_customer], "customer")
+        owner = required_text(row[i_owner], "owner")
+        due = due_date(row[i_due])
+        issued = issue_date(row[i_issue])
+        amount = parse_amount(row[i_outstanding], "outstanding")
+        row_currency = currency
+        if i_currency is not None and (code := row[i_currency].strip()):
+            row_currency = currency_of(code)
+        if row_currency is None:
+            raise RowError("currency", "is empty and no --currency was given")
+        department = row[i_department].strip() or None if i_department is not None else None
+        return InstallmentRecord(
+            owner, customer, department, due, issued, Money(amount, row_currency)
+        )
+
+    return build
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the file, age every installment, print the report; 1 when any row is bad."""
+    problems = Problems(args.file, args.max_errors)
+    with CsvFile(
+        args.file, COLUMNS, REQUIRED, encoding=args.encoding, delimiter=args.delimiter
+    ) as source:
+        if "currency" not in source.index and args.currency is None:
+            raise InputError(
+                f"{args.file}:1: there is no currency column; "
+                "pass --currency (e.g. --currency CNY)"
+            )
+        progress = progress_for(source)
+        try:
+            report = aging(
+                source.records(_builder(source, args.currency), problems, progress),
+                args.as_of,
+                buckets=args.buckets,
+                basis=BASES[args.basis],
+                group_by=args.by,
+            )
+        finally:
+            if progress is not None:
+                progress.finish()
+    if problems.count:
+        raise InputError(problems.report())
+    write(Report(args, report, source.rows_read).render(args.format))
+    return 0
+
+
+def _key(label: str, last: bool) -> str:
+    """A machine-friendly column name for a bucket: not_yet_due, days_1_30, days_over_120."""
+    if last:
+        return "days_over_" + label.removeprefix("> ")
+    if "–" in label:
+        return "days_" + label.replace("–", "_")
+    return "_".join(label.split())
+
+
+class Report:
+    """The aging of one file, rendered as a table, CSV or JSON."""
+
+    def __init__(self, args: argparse.Namespace, report: AgingReport, records: int) -> None:
+        self.args = args
+        self.report = report
+        self.records = records
+        self.by: str = args.by
+        labels = report.labels
+        self.keys = [_key(label, i == len(labels) - 1) for i, label in enumerate(labels)]
+
+    def render(self, kind: str) -> str:
+        """The report in ``kind`` (table, csv or json)."""
+        if kind == "json":
+            return json_text(self.document())
+        if kind == "csv":
+            return self.csv()
+        return self.text()
+
+    def totals(self) -> list[tuple[str, list[Money], Money, int]]:
+        """Per currency: the bucket sums, the total and the installment count."""
+        sums: dict[str, tuple[list[Money], int]] = {}
+        for row in self.report.rows:
+            code = row.total.currency.code
+            if code not in sums:
+                sums[code] = ([Money.zero(code)] * len(row.buckets), 0)
+            buckets, count = sums[code]
+            sums[code] = (
+                [a + b for a, b in zip(buckets, row.buckets, strict=True)],
+                count + row.count,
+            )
+        return [
+            (code, buckets, sum(buckets, Money.zero(code)), count)
+            for code, (buckets, count) in sorted(sums.items())
+        ]
+
+    def text(self) -> str:
+        """The table for people."""
+        locale = self.args.locale
+        basis = "due" if self.report.basis is AgingBasis.DUE_DATE else "issue"
+        title = (
+            f"Aging on {self.report.as_of.isoformat()} by {self.by} (days past {basis} date): "
+            f"{self.records} installments\n\n"
+        )
+        header = [self.by, "currency", *self.report.labels, "total", "count"]
+        rows = [
+            [
+                row.group or "(none)",
+                row.total.currency.code,
+                *(money_text(m, locale) for m in row.buckets),
+                money_text(row.total, locale),
+                f"{row.count:,}",
+            ]
+            for row in self.report.rows
+        ]
+        for code, buckets, total, count in self.totals():
+            rows.append(
+                [
+                    "(total)",
+                    code,
+                    *(money_text(m, locale) for m in buckets),
+                    money_text(total, locale),
+                    f"{count:,}",
+                ]
+            )
+        return title + text_table(header, rows, numeric=len(self.report.labels) + 2)
+
+    def _amounts(self, buckets: list[Money], total: Money, count: int) -> dict[str, Any]:
+        currency = total.currency
+        return {
+            "buckets": {
+                key: plain_amount(m.amount, currency)
+                for key, m in zip(self.keys, buckets, strict=True)
+            },
+            "total": plain_amount(total.amount, currency),
+            "count": count,
+        }
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document: exact amounts as strings, one object per group and currency."""
+        report = self.report
+        return {
+            "command": "aging",
+            "file": self.args.file,
+            "as_of": report.as_of.isoformat(),
+            "basis": report.basis.value,
+            "by": self.by,
+            "records": self.records,
+            "buckets": dict(zip(self.keys, report.labels, strict=True)),
+            "rows": [
+                {
+                    self.by: row.group,
+                    "currency": row.total.currency.code,
+                    **self._amounts(list(row.buckets), row.total, row.count),
+                }
+                for row in report.rows
+            ],
+            "totals": [
+                {"currency": code, **self._amounts(buckets, total, count)}
+                for code, buckets, total, count in self.totals()
+            ],
+        }
+
+    def csv(self) -> str:
+        """One CSV row per group and currency, then a ``(total)`` row per currency."""
+        header = [self.by, "currency", *self.keys, "total", "count"]
+        rows = [
+            [
+                row.group or "",
+                row.total.currency.code,
+                *(plain_amount(m.amount, m.currency) for m in row.buckets),
+                plain_amount(row.total.amount, row.total.currency),
+                str(row.count),
+            ]
+            for row in self.report.rows
+        ]
+        for code, buckets, total, count in self.totals():
+            rows.append(
+                [
+                    "(total)",
+                    code,
+                    *(plain_amount(m.amount, m.currency) for m in buckets),
+                    plain_amount(total.amount, total.currency),
+                    str(count),
+                ]
+            )
+        return csv_text(header, rows)
+
+
+COMMAND: Final = Command(
+    name="aging",
+    help="aging buckets of the open installments in a receivables CSV",
+    description="Aging of RECEIVABLES.csv (one row per open installment: columns customer, "
+    "owner, due_date, issue_date, outstanding; optional department, currency) on --as-of, "
+    "grouped --by customer, owner or department. The buckets of every row sum to its "
+    "total. Exit status: 0 done, 1 bad input (every bad row is reported with its line), "
+    "2 usage error.",
+    configure=configure,
+    run=run,
+)

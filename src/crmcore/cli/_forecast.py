@@ -1,0 +1,521 @@
+"""``crmcore forecast OPPORTUNITIES.csv``: the weighted pipeline forecast of a CSV export.
+
+One row per opportunity; the rows stream into a :class:`~crmcore.forecast.ForecastAggregate`
+(one running cell per group, nothing kept per row), grouped as asked, with the target gap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Final
+
+from crmcore.cli._common import add_common_options, money_text, progress_for, write
+from crmcore.cli._input import (
+    CsvFile,
+    InputError,
+    Problems,
+    RowError,
+    UsageError,
+    cached,
+    parse_amount,
+    parse_currency,
+    parse_date,
+    parse_percent,
+    required_text,
+)
+from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
+from crmcore.cli._registry import Command
+from crmcore.errors import ConfigError
+from crmcore.forecast import (
+    ForecastAggregate,
+    ForecastCategory,
+    ForecastTable,
+    OpportunityRecord,
+    OpportunityStatus,
+    Period,
+    SalesProcess,
+    TargetGap,
+)
+from crmcore.money import Currency, Money, get_currency
+
+__all__ = ["COMMAND", "DEFAULT_PROCESS", "GROUPINGS"]
+
+#: The process used without ``--process``: the textbook B2B funnel of docs/forecast.md.
+DEFAULT_PROCESS: Final = SalesProcess.from_dict(
+    {
+        "id": "default",
+        "name": "Default B2B process",
+        "stages": [
+            {"name": "qualify", "probability": "10"},
+            {"name": "needs", "probability": "40"},
+            {"name": "proposal", "probability": "60"},
+            {"name": "negotiation", "probability": "80", "category": "best_case"},
+            {"name": "contract", "probability": "90", "category": "commit"},
+        ],
+    }
+)
+
+#: What ``--by`` accepts; month and quarter group the expected close date.
+GROUPINGS: Final = ("stage", "owner", "department", "category", "month", "quarter")
+
+#: Canonical column -> other header spellings accepted for it.
+COLUMNS: Final = {
+    "id": ("opportunity", "opportunity_id"),
+    "owner": (),
+    "stage": (),
+    "amount": (),
+    "currency": (),
+    "expected_close": ("expected_close_date", "close_date"),
+    "department": (),
+    "probability": ("probability_override", "win_probability"),
+    "category": ("forecast_category",),
+    "status": (),
+}
+REQUIRED: Final = ("id", "owner", "stage", "amount")
+
+_OUTCOMES: Final = {"won": OpportunityStatus.WON, "lost": OpportunityStatus.LOST}
+_STATUSES: Final = {status.value: status for status in OpportunityStatus}
+_CATEGORIES: Final = {category.value: category for category in ForecastCategory}
+_MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_QUARTER: Final = re.compile(r"\d{4}-Q[1-4]")
+
+
+# -- options ----------------------------------------------------------------------------------
+def _groupings(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one of " + ", ".join(GROUPINGS))
+    for name in names:
+        if name not in GROUPINGS:
+            raise argparse.ArgumentTypeError(
+                f"cannot group by {name!r} (use {', '.join(GROUPINGS)})"
+            )
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names a grouping twice")
+    if "month" in names and "quarter" in names:
+        raise argparse.ArgumentTypeError("group by month or by quarter, not both")
+    return names
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        return parse_amount(text, "amount")
+    except RowError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _currency(text: str) -> Currency:
+    try:
+        return parse_currency(text, "currency")
+    except RowError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _rate(text: str) -> tuple[Currency, Decimal]:
+    code, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected CODE=RATE such as USD=7.1, got {text!r}")
+    rate = _amount(value)
+    if not rate:
+        raise argparse.ArgumentTypeError(f"the rate for {code} must be > 0")
+    return _currency(code), rate
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The forecast command's arguments."""
+    parser.add_argument("file", metavar="OPPORTUNITIES.csv", help="one row per opportunity")
+    parser.add_argument(
+        "--process",
+        metavar="PROCESS.json",
+        help="the sales process (stages and probabilities) as JSON; default: qualify 10 %%, "
+        "needs 40 %%, proposal 60 %%, negotiation 80 %%, contract 90 %%",
+    )
+    parser.add_argument(
+        "--by",
+        type=_groupings,
+        default=("stage",),
+        metavar="GROUPS",
+        help="comma-separated groupings: " + ", ".join(GROUPINGS) + "; default: stage",
+    )
+    parser.add_argument(
+        "--target", type=_amount, metavar="AMOUNT", help="show the gap to this target"
+    )
+    parser.add_argument(
+        "--period",
+        metavar="LABEL",
+        help="the period the target is for (2026-Q1 or 2026-03); default: the whole file",
+    )
+    parser.add_argument(
+        "--currency",
+        type=_currency,
+        help="the forecast's currency, and the currency of rows without one; "
+        "default: the first row's",
+    )
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        action="append",
+        default=[],
+        metavar="CODE=RATE",
+        help="convert rows in CODE at RATE (1 CODE = RATE forecast currency); repeatable",
+    )
+    add_common_options(parser)
+
+
+# -- reading ----------------------------------------------------------------------------------
+def load_process(path: str) -> SalesProcess:
+    """Read a sales process from a JSON file; every problem is an InputError naming the file."""
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            data = json.load(file)
+    except FileNotFoundError:
+        raise InputError(f"cannot read {path!r}: no such file") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path!r}: {error.strerror or error}") from None
+    try:
+        return SalesProcess.from_dict(data)
+    except ConfigError as error:
+        problems = "\n".join(f"{path}: {problem}" for problem in error.problems)
+        raise InputError(f"{path}: not a valid sales process\n{problems}") from None
+
+
+def _builder(
+    source: CsvFile,
+    process: SalesProcess,
+    currency: Currency | None,
+    rates: frozenset[Currency],
+) -> Callable[[list[str]], OpportunityRecord]:
+    """A function building one OpportunityRecord from one row, raising RowError."""
+    index = source.index
+    i_id, i_owner, i_stage, i_amount = (index[name] for name in REQUIRED)
+    i_currency = index.get("currency")
+    i_close = index.get("expected_close")
+    i_department = index.get("department")
+    i_probability = index.get("probability")
+    i_category = index.get("category")
+    i_status = index.get("status")
+    stages = process.stage_names
+    last_stage = stages[-1]
+    has_stage = process.has_stage
+    forecast: list[Currency | None] = [currency]
+    close_date = cached(parse_date, "expected_close")
+    currency_of = cached(parse_currency, "currency")
+
+    def build(row: list[str]) -> OpportunityRecord:
+        stage = required_text(row[i_stage], "stage")
+        status = OpportunityStatus.OPEN
+        if i_status is not None and (text := row[i_status].strip()):
+            found = _STATUSES.get(text.lower())
+            if found is None:
+                raise RowError("status", f"{text!r} is not one of {', '.join(_STATUSES)}")
+            status = found
+        if not has_stage(stage):
+            outcome = _OUTCOMES.get(stage.lower())
+            if outcome is None:
+                raise RowError(
+                    "stage",
+                    f"{stage!r} is not a stage of the sales process {process.id!r} "
+                    f"({', '.join(stages)}; or won / lost)",
+                )
+            stage, status = last_stage, outcome
+        amount = parse_amount(row[i_amount], "amount")
+        row_currency = currency
+        if i_currency is not None and (code := row[i_currency].strip()):
+            row_currency = currency_of(code)
+        if row_currency is None:
+            raise RowError("currency", "is empty and no --currency was given")
+        expected = forecast[0]
+        if expected is not None and row_currency != expected and row_currency not in rates:
+            raise RowError(
+                "currency",
+                f"{row_currency.code!r} is not the forecast's currency {expected.code}; "
+                f"pass --rate {row_currency.code}=<value of 1 {row_currency.code} in "
+                f"{expected.code}>",
+            )
+        close = None
+        if i_close is not None and (text := row[i_close].strip()):
+            close = close_date(text)
+        probability = None
+        if i_probability is not None and (text := row[i_probability].strip()):
+            probability = parse_percent(text, "probability")
+        category = None
+        if i_category is not None and (text := row[i_category].strip()):
+            category = _CATEGORIES.get(text.lower().replace(" ", "_").replace("-", "_"))
+            if category is None:
+                raise RowError("category", f"{text!r} is not one of {', '.join(_CATEGORIES)}")
+        department = row[i_department].strip() or None if i_department is not None else None
+        record = OpportunityRecord(
+            required_text(row[i_id], "id"),
+            required_text(row[i_owner], "owner"),
+            stage,
+            Money(amount, row_currency),
+            close,
+            department,
+            probability,
+            category,
+            status,
+        )
+        if expected is None:  # the first good row sets the forecast's currency
+            forecast[0] = row_currency
+        return record
+
+    return build
+
+
+# -- the command ------------------------------------------------------------------------------
+def _period(args: argparse.Namespace) -> Period:
+    by: tuple[str, ...] = args.by
+    if args.period is not None:
+        if args.target is None:
+            raise UsageError("--period is the period of --target; give --target too")
+        kind = (
+            Period.MONTH
+            if _MONTH.fullmatch(args.period)
+            else Period.QUARTER
+            if _QUARTER.fullmatch(args.period)
+            else None
+        )
+        if kind is None:
+            raise UsageError(
+                f"--period {args.period!r}: use a quarter (2026-Q1) or a month (2026-03)"
+            )
+        grouped = "month" if "month" in by else "quarter" if "quarter" in by else kind.value
+        if grouped != kind.value:
+            raise UsageError(
+                f"--period {args.period} is not a {grouped} (--by groups by {grouped})"
+            )
+        return kind
+    return Period.MONTH if "month" in by else Period.QUARTER
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the file, aggregate, print the report; 1 when any row is bad."""
+    period = _period(args)
+    process = DEFAULT_PROCESS if args.process is None else load_process(args.process)
+    currency: Currency | None = args.currency
+    rates = dict(args.rate)
+    if currency is not None:
+        rates.pop(currency, None)
+    aggregate = ForecastAggregate(
+        process, period, currency, {c.code: r for c, r in rates.items()} or None
+    )
+    problems = Problems(args.file, args.max_errors)
+    with CsvFile(
+        args.file, COLUMNS, REQUIRED, encoding=args.encoding, delimiter=args.delimiter
+    ) as source:
+        if "currency" not in source.index and currency is None:
+            raise InputError(
+                f"{args.file}:1: there is no currency column; "
+                "pass --currency (e.g. --currency CNY)"
+            )
+        progress = progress_for(source)
+        build = _builder(source, process, currency, frozenset(rates))
+        try:
+            aggregate.add_all(source.records(build, problems, progress))
+        finally:
+            if progress is not None:
+                progress.finish()
+    if problems.count:
+        raise InputError(problems.report())
+    dims = tuple("period" if name in ("month", "quarter") else name for name in args.by)
+    table = aggregate.table(dims)
+    forecast_currency = aggregate.currency or currency or get_currency("XXX")
+    gap = None
+    if args.target is not None:
+        gap = aggregate.target_gap(Money(args.target, forecast_currency), period=args.period)
+    report = Report(args, process, source.rows_read, table, gap, forecast_currency)
+    write(report.render(args.format))
+    return 0
+
+
+class Report:
+    """The forecast of one file, rendered as a table, CSV or JSON."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        process: SalesProcess,
+        records: int,
+        table: ForecastTable,
+        gap: TargetGap | None,
+        currency: Currency,
+    ) -> None:
+        self.args = args
+        self.by: tuple[str, ...] = args.by
+        self.process = process
+        self.records = records
+        self.table = table
+        self.gap = gap
+        self.currency = currency
+
+    def render(self, kind: str) -> str:
+        """The report in ``kind`` (table, csv or json)."""
+        if kind == "json":
+            return json_text(self.document())
+        if kind == "csv":
+            return self.csv()
+        return self.text()
+
+    def _key(self, key: tuple[str | None, ...]) -> list[str]:
+        return [
+            value
+            if value is not None
+            else "(no close date)"
+            if name in ("month", "quarter")
+            else "(none)"
+            for name, value in zip(self.by, key, strict=True)
+        ]
+
+    def _amount(self, money: Money) -> str:
+        return plain_amount(money.amount, self.currency)
+
+    def text(self) -> str:
+        """The table for people."""
+        total = self.table.total
+        lines = [
+            f"Weighted forecast by {', '.join(self.by)}: {total.count} open of "
+            f"{self.records} opportunities, sales process {self.process.id!r}, "
+            f"amounts in {self.currency.code}",
+            "",
+        ]
+        rows = [
+            [*self._key(row.key), f"{row.count:,}", *self._money(row.amount, row.weighted)]
+            for row in self.table.rows
+        ]
+        rows.append(
+            [
+                "(total)",
+                *([""] * (len(self.by) - 1)),
+                f"{total.count:,}",
+                *self._money(total.amount, total.weighted),
+            ]
+        )
+        header = [*self.by, "count", "amount", "weighted"]
+        text = "\n".join(lines) + "\n" + text_table(header, rows, numeric=3)
+        missing = self.table.missing_close_date
+        if missing:
+            text += (
+                f"\n{missing} {'opportunity has' if missing == 1 else 'opportunities have'}"
+                f" no expected close date (e.g. {', '.join(self.table.missing_ids)})\n"
+            )
+        if self.gap is not None:
+            text += "\n" + self._gap_text(self.gap)
+        return text
+
+    def _money(self, amount: Money, weighted: Money) -> list[str]:
+        locale = self.args.locale
+        return [money_text(amount, locale), money_text(weighted, locale)]
+
+    def _gap_text(self, gap: TargetGap) -> str:
+        locale = self.args.locale
+        scope = f"Target for {gap.period}" if gap.period else "Target"
+        verdict = "gap" if gap.gap.amount > 0 else "surplus"
+        rows = [
+            ["target", money_text(gap.target, locale)],
+            ["closed won", money_text(gap.closed_won, locale)],
+            ["weighted open", money_text(gap.weighted_open, locale)],
+            [verdict, money_text(abs(gap.gap), locale)],
+        ]
+        width = max(len(amount) for _, amount in rows)
+        body = "".join(f"  {name:<15}{amount:>{width}}\n" for name, amount in rows)
+        return f"{scope} ({self.currency.code}):\n{body}"
+
+    def _gap_record(self, gap: TargetGap) -> dict[str, Any]:
+        return {
+            "period": gap.period,
+            "target": self._amount(gap.target),
+            "closed_won": self._amount(gap.closed_won),
+            "weighted_open": self._amount(gap.weighted_open),
+            "gap": self._amount(gap.gap),
+            "reached": gap.reached,
+        }
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document: exact amounts as strings, one object per group."""
+        table = self.table
+
+        def amounts(row: Any) -> dict[str, Any]:
+            return {
+                "count": row.count,
+                "amount": self._amount(row.amount),
+                "weighted_amount": self._amount(row.weighted),
+            }
+
+        return {
+            "command": "forecast",
+            "file": self.args.file,
+            "process": self.process.id,
+            "currency": self.currency.code,
+            "by": list(self.by),
+            "records": self.records,
+            "rows": [
+                {**dict(zip(self.by, row.key, strict=True)), **amounts(row)} for row in table.rows
+            ],
+            "total": amounts(table.total),
+            "missing_close_date": {
+                "count": table.missing_close_date,
+                "ids": list(table.missing_ids),
+            },
+            "target": None if self.gap is None else self._gap_record(self.gap),
+        }
+
+    def csv(self) -> str:
+        """One CSV row per group and a ``(total)`` row; with a target, its columns on the
+        total row."""
+        header = [*self.by, "count", "amount", "weighted_amount", "currency"]
+        code = self.currency.code
+        rows = [
+            [
+                *(value or "" for value in row.key),
+                str(row.count),
+                self._amount(row.amount),
+                self._amount(row.weighted),
+                code,
+            ]
+            for row in self.table.rows
+        ]
+        total = self.table.total
+        total_row = [
+            "(total)",
+            *[""] * (len(self.by) - 1),
+            str(total.count),
+            self._amount(total.amount),
+            self._amount(total.weighted),
+            code,
+        ]
+        if self.gap is not None:
+            header += ["target_period", "target", "closed_won", "weighted_open", "gap"]
+            record = self._gap_record(self.gap)
+            rows = [[*row, "", "", "", "", ""] for row in rows]
+            total_row += [
+                record["period"] or "",
+                record["target"],
+                record["closed_won"],
+                record["weighted_open"],
+                record["gap"],
+            ]
+        rows.append(total_row)
+        return csv_text(header, rows)
+
+
+COMMAND: Final = Command(
+    name="forecast",
+    help="the weighted pipeline forecast of an opportunities CSV",
+    description="Weighted pipeline forecast of OPPORTUNITIES.csv (columns id, owner, stage, "
+    "amount; optional currency, expected_close, department, probability, category, "
+    "status), grouped --by stage, owner, department, category, month or quarter, with the "
+    "gap to a --target. Exit status: 0 done, 1 bad input (every bad row is reported with "
+    "its line), 2 usage error.",
+    configure=configure,
+    run=run,
+)
