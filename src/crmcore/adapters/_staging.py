@@ -17,7 +17,15 @@ from crmcore.ports import Aggregate, AggregateKind
 
 A = TypeVar("A", bound=Aggregate)
 
-__all__ = ["Staged", "Staging", "Store", "StoreRepository", "StoreUnitOfWork", "kinds_by_class"]
+__all__ = [
+    "KindRegistry",
+    "Staged",
+    "Staging",
+    "Store",
+    "StoreRepository",
+    "StoreUnitOfWork",
+    "kinds_by_class",
+]
 
 
 @attrs.define
@@ -68,6 +76,27 @@ class Staging:
     def clear(self) -> None:
         self.loaded.clear()
         self.writes.clear()
+
+
+class KindRegistry:
+    """The kinds a store holds, looked up by class; the base of both reference stores."""
+
+    def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
+        self._kinds = kinds_by_class(kinds)
+
+    def kind_of(self, cls: type[A]) -> AggregateKind[A]:
+        """The kind stored for ``cls``; ValidationError naming the known kinds otherwise."""
+        try:
+            return self._kinds[cls]
+        except KeyError:
+            known = sorted(k.name for k in self._kinds.values())
+            raise ValidationError(
+                f"{cls.__name__} is not a stored kind of this database (kinds: {known})"
+            ) from None
+
+    def unit_of_work(self) -> StoreUnitOfWork:
+        """A new unit of work over this store."""
+        return StoreUnitOfWork(self)  # type: ignore[arg-type]  # subclasses implement Store
 
 
 def kinds_by_class(kinds: Sequence[AggregateKind[Any]]) -> dict[type, AggregateKind[Any]]:

@@ -21,8 +21,8 @@ from crmcore.adapters._codec import (
     load_aggregate,
     load_event,
 )
-from crmcore.adapters._staging import Staging, StoreUnitOfWork, kinds_by_class
-from crmcore.errors import ConcurrencyConflict, NotFound, ValidationError
+from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.errors import ConcurrencyConflict, NotFound
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
 
@@ -39,29 +39,16 @@ class _Table:
     keys: dict[str, dict[str, str | None]] = attrs.field(factory=dict)  # id -> index -> key
 
 
-class MemoryDatabase:
+class MemoryDatabase(KindRegistry):
     """Everything committed, shared by the units of work it opens (thread-safe commits)."""
 
     def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
-        self._kinds = kinds_by_class(kinds)
+        super().__init__(kinds)
         self._tables: dict[str, _Table] = {
             k.name: _Table(index={i: {} for i in k.indexes}) for k in kinds
         }
         self._outbox: list[list[Any]] = []  # [seq, name, json, delivered]
         self._lock = threading.RLock()
-
-    def unit_of_work(self) -> StoreUnitOfWork:
-        """A new unit of work over this database."""
-        return StoreUnitOfWork(self)
-
-    def kind_of(self, cls: type[A]) -> AggregateKind[A]:
-        try:
-            return self._kinds[cls]
-        except KeyError:
-            known = sorted(k.name for k in self._kinds.values())
-            raise ValidationError(
-                f"{cls.__name__} is not a stored kind of this database (kinds: {known})"
-            ) from None
 
     # -- reads --------------------------------------------------------------------------------
     def read(self, kind: AggregateKind[A], id: str) -> A | None:

@@ -22,8 +22,8 @@ from crmcore.adapters._codec import (
     load_aggregate,
     load_event,
 )
-from crmcore.adapters._staging import Staging, StoreUnitOfWork, kinds_by_class
-from crmcore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
+from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.errors import ConcurrencyConflict, NotFound, StorageError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
 
@@ -62,7 +62,7 @@ def _column(index: str) -> str:
     return "ix_" + index.replace(".", "__")
 
 
-class SqliteDatabase:
+class SqliteDatabase(KindRegistry):
     """A crmcore store in one SQLite file; open one per thread or process (one connection).
 
     Args:
@@ -77,7 +77,7 @@ class SqliteDatabase:
     ) -> None:
         self.path = str(path)
         self.timeout = timeout
-        self._kinds = kinds_by_class(kinds)
+        super().__init__(kinds)
         with self._errors("open"):
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
@@ -190,19 +190,6 @@ class SqliteDatabase:
         self.close()
 
     # -- the unit of work's needs -------------------------------------------------------------
-    def unit_of_work(self) -> StoreUnitOfWork:
-        """A new unit of work over this database's connection."""
-        return StoreUnitOfWork(self)
-
-    def kind_of(self, cls: type[A]) -> AggregateKind[A]:
-        try:
-            return self._kinds[cls]
-        except KeyError:
-            known = sorted(k.name for k in self._kinds.values())
-            raise ValidationError(
-                f"{cls.__name__} is not a stored kind of this database (kinds: {known})"
-            ) from None
-
     def read(self, kind: AggregateKind[A], id: str) -> A | None:
         with self._errors(f"read {kind.name} {id!r}"):
             row = self._conn.execute(
