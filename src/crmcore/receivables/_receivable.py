@@ -648,70 +648,60 @@ class Receivable:
         self, actor: Actor, invoice_id: str, *, number: str, at: datetime
     ) -> InvoiceRequest:
         """Finance issues a requested invoice under its official ``number``."""
-        request = self.invoice(invoice_id)
         _text(number, "number")
-        self._check_time(at)
-        state = invoice_lifecycle(self.policy.finance_roles).check(
-            "issue", request.state, actor, request
+        return self._decide_invoice(
+            actor, invoice_id, "issue", ReceivableInvoiceIssued, at, number=number
         )
-        updated = attrs.evolve(
-            request, state=state, number=number, decided_by=actor.user_id, decided_at=at
-        )
-        self._replace(self._invoices, updated)
-        self._emit(
-            ReceivableInvoiceIssued,
-            actor,
-            at,
-            invoice_id=request.id,
-            amount=request.amount,
-            number=number,
-        )
-        return updated
 
     def reject_invoice(
         self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
     ) -> InvoiceRequest:
         """Finance rejects an invoice request, saying why."""
-        request = self.invoice(invoice_id)
         _text(reason, "reason")
-        self._check_time(at)
-        state = invoice_lifecycle(self.policy.finance_roles).check(
-            "reject", request.state, actor, request
+        return self._decide_invoice(
+            actor, invoice_id, "reject", ReceivableInvoiceRejected, at, reason=reason
         )
-        updated = attrs.evolve(
-            request, state=state, reason=reason, decided_by=actor.user_id, decided_at=at
-        )
-        self._replace(self._invoices, updated)
-        self._emit(
-            ReceivableInvoiceRejected,
-            actor,
-            at,
-            invoice_id=request.id,
-            amount=request.amount,
-            reason=reason,
-        )
-        return updated
 
     def cancel_invoice(
         self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
     ) -> InvoiceRequest:
         """Finance cancels an issued invoice (red-letter invoice / credit note)."""
-        request = self.invoice(invoice_id)
         _text(reason, "reason")
+        return self._decide_invoice(
+            actor, invoice_id, "cancel", ReceivableInvoiceCancelled, at, reason=reason
+        )
+
+    def _decide_invoice(
+        self,
+        actor: Actor,
+        invoice_id: str,
+        transition: str,
+        event: Callable[..., DomainEvent],
+        at: datetime,
+        *,
+        number: str | None = None,
+        reason: str | None = None,
+    ) -> InvoiceRequest:
+        """One checked transition of an invoice request, recorded with its event."""
+        request = self.invoice(invoice_id)
         self._check_time(at)
         state = invoice_lifecycle(self.policy.finance_roles).check(
-            "cancel", request.state, actor, request
+            transition, request.state, actor, request
         )
-        updated = attrs.evolve(request, state=state, reason=reason, cancelled_at=at)
+        if transition == "cancel":
+            updated = attrs.evolve(request, state=state, reason=reason, cancelled_at=at)
+        else:
+            updated = attrs.evolve(
+                request,
+                state=state,
+                number=number if number is not None else request.number,
+                reason=reason if reason is not None else request.reason,
+                decided_by=actor.user_id,
+                decided_at=at,
+            )
         self._replace(self._invoices, updated)
-        self._emit(
-            ReceivableInvoiceCancelled,
-            actor,
-            at,
-            invoice_id=request.id,
-            amount=request.amount,
-            reason=reason,
-        )
+        detail = {"number": number} if number is not None else {"reason": reason}
+        self._emit(event, actor, at, invoice_id=request.id, amount=request.amount, **detail)
         return updated
 
     # -- derived figures --------------------------------------------------------------------
