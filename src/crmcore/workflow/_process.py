@@ -52,8 +52,8 @@ def _mode_kind(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 class Mode:
     """How a step is decided: ``ANY`` (first answer), ``ALL`` (everyone), ``QUORUM(n)``.
 
-    ALL and QUORUM count distinct people: one person answering for two seats (after a
-    delegation or an escalation) is one answer.
+    ALL and QUORUM count distinct people, never tasks: a request lets no one hold two seats
+    of a step run, and one person's answer counts once even in a record that has them do so.
     """
 
     kind: str = attrs.field(validator=_mode_kind)
