@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crmcore.testing.fakes import StaticDirectory
-
-from ._org import org
+from tests.workflow.workflow_helpers import org
 
 
 @pytest.fixture

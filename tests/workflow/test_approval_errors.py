@@ -22,14 +22,14 @@ from crmcore.workflow import (
     QUORUM,
     ApprovalInstance,
     ApprovalProcess,
+    ApprovalStatus,
     FieldUser,
     ManagerOf,
     Role,
     Step,
     User,
 )
-
-from ._org import T0, Order, actor, hours
+from tests.workflow.workflow_helpers import T0, Order, actor, hours
 
 
 def proc(*steps: Step) -> ApprovalProcess:
@@ -200,3 +200,103 @@ def test_submission_input_is_checked(directory: StaticDirectory) -> None:
         TWO_STEPS, {"x": 1}, "sam", directory, at=T0, instance_id="AP-1", subject_id="SO-9"
     )
     assert request.subject_id == "SO-9"
+
+
+def test_delegation_to_someone_who_already_answered_is_refused(
+    directory: StaticDirectory,
+) -> None:
+    # Two of three must approve. f2 approved; if f1 could hand the seat to f2, f2 would
+    # approve twice and the quorum of two would rest on one person.
+    quorum = proc(
+        Step(
+            "finance", [User("f1"), User("f2"), User("f3")], mode=QUORUM(2), allow_delegation=True
+        )
+    )
+    request = started(directory, quorum)
+    request.approve(actor("f2"), at=hours(1), directory=directory)
+    request.pull_events()
+    refused(
+        request,
+        ValidationError,
+        r"delegate: 'f2' already answered in step 'finance'; QUORUM\(2\) counts distinct people",
+        lambda: request.delegate(actor("f1"), "f2", at=hours(2), directory=directory),
+    )
+    request.delegate(actor("f1"), "dan", at=hours(2), directory=directory)
+    request.approve(actor("dan"), at=hours(3), directory=directory)
+    assert request.status is ApprovalStatus.APPROVED
+    assert [(t.approver_id, t.original_approver_id, t.status.name) for t in request.tasks] == [
+        ("f1", "f1", "DELEGATED"),
+        ("f2", "f2", "APPROVED"),
+        ("f3", "f3", "NO_RESPONSE"),
+        ("dan", "f1", "APPROVED"),
+    ]
+
+
+def test_moments_must_be_datetimes_in_time_order(directory: StaticDirectory) -> None:
+    request = started(directory)
+    request.approve(actor("mia"), at=hours(2), directory=directory)
+    request.pull_events()
+    naive = hours(3).replace(tzinfo=None)
+    bad_moments: list[tuple[object, str]] = [
+        (None, "at: expected a datetime, got None"),
+        ("2026-03-02T12:00:00+00:00", "at: expected a datetime, got '2026-03-02T12:00:00"),
+        (naive, "mix naive and timezone-aware datetimes"),
+        (hours(1), "is before the request's last change 2026-03-02T11:00:00"),
+    ]
+    for at, match in bad_moments:
+        commands: list[Callable[[], object]] = [
+            lambda at=at: request.approve(actor("f1"), at=at, directory=directory),  # type: ignore[arg-type]
+            lambda at=at: request.reject(actor("f1"), at=at, directory=directory, comment="x"),  # type: ignore[arg-type]
+            lambda at=at: request.delegate(actor("f1"), "f3", at=at, directory=directory),  # type: ignore[arg-type]
+            lambda at=at: request.withdraw(actor("sam"), at=at),  # type: ignore[arg-type]
+            lambda at=at: request.tick(at, directory),  # type: ignore[arg-type]
+        ]
+        for command in commands:
+            refused(request, ValidationError, match.replace("at:", "(at|now):"), command)
+    with pytest.raises(ValidationError, match="at: expected a datetime, got None"):
+        ApprovalInstance.start(TWO_STEPS, Order(), "sam", directory, at=None, instance_id="X")  # type: ignore[arg-type]
+    # the same moment as the last change is fine
+    request.approve(actor("f1"), at=hours(2), directory=directory)
+    assert [t.approver_id for t in request.open_tasks()] == ["f2"]
+
+
+def test_a_decided_request_ignores_a_late_sweep_but_not_a_bad_one(
+    directory: StaticDirectory,
+) -> None:
+    request = started(directory)
+    request.reject(actor("mia"), at=hours(5), directory=directory, comment="no")
+    assert request.tick(hours(1), directory) == []  # nothing to do, whatever the clock says
+    with pytest.raises(ValidationError, match="now: expected a datetime, got 'later'"):
+        request.tick("later", directory)  # type: ignore[arg-type]
+
+
+def test_delegate_and_comment_inputs_are_checked(directory: StaticDirectory) -> None:
+    request = started(directory)
+    request.approve(actor("mia"), at=hours(1), directory=directory)
+    request.pull_events()
+    refused(
+        request,
+        ValidationError,
+        "delegate: expected a user id, got None",
+        lambda: request.delegate(actor("f1"), None, at=hours(2), directory=directory),  # type: ignore[arg-type]
+    )
+    refused(
+        request,
+        ValidationError,
+        "comment: expected a string, got 7",
+        lambda: request.approve(actor("f1"), at=hours(2), directory=directory, comment=7),  # type: ignore[arg-type]
+    )
+    refused(
+        request,
+        ValidationError,
+        "comment: expected a string, got None",
+        lambda: request.delegate(
+            actor("f1"), "f3", at=hours(2), directory=directory, comment=None
+        ),  # type: ignore[arg-type]
+    )
+    refused(
+        request,
+        ValidationError,
+        "comment: expected a string, got 1",
+        lambda: request.withdraw(actor("sam"), at=hours(2), comment=1),  # type: ignore[arg-type]
+    )

@@ -6,11 +6,13 @@ import pytest
 
 from crmcore.errors import InvalidTransition, InvariantViolation, PermissionDenied
 from crmcore.money import Money
+from crmcore.ports import DirectoryUser
 from crmcore.testing.fakes import StaticDirectory
 from crmcore.workflow import (
     ALL,
     ANY,
     QUORUM,
+    ApprovalEscalationFailed,
     ApprovalInstance,
     ApprovalNotRequired,
     ApprovalProcess,
@@ -25,20 +27,22 @@ from crmcore.workflow import (
     ApprovalStepStarted,
     ApprovalTaskApproved,
     ApprovalTaskDelegated,
+    ApprovalTaskEscalated,
     ApprovalTaskRejected,
     Compare,
     FieldUser,
     ManagerOf,
+    ManagerOfApprover,
     OnReject,
     Op,
     ProcessRegistry,
     Role,
+    Sla,
     Step,
     TaskStatus,
     User,
 )
-
-from ._org import T0, Order, Reason, actor, hours
+from tests.workflow.workflow_helpers import T0, Order, Reason, actor, hours
 
 
 def start(
@@ -192,6 +196,77 @@ def test_quorum_is_rejected_once_it_can_no_longer_be_reached(
     early.reject(actor("f1"), at=hours(1), directory=directory, comment="no")
     assert early.status is ApprovalStatus.REJECTED  # 3 of 3 is unreachable at once
     assert [t.status.name for t in early.tasks] == ["REJECTED", "NO_RESPONSE", "NO_RESPONSE"]
+
+
+def test_a_quorum_of_two_is_not_reached_by_one_manager_holding_escalated_seats(
+    directory: StaticDirectory,
+) -> None:
+    # f1 and f2 report to the CFO, the third approver. Escalating their overdue seats to the
+    # CFO would let the CFO alone fill three seats of a quorum of two; escalation passes a
+    # seat holder over and goes to the fallback approvers instead, one seat each.
+    proc = process(
+        Step(
+            "finance",
+            [User("f1"), User("f2"), User("cfo")],
+            mode=QUORUM(2),
+            sla=Sla(8, (), ManagerOfApprover()),
+        ),
+        fallback_approvers=[User("dan")],
+    )
+    request = start(proc, directory)
+    request.pull_events()
+    events = request.tick(hours(9), directory)
+    assert [(e.from_id, e.to_id) for e in events if isinstance(e, ApprovalTaskEscalated)] == [
+        ("f1", "dan")
+    ]
+    assert [
+        (e.approver_id, e.reason) for e in events if isinstance(e, ApprovalEscalationFailed)
+    ] == [
+        (
+            "f2",
+            "nobody to escalate to (the approver's manager of f2); already in step "
+            "'finance': cfo, dan",
+        ),
+        (
+            "cfo",
+            "nobody to escalate to (the approver's manager of cfo); already in step "
+            "'finance': dan",
+        ),
+    ]
+    assert [(t.approver_id, t.original_approver_id) for t in request.open_tasks()] == [
+        ("f2", "f2"),
+        ("cfo", "cfo"),
+        ("dan", "f1"),
+    ]
+    request.approve(actor("cfo"), at=hours(10), directory=directory)
+    assert request.status is ApprovalStatus.PENDING  # one person, one approval
+    request.approve(actor("dan"), at=hours(11), directory=directory)
+    assert request.status is ApprovalStatus.APPROVED
+    decided = [e for e in request.pull_events() if isinstance(e, ApprovalStepDecided)]
+    assert [(e.approved, e.no_response) for e in decided] == [(True, ("f2",))]
+
+
+def test_without_a_fallback_a_lone_manager_cannot_approve_a_quorum_of_two(
+    directory: StaticDirectory,
+) -> None:
+    # The reviewer's case: everyone in the finance role, the CFO included; f1 and f2 escalate
+    # to the CFO, who already has a seat, so both escalations fail and the seats stay.
+    directory.put(DirectoryUser("cfo", roles={"cfo", "finance"}))
+    directory.put(DirectoryUser("f3", roles={"sales"}, manager_id="cfo"))
+    proc = process(
+        Step("finance", [Role("finance")], mode=QUORUM(2), sla=Sla(8, (), ManagerOfApprover()))
+    )
+    request = start(proc, directory)
+    failed = request.tick(hours(9), directory)
+    assert [type(e).__name__ for e in failed] == ["ApprovalEscalationFailed"] * 3
+    assert [t.approver_id for t in request.open_tasks()] == ["cfo", "f1", "f2"]
+    request.approve(actor("cfo"), at=hours(10), directory=directory)
+    assert request.status is ApprovalStatus.PENDING
+    assert [t.approver_id for t in request.open_tasks()] == ["f1", "f2"]
+    request.reject(actor("f1"), at=hours(11), directory=directory, comment="no")
+    assert request.status is ApprovalStatus.PENDING  # f2 can still make it two people
+    request.approve(actor("f2"), at=hours(12), directory=directory)
+    assert request.status is ApprovalStatus.APPROVED
 
 
 def test_reject_all_keeps_the_earlier_approvals_in_the_record(

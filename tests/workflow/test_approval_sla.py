@@ -17,8 +17,7 @@ from crmcore.workflow import (
     Step,
     User,
 )
-
-from ._org import T0, Order, actor, hours
+from tests.workflow.workflow_helpers import T0, Order, actor, hours
 
 
 def start(step: Step, directory: StaticDirectory, **kwargs: object) -> ApprovalInstance:
@@ -143,3 +142,45 @@ def test_escalation_to_a_user_by_id_and_delegated_tasks_keep_the_due_date(
 def test_tick_without_sla_does_nothing(directory: StaticDirectory) -> None:
     request = start(Step("f", [User("f1")]), directory)
     assert request.tick(hours(1000), directory) == []
+
+
+def test_a_delegated_overdue_seat_is_not_reported_overdue_again(
+    directory: StaticDirectory,
+) -> None:
+    request = start(
+        Step("finance", [User("f1")], allow_delegation=True, sla=Sla(48, [24])), directory
+    )
+    fired = request.tick(hours(25), directory) + request.tick(hours(49), directory)
+    assert [(type(e).__name__, e.occurred_at) for e in fired] == [
+        ("ApprovalReminderSent", hours(25)),
+        ("ApprovalTaskOverdue", hours(49)),
+    ]
+    request.delegate(actor("f1"), "f2", at=hours(50), directory=directory)
+    assert request.tick(hours(51), directory) == []
+    assert request.tick(hours(100), directory) == []
+    seat = request.open_tasks()[0]
+    assert (seat.approver_id, seat.due_at, seat.reminders_sent, seat.overdue_handled) == (
+        "f2",
+        hours(48),
+        (24,),
+        True,
+    )
+
+
+def test_a_delegated_seat_is_not_reminded_again_but_still_goes_overdue_once(
+    directory: StaticDirectory,
+) -> None:
+    request = start(
+        Step("finance", [User("f1")], allow_delegation=True, sla=Sla(48, [24, 4])), directory
+    )
+    first = request.tick(hours(25), directory)
+    assert [(e.recipient_id, e.hours_before) for e in first] == [("f1", 24)]  # type: ignore[attr-defined]
+    request.delegate(actor("f1"), "f2", at=hours(26), directory=directory)
+    assert request.tick(hours(27), directory) == []
+    later = request.tick(hours(44), directory) + request.tick(hours(49), directory)
+    assert [(type(e).__name__, e.occurred_at) for e in later] == [
+        ("ApprovalReminderSent", hours(44)),
+        ("ApprovalTaskOverdue", hours(49)),
+    ]
+    assert [e.recipient_id for e in later if isinstance(e, ApprovalReminderSent)] == ["f2"]
+    assert request.tick(hours(60), directory) == []

@@ -1,8 +1,17 @@
 """Random approve / reject / delegate / withdraw / tick sequences by random people.
 
-After every step: nobody decides without holding the task; a step is decided exactly when its
-mode is satisfied; history only grows; a pending request has an open task; a decided request
-never changes again; reminders and escalations happen at most once each.
+The oracle is a model of its own, fed only by the events the request raises: per run
+(``round``) of a step it keeps the seats (the approvers the step started with), who holds
+each seat now (delegations and escalations move a seat), and which distinct people
+approved or rejected. It decides the step itself from the step's mode, counting people,
+never tasks, and the request's ``ApprovalStepDecided`` must agree with it to the answer.
+
+After every step: nobody decides without holding the task; one person answers at most once
+per step run (so one person can never fill two seats of a quorum); a step is decided
+exactly when the model says its mode is satisfied; history only grows; a pending request
+has an open task; a decided request never changes again; each reminder fires at most once
+per seat, step run and offset, and each seat goes overdue at most once per step run,
+however the seat was delegated or escalated.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import attrs
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -27,27 +37,30 @@ from crmcore.workflow import (
     ALL,
     ANY,
     QUORUM,
+    ApprovalEscalationFailed,
     ApprovalInstance,
     ApprovalProcess,
     ApprovalReminderSent,
     ApprovalStatus,
     ApprovalStepDecided,
+    ApprovalStepStarted,
     ApprovalTaskApproved,
+    ApprovalTaskDelegated,
     ApprovalTaskEscalated,
+    ApprovalTaskOverdue,
     ApprovalTaskRejected,
     Compare,
     ManagerOf,
     ManagerOfApprover,
+    Mode,
     OnReject,
     Op,
     Role,
     Sla,
     Step,
-    TaskStatus,
     User,
 )
-
-from ._org import T0, Order, actor, org
+from tests.workflow.workflow_helpers import T0, Order, actor, org
 
 PEOPLE = ["sam", "sue", "mia", "dan", "f1", "f2", "f3", "cfo", "wes", "kim", "old"]
 
@@ -61,10 +74,20 @@ approvers_and_modes = st.sampled_from(
         ((Role("finance"),), QUORUM(2)),
         ((Role("finance"),), ALL),
         ((User("f1"), ManagerOf(1)), QUORUM(2)),
+        # cfo manages f1 and f2: escalating their seats to their manager reaches a seat holder
+        ((User("f1"), User("f2"), User("cfo")), QUORUM(2)),
+        ((User("f1"), User("f2"), User("cfo")), ALL),
     ]
 )
 slas = st.sampled_from(
-    [None, Sla(8, (4,), ManagerOfApprover()), Sla(6), Sla(5, (2,), User("dan"))]
+    [
+        None,
+        Sla(8, (4,), ManagerOfApprover()),
+        Sla(6),
+        Sla(5, (2,), User("dan")),
+        # escalates to an approver of the finance steps themselves
+        Sla(4, (3, 1), User("f1")),
+    ]
 )
 conditions = st.sampled_from(
     [None, Compare("region", Op.EQ, "north"), Compare("region", Op.EQ, "south")]
@@ -93,15 +116,60 @@ def processes(draw: st.DrawFn) -> ApprovalProcess:
         1,
         "order",
         [draw(steps(i)) for i in range(n)],
-        fallback_approvers=[User("dan")],
+        fallback_approvers=[User("dan"), User("wes")],
     )
 
 
 REFUSALS = (InvalidTransition, PermissionDenied, ValidationError, NotFound)
 
 
+def expected_outcome(
+    mode: Mode, seats: int, approved: set[str], rejected: set[str], waiting: set[str]
+) -> bool | None:
+    """The model's own reading of a mode, over distinct people (not the code's Mode.outcome).
+
+    ANY: the first answer decides. ALL: one rejection rejects; as many distinct approvers as
+    seats approves. QUORUM(n): n distinct approvers approve; it is rejected once the
+    approvers plus the people still able to answer cannot reach n.
+    """
+    if mode.kind == "ANY":
+        return True if approved else (False if rejected else None)
+    if mode.kind == "ALL":
+        if rejected:
+            return False
+        return True if len(approved) == seats else None
+    if len(approved) >= mode.n:
+        return True
+    if len(approved) + len(waiting - approved - rejected) < mode.n:
+        return False
+    return None
+
+
+@attrs.define
+class StepRun:
+    """The model of one run of one step, built from the events alone."""
+
+    step: str
+    round: int
+    mode: Mode
+    seats: tuple[str, ...]
+    holder: dict[str, str]  # seat (original approver) -> who holds it now
+    answered: set[str] = attrs.field(factory=set)  # seats answered
+    approved: set[str] = attrs.field(factory=set)  # people
+    rejected: set[str] = attrs.field(factory=set)  # people
+    decided: bool | None = None
+
+    def waiting(self) -> set[str]:
+        return {self.holder[s] for s in self.seats if s not in self.answered}
+
+    def expected(self) -> bool | None:
+        return expected_outcome(
+            self.mode, len(self.seats), self.approved, self.rejected, self.waiting()
+        )
+
+
 class ApprovalRequestMachine(RuleBasedStateMachine):
-    """Drives one request; ``self.events`` collects every event it raised."""
+    """Drives one request; the model in ``self.runs`` follows every event it raised."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,6 +177,11 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
         self.events: list[DomainEvent] = []
         self.seen_history: tuple[Any, ...] = ()
         self.frozen: tuple[Any, ...] | None = None
+        self.runs: list[StepRun] = []
+        self.task_seat: dict[str, str] = {}  # task id -> seat, learnt from the events
+        self.answers: Counter[tuple[int, str]] = Counter()  # (round, person)
+        self.reminders: Counter[tuple[str, int, int]] = Counter()  # (seat, round, hours)
+        self.overdue: Counter[tuple[str, int]] = Counter()  # (seat, round)
 
     @initialize(process=processes(), submitter=st.sampled_from(["sam", "sue"]))
     def submit(self, process: ApprovalProcess, submitter: str) -> None:
@@ -118,14 +191,65 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
         )
         self.collect()
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- the model -------------------------------------------------------------------------
 
     def state(self) -> tuple[Any, ...]:
         r = self.request
         return (r.status, r.current_step, r.round, r.tasks, r.history, r.decided_at)
 
     def collect(self) -> None:
-        self.events += self.request.pull_events()
+        for e in self.request.pull_events():
+            self.events.append(e)
+            self.follow(e)
+
+    def seat(self, task_id: str, holder: str) -> str:
+        """The seat a task fills: learnt when it was handed over, else the holder's own."""
+        run = self.runs[-1]
+        seat = self.task_seat.setdefault(task_id, holder)
+        assert run.holder.get(seat) == holder, (task_id, seat, run.holder, holder)
+        return seat
+
+    def follow(self, e: DomainEvent) -> None:
+        if isinstance(e, ApprovalStepStarted):
+            assert len(set(e.approver_ids)) == len(e.approver_ids)
+            assert not self.runs or self.runs[-1].decided is not None
+            assert e.round == len(self.runs) + 1
+            mode = self.request.process.step(e.step).mode
+            self.runs.append(
+                StepRun(e.step, e.round, mode, e.approver_ids, {a: a for a in e.approver_ids})
+            )
+            return
+        if not self.runs:
+            return
+        run = self.runs[-1]
+        if isinstance(e, ApprovalTaskApproved | ApprovalTaskRejected):
+            assert run.decided is None
+            assert e.step == run.step
+            seat = self.seat(e.task_id, e.approver_id)
+            assert seat == e.original_approver_id
+            assert seat not in run.answered
+            run.answered.add(seat)
+            self.answers[(run.round, e.approver_id)] += 1
+            if isinstance(e, ApprovalTaskApproved):
+                run.approved.add(e.approver_id)
+            else:
+                run.rejected.add(e.approver_id)
+        elif isinstance(e, ApprovalTaskDelegated | ApprovalTaskEscalated):
+            seat = self.seat(e.task_id, e.from_id)
+            run.holder[seat] = e.to_id
+            self.task_seat[e.new_task_id] = seat
+            if isinstance(e, ApprovalTaskEscalated):
+                self.overdue[(seat, run.round)] += 1
+        elif isinstance(e, ApprovalTaskOverdue | ApprovalEscalationFailed):
+            self.overdue[(self.seat(e.task_id, e.approver_id), run.round)] += 1
+        elif isinstance(e, ApprovalReminderSent):
+            seat = self.seat(e.task_id, e.recipient_id)
+            self.reminders[(seat, run.round, e.hours_before)] += 1
+        elif isinstance(e, ApprovalStepDecided):
+            assert (e.step, e.round) == (run.step, run.round)
+            assert run.decided is None
+            assert e.approved is run.expected(), (run, e)
+            run.decided = e.approved
 
     def attempt(self, who: str, command: Any) -> bool:
         """Run a command; a refusal must leave everything as it was. True when it went ahead."""
@@ -170,6 +294,8 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(PEOPLE), to=st.sampled_from(PEOPLE))
     def delegate(self, who: str, to: str) -> None:
         holders = {t.approver_id for t in self.request.open_tasks()}
+        run = self.runs[-1] if self.runs else None
+        engaged = (run.approved | run.rejected) if run else set()
         done = self.attempt(
             who,
             lambda: self.request.delegate(actor(who), to, at=self.now, directory=self.directory),
@@ -177,6 +303,7 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
         if done:
             assert who in holders
             assert to not in holders
+            assert to not in engaged
             assert to in {t.approver_id for t in self.request.open_tasks()}
 
     @rule(who=st.sampled_from(PEOPLE))
@@ -215,33 +342,33 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
                 )
 
     @invariant()
-    def steps_are_decided_exactly_when_their_mode_is_satisfied(self) -> None:
-        r = self.request
-        for e in self.events:
-            if isinstance(e, ApprovalStepDecided):
-                round_tasks = [t for t in r.tasks if t.round == e.round]
-                count = Counter(t.status for t in round_tasks)
-                mode = r.process.step(e.step).mode
-                assert (
-                    mode.outcome(
-                        count[TaskStatus.APPROVED],
-                        count[TaskStatus.REJECTED],
-                        count[TaskStatus.NO_RESPONSE],
-                    )
-                    is e.approved
-                )
-        if r.status is ApprovalStatus.PENDING:
-            step = r.step
+    def one_person_answers_once_per_step_run(self) -> None:
+        assert all(n == 1 for n in self.answers.values()), self.answers
+
+    @invariant()
+    def a_seat_is_held_by_one_person_and_a_person_holds_one_seat(self) -> None:
+        if self.request.status is ApprovalStatus.PENDING:
+            run = self.runs[-1]
+            holders = [run.holder[s] for s in run.seats]
+            assert len(set(holders)) == len(holders), run
+            assert {t.approver_id for t in self.request.open_tasks()} == run.waiting()
+
+    @invariant()
+    def a_step_is_decided_exactly_when_the_model_says_so(self) -> None:
+        # Decisions were checked as their events arrived; an undecided run must stay so.
+        if self.request.status is ApprovalStatus.PENDING:
+            run = self.runs[-1]
+            assert run.decided is None
+            step = self.request.step
             assert step is not None
-            count = Counter(t.status for t in r.current_tasks())
-            assert (
-                step.mode.outcome(
-                    count[TaskStatus.APPROVED],
-                    count[TaskStatus.REJECTED],
-                    count[TaskStatus.PENDING],
-                )
-                is None
-            )
+            assert step.name == run.step
+            assert self.request.round == run.round
+            assert run.expected() is None, run
+
+    @invariant()
+    def reminders_and_overdue_notices_fire_once_per_seat(self) -> None:
+        assert all(n == 1 for n in self.reminders.values()), self.reminders
+        assert all(n == 1 for n in self.overdue.values()), self.overdue
 
     @invariant()
     def storing_and_loading_changes_nothing(self) -> None:
@@ -268,21 +395,14 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
                 self.frozen = self.state()
             assert self.state() == self.frozen
 
-    @invariant()
-    def reminders_and_escalations_happen_once(self) -> None:
-        reminders = Counter(
-            (e.task_id, e.hours_before) for e in self.events if isinstance(e, ApprovalReminderSent)
-        )
-        assert all(n == 1 for n in reminders.values())
-        escalations = Counter(
-            e.task_id for e in self.events if isinstance(e, ApprovalTaskEscalated)
-        )
-        assert all(n == 1 for n in escalations.values())
-
     def teardown(self) -> None:
         if hasattr(self, "request"):
             event(f"request ends {self.request.status.name}")
             event(f"{len(self.events)} events" if len(self.events) < 10 else "10+ events")
+            handed = sum(
+                isinstance(e, ApprovalTaskDelegated | ApprovalTaskEscalated) for e in self.events
+            )
+            event("a seat changed hands" if handed else "no seat changed hands")
 
 
 TestApprovalRequest = ApprovalRequestMachine.TestCase

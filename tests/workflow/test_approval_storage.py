@@ -19,8 +19,7 @@ from crmcore.workflow import (
     Sla,
     Step,
 )
-
-from ._org import T0, Order, actor, hours
+from tests.workflow.workflow_helpers import T0, Order, actor, hours
 
 PROCESS = ApprovalProcess(
     "order-approval",
@@ -83,3 +82,29 @@ def test_a_process_configured_with_python_code_cannot_be_stored(
     )
     with pytest.raises(ConfigError, match="Python code"):
         request.to_dict()
+
+
+def test_a_stored_request_with_one_person_on_two_seats_counts_that_person_once(
+    directory: StaticDirectory,
+) -> None:
+    # Data written before one-person-one-seat was enforced: f1 holds f2's seat as well.
+    # Two of three must approve; f1's answer is one approval however many seats f1 holds.
+    quorum = ApprovalProcess(
+        "order-approval", 1, "order", [Step("finance", [Role("finance")], mode=QUORUM(2))]
+    )
+    request = ApprovalInstance.start(
+        quorum, Order(), actor("sam"), directory, at=T0, instance_id="AP-1"
+    )
+    data = request.to_dict()
+    data["tasks"][1]["approver_id"] = "f1"
+    legacy = ApprovalInstance.from_dict(json.loads(json.dumps(data)))
+    legacy.approve(actor("f1"), at=hours(1), directory=directory)
+    assert legacy.status is ApprovalStatus.PENDING
+    assert [t.approver_id for t in legacy.open_tasks()] == ["f3"]
+    legacy.approve(actor("f3"), at=hours(2), directory=directory)
+    assert legacy.status is ApprovalStatus.APPROVED
+
+    alone = ApprovalInstance.from_dict(json.loads(json.dumps(data)))
+    alone.reject(actor("f3"), at=hours(1), directory=directory, comment="no")
+    # f1 alone is left: one person cannot make a quorum of two, so the step is rejected now
+    assert alone.status is ApprovalStatus.REJECTED

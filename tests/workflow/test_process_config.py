@@ -29,8 +29,7 @@ from crmcore.workflow import (
     Step,
     User,
 )
-
-from ._org import Order, Reason
+from tests.workflow.workflow_helpers import Order, Reason
 
 ORDER_APPROVAL: dict[str, Any] = {
     "id": "order-approval",
@@ -215,8 +214,17 @@ def test_modes_in_python() -> None:
     assert str(ANY) == "ANY"
     with pytest.raises(ValidationError, match="n: must be a whole number >= 1"):
         QUORUM(0)
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValidationError, match="kind: unknown mode 'MOST'"):
         Mode("MOST")
+    with pytest.raises(ValidationError, match="kind: unknown mode 'MAJORITY'"):
+        Mode("MAJORITY")
+    with pytest.raises(ValidationError, match="kind: unknown mode None"):
+        Mode(None)  # type: ignore[arg-type]
+    with pytest.raises(
+        ValidationError, match="n: only QUORUM takes a number of approvers; ALL got 3"
+    ):
+        Mode("ALL", 3)
+    assert Mode("QUORUM", 2) == QUORUM(2)
     with pytest.raises(ValidationError, match="levels: must be"):
         ManagerOf(0)
     assert ManagerOf(2).describe() == "the submitter's manager (2 levels up)"

@@ -14,8 +14,7 @@ from crmcore.workflow import (
     User,
     pending_tasks_for,
 )
-
-from ._org import T0, Order, actor, hours
+from tests.workflow.workflow_helpers import T0, Order, actor, hours
 
 PROCESS = ApprovalProcess(
     "order-approval",

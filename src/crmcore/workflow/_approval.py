@@ -10,6 +10,12 @@ Every command checks first and changes nothing when it raises: ``InvalidTransiti
 decided request, ``PermissionDenied`` for anyone without an open task (or, for
 ``withdraw``, anyone but the submitter), ``ValidationError`` for bad input and
 ``InvariantViolation`` when a step would have nobody to approve it.
+
+A step's ALL and QUORUM modes count distinct people. One person fills at most one seat of a
+step run: a task is never delegated or escalated to someone who holds another task of the
+run or has already answered in it (an escalation then goes to the next candidate, the
+process's fallback approvers). A seat keeps its SLA state when it changes hands: a reminder
+or an overdue notice is sent once per seat, not once per holder.
 """
 
 from __future__ import annotations
@@ -123,6 +129,7 @@ class ApprovalInstance:
         ``ApprovalNotRequired`` event says why). Raises ``InvariantViolation`` and creates
         nothing when a step that applies would have nobody to approve it.
         """
+        _check_datetime(at, "at")
         submitter_id = submitter.user_id if isinstance(submitter, Actor) else submitter
         if not isinstance(submitter_id, str) or not submitter_id.strip():
             raise ValidationError(f"submitter: must be a user id, got {submitter_id!r}")
@@ -352,7 +359,9 @@ class ApprovalInstance:
     ) -> None:
         """Approve every open task ``actor`` holds; may decide the step and start the next."""
         APPROVAL_LIFECYCLE.check("approve", self.status, actor)
+        self._check_time(at)
         mine = self._own_tasks(actor, "approve")
+        _check_comment(comment)
         with self._atomic():
             for task in mine:
                 self._close(task, TaskStatus.APPROVED, at, comment)
@@ -372,6 +381,7 @@ class ApprovalInstance:
     def reject(self, actor: Actor, *, at: datetime, directory: Directory, comment: str) -> None:
         """Reject every open task ``actor`` holds (a comment is required)."""
         APPROVAL_LIFECYCLE.check("reject", self.status, actor)
+        self._check_time(at)
         mine = self._own_tasks(actor, "reject")
         if not isinstance(comment, str) or not comment.strip():
             raise ValidationError(f"reject: a comment is required (why?), got {comment!r}")
@@ -400,9 +410,18 @@ class ApprovalInstance:
         directory: Directory,
         comment: str = "",
     ) -> None:
-        """Hand ``actor``'s open tasks to ``to_user_id``, whose answer then counts for them."""
+        """Hand ``actor``'s open tasks to ``to_user_id``, whose answer then counts for them.
+
+        Refused (ValidationError) when ``to_user_id`` already holds a task of this step run
+        or has answered in it: a quorum needs distinct people. The delegate's task keeps the
+        due date and the reminders already sent.
+        """
         APPROVAL_LIFECYCLE.check("delegate", self.status, actor)
+        self._check_time(at)
         mine = self._own_tasks(actor, "delegate")
+        _check_comment(comment)
+        if not isinstance(to_user_id, str) or not to_user_id.strip():
+            raise ValidationError(f"delegate: expected a user id, got {to_user_id!r}")
         step = self.process.steps[mine[0].step_index]
         if not step.allow_delegation:
             raise PermissionDenied(
@@ -422,6 +441,11 @@ class ApprovalInstance:
         if self.open_tasks_for(to_user_id):
             raise ValidationError(
                 f"delegate: {to_user_id!r} already has an open task in step {step.name!r}"
+            )
+        if to_user_id in self._answered():
+            raise ValidationError(
+                f"delegate: {to_user_id!r} already answered in step {step.name!r}; "
+                f"{step.mode} counts distinct people"
             )
         with self._atomic():
             for task in mine:
@@ -444,6 +468,8 @@ class ApprovalInstance:
     def withdraw(self, actor: Actor, *, at: datetime, comment: str = "") -> None:
         """The submitter takes the request back while it is pending."""
         APPROVAL_LIFECYCLE.check("withdraw", self.status, actor)
+        self._check_time(at)
+        _check_comment(comment)
         if actor.user_id != self.submitter_id:
             raise PermissionDenied(
                 f"approval {self.id}: only the submitter {self.submitter_id} may withdraw; "
@@ -457,9 +483,15 @@ class ApprovalInstance:
         self, now: datetime, directory: Directory, *, actor_id: str = SYSTEM
     ) -> list[DomainEvent]:
         """Send due reminders and escalate overdue tasks; each happens once, however often
-        this is called. Returns the events raised (also kept for :meth:`pull_events`)."""
+        this is called. Returns the events raised (also kept for :meth:`pull_events`).
+
+        On a pending request ``now`` must not be before its last change (history is kept in
+        time order).
+        """
+        _check_datetime(now, "now")
         if self.status is not ApprovalStatus.PENDING or self.current_step is None:
             return []
+        self._check_time(now, "now")
         step = self.process.steps[self.current_step]
         sla = step.sla
         if sla is None:
@@ -499,6 +531,33 @@ class ApprovalInstance:
         return self._events[before:]
 
     # -- internals --------------------------------------------------------------------------
+
+    def _check_time(self, at: object, name: str = "at") -> None:
+        """Refuse a non-datetime, a naive/aware mix and a moment before the last change."""
+        moment = _check_datetime(at, name)
+        last = self._history[-1].at if self._history else self.submitted_at
+        if (moment.utcoffset() is None) != (last.utcoffset() is None):
+            raise ValidationError(
+                f"{name}: {moment.isoformat()} and the request's last change {last.isoformat()} "
+                "mix naive and timezone-aware datetimes"
+            )
+        if moment < last:
+            raise ValidationError(
+                f"{name}: {moment.isoformat()} is before the request's last change "
+                f"{last.isoformat()}; history is append-only"
+            )
+
+    def _answered(self) -> set[str]:
+        """The people who approved or rejected in the current step run."""
+        return {
+            t.approver_id
+            for t in self.current_tasks()
+            if t.status in (TaskStatus.APPROVED, TaskStatus.REJECTED)
+        }
+
+    def _engaged(self) -> set[str]:
+        """The people who hold an open task of the current step run or answered in it."""
+        return self._answered() | {t.approver_id for t in self.open_tasks()}
 
     def _own_tasks(self, actor: Actor, action: str) -> list[ApprovalTask]:
         mine = self.open_tasks_for(actor.user_id)
@@ -585,6 +644,7 @@ class ApprovalInstance:
         at: datetime,
         due_at: datetime | None,
         overdue_handled: bool = False,
+        reminders_sent: tuple[int, ...] = (),
     ) -> ApprovalTask:
         task = ApprovalTask(
             id=f"{self.id}/t{len(self._tasks) + 1}",
@@ -596,6 +656,7 @@ class ApprovalInstance:
             assigned_at=at,
             due_at=due_at,
             overdue_handled=overdue_handled,
+            reminders_sent=reminders_sent,
         )
         self._tasks.append(task)
         return task
@@ -608,6 +669,8 @@ class ApprovalInstance:
         at: datetime,
         due_at: datetime | None,
     ) -> ApprovalTask:
+        """Close ``task`` and open its seat for ``to_id``; the seat's SLA state goes along,
+        so no reminder or overdue notice is sent twice for it."""
         self._replace(task, status=status, decided_at=at, handed_to=to_id)
         return self._new_task(
             task.step_index,
@@ -615,7 +678,8 @@ class ApprovalInstance:
             task.original_approver_id,
             at,
             due_at,
-            overdue_handled=due_at is None,
+            overdue_handled=due_at is None or task.overdue_handled,
+            reminders_sent=task.reminders_sent,
         )
 
     def _resolve(self, index: int, directory: Directory) -> tuple[Resolution, bool]:
@@ -700,9 +764,10 @@ class ApprovalInstance:
         assert self.current_step is not None
         step = self.process.steps[self.current_step]
         tasks = self.current_tasks()
-        counts = {s: sum(1 for t in tasks if t.status is s) for s in TaskStatus}
+        people = {s: {t.approver_id for t in tasks if t.status is s} for s in TaskStatus}
+        approved, rejected = people[TaskStatus.APPROVED], people[TaskStatus.REJECTED]
         outcome = step.mode.outcome(
-            counts[TaskStatus.APPROVED], counts[TaskStatus.REJECTED], counts[TaskStatus.PENDING]
+            len(approved), len(rejected), len(people[TaskStatus.PENDING] - approved - rejected)
         )
         if outcome is None:
             return
@@ -773,10 +838,12 @@ class ApprovalInstance:
                 approver_id=task.approver_id,
             )
             return
-        to_id = self._escalation_target(task, step, directory)
+        to_id, busy = self._escalation_target(task, step, directory)
         if to_id is None:
             self._replace(task, overdue_handled=True)
             reason = f"nobody to escalate to ({target.describe()} of {task.approver_id})"
+            if busy:
+                reason += f"; already in step {step.name!r}: {', '.join(busy)}"
             self._log(now, actor_id, "escalation failed", task.step, reason)
             self._emit(
                 ev.ApprovalEscalationFailed,
@@ -804,11 +871,20 @@ class ApprovalInstance:
 
     def _escalation_target(
         self, task: ApprovalTask, step: Step, directory: Directory
-    ) -> str | None:
+    ) -> tuple[str | None, list[str]]:
+        """Who takes an overdue task over, and the candidates passed over because they
+        already hold a task of this step run or answered in it (one person, one seat)."""
         assert step.sla is not None
         assert step.sla.escalate_to is not None
 
+        engaged = self._engaged()
+        busy: list[str] = []
+
         def usable(user_id: str, active: bool) -> bool:
+            if user_id in engaged and user_id != task.approver_id:
+                if user_id not in busy:
+                    busy.append(user_id)
+                return False
             return (
                 active
                 and user_id != task.approver_id
@@ -817,7 +893,7 @@ class ApprovalInstance:
 
         user = resolve_target(step.sla.escalate_to, task.approver_id, directory)
         if user is not None and usable(user.id, user.active):
-            return user.id
+            return user.id, busy
         backup = resolve_approvers(
             self.process.fallback_approvers,
             submitter_id=self.submitter_id,
@@ -825,7 +901,7 @@ class ApprovalInstance:
             subject_users=dict(self.subject_users),
             allow_self=step.allow_self_approval,
         )
-        return next((u for u in backup.user_ids if usable(u, True)), None)
+        return next((u for u in backup.user_ids if usable(u, True)), None), busy
 
 
 @attrs.frozen(kw_only=True)
@@ -848,6 +924,17 @@ class _Record:
     tasks: tuple[ApprovalTask, ...]
     history: tuple[ApprovalHistoryEntry, ...]
     path: tuple[int, ...]
+
+
+def _check_datetime(value: object, name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{name}: expected a datetime, got {value!r}")
+    return value
+
+
+def _check_comment(comment: object) -> None:
+    if not isinstance(comment, str):
+        raise ValidationError(f"comment: expected a string, got {comment!r}")
 
 
 def _reminders_due(task: ApprovalTask, before_hours: tuple[int, ...], now: datetime) -> list[int]:

@@ -102,13 +102,52 @@ def _conditions(items: Iterable[Condition]) -> tuple[Condition, ...]:
     return tuple(items)
 
 
+def _op(value: Op | str) -> Op:
+    if isinstance(value, Op):
+        return value
+    try:
+        return Op(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(o.value for o in Op)
+        raise ConfigError(f"op: unknown operator {value!r} (use one of {allowed})") from None
+
+
+def _field_path(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{attribute.name}: must be a non-empty string, got {value!r}")
+
+
+def _has_float(value: object) -> bool:
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_float(v) for v in value)
+    return isinstance(value, float)
+
+
 @attrs.frozen
 class Compare(Condition):
-    """``field op value``: e.g. ``Compare("net_total", Op.GT, Money("10000", "CNY"))``."""
+    """``field op value``: e.g. ``Compare("net_total", Op.GT, Money("10000", "CNY"))``.
 
-    field: str
-    op: Op = attrs.field(converter=Op)
+    Refused at once (ConfigError): an unknown operator, an empty field, a float value (write
+    it as a string or Decimal) and an ``in`` / ``not in`` value that is not a list.
+    """
+
+    field: str = attrs.field(validator=_field_path)
+    op: Op = attrs.field(converter=_op)
     value: Any
+
+    def __attrs_post_init__(self) -> None:
+        if _has_float(self.value):
+            raise ConfigError(
+                f"value: float {self.value!r} refused in {self.field} {self.op.value}; "
+                "write it as a string or a Decimal"
+            )
+        if self.op in (Op.IN, Op.NOT_IN) and not isinstance(
+            self.value, list | tuple | frozenset | set
+        ):
+            raise ConfigError(
+                f"value: {self.field} {self.op.value} needs a list of options, "
+                f"got {self.value!r} (the value of {self.op.value!r} must be a list)"
+            )
 
     def evaluate(self, subject: object) -> bool:
         actual = resolve(subject, self.field)
@@ -131,14 +170,7 @@ class Compare(Condition):
 
     def _compare(self, actual: Any) -> bool:
         if self.op in (Op.IN, Op.NOT_IN):
-            options = (
-                self.value if isinstance(self.value, list | tuple | frozenset | set) else None
-            )
-            if options is None:
-                raise ConfigError(
-                    f"condition {self.describe()}: value of {self.op.value!r} must be a list"
-                )
-            inside = any(_coerce(o, actual, self) == actual for o in options)
+            inside = any(_coerce(o, actual, self) == actual for o in self.value)
             return inside if self.op is Op.IN else not inside
         expected = _coerce(self.value, actual, self)
         if self.op is Op.EQ:

@@ -38,18 +38,42 @@ def _positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> Non
         raise ValidationError(f"{attribute.name}: must be a whole number >= 1, got {value!r}")
 
 
+_MODE_KINDS: Final = ("ANY", "ALL", "QUORUM")
+
+
+def _mode_kind(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in _MODE_KINDS:
+        raise ValidationError(
+            f"{attribute.name}: unknown mode {value!r} (use 'ANY', 'ALL' or 'QUORUM' with n >= 1)"
+        )
+
+
 @attrs.frozen
 class Mode:
-    """How a step is decided: ``ANY`` (first answer), ``ALL`` (everyone), ``QUORUM(n)``."""
+    """How a step is decided: ``ANY`` (first answer), ``ALL`` (everyone), ``QUORUM(n)``.
 
-    kind: str = attrs.field(validator=attrs.validators.in_(("ANY", "ALL", "QUORUM")))
+    ALL and QUORUM count distinct people, never tasks: a request lets no one hold two seats
+    of a step run, and one person's answer counts once even in a record that has them do so.
+    """
+
+    kind: str = attrs.field(validator=_mode_kind)
     n: int = attrs.field(default=1, validator=_positive_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind != "QUORUM" and self.n != 1:
+            raise ValidationError(
+                f"n: only QUORUM takes a number of approvers; {self.kind} got {self.n!r}"
+            )
 
     def __str__(self) -> str:
         return f"QUORUM({self.n})" if self.kind == "QUORUM" else self.kind
 
     def outcome(self, approved: int, rejected: int, pending: int) -> bool | None:
-        """True (approved), False (rejected) or None (undecided) for these task counts."""
+        """True (approved), False (rejected) or None (undecided) for these counts of people.
+
+        ``approved`` and ``rejected`` count the distinct people who answered so;
+        ``pending`` the distinct people who may still answer.
+        """
         if self.kind == "ANY":
             return True if approved else (False if rejected else None)
         if self.kind == "ALL":
