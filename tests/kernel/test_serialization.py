@@ -130,7 +130,7 @@ def test_unknown_keys_and_wrong_shapes_are_reported() -> None:
 
 
 def test_scalars_are_checked_too() -> None:
-    assert from_dict(int, "12") == 12
+    assert from_dict(int, 12) == 12
     assert from_dict(Money, Money(1, "CNY")) == Money(1, "CNY")
     assert from_dict(Percent, Percent(1)) == Percent(1)
     assert from_dict(date, date(2026, 1, 2)) == date(2026, 1, 2)
@@ -138,6 +138,9 @@ def test_scalars_are_checked_too() -> None:
     for cls, value, message in [
         (str, 5, "expected a string, got int 5"),
         (int, 1.5, "expected a whole number"),
+        (int, "12", "expected a whole number, got '12'"),
+        (tuple[int, ...], None, "expected a list, got None"),
+        (tuple[int, ...], {"a": 1}, "expected a list"),
         (Money, "1 CNY", "expected"),
         (date, 20260102, "expected an ISO 8601 date string"),
         (datetime, "noon", "is not an ISO 8601 date-time"),

@@ -6,10 +6,10 @@ import enum
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar, get_origin
+from typing import Any, Final, TypeVar, get_args, get_origin
 
 import cattrs
-from cattrs.cols import list_structure_factory
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 
 from crmcore._decimal import to_decimal
@@ -78,9 +78,8 @@ def _structure_str(value: object, _: type) -> str:
 
 
 def _structure_int(value: object, _: type) -> int:
+    # JSON has whole numbers; "2" is text, and reading it as 2 would hide a typo upstream.
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
         raise ValidationError(f"expected a whole number, got {value!r}")
     return value
 
@@ -155,10 +154,13 @@ converter.register_structure_hook_func(lambda t: t is DomainEvent, _structure_ev
 
 def _list_of(t: Any) -> Any:
     # A string or a mapping is iterable, but never the list the data asked for.
-    inner = list_structure_factory(t, converter)
+    if get_origin(t) is list:
+        inner = list_structure_factory(t, converter)
+    else:
+        inner = homogenous_tuple_structure_factory(t, converter)
 
     def structure(value: object, type_: Any) -> Any:
-        if isinstance(value, str | bytes | dict):
+        if not isinstance(value, list | tuple):
             raise ValidationError(f"expected a list, got {value!r}")
         return inner(value, type_)
 
@@ -166,7 +168,10 @@ def _list_of(t: Any) -> Any:
 
 
 def _is_list_type(t: Any) -> bool:
-    return bool(get_origin(t) is list)
+    args = get_args(t)
+    return get_origin(t) is list or (
+        get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+    )
 
 
 converter.register_structure_hook_factory(_is_list_type, _list_of)
