@@ -9,11 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore._validators import non_empty
 from crmcore.errors import InvalidTransition
 from crmcore.events import DomainEvent
 from crmcore.money import Money
+from crmcore.serialization import converter
 
 __all__ = ["ApprovalLink", "DunningLog", "InstallmentOverdue", "LinkStatus"]
 
@@ -97,3 +99,16 @@ class DunningLog:
     def pull_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
         return events
+
+
+# Events belong to the outbox, not to the stored state: leave them out of the saved data.
+for _cls in (ApprovalLink, DunningLog):
+    converter.register_unstructure_hook(
+        _cls, make_dict_unstructure_fn(_cls, converter, _events=override(omit=True))
+    )
+    converter.register_structure_hook(
+        _cls,
+        make_dict_structure_fn(
+            _cls, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
+        ),
+    )
