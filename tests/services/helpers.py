@@ -31,7 +31,9 @@ USERS = [
     DirectoryUser("mkt", roles={"sales"}, department="marketing"),
 ]
 ACTORS: dict[str, Actor] = {u.id: u.as_actor() for u in USERS}
-ANN, BOB, MIA, DAN, FAY, FIN, SID = (ACTORS[n] for n in ("ann", "bob", "mia", "dan", "fay", "fin", "sid"))
+ANN, BOB, MIA, DAN, FAY, FIN, SID = (
+    ACTORS[n] for n in ("ann", "bob", "mia", "dan", "fay", "fin", "sid")
+)
 ROLES = ("sales", "manager", "finance", "shipping", "admin")
 
 PROCESS = SalesProcess.from_dict(
@@ -122,10 +124,12 @@ class World:
         with self.storage.unit_of_work() as uow:
             for kind in KINDS:
                 repo = uow.repository(kind.cls)
-                rows[kind.name] = {
-                    a.id: (a.version, dump_aggregate(kind, a)) for a in repo.find()
-                }
-        return {"rows": rows, "sent": list(self.notifier.sent), "outbox": self.storage.undelivered()}
+                rows[kind.name] = {a.id: (a.version, dump_aggregate(kind, a)) for a in repo.find()}
+        return {
+            "rows": rows,
+            "sent": list(self.notifier.sent),
+            "outbox": self.storage.undelivered(),
+        }
 
     def sent(self) -> list[tuple[str, str]]:
         """(recipient, topic) of every notification, in order; clears the record."""

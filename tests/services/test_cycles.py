@@ -13,7 +13,18 @@ from crmcore.forecast import OpportunityStatus
 from crmcore.leads import LeadStatus, OpportunityDraft
 from crmcore.receivables import PaymentState
 from crmcore.services import LinkStatus
-from tests.services.helpers import ANN, BOB, DAN, FAY, FIN, MIA, World, cny, memory_world, sqlite_world
+from tests.services.helpers import (
+    ANN,
+    BOB,
+    DAN,
+    FAY,
+    FIN,
+    MIA,
+    World,
+    cny,
+    memory_world,
+    sqlite_world,
+)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -28,7 +39,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:
     crm, clock = world.crm, world.clock
     lead = crm.leads.create(BOB, "Li Lei", source="expo", region="Shanghai", company="Acme")
-    assert lead.pool_id == "east" and lead.status is LeadStatus.NEW
+    assert lead.pool_id == "east"
+    assert lead.status is LeadStatus.NEW
     assert world.sent() == []
 
     crm.leads.claim(ANN, lead.id)
@@ -48,11 +60,13 @@ def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:
 
     clock.advance(days=1)
     moved = crm.opportunities.advance(ANN, "opp-1", "proposal", {"budget": "200k"})
-    assert moved.advanced and moved.stage == "proposal"
+    assert moved.advanced
+    assert moved.stage == "proposal"
 
     clock.advance(days=1)
     waiting = crm.opportunities.advance(ANN, "opp-1", "contract")
-    assert not waiting.advanced and waiting.approval_id == "approval-1"
+    assert not waiting.advanced
+    assert waiting.approval_id == "approval-1"
     assert world.sent() == [("mia", "approval waiting for you")]
     todo = crm.queries.approvals_waiting_for(MIA)
     assert [(t.subject_kind, t.subject_id) for t in todo] == [("opportunity", "opp-1")]
@@ -189,7 +203,9 @@ def test_a_small_deal_needs_no_approval_and_moves_at_once(world: World) -> None:
     crm = world.crm
     opportunity = crm.opportunities.create(ANN, cny("5000"), stage="proposal")
     moved = crm.opportunities.advance(ANN, opportunity.id, "contract")
-    assert moved.advanced and moved.stage == "contract" and moved.approval_id == "approval-1"
+    assert moved.advanced
+    assert moved.stage == "contract"
+    assert moved.approval_id == "approval-1"
     assert world.sent() == []
 
 

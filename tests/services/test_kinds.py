@@ -21,7 +21,19 @@ from crmcore.money import Money
 from crmcore.ports import Actor, AggregateKind, Storage
 from crmcore.receivables import PaymentTerms, Receivable
 from crmcore.services import KINDS, ComputedKind
-from tests.services.helpers import HALF_AND_HALF, ANN, BOB, DAN, FAY, FIN, MIA, START, World, cny, memory_world
+from tests.services.helpers import (
+    ANN,
+    BOB,
+    DAN,
+    FAY,
+    FIN,
+    HALF_AND_HALF,
+    MIA,
+    START,
+    World,
+    cny,
+    memory_world,
+)
 
 D = date(2026, 3, 2)
 
@@ -55,7 +67,9 @@ def _busy_world() -> World:
     crm.opportunities.win(ANN, big[0])
     lost = crm.opportunities.create(ANN, cny("10"))
     crm.opportunities.lose(ANN, lost.id, "price")
-    rec = crm.receivables.open(ANN, customer="acme", owner="ann", amount=cny("999.99"), issue_date=D)
+    rec = crm.receivables.open(
+        ANN, customer="acme", owner="ann", amount=cny("999.99"), issue_date=D
+    )
     other = crm.receivables.open(BOB, customer="zen", owner="bob", amount=cny("50"), issue_date=D)
     p1 = crm.receivables.record_payment(ANN, rec.id, cny("100.00"), received_on=D)
     p2 = crm.receivables.record_payment(ANN, rec.id, cny("200.00"), received_on=D)
@@ -64,7 +78,9 @@ def _busy_world() -> World:
     crm.receivables.reject_payment(FIN, rec.id, p2.id, "bounced")
     refund = crm.receivables.request_refund(ANN, rec.id, cny("10.00"), "goodwill")
     crm.receivables.confirm_refund(FAY, rec.id, refund.id)
-    i1 = crm.receivables.request_invoice(ANN, rec.id, cny("50"), title="A", tax_id="1", address="S")
+    i1 = crm.receivables.request_invoice(
+        ANN, rec.id, cny("50"), title="A", tax_id="1", address="S"
+    )
     crm.receivables.request_invoice(ANN, rec.id, cny("20"), title="A", tax_id="1", address="S")
     crm.receivables.issue_invoice(FAY, rec.id, i1.id, "No. 7")
     clock.advance(days=40)
@@ -174,7 +190,9 @@ def receivables(draw: st.DrawFn) -> Receivable:
         at=START,
     )
     at = START
-    for step in draw(st.lists(st.sampled_from(["pay", "confirm", "reject", "invoice"]), max_size=8)):
+    for step in draw(
+        st.lists(st.sampled_from(["pay", "confirm", "reject", "invoice"]), max_size=8)
+    ):
         at += timedelta(hours=1)
         pending = [p for p in rec.payments if p.state.value == "pending"]
         room = rec.balance(D).outstanding

@@ -255,9 +255,10 @@ def test_a_salesperson_cannot_confirm_their_own_payment_even_with_finance_rights
     before = world.snapshot()
     with pytest.raises(PermissionDenied, match="ann recorded"):
         world.crm.receivables.confirm_payment(both, ids["rec"], paid.id)
-    with pytest.raises(PermissionDenied, match="payment.confirm"):
+    with pytest.raises(PermissionDenied, match=r"payment\.confirm"):
         world.crm.receivables.confirm_payment(ANN, ids["rec"], paid.id)
-    assert world.snapshot() == before and world.sent() == []
+    assert world.snapshot() == before
+    assert world.sent() == []
     assert world.crm.queries.payments_awaiting_confirmation(both) == []
 
 
@@ -265,7 +266,9 @@ def test_the_shipping_clerk_cannot_confirm_payments() -> None:
     world = memory_world()
     ids = _payment(world)
     with pytest.raises(PermissionDenied, match=r"sid \(shipping\) may not payment.confirm"):
-        world.crm.receivables.confirm_payment(Actor("sid", {"shipping"}), ids["rec"], ids["payment"])
+        world.crm.receivables.confirm_payment(
+            Actor("sid", {"shipping"}), ids["rec"], ids["payment"]
+        )
 
 
 def test_an_overridden_policy_moves_an_action_to_another_role() -> None:
@@ -273,5 +276,7 @@ def test_an_overridden_policy_moves_an_action_to_another_role() -> None:
     ids = _payment(world)
     with pytest.raises(PermissionDenied):
         world.crm.receivables.confirm_payment(FAY, ids["rec"], ids["payment"])
-    world.crm.receivables.confirm_payment(Actor("mia", {"manager", "finance"}), ids["rec"], ids["payment"])
+    world.crm.receivables.confirm_payment(
+        Actor("mia", {"manager", "finance"}), ids["rec"], ids["payment"]
+    )
     assert MIA.user_id == "mia"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
@@ -37,85 +36,206 @@ from tests.services.test_permissions import (
 Bad = Callable[[World, dict[str, str]], Any]
 
 CASES: list[tuple[str, Callable[[World], dict[str, str]], Bad, type[CrmError]]] = [
-    ("blank lead name", lambda w: {}, lambda w, i: w.crm.leads.create(BOB, " ", source="web"),
-     ValidationError),
+    (
+        "blank lead name",
+        lambda w: {},
+        lambda w, i: w.crm.leads.create(BOB, " ", source="web"),
+        ValidationError,
+    ),
     ("unknown lead", lambda w: {}, lambda w, i: w.crm.leads.claim(ANN, "lead-404"), NotFound),
-    ("claim an owned lead", _held_lead, lambda w, i: w.crm.leads.claim(BOB, i["lead"]),
-     InvariantViolation),
-    ("follow up someone else's lead", _held_lead,
-     lambda w, i: w.crm.leads.follow_up(BOB, i["lead"]), PermissionDenied),
-    ("follow up a waiting lead", _pooled_lead,
-     lambda w, i: w.crm.leads.follow_up(ANN, i["lead"]), InvalidTransition),
-    ("return with an unknown reason", _held_lead,
-     lambda w, i: w.crm.leads.return_lead(ANN, i["lead"], "bored"), ValidationError),
-    ("assign to a non-member", _pooled_lead,
-     lambda w, i: w.crm.leads.assign(MIA, i["lead"], "zed"), CrmError),
-    ("assign by a manager who is not the pool's admin", _pooled_lead,
-     lambda w, i: w.crm.leads.assign(Actor("max", {"manager"}), i["lead"]), PermissionDenied),
-    ("convert twice", _held_lead, lambda w, i: [
-        w.crm.leads.convert(ANN, i["lead"], customer_id="c", contact_id="k"),
-        w.sent(),
-        w.snapshot_into(i),
-        w.crm.leads.convert(ANN, i["lead"], customer_id="c", contact_id="k"),
-    ], InvalidTransition),
-    ("recycle an unknown pool", lambda w: {}, lambda w, i: w.crm.leads.recycle(MIA, "west"),
-     ConfigError),
-    ("negative opportunity amount", lambda w: {},
-     lambda w, i: w.crm.opportunities.create(ANN, cny("-1")), ValidationError),
-    ("advance to an unknown stage", _opportunity,
-     lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "heaven"), NotFound),
-    ("advance without the required fields", lambda w: {
-        "opp": w.crm.opportunities.create(ANN, cny("500000")).id},
-     lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "contract"), InvalidTransition),
-    ("a second approval for the same deal", _approval,
-     lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "contract"), InvalidTransition),
-    ("lose without a reason", _opportunity,
-     lambda w, i: w.crm.opportunities.lose(ANN, i["opp"], ""), ValidationError),
-    ("approve without a task", _approval,
-     lambda w, i: w.crm.approvals.approve(DAN, i["approval"]), PermissionDenied),
-    ("reject without a comment", _approval,
-     lambda w, i: w.crm.approvals.reject(MIA, i["approval"], " "), ValidationError),
-    ("delegate to an unknown user", _approval,
-     lambda w, i: w.crm.approvals.delegate(MIA, i["approval"], "ghost"), NotFound),
-    ("withdraw someone else's request", _approval,
-     lambda w, i: w.crm.approvals.withdraw(Actor("bob", {"sales"}), i["approval"]),
-     PermissionDenied),
-    ("unknown approval", lambda w: {}, lambda w, i: w.crm.approvals.approve(MIA, "nope"),
-     NotFound),
-    ("a float amount", _receivable,
-     lambda w, i: w.crm.receivables.record_payment(ANN, i["rec"], Money(1.5, "CNY"),  # type: ignore[arg-type]
-                                                  received_on=D), ValidationError),
-    ("a payment in another currency", _receivable,
-     lambda w, i: w.crm.receivables.record_payment(ANN, i["rec"], Money("1", "USD"),
-                                                  received_on=D), CurrencyMismatch),
-    ("a zero payment", _receivable,
-     lambda w, i: w.crm.receivables.record_payment(ANN, i["rec"], cny("0"), received_on=D),
-     ValidationError),
-    ("confirm an unknown payment", _receivable,
-     lambda w, i: w.crm.receivables.confirm_payment(FAY, i["rec"], "P9"), NotFound),
-    ("confirm twice", _payment, lambda w, i: [
-        w.crm.receivables.confirm_payment(FAY, i["rec"], i["payment"]),
-        w.sent(),
-        w.snapshot_into(i),
-        w.crm.receivables.confirm_payment(FAY, i["rec"], i["payment"]),
-    ], InvalidTransition),
-    ("reject a payment without a reason", _payment,
-     lambda w, i: w.crm.receivables.reject_payment(FAY, i["rec"], i["payment"], ""),
-     ValidationError),
-    ("refund more than was received", _receivable,
-     lambda w, i: w.crm.receivables.request_refund(ANN, i["rec"], cny("5"), "why"), CrmError),
-    ("invoice beyond the amount", _receivable,
-     lambda w, i: w.crm.receivables.request_invoice(
-         ANN, i["rec"], cny("1000.01"), title="A", tax_id="1", address="S"),
-     InvariantViolation),
-    ("issue without a number", _invoice,
-     lambda w, i: w.crm.receivables.issue_invoice(FAY, i["rec"], i["invoice"], ""),
-     ValidationError),
-    ("unknown receivable", lambda w: {},
-     lambda w, i: w.crm.receivables.record_payment(ANN, "r-9", cny("1"), received_on=D),
-     NotFound),
-    ("a payment view of an unknown receivable", lambda w: {},
-     lambda w, i: w.crm.queries.payment_view(ANN, "r-9"), NotFound),
+    (
+        "claim an owned lead",
+        _held_lead,
+        lambda w, i: w.crm.leads.claim(BOB, i["lead"]),
+        InvariantViolation,
+    ),
+    (
+        "follow up someone else's lead",
+        _held_lead,
+        lambda w, i: w.crm.leads.follow_up(BOB, i["lead"]),
+        PermissionDenied,
+    ),
+    (
+        "follow up a waiting lead",
+        _pooled_lead,
+        lambda w, i: w.crm.leads.follow_up(ANN, i["lead"]),
+        InvalidTransition,
+    ),
+    (
+        "return with an unknown reason",
+        _held_lead,
+        lambda w, i: w.crm.leads.return_lead(ANN, i["lead"], "bored"),
+        ValidationError,
+    ),
+    (
+        "assign to a non-member",
+        _pooled_lead,
+        lambda w, i: w.crm.leads.assign(MIA, i["lead"], "zed"),
+        CrmError,
+    ),
+    (
+        "assign by a manager who is not the pool's admin",
+        _pooled_lead,
+        lambda w, i: w.crm.leads.assign(Actor("max", {"manager"}), i["lead"]),
+        PermissionDenied,
+    ),
+    (
+        "convert twice",
+        _held_lead,
+        lambda w, i: [
+            w.crm.leads.convert(ANN, i["lead"], customer_id="c", contact_id="k"),
+            w.sent(),
+            w.snapshot_into(i),
+            w.crm.leads.convert(ANN, i["lead"], customer_id="c", contact_id="k"),
+        ],
+        InvalidTransition,
+    ),
+    (
+        "recycle an unknown pool",
+        lambda w: {},
+        lambda w, i: w.crm.leads.recycle(MIA, "west"),
+        ConfigError,
+    ),
+    (
+        "negative opportunity amount",
+        lambda w: {},
+        lambda w, i: w.crm.opportunities.create(ANN, cny("-1")),
+        ValidationError,
+    ),
+    (
+        "advance to an unknown stage",
+        _opportunity,
+        lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "heaven"),
+        NotFound,
+    ),
+    (
+        "advance without the required fields",
+        lambda w: {"opp": w.crm.opportunities.create(ANN, cny("500000")).id},
+        lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "contract"),
+        InvalidTransition,
+    ),
+    (
+        "a second approval for the same deal",
+        _approval,
+        lambda w, i: w.crm.opportunities.advance(ANN, i["opp"], "contract"),
+        InvalidTransition,
+    ),
+    (
+        "lose without a reason",
+        _opportunity,
+        lambda w, i: w.crm.opportunities.lose(ANN, i["opp"], ""),
+        ValidationError,
+    ),
+    (
+        "approve without a task",
+        _approval,
+        lambda w, i: w.crm.approvals.approve(DAN, i["approval"]),
+        PermissionDenied,
+    ),
+    (
+        "reject without a comment",
+        _approval,
+        lambda w, i: w.crm.approvals.reject(MIA, i["approval"], " "),
+        ValidationError,
+    ),
+    (
+        "delegate to an unknown user",
+        _approval,
+        lambda w, i: w.crm.approvals.delegate(MIA, i["approval"], "ghost"),
+        NotFound,
+    ),
+    (
+        "withdraw someone else's request",
+        _approval,
+        lambda w, i: w.crm.approvals.withdraw(Actor("bob", {"sales"}), i["approval"]),
+        PermissionDenied,
+    ),
+    (
+        "unknown approval",
+        lambda w: {},
+        lambda w, i: w.crm.approvals.approve(MIA, "nope"),
+        NotFound,
+    ),
+    (
+        "a float amount",
+        _receivable,
+        lambda w, i: w.crm.receivables.record_payment(
+            ANN,
+            i["rec"],
+            Money(1.5, "CNY"),  # type: ignore[arg-type]
+            received_on=D,
+        ),
+        ValidationError,
+    ),
+    (
+        "a payment in another currency",
+        _receivable,
+        lambda w, i: w.crm.receivables.record_payment(
+            ANN, i["rec"], Money("1", "USD"), received_on=D
+        ),
+        CurrencyMismatch,
+    ),
+    (
+        "a zero payment",
+        _receivable,
+        lambda w, i: w.crm.receivables.record_payment(ANN, i["rec"], cny("0"), received_on=D),
+        ValidationError,
+    ),
+    (
+        "confirm an unknown payment",
+        _receivable,
+        lambda w, i: w.crm.receivables.confirm_payment(FAY, i["rec"], "P9"),
+        NotFound,
+    ),
+    (
+        "confirm twice",
+        _payment,
+        lambda w, i: [
+            w.crm.receivables.confirm_payment(FAY, i["rec"], i["payment"]),
+            w.sent(),
+            w.snapshot_into(i),
+            w.crm.receivables.confirm_payment(FAY, i["rec"], i["payment"]),
+        ],
+        InvalidTransition,
+    ),
+    (
+        "reject a payment without a reason",
+        _payment,
+        lambda w, i: w.crm.receivables.reject_payment(FAY, i["rec"], i["payment"], ""),
+        ValidationError,
+    ),
+    (
+        "refund more than was received",
+        _receivable,
+        lambda w, i: w.crm.receivables.request_refund(ANN, i["rec"], cny("5"), "why"),
+        CrmError,
+    ),
+    (
+        "invoice beyond the amount",
+        _receivable,
+        lambda w, i: w.crm.receivables.request_invoice(
+            ANN, i["rec"], cny("1000.01"), title="A", tax_id="1", address="S"
+        ),
+        InvariantViolation,
+    ),
+    (
+        "issue without a number",
+        _invoice,
+        lambda w, i: w.crm.receivables.issue_invoice(FAY, i["rec"], i["invoice"], ""),
+        ValidationError,
+    ),
+    (
+        "unknown receivable",
+        lambda w: {},
+        lambda w, i: w.crm.receivables.record_payment(ANN, "r-9", cny("1"), received_on=D),
+        NotFound,
+    ),
+    (
+        "a payment view of an unknown receivable",
+        lambda w: {},
+        lambda w, i: w.crm.queries.payment_view(ANN, "r-9"),
+        NotFound,
+    ),
 ]
 
 
@@ -226,7 +346,9 @@ def test_recording_retries_when_another_payment_committed_in_between() -> None:
     n = iter(range(1, 10))
     _race(
         world,
-        lambda: crm.receivables.record_payment(bob, ids["rec"], cny(f"{next(n)}.00"), received_on=D),
+        lambda: crm.receivables.record_payment(
+            bob, ids["rec"], cny(f"{next(n)}.00"), received_on=D
+        ),
         times=3,
     )
     crm.receivables.record_payment(ANN, ids["rec"], cny("20.00"), received_on=D, reference="b1")

@@ -38,7 +38,10 @@ class ServicesMachine(RuleBasedStateMachine):
     def start(self) -> None:
         self.world = memory_world()
         self.world.crm.receivables.open(
-            ACTORS["ann"], customer="acme", owner="ann", amount=Money("1000.00", "CNY"),
+            ACTORS["ann"],
+            customer="acme",
+            owner="ann",
+            amount=Money("1000.00", "CNY"),
             issue_date=D,
         )
         self.world.sent()
@@ -153,9 +156,11 @@ class ServicesMachine(RuleBasedStateMachine):
         payment = f"{rec}/P{n}"
         service = self.world.crm.receivables
         self._try(
-            lambda: service.confirm_payment(actor, rec, payment)
-            if confirm
-            else service.reject_payment(actor, rec, payment, "bounced")
+            lambda: (
+                service.confirm_payment(actor, rec, payment)
+                if confirm
+                else service.reject_payment(actor, rec, payment, "bounced")
+            )
         )
 
     @rule(actor=ACTORS_ANY, cents=CENTS)
@@ -174,9 +179,11 @@ class ServicesMachine(RuleBasedStateMachine):
         invoice = f"{rec}/I{n}"
         service = self.world.crm.receivables
         self._try(
-            lambda: service.issue_invoice(actor, rec, invoice, f"No. {n}")
-            if issue
-            else service.reject_invoice(actor, rec, invoice, "wrong")
+            lambda: (
+                service.issue_invoice(actor, rec, invoice, f"No. {n}")
+                if issue
+                else service.reject_invoice(actor, rec, invoice, "wrong")
+            )
         )
 
     @rule(actor=ACTORS_ANY, days=st.integers(min_value=0, max_value=20))
@@ -210,7 +217,8 @@ class ServicesMachine(RuleBasedStateMachine):
             for opp in uow.repository(Opportunity).find():
                 if opp.stage == "contract" and opp.status is OpportunityStatus.OPEN:
                     ref = opp.history[-1].approval_ref
-                    assert ref is not None and instances[ref].status is ApprovalStatus.APPROVED
+                    assert ref is not None
+                    assert instances[ref].status is ApprovalStatus.APPROVED
 
     @invariant()
     def receivable_figures_add_up(self) -> None:
@@ -228,8 +236,10 @@ class ServicesMachine(RuleBasedStateMachine):
     @invariant()
     def nobody_is_told_of_their_own_action(self) -> None:
         for n in self.world.notifier.sent:
-            assert n.recipient_id != n.event.actor_id or n.event.actor_id == "system" or (
-                n.topic in ("installment overdue", "approval due soon")
+            assert (
+                n.recipient_id != n.event.actor_id
+                or n.event.actor_id == "system"
+                or (n.topic in ("installment overdue", "approval due soon"))
             )
 
 

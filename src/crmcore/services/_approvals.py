@@ -79,7 +79,10 @@ class ApprovalService:
     def withdraw(self, actor: Actor, approval_id: str, comment: str = "") -> ApprovalInstance:
         """The submitter takes a pending request back; the waiting change is dropped."""
         return self._decide(
-            actor, approval_id, "withdraw", lambda i, c: i.withdraw(actor, at=c.at, comment=comment)
+            actor,
+            approval_id,
+            "withdraw",
+            lambda i, c: i.withdraw(actor, at=c.at, comment=comment),
         )
 
     def tick(self, actor: Actor) -> list[DomainEvent]:

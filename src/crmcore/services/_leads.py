@@ -199,7 +199,10 @@ class LeadService:
             pool = _pooled(case, lead)
             owner = lead.owner_id
             request = ConversionRequest(
-                customer_id, contact_id, existing_customer=existing_customer, opportunity=opportunity
+                customer_id,
+                contact_id,
+                existing_customer=existing_customer,
+                opportunity=opportunity,
             )
             result: ConversionResult = pool.convert(lead, request, actor, case.at)
             if opportunity is not None:

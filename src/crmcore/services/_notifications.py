@@ -18,6 +18,8 @@ from crmcore.events import DomainEvent
 from crmcore.ports import Directory, Notification, Notifier, Storage
 
 __all__ = [
+    "DEFAULT_ROUTES",
+    "EventUsers",
     "HasRole",
     "InDepartment",
     "ManagerOfOwner",
@@ -26,8 +28,6 @@ __all__ = [
     "Recipient",
     "Route",
     "Users",
-    "DEFAULT_ROUTES",
-    "EventUsers",
     "deliver_outbox",
     "owner_from_event",
 ]

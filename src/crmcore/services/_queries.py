@@ -155,7 +155,14 @@ class Queries:
                 return []
             return [
                 InvoiceTodo(
-                    r.id, i.id, r.customer, r.owner, i.amount, i.title, i.recorded_by, i.recorded_at
+                    r.id,
+                    i.id,
+                    r.customer,
+                    r.owner,
+                    i.amount,
+                    i.title,
+                    i.recorded_by,
+                    i.recorded_at,
                 )
                 for r in case.repo(Receivable).find(awaiting_invoice=True)
                 for i in r.invoices

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, TypeVar
 from crmcore.errors import NotFound
 from crmcore.money import Money
 from crmcore.ports import Actor
-from crmcore.receivables import InvoiceRequest, Payment, Receivable, Refund, Reminder, due_reminders
+from crmcore.receivables import (
+    InvoiceRequest,
+    Payment,
+    Receivable,
+    Refund,
+    Reminder,
+    due_reminders,
+)
 from crmcore.services._app import UseCase
 from crmcore.services._records import DunningLog, InstallmentOverdue
 
