@@ -166,7 +166,8 @@ def test_moving_back_a_stage_needs_no_approval() -> None:
     opp = crm.opportunities.create(ANN, cny("5000"), stage="proposal")
     crm.opportunities.advance(ANN, opp.id, "contract")
     back = crm.opportunities.advance(ANN, opp.id, "proposal")
-    assert back.advanced and back.approval_id is None
+    assert back.advanced
+    assert back.approval_id is None
 
 
 def test_recycling_takes_back_only_what_is_due() -> None:
