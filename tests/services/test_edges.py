@@ -184,3 +184,41 @@ def test_recycling_takes_back_only_what_is_due() -> None:
     assert crm.leads.recycle(MIA, "east", date(2026, 1, 1)) == []
     with pytest.raises(NotFound):
         crm.leads.claim(ANN, "nope")
+
+
+def test_the_global_holding_limit_counts_leads_held_in_every_pool() -> None:
+    from crmcore.errors import InvariantViolation
+    from crmcore.leads import ClaimLimits
+
+    world = memory_world(claim_limits=ClaimLimits(max_held=1))
+    crm = world.crm
+    east = crm.leads.create(BOB, "A", source="web", region="Shanghai")
+    general = crm.leads.create(BOB, "B", source="web", region="Yunnan")
+    other = crm.leads.create(BOB, "C", source="web", region="Yunnan")
+    crm.leads.claim(BOB, east.id)
+    with pytest.raises(InvariantViolation, match="global holding limit of 1"):
+        crm.leads.claim(BOB, general.id)
+    assert other.pool_id == "general"
+
+
+def test_a_failing_notifier_leaves_the_events_for_the_next_delivery() -> None:
+    world = memory_world()
+    crm = world.crm
+    rec = crm.receivables.open(
+        ANN, customer="acme", owner="ann", amount=cny("10"), issue_date=START.date()
+    )
+
+    class Down:
+        def send(self, notification: Any) -> None:
+            raise ConnectionError("mail server down")
+
+    crm.notifier = Down()
+    with pytest.raises(ConnectionError):
+        crm.receivables.record_payment(ANN, rec.id, cny("10"), received_on=START.date())
+    assert crm.queries.payment_view(ANN, rec.id).pending_confirmation == cny("10")
+    crm.notifier = world.notifier
+    assert crm.deliver() == 2
+    assert world.sent() == [
+        ("fay", "payment awaiting confirmation"),
+        ("fin", "payment awaiting confirmation"),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,18 @@ from crmcore.errors import (
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.services import CrmConfig
-from tests.services.helpers import ANN, BOB, DAN, FAY, MIA, PROCESS, World, cny, memory_world
+from tests.services.helpers import (
+    ANN,
+    BOB,
+    DAN,
+    FAY,
+    MIA,
+    PROCESS,
+    World,
+    cny,
+    memory_world,
+    sqlite_world,
+)
 from tests.services.test_permissions import (
     D,
     _approval,
@@ -322,8 +334,11 @@ def _race(world: World, competitor: Callable[[], Any], times: int = 1) -> None:
     storage.unit_of_work = racing_uow  # type: ignore[method-assign]
 
 
-def test_concurrent_confirmations_one_wins_the_other_is_not_retried() -> None:
-    world = memory_world()
+@pytest.mark.parametrize("adapter", ["memory", "sqlite"])
+def test_concurrent_confirmations_one_wins_the_other_is_not_retried(
+    adapter: str, tmp_path: Path
+) -> None:
+    world = memory_world() if adapter == "memory" else sqlite_world(tmp_path)
     ids = _payment(world)
     crm = world.crm
     world.sent()
@@ -338,8 +353,11 @@ def test_concurrent_confirmations_one_wins_the_other_is_not_retried() -> None:
         assert uow.repository(Receivable).get(ids["rec"]).payments[0].decided_by == "fin"
 
 
-def test_recording_retries_when_another_payment_committed_in_between() -> None:
-    world = memory_world()
+@pytest.mark.parametrize("adapter", ["memory", "sqlite"])
+def test_recording_retries_when_another_payment_committed_in_between(
+    adapter: str, tmp_path: Path
+) -> None:
+    world = memory_world() if adapter == "memory" else sqlite_world(tmp_path)
     ids = _receivable(world)
     crm = world.crm
     bob = Actor("bob", {"sales"})

@@ -147,7 +147,9 @@ class Crm:
         ``action`` is checked against the access policy before anything is loaded; pass None
         when the action depends on what is loaded and ``work`` calls ``case.require``.
         ``retries`` re-runs the whole unit of work on ConcurrencyConflict (only where a
-        retry is safe, such as recording an independent payment).
+        retry is safe, such as recording an independent payment). A Notifier that fails
+        after the commit raises here; its events stay in the outbox and go out with the
+        next delivery (at least once).
         """
         if not isinstance(actor, Actor):
             raise ConfigError(f"actor: expected an Actor, got {actor!r}")

@@ -122,13 +122,22 @@ class LeadService:
         return self._crm.run(actor, "lead.assign", work)
 
     def claim(self, actor: Actor, lead_id: str) -> AssignmentResult:
-        """A pool member takes a waiting lead for themself, within the claim limits."""
+        """A pool member takes a waiting lead for themself, within the claim limits (the
+        configured global holding limit counts the leads they hold in every pool)."""
 
         def work(case: UseCase) -> AssignmentResult:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
+            limits = self._crm.config.claim_limits
+            elsewhere = 0
+            if limits is not None and limits.max_held is not None:
+                elsewhere = sum(
+                    1
+                    for held in case.repo(Lead).find(owner_id=actor.user_id)
+                    if held.is_open and held.pool_id != pool.id
+                )
             result: AssignmentResult = pool.claim(
-                [lead], actor, case.at, global_limits=self._crm.config.claim_limits
+                [lead], actor, case.at, global_limits=limits, held_elsewhere=elsewhere
             )
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
