@@ -222,3 +222,27 @@ def test_a_failing_notifier_leaves_the_events_for_the_next_delivery() -> None:
         ("fay", "payment awaiting confirmation"),
         ("fin", "payment awaiting confirmation"),
     ]
+
+
+def test_a_lead_event_without_an_owner_finds_the_owner_on_the_lead() -> None:
+    world = memory_world(
+        routes=NotificationRoutes.from_dict(
+            {"LeadFollowedUp": {"topic": "followed up", "to": [{"manager_of_owner": 1}]}}
+        )
+    )
+    crm = world.crm
+    lead = crm.leads.create(BOB, "Li", source="web", region="Shanghai")
+    crm.leads.claim(ANN, lead.id)
+    crm.leads.follow_up(ANN, lead.id, "called")
+    assert world.sent() == [("mia", "followed up")]
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [{"users": ["a", 1]}, {"event_field": "not a name"}, {"owner": False}, {"a": 1, "b": 2}],
+)
+def test_bad_recipients_are_refused_with_their_path(recipient: dict[str, Any]) -> None:
+    from crmcore.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"X\.to\[0\]: a recipient is"):
+        NotificationRoutes.from_dict({"X": {"topic": "t", "to": [recipient]}})

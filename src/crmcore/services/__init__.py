@@ -8,8 +8,9 @@ the new events routed to the Notifier.
 """
 
 from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
-from crmcore.services._app import ApprovalSubject, Crm, OwnerLookup, UseCase
+from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
+from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
 from crmcore.services._config import CrmConfig, TermsBook
 from crmcore.services._kinds import KINDS, ComputedKind
 from crmcore.services._leads import LeadService

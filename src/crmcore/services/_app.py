@@ -8,10 +8,7 @@ and only then delivers the outbox to the Notifier: refused or rolled-back work s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Protocol, TypeVar
-
-import attrs
+from typing import TypeVar
 
 from crmcore.errors import ConcurrencyConflict, ConfigError, NotFound
 from crmcore.events import DomainEvent
@@ -19,64 +16,26 @@ from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
 from crmcore.ports import (
     Actor,
-    Aggregate,
     Clock,
     Directory,
     IdGenerator,
     Notifier,
-    Repository,
     Storage,
     UnitOfWork,
 )
 from crmcore.receivables import Receivable
+from crmcore.services._approvals import ApprovalService, OpportunityAdvance
+from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
 from crmcore.services._config import CrmConfig
+from crmcore.services._leads import LeadService
 from crmcore.services._notifications import deliver_outbox, owner_from_event
-from crmcore.services._records import ApprovalLink
-from crmcore.workflow import ApprovalInstance
+from crmcore.services._opportunities import OpportunityService
+from crmcore.services._queries import Queries
+from crmcore.services._receivables import ReceivableService
 
-__all__ = ["ApprovalSubject", "Crm", "OwnerLookup", "UseCase"]
+__all__ = ["Crm"]
 
 T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
-
-#: Reads the owner of one subject (kind → lookup) through an open unit of work.
-OwnerLookup = Callable[[UnitOfWork, str], "str | None"]
-
-
-@attrs.define
-class UseCase:
-    """What a running use case works with: the app, its unit of work, the actor, the time."""
-
-    crm: Crm
-    uow: UnitOfWork
-    actor: Actor
-    at: datetime
-    checked: list[str] = attrs.field(factory=list)
-
-    def require(self, action: str) -> None:
-        """Check the access policy for ``action`` (PermissionDenied names it and the roles)."""
-        self.crm.config.access.check(self.actor, action)
-        self.checked.append(action)
-
-    def repo(self, cls: type[A]) -> Repository[A]:
-        """The repository of one aggregate class in this unit of work."""
-        return self.uow.repository(cls)
-
-    def new_id(self, kind: str) -> str:
-        """A fresh id from the IdGenerator port."""
-        return self.crm.ids.new_id(kind)
-
-
-class ApprovalSubject(Protocol):
-    """How approvals of one subject kind finish: make (or drop) the change that waited.
-
-    Register one per kind in ``Crm.subjects`` (``"opportunity"`` is built in; orders add
-    ``"order"``). ``decided`` runs inside the approving use case's unit of work, after the
-    request was decided; it saves what it changes and returns the link's outcome text, or
-    raises a ``CrmError`` when the change can no longer be made (the link is then dropped).
-    """
-
-    def decided(self, case: UseCase, instance: ApprovalInstance, link: ApprovalLink) -> str: ...
 
 
 def _lead_owner(uow: UnitOfWork, id: str) -> str | None:
@@ -107,12 +66,6 @@ class Crm:
         ids: IdGenerator,
         config: CrmConfig,
     ) -> None:
-        from crmcore.services._approvals import ApprovalService, OpportunityAdvance
-        from crmcore.services._leads import LeadService
-        from crmcore.services._opportunities import OpportunityService
-        from crmcore.services._queries import Queries
-        from crmcore.services._receivables import ReceivableService
-
         self.storage = storage
         self.directory = directory
         self.notifier = notifier

@@ -12,7 +12,7 @@ from crmcore.errors import CrmError, NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.ports import Actor
-from crmcore.services._app import UseCase
+from crmcore.services._case import UseCase
 from crmcore.services._opportunities import save_opportunity
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus

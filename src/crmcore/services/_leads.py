@@ -17,7 +17,7 @@ from crmcore.leads import (
     RecycleDue,
 )
 from crmcore.ports import Actor
-from crmcore.services._app import UseCase
+from crmcore.services._case import UseCase
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm

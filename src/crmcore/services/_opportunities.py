@@ -14,7 +14,7 @@ from crmcore.forecast import Opportunity
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.serialization import converter
-from crmcore.services._app import UseCase
+from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 

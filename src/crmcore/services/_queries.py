@@ -12,7 +12,7 @@ from crmcore.errors import NotFound
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
-from crmcore.services._app import UseCase
+from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
 

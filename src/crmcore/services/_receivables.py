@@ -18,7 +18,7 @@ from crmcore.receivables import (
     Reminder,
     due_reminders,
 )
-from crmcore.services._app import UseCase
+from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog, InstallmentOverdue
 
 if TYPE_CHECKING:
