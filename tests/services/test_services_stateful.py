@@ -10,7 +10,14 @@ from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
 
 from crmcore.errors import CrmError
 from crmcore.forecast import Opportunity, OpportunityStatus
@@ -22,10 +29,20 @@ from crmcore.services import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 from tests.services.helpers import ACTORS, World, memory_world
 
-PEOPLE = st.sampled_from(sorted(ACTORS))
-# Somebody with the wrong role for almost anything, and somebody unknown to the directory.
-STRANGERS = st.sampled_from([Actor("sid", {"shipping"}), Actor("eve", {"sales"})])
-ACTORS_ANY = st.one_of(PEOPLE.map(ACTORS.__getitem__), STRANGERS)
+# Everybody, plus somebody with the wrong role for almost anything and somebody unknown to
+# the directory.
+ACTORS_ANY = st.sampled_from(
+    [
+        *(ACTORS[name] for name in sorted(ACTORS)),
+        Actor("sid", {"shipping"}),
+        Actor("eve", {"sales"}),
+    ]
+)
+#: Approvers more often than not, so requests get decided as well as refused.
+DECIDERS = st.sampled_from(
+    [ACTORS["mia"], ACTORS["mia"], ACTORS["ann"], ACTORS["dan"], ACTORS["fay"], ACTORS["bob"]]
+)
+DEAL = st.sampled_from([-5, 0, 5_000, 150_000, 500_000])
 INDEX = st.integers(min_value=0, max_value=5)
 CENTS = st.integers(min_value=-100, max_value=200_000)
 D = date(2026, 3, 2)
@@ -33,6 +50,11 @@ D = date(2026, 3, 2)
 
 class ServicesMachine(RuleBasedStateMachine):
     world: World
+    leads = Bundle("leads")
+    opportunities = Bundle("opportunities")
+    approvals = Bundle("approvals")
+    payments = Bundle("payments")
+    invoices = Bundle("invoices")
 
     @initialize()
     def start(self) -> None:
@@ -56,77 +78,109 @@ class ServicesMachine(RuleBasedStateMachine):
         ids = self._ids(cls)
         return ids[index % len(ids)] if ids else f"missing-{index}"
 
-    def _try(self, call: Callable[[], Any]) -> None:
+    def _try(self, call: Callable[[], Any]) -> Any:
+        """Run one call; a refusal must leave storage and the notifier as they were."""
         before = self.world.snapshot()
         sent_before = len(self.world.notifier.sent)
         try:
-            call()
+            return call()
         except CrmError:
             self.refused += 1
             assert self.world.snapshot() == before
             assert len(self.world.notifier.sent) == sent_before
+            return None
+
+    def _kept(self, value: Any, attribute: str = "id") -> Any:
+        """The new id for a bundle, or nothing when the call was refused."""
+        found = None if value is None else getattr(value, attribute)
+        return multiple() if found is None else found
 
     # -- leads ------------------------------------------------------------------------------
-    @rule(actor=ACTORS_ANY, region=st.sampled_from(["Shanghai", "Yunnan"]))
-    def create_lead(self, actor: Actor, region: str) -> None:
-        self._try(lambda: self.world.crm.leads.create(actor, "P", source="web", region=region))
+    @rule(target=leads, actor=ACTORS_ANY, region=st.sampled_from(["Shanghai", "Yunnan"]))
+    def create_lead(self, actor: Actor, region: str) -> Any:
+        lead = self._try(
+            lambda: self.world.crm.leads.create(actor, "P", source="web", region=region)
+        )
+        return self._kept(lead)
 
-    @rule(actor=ACTORS_ANY, i=INDEX)
-    def claim(self, actor: Actor, i: int) -> None:
-        self._try(lambda: self.world.crm.leads.claim(actor, self._pick(Lead, i)))
+    @rule(actor=ACTORS_ANY, lead=leads)
+    def claim(self, actor: Actor, lead: str) -> None:
+        self._try(lambda: self.world.crm.leads.claim(actor, lead))
 
-    @rule(actor=ACTORS_ANY, i=INDEX, member=st.sampled_from([None, "ann", "bob"]))
-    def assign(self, actor: Actor, i: int, member: str | None) -> None:
-        self._try(lambda: self.world.crm.leads.assign(actor, self._pick(Lead, i), member))
+    @rule(actor=ACTORS_ANY, lead=leads, member=st.sampled_from([None, "ann", "bob"]))
+    def assign(self, actor: Actor, lead: str, member: str | None) -> None:
+        self._try(lambda: self.world.crm.leads.assign(actor, lead, member))
 
-    @rule(actor=ACTORS_ANY, i=INDEX)
-    def follow_up(self, actor: Actor, i: int) -> None:
-        self._try(lambda: self.world.crm.leads.follow_up(actor, self._pick(Lead, i), "call"))
+    @rule(actor=ACTORS_ANY, lead=leads)
+    def follow_up(self, actor: Actor, lead: str) -> None:
+        self._try(lambda: self.world.crm.leads.follow_up(actor, lead, "call"))
 
-    @rule(actor=ACTORS_ANY, i=INDEX, reason=st.sampled_from(["unreachable", "bored"]))
-    def return_lead(self, actor: Actor, i: int, reason: str) -> None:
-        self._try(lambda: self.world.crm.leads.return_lead(actor, self._pick(Lead, i), reason))
+    @rule(actor=ACTORS_ANY, lead=leads, reason=st.sampled_from(["unreachable", "bored"]))
+    def return_lead(self, actor: Actor, lead: str, reason: str) -> None:
+        self._try(lambda: self.world.crm.leads.return_lead(actor, lead, reason))
 
     @rule(actor=ACTORS_ANY, pool=st.sampled_from(["east", "general"]))
     def recycle(self, actor: Actor, pool: str) -> None:
         self._try(lambda: self.world.crm.leads.recycle(actor, pool))
 
-    @rule(actor=ACTORS_ANY, i=INDEX, amount=CENTS)
-    def convert(self, actor: Actor, i: int, amount: int) -> None:
-        lead = self._pick(Lead, i)
+    @rule(target=opportunities, actor=ACTORS_ANY, lead=leads, amount=DEAL)
+    def convert(self, actor: Actor, lead: str, amount: int) -> Any:
         draft = OpportunityDraft(
             f"opp-{lead}", "Deal", Money(max(amount, 0), "CNY"), date(2026, 9, 30)
         )
-        self._try(
+        done = self._try(
             lambda: self.world.crm.leads.convert(
                 actor, lead, customer_id=f"c-{lead}", contact_id=f"k-{lead}", opportunity=draft
             )
         )
+        return self._kept(done and done.opportunity)
 
     # -- opportunities and approvals --------------------------------------------------------
-    @rule(actor=ACTORS_ANY, cents=CENTS)
-    def create_opportunity(self, actor: Actor, cents: int) -> None:
+    @rule(target=opportunities, actor=ACTORS_ANY, cents=DEAL)
+    def create_opportunity(self, actor: Actor, cents: int) -> Any:
         amount = Money(cents, "CNY")
-        self._try(lambda: self.world.crm.opportunities.create(actor, amount, stage="proposal"))
+        opp = self._try(
+            lambda: self.world.crm.opportunities.create(actor, amount, stage="proposal")
+        )
+        return self._kept(opp)
 
-    @rule(actor=ACTORS_ANY, i=INDEX, to=st.sampled_from(["qualify", "proposal", "contract"]))
-    def advance(self, actor: Actor, i: int, to: str) -> None:
-        opp = self._pick(Opportunity, i)
-        self._try(lambda: self.world.crm.opportunities.advance(actor, opp, to, {"budget": "1"}))
+    @rule(
+        target=approvals,
+        actor=ACTORS_ANY,
+        opp=opportunities,
+        to=st.sampled_from(["qualify", "proposal", "contract"]),
+    )
+    def advance(self, actor: Actor, opp: str, to: str) -> Any:
+        moved = self._try(
+            lambda: self.world.crm.opportunities.advance(actor, opp, to, {"budget": "1"})
+        )
+        return self._kept(moved, "approval_id")
 
-    @rule(actor=ACTORS_ANY, i=INDEX, won=st.booleans())
-    def close(self, actor: Actor, i: int, won: bool) -> None:
-        opp = self._pick(Opportunity, i)
+    @rule(target=approvals, amount=DEAL)
+    def ask_for_approval(self, amount: int) -> Any:
+        """Ann opens a deal and asks to move it to contract (approval above 100,000 CNY)."""
+        ann = ACTORS["ann"]
+        opp = self._try(
+            lambda: self.world.crm.opportunities.create(
+                ann, Money(amount, "CNY"), stage="proposal"
+            )
+        )
+        if opp is None:
+            return multiple()
+        moved = self._try(lambda: self.world.crm.opportunities.advance(ann, opp.id, "contract"))
+        return self._kept(moved, "approval_id")
+
+    @rule(actor=ACTORS_ANY, opp=opportunities, won=st.booleans())
+    def close(self, actor: Actor, opp: str, won: bool) -> None:
         opps = self.world.crm.opportunities
         self._try(lambda: opps.win(actor, opp) if won else opps.lose(actor, opp, "price"))
 
     @rule(
-        actor=ACTORS_ANY,
-        i=INDEX,
+        actor=DECIDERS,
+        approval=approvals,
         verb=st.sampled_from(["approve", "reject", "delegate", "withdraw"]),
     )
-    def decide(self, actor: Actor, i: int, verb: str) -> None:
-        approval = self._pick(ApprovalInstance, i)
+    def decide(self, actor: Actor, approval: str, verb: str) -> None:
         service = self.world.crm.approvals
         calls: dict[str, Callable[[], Any]] = {
             "approve": lambda: service.approve(actor, approval),
@@ -142,18 +196,18 @@ class ServicesMachine(RuleBasedStateMachine):
         self._try(lambda: self.world.crm.approvals.tick(actor))
 
     # -- receivables ------------------------------------------------------------------------
-    @rule(actor=ACTORS_ANY, cents=CENTS)
-    def record(self, actor: Actor, cents: int) -> None:
+    @rule(target=payments, actor=ACTORS_ANY, cents=CENTS)
+    def record(self, actor: Actor, cents: int) -> Any:
         rec = self._pick(Receivable, 0)
         amount = Money(cents, "CNY") / 100
-        self._try(
+        paid = self._try(
             lambda: self.world.crm.receivables.record_payment(actor, rec, amount, received_on=D)
         )
+        return self._kept(paid)
 
-    @rule(actor=ACTORS_ANY, n=st.integers(min_value=1, max_value=4), confirm=st.booleans())
-    def decide_payment(self, actor: Actor, n: int, confirm: bool) -> None:
+    @rule(actor=ACTORS_ANY, payment=payments, confirm=st.booleans())
+    def decide_payment(self, actor: Actor, payment: str, confirm: bool) -> None:
         rec = self._pick(Receivable, 0)
-        payment = f"{rec}/P{n}"
         service = self.world.crm.receivables
         self._try(
             lambda: (
@@ -163,20 +217,21 @@ class ServicesMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(actor=ACTORS_ANY, cents=CENTS)
-    def request_invoice(self, actor: Actor, cents: int) -> None:
+    @rule(target=invoices, actor=ACTORS_ANY, cents=CENTS)
+    def request_invoice(self, actor: Actor, cents: int) -> Any:
         rec = self._pick(Receivable, 0)
         amount = Money(cents, "CNY") / 100
-        self._try(
+        invoice = self._try(
             lambda: self.world.crm.receivables.request_invoice(
                 actor, rec, amount, title="Acme", tax_id="1", address="S"
             )
         )
+        return self._kept(invoice)
 
-    @rule(actor=ACTORS_ANY, n=st.integers(min_value=1, max_value=3), issue=st.booleans())
-    def decide_invoice(self, actor: Actor, n: int, issue: bool) -> None:
+    @rule(actor=ACTORS_ANY, invoice=invoices, issue=st.booleans())
+    def decide_invoice(self, actor: Actor, invoice: str, issue: bool) -> None:
         rec = self._pick(Receivable, 0)
-        invoice = f"{rec}/I{n}"
+        n = invoice.rsplit("I", 1)[-1]
         service = self.world.crm.receivables
         self._try(
             lambda: (
@@ -198,7 +253,10 @@ class ServicesMachine(RuleBasedStateMachine):
             leads = uow.repository(Lead).find()
             for lead in leads:
                 held = lead.status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
-                assert (lead.owner_id is not None) == held, lead
+                if held:
+                    assert lead.owner_id is not None
+                if lead.status is LeadStatus.NEW:
+                    assert lead.owner_id is None
             for pool in uow.repository(Pool).find():
                 counted = {m: pool.open_leads(m) for m in pool.members}
                 mine = [lead for lead in leads if lead.pool_id == pool.id]
@@ -248,21 +306,21 @@ def test_the_machine_reaches_the_interesting_states() -> None:
     machine = ServicesMachine()
     machine.start()
     ann, mia, fay = ACTORS["ann"], ACTORS["mia"], ACTORS["fay"]
-    machine.create_opportunity(ann, 500_000)
-    machine.advance(ann, 0, "contract")
-    machine.decide(mia, 0, "approve")
-    machine.record(ann, 10_000)
-    machine.decide_payment(fay, 1, True)
-    machine.request_invoice(ann, 5_000)
-    machine.decide_invoice(fay, 1, True)
+    opp = machine.create_opportunity(ann, 500_000)
+    approval = machine.advance(ann, opp, "contract")
+    machine.decide(mia, approval, "approve")
+    payment = machine.record(ann, 10_000)
+    machine.decide_payment(fay, payment, True)
+    invoice = machine.request_invoice(ann, 5_000)
+    machine.decide_invoice(fay, invoice, True)
     machine.approvals_and_links_agree()
     machine.receivable_figures_add_up()
     assert machine.refused == 0
-    machine.decide_payment(fay, 1, True)  # out of order: already confirmed
+    machine.decide_payment(fay, payment, True)  # out of order: already confirmed
     assert machine.refused == 1
 
 
 ServicesMachine.TestCase.settings = settings(
-    max_examples=30, stateful_step_count=30, deadline=None
+    max_examples=30, stateful_step_count=40, deadline=None
 )
 TestServicesMachine = ServicesMachine.TestCase
