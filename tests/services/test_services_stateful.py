@@ -25,9 +25,10 @@ from crmcore.leads import Lead, LeadStatus, OpportunityDraft, Pool
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import PaymentState, Receivable
-from crmcore.services import ApprovalLink, LinkStatus
+from crmcore.services import KINDS, ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 from tests.services.helpers import ACTORS, World, memory_world
+from tests.services.test_kinds import round_trip
 
 # Everybody, plus somebody with the wrong role for almost anything and somebody unknown to
 # the directory.
@@ -245,6 +246,16 @@ class ServicesMachine(RuleBasedStateMachine):
     def remind(self, actor: Actor, days: int) -> None:
         self.world.clock.advance(timedelta(days=days))
         self._try(lambda: self.world.crm.receivables.send_reminders(actor))
+
+    def teardown(self) -> None:
+        """Whatever the walk produced round-trips through the SQLite adapter too."""
+        if not hasattr(self, "world"):
+            return
+        with self.world.storage.unit_of_work() as uow:
+            stored = [(kind, uow.repository(kind.cls).find()) for kind in KINDS]
+        for kind, aggregates in stored:
+            if aggregates:
+                round_trip(kind, aggregates, sqlite_only=True)
 
     # -- invariants -------------------------------------------------------------------------
     @invariant()
