@@ -1,7 +1,22 @@
-"""The application layer: use cases over the ports, access policy, notification routing."""
+"""The application layer: use cases over the ports, access policy, notification routing.
+
+Build a :class:`Crm` from a storage (``MemoryDatabase(KINDS)`` / ``SqliteDatabase(path,
+KINDS)``), a Directory, a Notifier, a Clock, an IdGenerator and a :class:`CrmConfig`; call
+its use cases (``crm.leads.claim(actor, lead_id)``...). Each is one unit of work: the
+access policy is checked, the domain runs, the unit of work commits once, and only then are
+the new events routed to the Notifier.
+"""
 
 from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
+from crmcore.services._app import Crm
+from crmcore.services._approvals import ApprovalService, OpportunityAdvance
+from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
+from crmcore.services._config import CrmConfig, TermsBook
+from crmcore.services._kinds import KINDS, ComputedKind
+from crmcore.services._leads import LeadService
 from crmcore.services._notifications import (
+    DEFAULT_ROUTES,
+    EventUsers,
     HasRole,
     InDepartment,
     ManagerOfOwner,
@@ -13,17 +28,46 @@ from crmcore.services._notifications import (
     deliver_outbox,
     owner_from_event,
 )
+from crmcore.services._opportunities import AdvanceResult, OpportunityService
+from crmcore.services._queries import InvoiceTodo, InvoiceView, PaymentTodo, PaymentView, Queries
+from crmcore.services._receivables import ReceivableService
+from crmcore.services._records import ApprovalLink, DunningLog, InstallmentOverdue, LinkStatus
 
 __all__ = [
     "DEFAULT_ACCESS",
+    "DEFAULT_ROUTES",
+    "KINDS",
     "AccessPolicy",
+    "AdvanceResult",
+    "ApprovalLink",
+    "ApprovalService",
+    "ApprovalSubject",
+    "ComputedKind",
+    "Crm",
+    "CrmConfig",
+    "DunningLog",
+    "EventUsers",
     "HasRole",
     "InDepartment",
+    "InstallmentOverdue",
+    "InvoiceTodo",
+    "InvoiceView",
+    "LeadService",
+    "LinkStatus",
     "ManagerOfOwner",
     "NotificationRoutes",
+    "OpportunityAdvance",
+    "OpportunityService",
     "Owner",
+    "OwnerLookup",
+    "PaymentTodo",
+    "PaymentView",
+    "Queries",
+    "ReceivableService",
     "Recipient",
     "Route",
+    "TermsBook",
+    "UseCase",
     "Users",
     "deliver_outbox",
     "owner_from_event",

@@ -30,6 +30,12 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.advance": frozenset({SALES, MANAGER}),
     "opportunity.win": frozenset({SALES, MANAGER}),
     "opportunity.lose": frozenset({SALES, MANAGER}),
+    # approvals of a stage change (the approvers themselves come from the approval process)
+    "opportunity.approve": frozenset({MANAGER, FINANCE, ADMIN}),
+    "opportunity.reject": frozenset({MANAGER, FINANCE, ADMIN}),
+    "opportunity.delegate": frozenset({MANAGER, FINANCE, ADMIN}),
+    "opportunity.withdraw": frozenset({SALES, MANAGER}),
+    "approval.tick": frozenset({ADMIN}),
     # orders
     "order.draft": frozenset({SALES}),
     "order.price": frozenset({SALES}),
@@ -44,11 +50,15 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "order.return": frozenset({SALES, SHIPPING}),
     "order.reorder": frozenset({SALES}),
     # receivables
+    "receivable.open": frozenset({SALES, FINANCE}),
+    "receivable.view": frozenset({SALES, FINANCE, MANAGER, ADMIN}),
+    "receivable.remind": frozenset({FINANCE, ADMIN}),
     "payment.record": frozenset({SALES}),
     "payment.confirm": frozenset({FINANCE}),
     "payment.reject": frozenset({FINANCE}),
     "refund.record": frozenset({SALES, FINANCE}),
     "refund.confirm": frozenset({FINANCE}),
+    "refund.reject": frozenset({FINANCE}),
     "invoice.request": frozenset({SALES}),
     "invoice.issue": frozenset({FINANCE}),
     "invoice.reject": frozenset({FINANCE}),

@@ -18,6 +18,8 @@ from crmcore.events import DomainEvent
 from crmcore.ports import Directory, Notification, Notifier, Storage
 
 __all__ = [
+    "DEFAULT_ROUTES",
+    "EventUsers",
     "HasRole",
     "InDepartment",
     "ManagerOfOwner",
@@ -85,6 +87,21 @@ class InDepartment:
 
 
 @attrs.frozen
+class EventUsers:
+    """The users an event names in one of its fields (``approver_ids``, ``to_id``...)."""
+
+    field: str
+
+    def resolve(self, event: DomainEvent, directory: Directory, owner: str | None) -> list[str]:
+        value = getattr(event, self.field, None)
+        if isinstance(value, str):
+            return [value] if value else []
+        if isinstance(value, tuple | list):
+            return [v for v in value if isinstance(v, str) and v]
+        return []
+
+
+@attrs.frozen
 class Users:
     """Fixed users, by id."""
 
@@ -94,7 +111,7 @@ class Users:
         return list(self.ids)
 
 
-Recipient = Owner | ManagerOfOwner | HasRole | InDepartment | Users
+Recipient = Owner | ManagerOfOwner | HasRole | InDepartment | Users | EventUsers
 
 
 @attrs.frozen
@@ -117,11 +134,14 @@ def _recipient(data: object, path: str) -> Recipient:
             return HasRole(value)
         if key == "department" and isinstance(value, str) and value:
             return InDepartment(value)
+        if key == "event_field" and isinstance(value, str) and value.isidentifier():
+            return EventUsers(value)
         if key == "users" and isinstance(value, list) and all(isinstance(v, str) for v in value):
             return Users(tuple(value))
     raise ConfigError(
         f"{path}: a recipient is {{'owner': true}}, {{'manager_of_owner': N}}, "
-        f"{{'role': R}}, {{'department': D}} or {{'users': [...]}}; got {data!r}"
+        f"{{'role': R}}, {{'department': D}}, {{'users': [...]}} or "
+        f"{{'event_field': F}}; got {data!r}"
     )
 
 
@@ -189,3 +209,51 @@ def deliver_outbox(
                 notifier.send(notification)
                 sent += 1
             storage.mark_delivered(stored.seq, at)
+
+
+#: Who hears of what by default; replace or extend with ``NotificationRoutes.from_dict``.
+DEFAULT_ROUTES = NotificationRoutes.from_dict(
+    {
+        "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
+        "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "ApprovalStepStarted": {
+            "topic": "approval waiting for you",
+            "to": [{"event_field": "approver_ids"}],
+        },
+        "ApprovalTaskDelegated": {
+            "topic": "approval delegated to you",
+            "to": [{"event_field": "to_id"}],
+        },
+        "ApprovalTaskEscalated": {
+            "topic": "approval escalated to you",
+            "to": [{"event_field": "to_id"}],
+        },
+        "ApprovalReminderSent": {
+            "topic": "approval due soon",
+            "to": [{"event_field": "recipient_id"}],
+            "notify_actor": True,
+        },
+        "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
+        "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
+        "ReceivablePaymentRecorded": {
+            "topic": "payment awaiting confirmation",
+            "to": [{"role": "finance"}],
+        },
+        "ReceivablePaymentConfirmed": {
+            "topic": "payment confirmed",
+            "to": [{"owner": True}, {"manager_of_owner": 1}],
+        },
+        "ReceivablePaymentRejected": {"topic": "payment rejected", "to": [{"owner": True}]},
+        "ReceivableInvoiceRequested": {
+            "topic": "invoice awaiting issue",
+            "to": [{"role": "finance"}],
+        },
+        "ReceivableInvoiceIssued": {"topic": "invoice issued", "to": [{"owner": True}]},
+        "ReceivableInvoiceRejected": {"topic": "invoice rejected", "to": [{"owner": True}]},
+        "InstallmentOverdue": {
+            "topic": "installment overdue",
+            "to": [{"owner": True}],
+            "notify_actor": True,
+        },
+    }
+)

@@ -1,0 +1,59 @@
+"""What a running use case works with, and the extension points of the application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+import attrs
+
+from crmcore.ports import Actor, Aggregate, Repository, UnitOfWork
+from crmcore.services._records import ApprovalLink
+from crmcore.workflow import ApprovalInstance
+
+if TYPE_CHECKING:
+    from crmcore.services._app import Crm
+
+__all__ = ["ApprovalSubject", "OwnerLookup", "UseCase"]
+
+A = TypeVar("A", bound=Aggregate)
+
+#: Reads the owner of one subject (kind → lookup) through an open unit of work.
+OwnerLookup = Callable[[UnitOfWork, str], "str | None"]
+
+
+@attrs.define
+class UseCase:
+    """What a running use case works with: the app, its unit of work, the actor, the time."""
+
+    crm: Crm
+    uow: UnitOfWork
+    actor: Actor
+    at: datetime
+    checked: list[str] = attrs.field(factory=list)
+
+    def require(self, action: str) -> None:
+        """Check the access policy for ``action`` (PermissionDenied names it and the roles)."""
+        self.crm.config.access.check(self.actor, action)
+        self.checked.append(action)
+
+    def repo(self, cls: type[A]) -> Repository[A]:
+        """The repository of one aggregate class in this unit of work."""
+        return self.uow.repository(cls)
+
+    def new_id(self, kind: str) -> str:
+        """A fresh id from the IdGenerator port."""
+        return self.crm.ids.new_id(kind)
+
+
+class ApprovalSubject(Protocol):
+    """How approvals of one subject kind finish: make (or drop) the change that waited.
+
+    Register one per kind in ``Crm.subjects`` (``"opportunity"`` is built in; orders add
+    ``"order"``). ``decided`` runs inside the approving use case's unit of work, after the
+    request was decided; it saves what it changes and returns the link's outcome text, or
+    raises a ``CrmError`` when the change can no longer be made (the link is then dropped).
+    """
+
+    def decided(self, case: UseCase, instance: ApprovalInstance, link: ApprovalLink) -> str: ...

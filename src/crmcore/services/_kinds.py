@@ -1,0 +1,129 @@
+"""The aggregate kinds the services store, with the indexes their queries filter on.
+
+Some indexes are *computed* from an aggregate rather than read from an attribute (a
+receivable "has a payment awaiting confirmation"); :class:`ComputedKind` adds them without
+changing the domain classes, and both reference adapters keep them in indexed columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from crmcore.forecast import Opportunity
+from crmcore.leads import Lead, Pool
+from crmcore.ports import Aggregate, AggregateKind
+from crmcore.receivables import InvoiceState, PaymentState, Receivable
+from crmcore.serialization import converter, from_dict
+from crmcore.services._records import ApprovalLink, DunningLog
+from crmcore.workflow import ApprovalInstance
+
+__all__ = ["KINDS", "ComputedKind"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def _frozen(value: Mapping[str, Callable[[Any], object]]) -> dict[str, Callable[[Any], object]]:
+    return dict(value)
+
+
+@attrs.frozen
+class ComputedKind(AggregateKind[A]):
+    """An AggregateKind some of whose indexes are functions of the aggregate."""
+
+    computed: dict[str, Callable[[Any], object]] = attrs.field(factory=dict, converter=_frozen)
+
+    def index_values(self, aggregate: A) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for index in self.indexes:
+            compute = self.computed.get(index)
+            if compute is not None:
+                values[index] = compute(aggregate)
+                continue
+            current: object = aggregate
+            for part in index.split("."):
+                current = getattr(current, part) if current is not None else None
+            values[index] = current
+        return values
+
+
+def awaiting_confirmation(receivable: Receivable) -> bool:
+    """True while some payment of the receivable waits for finance."""
+    return any(p.state is PaymentState.PENDING for p in receivable.payments)
+
+
+def awaiting_invoice(receivable: Receivable) -> bool:
+    """True while some invoice request of the receivable waits to be issued."""
+    return any(i.state is InvoiceState.REQUESTED for i in receivable.invoices)
+
+
+def has_unpaid(receivable: Receivable) -> bool:
+    """True while some installment still has room for money (dunning looks only at these)."""
+    return any(room > 0 for room in receivable.room())
+
+
+def _opportunity_out(opportunity: Opportunity) -> Mapping[str, Any]:
+    # Opportunity keeps its new events in an attribute the converter would save with it;
+    # events belong to the outbox, so they are left out (and never raised twice).
+    data: dict[str, Any] = converter.unstructure(opportunity)
+    data.pop("_events", None)
+    return data
+
+
+def _opportunity_in(data: Mapping[str, Any]) -> Opportunity:
+    return from_dict(Opportunity, dict(data), what="opportunity")
+
+
+def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
+    return instance.to_dict()
+
+
+def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
+    return ApprovalInstance.from_dict({"version": 0, **data})  # the adapter sets the version
+
+
+LEADS: Final = AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status"))
+POOLS: Final = AggregateKind("lead_pool", Pool)
+OPPORTUNITIES: Final = AggregateKind(
+    "opportunity",
+    Opportunity,
+    indexes=("owner", "status", "lead_id"),
+    dump=_opportunity_out,
+    load=_opportunity_in,
+)
+RECEIVABLES: Final = ComputedKind(
+    "receivable",
+    Receivable,
+    indexes=("customer", "owner", "awaiting_confirmation", "awaiting_invoice", "has_unpaid"),
+    computed={
+        "awaiting_confirmation": awaiting_confirmation,
+        "awaiting_invoice": awaiting_invoice,
+        "has_unpaid": has_unpaid,
+    },
+)
+APPROVALS: Final = ComputedKind(
+    "approval",
+    ApprovalInstance,
+    indexes=("status", "subject_id", "kind"),
+    dump=_instance_out,
+    load=_instance_in,
+    computed={"kind": lambda instance: instance.subject_kind},
+)
+APPROVAL_LINKS: Final = AggregateKind(
+    "approval_link", ApprovalLink, indexes=("subject_kind", "subject_id", "status")
+)
+DUNNING_LOGS: Final = AggregateKind("dunning_log", DunningLog)
+
+#: Every kind the services store; pass it (plus any kinds of your own) to the adapter:
+#: ``MemoryDatabase(KINDS)`` or ``SqliteDatabase(path, KINDS)``.
+KINDS: Final[tuple[AggregateKind[Any], ...]] = (
+    LEADS,
+    POOLS,
+    OPPORTUNITIES,
+    RECEIVABLES,
+    APPROVALS,
+    APPROVAL_LINKS,
+    DUNNING_LOGS,
+)

@@ -1,0 +1,244 @@
+"""Lead use cases: create, route, assign, claim, return, recycle, follow up, convert."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from crmcore.errors import ConfigError, InvariantViolation
+from crmcore.forecast import Opportunity
+from crmcore.leads import (
+    AssignmentResult,
+    ConversionRequest,
+    ConversionResult,
+    Lead,
+    LeadStatus,
+    OpportunityDraft,
+    RecycleDue,
+)
+from crmcore.ports import Actor
+from crmcore.services._case import UseCase
+
+if TYPE_CHECKING:
+    from crmcore.services._app import Crm
+
+__all__ = ["LeadService"]
+
+
+def _lead(case: UseCase, lead_id: str) -> Lead:
+    return case.repo(Lead).get(lead_id)
+
+
+def _pooled(case: UseCase, lead: Lead) -> Any:
+    if lead.pool_id is None:
+        raise InvariantViolation(f"lead {lead.id}: it is in no pool yet; route it first")
+    return case.crm.pool(case, lead.pool_id)
+
+
+class LeadService:
+    """The lead use cases; each takes the acting user first and is one unit of work."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def create(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        source: str,
+        route: bool = True,
+        company: str = "",
+        email: str = "",
+        phone: str = "",
+        campaign_id: str | None = None,
+        industry: str | None = None,
+        region: str | None = None,
+        custom: dict[str, Any] | None = None,
+    ) -> Lead:
+        """Capture a lead (and, with ``route``, send it to its pool in the same transaction)."""
+
+        def work(case: UseCase) -> Lead:
+            lead = Lead.capture(
+                case.new_id("lead"),
+                name,
+                source=source,
+                by=actor,
+                at=case.at,
+                company=company,
+                email=email,
+                phone=phone,
+                campaign_id=campaign_id,
+                industry=industry,
+                region=region,
+                custom=custom,
+            )
+            if route:
+                self._route(case, lead)
+            case.repo(Lead).add(lead)
+            return lead
+
+        return self._crm.run(actor, "lead.create", work)
+
+    def route(self, actor: Actor, lead_id: str) -> str:
+        """Send a captured lead to the pool the router picks; returns the pool's id."""
+
+        def work(case: UseCase) -> str:
+            lead = _lead(case, lead_id)
+            pool_id = self._route(case, lead)
+            case.repo(Lead).save(lead)
+            return pool_id
+
+        return self._crm.run(actor, "lead.route", work)
+
+    def _route(self, case: UseCase, lead: Lead) -> str:
+        config = self._crm.config
+        if config.router is not None:
+            routed = config.router.route(lead)
+            pool_id, rule = routed.pool_id, routed.rule
+        elif config.pools:
+            pool_id, rule = config.pools[0].id, None
+        else:
+            raise ConfigError("pools: no pool is configured to route leads to")
+        pool = self._crm.pool(case, pool_id)
+        pool.admit([lead], case.actor, case.at, rule=rule)
+        case.repo(type(pool)).save(pool)
+        return pool_id
+
+    def assign(self, actor: Actor, lead_id: str, member_id: str | None = None) -> AssignmentResult:
+        """A pool admin hands the lead to ``member_id``, or to whom the pool's policy picks."""
+
+        def work(case: UseCase) -> AssignmentResult:
+            lead = _lead(case, lead_id)
+            pool = _pooled(case, lead)
+            if member_id is None:
+                result: AssignmentResult = pool.distribute([lead], actor, case.at)
+            else:
+                result = pool.assign_to([lead], member_id, actor, case.at)
+            case.repo(type(pool)).save(pool)
+            case.repo(Lead).save(lead)
+            return result
+
+        return self._crm.run(actor, "lead.assign", work)
+
+    def claim(self, actor: Actor, lead_id: str) -> AssignmentResult:
+        """A pool member takes a waiting lead for themself, within the claim limits (the
+        configured global holding limit counts the leads they hold in every pool)."""
+
+        def work(case: UseCase) -> AssignmentResult:
+            lead = _lead(case, lead_id)
+            pool = _pooled(case, lead)
+            limits = self._crm.config.claim_limits
+            elsewhere = 0
+            if limits is not None and limits.max_held is not None:
+                elsewhere = sum(
+                    1
+                    for held in case.repo(Lead).find(owner_id=actor.user_id)
+                    if held.is_open and held.pool_id != pool.id
+                )
+            result: AssignmentResult = pool.claim(
+                [lead], actor, case.at, global_limits=limits, held_elsewhere=elsewhere
+            )
+            case.repo(type(pool)).save(pool)
+            case.repo(Lead).save(lead)
+            return result
+
+        return self._crm.run(actor, "lead.claim", work)
+
+    def return_lead(self, actor: Actor, lead_id: str, reason: str, note: str = "") -> None:
+        """The owner (or a pool admin) gives the lead back to its pool, with a reason."""
+
+        def work(case: UseCase) -> None:
+            lead = _lead(case, lead_id)
+            pool = _pooled(case, lead)
+            pool.return_lead(lead, actor, case.at, reason, note)
+            case.repo(type(pool)).save(pool)
+            case.repo(Lead).save(lead)
+
+        self._crm.run(actor, "lead.return", work)
+
+    def recycle(self, actor: Actor, pool_id: str, as_of: date | None = None) -> list[RecycleDue]:
+        """Take back every lead of the pool whose protection ran out (as of today by default)."""
+
+        def work(case: UseCase) -> list[RecycleDue]:
+            pool = self._crm.pool(case, pool_id)
+            leads = case.repo(Lead)
+            held = [
+                lead
+                for status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+                for lead in leads.find(pool_id=pool_id, status=status)
+            ]
+            day = as_of if as_of is not None else case.at.date()
+            due: list[RecycleDue] = pool.recycle(held, day, actor, case.at)
+            recycled = {item.lead_id for item in due}
+            for lead in held:
+                if lead.id in recycled:
+                    leads.save(lead)
+            case.repo(type(pool)).save(pool)
+            return due
+
+        return self._crm.run(actor, "lead.recycle", work)
+
+    def follow_up(self, actor: Actor, lead_id: str, note: str = "") -> None:
+        """The owner records a contact with the prospect (extends the lead's protection)."""
+
+        def work(case: UseCase) -> None:
+            lead = _lead(case, lead_id)
+            lead.follow_up(actor, case.at, note)
+            case.repo(Lead).save(lead)
+
+        self._crm.run(actor, "lead.follow_up", work)
+
+    def convert(
+        self,
+        actor: Actor,
+        lead_id: str,
+        *,
+        customer_id: str,
+        contact_id: str,
+        opportunity: OpportunityDraft | None = None,
+        existing_customer: bool = False,
+        department: str | None = None,
+    ) -> ConversionResult:
+        """Convert the lead once; with ``opportunity`` the Opportunity is opened in the sales
+        process in the same transaction (owner: the draft's, else the lead's owner)."""
+
+        def work(case: UseCase) -> ConversionResult:
+            lead = _lead(case, lead_id)
+            pool = _pooled(case, lead)
+            owner = lead.owner_id
+            request = ConversionRequest(
+                customer_id,
+                contact_id,
+                existing_customer=existing_customer,
+                opportunity=opportunity,
+            )
+            result: ConversionResult = pool.convert(lead, request, actor, case.at)
+            if opportunity is not None:
+                opportunity_owner = opportunity.owner_id or owner or actor.user_id
+                case.repo(Opportunity).add(
+                    Opportunity.open(
+                        opportunity.id,
+                        self._crm.config.sales_process,
+                        amount=opportunity.amount,
+                        owner=opportunity_owner,
+                        actor=actor,
+                        at=case.at,
+                        department=department or _department(self._crm, opportunity_owner),
+                        expected_close=opportunity.expected_close,
+                        lead_id=lead.id,
+                    )
+                )
+            case.repo(type(pool)).save(pool)
+            case.repo(Lead).save(lead)
+            return result
+
+        return self._crm.run(actor, "lead.convert", work)
+
+
+def _department(crm: Crm, user_id: str) -> str | None:
+    """The user's department from the Directory (None when unknown)."""
+    try:
+        return crm.directory.user(user_id).department
+    except KeyError:  # NotFound: a user the directory does not know
+        return None

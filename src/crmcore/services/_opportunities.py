@@ -1,0 +1,168 @@
+"""Opportunity use cases: create, advance (through an approval where the stage asks), win, lose."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from crmcore.errors import InvalidTransition
+from crmcore.forecast import Opportunity
+from crmcore.money import Money
+from crmcore.ports import Actor
+from crmcore.serialization import converter
+from crmcore.services._case import UseCase
+from crmcore.services._records import ApprovalLink, LinkStatus
+from crmcore.workflow import ApprovalInstance, ApprovalStatus
+
+if TYPE_CHECKING:
+    from crmcore.services._app import Crm
+
+__all__ = ["AdvanceResult", "OpportunityService", "save_opportunity"]
+
+#: The approval_ref a dry run passes, to validate everything but the approval itself.
+_DRY_RUN = "(checking)"
+
+
+@attrs.frozen
+class AdvanceResult:
+    """What an advance did: moved (``advanced``) and/or opened an approval request."""
+
+    opportunity_id: str
+    stage: str
+    advanced: bool
+    approval_id: str | None = None
+
+
+def save_opportunity(case: UseCase, opportunity: Opportunity, loaded_version: int) -> None:
+    """Save a changed opportunity at the version it was loaded with.
+
+    ``Opportunity`` counts its own changes in ``version``, which the adapters' optimistic
+    check reads as "changed by someone else"; the stored version is the adapter's to bump.
+    """
+    opportunity.version = loaded_version
+    case.repo(Opportunity).save(opportunity)
+
+
+class OpportunityService:
+    """The opportunity use cases; each takes the acting user first and is one unit of work."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def create(
+        self,
+        actor: Actor,
+        amount: Money,
+        *,
+        owner: str | None = None,
+        stage: str | None = None,
+        department: str | None = None,
+        expected_close: date | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> Opportunity:
+        """Open a deal directly (not from a lead); the owner defaults to the actor."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = Opportunity.open(
+                case.new_id("opportunity"),
+                self._crm.config.sales_process,
+                amount=amount,
+                owner=owner or actor.user_id,
+                actor=actor,
+                at=case.at,
+                stage=stage,
+                department=department,
+                expected_close=expected_close,
+                fields=fields,
+            )
+            case.repo(Opportunity).add(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.create", work)
+
+    def advance(
+        self,
+        actor: Actor,
+        opportunity_id: str,
+        to: str,
+        feedback: Mapping[str, Any] | None = None,
+    ) -> AdvanceResult:
+        """Move the deal to stage ``to``. When that stage needs approval, an approval request
+        starts instead and the deal moves once it is approved (immediately if the process's
+        entry condition says no approval is needed). ``feedback`` must be plain JSON data
+        when it has to wait for an approval."""
+
+        def work(case: UseCase) -> AdvanceResult:
+            opportunity = case.repo(Opportunity).get(opportunity_id)
+            loaded = opportunity.version
+            process = opportunity.process
+            target = process.stage(to)
+            forward = process.position(to) > process.position(opportunity.stage)
+            if target.approval_process_id is None or not forward:
+                opportunity.advance(to, actor, case.at, feedback)
+                save_opportunity(case, opportunity, loaded)
+                return AdvanceResult(opportunity.id, opportunity.stage, True)
+            # Everything but the approval is checked first, on a copy: nothing starts in vain.
+            copy.deepcopy(opportunity).advance(to, actor, case.at, feedback, approval_ref=_DRY_RUN)
+            links = case.repo(ApprovalLink)
+            if links.find(subject_id=opportunity.id, status=LinkStatus.WAITING):
+                raise InvalidTransition(
+                    f"opportunity {opportunity.id}: a stage change is already waiting for approval"
+                )
+            instance = ApprovalInstance.start(
+                self._crm.config.approvals.latest(target.approval_process_id),
+                opportunity,
+                actor,
+                self._crm.directory,
+                at=case.at,
+                instance_id=case.new_id("approval"),
+            )
+            case.repo(ApprovalInstance).add(instance)
+            if instance.status is ApprovalStatus.APPROVED:  # the entry condition was false
+                opportunity.advance(to, actor, case.at, feedback, approval_ref=instance.id)
+                save_opportunity(case, opportunity, loaded)
+                return AdvanceResult(opportunity.id, opportunity.stage, True, instance.id)
+            links.add(
+                ApprovalLink(
+                    instance.id,
+                    "opportunity",
+                    opportunity.id,
+                    "advance",
+                    actor.user_id,
+                    case.at,
+                    {"to": to, "feedback": converter.unstructure(dict(feedback or {}))},
+                )
+            )
+            return AdvanceResult(opportunity.id, opportunity.stage, False, instance.id)
+
+        return self._crm.run(actor, "opportunity.advance", work)
+
+    def win(
+        self, actor: Actor, opportunity_id: str, feedback: Mapping[str, Any] | None = None
+    ) -> Opportunity:
+        """Close the deal as won."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.repo(Opportunity).get(opportunity_id)
+            loaded = opportunity.version
+            opportunity.win(actor, case.at, feedback)
+            save_opportunity(case, opportunity, loaded)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.win", work)
+
+    def lose(self, actor: Actor, opportunity_id: str, reason: str) -> Opportunity:
+        """Close the deal as lost, with the reason."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.repo(Opportunity).get(opportunity_id)
+            loaded = opportunity.version
+            opportunity.lose(actor, case.at, reason)
+            save_opportunity(case, opportunity, loaded)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.lose", work)

@@ -1,0 +1,197 @@
+"""Read models for screens: the money views and the to-do lists. Queries open a unit of
+work that is never committed, so they change nothing and send nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmcore.errors import NotFound
+from crmcore.money import Money
+from crmcore.ports import Actor
+from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
+from crmcore.services._case import UseCase
+from crmcore.services._records import DunningLog
+from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
+
+if TYPE_CHECKING:
+    from crmcore.services._app import Crm
+
+__all__ = ["InvoiceTodo", "InvoiceView", "PaymentTodo", "PaymentView", "Queries"]
+
+
+@attrs.frozen
+class PaymentView:
+    """What the record-a-payment screen shows for one receivable on ``as_of``."""
+
+    receivable_id: str
+    as_of: date
+    amount: Money
+    received: Money
+    pending_confirmation: Money
+    outstanding: Money
+    next_due_date: date | None
+    next_amount_due: Money
+
+
+@attrs.frozen
+class InvoiceView:
+    """What the request-an-invoice screen shows: ``invoiced + pending + not yet == amount``."""
+
+    receivable_id: str
+    amount: Money
+    invoiced: Money
+    pending_invoice: Money
+    not_yet_invoiced: Money
+
+
+@attrs.frozen
+class PaymentTodo:
+    """A payment waiting for finance's confirmation."""
+
+    receivable_id: str
+    payment_id: str
+    customer: str
+    owner: str
+    amount: Money
+    received_on: date
+    recorded_by: str
+    recorded_at: datetime
+
+
+@attrs.frozen
+class InvoiceTodo:
+    """An invoice request waiting to be issued."""
+
+    receivable_id: str
+    invoice_id: str
+    customer: str
+    owner: str
+    amount: Money
+    title: str
+    requested_by: str
+    requested_at: datetime
+
+
+class Queries:
+    """The screens' queries; each takes the user looking first."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def payment_view(
+        self, actor: Actor, receivable_id: str, as_of: date | None = None
+    ) -> PaymentView:
+        """Amount, received, pending confirmation, outstanding and the next installment."""
+
+        def work(case: UseCase) -> PaymentView:
+            day = as_of if as_of is not None else case.at.date()
+            b = case.repo(Receivable).get(receivable_id).balance(day)
+            return PaymentView(
+                receivable_id,
+                day,
+                b.net_amount,
+                b.received,
+                b.pending_confirmation,
+                b.outstanding,
+                b.next_due_date,
+                b.next_amount_due,
+            )
+
+        return self._crm.read(actor, "receivable.view", work)
+
+    def invoice_view(self, actor: Actor, receivable_id: str) -> InvoiceView:
+        """Amount, invoiced, pending invoice and not yet invoiced (as of today)."""
+
+        def work(case: UseCase) -> InvoiceView:
+            b = case.repo(Receivable).get(receivable_id).balance(case.at.date())
+            return InvoiceView(
+                receivable_id, b.net_amount, b.invoiced, b.pending_invoice, b.not_yet_invoiced
+            )
+
+        return self._crm.read(actor, "receivable.view", work)
+
+    def approvals_waiting_for(self, actor: Actor) -> list[ApprovalTodo]:
+        """The approval tasks the actor holds, most urgent first (any subject kind)."""
+
+        def work(case: UseCase) -> list[ApprovalTodo]:
+            pending = case.repo(ApprovalInstance).find(status=ApprovalStatus.PENDING)
+            return pending_tasks_for(actor.user_id, pending)
+
+        return self._crm.read(actor, None, work)
+
+    def payments_awaiting_confirmation(self, actor: Actor) -> list[PaymentTodo]:
+        """Pending payments the actor may confirm: none for non-finance users, and never the
+        ones they recorded themselves."""
+
+        def work(case: UseCase) -> list[PaymentTodo]:
+            if not self._crm.config.access.allows(actor, "payment.confirm"):
+                return []
+            return [
+                PaymentTodo(
+                    r.id,
+                    p.id,
+                    r.customer,
+                    r.owner,
+                    p.amount,
+                    p.received_on,
+                    p.recorded_by,
+                    p.recorded_at,
+                )
+                for r in case.repo(Receivable).find(awaiting_confirmation=True)
+                for p in r.payments
+                if p.state is PaymentState.PENDING and p.recorded_by != actor.user_id
+            ]
+
+        return self._crm.read(actor, None, work)
+
+    def invoices_awaiting_issue(self, actor: Actor) -> list[InvoiceTodo]:
+        """Invoice requests waiting to be issued (for users who may issue them)."""
+
+        def work(case: UseCase) -> list[InvoiceTodo]:
+            if not self._crm.config.access.allows(actor, "invoice.issue"):
+                return []
+            return [
+                InvoiceTodo(
+                    r.id,
+                    i.id,
+                    r.customer,
+                    r.owner,
+                    i.amount,
+                    i.title,
+                    i.recorded_by,
+                    i.recorded_at,
+                )
+                for r in case.repo(Receivable).find(awaiting_invoice=True)
+                for i in r.invoices
+                if i.state is InvoiceState.REQUESTED
+            ]
+
+        return self._crm.read(actor, None, work)
+
+    def reminders_due(self, actor: Actor, as_of: date | None = None) -> list[Reminder]:
+        """Reminders due on ``as_of`` (default today) not sent yet: the actor's own
+        receivables, or everyone's for the oversight roles (finance, managers, admins)."""
+
+        def work(case: UseCase) -> list[Reminder]:
+            day = as_of if as_of is not None else case.at.date()
+            everyone = actor.has_role(*self._crm.config.oversight_roles)
+            receivables = case.repo(Receivable)
+            candidates = (
+                receivables.find(has_unpaid=True)
+                if everyone
+                else receivables.find(owner=actor.user_id, has_unpaid=True)
+            )
+            logs = case.repo(DunningLog)
+            due: list[Reminder] = []
+            for receivable in candidates:
+                try:
+                    sent = logs.get(receivable.id).keys()
+                except NotFound:
+                    sent = ()
+                due.extend(due_reminders([receivable], day, sent, self._crm.config.dunning))
+            return due
+
+        return self._crm.read(actor, None, work)

@@ -1,0 +1,282 @@
+"""The permission matrix: every use case × every role is allowed or refused exactly as the
+access policy says; a refusal changes nothing and sends nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from crmcore.errors import PermissionDenied
+from crmcore.leads import OpportunityDraft
+from crmcore.ports import Actor
+from crmcore.services import DEFAULT_ACCESS, AccessPolicy
+from tests.services.helpers import ANN, BOB, FAY, MIA, ROLES, World, cny, memory_world
+
+Ids = dict[str, str]
+Setup = Callable[[World], Ids]
+Call = Callable[[World, Actor, Ids], Any]
+
+D = date(2026, 3, 2)
+
+
+def _nothing(world: World) -> Ids:
+    return {}
+
+
+def _pooled_lead(world: World) -> Ids:
+    return {"lead": world.crm.leads.create(BOB, "Li", source="web", region="Shanghai").id}
+
+
+def _unrouted_lead(world: World) -> Ids:
+    return {"lead": world.crm.leads.create(BOB, "Li", source="web", route=False).id}
+
+
+def _held_lead(world: World) -> Ids:
+    ids = _pooled_lead(world)
+    world.crm.leads.claim(ANN, ids["lead"])
+    return ids
+
+
+def _stale_lead(world: World) -> Ids:
+    ids = _held_lead(world)
+    world.clock.advance(days=30)
+    return ids
+
+
+def _opportunity(world: World) -> Ids:
+    return {"opp": world.crm.opportunities.create(ANN, cny("500000"), stage="proposal").id}
+
+
+def _approval(world: World) -> Ids:
+    ids = _opportunity(world)
+    started = world.crm.opportunities.advance(ANN, ids["opp"], "contract")
+    assert started.approval_id is not None
+    return {**ids, "approval": started.approval_id}
+
+
+def _receivable(world: World) -> Ids:
+    opened = world.crm.receivables.open(
+        ANN, customer="acme", owner="ann", amount=cny("1000.00"), issue_date=D
+    )
+    return {"rec": opened.id}
+
+
+def _payment(world: World) -> Ids:
+    ids = _receivable(world)
+    paid = world.crm.receivables.record_payment(ANN, ids["rec"], cny("300.00"), received_on=D)
+    return {**ids, "payment": paid.id}
+
+
+def _confirmed(world: World) -> Ids:
+    ids = _payment(world)
+    world.crm.receivables.confirm_payment(FAY, ids["rec"], ids["payment"])
+    return ids
+
+
+def _refund(world: World) -> Ids:
+    ids = _confirmed(world)
+    refund = world.crm.receivables.request_refund(ANN, ids["rec"], cny("50.00"), "overpaid")
+    return {**ids, "refund": refund.id}
+
+
+def _invoice(world: World) -> Ids:
+    ids = _receivable(world)
+    invoice = world.crm.receivables.request_invoice(
+        ANN, ids["rec"], cny("100.00"), title="Acme", tax_id="9131", address="Shanghai"
+    )
+    return {**ids, "invoice": invoice.id}
+
+
+def _overdue(world: World) -> Ids:
+    ids = _receivable(world)
+    world.clock.advance(days=10)
+    return ids
+
+
+#: action → (who would do it, set-up, the call)
+CASES: dict[str, tuple[str, Setup, Call]] = {
+    "lead.create": ("bob", _nothing, lambda w, a, i: w.crm.leads.create(a, "Wu", source="web")),
+    "lead.route": ("mia", _unrouted_lead, lambda w, a, i: w.crm.leads.route(a, i["lead"])),
+    "lead.assign": ("mia", _pooled_lead, lambda w, a, i: w.crm.leads.assign(a, i["lead"], "bob")),
+    "lead.claim": ("ann", _pooled_lead, lambda w, a, i: w.crm.leads.claim(a, i["lead"])),
+    "lead.return": (
+        "ann",
+        _held_lead,
+        lambda w, a, i: w.crm.leads.return_lead(a, i["lead"], "unreachable"),
+    ),
+    "lead.recycle": ("mia", _stale_lead, lambda w, a, i: w.crm.leads.recycle(a, "east")),
+    "lead.follow_up": ("ann", _held_lead, lambda w, a, i: w.crm.leads.follow_up(a, i["lead"])),
+    "lead.convert": (
+        "ann",
+        _held_lead,
+        lambda w, a, i: w.crm.leads.convert(
+            a,
+            i["lead"],
+            customer_id="c",
+            contact_id="k",
+            opportunity=OpportunityDraft("opp-x", "Deal", cny("100"), D),
+        ),
+    ),
+    "opportunity.create": (
+        "ann",
+        _nothing,
+        lambda w, a, i: w.crm.opportunities.create(a, cny("100")),
+    ),
+    "opportunity.advance": (
+        "ann",
+        _opportunity,
+        lambda w, a, i: w.crm.opportunities.advance(a, i["opp"], "contract"),
+    ),
+    "opportunity.win": ("ann", _opportunity, lambda w, a, i: w.crm.opportunities.win(a, i["opp"])),
+    "opportunity.lose": (
+        "ann",
+        _opportunity,
+        lambda w, a, i: w.crm.opportunities.lose(a, i["opp"], "price"),
+    ),
+    "opportunity.approve": (
+        "mia",
+        _approval,
+        lambda w, a, i: w.crm.approvals.approve(a, i["approval"]),
+    ),
+    "opportunity.reject": (
+        "mia",
+        _approval,
+        lambda w, a, i: w.crm.approvals.reject(a, i["approval"], "no"),
+    ),
+    "opportunity.delegate": (
+        "mia",
+        _approval,
+        lambda w, a, i: w.crm.approvals.delegate(a, i["approval"], "dan"),
+    ),
+    "opportunity.withdraw": (
+        "ann",
+        _approval,
+        lambda w, a, i: w.crm.approvals.withdraw(a, i["approval"]),
+    ),
+    "approval.tick": ("dan", _approval, lambda w, a, i: w.crm.approvals.tick(a)),
+    "receivable.open": (
+        "ann",
+        _nothing,
+        lambda w, a, i: w.crm.receivables.open(
+            a, customer="acme", owner="ann", amount=cny("10.00"), issue_date=D
+        ),
+    ),
+    "receivable.view": (
+        "ann",
+        _receivable,
+        lambda w, a, i: w.crm.queries.payment_view(a, i["rec"]),
+    ),
+    "receivable.remind": ("fay", _overdue, lambda w, a, i: w.crm.receivables.send_reminders(a)),
+    "payment.record": (
+        "ann",
+        _receivable,
+        lambda w, a, i: w.crm.receivables.record_payment(a, i["rec"], cny("1.00"), received_on=D),
+    ),
+    "payment.confirm": (
+        "fay",
+        _payment,
+        lambda w, a, i: w.crm.receivables.confirm_payment(a, i["rec"], i["payment"]),
+    ),
+    "payment.reject": (
+        "fay",
+        _payment,
+        lambda w, a, i: w.crm.receivables.reject_payment(a, i["rec"], i["payment"], "bounced"),
+    ),
+    "refund.record": (
+        "ann",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.request_refund(a, i["rec"], cny("1.00"), "overpaid"),
+    ),
+    "refund.confirm": (
+        "fay",
+        _refund,
+        lambda w, a, i: w.crm.receivables.confirm_refund(a, i["rec"], i["refund"]),
+    ),
+    "refund.reject": (
+        "fay",
+        _refund,
+        lambda w, a, i: w.crm.receivables.reject_refund(a, i["rec"], i["refund"], "no"),
+    ),
+    "invoice.request": (
+        "ann",
+        _receivable,
+        lambda w, a, i: w.crm.receivables.request_invoice(
+            a, i["rec"], cny("1.00"), title="Acme", tax_id="9131", address="Shanghai"
+        ),
+    ),
+    "invoice.issue": (
+        "fay",
+        _invoice,
+        lambda w, a, i: w.crm.receivables.issue_invoice(a, i["rec"], i["invoice"], "No. 1"),
+    ),
+    "invoice.reject": (
+        "fay",
+        _invoice,
+        lambda w, a, i: w.crm.receivables.reject_invoice(a, i["rec"], i["invoice"], "wrong title"),
+    ),
+}
+
+
+def test_every_service_action_is_in_the_matrix() -> None:
+    services_actions = {a for a in DEFAULT_ACCESS if not a.startswith("order.")}
+    assert set(CASES) == services_actions
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(CASES))
+def test_permission_matrix(action: str, role: str) -> None:
+    person, setup, call = CASES[action]
+    world = memory_world()
+    ids = setup(world)
+    world.sent()
+    actor = Actor(person, {role})
+    if AccessPolicy().allows(actor, action):
+        call(world, actor, ids)
+        return
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied) as refused:
+        call(world, actor, ids)
+    assert action in str(refused.value)
+    for allowed in sorted(DEFAULT_ACCESS[action]):
+        assert allowed in str(refused.value)
+    assert world.snapshot() == before
+    assert world.sent() == []
+
+
+def test_a_salesperson_cannot_confirm_their_own_payment_even_with_finance_rights() -> None:
+    world = memory_world()
+    ids = _receivable(world)
+    both = Actor("ann", {"sales", "finance"})
+    paid = world.crm.receivables.record_payment(both, ids["rec"], cny("10.00"), received_on=D)
+    world.sent()
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied, match="ann recorded"):
+        world.crm.receivables.confirm_payment(both, ids["rec"], paid.id)
+    with pytest.raises(PermissionDenied, match=r"payment\.confirm"):
+        world.crm.receivables.confirm_payment(ANN, ids["rec"], paid.id)
+    assert world.snapshot() == before
+    assert world.sent() == []
+    assert world.crm.queries.payments_awaiting_confirmation(both) == []
+
+
+def test_the_shipping_clerk_cannot_confirm_payments() -> None:
+    world = memory_world()
+    ids = _payment(world)
+    with pytest.raises(PermissionDenied, match=r"sid \(shipping\) may not payment.confirm"):
+        world.crm.receivables.confirm_payment(
+            Actor("sid", {"shipping"}), ids["rec"], ids["payment"]
+        )
+
+
+def test_an_overridden_policy_moves_an_action_to_another_role() -> None:
+    world = memory_world(access=AccessPolicy.with_overrides({"payment.confirm": ["manager"]}))
+    ids = _payment(world)
+    with pytest.raises(PermissionDenied):
+        world.crm.receivables.confirm_payment(FAY, ids["rec"], ids["payment"])
+    world.crm.receivables.confirm_payment(
+        Actor("mia", {"manager", "finance"}), ids["rec"], ids["payment"]
+    )
+    assert MIA.user_id == "mia"

@@ -1,0 +1,337 @@
+"""Random actors make random calls, in any order, through the services: no invariant of leads,
+opportunities, approvals or receivables breaks, and a refused call changes nothing and sends
+nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
+
+from crmcore.errors import CrmError
+from crmcore.forecast import Opportunity, OpportunityStatus
+from crmcore.leads import Lead, LeadStatus, OpportunityDraft, Pool
+from crmcore.money import Money
+from crmcore.ports import Actor
+from crmcore.receivables import PaymentState, Receivable
+from crmcore.services import KINDS, ApprovalLink, LinkStatus
+from crmcore.workflow import ApprovalInstance, ApprovalStatus
+from tests.services.helpers import ACTORS, World, memory_world
+from tests.services.test_kinds import round_trip
+
+# Everybody, plus somebody with the wrong role for almost anything and somebody unknown to
+# the directory.
+ACTORS_ANY = st.sampled_from(
+    [
+        *(ACTORS[name] for name in sorted(ACTORS)),
+        Actor("sid", {"shipping"}),
+        Actor("eve", {"sales"}),
+    ]
+)
+#: Approvers more often than not, so requests get decided as well as refused.
+DECIDERS = st.sampled_from(
+    [ACTORS["mia"], ACTORS["mia"], ACTORS["ann"], ACTORS["dan"], ACTORS["fay"], ACTORS["bob"]]
+)
+DEAL = st.sampled_from([-5, 0, 5_000, 150_000, 500_000])
+INDEX = st.integers(min_value=0, max_value=5)
+CENTS = st.integers(min_value=-100, max_value=200_000)
+D = date(2026, 3, 2)
+
+
+class ServicesMachine(RuleBasedStateMachine):
+    world: World
+    leads = Bundle("leads")
+    opportunities = Bundle("opportunities")
+    approvals = Bundle("approvals")
+    payments = Bundle("payments")
+    invoices = Bundle("invoices")
+
+    @initialize()
+    def start(self) -> None:
+        self.world = memory_world()
+        self.world.crm.receivables.open(
+            ACTORS["ann"],
+            customer="acme",
+            owner="ann",
+            amount=Money("1000.00", "CNY"),
+            issue_date=D,
+        )
+        self.world.sent()
+        self.refused = 0
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _ids(self, cls: type[Any]) -> list[str]:
+        with self.world.storage.unit_of_work() as uow:
+            return [a.id for a in uow.repository(cls).find()]
+
+    def _pick(self, cls: type[Any], index: int) -> str:
+        ids = self._ids(cls)
+        return ids[index % len(ids)] if ids else f"missing-{index}"
+
+    def _try(self, call: Callable[[], Any]) -> Any:
+        """Run one call; a refusal must leave storage and the notifier as they were."""
+        before = self.world.snapshot()
+        sent_before = len(self.world.notifier.sent)
+        try:
+            return call()
+        except CrmError:
+            self.refused += 1
+            assert self.world.snapshot() == before
+            assert len(self.world.notifier.sent) == sent_before
+            return None
+
+    def _kept(self, value: Any, attribute: str = "id") -> Any:
+        """The new id for a bundle, or nothing when the call was refused."""
+        found = None if value is None else getattr(value, attribute)
+        return multiple() if found is None else found
+
+    # -- leads ------------------------------------------------------------------------------
+    @rule(target=leads, actor=ACTORS_ANY, region=st.sampled_from(["Shanghai", "Yunnan"]))
+    def create_lead(self, actor: Actor, region: str) -> Any:
+        lead = self._try(
+            lambda: self.world.crm.leads.create(actor, "P", source="web", region=region)
+        )
+        return self._kept(lead)
+
+    @rule(actor=ACTORS_ANY, lead=leads)
+    def claim(self, actor: Actor, lead: str) -> None:
+        self._try(lambda: self.world.crm.leads.claim(actor, lead))
+
+    @rule(actor=ACTORS_ANY, lead=leads, member=st.sampled_from([None, "ann", "bob"]))
+    def assign(self, actor: Actor, lead: str, member: str | None) -> None:
+        self._try(lambda: self.world.crm.leads.assign(actor, lead, member))
+
+    @rule(actor=ACTORS_ANY, lead=leads)
+    def follow_up(self, actor: Actor, lead: str) -> None:
+        self._try(lambda: self.world.crm.leads.follow_up(actor, lead, "call"))
+
+    @rule(actor=ACTORS_ANY, lead=leads, reason=st.sampled_from(["unreachable", "bored"]))
+    def return_lead(self, actor: Actor, lead: str, reason: str) -> None:
+        self._try(lambda: self.world.crm.leads.return_lead(actor, lead, reason))
+
+    @rule(actor=ACTORS_ANY, pool=st.sampled_from(["east", "general"]))
+    def recycle(self, actor: Actor, pool: str) -> None:
+        self._try(lambda: self.world.crm.leads.recycle(actor, pool))
+
+    @rule(target=opportunities, actor=ACTORS_ANY, lead=leads, amount=DEAL)
+    def convert(self, actor: Actor, lead: str, amount: int) -> Any:
+        draft = OpportunityDraft(
+            f"opp-{lead}", "Deal", Money(max(amount, 0), "CNY"), date(2026, 9, 30)
+        )
+        done = self._try(
+            lambda: self.world.crm.leads.convert(
+                actor, lead, customer_id=f"c-{lead}", contact_id=f"k-{lead}", opportunity=draft
+            )
+        )
+        return self._kept(done and done.opportunity)
+
+    # -- opportunities and approvals --------------------------------------------------------
+    @rule(target=opportunities, actor=ACTORS_ANY, cents=DEAL)
+    def create_opportunity(self, actor: Actor, cents: int) -> Any:
+        amount = Money(cents, "CNY")
+        opp = self._try(
+            lambda: self.world.crm.opportunities.create(actor, amount, stage="proposal")
+        )
+        return self._kept(opp)
+
+    @rule(
+        target=approvals,
+        actor=ACTORS_ANY,
+        opp=opportunities,
+        to=st.sampled_from(["qualify", "proposal", "contract"]),
+    )
+    def advance(self, actor: Actor, opp: str, to: str) -> Any:
+        moved = self._try(
+            lambda: self.world.crm.opportunities.advance(actor, opp, to, {"budget": "1"})
+        )
+        return self._kept(moved, "approval_id")
+
+    @rule(target=approvals, amount=DEAL)
+    def ask_for_approval(self, amount: int) -> Any:
+        """Ann opens a deal and asks to move it to contract (approval above 100,000 CNY)."""
+        ann = ACTORS["ann"]
+        opp = self._try(
+            lambda: self.world.crm.opportunities.create(
+                ann, Money(amount, "CNY"), stage="proposal"
+            )
+        )
+        if opp is None:
+            return multiple()
+        moved = self._try(lambda: self.world.crm.opportunities.advance(ann, opp.id, "contract"))
+        return self._kept(moved, "approval_id")
+
+    @rule(actor=ACTORS_ANY, opp=opportunities, won=st.booleans())
+    def close(self, actor: Actor, opp: str, won: bool) -> None:
+        opps = self.world.crm.opportunities
+        self._try(lambda: opps.win(actor, opp) if won else opps.lose(actor, opp, "price"))
+
+    @rule(
+        actor=DECIDERS,
+        approval=approvals,
+        verb=st.sampled_from(["approve", "reject", "delegate", "withdraw"]),
+    )
+    def decide(self, actor: Actor, approval: str, verb: str) -> None:
+        service = self.world.crm.approvals
+        calls: dict[str, Callable[[], Any]] = {
+            "approve": lambda: service.approve(actor, approval),
+            "reject": lambda: service.reject(actor, approval, "no"),
+            "delegate": lambda: service.delegate(actor, approval, "dan"),
+            "withdraw": lambda: service.withdraw(actor, approval),
+        }
+        self._try(calls[verb])
+
+    @rule(actor=ACTORS_ANY, hours=st.integers(min_value=0, max_value=48))
+    def tick(self, actor: Actor, hours: int) -> None:
+        self.world.clock.advance(timedelta(hours=hours))
+        self._try(lambda: self.world.crm.approvals.tick(actor))
+
+    # -- receivables ------------------------------------------------------------------------
+    @rule(target=payments, actor=ACTORS_ANY, cents=CENTS)
+    def record(self, actor: Actor, cents: int) -> Any:
+        rec = self._pick(Receivable, 0)
+        amount = Money(cents, "CNY") / 100
+        paid = self._try(
+            lambda: self.world.crm.receivables.record_payment(actor, rec, amount, received_on=D)
+        )
+        return self._kept(paid)
+
+    @rule(actor=ACTORS_ANY, payment=payments, confirm=st.booleans())
+    def decide_payment(self, actor: Actor, payment: str, confirm: bool) -> None:
+        rec = self._pick(Receivable, 0)
+        service = self.world.crm.receivables
+        self._try(
+            lambda: (
+                service.confirm_payment(actor, rec, payment)
+                if confirm
+                else service.reject_payment(actor, rec, payment, "bounced")
+            )
+        )
+
+    @rule(target=invoices, actor=ACTORS_ANY, cents=CENTS)
+    def request_invoice(self, actor: Actor, cents: int) -> Any:
+        rec = self._pick(Receivable, 0)
+        amount = Money(cents, "CNY") / 100
+        invoice = self._try(
+            lambda: self.world.crm.receivables.request_invoice(
+                actor, rec, amount, title="Acme", tax_id="1", address="S"
+            )
+        )
+        return self._kept(invoice)
+
+    @rule(actor=ACTORS_ANY, invoice=invoices, issue=st.booleans())
+    def decide_invoice(self, actor: Actor, invoice: str, issue: bool) -> None:
+        rec = self._pick(Receivable, 0)
+        n = invoice.rsplit("I", 1)[-1]
+        service = self.world.crm.receivables
+        self._try(
+            lambda: (
+                service.issue_invoice(actor, rec, invoice, f"No. {n}")
+                if issue
+                else service.reject_invoice(actor, rec, invoice, "wrong")
+            )
+        )
+
+    @rule(actor=ACTORS_ANY, days=st.integers(min_value=0, max_value=20))
+    def remind(self, actor: Actor, days: int) -> None:
+        self.world.clock.advance(timedelta(days=days))
+        self._try(lambda: self.world.crm.receivables.send_reminders(actor))
+
+    def teardown(self) -> None:
+        """Whatever the walk produced round-trips through the SQLite adapter too."""
+        if not hasattr(self, "world"):
+            return
+        with self.world.storage.unit_of_work() as uow:
+            stored = [(kind, uow.repository(kind.cls).find()) for kind in KINDS]
+        for kind, aggregates in stored:
+            if aggregates:
+                round_trip(kind, aggregates, sqlite_only=True)
+
+    # -- invariants -------------------------------------------------------------------------
+    @invariant()
+    def leads_and_pools_agree(self) -> None:
+        with self.world.storage.unit_of_work() as uow:
+            leads = uow.repository(Lead).find()
+            for lead in leads:
+                held = lead.status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+                if held:
+                    assert lead.owner_id is not None
+                if lead.status is LeadStatus.NEW:
+                    assert lead.owner_id is None
+            for pool in uow.repository(Pool).find():
+                counted = {m: pool.open_leads(m) for m in pool.members}
+                mine = [lead for lead in leads if lead.pool_id == pool.id]
+                recounted = pool.recount(mine)
+                assert {m: n for m, n in recounted.items() if n} == {
+                    m: n for m, n in counted.items() if n
+                }
+
+    @invariant()
+    def approvals_and_links_agree(self) -> None:
+        with self.world.storage.unit_of_work() as uow:
+            instances = {a.id: a for a in uow.repository(ApprovalInstance).find()}
+            for link in uow.repository(ApprovalLink).find():
+                pending = instances[link.id].status is ApprovalStatus.PENDING
+                assert (link.status is LinkStatus.WAITING) == pending
+            for opp in uow.repository(Opportunity).find():
+                if opp.stage == "contract" and opp.status is OpportunityStatus.OPEN:
+                    ref = opp.history[-1].approval_ref
+                    assert ref is not None
+                    assert instances[ref].status is ApprovalStatus.APPROVED
+
+    @invariant()
+    def receivable_figures_add_up(self) -> None:
+        with self.world.storage.unit_of_work() as uow:
+            for rec in uow.repository(Receivable).find():
+                b = rec.balance(D + timedelta(days=400))
+                assert b.invoiced + b.pending_invoice + b.not_yet_invoiced == b.net_amount
+                assert b.outstanding == sum(
+                    (i.outstanding for i in b.installments), Money.zero("CNY")
+                )
+                confirmed = [p for p in rec.payments if p.state is PaymentState.CONFIRMED]
+                assert b.received == sum((p.amount for p in confirmed), Money.zero("CNY"))
+                assert all(p.decided_by != p.recorded_by for p in rec.payments if p.decided_by)
+
+    @invariant()
+    def nobody_is_told_of_their_own_action(self) -> None:
+        for n in self.world.notifier.sent:
+            assert (
+                n.recipient_id != n.event.actor_id
+                or n.event.actor_id == "system"
+                or (n.topic in ("installment overdue", "approval due soon"))
+            )
+
+
+def test_the_machine_reaches_the_interesting_states() -> None:
+    """A fixed walk, so the random one is known to start from somewhere that works."""
+    machine = ServicesMachine()
+    machine.start()
+    ann, mia, fay = ACTORS["ann"], ACTORS["mia"], ACTORS["fay"]
+    opp = machine.create_opportunity(ann, 500_000)
+    approval = machine.advance(ann, opp, "contract")
+    machine.decide(mia, approval, "approve")
+    payment = machine.record(ann, 10_000)
+    machine.decide_payment(fay, payment, True)
+    invoice = machine.request_invoice(ann, 5_000)
+    machine.decide_invoice(fay, invoice, True)
+    machine.approvals_and_links_agree()
+    machine.receivable_figures_add_up()
+    assert machine.refused == 0
+    machine.decide_payment(fay, payment, True)  # out of order: already confirmed
+    assert machine.refused == 1
+
+
+ServicesMachine.TestCase.settings = settings(
+    max_examples=30, stateful_step_count=40, deadline=None
+)
+TestServicesMachine = ServicesMachine.TestCase
