@@ -59,6 +59,9 @@ class ApprovalLink:
         self.status = status
         self.outcome = outcome
 
+    def peek_events(self) -> list[DomainEvent]:
+        return list(self._events)
+
     def pull_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
         return events
@@ -95,6 +98,9 @@ class DunningLog:
         """Remember one reminder and raise its event."""
         self.sent.append(key)
         self._events.append(event)
+
+    def peek_events(self) -> list[DomainEvent]:
+        return list(self._events)
 
     def pull_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
