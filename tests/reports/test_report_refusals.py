@@ -43,7 +43,7 @@ def test_mixed_currencies_are_refused() -> None:
     with pytest.raises(CurrencyMismatch, match="USD"):
         orders_by_customer([o for o, _ in sales], **MARCH)  # type: ignore[misc]
     with pytest.raises(
-        CurrencyMismatch, match="C-1: 300.00 CNY is not in the report currency USD"
+        CurrencyMismatch, match=r"C-1: 300.00 CNY is not in the report currency USD"
     ):
         sales_by_owner(sales, **MARCH, as_of=AS_OF, currency="USD")  # type: ignore[arg-type]
 
@@ -53,9 +53,11 @@ def test_rates_convert_each_order_then_add() -> None:
     report = sales_by_owner(sales, **MARCH, as_of=AS_OF, currency="CNY", rates={"USD": "7.1234"})  # type: ignore[arg-type]
     # 40.00 USD × 7.1234 = 284.936 → 284.94 CNY, rounded once per order
     assert report.row("bob").confirmed_total == cny("284.94")
-    assert report.total is not None and report.total.confirmed_total == cny("584.94")
+    assert report.total is not None
+    assert report.total.confirmed_total == cny("584.94")
     tiers = orders_by_tier([o for o, _ in sales], **MARCH, currency="CNY", rates={"USD": "7.1234"})  # type: ignore[misc]
-    assert tiers.total is not None and tiers.total.total == cny("584.94")
+    assert tiers.total is not None
+    assert tiers.total.total == cny("584.94")
 
 
 def test_bad_rates_are_refused() -> None:
@@ -133,7 +135,9 @@ def test_collections_refusals() -> None:
         )
     with pytest.raises(ValidationError, match="period '2026-13'"):
         collections_by_period([cny_r], as_of=AS_OF, targets={"2026-13": cny(1)})
-    with pytest.raises(CurrencyMismatch, match="collections in 2026-03: .*USD is not in the report currency CNY"):
+    with pytest.raises(
+        CurrencyMismatch, match=r"collections in 2026-03: .*USD is not in the report currency CNY"
+    ):
         collections_by_period([cny_r, usd_r], as_of=AS_OF)
     with pytest.raises(CurrencyMismatch, match=r"targets\['2026-03'\]: 5.00 USD"):
         collections_by_period(
@@ -157,7 +161,8 @@ def test_collections_convert_with_rates() -> None:
     (_, cny_r), (_, usd_r) = mixed()
     cny_r.record_payment(ANN, cny(300), received_on=date(2026, 3, 5), at=at(5))
     report = collections_by_period([cny_r, usd_r], as_of=AS_OF, currency="CNY", rates={"USD": "7"})
-    assert report.total is not None and report.total.received == cny(0)  # only recorded
+    assert report.total is not None
+    assert report.total.received == cny(0)
 
 
 def test_campaign_report_needs_a_currency_when_no_amount_tells_it() -> None:
@@ -166,7 +171,8 @@ def test_campaign_report_needs_a_currency_when_no_amount_tells_it() -> None:
     with pytest.raises(ValidationError, match="give currency="):
         campaign_report([only], [], [], **MARCH, as_of=AS_OF)
     report = campaign_report([only], [], [], **MARCH, as_of=AS_OF, currency="CNY")
-    assert report.row("expo").leads == 1 and report.row("expo").order_amount == cny(0)
+    assert report.row("expo").leads == 1
+    assert report.row("expo").order_amount == cny(0)
 
 
 def test_terms_are_shared() -> None:
