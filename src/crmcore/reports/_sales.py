@@ -46,8 +46,10 @@ def confirmed_in(order: Order, start: date, end: date, as_of: date | None) -> bo
     if order.status is OrderStatus.CANCELLED:
         if as_of is None:
             return False
-        cancelled = next(e for e in reversed(order.history) if isinstance(e, OrderCancelled))
-        return cancelled.occurred_at.date() > as_of
+        cancelled = next(
+            (e for e in reversed(order.history) if isinstance(e, OrderCancelled)), None
+        )
+        return cancelled is not None and cancelled.occurred_at.date() > as_of
     return True
 
 
