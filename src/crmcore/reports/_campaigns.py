@@ -1,0 +1,238 @@
+"""What each campaign brought: leads, converted customers, opportunities, orders and money
+received — with one deterministic attribution rule, so no order counts twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from crmcore.errors import NotFound, ValidationError
+from crmcore.forecast import Opportunity, OpportunityRecord
+from crmcore.leads import Lead
+from crmcore.money import Currency, Money
+from crmcore.reports._common import NO_CAMPAIGN, ReportCurrency, check_period, html_table
+from crmcore.reports._sales import Sale, iter_confirmed
+
+__all__ = ["CampaignReport", "CampaignRow", "campaign_report"]
+
+
+@attrs.frozen
+class CampaignRow:
+    """One campaign's funnel: leads → converted leads → customers it won → opportunities →
+    orders confirmed in the period → money received on them."""
+
+    campaign: str
+    leads: int
+    converted_leads: int
+    customers: int
+    opportunities: int
+    opportunity_amount: Money
+    orders: int
+    order_amount: Money
+    received: Money
+
+    def to_record(self) -> dict[str, Any]:
+        """A plain dict: amounts as Decimal strings and the currency."""
+        return {
+            "campaign": self.campaign,
+            "currency": self.order_amount.currency.code,
+            "leads": self.leads,
+            "converted_leads": self.converted_leads,
+            "customers": self.customers,
+            "opportunities": self.opportunities,
+            "opportunity_amount": str(self.opportunity_amount.amount),
+            "orders": self.orders,
+            "order_amount": str(self.order_amount.amount),
+            "received": str(self.received.amount),
+        }
+
+
+@attrs.frozen
+class CampaignReport:
+    """Rows per campaign (``(no campaign)`` last), their total, and every order confirmed in
+    the period whichever campaign (or none) it is attributed to: the attributed share of
+    ``all_orders`` / ``all_order_amount`` / ``all_received`` is never more than all of it."""
+
+    start: date
+    end: date
+    as_of: date
+    currency: Currency | None
+    rows: tuple[CampaignRow, ...]
+    total: CampaignRow | None
+    all_orders: int
+    all_order_amount: Money | None
+    all_received: Money | None
+
+    def row(self, campaign: str | None) -> CampaignRow:
+        """The row of ``campaign`` (None: leads without a campaign)."""
+        key = campaign or NO_CAMPAIGN
+        for row in self.rows:
+            if row.campaign == key:
+                return row
+        raise NotFound(f"campaign report: no campaign {key!r}")
+
+    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
+        """One dict per campaign (and the total row last), for pandas."""
+        records = [r.to_record() for r in self.rows]
+        if total and self.total is not None:
+            records.append(self.total.to_record())
+        return records
+
+    def _repr_html_(self) -> str:
+        title = (
+            f"Campaigns: orders confirmed {self.start.isoformat()} – {self.end.isoformat()} "
+            f"(exclusive), as of {self.as_of.isoformat()}"
+        )
+        return html_table(title, self.to_records())
+
+
+def _instant(at: datetime) -> datetime:
+    """A comparable instant: aware times in UTC, naive ones as they are."""
+    return at if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+
+
+@attrs.define
+class _Tally:
+    leads: int = 0
+    converted: int = 0
+    customers: int = 0
+    opportunities: int = 0
+    opportunity_amount: Decimal = Decimal(0)
+    orders: int = 0
+    order_amount: Decimal = Decimal(0)
+    received: Decimal = Decimal(0)
+
+    def row(self, campaign: str, money: ReportCurrency) -> CampaignRow:
+        return CampaignRow(
+            campaign,
+            self.leads,
+            self.converted,
+            self.customers,
+            self.opportunities,
+            money.money(self.opportunity_amount),
+            self.orders,
+            money.money(self.order_amount),
+            money.money(self.received),
+        )
+
+
+def campaign_report(
+    leads: Iterable[Lead],
+    opportunities: Iterable[Opportunity | OpportunityRecord],
+    sales: Iterable[Sale],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    currency: str | Currency | None = None,
+    rates: Mapping[str, object] | None = None,
+) -> CampaignReport:
+    """Per campaign on ``as_of``, by this attribution:
+
+    1. a lead counts under its ``campaign_id`` (``(no campaign)`` without one), when it was
+       captured on or before ``as_of``; it is *converted* when its conversion is dated on or
+       before ``as_of``;
+    2. a customer belongs to the campaign of the **first** conversion that named it
+       (earliest conversion time, ties to the smaller lead id) — first touch, so a customer
+       converted again from a later campaign's lead stays with the first;
+    3. an opportunity belongs to the campaign of its lead: ``Opportunity.lead_id``, or the
+       lead whose conversion created that opportunity id (opened on or before ``as_of``);
+    4. an order confirmed in ``[start, end)`` belongs to the campaign that owns its customer
+       when it was confirmed on or after that conversion's date; earlier orders of the
+       customer, and orders of customers no lead converted, belong to no campaign;
+    5. *received* is the money confirmed on ``as_of`` on the attributed orders' receivables.
+
+    Each order, opportunity and customer counts for at most one campaign, so the rows add up
+    to the total and the total never exceeds all orders of the period.
+    """
+    check_period(start, end, as_of)
+    money = ReportCurrency(currency, rates)
+    tallies: dict[str, _Tally] = {}
+    campaign_of_lead: dict[str, str] = {}
+    campaign_of_opportunity: dict[str, str] = {}
+    first: dict[str, tuple[datetime, str, str, date]] = {}  # customer → conversion
+    for lead in leads:
+        if not isinstance(lead, Lead):
+            raise ValidationError(f"leads: expected a Lead, got {lead!r}")
+        if lead.captured_at is not None and lead.captured_at.date() > as_of:
+            continue
+        campaign = lead.campaign_id or NO_CAMPAIGN
+        tally = tallies.setdefault(campaign, _Tally())
+        tally.leads += 1
+        campaign_of_lead[lead.id] = campaign
+        conversion = lead.conversion
+        if conversion is None or conversion.converted_at.date() > as_of:
+            continue
+        tally.converted += 1
+        if conversion.opportunity is not None:
+            campaign_of_opportunity[conversion.opportunity.id] = campaign
+        claim = (
+            _instant(conversion.converted_at),
+            lead.id,
+            campaign,
+            conversion.converted_at.date(),
+        )
+        customer = conversion.customer.id
+        if customer not in first or claim[:2] < first[customer][:2]:
+            first[customer] = claim
+    for _, _, campaign, _ in first.values():
+        tallies[campaign].customers += 1
+    seen: set[str] = set()
+    for opportunity in opportunities:
+        if opportunity.id in seen:
+            continue
+        lead_id = getattr(opportunity, "lead_id", None)
+        campaign_or_none = campaign_of_opportunity.get(opportunity.id) or (
+            campaign_of_lead.get(lead_id) if lead_id else None
+        )
+        created = getattr(opportunity, "created_at", None)
+        if campaign_or_none is None or (created is not None and created.date() > as_of):
+            continue
+        seen.add(opportunity.id)
+        tally = tallies[campaign_or_none]
+        tally.opportunities += 1
+        tally.opportunity_amount += money.amount(
+            opportunity.amount, f"opportunity {opportunity.id}"
+        )
+    all_orders = 0
+    all_amount = Decimal(0)
+    all_received = Decimal(0)
+    for order, _, figures in iter_confirmed(sales, start, end, as_of, money):
+        all_orders += 1
+        all_amount += figures[0]
+        all_received += figures[2]
+        claim_or_none = first.get(order.customer_id)
+        assert order.confirmed_at is not None
+        if claim_or_none is None or order.confirmed_at.date() < claim_or_none[3]:
+            continue
+        tally = tallies[claim_or_none[2]]
+        tally.orders += 1
+        tally.order_amount += figures[0]
+        tally.received += figures[2]
+    if money.currency is None:
+        if tallies:
+            raise ValidationError(
+                "campaign report: no amount tells the report currency; give currency=..."
+            )
+        return CampaignReport(start, end, as_of, None, (), None, 0, None, None)
+    keys = sorted(tallies, key=lambda k: (k == NO_CAMPAIGN, k))
+    rows = tuple(tallies[k].row(k, money) for k in keys)
+    grand = _Tally()
+    for t in tallies.values():
+        for name in attrs.fields_dict(_Tally):
+            setattr(grand, name, getattr(grand, name) + getattr(t, name))
+    return CampaignReport(
+        start,
+        end,
+        as_of,
+        money.currency,
+        rows,
+        grand.row("total", money),
+        all_orders,
+        money.money(all_amount),
+        money.money(all_received),
+    )
