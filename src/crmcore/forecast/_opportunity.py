@@ -192,8 +192,10 @@ class Opportunity:
     closed_at: datetime | None = None
     reason: str | None = None
     history: list[StageChange] = attrs.field(factory=list)
+    #: The stored version, kept by the storage adapter for its optimistic check; the
+    #: opportunity never changes it itself.
     version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, repr=False)
+    _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -505,7 +507,6 @@ class Opportunity:
             raise ValidationError(f"opportunity {self.id}: revise called without any change")
         for name, value in changes.items():
             setattr(self, name, value)
-        self.version += 1
         self._events.append(
             OpportunityRevised(
                 occurred_at=at,
@@ -529,11 +530,9 @@ class Opportunity:
         if status is OpportunityStatus.WON:
             self.expected_close = at.date()
         self.history.append(StageChange(at, actor.user_id, self.stage, None, status, reason))
-        self.version += 1
 
     def _record(self, change: StageChange, event: DomainEvent) -> None:
         self.history.append(change)
-        self.version += 1
         self._events.append(event)
 
 

@@ -7,6 +7,7 @@ here first. A commit checks every version before it writes anything.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -47,7 +48,8 @@ class MemoryDatabase(KindRegistry):
         self._tables: dict[str, _Table] = {
             k.name: _Table(index={i: {} for i in k.indexes}) for k in kinds
         }
-        self._outbox: list[list[Any]] = []  # [seq, name, json, delivered]
+        self._outbox: list[tuple[str, str]] = []  # (event name, json); seq = index + 1
+        self._undelivered: dict[int, None] = {}  # seqs not yet delivered, oldest first
         self._lock = threading.RLock()
 
     # -- reads --------------------------------------------------------------------------------
@@ -102,7 +104,8 @@ class MemoryDatabase(KindRegistry):
                 for index, new in keys[(name, id)].items():
                     table.index[index].setdefault(new, set()).add(id)
             for event_name, text in dumped:
-                self._outbox.append([len(self._outbox) + 1, event_name, text, False])
+                self._outbox.append((event_name, text))
+                self._undelivered[len(self._outbox)] = None
             staging.committed({key: row[0] for key, row in rows.items()})
         return events
 
@@ -110,15 +113,16 @@ class MemoryDatabase(KindRegistry):
     def undelivered(self, limit: int = 100) -> list[StoredEvent]:
         """Committed events not yet marked delivered, oldest first."""
         with self._lock:
-            rows = [r for r in self._outbox if not r[3]][:limit]
-        return [StoredEvent(seq, load_event(name, text)) for seq, name, text, _ in rows]
+            seqs = list(itertools.islice(self._undelivered, limit))
+            rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
 
     def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
         """Record that event ``seq`` was delivered (again is fine); ``at`` is not kept here."""
         with self._lock:
             if not 1 <= seq <= len(self._outbox):
                 raise NotFound(f"no outbox event {seq}")
-            self._outbox[seq - 1][3] = True
+            self._undelivered.pop(seq, None)
 
     def count(self, cls: type[Aggregate]) -> int:
         """How many aggregates of a kind are stored."""
