@@ -362,21 +362,7 @@ class ApprovalInstance:
         self._check_time(at)
         mine = self._own_tasks(actor, "approve")
         _check_comment(comment)
-        with self._atomic():
-            for task in mine:
-                self._close(task, TaskStatus.APPROVED, at, comment)
-                self._log(at, actor.user_id, "approved", task.step, _behalf(task), comment)
-                self._emit(
-                    ev.ApprovalTaskApproved,
-                    at,
-                    actor.user_id,
-                    step=task.step,
-                    task_id=task.id,
-                    approver_id=task.approver_id,
-                    original_approver_id=task.original_approver_id,
-                    comment=comment,
-                )
-            self._settle(at, actor.user_id, directory, comment)
+        self._answer(mine, TaskStatus.APPROVED, actor, at, directory, comment)
 
     def reject(self, actor: Actor, *, at: datetime, directory: Directory, comment: str) -> None:
         """Reject every open task ``actor`` holds (a comment is required)."""
@@ -385,12 +371,27 @@ class ApprovalInstance:
         mine = self._own_tasks(actor, "reject")
         if not isinstance(comment, str) or not comment.strip():
             raise ValidationError(f"reject: a comment is required (why?), got {comment!r}")
+        self._answer(mine, TaskStatus.REJECTED, actor, at, directory, comment)
+
+    def _answer(
+        self,
+        mine: list[ApprovalTask],
+        answer: TaskStatus,
+        actor: Actor,
+        at: datetime,
+        directory: Directory,
+        comment: str,
+    ) -> None:
+        """Close the actor's tasks with one answer, record it, and settle the step."""
+        approved = answer is TaskStatus.APPROVED
+        event = ev.ApprovalTaskApproved if approved else ev.ApprovalTaskRejected
         with self._atomic():
             for task in mine:
-                self._close(task, TaskStatus.REJECTED, at, comment)
-                self._log(at, actor.user_id, "rejected", task.step, _behalf(task), comment)
+                self._close(task, answer, at, comment)
+                verb = "approved" if approved else "rejected"
+                self._log(at, actor.user_id, verb, task.step, _behalf(task), comment)
                 self._emit(
-                    ev.ApprovalTaskRejected,
+                    event,
                     at,
                     actor.user_id,
                     step=task.step,
