@@ -8,7 +8,7 @@ later inside ``PricingEngine.price`` with a bare Python exception.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -130,6 +130,13 @@ def instance_of(*classes: type[Any], or_none: bool = False) -> Validator:
             raise ValidationError(f"{attribute.name}: expected {expected}, got {value!r}")
 
     return check
+
+
+def frozen_strs(value: Iterable[str]) -> frozenset[str]:
+    """A set of names from one name or any iterable of names."""
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
 
 
 def strings(_: object, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:

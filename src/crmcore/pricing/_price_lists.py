@@ -14,19 +14,13 @@ from crmcore._validators import non_empty, non_negative, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, get_currency
 from crmcore.pricing._catalog import Customer
-from crmcore.pricing._fields import a_date, optional
+from crmcore.pricing._fields import a_date, frozen_strs, optional
 
 __all__ = ["PriceBreak", "PriceList", "PriceListItem"]
 
 
 def _decimal(value: object) -> Decimal:
     return to_decimal(value, "")
-
-
-def _frozen_strs(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
 
 
 @attrs.frozen
@@ -80,8 +74,8 @@ class PriceList:
     id: str = attrs.field(validator=non_empty)
     currency: Currency = attrs.field(converter=get_currency)
     items: tuple[PriceListItem, ...] = attrs.field(converter=_items)
-    customers: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
-    customer_groups: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strs)
+    customers: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strs)
+    customer_groups: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strs)
     valid_from: date | None = attrs.field(default=None, validator=optional(a_date))
     valid_to: date | None = attrs.field(default=None, validator=optional(a_date))
     tax_inclusive: bool = False

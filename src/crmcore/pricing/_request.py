@@ -16,6 +16,7 @@ from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.pricing._catalog import Customer
 from crmcore.pricing._fields import (
     a_date,
+    frozen_strs,
     instance_of,
     is_money,
     optional,
@@ -38,12 +39,6 @@ __all__ = [
 
 def _quantity(value: object) -> Decimal:
     return to_decimal(value, "quantity")
-
-
-def _frozen_strs(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
 
 
 @attrs.frozen
@@ -155,10 +150,10 @@ class OrderRequest:
         default=None, validator=instance_of(PercentOff, AmountOff, TargetTotal, or_none=True)
     )
     codes: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     roles: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
 
     @property

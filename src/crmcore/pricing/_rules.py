@@ -18,6 +18,7 @@ from crmcore.money import Money, Percent
 from crmcore.pricing._catalog import Customer
 from crmcore.pricing._fields import (
     a_date,
+    frozen_strs,
     instance_of,
     is_money,
     optional,
@@ -49,12 +50,6 @@ def _decimal(value: object) -> Decimal:
 
 def _optional_decimal(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, "")
-
-
-def _frozen_strs(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
 
 
 # -- effects ----------------------------------------------------------------------------------
@@ -219,26 +214,24 @@ class RuleSelector:
     carry one of these campaign or coupon codes.
     """
 
-    skus: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
-    )
+    skus: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strs, validator=strings)
     groups: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     customers: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     customer_groups: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     regions: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     customer_tags: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
     codes: frozenset[str] = attrs.field(
-        factory=frozenset, converter=_frozen_strs, validator=strings
+        factory=frozenset, converter=frozen_strs, validator=strings
     )
 
     def matches_customer(self, customer: Customer, codes: frozenset[str]) -> bool:
