@@ -10,11 +10,17 @@ from typing import Any
 
 import attrs
 
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import ValidationError
 from crmcore.forecast import Opportunity, OpportunityRecord
 from crmcore.leads import Lead
 from crmcore.money import Currency, Money
-from crmcore.reports._common import NO_CAMPAIGN, ReportCurrency, check_period, html_table
+from crmcore.reports._common import (
+    NO_CAMPAIGN,
+    ReportCurrency,
+    RowsWithTotal,
+    check_period,
+    html_table,
+)
 from crmcore.reports._sales import Sale, iter_confirmed
 
 __all__ = ["CampaignReport", "CampaignRow", "campaign_report"]
@@ -52,7 +58,7 @@ class CampaignRow:
 
 
 @attrs.frozen
-class CampaignReport:
+class CampaignReport(RowsWithTotal):
     """Rows per campaign (``(no campaign)`` last), their total, and every order confirmed in
     the period whichever campaign (or none) it is attributed to: the attributed share of
     ``all_orders`` / ``all_order_amount`` / ``all_received`` is never more than all of it."""
@@ -70,17 +76,8 @@ class CampaignReport:
     def row(self, campaign: str | None) -> CampaignRow:
         """The row of ``campaign`` (None: leads without a campaign)."""
         key = campaign or NO_CAMPAIGN
-        for row in self.rows:
-            if row.campaign == key:
-                return row
-        raise NotFound(f"campaign report: no campaign {key!r}")
-
-    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
-        """One dict per campaign (and the total row last), for pandas."""
-        records = [r.to_record() for r in self.rows]
-        if total and self.total is not None:
-            records.append(self.total.to_record())
-        return records
+        found: CampaignRow = self._find("campaign", key, f"campaign report: no campaign {key!r}")
+        return found
 
     def _repr_html_(self) -> str:
         title = (

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from crmcore._decimal import CONTEXT
-from crmcore.errors import CurrencyMismatch, NotFound, ValidationError
+from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.receivables import (
     CollectionsBy,
@@ -21,7 +21,7 @@ from crmcore.receivables import (
     period_of,
     target_attainment,
 )
-from crmcore.reports._common import ReportCurrency, html_table
+from crmcore.reports._common import ReportCurrency, RowsWithTotal, html_table
 
 __all__ = ["CollectionsReport", "PeriodCollections", "collections_by_period"]
 
@@ -62,7 +62,7 @@ class PeriodCollections:
 
 
 @attrs.frozen
-class CollectionsReport:
+class CollectionsReport(RowsWithTotal):
     """Rows per period (chronological), the total row, and — when owner targets were given —
     the receivables' per-owner ``TargetRow``s."""
 
@@ -75,17 +75,10 @@ class CollectionsReport:
 
     def row(self, period: str) -> PeriodCollections:
         """The row of ``period`` (``"2026-03"`` or ``"2026-Q1"``)."""
-        for row in self.rows:
-            if row.period == period:
-                return row
-        raise NotFound(f"collections by {self.by}: no period {period!r}")
-
-    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
-        """One dict per period (and the total row last), for pandas."""
-        records = [r.to_record() for r in self.rows]
-        if total and self.total is not None:
-            records.append(self.total.to_record())
-        return records
+        found: PeriodCollections = self._find(
+            "period", period, f"collections by {self.by}: no period {period!r}"
+        )
+        return found
 
     def _repr_html_(self) -> str:
         title = f"Collections by {self.by} as of {self.as_of.isoformat()}"

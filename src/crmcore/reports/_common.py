@@ -7,9 +7,10 @@ import html
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from crmcore._decimal import to_decimal
-from crmcore.errors import CurrencyMismatch, ValidationError
+from crmcore.errors import CurrencyMismatch, NotFound, ValidationError
 from crmcore.money import Currency, Money, get_currency
 
 __all__ = ["NO_CAMPAIGN", "NO_DEPARTMENT", "NO_TIER", "ReportCurrency", "check_period"]
@@ -97,8 +98,33 @@ class ReportCurrency:
 
     def money(self, amount: Decimal) -> Money:
         """A report amount as Money (the report currency must be known)."""
-        assert self.currency is not None
+        if self.currency is None:
+            raise ValidationError(
+                "the report currency is not known yet: no amount set it; pass currency=..."
+            )
         return Money(amount, self.currency).round()
+
+
+class RowsWithTotal:
+    """What every report result shares: its rows, a total row, and records for pandas."""
+
+    __slots__ = ()
+
+    rows: tuple[Any, ...]
+    total: Any
+
+    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
+        """One dict per row (and the total row last), for pandas."""
+        records = [r.to_record() for r in self.rows]
+        if total and self.total is not None:
+            records.append(self.total.to_record())
+        return records
+
+    def _find(self, attribute: str, key: object, missing: str) -> Any:
+        for row in self.rows:
+            if getattr(row, attribute) == key:
+                return row
+        raise NotFound(missing)
 
 
 def html_table(title: str, records: Sequence[Mapping[str, object]]) -> str:

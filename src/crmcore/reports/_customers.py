@@ -9,10 +9,16 @@ from typing import Any
 
 import attrs
 
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money
 from crmcore.orders import Order
-from crmcore.reports._common import NO_TIER, ReportCurrency, check_period, html_table
+from crmcore.reports._common import (
+    NO_TIER,
+    ReportCurrency,
+    RowsWithTotal,
+    check_period,
+    html_table,
+)
 from crmcore.reports._sales import confirmed_in
 
 __all__ = ["OrdersReport", "OrdersRow", "orders_by_customer", "orders_by_tier"]
@@ -37,7 +43,7 @@ class OrdersRow:
 
 
 @attrs.frozen
-class OrdersReport:
+class OrdersReport(RowsWithTotal):
     """Rows per customer or tier, sorted by key, and the total row (None when empty and no
     currency was given)."""
 
@@ -51,17 +57,8 @@ class OrdersReport:
 
     def row(self, key: str) -> OrdersRow:
         """The row of ``key`` (a customer id or a tier)."""
-        for row in self.rows:
-            if row.key == key:
-                return row
-        raise NotFound(f"orders report by {self.by}: no row {key!r}")
-
-    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
-        """One dict per row (and the total row last), for pandas."""
-        records = [r.to_record() for r in self.rows]
-        if total and self.total is not None:
-            records.append(self.total.to_record())
-        return records
+        found: OrdersRow = self._find("key", key, f"orders report by {self.by}: no row {key!r}")
+        return found
 
     def _repr_html_(self) -> str:
         title = (

@@ -10,11 +10,17 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore.errors import CurrencyMismatch, NotFound, ValidationError
+from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money
 from crmcore.orders import Order, OrderCancelled, OrderStatus
 from crmcore.receivables import Receivable
-from crmcore.reports._common import NO_DEPARTMENT, ReportCurrency, check_period, html_table
+from crmcore.reports._common import (
+    NO_DEPARTMENT,
+    ReportCurrency,
+    RowsWithTotal,
+    check_period,
+    html_table,
+)
 
 __all__ = [
     "Sale",
@@ -124,7 +130,7 @@ def _row(key: str, count: int, sums: list[Decimal], money: ReportCurrency) -> Sa
 
 
 @attrs.frozen
-class SalesReport:
+class SalesReport(RowsWithTotal):
     """Rows per owner or department (sorted by key) and the total row (None when empty and no
     currency was given). The rows always add up to the total, to the cent."""
 
@@ -138,17 +144,8 @@ class SalesReport:
 
     def row(self, key: str) -> SalesRow:
         """The row of ``key`` (an owner id or a department)."""
-        for row in self.rows:
-            if row.key == key:
-                return row
-        raise NotFound(f"sales report by {self.by}: no row {key!r}")
-
-    def to_records(self, total: bool = True) -> list[dict[str, Any]]:
-        """One dict per row (and the total row last, keyed ``"total"``), for pandas."""
-        records = [r.to_record() for r in self.rows]
-        if total and self.total is not None:
-            records.append(self.total.to_record())
-        return records
+        found: SalesRow = self._find("key", key, f"sales report by {self.by}: no row {key!r}")
+        return found
 
     def _repr_html_(self) -> str:
         title = (
