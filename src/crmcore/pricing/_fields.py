@@ -50,7 +50,7 @@ def to_percent(value: Percent | Decimal | int | str) -> Percent:
         try:
             return Percent(value)
         except ValidationError:
-            pass
+            return cast("Percent", value)  # the validator refuses it, naming the field
     return cast("Percent", value)
 
 
