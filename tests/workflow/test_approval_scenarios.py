@@ -522,7 +522,7 @@ def test_a_step_whose_condition_is_false_is_skipped(directory: StaticDirectory) 
     ]
     assert request.progress().step_number == 3
     skipped = [e for e in request.pull_events() if isinstance(e, ApprovalStepSkipped)]
-    assert skipped[0].reason == "condition is false: net_total >= '50000'"
+    assert skipped[0].reason == "condition is false: net_total >= 50000"
 
     big = ApprovalInstance.start(
         proc,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -353,3 +354,22 @@ def test_ordering_ops_agree_with_python(actual: int, bound: int) -> None:
 def test_a_tuple_attribute_reads_as_a_list_and_decimals_describe_plainly() -> None:
     assert resolve(ORDER, "approval_reasons") == list(ORDER.approval_reasons)
     assert Compare("weight", Op.LT, Decimal("3")).describe() == "weight < 3"
+
+
+def test_a_condition_built_in_code_equals_the_same_condition_loaded_from_json() -> None:
+
+    built = AllOf(
+        [
+            Compare("net_total", Op.GE, Money("50000", "CNY")),
+            Compare("discount", Op.GT, Percent("12.5")),
+            Compare("tier", Op.IN, frozenset({"B", "A"})),
+            Compare("on", Op.LT, date(2026, 1, 1)),
+        ]
+    )
+    loaded = condition_from_dict(json.loads(json.dumps(condition_to_dict(built))))
+    assert loaded == built
+    assert built.conditions[0].value == {"amount": "50000", "currency": "CNY"}  # type: ignore[attr-defined]
+    assert built.conditions[2].value == ["A", "B"]  # type: ignore[attr-defined]
+    assert built.describe() == (
+        "(net_total >= 50000 CNY and discount > 12.5 and tier in ['A', 'B'] and on < '2026-01-01')"
+    )

@@ -1,6 +1,7 @@
 """The sales process and the funnel: opportunities, weighted forecast, funnel analytics and the
 distribution of what the pipeline will bring."""
 
+from crmcore.forecast import _serialization  # noqa: F401  (registers converter hooks)
 from crmcore.forecast._distribution import OutcomeDistribution, outcome_distribution
 from crmcore.forecast._funnel import (
     Calibration,

@@ -26,6 +26,7 @@ from crmcore.forecast._records import (
 )
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from crmcore.serialization import check_values
 from crmcore.workflow import StateMachine, Transition
 
 __all__ = [
@@ -225,6 +226,7 @@ class Opportunity:
         if not isinstance(owner, str) or not owner.strip():
             raise ValidationError(f"owner: must be a non-empty string, got {owner!r}")
         _check_time(at, None)
+        check_values(dict(fields or {}), "fields")
         path = process.path_for(department)
         if not path:
             raise ValidationError(
@@ -374,6 +376,7 @@ class Opportunity:
         _check_time(at, self.history[-1].at)
         target = _stage(self.process, to)
         feedback = dict(feedback or {})
+        check_values(feedback, "feedback")
         if target.name == self.stage:
             raise InvalidTransition(f"opportunity {self.id}: already in stage {to!r}")
         if not target.applies_to(self.department):
@@ -422,6 +425,7 @@ class Opportunity:
         """Close as won; the current stage's required fields must be filled. Close date := at."""
         opportunity_lifecycle(self.process).check("win", self.status, actor, self)
         _check_time(at, self.history[-1].at)
+        check_values(dict(feedback or {}), "feedback")
         missing = self.missing_fields(feedback)
         if missing:
             raise InvalidTransition(

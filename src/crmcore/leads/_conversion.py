@@ -17,8 +17,8 @@ import attrs
 
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
-from crmcore.leads._values import check_values
 from crmcore.money import Money
+from crmcore.serialization import check_values
 
 __all__ = [
     "ConversionRequest",

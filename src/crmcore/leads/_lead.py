@@ -13,8 +13,8 @@ from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.leads._conversion import ConversionResult
 from crmcore.leads._events import LeadCaptured, LeadFollowedUp
-from crmcore.leads._values import check_values
 from crmcore.ports import Actor
+from crmcore.serialization import check_values
 from crmcore.workflow import StateMachine, Transition
 
 __all__ = ["LEAD_LIFECYCLE", "FollowUp", "Lead", "LeadStatus", "Ownership"]

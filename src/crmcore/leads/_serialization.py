@@ -12,8 +12,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from crmcore.leads._conversion import CreatedRecord
 from crmcore.leads._lead import Lead
 from crmcore.leads._pool import Pool, PoolConfig
-from crmcore.leads._values import decode_values, encode_values
-from crmcore.serialization import converter
+from crmcore.serialization import converter, decode_values, encode_values
 
 __all__: list[str] = []
 

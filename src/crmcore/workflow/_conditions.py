@@ -20,6 +20,7 @@ from __future__ import annotations
 import abc
 import enum
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -123,6 +124,11 @@ def _has_float(value: object) -> bool:
     return isinstance(value, float)
 
 
+def _as_data(value: Any) -> Any:
+    """A configured value as plain data (the converter of ``Compare.value``)."""
+    return _plain(value)
+
+
 @attrs.frozen
 class Compare(Condition):
     """``field op value``: e.g. ``Compare("net_total", Op.GT, Money("10000", "CNY"))``.
@@ -133,7 +139,10 @@ class Compare(Condition):
 
     field: str = attrs.field(validator=_field_path)
     op: Op = attrs.field(converter=_op)
-    value: Any
+    #: Kept as plain data (Money as its mapping, dates as ISO text) so a condition built in
+    #: code equals the same condition loaded from JSON; read as the subject's type when
+    #: evaluated.
+    value: Any = attrs.field(converter=_as_data)
 
     def __attrs_post_init__(self) -> None:
         if _has_float(self.value):
@@ -317,7 +326,12 @@ def _coerce(value: Any, like: Any, condition: Compare) -> Any:
 def _show(value: Any) -> str:
     if isinstance(value, Mapping) and set(value) == {"amount", "currency"}:
         return f"{value['amount']} {value['currency']}"
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value  # a number kept as text (Decimals and Percents are data as strings)
     return str(value) if isinstance(value, Money | Percent | Decimal) else repr(value)
+
+
+_NUMBER: Final = re.compile(r"-?\d+(\.\d+)?")
 
 
 # -- data form ------------------------------------------------------------------------------
@@ -394,7 +408,11 @@ def condition_to_dict(condition: Condition) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, float):
+        return value  # refused with its own message once the condition is built
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=repr)
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return converter.unstructure(value)
 

@@ -1,4 +1,4 @@
-"""Free-form field values (a lead's custom fields, a created record's fields) and their JSON.
+"""Free-form field values (a lead's custom fields, an opportunity's feedback...) and their JSON.
 
 JSON values (None, bool, int, finite float, str, lists, dicts with string keys) are saved
 as they are; Decimal, Money, Percent, date and datetime as one-key tagged objects such as
@@ -17,7 +17,7 @@ from typing import Any
 
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
-from crmcore.serialization import converter
+from crmcore.serialization._converter import converter
 
 __all__ = ["check_values", "decode_values", "encode_values"]
 

@@ -1,0 +1,34 @@
+"""Hooks so opportunities save to plain data and load back equal (``to_dict`` / ``from_dict``).
+
+The feedback ``fields`` are free-form: Money, Decimal, Percent and dates in them keep their
+types through JSON (the kernel's tagged values); pending events are not data.
+"""
+
+from __future__ import annotations
+
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from crmcore.forecast._opportunity import Opportunity
+from crmcore.serialization import converter, decode_values, encode_values
+
+__all__: list[str] = []
+
+converter.register_unstructure_hook(
+    Opportunity,
+    make_dict_unstructure_fn(
+        Opportunity,
+        converter,
+        _events=override(omit=True),
+        fields=override(unstruct_hook=encode_values("fields")),
+    ),
+)
+converter.register_structure_hook(
+    Opportunity,
+    make_dict_structure_fn(
+        Opportunity,
+        converter,
+        _events=override(omit=True),
+        fields=override(struct_hook=decode_values),
+        _cattrs_forbid_extra_keys=True,
+    ),
+)
