@@ -65,7 +65,8 @@ def test_the_story_has_every_step_the_issue_asks_for() -> None:
     with storage.unit_of_work() as uow:
         orders = uow.repository(Order).find()
         rejected = uow.repository(Order).get(summary.rejected[0])
-    assert rejected.rejection_reason is None or rejected.status is not OrderStatus.DRAFT
+    assert "OrderRejected" in [e.event_name for e in rejected.history]
+    assert rejected.status is not OrderStatus.DRAFT
     assert {o.status for o in orders} >= {
         OrderStatus.CONFIRMED,
         OrderStatus.RECEIVED,
@@ -101,28 +102,12 @@ def test_the_printed_totals_match_the_stored_aggregates() -> None:
     assert figures.by_owner.total.confirmed_total == confirmed
     assert figures.by_owner.total.received == received
     assert figures.outstanding == outstanding
-    assert (
-        figures.by_department.total
-        == figures.by_owner.total.__class__(
-            "(total)", *[getattr(figures.by_owner.total, f) for f in _FIELDS[1:]]
-        )
-        or figures.by_department.total.confirmed_total == confirmed
-    )
+    assert figures.by_department.total is not None
+    assert figures.by_department.total.confirmed_total == confirmed
+    assert figures.by_department.total.received == received
     for money in (confirmed, received, outstanding):
         assert format_money(money, locale="en_US") in text
     assert confirmed.amount > Decimal(0)
-
-
-_FIELDS = (
-    "key",
-    "orders",
-    "confirmed_total",
-    "returns",
-    "received",
-    "refunded",
-    "outstanding",
-    "invoiced",
-)
 
 
 def test_a_second_run_on_the_same_file_plays_the_next_month(
