@@ -27,7 +27,7 @@ from crmcore.orders import (
 )
 from crmcore.ports import Actor
 from crmcore.pricing import Customer, LineRequest, OrderDiscount, PricedOrder
-from crmcore.receivables import CreditCheck, Receivable, check_credit
+from crmcore.receivables import CreditCheck, CreditDecision, Receivable, check_credit
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalProcess, ApprovalStatus
@@ -39,8 +39,8 @@ __all__ = ["OrderApproval", "OrderService", "SubmitResult", "receivable_id_of"]
 
 T = TypeVar("T")
 
-#: Orders that hold credit without a receivable yet (counted in the customer's exposure).
-_OPEN = (OrderStatus.PENDING_APPROVAL,)
+#: Orders holding credit without a receivable yet (counted in the customer's exposure).
+_WAITING = OrderStatus.PENDING_APPROVAL
 
 
 def receivable_id_of(order_id: str) -> str:
@@ -213,7 +213,7 @@ class OrderService:
             order = orders.get(order_id)
             credit = self._credit(case, order)
             process = self.process()
-            needs_credit = credit is not None and credit.decision.value == "needs_approval"
+            needs_credit = credit is not None and credit.decision is CreditDecision.NEEDS_APPROVAL
             wanted = process is not None and process.requires_approval(order)
             if needs_credit and process is None:
                 raise ConfigError(
@@ -262,7 +262,7 @@ class OrderService:
         receivables = case.repo(Receivable).find(customer=customer)
         pending = [
             o.grand_total
-            for o in case.repo(Order).find(customer_id=customer, status=_OPEN[0])
+            for o in case.repo(Order).find(customer_id=customer, status=_WAITING)
             if o.grand_total is not None and o.id != order.id
         ]
         return check_credit(
