@@ -91,14 +91,14 @@ class OrderApproval:
             orders.save(order)
             return f"confirmed; receivable {receivable_id_of(order.id)} opened"
         if instance.status is ApprovalStatus.REJECTED:
-            reason = _last_comment(instance) or "rejected"
+            reason = _last_comment(instance) or "rejected by the approver"
             order.reject(case.actor, at=case.at, reason=reason, approval_id=instance.id)
             orders.save(order)
             return f"back to draft: {reason}"
-        if order.status is OrderStatus.PENDING_APPROVAL:  # withdrawn or cancelled request
-            order.withdraw(_submitter(case, order), at=case.at, reason=instance.status.value)
-            orders.save(order)
-        return f"not confirmed: request {instance.status.value}"
+        # Withdrawn by the submitter: the order goes back to draft with it.
+        order.withdraw(_submitter(case, order), at=case.at, reason=instance.status.value)
+        orders.save(order)
+        return f"back to draft: request {instance.status.value}"
 
 
 def _submitter(case: UseCase, order: Order) -> Actor:
@@ -106,10 +106,9 @@ def _submitter(case: UseCase, order: Order) -> Actor:
 
 
 def _last_comment(instance: ApprovalInstance) -> str:
-    for entry in reversed(instance.history):
-        if entry.action == "rejected" and entry.comment:
-            return entry.comment
-    return ""
+    """The comment of the rejection that decided the request (a rejection requires one)."""
+    comments = (e.comment for e in reversed(instance.history) if e.action == "rejected")
+    return next(comments, "")
 
 
 class OrderService:
