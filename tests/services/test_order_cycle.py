@@ -20,7 +20,7 @@ from crmcore.errors import (
 )
 from crmcore.money import Percent
 from crmcore.orders import OrderStatus
-from crmcore.ports import Actor
+from crmcore.ports import Actor, DirectoryUser
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.receivables import CreditPolicy, Receivable
 from crmcore.services import CrmConfig
@@ -347,3 +347,24 @@ def _credit(over_limit: str) -> CreditPolicy:
 
 def _with(config: CrmConfig, **changes: Any) -> CrmConfig:
     return attrs.evolve(config, **changes)
+
+
+def test_a_selling_manager_cannot_approve_their_own_order(world: World) -> None:
+    """Sam sells and manages: the access policy lets him approve orders, but his own goes to
+    his manager Dan, and Sam holds no task on it."""
+    world.directory.put(
+        DirectoryUser("sam", roles={"sales", "manager"}, department="east", manager_id="dan")
+    )
+    sam = Actor("sam", {"sales", "manager"})
+    crm = world.crm
+    ids = draft_order(world, sam)
+    crm.orders.set_discount(sam, ids["order"], PercentOff(Percent(30)))
+    crm.orders.price(sam, ids["order"])
+    assert crm.orders.submit(sam, ids["order"]).status is OrderStatus.PENDING_APPROVAL
+    assert world.sent() == [("dan", "approval waiting for you")]
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied):
+        crm.orders.approve(sam, ids["order"])
+    assert world.snapshot() == before
+    crm.orders.approve(DAN, ids["order"])
+    assert stored_order(world, ids["order"]).status is OrderStatus.CONFIRMED
