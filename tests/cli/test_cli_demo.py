@@ -194,3 +194,12 @@ def test_month_arithmetic_and_ids() -> None:
         "SO3-0002",
         "PAYMENT3-0001",
     ]
+
+
+@pytest.mark.parametrize("seed", [0, 20])
+def test_awkward_seeds_play_two_months(seed: int) -> None:
+    """Seeds whose stories once hit the corners: an order wholly returned (nothing left to
+    pay) and a one-unit line shipped in the "first part" of a split shipment."""
+    storage = MemoryDatabase(KINDS)
+    months = [run_demo(storage, seed=seed, locale="en_US", out=io.StringIO()) for _ in (1, 2)]
+    assert [m.month for m in months] == [1, 2]

@@ -482,7 +482,8 @@ class _Story:
             if n == 1:  # one goes out in two shipments: one unit first
                 self.crm.orders.ship(clerk, order_id, {0: 1})
                 self.tick()
-            self.crm.orders.ship(clerk, order_id)
+            if self._order_status(order_id) is not OrderStatus.SHIPPED:
+                self.crm.orders.ship(clerk, order_id)
             self.summary.shipped += 1
             self.tick()
         self.day(18)
@@ -508,10 +509,14 @@ class _Story:
             owner = _actor(self._order_owner(order_id))
             view = crm.queries.order_money_view(owner, order_id)
             assert view.payments is not None
+            if view.payments.outstanding.amount <= 0:
+                continue  # everything came back: nothing to pay
             if rng.random() < 0.2:
                 continue  # not paid yet: it shows in the aging
             full = rng.random() < 0.7
             amount = view.payments.outstanding if full else view.payments.next_amount_due
+            if amount.amount <= 0:  # nothing due yet: the customer pays it all
+                amount = view.payments.outstanding
             payment = crm.receivables.record_payment(
                 owner,
                 view.payments.receivable_id,
