@@ -14,7 +14,7 @@ from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.cli import COMMANDS
 from crmcore.cli._demo import DEFAULT_DB, compute_figures, run_demo
-from crmcore.cli._demo_story import MonthIds, month_start, months_stored, next_month
+from crmcore.cli._demo_company import MonthIds, month_start, months_stored, next_month
 from crmcore.l10n import format_money
 from crmcore.leads import Lead
 from crmcore.money import Money

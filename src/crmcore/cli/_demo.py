@@ -1,8 +1,8 @@
 """``python -m crmcore demo``: the whole lead-to-cash story on generated data, then the figures.
 
-Each run plays one month of the story (:mod:`crmcore.cli._demo_story`) through the services on
-a SQLite file (default ``./crmcore-demo.sqlite3``) or in memory (``--memory``), then prints the
-weighted forecast, the receivables summary and aging, the to-do lists and the reports over
+Each run plays one month of the story (:mod:`crmcore.cli._demo_story`) of the company of
+:mod:`crmcore.cli._demo_company` through the services, on a SQLite file (default
+``./crmcore-demo.sqlite3``) or in memory (``--memory``), then prints the weighted forecast, the receivables summary and aging, the to-do lists and the reports over
 everything stored, with money formatted for ``--locale``. A second run on the same file plays
 the next month with new ids and reports on both.
 """
@@ -20,16 +20,15 @@ import attrs
 
 from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
-from crmcore.cli._demo_story import (
+from crmcore.cli._demo_company import (
     CURRENCY,
     USERS,
-    MonthSummary,
     build_crm,
     month_start,
     months_stored,
     next_month,
-    play_month,
 )
+from crmcore.cli._demo_story import MonthSummary, play_month
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.cli._input import UsageError
 from crmcore.cli._output import text_table
