@@ -2,9 +2,10 @@
 
 Each run plays one month of the story (:mod:`crmcore.cli._demo_story`) of the company of
 :mod:`crmcore.cli._demo_company` through the services, on a SQLite file (default
-``./crmcore-demo.sqlite3``) or in memory (``--memory``), then prints the weighted forecast, the receivables summary and aging, the to-do lists and the reports over
-everything stored, with money formatted for ``--locale``. A second run on the same file plays
-the next month with new ids and reports on both.
+``./crmcore-demo.sqlite3``) or in memory (``--memory``), then prints the weighted forecast,
+the receivables summary and aging, the to-do lists and the reports over everything stored,
+with money formatted for ``--locale``. A second run on the same file plays the next month
+with new ids and reports on both.
 """
 
 from __future__ import annotations

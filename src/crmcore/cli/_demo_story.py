@@ -37,11 +37,7 @@ from crmcore.leads import Lead, OpportunityDraft
 from crmcore.money import Money, Percent
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Actor
-from crmcore.pricing import (
-    Customer,
-    LineRequest,
-    PercentOff,
-)
+from crmcore.pricing import Customer, LineRequest, PercentOff
 from crmcore.receivables import Reminder
 from crmcore.services import Crm
 from crmcore.testing.fakes import FixedClock
