@@ -1,20 +1,38 @@
-"""Complete payment cycles through the services (record, confirm, request and issue an
+"""Complete order-to-cash cycles (draft to completed, twelve use cases) and complete payment
+cycles through the services (record, confirm, request and issue an
 invoice: four use cases, four commits, notifications delivered) on the memory adapter, with
-1,000 and with 100,000 receivables already stored. Goal: time ratio <= 1.5."""
+1,000 and with 100,000 orders / receivables already stored. Goal: time ratio <= 1.5."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
 
+import attrs
+
 from benchmarks._harness import table
 from crmcore.adapters.memory import MemoryDatabase
 from crmcore.forecast import SalesProcess, Stage
 from crmcore.money import Money, Percent
+from crmcore.orders import Order
 from crmcore.ports import Actor, DirectoryUser
-from crmcore.receivables import PaymentTerms, Receivable
+from crmcore.pricing import (
+    Catalog,
+    Customer,
+    DiscountAuthority,
+    LineRequest,
+    PercentOff,
+    PriceList,
+    PriceListItem,
+    PricingEngine,
+    PricingPolicy,
+    Product,
+    RuleBook,
+)
+from crmcore.receivables import CreditPolicy, PaymentTerms, Receivable
 from crmcore.services import KINDS, Crm, CrmConfig
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
+from crmcore.workflow import ApprovalProcess, ProcessRegistry
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ISSUED = date(2026, 3, 2)
@@ -92,6 +110,11 @@ def _cycles(crm: Crm, count: int) -> float:
 
 
 def run(quick: bool = False) -> None:
+    run_payments(quick)
+    run_orders(quick)
+
+
+def run_payments(quick: bool = False) -> None:
     small, large = (100, 1_000) if quick else (1_000, 100_000)
     cycles = 20 if quick else 300
     rows = []
@@ -107,6 +130,157 @@ def run(quick: bool = False) -> None:
             f"the memory adapter, CPU time, best of 3 (goal: time({large:,}) / time({small:,}) "
             "<= 1.5)",
             ["receivables stored", "cycles", "cycles/s", "ms/cycle"],
+            rows,
+        )
+    )
+    print(f"ratio {large:,} / {small:,}: {per_cycle[large] / per_cycle[small]:.3f}")
+
+
+# -- complete order-to-cash cycles ------------------------------------------------------------
+PEOPLE = [
+    DirectoryUser("anne", roles={"sales"}, department="east", manager_id="mike"),
+    DirectoryUser("mike", roles={"manager"}, department="east"),
+    DirectoryUser("finn", roles={"finance"}),
+    DirectoryUser("fay", roles={"finance"}),
+    DirectoryUser("sam", roles={"shipping"}),
+]
+ANNE, MIKE, FINN, SHIP = (Actor(u.id, u.roles) for u in PEOPLE if u.id != "fay")
+LINES = (LineRequest("DRILL", 3), LineRequest("SAW", 2))
+TWENTY_OFF = PercentOff(Percent(20))
+
+
+def _order_config() -> CrmConfig:
+    registry = ProcessRegistry()
+    registry.publish(
+        ApprovalProcess.from_dict(
+            {
+                "id": "orders",
+                "version": 1,
+                "subject_kind": "order",
+                "entry_condition": {
+                    "field": "approval_reasons.kind",
+                    "op": "contains",
+                    "value": "discount_above_authority",
+                },
+                "steps": [{"name": "manager", "approvers": [{"manager_of": 1}]}],
+            }
+        )
+    )
+    engine = PricingEngine(
+        Catalog(
+            products=[
+                Product("DRILL", "Cordless drill", cost=Money(60, "CNY")),
+                Product("SAW", "Circular saw", cost=Money(150, "CNY")),
+            ],
+            customers=[Customer("acme")],
+        ),
+        [PriceList("STD", "CNY", [PriceListItem("DRILL", "100"), PriceListItem("SAW", "200")])],
+        RuleBook([]),
+        PricingPolicy(
+            default_tax_rate=Percent(13),
+            authorities=[
+                DiscountAuthority("sales", Percent(10), Percent(8)),
+                DiscountAuthority("manager", Percent(25), Percent(15)),
+            ],
+        ),
+    )
+    credit = CreditPolicy.from_dict({"no_limit": "allowed", "overdue_decision": None})
+    process = SalesProcess("b2b", [Stage("won", Percent(100))])
+    return CrmConfig(process, approvals=registry, pricing=engine, credit_policy=credit)
+
+
+def template_order() -> Order:
+    """One order of the cycle below, completed through the services on a scratch database."""
+    crm = Crm(
+        MemoryDatabase(KINDS),
+        StaticDirectory.of(PEOPLE),
+        RecordingNotifier(),
+        FixedClock(START),
+        SequentialIds(),
+        _order_config(),
+    )
+    _order_cycles(crm, 1)
+    with crm.storage.unit_of_work() as uow:
+        return uow.repository(Order).get("order-1")
+
+
+def _order_crm(stored: int) -> Crm:
+    """A Crm over a memory database already holding ``stored`` completed orders of 997
+    customers and 50 owners (copies of one priced, completed order: storing them does not
+    price 100,000 orders)."""
+    database = MemoryDatabase(KINDS)
+    template = template_order()
+    for start in range(0, stored, CHUNK):
+        with database.unit_of_work() as uow:
+            orders = uow.repository(Order)
+            for n in range(start, min(start + CHUNK, stored)):
+                orders.add(
+                    attrs.evolve(
+                        template,
+                        id=f"old-{n:06d}",
+                        customer=f"customer-{n % 997}",
+                        owner_id=f"rep-{n % 50}",
+                    )
+                )
+            uow.commit()
+    return Crm(
+        database,
+        StaticDirectory.of(PEOPLE),
+        RecordingNotifier(),
+        FixedClock(START),
+        SequentialIds(),
+        _order_config(),
+    )
+
+
+def _order_cycles(crm: Crm, count: int) -> float:
+    """Seconds for ``count`` complete cycles: draft, discount, price, submit, approve, ship,
+    receipt, record and confirm the payment, request and issue the invoice, complete."""
+    notifier = crm.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    notifier.clear()
+    began = time.process_time()
+    for _ in range(count):
+        order = crm.orders.draft(ANNE, customer="acme", currency="CNY", lines=LINES)
+        crm.orders.set_discount(ANNE, order.id, TWENTY_OFF)
+        crm.orders.price(ANNE, order.id)
+        crm.orders.submit(ANNE, order.id)
+        crm.orders.approve(MIKE, order.id)
+        crm.orders.ship(SHIP, order.id)
+        crm.orders.confirm_receipt(SHIP, order.id)
+        view = crm.queries.order_money_view(ANNE, order.id)
+        assert view.payments is not None
+        receivable = view.payments.receivable_id
+        amount = view.payments.outstanding
+        payment = crm.receivables.record_payment(ANNE, receivable, amount, received_on=ISSUED)
+        crm.receivables.confirm_payment(FINN, receivable, payment.id)
+        invoice = crm.receivables.request_invoice(
+            ANNE, receivable, amount, title="Acme", tax_id="9131", address="Shanghai"
+        )
+        crm.receivables.issue_invoice(FINN, receivable, invoice.id, f"No. {order.id}")
+        crm.orders.complete(ANNE, order.id)
+    elapsed = time.process_time() - began
+    # approver; owner + shipping; 2 finance; owner + manager; 2 finance; owner — per cycle
+    assert len(notifier.sent) == 10 * count, len(notifier.sent)
+    return elapsed
+
+
+def run_orders(quick: bool = False) -> None:
+    small, large = (100, 1_000) if quick else (1_000, 100_000)
+    cycles = 5 if quick else 100
+    rows = []
+    per_cycle = {}
+    for stored in (small, large):
+        crm = _order_crm(stored)
+        best = min(_order_cycles(crm, cycles) for _ in range(3))
+        per_cycle[stored] = best / cycles
+        rows.append([f"{stored:,}", cycles, cycles / best, best / cycles * 1e3])
+    print(
+        table(
+            "services: complete order-to-cash cycles (12 use cases: draft ... complete) on the "
+            f"memory adapter, CPU time, best of 3 (goal: time({large:,}) / time({small:,}) "
+            "<= 1.5)",
+            ["orders stored", "cycles", "cycles/s", "ms/cycle"],
             rows,
         )
     )

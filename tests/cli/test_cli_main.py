@@ -18,7 +18,8 @@ def test_help_lists_the_commands(capsys):
     assert result.code == 0
     assert "forecast  the weighted pipeline forecast of an opportunities CSV" in result.out
     assert "aging     aging buckets of the open installments" in result.out
-    assert [c.name for c in COMMANDS] == ["forecast", "aging"]
+    assert "demo      play a month of lead-to-cash" in result.out
+    assert [c.name for c in COMMANDS] == ["demo", "forecast", "aging"]
 
 
 @pytest.mark.parametrize("command", ["forecast", "aging"])
@@ -90,9 +91,9 @@ def fake(name: str, outcome: BaseException | int) -> Command:
 
 
 def test_a_new_subcommand_only_needs_registering(capsys, monkeypatch):
-    monkeypatch.setattr(_main, "COMMANDS", (*COMMANDS, fake("demo", 0)))
-    assert "demo      demo help" in run(capsys, "--help").out
-    assert run(capsys, "demo", "--flag").code == 0
+    monkeypatch.setattr(_main, "COMMANDS", (*COMMANDS, fake("extra", 0)))
+    assert "extra     extra help" in run(capsys, "--help").out
+    assert run(capsys, "extra", "--flag").code == 0
     _, parsers = build_parser([fake("one", 0)])
     assert list(parsers) == ["one"]
 

@@ -11,8 +11,19 @@ from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, PoolMember, RecycleRules, Router, RoutingRule
-from crmcore.money import Money
+from crmcore.money import Money, Percent
 from crmcore.ports import Actor, DirectoryUser, Storage
+from crmcore.pricing import (
+    Catalog,
+    Customer,
+    DiscountAuthority,
+    PriceList,
+    PriceListItem,
+    PricingEngine,
+    PricingPolicy,
+    Product,
+    RuleBook,
+)
 from crmcore.receivables import DueRule, PaymentTerms, Portion, TermLine
 from crmcore.services import KINDS, Crm, CrmConfig, TermsBook
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
@@ -65,6 +76,55 @@ BIG_DEAL = ApprovalProcess.from_dict(
     }
 )
 
+ORDER_APPROVAL = ApprovalProcess.from_dict(
+    {
+        "id": "order-approval",
+        "version": 1,
+        "subject_kind": "order",
+        "entry_condition": {
+            "any": [
+                {
+                    "field": "approval_reasons.kind",
+                    "op": "contains",
+                    "value": "below_margin_floor",
+                },
+                {
+                    "field": "approval_reasons.kind",
+                    "op": "contains",
+                    "value": "discount_above_authority",
+                },
+                {
+                    "field": "grand_total",
+                    "op": ">=",
+                    "value": {"amount": "50000", "currency": "CNY"},
+                },
+            ]
+        },
+        "steps": [{"name": "manager", "approvers": [{"manager_of": 1}], "allow_delegation": True}],
+    }
+)
+
+#: DRILL 100 (cost 60) and SAW 200 (cost 150), 13 % tax; sales may give 10 %, managers 25 %.
+ENGINE = PricingEngine(
+    Catalog(
+        products=[
+            Product("DRILL", "Cordless drill", cost=Money(60, "CNY")),
+            Product("SAW", "Circular saw", cost=Money(150, "CNY")),
+        ],
+        customers=[Customer("acme", group="gold"), Customer("zen")],
+    ),
+    [PriceList("STD", "CNY", [PriceListItem("DRILL", "100"), PriceListItem("SAW", "200")])],
+    RuleBook([]),
+    PricingPolicy(
+        default_tax_rate=Percent(13),
+        minimum_margin=Percent(15),
+        authorities=[
+            DiscountAuthority("sales", Percent(10), Percent(8)),
+            DiscountAuthority("manager", Percent(25), Percent(15)),
+        ],
+    ),
+)
+
 HALF_AND_HALF = PaymentTerms(
     "half now, half in 30 days",
     [
@@ -77,6 +137,7 @@ HALF_AND_HALF = PaymentTerms(
 def config(**changes: Any) -> CrmConfig:
     registry = ProcessRegistry()
     registry.publish(BIG_DEAL)
+    registry.publish(ORDER_APPROVAL)
     east = PoolConfig(
         "east",
         name="East",
@@ -96,6 +157,7 @@ def config(**changes: Any) -> CrmConfig:
         "pools": (east, general),
         "router": router,
         "terms": TermsBook(by_customer={"acme": HALF_AND_HALF}),
+        "pricing": ENGINE,
     }
     values.update(changes)
     return CrmConfig(**values)

@@ -34,6 +34,12 @@ from tests.services.helpers import (
     cny,
     memory_world,
 )
+from tests.services.order_helpers import (
+    draft_order,
+    pending_order,
+    received_order,
+    shipped_order,
+)
 
 D = date(2026, 3, 2)
 
@@ -83,6 +89,13 @@ def _busy_world() -> World:
     )
     crm.receivables.request_invoice(ANN, rec.id, cny("20"), title="A", tax_id="1", address="S")
     crm.receivables.issue_invoice(FAY, rec.id, i1.id, "No. 7")
+    draft_order(world)
+    pending_order(world)
+    cancelled = draft_order(world)
+    crm.orders.cancel(ANN, cancelled["order"], "duplicate")
+    shipped_order(world)
+    returned = received_order(world)
+    crm.orders.record_return(ANN, returned["order"], {0: 1}, "damaged")
     clock.advance(days=40)
     crm.receivables.send_reminders(DAN)
     crm.leads.recycle(MIA, "east")

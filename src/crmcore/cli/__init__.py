@@ -1,12 +1,26 @@
-"""The command line: ``python -m crmcore forecast ...`` and ``python -m crmcore aging ...``.
+"""The command line: ``python -m crmcore demo``, ``python -m crmcore forecast ...`` and
+``python -m crmcore aging ...``.
 
 Each subcommand is a :class:`Command` in :data:`COMMANDS`; :func:`main` parses the arguments
-and runs one, returning the exit status (0 done, 1 bad input, 2 usage).
+and runs one, returning the exit status (0 done, 1 bad input, 2 usage). :func:`run_demo`
+plays the demo's next month on any storage; :func:`compute_figures` recomputes its totals.
 """
 
 from crmcore.cli._commands import COMMANDS
+from crmcore.cli._demo import DemoFigures, compute_figures, run_demo
+from crmcore.cli._demo_story import MonthSummary
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.cli._main import build_parser, main
 from crmcore.cli._registry import Command
 
-__all__ = ["COMMANDS", "DEFAULT_PROCESS", "Command", "build_parser", "main"]
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_PROCESS",
+    "Command",
+    "DemoFigures",
+    "MonthSummary",
+    "build_parser",
+    "compute_figures",
+    "main",
+    "run_demo",
+]

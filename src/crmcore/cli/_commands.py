@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Final
 
 from crmcore.cli._aging import COMMAND as AGING
+from crmcore.cli._demo import COMMAND as DEMO
 from crmcore.cli._forecast import COMMAND as FORECAST
 from crmcore.cli._registry import Command
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: Final[tuple[Command, ...]] = (FORECAST, AGING)
+COMMANDS: Final[tuple[Command, ...]] = (DEMO, FORECAST, AGING)

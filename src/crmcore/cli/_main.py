@@ -30,7 +30,8 @@ def build_parser(
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="crmcore on the command line: forecasts and aging reports from CSV files.",
+        description="crmcore on the command line: the lead-to-cash demo, forecasts and aging "
+        "reports from CSV files.",
         epilog="Run 'crmcore COMMAND --help' for a command's options. Exit status: 0 done, "
         "1 bad input, 2 usage error.",
     )

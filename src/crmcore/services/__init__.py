@@ -2,9 +2,9 @@
 
 Build a :class:`Crm` from a storage (``MemoryDatabase(KINDS)`` / ``SqliteDatabase(path,
 KINDS)``), a Directory, a Notifier, a Clock, an IdGenerator and a :class:`CrmConfig`; call
-its use cases (``crm.leads.claim(actor, lead_id)``...). Each is one unit of work: the
-access policy is checked, the domain runs, the unit of work commits once, and only then are
-the new events routed to the Notifier.
+its use cases (``crm.leads.claim(actor, lead_id)``, ``crm.orders.submit(actor, order_id)``...).
+Each is one unit of work: the access policy is checked, the domain runs, the unit of work
+commits once, and only then are the new events routed to the Notifier.
 """
 
 from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
@@ -29,7 +29,16 @@ from crmcore.services._notifications import (
     owner_from_event,
 )
 from crmcore.services._opportunities import AdvanceResult, OpportunityService
-from crmcore.services._queries import InvoiceTodo, InvoiceView, PaymentTodo, PaymentView, Queries
+from crmcore.services._orders import OrderApproval, OrderService, SubmitResult, receivable_id_of
+from crmcore.services._queries import (
+    InvoiceTodo,
+    InvoiceView,
+    OrderMoneyView,
+    PaymentTodo,
+    PaymentView,
+    Queries,
+    ShipmentTodo,
+)
 from crmcore.services._receivables import ReceivableService
 from crmcore.services._records import ApprovalLink, DunningLog, InstallmentOverdue, LinkStatus
 
@@ -58,6 +67,9 @@ __all__ = [
     "NotificationRoutes",
     "OpportunityAdvance",
     "OpportunityService",
+    "OrderApproval",
+    "OrderMoneyView",
+    "OrderService",
     "Owner",
     "OwnerLookup",
     "PaymentTodo",
@@ -66,9 +78,12 @@ __all__ = [
     "ReceivableService",
     "Recipient",
     "Route",
+    "ShipmentTodo",
+    "SubmitResult",
     "TermsBook",
     "UseCase",
     "Users",
     "deliver_outbox",
     "owner_from_event",
+    "receivable_id_of",
 ]

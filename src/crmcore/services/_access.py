@@ -49,6 +49,8 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "order.cancel": frozenset({SALES, MANAGER}),
     "order.return": frozenset({SALES, SHIPPING}),
     "order.reorder": frozenset({SALES}),
+    "order.complete": frozenset({SALES, FINANCE}),
+    "order.view": frozenset({SALES, MANAGER, FINANCE, SHIPPING, ADMIN}),
     # receivables
     "receivable.open": frozenset({SALES, FINANCE}),
     "receivable.view": frozenset({SALES, FINANCE, MANAGER, ADMIN}),

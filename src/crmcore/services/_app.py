@@ -14,6 +14,7 @@ from crmcore.errors import ConcurrencyConflict, ConfigError, NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
+from crmcore.orders import Order
 from crmcore.ports import (
     Actor,
     Clock,
@@ -30,6 +31,7 @@ from crmcore.services._config import CrmConfig
 from crmcore.services._leads import LeadService
 from crmcore.services._notifications import deliver_outbox, owner_from_event
 from crmcore.services._opportunities import OpportunityService
+from crmcore.services._orders import OrderApproval, OrderService
 from crmcore.services._queries import Queries
 from crmcore.services._receivables import ReceivableService
 
@@ -46,6 +48,10 @@ def _opportunity_owner(uow: UnitOfWork, id: str) -> str | None:
     return uow.repository(Opportunity).get(id).owner
 
 
+def _order_owner(uow: UnitOfWork, id: str) -> str | None:
+    return uow.repository(Order).get(id).owner_id
+
+
 def _receivable_owner(uow: UnitOfWork, id: str) -> str | None:
     return uow.repository(Receivable).get(id).owner
 
@@ -53,7 +59,8 @@ def _receivable_owner(uow: UnitOfWork, id: str) -> str | None:
 class Crm:
     """One crmcore application: ports, configuration, and the use-case groups.
 
-    ``crm.leads``, ``crm.opportunities``, ``crm.approvals``, ``crm.receivables`` hold the
+    ``crm.leads``, ``crm.opportunities``, ``crm.approvals``, ``crm.receivables``,
+    ``crm.orders`` hold the
     use cases (each ``(actor, ...)``); ``crm.queries`` the screens' read models.
     """
 
@@ -73,17 +80,22 @@ class Crm:
         self.ids = ids
         self.config = config
         #: Subject kind → how a decided approval request finishes (orders register "order").
-        self.subjects: dict[str, ApprovalSubject] = {"opportunity": OpportunityAdvance()}
+        self.subjects: dict[str, ApprovalSubject] = {
+            "opportunity": OpportunityAdvance(),
+            "order": OrderApproval(),
+        }
         #: Subject kind → how to find the owner of an event whose type carries none.
         self.owners: dict[str, OwnerLookup] = {
             "lead": _lead_owner,
             "opportunity": _opportunity_owner,
             "receivable": _receivable_owner,
+            "order": _order_owner,
         }
         self.leads = LeadService(self)
         self.opportunities = OpportunityService(self)
         self.approvals = ApprovalService(self)
         self.receivables = ReceivableService(self)
+        self.orders = OrderService(self)
         self.queries = Queries(self)
 
     # -- running use cases ----------------------------------------------------------------

@@ -53,7 +53,8 @@ class CrmConfig:
 
     ``pools`` are created in storage the first time a use case needs them; ``router`` sends
     new leads to a pool (without one every lead goes to the first pool); ``oversight_roles``
-    see everyone's reminders and money to-do lists, others see their own.
+    see everyone's reminders and money to-do lists, others see their own; ``order_process``
+    names the approval process of orders.
     """
 
     sales_process: SalesProcess
@@ -71,6 +72,8 @@ class CrmConfig:
     oversight_roles: frozenset[str] = attrs.field(
         default=frozenset({"finance", "manager", "admin"}), converter=_roles
     )
+    #: The approval process orders go through (None: the first published for "order").
+    order_process: str | None = None
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

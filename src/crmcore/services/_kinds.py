@@ -14,6 +14,7 @@ import attrs
 
 from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
+from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
 from crmcore.serialization import converter, from_dict
@@ -84,6 +85,11 @@ def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
     return ApprovalInstance.from_dict({"version": 0, **data})  # the adapter sets the version
 
 
+def awaiting_shipment(order: Order) -> bool:
+    """True while a confirmed order still has goods to ship (the shipping to-do list)."""
+    return order.status in (OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED)
+
+
 LEADS: Final = AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status"))
 POOLS: Final = AggregateKind("lead_pool", Pool)
 OPPORTUNITIES: Final = AggregateKind(
@@ -115,6 +121,12 @@ APPROVAL_LINKS: Final = AggregateKind(
     "approval_link", ApprovalLink, indexes=("subject_kind", "subject_id", "status")
 )
 DUNNING_LOGS: Final = AggregateKind("dunning_log", DunningLog)
+ORDERS: Final = ComputedKind(
+    "order",
+    Order,
+    indexes=("customer_id", "owner_id", "status", "department", "awaiting_shipment"),
+    computed={"awaiting_shipment": awaiting_shipment},
+)
 
 #: Every kind the services store; pass it (plus any kinds of your own) to the adapter:
 #: ``MemoryDatabase(KINDS)`` or ``SqliteDatabase(path, KINDS)``.
@@ -126,4 +138,5 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     APPROVALS,
     APPROVAL_LINKS,
     DUNNING_LOGS,
+    ORDERS,
 )

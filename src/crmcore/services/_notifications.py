@@ -235,6 +235,8 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
         },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
+        "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},
+        "OrderRejected": {"topic": "order rejected", "to": [{"owner": True}]},
         "ReceivablePaymentRecorded": {
             "topic": "payment awaiting confirmation",
             "to": [{"role": "finance"}],

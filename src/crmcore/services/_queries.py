@@ -4,12 +4,14 @@ work that is never committed, so they change nothing and send nothing."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 
 from crmcore.errors import NotFound
 from crmcore.money import Money
+from crmcore.orders import Order
 from crmcore.ports import Actor
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
 from crmcore.services._case import UseCase
@@ -19,7 +21,42 @@ from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pen
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
 
-__all__ = ["InvoiceTodo", "InvoiceView", "PaymentTodo", "PaymentView", "Queries"]
+__all__ = [
+    "InvoiceTodo",
+    "InvoiceView",
+    "OrderMoneyView",
+    "PaymentTodo",
+    "PaymentView",
+    "Queries",
+    "ShipmentTodo",
+]
+
+
+@attrs.frozen
+class ShipmentTodo:
+    """A confirmed order with goods still to ship: per priced line, the quantity left."""
+
+    order_id: str
+    customer: str
+    owner: str
+    confirmed_at: datetime
+    remaining: tuple[tuple[int, str, Decimal], ...]
+
+
+@attrs.frozen
+class OrderMoneyView:
+    """An order's money on ``as_of``: what it is worth and where its receivable stands.
+
+    ``payments`` is the record-a-payment screen and ``invoices`` the request-an-invoice
+    screen; both None while the order is not confirmed (no receivable yet).
+    """
+
+    order_id: str
+    status: str
+    grand_total: Money | None
+    returned: Money
+    payments: PaymentView | None
+    invoices: InvoiceView | None
 
 
 @attrs.frozen
@@ -112,6 +149,69 @@ class Queries:
             )
 
         return self._crm.read(actor, "receivable.view", work)
+
+    def order_money_view(
+        self, actor: Actor, order_id: str, as_of: date | None = None
+    ) -> OrderMoneyView:
+        """The order's total and returns, with its receivable's payment and invoice views."""
+
+        def work(case: UseCase) -> OrderMoneyView:
+            day = as_of if as_of is not None else case.at.date()
+            order = case.repo(Order).get(order_id)
+            try:
+                receivable = case.repo(Receivable).get(f"AR-{order.id}")
+            except NotFound:
+                payments, invoices = None, None
+            else:
+                b = receivable.balance(day)
+                payments = PaymentView(
+                    receivable.id,
+                    day,
+                    b.net_amount,
+                    b.received,
+                    b.pending_confirmation,
+                    b.outstanding,
+                    b.next_due_date,
+                    b.next_amount_due,
+                )
+                invoices = InvoiceView(
+                    receivable.id, b.net_amount, b.invoiced, b.pending_invoice, b.not_yet_invoiced
+                )
+            return OrderMoneyView(
+                order.id,
+                order.status.value,
+                order.grand_total,
+                order.returned_amount,
+                payments,
+                invoices,
+            )
+
+        return self._crm.read(actor, "order.view", work)
+
+    def orders_awaiting_shipment(self, actor: Actor) -> list[ShipmentTodo]:
+        """Confirmed orders with goods left to ship, oldest confirmation first (for users who
+        may ship; empty for everyone else)."""
+
+        def work(case: UseCase) -> list[ShipmentTodo]:
+            if not self._crm.config.access.allows(actor, "order.ship"):
+                return []
+            todos = []
+            for order in case.repo(Order).find(awaiting_shipment=True):
+                skus = {line.index: line.sku for line in order.priced_lines}
+                todos.append(
+                    ShipmentTodo(
+                        order.id,
+                        order.customer_id,
+                        order.owner_id,
+                        order.confirmed_at or case.at,
+                        tuple(
+                            (i, skus[i], q) for i, q in sorted(order.remaining_to_ship().items())
+                        ),
+                    )
+                )
+            return sorted(todos, key=lambda t: (t.confirmed_at, t.order_id))
+
+        return self._crm.read(actor, None, work)
 
     def approvals_waiting_for(self, actor: Actor) -> list[ApprovalTodo]:
         """The approval tasks the actor holds, most urgent first (any subject kind)."""
