@@ -137,8 +137,6 @@ def opportunity_lifecycle(process: SalesProcess) -> StateMachine[OpportunityStat
         Transition("lose", _OPEN, OpportunityStatus.LOST, sales),
         Transition("invalidate", _OPEN, OpportunityStatus.INVALID, invalidate),
     )
-    # The kernel declares ``transitions`` with ``converter=tuple``, which mypy reads as
-    # Iterable[S]; the runtime value is right.
     return StateMachine("opportunity", OpportunityStatus, transitions)
 
 

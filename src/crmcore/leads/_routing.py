@@ -8,7 +8,7 @@ default pool. The result names the pool and the rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -49,12 +49,16 @@ class RoutingResult:
         return self.rule is not None
 
 
+def _rules(rules: Iterable[RoutingRule]) -> tuple[RoutingRule, ...]:
+    return tuple(rules)
+
+
 @attrs.frozen
 class Router:
     """Rules in order of precedence and the default pool for leads no rule matches."""
 
     default_pool_id: str = attrs.field(validator=non_empty)
-    rules: tuple[RoutingRule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[RoutingRule, ...] = attrs.field(default=(), converter=_rules)
     _ordered: tuple[RoutingRule, ...] = attrs.field(init=False, eq=False, repr=False)
 
     @_ordered.default
