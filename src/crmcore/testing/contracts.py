@@ -27,7 +27,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 import pytest
@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class SampleStatus(enum.Enum):
@@ -210,15 +212,16 @@ def canonical(kind: AggregateKind[Any], aggregate: Aggregate) -> str:
     return json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def reloaded(kind: AggregateKind[Any], aggregate: Aggregate) -> Aggregate:
+def reloaded(kind: AggregateKind[A], aggregate: A) -> A:
     """What a faithful store gives back: the kind's dump as JSON text, loaded by the kind.
 
     Adapters are judged against this, not against the original object, so a value the
     domain's own serialization does not bring back exactly is not blamed on the adapter.
     """
     data = kind.dump(aggregate) if kind.dump is not None else converter.unstructure(aggregate)
-    plain = json.loads(json.dumps(dict(data)))
+    plain: dict[str, Any] = json.loads(json.dumps(dict(data)))
     plain.pop("version", None)
+    copy: A
     if kind.load is not None:
         copy = kind.load(plain)
     else:

@@ -456,7 +456,11 @@ def _receivable_step(draw: st.DrawFn, receivable: Receivable, step: str, clock: 
         return
     balance = receivable.balance(at.date())
     if step == "refund":
-        amount = _part(draw, balance.received.amount - balance.refunded.amount, places)
+        requested = sum(
+            (f.amount.amount for f in receivable.refunds if f.state is RefundState.REQUESTED),
+            Decimal(0),
+        )
+        amount = _part(draw, balance.received.amount - balance.refunded.amount - requested, places)
         command: Callable[[], object] = lambda: receivable.request_refund(  # noqa: E731
             sales, Money(amount, cur), reason=draw(_REASONS), at=at
         )
@@ -731,15 +735,16 @@ class ApprovalSubjectSample:
 
 def _decide(draw: st.DrawFn, instance: ApprovalInstance, clock: _Clock, reject: bool) -> None:
     """Answer open tasks until the request is decided: approving them all, or (``reject``)
-    approving some and then rejecting; a finance rejection goes back a step, where the next
-    rejection decides."""
+    approving while a later step still applies, then rejecting (a finance rejection goes
+    back a step, where the next rejection decides)."""
     answers = 0
     while not instance.is_decided:
         task = draw(st.sampled_from(instance.open_tasks()))
         actor = APPROVAL_DIRECTORY.user(task.approver_id).as_actor()
         at = clock.tick(draw, max_hours=30)
         answers += 1
-        if reject and (answers > 3 or draw(st.booleans())):
+        later = any(instance.step_applies[(instance.current_step or 0) + 1 :])
+        if reject and not (later and answers <= 4 and draw(st.booleans())):
             instance.reject(actor, at=at, directory=APPROVAL_DIRECTORY, comment=draw(_REASONS))
         else:
             instance.approve(actor, at=at, directory=APPROVAL_DIRECTORY)
@@ -775,14 +780,14 @@ def approval_instances(
         instance_id=draw(ids("AP")),
     )
     if status is ApprovalStatus.PENDING:
+        # Approve step by step while a later step still applies (so it stays pending).
         for _ in range(draw(st.integers(0, 2))):
-            if instance.is_decided or len(instance.open_tasks()) < 2:
+            if not any(instance.step_applies[(instance.current_step or 0) + 1 :]):
                 break
             task = draw(st.sampled_from(instance.open_tasks()))
             actor = APPROVAL_DIRECTORY.user(task.approver_id).as_actor()
             instance.approve(actor, at=clock.tick(draw), directory=APPROVAL_DIRECTORY)
-        if not instance.is_decided:
-            instance.tick(clock.tick(draw), APPROVAL_DIRECTORY)
+        instance.tick(clock.tick(draw), APPROVAL_DIRECTORY)
     elif status is ApprovalStatus.WITHDRAWN:
         instance.withdraw(submitter, at=clock.tick(draw), comment=draw(_REASONS))
     else:
