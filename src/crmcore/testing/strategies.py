@@ -281,18 +281,17 @@ def _holder(lead: Lead) -> Actor:
     return _salesperson(lead.owner_id)
 
 
-def _take(draw: st.DrawFn, pool: Pool, lead: Lead, clock: _Clock) -> bool:
-    """Give a waiting lead an owner: a claim, the pool's policy, or an admin's choice."""
+def _take(draw: st.DrawFn, pool: Pool, lead: Lead, clock: _Clock) -> None:
+    """Give a waiting lead an owner: a claim, the pool's policy, or an admin's choice (the
+    drawn pools have no limits and no capacities, so each of these succeeds)."""
     how = draw(st.sampled_from(["claim", "distribute", "assign"]))
     members = sorted(pool.members)
     if how == "claim":
-        who = _salesperson(draw(st.sampled_from(members)))
-        return _attempt(lambda: pool.claim([lead], who, clock.tick(draw)))
-    if how == "assign":
-        member = draw(st.sampled_from(members))
-        return _attempt(lambda: pool.assign_to([lead], member, MANAGER, clock.tick(draw)))
-    pool.distribute([lead], MANAGER, clock.tick(draw))
-    return lead.owner_id is not None
+        pool.claim([lead], _salesperson(draw(st.sampled_from(members))), clock.tick(draw))
+    elif how == "assign":
+        pool.assign_to([lead], draw(st.sampled_from(members)), MANAGER, clock.tick(draw))
+    else:
+        pool.distribute([lead], MANAGER, clock.tick(draw))
 
 
 def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
@@ -303,15 +302,16 @@ def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
         return pool, lead  # captured, not routed yet
     pool.admit([lead], MARKETING, clock.tick(draw), rule=draw(st.none() | st.just("region")))
     if status is LeadStatus.NEW:
-        if draw(st.booleans()) and _take(draw, pool, lead, clock):  # taken, then given back
+        if draw(st.booleans()):  # taken, then given back
+            _take(draw, pool, lead, clock)
             reason = draw(st.sampled_from(pool.return_reasons))
             pool.return_lead(
                 lead, _holder(lead), clock.tick(draw), reason, draw(st.text(max_size=8))
             )
         return pool, lead
     held = status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP) or draw(st.booleans())
-    if held and not _take(draw, pool, lead, clock):
-        pool.assign_to([lead], sorted(pool.members)[0], MANAGER, clock.tick(draw))
+    if held:
+        _take(draw, pool, lead, clock)
     if held and status is not LeadStatus.ASSIGNED:
         minimum = 1 if status is LeadStatus.FOLLOWING_UP else 0
         for _ in range(draw(st.integers(minimum, 3))):
@@ -349,7 +349,8 @@ def pools(draw: st.DrawFn, max_leads: int = 5) -> Pool:
     batch = [_captured(draw, clock) for _ in range(draw(st.integers(0, max_leads)))]
     pool.admit(batch, MARKETING, clock.tick(draw))
     for lead in batch:
-        if _take(draw, pool, lead, clock) and draw(st.booleans()):
+        _take(draw, pool, lead, clock)
+        if draw(st.booleans()):
             pool.return_lead(lead, _holder(lead), clock.tick(draw), "unreachable")
     return pool
 
