@@ -1,22 +1,32 @@
-"""Both reference adapters pass the whole conformance kit."""
+"""Both reference adapters pass the whole conformance kit, with the kit's own kinds and
+with the kinds the services store (computed indexes and the services' records included)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
-from crmcore.ports import Storage
-from crmcore.testing.contracts import CONTRACT_KINDS, StorageContract
+from crmcore.ports import AggregateKind, Storage
+from crmcore.services import KINDS
+from crmcore.testing.contracts import DOMAIN_KINDS, SAMPLE_KIND, StorageContract
+
+#: The services' kinds, plus the two kinds they do not (yet) declare: the sample and orders.
+SERVICE_KINDS: tuple[AggregateKind[Any], ...] = (
+    SAMPLE_KIND,
+    *KINDS,
+    *(kind for kind in DOMAIN_KINDS if kind.cls not in {k.cls for k in KINDS}),
+)
 
 
 class TestMemoryAdapter(StorageContract):
     @pytest.fixture
-    def storage(self) -> MemoryDatabase:
-        return MemoryDatabase(CONTRACT_KINDS)
+    def storage(self, kinds: Sequence[AggregateKind[Any]]) -> MemoryDatabase:
+        return MemoryDatabase(kinds)
 
     @pytest.fixture
     def reopen(self, storage: MemoryDatabase) -> Callable[[], Storage]:
@@ -29,10 +39,22 @@ class TestSqliteAdapter(StorageContract):
         return tmp_path / "crm.sqlite3"
 
     @pytest.fixture
-    def storage(self, path: Path) -> Iterator[SqliteDatabase]:
-        with SqliteDatabase(path, CONTRACT_KINDS) as database:
+    def storage(self, path: Path, kinds: Sequence[AggregateKind[Any]]) -> Iterator[SqliteDatabase]:
+        with SqliteDatabase(path, kinds) as database:
             yield database
 
     @pytest.fixture
-    def reopen(self, path: Path) -> Callable[[], Storage]:
-        return lambda: SqliteDatabase(path, CONTRACT_KINDS)
+    def reopen(self, path: Path, kinds: Sequence[AggregateKind[Any]]) -> Callable[[], Storage]:
+        return lambda: SqliteDatabase(path, kinds)
+
+
+class TestMemoryAdapterWithTheServicesKinds(TestMemoryAdapter):
+    @pytest.fixture
+    def kinds(self) -> Sequence[AggregateKind[Any]]:
+        return SERVICE_KINDS
+
+
+class TestSqliteAdapterWithTheServicesKinds(TestSqliteAdapter):
+    @pytest.fixture
+    def kinds(self) -> Sequence[AggregateKind[Any]]:
+        return SERVICE_KINDS
