@@ -22,6 +22,7 @@ from crmcore.errors import (
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.services import CrmConfig
+from crmcore.services._receivables import RECORD_RETRIES
 from tests.services.helpers import (
     ANN,
     BOB,
@@ -381,7 +382,7 @@ def test_recording_gives_up_after_the_retries() -> None:
     _race(
         world,
         lambda: crm.receivables.record_payment(bob, ids["rec"], cny("1.00"), received_on=D),
-        times=4,
+        times=RECORD_RETRIES + 1,
     )
     with pytest.raises(ConcurrencyConflict):
         crm.receivables.record_payment(ANN, ids["rec"], cny("20.00"), received_on=D)
