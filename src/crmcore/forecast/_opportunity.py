@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -445,27 +445,28 @@ class Opportunity:
 
     def lose(self, actor: Actor, at: datetime, reason: str) -> None:
         """Close as lost, with the reason (price, competitor, no budget...)."""
-        opportunity_lifecycle(self.process).check("lose", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
-        self._close(OpportunityStatus.LOST, actor, at, _check_reason(reason))
-        self._events.append(
-            OpportunityLost(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                reason=reason,
-                stage=self.stage,
-            )
-        )
+        self._close_with_reason("lose", OpportunityStatus.LOST, OpportunityLost, actor, at, reason)
 
     def invalidate(self, actor: Actor, at: datetime, reason: str) -> None:
         """Declare the opportunity invalid (duplicate, spam); it leaves every forecast."""
-        opportunity_lifecycle(self.process).check("invalidate", self.status, actor, self)
+        self._close_with_reason(
+            "invalidate", OpportunityStatus.INVALID, OpportunityInvalidated, actor, at, reason
+        )
+
+    def _close_with_reason(
+        self,
+        transition: str,
+        status: OpportunityStatus,
+        event: Callable[..., DomainEvent],
+        actor: Actor,
+        at: datetime,
+        reason: str,
+    ) -> None:
+        opportunity_lifecycle(self.process).check(transition, self.status, actor, self)
         _check_time(at, self.history[-1].at)
-        self._close(OpportunityStatus.INVALID, actor, at, _check_reason(reason))
+        self._close(status, actor, at, _check_reason(reason))
         self._events.append(
-            OpportunityInvalidated(
+            event(
                 occurred_at=at,
                 actor_id=actor.user_id,
                 subject_kind="opportunity",
