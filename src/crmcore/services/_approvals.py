@@ -13,7 +13,6 @@ from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.ports import Actor
 from crmcore.services._case import UseCase
-from crmcore.services._opportunities import save_opportunity
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 
@@ -30,12 +29,11 @@ class OpportunityAdvance:
         if instance.status is not ApprovalStatus.APPROVED:
             return f"not advanced: request {instance.status.value}"
         opportunity = case.repo(Opportunity).get(link.subject_id)
-        loaded = opportunity.version
         requester = case.crm.directory.user(link.requested_by).as_actor()
         to = str(link.params["to"])
         feedback: dict[str, Any] = dict(link.params.get("feedback") or {})
         opportunity.advance(to, requester, case.at, feedback, approval_ref=instance.id)
-        save_opportunity(case, opportunity, loaded)
+        case.repo(Opportunity).save(opportunity)
         return f"advanced to {to}"
 
 

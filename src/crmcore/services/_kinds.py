@@ -17,7 +17,6 @@ from crmcore.leads import Lead, Pool
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
-from crmcore.serialization import converter, from_dict
 from crmcore.services._records import ApprovalLink, DunningLog
 from crmcore.workflow import ApprovalInstance
 
@@ -65,18 +64,6 @@ def has_unpaid(receivable: Receivable) -> bool:
     return any(room > 0 for room in receivable.room())
 
 
-def _opportunity_out(opportunity: Opportunity) -> Mapping[str, Any]:
-    # Opportunity keeps its new events in an attribute the converter would save with it;
-    # events belong to the outbox, so they are left out (and never raised twice).
-    data: dict[str, Any] = converter.unstructure(opportunity)
-    data.pop("_events", None)
-    return data
-
-
-def _opportunity_in(data: Mapping[str, Any]) -> Opportunity:
-    return from_dict(Opportunity, dict(data), what="opportunity")
-
-
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
     return instance.to_dict()
 
@@ -96,8 +83,6 @@ OPPORTUNITIES: Final = AggregateKind(
     "opportunity",
     Opportunity,
     indexes=("owner", "status", "lead_id"),
-    dump=_opportunity_out,
-    load=_opportunity_in,
 )
 RECEIVABLES: Final = ComputedKind(
     "receivable",

@@ -21,7 +21,7 @@ from crmcore.workflow import ApprovalInstance, ApprovalStatus
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
 
-__all__ = ["AdvanceResult", "OpportunityService", "save_opportunity"]
+__all__ = ["AdvanceResult", "OpportunityService"]
 
 #: The approval_ref a dry run passes, to validate everything but the approval itself.
 _DRY_RUN = "(checking)"
@@ -35,16 +35,6 @@ class AdvanceResult:
     stage: str
     advanced: bool
     approval_id: str | None = None
-
-
-def save_opportunity(case: UseCase, opportunity: Opportunity, loaded_version: int) -> None:
-    """Save a changed opportunity at the version it was loaded with.
-
-    ``Opportunity`` counts its own changes in ``version``, which the adapters' optimistic
-    check reads as "changed by someone else"; the stored version is the adapter's to bump.
-    """
-    opportunity.version = loaded_version
-    case.repo(Opportunity).save(opportunity)
 
 
 class OpportunityService:
@@ -98,13 +88,12 @@ class OpportunityService:
 
         def work(case: UseCase) -> AdvanceResult:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            loaded = opportunity.version
             process = opportunity.process
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
             if target.approval_process_id is None or not forward:
                 opportunity.advance(to, actor, case.at, feedback)
-                save_opportunity(case, opportunity, loaded)
+                case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True)
             # Everything but the approval is checked first, on a copy: nothing starts in vain.
             copy.deepcopy(opportunity).advance(to, actor, case.at, feedback, approval_ref=_DRY_RUN)
@@ -124,7 +113,7 @@ class OpportunityService:
             case.repo(ApprovalInstance).add(instance)
             if instance.status is ApprovalStatus.APPROVED:  # the entry condition was false
                 opportunity.advance(to, actor, case.at, feedback, approval_ref=instance.id)
-                save_opportunity(case, opportunity, loaded)
+                case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True, instance.id)
             links.add(
                 ApprovalLink(
@@ -148,9 +137,8 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            loaded = opportunity.version
             opportunity.win(actor, case.at, feedback)
-            save_opportunity(case, opportunity, loaded)
+            case.repo(Opportunity).save(opportunity)
             return opportunity
 
         return self._crm.run(actor, "opportunity.win", work)
@@ -160,9 +148,8 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            loaded = opportunity.version
             opportunity.lose(actor, case.at, reason)
-            save_opportunity(case, opportunity, loaded)
+            case.repo(Opportunity).save(opportunity)
             return opportunity
 
         return self._crm.run(actor, "opportunity.lose", work)

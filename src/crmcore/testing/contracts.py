@@ -135,18 +135,6 @@ SAMPLE_KIND: Final = AggregateKind(
 )
 
 
-def _opportunity_out(opportunity: Opportunity) -> Mapping[str, Any]:
-    # The opportunity keeps its new events in an attribute the converter would save with
-    # it; events belong to the outbox, so they are left out (as crmcore.services does).
-    data: dict[str, Any] = converter.unstructure(opportunity)
-    data.pop("_events", None)
-    return data
-
-
-def _opportunity_in(data: Mapping[str, Any]) -> Opportunity:
-    return from_dict(Opportunity, dict(data), what="opportunity")
-
-
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
     return instance.to_dict()
 
@@ -161,13 +149,7 @@ def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
 DOMAIN_KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status")),
     AggregateKind("lead_pool", Pool),
-    AggregateKind(
-        "opportunity",
-        Opportunity,
-        indexes=("owner", "status", "lead_id"),
-        dump=_opportunity_out,
-        load=_opportunity_in,
-    ),
+    AggregateKind("opportunity", Opportunity, indexes=("owner", "status", "lead_id")),
     AggregateKind("receivable", Receivable, indexes=("customer", "owner")),
     AggregateKind(
         "approval",
