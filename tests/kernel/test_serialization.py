@@ -205,3 +205,11 @@ def test_event_histories_and_money_or_percent_limits_round_trip() -> None:
     assert from_dict(limit, Percent(1)) == Percent(1)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="expected Money"):
         from_dict(limit, [1])  # type: ignore[arg-type]
+
+
+def test_an_object_is_required_where_a_class_is_loaded() -> None:
+    for data in ([], (1,), None):
+        with pytest.raises(ConfigError, match="invalid Order: expected an object"):
+            from_dict(Order, data)
+    with pytest.raises(ConfigError, match="invalid Order"):
+        from_dict(Order, "x")

@@ -168,3 +168,12 @@ def test_outbox_delivery_sends_after_commit_once_and_marks_delivered() -> None:
     ]
     assert deliver_outbox(storage, routes, DIRECTORY, notifier, AT) == 0
     assert len(notifier.sent) == 1
+
+
+def test_configuration_of_the_wrong_shape_is_refused() -> None:
+    with pytest.raises(ConfigError, match="routes: expected an object"):
+        NotificationRoutes.from_dict([])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"order\.ship: roles must be a list"):
+        AccessPolicy.with_overrides({"order.ship": None})  # type: ignore[dict-item]
+    with pytest.raises(ConfigError, match="access: expected an object"):
+        AccessPolicy([])  # type: ignore[arg-type]

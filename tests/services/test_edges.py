@@ -57,17 +57,23 @@ class _Refusing:
         raise InvalidTransition("the subject moved on")
 
 
-def test_a_change_that_can_no_longer_be_made_is_dropped_but_the_decision_stands() -> None:
+def test_a_decision_whose_change_can_no_longer_be_made_is_refused_and_changes_nothing() -> None:
+    # The decision and its consequence are one unit of work: nothing is left half-decided
+    # (an approved request with its subject stuck waiting for it).
     world = memory_world()
     crm = world.crm
     opp = crm.opportunities.create(ANN, cny("300000"), stage="proposal")
     started = crm.opportunities.advance(ANN, opp.id, "contract")
     crm.subjects["opportunity"] = _Refusing()
-    crm.approvals.approve(MIA, str(started.approval_id))
+    sent = len(world.notifier.sent)
+    with pytest.raises(InvalidTransition, match="the subject moved on"):
+        crm.approvals.approve(MIA, str(started.approval_id))
     with world.storage.unit_of_work() as uow:
         link = uow.repository(ApprovalLink).get(str(started.approval_id))
-    assert link.status is LinkStatus.DROPPED
-    assert link.outcome == "InvalidTransition: the subject moved on"
+        instance = uow.repository(ApprovalInstance).get(str(started.approval_id))
+    assert link.status is LinkStatus.WAITING
+    assert not instance.is_decided
+    assert len(world.notifier.sent) == sent
 
 
 def test_a_kind_without_a_handler_drops_the_link() -> None:

@@ -16,9 +16,47 @@ from crmcore.money import Money, Percent
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.serialization import converter, from_dict
 
-__all__ = ["dump_aggregate", "dump_event", "index_key", "load_aggregate", "load_event"]
+__all__ = [
+    "dump_aggregate",
+    "dump_checked",
+    "dump_event",
+    "dump_event_checked",
+    "index_key",
+    "load_aggregate",
+    "load_event",
+]
 
 A = TypeVar("A", bound=Aggregate)
+
+
+def dump_checked(kind: AggregateKind[A], aggregate: A) -> str:
+    """The aggregate's JSON, refused (ValidationError) unless it loads back.
+
+    A commit writes only what it can read again: a bad value that slipped past a domain
+    check (a number where a name belongs...) is refused before anything is stored, instead
+    of poisoning every later load.
+    """
+    text = dump_aggregate(kind, aggregate)
+    try:
+        load_aggregate(kind, text, 0)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"cannot store {kind.name} {aggregate.id!r}: it would not load back ({exc})"
+        ) from None
+    return text
+
+
+def dump_event_checked(event: DomainEvent) -> tuple[str, str]:
+    """The event's name and JSON, refused (ValidationError) unless it loads back."""
+    name, text = dump_event(event)
+    try:
+        load_event(name, text)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"cannot store event {name} of {event.subject_kind} {event.subject_id!r}: "
+            f"it would not load back ({exc})"
+        ) from None
+    return name, text
 
 
 def dump_aggregate(kind: AggregateKind[A], aggregate: A) -> str:

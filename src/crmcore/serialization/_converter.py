@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar, get_args, get_origin
 
+import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
@@ -197,12 +198,25 @@ def from_dict(cls: type[T], data: object, *, what: str | None = None) -> T:
 
     The message reads like ``lines[2].quantity: must be > 0``; ``error.problems`` lists each.
     """
+    name = what or getattr(cls, "__name__", str(cls))
+    # A list or nothing is never a record (some records also load from a string or number).
+    if attrs.has(cls) and (data is None or isinstance(data, list | tuple | set)):
+        raise ConfigError(
+            f"invalid {name}: expected an object (a mapping of fields), got "
+            f"{type(data).__name__} {data!r}"[:300]
+        )
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, CrmError, ValueError, TypeError, KeyError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        CrmError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+    ) as exc:
         problems = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         problems = [_tidy(p) for p in problems]
-        name = what or getattr(cls, "__name__", str(cls))
         raise ConfigError(f"invalid {name}: " + "; ".join(problems), problems) from None
 
 
@@ -211,6 +225,8 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
         return str(exc)
     if isinstance(exc, KeyError):
         return "required"
+    if isinstance(exc, AttributeError):  # a string or number where fields were expected
+        return "expected an object (a mapping of fields)"
     if isinstance(exc, ForbiddenExtraKeysError):
         return f"unknown keys {sorted(exc.extra_fields)}"
     if isinstance(exc, TypeError):

@@ -69,8 +69,10 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
 
 def _table(value: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"access: expected an object of actions, got {value!r}")
     for action, roles in value.items():
-        if isinstance(roles, str):
+        if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
             raise ConfigError(f"{action}: roles must be a list of role names, got {roles!r}")
         table[action] = frozenset(roles)
     return table

@@ -138,6 +138,8 @@ class Crm:
 
     def read(self, actor: Actor, action: str | None, work: Callable[[UseCase], T]) -> T:
         """Run a query: a unit of work that is never committed (nothing changes, nothing sent)."""
+        if not isinstance(actor, Actor):
+            raise ConfigError(f"actor: expected an Actor, got {actor!r}")
         with self.storage.unit_of_work() as uow:
             case = UseCase(self, uow, actor, self.clock.now())
             if action is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from crmcore.errors import CrmError, NotFound
+from crmcore.errors import NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.ports import Actor
@@ -132,11 +132,10 @@ class ApprovalService:
         if handler is None:
             link.settle(LinkStatus.DROPPED, f"no handler for subject kind {link.subject_kind!r}")
         else:
-            try:
-                outcome = handler.decided(case, instance, link)
-            except CrmError as error:
-                link.settle(LinkStatus.DROPPED, f"{type(error).__name__}: {error}")
-            else:
-                approved = instance.status is ApprovalStatus.APPROVED
-                link.settle(LinkStatus.APPLIED if approved else LinkStatus.DROPPED, outcome)
+            # The decision and its consequence are one unit of work: when the subject cannot
+            # take the outcome (an order that can no longer be confirmed...), the CrmError
+            # propagates and the decision is rolled back with it, so nothing is left stuck.
+            outcome = handler.decided(case, instance, link)
+            approved = instance.status is ApprovalStatus.APPROVED
+            link.settle(LinkStatus.APPLIED if approved else LinkStatus.DROPPED, outcome)
         links.save(link)

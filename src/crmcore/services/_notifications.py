@@ -154,6 +154,8 @@ class NotificationRoutes:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NotificationRoutes:
         """``{"PaymentConfirmed": {"topic": "...", "to": [{"owner": true}, ...]}}``."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"routes: expected an object of event names, got {data!r}")
         routes: dict[str, Route] = {}
         for name, spec in data.items():
             if not isinstance(spec, Mapping) or not isinstance(spec.get("topic"), str):

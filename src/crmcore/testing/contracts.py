@@ -473,6 +473,25 @@ class StorageContract:
         ]
         assert storage.undelivered() == []
 
+    def test_what_would_not_load_back_is_refused_and_nothing_is_stored(
+        self, storage: Storage
+    ) -> None:
+        self._store(storage, _account())
+        bad = _account("acc-bad")
+        bad.owner_id = 5  # type: ignore[assignment]  # slipped past a check
+        with storage.unit_of_work() as uow:
+            good = uow.repository(SampleAccount).get("acc-1")
+            good.deposit(Money(1, "CNY"), "u1", AT)
+            uow.repository(SampleAccount).save(good)
+            uow.repository(SampleAccount).add(bad)
+            with pytest.raises(ValidationError, match=r"acc-bad.*would not load back"):
+                uow.commit()
+        with storage.unit_of_work() as uow:
+            repo = uow.repository(SampleAccount)
+            assert [a.id for a in repo.find()] == ["acc-1"]
+            assert repo.get("acc-1").balance == Money(100, "CNY")
+        assert storage.undelivered() == []
+
     def test_rolled_back_events_never_reach_the_outbox(self, storage: Storage) -> None:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:

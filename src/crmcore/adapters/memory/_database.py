@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import attrs
 
 from crmcore.adapters._codec import (
-    dump_aggregate,
-    dump_event,
+    dump_checked,
+    dump_event_checked,
     index_key,
     load_aggregate,
     load_event,
@@ -84,7 +84,7 @@ class MemoryDatabase(KindRegistry):
                         )
             # Serialize everything before touching the tables: a failure leaves them as they were.
             rows = {
-                key: (staged.expected_version + 1, dump_aggregate(staged.kind, staged.aggregate))
+                key: (staged.expected_version + 1, dump_checked(staged.kind, staged.aggregate))
                 for key, staged in staging.writes.items()
             }
             keys = {
@@ -94,7 +94,7 @@ class MemoryDatabase(KindRegistry):
                 for key, staged in staging.writes.items()
             }
             events = staging.new_events()
-            dumped = [dump_event(e) for e in events]
+            dumped = [dump_event_checked(e) for e in events]
             for (name, id), row in rows.items():
                 table = self._tables[name]
                 for index, old in table.keys.get(id, {}).items():

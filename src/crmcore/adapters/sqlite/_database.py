@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from crmcore.adapters._codec import (
-    dump_aggregate,
-    dump_event,
+    dump_checked,
+    dump_event_checked,
     index_key,
     load_aggregate,
     load_event,
@@ -217,7 +217,7 @@ class SqliteDatabase(KindRegistry):
             try:
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
-                    data = dump_aggregate(kind, aggregate)
+                    data = dump_checked(kind, aggregate)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
                     keys = [index_key(values[i]) for i in kind.indexes]
@@ -230,7 +230,7 @@ class SqliteDatabase(KindRegistry):
                         )
                     versions[key] = new_version
                 for event in events:
-                    name, text = dump_event(event)
+                    name, text = dump_event_checked(event)
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
                     )
