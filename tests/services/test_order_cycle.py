@@ -218,6 +218,11 @@ def test_reorder_makes_a_new_draft_for_the_actor(world: World) -> None:
         ids["order"],
     )
     assert [line.sku for line in again.lines] == ["DRILL", "SAW"]
+    # a colleague of another department reorders: the sale is theirs and their department's
+    mkt = Actor("mkt", {"sales"})
+    theirs = world.crm.orders.reorder(mkt, ids["order"])
+    assert (theirs.owner_id, theirs.department) == ("mkt", "marketing")
+    assert again.department == "east"
 
 
 def test_only_the_shipping_role_ships(world: World) -> None:

@@ -21,13 +21,16 @@ def reorder_order(
     on: date | None = None,
     keep_prices: bool = False,
     owner_id: str | None = None,
+    department: str | None = None,
 ) -> Order:
     """A new DRAFT ordering ``previous``'s lines again (via :func:`crmcore.pricing.reorder`).
 
     By default its lines keep their manual adjustments and are repriced as of ``on``
     (default ``at``'s date) when the draft is priced; with ``keep_prices`` each line's old
     unit price becomes a manual override. The owner is ``owner_id``, else the previous
-    owner. Price the draft before submitting it.
+    owner; the department is ``department``, else the previous order's when the owner is
+    the same (a new owner's sale belongs to the new owner's department: pass it). Price
+    the draft before submitting it.
     """
     if previous.priced is None:
         raise ValidationError(f"order {previous.id}: was never priced; nothing to reorder")
@@ -41,7 +44,7 @@ def reorder_order(
         currency=previous.currency,
         actor=actor,
         at=at,
-        department=previous.department,
+        department=department if department is not None else previous.department,
         lines=request.lines,
         order_discount=request.order_discount,
         codes=request.codes,

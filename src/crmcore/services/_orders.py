@@ -411,6 +411,7 @@ class OrderService:
                 at=case.at,
                 keep_prices=keep_prices,
                 owner_id=actor.user_id,
+                department=self._crm.directory.user(actor.user_id).department,
             )
             case.repo(Order).add(order)
             return order
