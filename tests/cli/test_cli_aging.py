@@ -178,3 +178,19 @@ def test_aging_usage_errors_exit_2(capsys, receivables, argv, message):
     assert result.code == 2
     assert message in result.err
     assert result.out == ""
+
+
+def test_fractions_of_a_cent_are_a_bad_row_so_every_grouping_agrees(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "cents.csv",
+        "customer,owner,due_date,issue_date,outstanding,currency\n"
+        "c1,a1,2026-03-01,2026-02-01,0.005,CNY\n"
+        "c1,a2,2026-03-01,2026-02-01,10.00,CNY\n",
+    )
+    result = run(capsys, "aging", path, "--as-of", AS_OF)
+    assert result.code == 1
+    assert "cents.csv:2: outstanding: '0.005' has more decimals than CNY's 2" in result.err
+    assert result.out == ""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Final
 
+from crmcore._decimal import CONTEXT
 from crmcore.cli._common import add_common_options, money_text, progress_for, write
 from crmcore.cli._input import (
     CsvFile,
@@ -121,6 +122,13 @@ def _builder(
             row_currency = currency_of(code)
         if row_currency is None:
             raise RowError("currency", "is empty and no --currency was given")
+        if amount != amount.quantize(row_currency.quantum, context=CONTEXT):
+            # Each row is summed as it is: a fraction of a cent would make groups disagree.
+            raise RowError(
+                "outstanding",
+                f"{row[i_outstanding].strip()!r} has more decimals than "
+                f"{row_currency.code}'s {row_currency.minor_units}",
+            )
         department = row[i_department].strip() or None if i_department is not None else None
         return InstallmentRecord(
             owner, customer, department, due, issued, Money(amount, row_currency)
