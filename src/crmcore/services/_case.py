@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
+from crmcore.errors import CrmError, PermissionDenied
 from crmcore.ports import Actor, Aggregate, Repository, UnitOfWork
 from crmcore.services._records import ApprovalLink
 from crmcore.workflow import ApprovalInstance
@@ -37,6 +38,30 @@ class UseCase:
         """Check the access policy for ``action`` (PermissionDenied names it and the roles)."""
         self.crm.config.access.check(self.actor, action)
         self.checked.append(action)
+
+    def require_owner(self, owner_id: str, subject: str) -> None:
+        """Refuse unless the actor owns ``subject``, manages its owner, or is an admin.
+
+        Roles say *what* a salesperson may do; ownership says *to which records*: one
+        salesperson does not edit, submit or close a colleague's order or deal (Salesforce's
+        default record access). The owner's managers, up the chain, and admins may.
+        """
+        actor = self.actor
+        if actor.user_id == owner_id or actor.has_role(*self.crm.config.admin_roles):
+            return
+        for levels in range(1, 8):
+            try:
+                manager = self.crm.directory.manager_of(owner_id, levels)
+            except CrmError:
+                break
+            if manager is None:
+                break
+            if manager.id == actor.user_id:
+                return
+        raise PermissionDenied(
+            f"{actor.user_id} may not change {subject}: it belongs to {owner_id} (only the "
+            "owner, the owner's managers or an admin may)"
+        )
 
     def repo(self, cls: type[A]) -> Repository[A]:
         """The repository of one aggregate class in this unit of work."""

@@ -74,6 +74,8 @@ class CrmConfig:
     )
     #: The approval process orders go through (None: the first published for "order").
     order_process: str | None = None
+    #: Roles that may change any record whoever owns it (see ``UseCase.require_owner``).
+    admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

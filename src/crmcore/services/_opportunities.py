@@ -88,6 +88,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> AdvanceResult:
             opportunity = case.repo(Opportunity).get(opportunity_id)
+            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
             process = opportunity.process
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
@@ -137,6 +138,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
+            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
             opportunity.win(actor, case.at, feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
@@ -148,6 +150,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
+            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
             opportunity.lose(actor, case.at, reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity

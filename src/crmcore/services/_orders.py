@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
@@ -210,6 +210,7 @@ class OrderService:
         def work(case: UseCase) -> SubmitResult:
             orders = case.repo(Order)
             order = orders.get(order_id)
+            case.require_owner(order.owner_id, f"order {order.id}")
             credit = self._credit(case, order)
             process = self.process()
             needs_credit = credit is not None and credit.decision is CreditDecision.NEEDS_APPROVAL
@@ -343,6 +344,7 @@ class OrderService:
         def work(case: UseCase) -> Order:
             orders = case.repo(Order)
             order = orders.get(order_id)
+            case.require_owner(order.owner_id, f"order {order.id}")
             was = order.status
             order.cancel(actor, at=case.at, reason=reason)
             if was is OrderStatus.PENDING_APPROVAL:
@@ -427,11 +429,18 @@ class OrderService:
     ) -> T:
         def work(case: UseCase) -> T:
             order = case.repo(Order).get(order_id)
+            if action in _OWNED:
+                case.require_owner(order.owner_id, f"order {order.id}")
             result = change(order, case)
             case.repo(Order).save(order)
             return result
 
         return self._crm.run(actor, action, work)
+
+
+#: The order actions of its salesperson: only the owner, their managers or an admin make them
+#: (shipping and approvals are the other roles' work, checked by the access policy).
+_OWNED: Final = frozenset({"order.draft", "order.price", "order.submit", "order.cancel"})
 
 
 def then(change: Callable[[Order, UseCase], None]) -> Callable[[Order, UseCase], Order]:
