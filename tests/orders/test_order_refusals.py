@@ -435,3 +435,52 @@ def test_credit_check_for_another_customer_or_amount_is_refused() -> None:
             credit=attrs.evolve(check, new_amount=cny("1.00")),
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"customer": None}, "customer: expected a customer id or a Customer, got None"),
+        ({"customer": 5}, "customer: expected a customer id or a Customer, got 5"),
+        ({"lines": None}, "lines: expected a list of LineRequest, got None"),
+        ({"codes": None}, "codes: expected a list of campaign or coupon codes, got None"),
+        ({"codes": [1]}, "codes: must be a non-empty string, got 1"),
+        ({"department": 5}, "department: must be a non-empty string, got 5"),
+    ],
+)
+def test_a_draft_of_the_wrong_shape_is_refused_naming_the_field(
+    changes: dict[str, object], message: str
+) -> None:
+    kwargs: dict[str, Any] = {
+        "customer": "acme",
+        "owner_id": "sun",
+        "currency": "CNY",
+        "actor": SALES,
+        "at": at(1),
+    }
+    kwargs.update(changes)
+    with pytest.raises(ValidationError, match=message):
+        Order.draft("SO-bad", **kwargs)
+
+
+def test_discounts_and_quantities_of_the_wrong_shape_are_refused() -> None:
+    order = new_order()
+    refused(
+        order,
+        ValidationError,
+        "order discount: expected PercentOff, AmountOff or TargetTotal, got '10%'",
+        lambda: order.set_order_discount(SALES, "10%", at=at(2)),  # type: ignore[arg-type]
+    )
+    shipped = confirmed_order()
+    refused(
+        shipped,
+        ValidationError,
+        r"ship quantities: expected LineQuantity items or \{line: quantity\}, got 0",
+        lambda: shipped.ship(SHIPPING, [0], at=at(5)),  # type: ignore[list-item]
+    )
+    refused(
+        shipped,
+        ValidationError,
+        "ship quantities: expected",
+        lambda: shipped.ship(SHIPPING, 3, at=at(5)),  # type: ignore[arg-type]
+    )

@@ -39,14 +39,17 @@ from crmcore.orders._facts import LineQuantity, OrderReturn, ReturnLine, Shipmen
 from crmcore.orders._state import OrderPolicy, OrderStatus, order_lifecycle
 from crmcore.ports import Actor
 from crmcore.pricing import (
+    AmountOff,
     ApprovalReason,
     Customer,
     LineRequest,
     OrderDiscount,
     OrderRequest,
+    PercentOff,
     PricedLine,
     PricedOrder,
     PricingEngine,
+    TargetTotal,
 )
 from crmcore.receivables import Balance, CreditCheck, CreditDecision
 
@@ -74,6 +77,8 @@ def _text(value: str, what: str) -> str:
 
 
 def _lines(value: Iterable[LineRequest]) -> tuple[LineRequest, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(f"lines: expected a list of LineRequest, got {value!r}")
     lines = tuple(value)
     for i, line in enumerate(lines):
         _check_line(line, f"lines[{i}]")
@@ -89,7 +94,24 @@ def _check_line(line: object, where: str) -> LineRequest:
 
 
 def _codes(value: Iterable[str] | str) -> frozenset[str]:
-    return frozenset({value}) if isinstance(value, str) else frozenset(value)
+    if isinstance(value, str):
+        return frozenset({value})
+    if not isinstance(value, Iterable):
+        raise ValidationError(f"codes: expected a list of campaign or coupon codes, got {value!r}")
+    codes = frozenset(value)
+    for code in codes:
+        _text(code, "codes")
+    return codes
+
+
+def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        _text(value, attribute.name)  # type: ignore[arg-type]
+
+
+def _customer(_: object, attribute: attrs.Attribute[str | Customer], value: object) -> None:
+    if not isinstance(value, str | Customer):
+        raise ValidationError(f"customer: expected a customer id or a Customer, got {value!r}")
 
 
 @attrs.define
@@ -104,11 +126,11 @@ class Order:
     ``effective_discount`` and ``discount_beyond_rules``.
     """
 
-    id: str = attrs.field(validator=attrs.validators.instance_of(str))
-    customer: str | Customer
+    id: str
+    customer: str | Customer = attrs.field(validator=_customer)
     owner_id: str
     currency: Currency = attrs.field(converter=get_currency)
-    department: str | None = None
+    department: str | None = attrs.field(default=None, validator=_optional_text)
     lines: tuple[LineRequest, ...] = attrs.field(default=(), converter=_lines)
     order_discount: OrderDiscount | None = None
     codes: frozenset[str] = attrs.field(factory=frozenset, converter=_codes)
@@ -162,9 +184,9 @@ class Order:
             owner_id=owner_id,
             currency=currency,
             department=department,
-            lines=tuple(lines),
+            lines=_lines(lines),
             order_discount=order_discount,
-            codes=frozenset(codes),
+            codes=_codes(codes),
             source_order_id=source_order_id,
             policy=policy if policy is not None else OrderPolicy(),
         )
@@ -630,6 +652,11 @@ class Order:
             raise NotFound(f"order {self.id}: no line {index} (has {len(self.lines)})")
 
     def _check_discount(self, discount: OrderDiscount | None) -> None:
+        if discount is not None and not isinstance(discount, PercentOff | AmountOff | TargetTotal):
+            raise ValidationError(
+                f"order {self.id}: order discount: expected PercentOff, AmountOff or "
+                f"TargetTotal, got {discount!r}"
+            )
         money = getattr(discount, "amount", None) or getattr(discount, "total", None)
         if isinstance(money, Money) and money.currency != self.currency:
             raise CurrencyMismatch(
@@ -669,8 +696,20 @@ class Order:
         pairs: list[tuple[int, object]]
         if isinstance(quantities, Mapping):
             pairs = list(quantities.items())
+        elif isinstance(quantities, str) or not isinstance(quantities, Iterable):
+            raise ValidationError(
+                f"order {self.id}: {what} quantities: expected {{line: quantity}} or "
+                f"LineQuantity items, got {quantities!r}"
+            )
         else:
-            pairs = [(q.line, q.quantity) for q in quantities]
+            pairs = []
+            for item in quantities:
+                if not isinstance(item, LineQuantity):
+                    raise ValidationError(
+                        f"order {self.id}: {what} quantities: expected LineQuantity items or "
+                        f"{{line: quantity}}, got {item!r}"
+                    )
+                pairs.append((item.line, item.quantity))
         wanted: dict[int, Decimal] = {}
         for line, raw in pairs:
             self._priced_line(line)
