@@ -386,3 +386,15 @@ def test_recording_gives_up_after_the_retries() -> None:
     )
     with pytest.raises(ConcurrencyConflict):
         crm.receivables.record_payment(ANN, ids["rec"], cny("20.00"), received_on=D)
+
+
+def test_dates_of_the_wrong_type_are_refused_naming_the_argument() -> None:
+    world = memory_world()
+    ids = _receivable(world)
+    crm = world.crm
+    with pytest.raises(ValidationError, match=r"as_of: expected a date, got '2026-04-01'"):
+        crm.queries.payment_view(ANN, ids["rec"], "2026-04-01")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="received_on: expected a date, got None"):
+        crm.receivables.record_payment(ANN, ids["rec"], cny("1.00"), received_on=None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="actor: expected an Actor, got 'ann'"):
+        crm.queries.payment_view("ann", ids["rec"])  # type: ignore[arg-type]

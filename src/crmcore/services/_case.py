@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
-from crmcore.errors import CrmError, PermissionDenied
+from crmcore.errors import CrmError, PermissionDenied, ValidationError
 from crmcore.ports import Actor, Aggregate, Repository, UnitOfWork
 from crmcore.services._records import ApprovalLink
 from crmcore.workflow import ApprovalInstance
@@ -62,6 +62,15 @@ class UseCase:
             f"{actor.user_id} may not change {subject}: it belongs to {owner_id} (only the "
             "owner, the owner's managers or an admin may)"
         )
+
+    def day(self, as_of: object, what: str = "as_of", *, required: bool = False) -> date:
+        """``as_of`` when it is a date, today (the clock's) when None and not ``required``;
+        anything else is a ValidationError naming ``what``."""
+        if as_of is None and not required:
+            return self.at.date()
+        if isinstance(as_of, datetime) or not isinstance(as_of, date):
+            raise ValidationError(f"{what}: expected a date, got {as_of!r}")
+        return as_of
 
     def repo(self, cls: type[A]) -> Repository[A]:
         """The repository of one aggregate class in this unit of work."""

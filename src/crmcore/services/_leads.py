@@ -168,7 +168,7 @@ class LeadService:
                 for status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
                 for lead in leads.find(pool_id=pool_id, status=status)
             ]
-            day = as_of if as_of is not None else case.at.date()
+            day = case.day(as_of)
             due: list[RecycleDue] = pool.recycle(held, day, actor, case.at)
             recycled = {item.lead_id for item in due}
             for lead in held:

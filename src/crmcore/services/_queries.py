@@ -124,7 +124,7 @@ class Queries:
         """Amount, received, pending confirmation, outstanding and the next installment."""
 
         def work(case: UseCase) -> PaymentView:
-            day = as_of if as_of is not None else case.at.date()
+            day = case.day(as_of)
             b = case.repo(Receivable).get(receivable_id).balance(day)
             return PaymentView(
                 receivable_id,
@@ -156,7 +156,7 @@ class Queries:
         """The order's total and returns, with its receivable's payment and invoice views."""
 
         def work(case: UseCase) -> OrderMoneyView:
-            day = as_of if as_of is not None else case.at.date()
+            day = case.day(as_of)
             order = case.repo(Order).get(order_id)
             try:
                 receivable = case.repo(Receivable).get(f"AR-{order.id}")
@@ -276,7 +276,7 @@ class Queries:
         receivables, or everyone's for the oversight roles (finance, managers, admins)."""
 
         def work(case: UseCase) -> list[Reminder]:
-            day = as_of if as_of is not None else case.at.date()
+            day = case.day(as_of)
             everyone = actor.has_role(*self._crm.config.oversight_roles)
             receivables = case.repo(Receivable)
             candidates = (

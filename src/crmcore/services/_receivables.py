@@ -92,7 +92,7 @@ class ReceivableService:
             payment = receivable.record_payment(
                 actor,
                 amount,
-                received_on=received_on,
+                received_on=case.day(received_on, "received_on", required=True),
                 at=case.at,
                 reference=reference,
                 allocations=allocations,
@@ -201,7 +201,7 @@ class ReceivableService:
         yet becomes an ``InstallmentOverdue`` event for the owner, and is remembered."""
 
         def work(case: UseCase) -> list[Reminder]:
-            day = as_of if as_of is not None else case.at.date()
+            day = case.day(as_of)
             logs = case.repo(DunningLog)
             sent: list[Reminder] = []
             for receivable in case.repo(Receivable).find(has_unpaid=True):
