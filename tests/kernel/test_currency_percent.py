@@ -78,3 +78,10 @@ def test_percent_order_and_arithmetic() -> None:
 def test_percent_refuses_floats_and_non_numbers(bad: object) -> None:
     with pytest.raises(ValidationError, match="percent"):
         Percent(bad)  # type: ignore[arg-type]
+
+
+def test_an_absurd_percent_is_refused_without_printing_all_its_digits() -> None:
+    with pytest.raises(ValidationError, match=r"percent: '1e999999' is out of range") as caught:
+        Percent("1e999999")
+    assert len(str(caught.value)) < 100
+    assert Percent("0E+999").value == 0

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from crmcore._decimal import CONTEXT, to_decimal
+from crmcore.errors import ValidationError
 
 __all__ = ["Percent"]
 
@@ -16,7 +17,10 @@ __all__ = ["Percent"]
 def _percent_value(value: object) -> Decimal:
     if isinstance(value, Percent):
         return value.value
-    return to_decimal(value, "percent")
+    number = to_decimal(value, "percent")
+    if number and number.adjusted() >= 18:
+        raise ValidationError(f"percent: {str(value)[:40]!r} is out of range (below 10**18 %)")
+    return number
 
 
 @total_ordering

@@ -72,6 +72,10 @@ class UseCase:
             raise ValidationError(f"{what}: expected a date, got {as_of!r}")
         return as_of
 
+    def department_of(self, user_id: str, given: str | None = None) -> str | None:
+        """``given``, else the department the Directory has for ``user_id``."""
+        return given if given is not None else self.crm.directory.user(user_id).department
+
     def repo(self, cls: type[A]) -> Repository[A]:
         """The repository of one aggregate class in this unit of work."""
         return self.uow.repository(cls)

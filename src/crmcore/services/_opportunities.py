@@ -57,15 +57,16 @@ class OpportunityService:
         """Open a deal directly (not from a lead); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
+            deal_owner = owner or actor.user_id
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
                 self._crm.config.sales_process,
                 amount=amount,
-                owner=owner or actor.user_id,
+                owner=deal_owner,
                 actor=actor,
                 at=case.at,
                 stage=stage,
-                department=department,
+                department=case.department_of(deal_owner, department),
                 expected_close=expected_close,
                 fields=fields,
             )

@@ -135,9 +135,7 @@ class OrderService:
 
         def work(case: UseCase) -> Order:
             owner = owner_id or actor.user_id
-            dept = department
-            if dept is None:
-                dept = self._crm.directory.user(owner).department
+            dept = case.department_of(owner, department)
             order = Order.draft(
                 order_id or case.new_id("order"),
                 customer=customer,
@@ -413,7 +411,7 @@ class OrderService:
                 at=case.at,
                 keep_prices=keep_prices,
                 owner_id=actor.user_id,
-                department=self._crm.directory.user(actor.user_id).department,
+                department=case.department_of(actor.user_id),
             )
             case.repo(Order).add(order)
             return order
