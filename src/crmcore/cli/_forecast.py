@@ -31,6 +31,7 @@ from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
 from crmcore.cli._registry import Command
 from crmcore.errors import ConfigError
 from crmcore.forecast import (
+    NO_CURRENCY,
     ForecastAggregate,
     ForecastCategory,
     ForecastTable,
@@ -40,7 +41,7 @@ from crmcore.forecast import (
     SalesProcess,
     TargetGap,
 )
-from crmcore.money import Currency, Money, get_currency
+from crmcore.money import Currency, Money
 
 __all__ = ["COMMAND", "DEFAULT_PROCESS", "GROUPINGS"]
 
@@ -329,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(problems.report())
     dims = tuple("period" if name in ("month", "quarter") else name for name in args.by)
     table = aggregate.table(dims)
-    forecast_currency = aggregate.currency or currency or get_currency("XXX")
+    forecast_currency = aggregate.currency or currency or NO_CURRENCY
     gap = None
     if args.target is not None:
         gap = aggregate.target_gap(Money(args.target, forecast_currency), period=args.period)

@@ -32,6 +32,7 @@ from crmcore.forecast._opportunity import (
 )
 from crmcore.forecast._process import ForecastCategory, SalesProcess, Stage
 from crmcore.forecast._records import (
+    NO_CURRENCY,
     OpportunityHistory,
     OpportunityRecord,
     OpportunityStatus,
@@ -52,6 +53,7 @@ from crmcore.forecast._weighted import (
 
 __all__ = [
     "DIMENSIONS",
+    "NO_CURRENCY",
     "UNCHANGED",
     "Calibration",
     "CalibrationRow",

@@ -27,10 +27,16 @@ import attrs
 from crmcore._decimal import CONTEXT, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
-from crmcore.forecast._records import OpportunityHistory, OpportunityStatus, Period, period_label
+from crmcore.forecast._records import (
+    NO_CURRENCY,
+    OpportunityHistory,
+    OpportunityStatus,
+    Period,
+    period_label,
+)
 from crmcore.forecast._tables import Record, html_table, ratio
 from crmcore.forecast._weighted import EXACT, _currency, _rates
-from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.money import Currency, Money, Percent
 
 __all__ = [
     "Calibration",
@@ -302,7 +308,7 @@ class FunnelAggregate:
 
     # -- results ------------------------------------------------------------------------------
     def _money(self, amount: Decimal) -> Money:
-        return Money(amount, self.currency or get_currency("XXX"))
+        return Money(amount, self.currency or NO_CURRENCY)
 
     def snapshot(self) -> FunnelSnapshot:
         """Open deals per stage now, and how many deals ever reached each stage or beyond.

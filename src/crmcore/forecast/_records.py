@@ -9,15 +9,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Final
 
 import attrs
 
 from crmcore._validators import non_empty, percent_0_100
 from crmcore.errors import ValidationError
 from crmcore.forecast._process import ForecastCategory
-from crmcore.money import Money, Percent
+from crmcore.money import Money, Percent, get_currency
 
 __all__ = [
+    "NO_CURRENCY",
     "OpportunityHistory",
     "OpportunityRecord",
     "OpportunityStatus",
@@ -25,6 +27,10 @@ __all__ = [
     "StageVisit",
     "period_label",
 ]
+
+#: The currency of figures that have none yet (ISO 4217's XXX, "no currency"): an empty
+#: forecast or funnel reports its zeros in it rather than guessing a currency.
+NO_CURRENCY: Final = get_currency("XXX")
 
 
 class OpportunityStatus(enum.Enum):

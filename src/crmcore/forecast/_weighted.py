@@ -27,7 +27,13 @@ import attrs
 from crmcore._decimal import CONTEXT, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import ForecastCategory, SalesProcess
-from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
+from crmcore.forecast._records import (
+    NO_CURRENCY,
+    OpportunityRecord,
+    OpportunityStatus,
+    Period,
+    period_label,
+)
 from crmcore.forecast._tables import Record, html_table
 from crmcore.money import Currency, Money, get_currency
 
@@ -355,7 +361,7 @@ class ForecastAggregate:
                 group[0] += count
                 group[1] = add(group[1], amount)
                 group[2] = add(group[2], weighted)
-        currency = self.currency or get_currency("XXX")
+        currency = self.currency or NO_CURRENCY
         rows = []
         total_count, total_amount, total_weighted = 0, Decimal(0), Decimal(0)
         for key in sorted(groups, key=self._sort_key(dims)):
@@ -407,7 +413,7 @@ class ForecastAggregate:
             levels = {"closed": 0, "commit": 1, "best_case": 2, "pipeline": 3}[category]
             for name in ("closed", "commit", "best_case")[levels:]:
                 sums[name] = EXACT.add(sums[name], amount)
-        currency = self.currency or get_currency("XXX")
+        currency = self.currency or NO_CURRENCY
         rows = tuple(
             CategoryRow(key, *(Money(groups[key][name], currency) for name in _ROLLUP))
             for key in sorted(groups, key=self._sort_key(dims))
