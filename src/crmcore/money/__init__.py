@@ -1,4 +1,4 @@
-"""The money kernel: exact amounts, currencies with CLDR minor units, and percentages."""
+"""The money kernel: exact amounts, currencies with ISO 4217 minor units, and percentages."""
 
 from crmcore.money._currency import Currency, get_currency, register_currency
 from crmcore.money._money import Money

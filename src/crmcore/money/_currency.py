@@ -1,4 +1,9 @@
-"""Currencies: an ISO 4217 code and its minor units, from CLDR through Babel."""
+"""Currencies: an ISO 4217 code and its minor units, from ISO 4217 data shipped with crmcore.
+
+Minor units decide what a stored amount means, so they are crmcore's own data (List One,
+see ``_iso4217``), never a formatting library's: upgrading Babel cannot make a stored
+``1000.50 HUF`` unloadable. Babel stays the source of names, symbols and formatting.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ from decimal import Decimal
 from typing import Final
 
 import attrs
-from babel.numbers import get_currency_precision, is_currency
 
 from crmcore.errors import ValidationError
+from crmcore.money._iso4217 import MINOR_UNITS
 
-__all__ = ["Currency", "get_currency", "register_currency"]
+__all__ = ["UNDEFINED_MINOR_UNITS", "Currency", "get_currency", "register_currency"]
+
+#: Decimals used for codes whose minor unit ISO 4217 gives as "N.A." (XAU, XDR, XTS, XXX, ...)
+#: unless a host registers its own: two, as CLDR does, so amounts stored earlier keep loading.
+UNDEFINED_MINOR_UNITS: Final = 2
 
 
 @attrs.frozen(repr=False)
@@ -52,11 +61,12 @@ def _load(code: object) -> Currency:
         raise ValidationError(f"currency: expected an ISO 4217 code, got {code!r}")
     if code in _OVERRIDES:
         minor = _OVERRIDES[code]
-    elif len(code) == 3 and code.isalpha() and code.isupper() and is_currency(code):
-        minor = int(get_currency_precision(code))
+    elif code in MINOR_UNITS:
+        iso_minor = MINOR_UNITS[code]
+        minor = UNDEFINED_MINOR_UNITS if iso_minor is None else iso_minor
     else:
         raise ValidationError(
-            f"currency: {code!r} is not an ISO 4217 currency code known to CLDR "
+            f"currency: {code!r} is not a current ISO 4217 currency code "
             "(register it with crmcore.money.register_currency)"
         )
     currency = Currency(code, minor)
@@ -69,7 +79,7 @@ def register_currency(code: str, minor_units: int) -> Currency:
 
     Example: a host that bills Hungarian forints without fillér registers ``("HUF", 0)``.
     """
-    if not (len(code) == 3 and code.isalpha() and code.isupper()):
+    if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isupper()):
         raise ValidationError(f"currency: code {code!r} must be three upper-case letters")
     if type(minor_units) is not int or not 0 <= minor_units <= 8:
         raise ValidationError(f"currency {code}: minor_units {minor_units!r} must be 0..8")
