@@ -155,7 +155,7 @@ def test_bad_aging_rows_are_reported(capsys, tmp_path):
         f"{path}:3: due_date: '31/01/2026' is not a date (use YYYY-MM-DD)",
         f"{path}:5: outstanding: '1,000' is not a decimal number (write it without thousands "
         "separators)",
-        f"{path}:6: currency: 'RMB' is not an ISO 4217 currency code",
+        f"{path}:6: currency: 'RMB' is not a current ISO 4217 currency code",
         f"{path}:7: currency: is empty and no --currency was given",
         f"{path}: 5 bad rows; nothing was computed",
     ]
@@ -170,7 +170,7 @@ def test_bad_aging_rows_are_reported(capsys, tmp_path):
         (["--as-of", AS_OF, "--basis", "paid"], "argument --basis: invalid choice"),
         (["--as-of", AS_OF, "--buckets", "60,30"], "edges[1]: must be greater than 60"),
         (["--as-of", AS_OF, "--buckets", "a"], "expected ascending whole days"),
-        (["--as-of", AS_OF, "--currency", "xx"], "'xx' is not an ISO 4217 currency code"),
+        (["--as-of", AS_OF, "--currency", "xx"], "'xx' is not a current ISO 4217 currency code"),
     ],
 )
 def test_aging_usage_errors_exit_2(capsys, receivables, argv, message):

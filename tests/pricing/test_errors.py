@@ -233,7 +233,7 @@ def test_price_lists_must_be_consistent() -> None:
         PriceListItem("A", 1, [PriceBreak(5, 1), PriceBreak(5, 2)])
     with pytest.raises(ValidationError, match="unit_price: must be >= 0"):
         PriceListItem("A", -1)
-    with pytest.raises(ValidationError, match="not an ISO 4217"):
+    with pytest.raises(ValidationError, match="not a current ISO 4217"):
         PriceList("P", "XYZ", [])
     with pytest.raises(ValidationError, match=r"price_lists\[1\]\.id: duplicate price list 'STD'"):
         PricingEngine(catalog(), [default_list(), default_list()])

@@ -125,7 +125,7 @@ def parse_currency(text: str, column: str) -> Currency:
     try:
         return get_currency(text.strip().upper())
     except ValidationError:
-        raise RowError(column, f"{text!r} is not an ISO 4217 currency code") from None
+        raise RowError(column, f"{text!r} is not a current ISO 4217 currency code") from None
 
 
 # -- problems ---------------------------------------------------------------------------------
