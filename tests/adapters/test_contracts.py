@@ -58,3 +58,41 @@ class TestSqliteAdapterWithTheServicesKinds(TestSqliteAdapter):
     @pytest.fixture
     def kinds(self) -> Sequence[AggregateKind[Any]]:
         return SERVICE_KINDS
+
+
+class TestPostgresAdapter(StorageContract):
+    @pytest.fixture
+    def storage(
+        self, postgres_conninfo: str, postgres_schema: str, kinds: Sequence[AggregateKind[Any]]
+    ) -> Iterator[Storage]:
+        from crmcore.adapters.postgres import PostgresDatabase
+
+        with PostgresDatabase(postgres_conninfo, kinds, schema=postgres_schema) as database:
+            yield database
+
+    @pytest.fixture
+    def reopen(
+        self,
+        postgres_conninfo: str,
+        postgres_schema: str,
+        kinds: Sequence[AggregateKind[Any]],
+        storage: Storage,
+    ) -> Iterator[Callable[[], Storage]]:
+        from crmcore.adapters.postgres import PostgresDatabase
+
+        opened: list[PostgresDatabase] = []
+
+        def open_another() -> Storage:
+            database = PostgresDatabase(postgres_conninfo, kinds, schema=postgres_schema)
+            opened.append(database)
+            return database
+
+        yield open_another
+        for database in opened:
+            database.close()
+
+
+class TestPostgresAdapterWithTheServicesKinds(TestPostgresAdapter):
+    @pytest.fixture
+    def kinds(self) -> Sequence[AggregateKind[Any]]:
+        return SERVICE_KINDS

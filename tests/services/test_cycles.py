@@ -15,6 +15,7 @@ from crmcore.receivables import PaymentState
 from crmcore.services import LinkStatus
 from tests.services.helpers import (
     ANN,
+    BACKENDS,
     BOB,
     DAN,
     FAY,
@@ -22,18 +23,14 @@ from tests.services.helpers import (
     MIA,
     World,
     cny,
-    memory_world,
-    sqlite_world,
+    world_on,
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    made = memory_world() if request.param == "memory" else sqlite_world(tmp_path)
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+    with world_on(request.param, tmp_path) as made:
+        yield made
 
 
 def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:

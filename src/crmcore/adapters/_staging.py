@@ -11,7 +11,7 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 import attrs
 
 from crmcore.adapters._codec import index_filters, index_key
-from crmcore.errors import ConcurrencyConflict, InvalidTransition, NotFound, ValidationError
+from crmcore.errors import AlreadyExists, InvalidTransition, NotFound, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind
 
@@ -148,7 +148,7 @@ class StoreRepository(Generic[A]):
         staging = self._uow.staging()
         key = (self._kind.name, aggregate.id)
         if key in staging.loaded or self._uow.store.read(self._kind, aggregate.id) is not None:
-            raise ConcurrencyConflict(f"{self._kind.name} {aggregate.id!r} already exists")
+            raise AlreadyExists(self._kind.name, aggregate.id)
         staging.stage("add", self._kind, aggregate)
 
     def save(self, aggregate: A) -> None:

@@ -23,7 +23,7 @@ from crmcore.adapters._codec import (
     load_event,
 )
 from crmcore.adapters._staging import KindRegistry, Staging
-from crmcore.errors import ConcurrencyConflict, NotFound, StorageError
+from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
 
@@ -258,7 +258,7 @@ class SqliteDatabase(KindRegistry):
                 [id, version, data, *keys],
             )
         except sqlite3.IntegrityError:
-            raise ConcurrencyConflict(f"{kind.name} {id!r} already exists") from None
+            raise AlreadyExists(kind.name, id) from None
 
     def _update(
         self,
@@ -280,11 +280,8 @@ class SqliteDatabase(KindRegistry):
             f"SELECT version FROM {_table(kind)} WHERE id = ?", (id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"cannot save {kind.name} {id!r}: it was never added")
-        raise ConcurrencyConflict(
-            f"{kind.name} {id!r} was changed by someone else (version {row[0]}, this copy has "
-            f"{expected}); reload and retry"
-        )
+            raise NeverAdded(kind.name, id)
+        raise StaleVersion(kind.name, id, row[0], expected)
 
     # -- the outbox ---------------------------------------------------------------------------
     def undelivered(self, limit: int = 100) -> list[StoredEvent]:
@@ -307,7 +304,7 @@ class SqliteDatabase(KindRegistry):
                 (when, seq),
             )
         if cursor.rowcount == 0:
-            raise NotFound(f"no outbox event {seq}")
+            raise NoOutboxEvent(seq)
 
     def count(self, cls: type[Aggregate]) -> int:
         """How many aggregates of a kind are stored."""
