@@ -25,7 +25,7 @@ from crmcore.adapters._codec import (
 from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
-from crmcore.ports import Aggregate, AggregateKind, StoredEvent
+from crmcore.ports import Aggregate, AggregateKind, StoredEvent, checkpoint
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteDatabase"]
 
@@ -213,10 +213,12 @@ class SqliteDatabase(KindRegistry):
         conn = self._conn
         versions: dict[tuple[str, str], int] = {}
         with self._errors("commit"):
+            checkpoint("begin")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
+                    checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
                     data = dump_checked(kind, aggregate)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
@@ -231,9 +233,11 @@ class SqliteDatabase(KindRegistry):
                     versions[key] = new_version
                 for event in events:
                     name, text = dump_event_checked(event)
+                    checkpoint(f"outbox {name}")
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
                     )
+                checkpoint("commit")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
