@@ -49,7 +49,10 @@ def test_version(capsys):
         (["forecast", "x.csv", "--target", "lots"], "'lots' is not a decimal number"),
         (["forecast", "x.csv", "--rate", "USD"], "expected CODE=RATE"),
         (["forecast", "x.csv", "--rate", "USD=0"], "the rate for USD must be > 0"),
-        (["forecast", "x.csv", "--rate", "ABC=1"], "'ABC' is not a current ISO 4217 currency code"),
+        (
+            ["forecast", "x.csv", "--rate", "ABC=1"],
+            "'ABC' is not a current ISO 4217 currency code",
+        ),
         (["forecast", "x.csv", "--format", "xml"], "invalid choice: 'xml'"),
         (["forecast", "x.csv", "--locale", "xx_XX"], "'xx_XX' is not a locale known to CLDR"),
         (["forecast", "x.csv", "--encoding", "klingon"], "unknown encoding 'klingon'"),
@@ -143,3 +146,12 @@ def test_the_console_script_entry_point(capsys):
 
     assert console_main(["forecast", str(EXAMPLES / "opportunities.csv"), "--format", "json"]) == 0
     assert '"process": "default"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "forecast", "aging"])
+def test_help_is_plain_text(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert f"usage: crmcore {command}" in text
+    for markup in ("``", ":mod:", ":func:", ":class:", "][", "crmcore.cli._"):
+        assert markup not in text, f"{command} --help shows {markup!r}"
