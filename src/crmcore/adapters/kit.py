@@ -1,11 +1,11 @@
 """What an adapter author builds on: the shared unit of work and the row codec.
 
-An adapter supplies a :class:`Store` — four methods that read rows and write one commit —
-and gets crmcore's repository, identity map and unit of work (:class:`StoreUnitOfWork`)
-for free. The codec functions turn aggregates, index values and events into the text the
-reference adapters store, so every adapter's rows look alike and load the same way. Both
-reference adapters (memory, SQLite) and the PostgreSQL adapter are built from this module
-only; ``docs/adapters.md`` walks through the PostgreSQL one.
+An adapter supplies a [`Store`][crmcore.adapters.kit.Store] — four methods that read rows and write
+one commit — and gets crmcore's repository, identity map and unit of work
+([`StoreUnitOfWork`][crmcore.adapters.kit.StoreUnitOfWork]) for free. The codec functions turn
+aggregates, index values and events into the text the reference adapters store, so every adapter's
+rows look alike and load the same way. Both reference adapters (memory, SQLite) and the PostgreSQL
+adapter are built from this module only; ``docs/adapters.md`` walks through the PostgreSQL one.
 
 The rules a store must follow (the conformance kit, ``crmcore.testing.contracts``, checks
 each one):
@@ -15,18 +15,19 @@ each one):
   returns ids in id order; the unit of work loads each id it returns, so an ignored filter
   shows up as extra rows loaded;
 - ``apply`` writes every staged row *and* the events it returns in one transaction: it
-  raises :class:`~crmcore.errors.AlreadyExists` (an add whose id exists),
-  :class:`~crmcore.errors.NeverAdded` (a save of an id never added) or
-  :class:`~crmcore.errors.StaleVersion` (a save whose stored version is not the staged
+  raises [`AlreadyExists`][crmcore.errors.AlreadyExists] (an add whose id exists),
+  [`NeverAdded`][crmcore.errors.NeverAdded] (a save of an id never added) or
+  [`StaleVersion`][crmcore.errors.StaleVersion] (a save whose stored version is not the staged
   ``expected_version``) having written nothing, rolls back on any error, and on success
-  calls :meth:`Staging.committed` with the new versions (``expected_version + 1``) and
+  calls [`Staging.committed`][crmcore.adapters.kit.Staging.committed] with the new versions
+  (``expected_version + 1``) and
   returns ``staging.new_events()`` — the events the unit of work hands to its caller;
 - the outbox assigns increasing sequence numbers in commit order, ``undelivered`` returns
   them oldest first without changing anything, and ``mark_delivered`` is idempotent and
-  raises :class:`~crmcore.errors.NoOutboxEvent` for a number it never assigned.
+  raises [`NoOutboxEvent`][crmcore.errors.NoOutboxEvent] for a number it never assigned.
 
-Call :func:`checkpoint` with a short label before each statement of a commit: the kit kills
-a committing process at each one to prove the commit is atomic.
+Call [`checkpoint`][crmcore.ports.checkpoint] with a short label before each statement of a
+commit: the kit kills a committing process at each one to prove the commit is atomic.
 """
 
 from __future__ import annotations
@@ -78,11 +79,10 @@ A = TypeVar("A", bound=Aggregate)
 def encode_aggregate(kind: AggregateKind[A], aggregate: A) -> str:
     """The aggregate's row text: canonical JSON (sorted keys, no version, non-ASCII kept).
 
-    Raises :class:`~crmcore.errors.ValidationError` when the text would not load back, so a
-    commit never stores a row that poisons every later read. Control characters (``\\u0000``
-    included) stay escaped in the text: store it as ``text`` or ``json``, not ``jsonb``,
-    which refuses ``\\u0000``.
-    """
+    Raises [`ValidationError`][crmcore.errors.ValidationError] when the text would not load back,
+    so a commit never stores a row that poisons every later read. Control characters (``\\u0000``
+    included) stay escaped in the text: store it as ``text`` or ``json``, not ``jsonb``, which
+    refuses ``\\u0000``."""
     return dump_checked(kind, aggregate)
 
 
@@ -103,7 +103,7 @@ def decode_event(name: str, text: str) -> DomainEvent:
 
 
 def index_keys(kind: AggregateKind[A], aggregate: A) -> dict[str, str | None]:
-    """The aggregate's index columns: each indexed attribute as :func:`index_key` text.
+    """The aggregate's index columns: each indexed attribute as ``index_key`` text.
 
     Recompute them on every write (a changed owner must move the row to its new key).
     """

@@ -1,10 +1,9 @@
 """Named points inside an adapter's commit where a test may pause or kill the process.
 
-Adapters call :func:`checkpoint` just before each statement of a commit; nothing happens
-unless a test installed a hook with :func:`set_checkpoint_hook`. The conformance kit uses it
-to kill a committing child process at every statement (atomicity of state and outbox) and to
-make concurrent commits meet between their statements (lost updates).
-"""
+Adapters call ``checkpoint`` just before each statement of a commit; nothing happens unless a test
+installed a hook with ``set_checkpoint_hook``. The conformance kit uses it to kill a committing
+child process at every statement (atomicity of state and outbox) and to make concurrent commits
+meet between their statements (lost updates)."""
 
 from __future__ import annotations
 

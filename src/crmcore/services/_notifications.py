@@ -200,7 +200,7 @@ def deliver_outbox(
 ) -> int:
     """Send every undelivered event's notifications, marking each event delivered after its
     notifications went out (at least once: a crash in between sends them again). On a
-    :class:`~crmcore.ports.ClaimingOutbox` events are leased first, so several processes
+    [`ClaimingOutbox`][crmcore.ports.ClaimingOutbox] events are leased first, so several processes
     delivering at once never send one event twice. Returns the number of notifications sent."""
     sent = 0
     claimer = storage if isinstance(storage, ClaimingOutbox) else None

@@ -1,11 +1,10 @@
 """The kit's tests that need more than one process or a shared outbox: a commit killed at
 each of its statements, and deliverers in several processes sharing one outbox.
 
-Mix them into your :class:`~crmcore.testing.contracts.StorageContract` subclass and give the
-fixture ``open_elsewhere``: a *picklable* callable (``functools.partial`` of your class and
-its arguments) that opens another handle on the same store — the kit calls it in child
-processes started with ``spawn``. The store must hold the kit's sample kind.
-"""
+Mix them into your [`StorageContract`][crmcore.testing.contracts.StorageContract] subclass and give
+the fixture ``open_elsewhere``: a *picklable* callable (``functools.partial`` of your class and its
+arguments) that opens another handle on the same store — the kit calls it in child processes
+started with ``spawn``. The store must hold the kit's sample kind."""
 
 from __future__ import annotations
 
@@ -122,8 +121,9 @@ class CrashContract:
 
 
 class ClaimContract:
-    """Deliverers share the outbox through leases (:class:`~crmcore.ports.ClaimingOutbox`):
-    each event is claimed by one, and a released or lapsed lease is claimed again."""
+    """Deliverers share the outbox through leases
+    ([`ClaimingOutbox`][crmcore.ports.ClaimingOutbox]): each event is claimed by one, and a
+    released or lapsed lease is claimed again."""
 
     def test_claims_lease_each_event_to_one_deliverer(self, storage: Storage) -> None:
         outbox = _claiming(storage)
@@ -155,8 +155,8 @@ class ClaimContract:
 
 
 class DeliveryContract(ClaimContract):
-    """:class:`ClaimContract`, and four processes draining one outbox deliver every event
-    exactly once."""
+    """[`ClaimContract`][crmcore.testing.contracts.ClaimContract], and four processes
+    draining one outbox deliver every event exactly once."""
 
     #: How many delivery processes drain the outbox at once, and how many events they share.
     deliverers = 4

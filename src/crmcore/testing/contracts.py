@@ -256,7 +256,7 @@ class StorageContract:
     def rows_loaded(self, storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
         """A counter of the rows the store has loaded so far (for the push-down check).
 
-        By default it counts calls of the store's ``read`` (the :class:`Store` of
+        By default it counts calls of the store's ``read`` (the ``Store`` of
         ``crmcore.adapters.kit``); an adapter with its own repositories overrides this
         fixture with its own count.
         """

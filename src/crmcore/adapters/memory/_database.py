@@ -16,14 +16,15 @@ from typing import Any, TypeVar
 
 import attrs
 
-from crmcore.adapters._codec import (
-    dump_checked,
-    dump_event_checked,
+from crmcore.adapters.kit import (
+    KindRegistry,
+    Staging,
+    decode_aggregate,
+    decode_event,
+    encode_aggregate,
+    encode_event,
     index_key,
-    load_aggregate,
-    load_event,
 )
-from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
@@ -58,7 +59,7 @@ class MemoryDatabase(KindRegistry):
     def read(self, kind: AggregateKind[A], id: str) -> A | None:
         with self._lock:
             row = self._tables[kind.name].rows.get(id)
-        return None if row is None else load_aggregate(kind, row[1], row[0])
+        return None if row is None else decode_aggregate(kind, row[1], row[0])
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         with self._lock:
@@ -83,7 +84,7 @@ class MemoryDatabase(KindRegistry):
                         raise StaleVersion(name, id, row[0], staged.expected_version)
             # Serialize everything before touching the tables: a failure leaves them as they were.
             rows = {
-                key: (staged.expected_version + 1, dump_checked(staged.kind, staged.aggregate))
+                key: (staged.expected_version + 1, encode_aggregate(staged.kind, staged.aggregate))
                 for key, staged in staging.writes.items()
             }
             keys = {
@@ -93,7 +94,7 @@ class MemoryDatabase(KindRegistry):
                 for key, staged in staging.writes.items()
             }
             events = staging.new_events()
-            dumped = [dump_event_checked(e) for e in events]
+            dumped = [encode_event(e) for e in events]
             for (name, id), row in rows.items():
                 table = self._tables[name]
                 for index, old in table.keys.get(id, {}).items():
@@ -114,7 +115,7 @@ class MemoryDatabase(KindRegistry):
         with self._lock:
             seqs = list(itertools.islice(self._undelivered, limit))
             rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
-        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
 
     def claim(self, limit: int = 100, lease: float = 60.0) -> list[StoredEvent]:
         """Lease up to ``limit`` undelivered events nobody else holds, oldest first."""
@@ -125,7 +126,7 @@ class MemoryDatabase(KindRegistry):
             for seq in seqs:
                 self._leases[seq] = now + lease
             rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
-        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
 
     def release(self, seqs: Sequence[int]) -> None:
         """End the lease of events claimed but not delivered."""

@@ -108,7 +108,7 @@ class PostgresDatabase(KindRegistry):
         schema: the PostgreSQL schema holding crmcore's tables (created if missing).
         pool_size: the most connections this handle opens.
         timeout: seconds to wait for a connection or a row lock before
-            :class:`~crmcore.errors.StorageError`.
+            [`StorageError`][crmcore.errors.StorageError].
     """
 
     def __init__(

@@ -15,14 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
-from crmcore.adapters._codec import (
-    dump_checked,
-    dump_event_checked,
+from crmcore.adapters.kit import (
+    KindRegistry,
+    Staging,
+    decode_aggregate,
+    decode_event,
+    encode_aggregate,
+    encode_event,
     index_key,
-    load_aggregate,
-    load_event,
 )
-from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent, checkpoint
@@ -172,7 +173,7 @@ class SqliteDatabase(KindRegistry):
             # A new index on an existing table: fill it from the stored aggregates.
             rows = conn.execute(f"SELECT id, version, data FROM {table}").fetchall()
             for id, version, data in rows:
-                values = kind.index_values(load_aggregate(kind, data, version))
+                values = kind.index_values(decode_aggregate(kind, data, version))
                 sets = ", ".join(f'"{_column(i)}" = ?' for i in missing)
                 conn.execute(
                     f"UPDATE {table} SET {sets} WHERE id = ?",
@@ -195,7 +196,7 @@ class SqliteDatabase(KindRegistry):
             row = self._conn.execute(
                 f"SELECT version, data FROM {_table(kind)} WHERE id = ?", (id,)
             ).fetchone()
-        return None if row is None else load_aggregate(kind, row[1], row[0])
+        return None if row is None else decode_aggregate(kind, row[1], row[0])
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         where = " AND ".join(f'"{_column(name)}" IS ?' for name in keys)
@@ -219,7 +220,7 @@ class SqliteDatabase(KindRegistry):
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
                     checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
-                    data = dump_checked(kind, aggregate)
+                    data = encode_aggregate(kind, aggregate)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
                     keys = [index_key(values[i]) for i in kind.indexes]
@@ -232,7 +233,7 @@ class SqliteDatabase(KindRegistry):
                         )
                     versions[key] = new_version
                 for event in events:
-                    name, text = dump_event_checked(event)
+                    name, text = encode_event(event)
                     checkpoint(f"outbox {name}")
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
@@ -296,7 +297,7 @@ class SqliteDatabase(KindRegistry):
                 "ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
 
     def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
         """Record that event ``seq`` reached the notifier (again is fine)."""
