@@ -56,8 +56,8 @@ class Staging:
 
     def new_events(self) -> list[DomainEvent]:
         """Every new event of the staged aggregates, in the order they were staged; they stay
-        on the aggregates until [`committed`][crmcore.adapters.Staging.committed] (a failed commit
-        must not lose them)."""
+        on the aggregates until [`committed`][crmcore.adapters.kit.Staging.committed] (a failed
+        commit must not lose them)."""
         events: list[DomainEvent] = []
         for staged in self.writes.values():
             events.extend(staged.aggregate.peek_events())
