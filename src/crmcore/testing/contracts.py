@@ -10,15 +10,23 @@ it two fixtures:
 - ``reopen``: a callable that opens *another* handle on the same store (a new connection),
   callable from another thread.
 
-Every test of the kit then runs against your adapter: get / add / save / find semantics,
-``NotFound``, optimistic version conflicts, rollback, the outbox, a round trip of generated
-aggregates — the sample and every real aggregate kind (leads, pools, opportunities,
-receivables, orders, approval requests, drawn in many states by
-[`crmcore.testing.strategies`][crmcore.testing.strategies]) — and concurrent writers. Override the
-``kinds`` fixture
-to run the round trips through other kinds of the same classes (your own indexes, or
-``crmcore.services.KINDS``). crmcore runs this kit against its own memory and SQLite
-adapters.
+Every test of the kit then runs against your adapter: get / add / save / find semantics, the
+storage errors by type (``AlreadyExists``, ``StaleVersion``, ``NeverAdded``,
+``NoOutboxEvent``), conflicts that write nothing and leave no lock, rollback, ``find`` pushed
+down to the store (rows loaded are counted), ``None`` filters, the outbox order, concurrent
+writers forced to meet between statements, and round trips of generated aggregates — the
+sample and every real aggregate kind (leads, pools, opportunities, receivables, orders,
+approval requests, drawn in many states by
+[`crmcore.testing.strategies`][crmcore.testing.strategies]). Override the ``kinds`` fixture to
+run the round trips through other kinds of the same classes (your own indexes, or
+``crmcore.services.KINDS``). Each test has a time limit that fails naming the likely cause.
+
+Mix in [`CrashContract`][crmcore.testing.contracts.CrashContract] (a commit killed at each of
+its statements in a child process: state and outbox both or neither),
+[`ClaimContract`][crmcore.testing.contracts.ClaimContract] (leased outbox claims) and
+[`DeliveryContract`][crmcore.testing.contracts.DeliveryContract] (four delivery processes,
+each event once); the process ones need an ``open_elsewhere`` fixture. crmcore runs the kit
+against its memory, SQLite and PostgreSQL adapters.
 """
 
 from __future__ import annotations
@@ -244,7 +252,7 @@ class StorageContract:
 
     #: Seconds each kit test may run before it fails naming the likely cause (scaled by the
     #: environment variable ``CRMCORE_KIT_TIME_SCALE`` on slow machines).
-    time_limit: float = 120.0
+    time_limit: float = 300.0
 
     @pytest.fixture(autouse=True)
     def _kit_time_limit(self, request: pytest.FixtureRequest) -> Iterator[None]:
