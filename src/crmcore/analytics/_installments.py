@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any, Final
 
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
@@ -137,20 +136,20 @@ class Installments:
             if aggregate.group_by is GroupBy.NONE
             else pl.col(aggregate.group_by.value)
         )
+        size = len(aggregate.buckets.edges) + 2
+        amount = pl.col("outstanding")
         sums = (
             self.frame.lazy()
-            .group_by(group.alias("group"), pl.col("currency"), bucket.alias("bucket"))
-            .agg(pl.len().alias("count"), pl.col("outstanding").sum().alias("sum"))
+            .with_columns(bucket.alias("bucket"))
+            .group_by(group.alias("group"), pl.col("currency"))
+            .agg(
+                pl.len().alias("count"),
+                *(amount.filter(pl.col("bucket") == i).sum().alias(f"b{i}") for i in range(size)),
+            )
             .collect()
         )
-        size = len(aggregate.buckets.edges) + 2
-        totals: dict[tuple[str | None, str], tuple[list[Decimal], list[int]]] = {}
-        for name, code, index, count, total in sums.iter_rows():
-            acc = totals.setdefault((name, code), ([Decimal(0)] * size, [0]))
-            acc[0][index] = total
-            acc[1][0] += count
-        for (name, code), (values, count) in totals.items():
-            aggregate.add_sums(name, code, values, count[0])
+        for name, code, count, *values in sums.iter_rows():
+            aggregate.add_sums(name, code, values, count)
         return aggregate
 
     def records(self) -> Iterator[InstallmentRecord]:

@@ -2,10 +2,11 @@
 forecast computed on the columns into the same :class:`ForecastAggregate` as the record path.
 
 The engine groups the rows by (stage, owner, department, category, status, close period,
-currency, probability override) with polars, summing the amounts as exact 128-bit decimals;
+currency) with polars, summing the amounts, the overridden amounts and amount × override as
+exact 128-bit decimals;
 only the groups — a few thousand, not a million rows — reach Python, where the stage names,
 statuses and categories are resolved and the sums enter the aggregate's cells exactly as the
-record path would put them (Σ amount × override = override × Σ amount, exactly).
+record path would put them.
 """
 
 from __future__ import annotations
@@ -54,16 +55,7 @@ _STATUSES: Final = {
     "closed": OpportunityStatus.WON,
 }
 _CATEGORIES: Final = {category.value: category for category in ForecastCategory}
-_GROUP_KEYS: Final = (
-    "stage",
-    "owner",
-    "department",
-    "category",
-    "status",
-    "period",
-    "currency",
-    "probability",
-)
+_GROUP_KEYS: Final = ("stage", "owner", "department", "category", "status", "period", "currency")
 
 
 def _loose(text: str) -> str:
@@ -205,19 +197,29 @@ class Opportunities:
                 [close.dt.year().cast(pl.String).str.zfill(4), pl.lit("-Q"), close.dt.quarter()]
             )
         keys = [
-            pl.col(k) if k in frame.columns else pl.lit(None, pl.String).alias(k)
+            pl.col(k) if k in frame.columns or k == "period" else pl.lit(None, pl.String).alias(k)
             for k in _GROUP_KEYS
-            if k not in ("period", "probability")
         ]
-        probability = (
-            pl.col("probability")
-            if "probability" in frame.columns
-            else pl.lit(None, pl.Decimal(38, 0)).alias("probability")
-        )
+        amount = pl.col("amount")
+        if "probability" in frame.columns:
+            # Σ amount × override as an exact decimal product (scale = sum of the scales).
+            overridden = amount.filter(pl.col("probability").is_not_null()).sum()
+            # polars keeps the larger scale of the factors: widen the amount to the sum of
+            # both scales first so that no digit of the product is cut.
+            scale = frame.schema["amount"].scale + frame.schema["probability"].scale
+            weighted = (amount.cast(pl.Decimal(38, scale)) * pl.col("probability")).sum()
+        else:
+            overridden = weighted = pl.lit(0, pl.Decimal(38, 0))
         groups = (
             frame.lazy()
-            .group_by([*keys, label.alias("period"), probability])
-            .agg(pl.len().alias("count"), pl.col("amount").sum().alias("amount"))
+            .with_columns(label.alias("period"))
+            .group_by(keys)
+            .agg(
+                pl.len().alias("count"),
+                amount.sum().alias("amount"),
+                overridden.alias("overridden"),
+                weighted.alias("weighted"),
+            )
             .collect()
         )
         missing_count, missing_ids = 0, []
@@ -269,41 +271,62 @@ def _cells(
     """The aggregate's cells from the grouped sums (resolving stages, statuses, currencies)."""
     cells: dict[CellKey, list[Any]] = {}
     unknown: dict[str, int] = {}
-    currencies: dict[str, Currency] = {}
+    # Groups repeat the same few stages, statuses, categories and currencies: resolve each
+    # distinct value once.
+    factors: dict[str, Decimal | None] = {}
+    stages: dict[str, tuple[str, OpportunityStatus | None] | None] = {}
+    statuses: dict[str | None, OpportunityStatus] = {}
+    categories: dict[str | None, ForecastCategory | None] = {}
+    add, multiply, zero = EXACT.add, EXACT.multiply, Decimal(0)
     for group in groups:
         code = group["currency"]
-        currency = currencies.get(code)
-        if currency is None:
-            currency = currencies[code] = get_currency(code.upper())
-        amount = group["amount"]
-        if currency != base:
-            if rates is None or currency.code not in rates:
+        if code not in factors:
+            currency = get_currency(code.upper())
+            if currency == base:
+                factors[code] = None
+            elif rates is None or currency.code not in rates:
                 raise CurrencyMismatch(
                     f"{group['count']} opportunities in {currency.code} are not in "
                     f"{base.code} and no conversion rate for {currency.code} was given "
                     f"(pass rates={{{currency.code!r}: ...}})"
                 )
-            amount = EXACT.multiply(amount, rates[currency.code])
-        resolved = resolve_stage(group["stage"], process)
+            else:
+                factors[code] = rates[currency.code]
+        factor = factors[code]
+        amount, overridden, weighted = group["amount"], group["overridden"], group["weighted"]
+        if factor is not None:
+            amount = multiply(amount, factor)
+            overridden = multiply(overridden, factor)
+            weighted = multiply(weighted, factor)
+        name = group["stage"]
+        if name not in stages:
+            stages[name] = resolve_stage(name, process)
+        resolved = stages[name]
         if resolved is None:
-            unknown[group["stage"]] = unknown.get(group["stage"], 0) + group["count"]
+            unknown[name] = unknown.get(name, 0) + group["count"]
             continue
         stage, outcome = resolved
-        status = outcome or resolve_status(group["status"])
+        status_text = group["status"]
+        if status_text not in statuses:
+            statuses[status_text] = resolve_status(status_text)
+        category_text = group["category"]
+        if category_text not in categories:
+            categories[category_text] = _category(category_text)
         key: CellKey = (
             stage,
             group["owner"],
             group["department"],
-            _category(group["category"]),
-            status,
+            categories[category_text],
+            outcome or statuses[status_text],
             group["period"],
         )
-        cell = cells.setdefault(key, [0, Decimal(0), Decimal(0), Decimal(0)])
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = [0, zero, zero, zero]
         cell[0] += group["count"]
-        cell[1] = EXACT.add(cell[1], amount)
-        if group["probability"] is not None:
-            cell[2] = EXACT.add(cell[2], amount)
-            cell[3] = EXACT.add(cell[3], EXACT.multiply(amount, group["probability"]))
+        cell[1] = add(cell[1], amount)
+        cell[2] = add(cell[2], overridden or zero)
+        cell[3] = add(cell[3], weighted or zero)
     if unknown:
         detail = ", ".join(f"{name!r} ({n} records)" for name, n in sorted(unknown.items()))
         raise ValidationError(
