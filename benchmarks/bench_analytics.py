@@ -311,11 +311,15 @@ def medians(candidates: dict[str, Callable[[], Figures]], rounds: int) -> dict[s
 
 def check(task: str, candidates: dict[str, Callable[[], Figures]]) -> int:
     """Every peer's figures equal crmcore's to the cent; the number of groups compared."""
-    expected = {k: tuple(v.quantize(CENT) for v in vs) for k, vs in candidates["crmcore"]().items()}
+    expected = {
+        k: tuple(v.quantize(CENT) for v in vs) for k, vs in candidates["crmcore"]().items()
+    }
     for name, fn in candidates.items():
         got = {k: tuple(Decimal(v).quantize(CENT) for v in vs) for k, vs in fn().items()}
         if got != expected:
-            wrong = sorted(k for k in expected.keys() | got.keys() if got.get(k) != expected.get(k))
+            wrong = sorted(
+                k for k in expected.keys() | got.keys() if got.get(k) != expected.get(k)
+            )
             first = wrong[0]
             raise AssertionError(
                 f"analytics: {task}: {name} disagrees on {len(wrong)} groups, e.g. {first}: "
@@ -412,7 +416,6 @@ def run(quick: bool = False) -> None:
         )
         con.close()
     records, items = opportunity_records(opp), installment_records(inst)
-    del opp, inst
     report(
         "forecast from records",
         {

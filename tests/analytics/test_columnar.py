@@ -182,9 +182,8 @@ def history_frame(items: list[OpportunityHistory]) -> pl.DataFrame:
         for h in items
         for v in h.visits
     ]
-    schema = {
-        k: pl.String
-        for k in (
+    schema = dict.fromkeys(
+        (
             "Opportunity ID",
             "Opportunity Owner",
             "Amount",
@@ -196,8 +195,9 @@ def history_frame(items: list[OpportunityHistory]) -> pl.DataFrame:
             "Status",
             "closed_at",
             "Team",
-        )
-    }
+        ),
+        pl.String,
+    )
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -127,7 +127,7 @@ def test_installment_refusals() -> None:
     table = Installments.from_arrow(pa.Table.from_pandas(frame), currency="CNY")
     assert len(table) == 1
     assert "1 rows" in repr(table)
-    assert list(table.records())[0].outstanding.amount == 5
+    assert next(iter(table.records())).outstanding.amount == 5
 
 
 def test_history_refusals_and_salesforce_outcome_rows() -> None:
