@@ -2,7 +2,7 @@
 
 Salesforce (``Opportunity Owner``, ``Close Date``, ``Probability (%)``), HubSpot (``Deal
 Owner``, ``Deal Stage``, ``Record ID``) and Chinese CRMs (负责人, 阶段, 金额) name the same
-columns differently; a header is compared after :func:`column_key` (case-insensitive,
+columns differently; a header is compared after `column_key` (case-insensitive,
 spaces and hyphens as underscores). A caller's own mapping always wins over the aliases.
 """
 

@@ -1,10 +1,10 @@
 """Stage-history exports (one row per stage visit) as columns, and the funnel from them.
 
 A CRM's stage-history report has a row each time a deal entered a stage. The rows are sorted
-by opportunity and time with polars and folded into one :class:`OpportunityHistory` per
+by opportunity and time with polars and folded into one `OpportunityHistory` per
 deal; a visit to ``Closed Won`` / ``Closed Lost`` (as Salesforce records them) closes the deal
 instead of being a stage. The funnel itself is the record path's mergeable
-:class:`FunnelAggregate`, so its results are the same objects.
+`FunnelAggregate`, so its results are the same objects.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class StageHistories:
         return f"<StageHistories: {len(self):,} visits>"
 
     def histories(self, process: SalesProcess) -> Iterator[OpportunityHistory]:
-        """One :class:`OpportunityHistory` per opportunity, its visits in time order."""
+        """One `OpportunityHistory` per opportunity, its visits in time order."""
         for opportunity, rows in groupby(self.frame.iter_rows(named=True), key=itemgetter("id")):
             yield _history(opportunity, list(rows), process)
 

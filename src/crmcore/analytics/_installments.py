@@ -1,4 +1,4 @@
-"""Open installments as columns, and aging computed on them into an :class:`AgingAggregate`.
+"""Open installments as columns, and aging computed on them into an `AgingAggregate`.
 
 Days late, the bucket of each row and the exact decimal sums per (group, currency, bucket)
 are computed by polars; only the sums reach Python. The result equals the record path's
@@ -153,7 +153,7 @@ class Installments:
         return aggregate
 
     def records(self) -> Iterator[InstallmentRecord]:
-        """Each row as an :class:`InstallmentRecord` (the record path; slower)."""
+        """Each row as an `InstallmentRecord` (the record path; slower)."""
         for row in self.frame.iter_rows(named=True):
             yield InstallmentRecord(
                 row["owner"],

@@ -1,5 +1,5 @@
 """Opportunities as columns: ingress from Arrow, pandas, polars or CSV, and the weighted
-forecast computed on the columns into the same :class:`ForecastAggregate` as the record path.
+forecast computed on the columns into the same `ForecastAggregate` as the record path.
 
 The engine groups the rows by (stage, owner, department, category, status, close period,
 currency) with polars, summing the amounts, the overridden amounts and amount × override as
@@ -101,8 +101,8 @@ def _category(text: str | None) -> ForecastCategory | None:
 class Opportunities:
     """One row per opportunity, held as typed columns (needs the ``arrow`` extra).
 
-    Build with :meth:`from_arrow`, :meth:`from_pandas`, :meth:`from_polars` or
-    :meth:`read_csv`; ``columns`` maps a canonical column (id, owner, stage, amount,
+    Build with `from_arrow`, `from_pandas`, `from_polars` or
+    `read_csv`; ``columns`` maps a canonical column (id, owner, stage, amount,
     currency, expected_close, department, probability, category, status) to the header
     that holds it, otherwise the header aliases of common CRM exports are recognised.
     """
@@ -233,8 +233,8 @@ class Opportunities:
         return aggregate
 
     def records(self, process: SalesProcess | None = None) -> Iterator[OpportunityRecord]:
-        """Each row as an :class:`OpportunityRecord` (the record path; slower). With a
-        ``process``, stage names are resolved as :meth:`forecast` resolves them."""
+        """Each row as an `OpportunityRecord` (the record path; slower). With a
+        ``process``, stage names are resolved as `forecast` resolves them."""
         for row in self.frame.iter_rows(named=True):
             stage, status = row["stage"], resolve_status(row.get("status"))
             resolved = None if process is None else resolve_stage(stage, process)
