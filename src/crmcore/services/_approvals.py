@@ -1,6 +1,7 @@
 """Approval use cases, generic over the subject's kind: approve, reject, delegate, withdraw,
 tick. The action checked is ``<subject kind>.<verb>`` (``opportunity.approve``,
-``order.approve``); once a request is decided, the subject kind's :class:`ApprovalSubject`
+``order.approve``); once a request is decided, the subject kind's
+[`ApprovalSubject`][crmcore.services.ApprovalSubject]
 makes the change that waited for it, in the same unit of work."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class OpportunityAdvance:
         if instance.status is not ApprovalStatus.APPROVED:
             return f"not advanced: request {instance.status.value}"
         opportunity = case.repo(Opportunity).get(link.subject_id)
-        roles = case.crm.config.sales_process.sales_roles
+        roles = case.crm.config.sales_roles
         opportunity.process = attrs.evolve(opportunity.process, sales_roles=roles)
         # The decider's action moves the deal, with the approval's authority: the history
         # names who acted (the approval's id says who asked), never the owner in their place.

@@ -91,7 +91,7 @@ class UseCase:
     def opportunity(self, opportunity_id: str, mode: str = "write") -> Opportunity:
         """The stored opportunity, reached for ``mode``, with the configured sales roles."""
         opportunity = self.reach("opportunity", self.repo(Opportunity).get(opportunity_id), mode)
-        roles = self.crm.config.sales_process.sales_roles
+        roles = self.crm.config.sales_roles
         if opportunity.process.sales_roles != roles:
             opportunity.process = attrs.evolve(opportunity.process, sales_roles=roles)
         return opportunity

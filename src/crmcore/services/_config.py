@@ -19,6 +19,15 @@ from crmcore.workflow import ProcessRegistry
 
 __all__ = ["GOODS_STATUSES", "CrmConfig", "TermsBook"]
 
+#: The actions whose roles work opportunities (the sales process's ``sales_roles``).
+_SELLING = (
+    "opportunity.create",
+    "opportunity.advance",
+    "opportunity.win",
+    "opportunity.lose",
+    "lead.convert",
+)
+
 #: The order statuses in the warehouse's hands: shipping reaches these orders.
 GOODS_STATUSES = frozenset({"confirmed", "partially_shipped", "shipped", "received"})
 
@@ -58,7 +67,8 @@ class CrmConfig:
 
     ``pools`` are created in storage the first time a use case needs them; ``router`` sends
     new leads to a pool (without one every lead goes to the first pool); ``order_process``
-    names the approval process of orders.
+    names the approval process of orders. Only what a host uses must be configured: a host
+    that takes orders and no opportunities leaves ``sales_process`` out.
 
     This is the one place roles are configured: ``access`` (action → roles), ``admin_roles``
     and ``department_head_roles``. The domain policies' role names are derived from them —
@@ -67,7 +77,8 @@ class CrmConfig:
     ``record_access``, the one record-access rule, so an override means the same everywhere.
     """
 
-    sales_process: SalesProcess
+    #: The stages opportunities go through (None: the host opens no opportunities).
+    sales_process: SalesProcess | None = None
     approvals: ProcessRegistry = attrs.field(factory=ProcessRegistry)
     pools: tuple[PoolConfig, ...] = attrs.field(default=(), converter=_pools)
     router: Router | None = None
@@ -93,6 +104,8 @@ class CrmConfig:
     record_access: RecordAccess = attrs.field(init=False, eq=False, repr=False)
     #: Derived: the order's own role names (who ships and confirms receipt).
     order_policy: OrderPolicy = attrs.field(init=False, eq=False, repr=False)
+    #: Derived: who works opportunities (the sales process's ``sales_roles``).
+    sales_roles: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         access = self.access
@@ -116,20 +129,10 @@ class CrmConfig:
                 return_roles=roles("order.return", "order.cancel"),
             ),
         )
-        setattr_(
-            self,
-            "sales_process",
-            attrs.evolve(
-                self.sales_process,
-                sales_roles=roles(
-                    "opportunity.create",
-                    "opportunity.advance",
-                    "opportunity.win",
-                    "opportunity.lose",
-                    "lead.convert",
-                ),
-            ),
-        )
+        setattr_(self, "sales_roles", roles(*_SELLING))
+        if self.sales_process is not None:
+            process = attrs.evolve(self.sales_process, sales_roles=self.sales_roles)
+            setattr_(self, "sales_process", process)
         setattr_(
             self,
             "pools",
@@ -150,6 +153,15 @@ class CrmConfig:
                 department_head_roles=self.department_head_roles,
             ),
         )
+
+    def require_sales_process(self) -> SalesProcess:
+        """The sales process; ConfigError when opportunities are used without one."""
+        if self.sales_process is None:
+            raise ConfigError(
+                "sales_process: required to open opportunities; "
+                "pass CrmConfig(sales_process=SalesProcess.from_dict(...))"
+            )
+        return self.sales_process
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

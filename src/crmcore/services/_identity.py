@@ -1,6 +1,6 @@
 """Who is acting, as the Directory says: the host authenticates, crmcore authorizes.
 
-A use case takes the acting user as an id or as an :class:`~crmcore.ports.Actor` whose roles
+A use case takes the acting user as an id or as an [`Actor`][crmcore.ports.Actor] whose roles
 are only a *request*; the roles used are the ones the Directory gives (narrowed to the
 claimed ones when some are claimed). Unknown and inactive users are refused.
 """

@@ -62,7 +62,7 @@ class OpportunityService:
             case.create_for("opportunity", deal_owner, dept)
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
-                self._crm.config.sales_process,
+                self._crm.config.require_sales_process(),
                 amount=amount,
                 owner=deal_owner,
                 actor=case.actor,
