@@ -2,10 +2,11 @@
 
 Roles (the access policy) say *what* a user may do; record access says *to which records*.
 The owner reads and writes their own records; the owner's managers up the chain (and, when
-configured, the heads of the record's department) their team's; a [`Grant`][crmcore.services.Grant] gives its
-roles every record of some kinds (admins everything, finance the money records, shipping
-the orders in the warehouse's hands). Read and write are separate: a grant may read only.
-Like Odoo's record rules and Salesforce's org-wide defaults with the role hierarchy.
+configured, the heads of the record's department) their team's; a
+[`Grant`][crmcore.services.Grant] gives its roles every record of some kinds (admins
+everything, finance the money records, shipping the orders in the warehouse's hands).
+Read and write are separate: a grant may read only. Like Odoo's record rules and
+Salesforce's org-wide defaults with the role hierarchy.
 """
 
 from __future__ import annotations
