@@ -21,7 +21,7 @@ from crmcore.ports import Actor, DirectoryUser, Notification
 from crmcore.pricing import PercentOff
 from crmcore.receivables import Receivable
 from crmcore.services import AccessPolicy
-from crmcore.workflow import ProcessRegistry
+from crmcore.workflow import ApprovalInstance, ProcessRegistry
 from tests.services.helpers import (
     ANN,
     BIG_DEAL,
@@ -354,3 +354,25 @@ def test_an_invoice_request_retried_with_its_key_is_requested_once() -> None:
     ]
     assert asks[0] == asks[1]
     assert [str(i.amount) for i in _receivable(world, ids["rec"]).invoices] == ["100.00 CNY"]
+
+
+def test_a_manager_cancelling_a_pending_order_is_named_not_the_submitter() -> None:
+    world = memory_world()
+    ids = draft_order(world)
+    world.crm.orders.set_discount(ANN, ids["order"], PercentOff(Percent(20)))
+    world.crm.orders.price(ANN, ids["order"])
+    approval_id = str(world.crm.orders.submit(ANN, ids["order"]).approval_id)
+    world.crm.orders.cancel(MIA, ids["order"], "customer went elsewhere")
+    with world.storage.unit_of_work() as uow:
+        instance = uow.repository(ApprovalInstance).get(approval_id)
+    last = instance.history[-1]
+    assert (last.actor_id, last.action) == ("mia", "request withdrawn")
+    assert stored_order(world, ids["order"]).status is OrderStatus.CANCELLED
+
+
+def test_a_managers_cancellation_of_a_confirmed_order_is_recorded_as_theirs() -> None:
+    world = memory_world()
+    ids = confirmed_order(world)
+    world.crm.orders.cancel(MIA, ids["order"], "customer went elsewhere")
+    (returned,) = _receivable(world, ids["rec"]).returns
+    assert (returned.recorded_by, str(returned.amount)) == ("mia", "791.00 CNY")

@@ -103,10 +103,6 @@ class OrderApproval:
         return f"back to draft: request {instance.status.value}"
 
 
-def _submitter(case: UseCase, order: Order) -> Actor:
-    return case.crm.directory.user(order.submitted_by or order.owner_id).as_actor()
-
-
 def _last_comment(instance: ApprovalInstance) -> str:
     """The comment of the rejection that decided the request (a rejection requires one)."""
     comments = (e.comment for e in reversed(instance.history) if e.action == "rejected")
@@ -367,7 +363,10 @@ class OrderService:
                 approval_id = self._approval_of(case, order.id)
                 instance = case.repo(ApprovalInstance).get(approval_id)
                 instance.withdraw(
-                    _submitter(case, order), at=case.at, comment=f"order cancelled: {reason}"
+                    case.actor,
+                    at=case.at,
+                    comment=f"order cancelled: {reason}",
+                    subject_cancelled=True,
                 )
                 case.repo(ApprovalInstance).save(instance)
                 link = case.repo(ApprovalLink).get(approval_id)
