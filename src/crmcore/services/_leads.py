@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LeadService"]
 
+#: The statuses of a lead someone still works on (``Lead.is_open``).
+_OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+
 
 def _lead(case: UseCase, lead_id: str) -> Lead:
     return case.repo(Lead).get(lead_id)
@@ -131,10 +134,14 @@ class LeadService:
             limits = self._crm.config.claim_limits
             elsewhere = 0
             if limits is not None and limits.max_held is not None:
+                # Only the open statuses, through the index: a long career of converted
+                # leads costs nothing here.
+                leads = case.repo(Lead)
                 elsewhere = sum(
                     1
-                    for held in case.repo(Lead).find(owner_id=actor.user_id)
-                    if held.is_open and held.pool_id != pool.id
+                    for status in _OPEN_STATUSES
+                    for held in leads.find(owner_id=actor.user_id, status=status)
+                    if held.pool_id != pool.id
                 )
             result: AssignmentResult = pool.claim(
                 [lead], actor, case.at, global_limits=limits, held_elsewhere=elsewhere
