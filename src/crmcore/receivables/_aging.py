@@ -1,8 +1,10 @@
 """Aging: outstanding money by how late it is, over any number of receivables or records.
 
-:func:`aging` streams: it reads its input once, keeps one running total per group, currency
+[`aging`][crmcore.receivables.aging] streams: it reads its input once, keeps one running total per
+group, currency
 and bucket, and never builds a table, so its memory does not grow with the input. Feed it
-receivables or plain :class:`InstallmentRecord` rows (from a database cursor, a CSV reader).
+receivables or plain [`InstallmentRecord`][crmcore.receivables.InstallmentRecord] rows (from a
+database cursor, a CSV reader).
 """
 
 from __future__ import annotations
