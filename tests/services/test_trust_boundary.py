@@ -376,3 +376,20 @@ def test_a_managers_cancellation_of_a_confirmed_order_is_recorded_as_theirs() ->
     world.crm.orders.cancel(MIA, ids["order"], "customer went elsewhere")
     (returned,) = _receivable(world, ids["rec"]).returns
     assert (returned.recorded_by, str(returned.amount)) == ("mia", "791.00 CNY")
+
+
+def test_the_access_policy_docstring_example_works_end_to_end() -> None:
+    """``AccessPolicy.with_overrides({"order.ship": ["warehouse"]})`` alone: the warehouse
+    ships (the order agrees), the shipping clerk no longer may, and still confirms receipt."""
+    world = memory_world(access=AccessPolicy.with_overrides({"order.ship": ["warehouse"]}))
+    world.directory.put(DirectoryUser("wes", roles={"warehouse"}))
+    ids = confirmed_order(world)
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied, match=r"sid \(shipping\) may not order.ship"):
+        world.crm.orders.ship(SID, ids["order"])
+    assert world.snapshot() == before
+    assert [t.order_id for t in world.crm.queries.orders_awaiting_shipment("wes")] == [
+        ids["order"]
+    ]
+    assert world.crm.orders.ship("wes", ids["order"]).shipped_by == "wes"
+    assert world.crm.orders.confirm_receipt(SID, ids["order"]).status is OrderStatus.RECEIVED
