@@ -4,7 +4,6 @@ across pools, members who left."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,16 +13,7 @@ from crmcore.errors import InvalidTransition, InvariantViolation, PermissionDeni
 from crmcore.forecast import OpportunityStatus
 from crmcore.leads import ClaimLimits, LeadTodoKind
 from crmcore.money import Percent
-from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world, sqlite_world
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    made = memory_world() if request.param == "memory" else sqlite_world(tmp_path)
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world
 
 
 def test_follow_ups_feed_the_owners_to_do_and_a_recycle_tells_the_owner(world: World) -> None:
