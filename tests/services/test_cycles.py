@@ -3,11 +3,7 @@ reference adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
-
-import pytest
 
 from crmcore.forecast import OpportunityStatus
 from crmcore.leads import LeadStatus, OpportunityDraft
@@ -15,7 +11,6 @@ from crmcore.receivables import PaymentState
 from crmcore.services import LinkStatus
 from tests.services.helpers import (
     ANN,
-    BACKENDS,
     BOB,
     DAN,
     FAY,
@@ -23,14 +18,7 @@ from tests.services.helpers import (
     MIA,
     World,
     cny,
-    world_on,
 )
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with world_on(request.param, tmp_path) as made:
-        yield made
 
 
 def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:

@@ -4,8 +4,8 @@ An adapter supplies a [`Store`][crmcore.adapters.kit.Store] — four methods tha
 one commit — and gets crmcore's repository, identity map and unit of work
 ([`StoreUnitOfWork`][crmcore.adapters.kit.StoreUnitOfWork]) for free. The codec functions turn
 aggregates, index values and events into the text the reference adapters store, so every adapter's
-rows look alike and load the same way. Both reference adapters (memory, SQLite) and the PostgreSQL
-adapter are built from this module only; ``docs/adapters.md`` walks through the PostgreSQL one.
+rows look alike and load the same way. The PostgreSQL adapter
+is built from this module only; ``docs/adapters.md`` walks through it.
 
 The rules a store must follow (the conformance kit, ``crmcore.testing.contracts``, checks
 each one):

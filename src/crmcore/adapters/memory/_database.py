@@ -2,7 +2,9 @@
 
 Aggregates are stored as the same JSON the SQLite adapter writes, so what comes back from
 ``get`` is always a fresh copy and an aggregate that does not survive serialization fails
-here first. A commit checks every version before it writes anything.
+here first (each new shape of a kind is loaded back before it is stored; with
+``verify_writes="always"`` every write is). A commit checks every version before it writes
+anything.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ from typing import Any, TypeVar
 
 import attrs
 
-from crmcore.adapters.kit import (
-    KindRegistry,
-    Staging,
-    decode_aggregate,
-    decode_event,
-    encode_aggregate,
-    encode_event,
+from crmcore.adapters._codec import (
+    dump_checked,
+    dump_event_checked,
     index_key,
+    load_aggregate,
+    load_event,
 )
+from crmcore.adapters._decoded import MAX_ROWS
+from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
@@ -45,8 +48,14 @@ class _Table:
 class MemoryDatabase(KindRegistry):
     """Everything committed, shared by the units of work it opens (thread-safe commits)."""
 
-    def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
-        super().__init__(kinds)
+    def __init__(
+        self,
+        kinds: Sequence[AggregateKind[Any]],
+        *,
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = MAX_ROWS,
+    ) -> None:
+        super().__init__(kinds, verify_writes, decoded_rows)
         self._tables: dict[str, _Table] = {
             k.name: _Table(index={i: {} for i in k.indexes}) for k in kinds
         }
@@ -59,7 +68,7 @@ class MemoryDatabase(KindRegistry):
     def read(self, kind: AggregateKind[A], id: str) -> A | None:
         with self._lock:
             row = self._tables[kind.name].rows.get(id)
-        return None if row is None else decode_aggregate(kind, row[1], row[0])
+        return None if row is None else self.decoded.load(kind, id, row[0], row[1], load_aggregate)
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         with self._lock:
@@ -84,7 +93,10 @@ class MemoryDatabase(KindRegistry):
                         raise StaleVersion(name, id, row[0], staged.expected_version)
             # Serialize everything before touching the tables: a failure leaves them as they were.
             rows = {
-                key: (staged.expected_version + 1, encode_aggregate(staged.kind, staged.aggregate))
+                key: (
+                    staged.expected_version + 1,
+                    dump_checked(staged.kind, staged.aggregate, self.shapes),
+                )
                 for key, staged in staging.writes.items()
             }
             keys = {
@@ -94,7 +106,7 @@ class MemoryDatabase(KindRegistry):
                 for key, staged in staging.writes.items()
             }
             events = staging.new_events()
-            dumped = [encode_event(e) for e in events]
+            dumped = [dump_event_checked(e, self.shapes) for e in events]
             for (name, id), row in rows.items():
                 table = self._tables[name]
                 for index, old in table.keys.get(id, {}).items():
@@ -115,7 +127,7 @@ class MemoryDatabase(KindRegistry):
         with self._lock:
             seqs = list(itertools.islice(self._undelivered, limit))
             rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
-        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
 
     def claim(self, limit: int = 100, lease: float = 60.0) -> list[StoredEvent]:
         """Lease up to ``limit`` undelivered events nobody else holds, oldest first."""
@@ -126,7 +138,7 @@ class MemoryDatabase(KindRegistry):
             for seq in seqs:
                 self._leases[seq] = now + lease
             rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
-        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
 
     def release(self, seqs: Sequence[int]) -> None:
         """End the lease of events claimed but not delivered."""

@@ -15,15 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
-from crmcore.adapters.kit import (
-    KindRegistry,
-    Staging,
-    decode_aggregate,
-    decode_event,
-    encode_aggregate,
-    encode_event,
+from crmcore.adapters._codec import (
+    dump_checked,
+    dump_event_checked,
     index_key,
+    load_aggregate,
+    load_event,
 )
+from crmcore.adapters._decoded import MAX_ROWS
+from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent, checkpoint
@@ -74,11 +75,17 @@ class SqliteDatabase(KindRegistry):
     """
 
     def __init__(
-        self, path: str | Path, kinds: Sequence[AggregateKind[Any]], *, timeout: float = 5.0
+        self,
+        path: str | Path,
+        kinds: Sequence[AggregateKind[Any]],
+        *,
+        timeout: float = 5.0,
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = MAX_ROWS,
     ) -> None:
         self.path = str(path)
         self.timeout = timeout
-        super().__init__(kinds)
+        super().__init__(kinds, verify_writes, decoded_rows)
         with self._errors("open"):
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
@@ -173,7 +180,7 @@ class SqliteDatabase(KindRegistry):
             # A new index on an existing table: fill it from the stored aggregates.
             rows = conn.execute(f"SELECT id, version, data FROM {table}").fetchall()
             for id, version, data in rows:
-                values = kind.index_values(decode_aggregate(kind, data, version))
+                values = kind.index_values(load_aggregate(kind, data, version))
                 sets = ", ".join(f'"{_column(i)}" = ?' for i in missing)
                 conn.execute(
                     f"UPDATE {table} SET {sets} WHERE id = ?",
@@ -196,7 +203,7 @@ class SqliteDatabase(KindRegistry):
             row = self._conn.execute(
                 f"SELECT version, data FROM {_table(kind)} WHERE id = ?", (id,)
             ).fetchone()
-        return None if row is None else decode_aggregate(kind, row[1], row[0])
+        return None if row is None else self.decoded.load(kind, id, row[0], row[1], load_aggregate)
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         where = " AND ".join(f'"{_column(name)}" IS ?' for name in keys)
@@ -220,7 +227,7 @@ class SqliteDatabase(KindRegistry):
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
                     checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
-                    data = encode_aggregate(kind, aggregate)
+                    data = dump_checked(kind, aggregate, self.shapes)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
                     keys = [index_key(values[i]) for i in kind.indexes]
@@ -233,7 +240,7 @@ class SqliteDatabase(KindRegistry):
                         )
                     versions[key] = new_version
                 for event in events:
-                    name, text = encode_event(event)
+                    name, text = dump_event_checked(event, self.shapes)
                     checkpoint(f"outbox {name}")
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
@@ -297,7 +304,7 @@ class SqliteDatabase(KindRegistry):
                 "ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [StoredEvent(seq, decode_event(name, text)) for seq, name, text in rows]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
 
     def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
         """Record that event ``seq`` reached the notifier (again is fine)."""
