@@ -38,7 +38,7 @@ from crmcore.workflow._approvers import (
     resolve_approvers,
     resolve_target,
 )
-from crmcore.workflow._conditions import resolve
+from crmcore.workflow._conditions import ABSENT, resolve
 from crmcore.workflow._process import ApprovalProcess, OnReject, Step
 from crmcore.workflow._statemachine import StateMachine, Transition
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
@@ -154,6 +154,8 @@ class ApprovalInstance:
         subject_users = []
         for attribute in named:
             value = resolve(subject, attribute)
+            if value is ABSENT:  # a mapping subject without the field names nobody
+                value = None
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ValidationError(
                     f"{type(subject).__name__}.{attribute}: expected a user id, got {value!r}"
@@ -479,8 +481,8 @@ class ApprovalInstance:
                 f"actor {actor.user_id}"
             )
         with self._atomic():
-            self._close_open(at)
-            self._finish(ApprovalStatus.WITHDRAWN, at, actor.user_id, comment)
+            waiting = self._close_open(at)
+            self._finish(ApprovalStatus.WITHDRAWN, at, actor.user_id, comment, waiting)
 
     def tick(
         self, now: datetime, directory: Directory, *, actor_id: str = SYSTEM
@@ -811,7 +813,14 @@ class ApprovalInstance:
             silent.append(task.approver_id)
         return silent
 
-    def _finish(self, status: ApprovalStatus, at: datetime, actor_id: str, comment: str) -> None:
+    def _finish(
+        self,
+        status: ApprovalStatus,
+        at: datetime,
+        actor_id: str,
+        comment: str,
+        waiting: Sequence[str] = (),
+    ) -> None:
         step = self.process.steps[self.current_step] if self.current_step is not None else None
         self.status = status
         self.decided_at = at
@@ -823,7 +832,13 @@ class ApprovalInstance:
             assert step is not None
             self._emit(ev.ApprovalRequestRejected, at, actor_id, step=step.name, comment=comment)
         else:
-            self._emit(ev.ApprovalRequestWithdrawn, at, actor_id, comment=comment)
+            self._emit(
+                ev.ApprovalRequestWithdrawn,
+                at,
+                actor_id,
+                comment=comment,
+                approver_ids=tuple(dict.fromkeys(waiting)),
+            )
 
     def _overdue(
         self, task: ApprovalTask, step: Step, now: datetime, directory: Directory, actor_id: str
