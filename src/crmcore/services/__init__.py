@@ -41,6 +41,7 @@ from crmcore.services._queries import (
     Queries,
     ShipmentTodo,
 )
+from crmcore.services._reads import MAX_PAGE, Page, Period, RecordQueries, can_read, owner_of
 from crmcore.services._receivables import ReceivableService
 from crmcore.services._records import ApprovalLink, DunningLog, InstallmentOverdue, LinkStatus
 
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_ACCESS",
     "DEFAULT_ROUTES",
     "KINDS",
+    "MAX_PAGE",
     "AccessPolicy",
     "AdvanceResult",
     "ApprovalLink",
@@ -74,18 +76,23 @@ __all__ = [
     "OrderService",
     "Owner",
     "OwnerLookup",
+    "Page",
     "PaymentTodo",
     "PaymentView",
+    "Period",
     "Queries",
     "ReceivableService",
     "Recipient",
+    "RecordQueries",
     "Route",
     "ShipmentTodo",
     "SubmitResult",
     "TermsBook",
     "UseCase",
     "Users",
+    "can_read",
     "deliver_outbox",
     "owner_from_event",
+    "owner_of",
     "receivable_id_of",
 ]

@@ -25,17 +25,20 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "lead.recycle": frozenset({MANAGER, ADMIN}),
     "lead.follow_up": frozenset({SALES}),
     "lead.convert": frozenset({SALES, MANAGER}),
+    "lead.view": frozenset({SALES, MANAGER, ADMIN}),
     # opportunities
     "opportunity.create": frozenset({SALES, MANAGER}),
     "opportunity.advance": frozenset({SALES, MANAGER}),
     "opportunity.win": frozenset({SALES, MANAGER}),
     "opportunity.lose": frozenset({SALES, MANAGER}),
+    "opportunity.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
     # approvals of a stage change (the approvers themselves come from the approval process)
     "opportunity.approve": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.reject": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.delegate": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.withdraw": frozenset({SALES, MANAGER}),
     "approval.tick": frozenset({ADMIN}),
+    "approval.view": frozenset({SALES, MANAGER, FINANCE, SHIPPING, ADMIN}),
     # orders
     "order.draft": frozenset({SALES}),
     "order.price": frozenset({SALES}),
