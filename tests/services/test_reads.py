@@ -14,7 +14,7 @@ from crmcore.orders import OrderStatus
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.services import MAX_PAGE, Page, Period
 from crmcore.workflow import ApprovalStatus
-from tests.services.helpers import ANN, BOB, FAY, MIA, World, cny, memory_world
+from tests.services.helpers import ANN, BOB, DAN, FAY, MIA, World, cny, memory_world
 from tests.services.helpers import USERS as PEOPLE
 
 MKT = next(u for u in PEOPLE if u.id == "mkt").as_actor()
@@ -50,13 +50,13 @@ def _world(**changes: object) -> tuple[World, dict[str, str]]:
     return world, ids
 
 
-def test_each_sees_their_own_oversight_sees_all_and_others_nothing() -> None:
+def test_each_sees_their_own_their_team_or_what_their_roles_are_granted() -> None:
     world, ids = _world()
     q = world.crm.queries
     assert [o.id for o in q.list_orders(ANN).items] == [ids["first"], ids["second"]]
     assert [o.id for o in q.list_orders(BOB).items] == [ids["third"]]
-    assert q.list_orders(FAY).total == 3  # finance: oversight
-    assert q.list_orders(MIA).total == 3  # managers: oversight by default
+    assert q.list_orders(FAY).total == 3  # finance: granted every order and receivable
+    assert q.list_orders(MIA).total == 3  # ann and bob report to mia: her team
     assert q.list_orders(MKT).total == 0
     assert q.get_order(ANN, ids["first"]).status is OrderStatus.CONFIRMED
     with pytest.raises(NotFound, match=f"no order '{ids['first']}' that bob may see"):
@@ -65,12 +65,13 @@ def test_each_sees_their_own_oversight_sees_all_and_others_nothing() -> None:
         q.list_leads(FAY)
 
 
-def test_without_manager_oversight_a_manager_sees_the_team() -> None:
-    world, ids = _world(oversight_roles={"finance", "admin"})
+def test_a_manager_sees_the_team_and_finance_only_the_money_records() -> None:
+    world, ids = _world()
     q = world.crm.queries
-    assert q.list_orders(MIA).total == 3  # ann and bob report to mia
     assert q.get_opportunity(MIA, ids["deal"]).owner == "ann"
-    assert q.list_orders(MKT).total == 0
+    assert q.get_opportunity(DAN, ids["deal"]).owner == "ann"  # admin: everything
+    with pytest.raises(NotFound, match="that fay may see"):
+        q.get_opportunity(FAY, ids["deal"])
 
 
 def test_filters_and_paging() -> None:
@@ -140,7 +141,7 @@ def test_receivables_and_their_aging_follow_the_same_rule() -> None:
 def test_leads_opportunities_and_the_forecast() -> None:
     world, ids = _world()
     q = world.crm.queries
-    assert [lead.id for lead in q.list_leads(MIA, pool_id="east").items] == [ids["lead"]]
+    assert [lead.id for lead in q.list_leads(DAN, pool_id="east").items] == [ids["lead"]]
     assert q.list_leads(ANN).total == 0  # waiting in the pool: nobody's yet
     with pytest.raises(NotFound):
         q.get_lead(ANN, ids["lead"])
@@ -163,16 +164,16 @@ def test_the_forecast_needs_a_sales_process() -> None:
         world.crm.queries.forecast(ANN)
 
 
-def test_approvals_are_seen_by_the_submitter_the_approvers_and_oversight() -> None:
-    world, ids = _world(oversight_roles={"finance", "admin"})
+def test_approvals_are_seen_by_the_submitter_their_team_the_approvers_and_admins() -> None:
+    world, ids = _world()
     q = world.crm.queries
-    for who in (BOB, MIA, FAY):
+    for who in (BOB, MIA, DAN):
         assert [a.id for a in q.list_approvals(who).items] == [ids["approval"]]
-    assert q.list_approvals(ANN).total == 0
-    assert q.list_approvals(SID).total == 0
+    for who in (ANN, SID, FAY):
+        assert q.list_approvals(who).total == 0
     assert q.get_approval(BOB, ids["approval"]).status is ApprovalStatus.PENDING
-    assert q.list_approvals(FAY, kind="order", status=ApprovalStatus.PENDING).total == 1
-    assert q.list_approvals(FAY, subject_id=ids["first"]).total == 0
-    assert q.list_approvals(FAY, period=Period(end=date(2026, 3, 1))).total == 0
+    assert q.list_approvals(DAN, kind="order", status=ApprovalStatus.PENDING).total == 1
+    assert q.list_approvals(DAN, subject_id=ids["first"]).total == 0
+    assert q.list_approvals(DAN, period=Period(end=date(2026, 3, 1))).total == 0
     with pytest.raises(NotFound, match="that ann may see"):
         q.get_approval(ANN, ids["approval"])

@@ -1,10 +1,10 @@
 """The read side: get and list orders, receivables, leads, opportunities and approvals, with
 filters and paging, and the aging and forecast over what the user may see.
 
-Every query runs under one record-access rule, ``can_read``: a user sees the records they
-own, their team's (the people whose manager chain includes them) and, with an oversight role
-(finance, managers, admins by default: ``CrmConfig.oversight_roles``), everyone's. A record
-the user may not see is reported as not found, so its existence does not leak.
+Every query runs under the one record-access rule (``CrmConfig.record_access``, read mode):
+a user sees the records they own, their team's, and every record of the kinds a grant gives
+their roles. A record the user may not read is reported as not found, so its existence does
+not leak.
 """
 
 from __future__ import annotations
@@ -15,19 +15,20 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from crmcore.errors import CrmError, NotFound, ValidationError
+from crmcore.errors import NotFound, ValidationError
 from crmcore.forecast import ForecastTable, Opportunity, weighted_forecast
 from crmcore.leads import Lead
 from crmcore.orders import Order
 from crmcore.ports import Actor, Aggregate
 from crmcore.receivables import AgingReport, Receivable, aging
 from crmcore.services._case import UseCase
+from crmcore.services._record_access import RecordRef
 from crmcore.workflow import ApprovalInstance
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
 
-__all__ = ["MAX_PAGE", "Page", "Period", "RecordQueries", "can_read", "owner_of"]
+__all__ = ["MAX_PAGE", "Page", "Period", "RecordQueries"]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -71,38 +72,6 @@ class Page(Generic[T]):
         return self.offset + len(self.items) < self.total
 
 
-def owner_of(record: object) -> str | None:
-    """The owner of any stored record (``owner_id`` or ``owner``; an approval's submitter)."""
-    if isinstance(record, ApprovalInstance):
-        return record.submitter_id
-    for name in ("owner_id", "owner"):
-        value = getattr(record, name, None)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def can_read(case: UseCase, owner_id: str | None) -> bool:
-    """The record-access rule of every query: own, team (managed) or all (oversight)."""
-    actor, config = case.actor, case.crm.config
-    if actor.has_role(*config.oversight_roles, *config.admin_roles):
-        return True
-    if owner_id is None:
-        return False
-    if owner_id == actor.user_id:
-        return True
-    for levels in range(1, 8):
-        try:
-            manager = case.crm.directory.manager_of(owner_id, levels)
-        except CrmError:
-            return False
-        if manager is None:
-            return False
-        if manager.id == actor.user_id:
-            return True
-    return False
-
-
 def _checked_paging(offset: object, limit: object) -> tuple[int, int]:
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise ValidationError(f"offset: expected a whole number >= 0, got {offset!r}")
@@ -123,11 +92,11 @@ class RecordQueries:
 
     _crm: Crm
 
-    def _get(self, actor: Actor, action: str, cls: type[A], record_id: str, what: str) -> A:
+    def _get(self, actor: Actor, action: str, cls: type[A], record_id: str, kind: str) -> A:
         def work(case: UseCase) -> A:
             record = case.repo(cls).get(record_id)
-            if not can_read(case, owner_of(record)):
-                raise NotFound(f"no {what} {record_id!r} that {actor.user_id} may see")
+            if not case.may(kind, record):
+                raise NotFound(f"no {kind} {record_id!r} that {actor.user_id} may see")
             return record
 
         return self._crm.read(actor, action, work)
@@ -137,6 +106,7 @@ class RecordQueries:
         actor: Actor,
         action: str,
         cls: type[A],
+        kind: str,
         indexed: Mapping[str, object],
         period: Period | None,
         day_of: Callable[[A], date | None],
@@ -153,7 +123,7 @@ class RecordQueries:
             found = [
                 record
                 for record in case.repo(cls).find(**filters)
-                if can_read(case, owner_of(record))
+                if case.may(kind, record)
                 and (period is None or day_of(record) in period)
                 and keep(record)
             ]
@@ -180,7 +150,9 @@ class RecordQueries:
     ) -> Page[Order]:
         """Orders by id, filtered by owner, customer, status and the day they were drafted."""
         indexed = {"owner_id": owner_id, "customer_id": customer, "status": status}
-        return self._list(actor, "order.view", Order, indexed, period, _order_day, offset, limit)
+        return self._list(
+            actor, "order.view", Order, "order", indexed, period, _order_day, offset, limit
+        )
 
     # -- receivables ----------------------------------------------------------------------
     def get_receivable(self, actor: Actor, receivable_id: str) -> Receivable:
@@ -204,6 +176,7 @@ class RecordQueries:
             actor,
             "receivable.view",
             Receivable,
+            "receivable",
             indexed,
             period,
             lambda r: r.issue_date,
@@ -225,7 +198,7 @@ class RecordQueries:
             day = case.day(as_of)
             filters = {"customer": customer} if customer is not None else {}
             visible = [
-                r for r in case.repo(Receivable).find(**filters) if can_read(case, owner_of(r))
+                r for r in case.repo(Receivable).find(**filters) if case.may("receivable", r)
             ]
             return aging(visible, day, group_by=group_by)
 
@@ -253,6 +226,7 @@ class RecordQueries:
             actor,
             "lead.view",
             Lead,
+            "lead",
             indexed,
             period,
             lambda lead: lead.captured_at.date() if lead.captured_at else None,
@@ -281,6 +255,7 @@ class RecordQueries:
             actor,
             "opportunity.view",
             Opportunity,
+            "opportunity",
             indexed,
             period,
             lambda o: o.expected_close,
@@ -295,7 +270,7 @@ class RecordQueries:
         def work(case: UseCase) -> ForecastTable:
             process = case.crm.config.require_sales_process()
             records: Iterable[Any] = (
-                o.to_record() for o in case.repo(Opportunity).find() if can_read(case, owner_of(o))
+                o.to_record() for o in case.repo(Opportunity).find() if case.may("opportunity", o)
             )
             return weighted_forecast(records, process, by)
 
@@ -344,7 +319,9 @@ class RecordQueries:
 
 
 def _sees_approval(case: UseCase, instance: ApprovalInstance) -> bool:
-    if can_read(case, instance.submitter_id):
+    """The submitter's record (so their team and granted roles too), and each approver's."""
+    ref = RecordRef("approval", instance.id, instance.submitter_id)
+    if case.crm.config.record_access.allows(case.crm.directory, case.actor, ref, "read"):
         return True
     user = case.actor.user_id
     return any(user in (task.approver_id, task.original_approver_id) for task in instance.tasks)
