@@ -7,7 +7,7 @@ import pytest
 
 from crmcore.errors import PermissionDenied
 from crmcore.ports import Actor, DirectoryUser
-from crmcore.services import CrmConfig, Grant, RecordAccess, RecordRef, Scope
+from crmcore.services import AccessPolicy, CrmConfig, Grant, RecordAccess, RecordRef, Scope
 from crmcore.testing.fakes import StaticDirectory
 from tests.services.helpers import PROCESS
 
@@ -85,3 +85,11 @@ def test_crm_config_derives_the_rule_from_its_role_vocabulary() -> None:
     assert config.sales_process.sales_roles == frozenset({"sales", "manager", "admin"})
     assert config.receivable_policy.finance_roles == frozenset({"finance"})
     assert config.order_policy.shipping_roles == frozenset({"shipping"})
+
+
+def test_an_access_override_reaches_the_sales_process_roles() -> None:
+    access = AccessPolicy.with_overrides({"opportunity.invalidate": ["qa"]})
+    config = CrmConfig(sales_process=PROCESS, access=access)
+    assert config.sales_process is not None
+    assert config.sales_process.invalidate_roles == frozenset({"qa"})
+    assert config.invalidate_roles == frozenset({"qa"})
