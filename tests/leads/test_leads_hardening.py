@@ -36,7 +36,16 @@ from crmcore.leads import (
 )
 from crmcore.money import Money, Percent
 from crmcore.serialization import from_dict, to_dict
-from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
+from tests.leads.leads_helpers import (
+    ADMIN,
+    CAPTURED,
+    MARKETING,
+    T0,
+    at,
+    make_leads,
+    make_pool,
+    member,
+)
 
 
 def snapshot(pool: object, leads: list[Lead]) -> object:
@@ -312,7 +321,7 @@ def test_custom_values_mapped_into_a_record_keep_their_types() -> None:
     assert loaded is not None
     assert loaded.opportunity is not None
     assert str(loaded.opportunity.fields["budget"]) == "250000.50"
-    assert loaded.contact.fields["captured"] == T0
+    assert loaded.contact.fields["captured"] == CAPTURED
 
 
 def test_old_plain_field_data_still_loads() -> None:

@@ -127,7 +127,7 @@ def test_follow_up_only_by_the_owner_and_not_before_assignment() -> None:
     _, lead = claimed_on_25_march()
     with pytest.raises(PermissionDenied, match="only the owner u1"):
         lead.follow_up(member("u2"), on(3, 26))
-    with pytest.raises(ValidationError, match="before the assignment"):
+    with pytest.raises(ValidationError, match="before lead lead-1's last change"):
         lead.follow_up(member("u1"), on(3, 24))
     assert lead.follow_ups == []
     assert lead.status is LeadStatus.ASSIGNED

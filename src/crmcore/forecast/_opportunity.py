@@ -11,10 +11,11 @@ import enum
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore.errors import InvalidTransition, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.forecast._process import ForecastCategory, SalesProcess, Stage
@@ -169,9 +170,11 @@ def _check_reason(reason: object) -> str:
     return reason
 
 
-@attrs.define(eq=False)
-class Opportunity:
+@attrs.define
+class Opportunity(AggregateRoot):
     """A deal in a sales process. Create one with :meth:`open`; change it only by its methods."""
+
+    aggregate_kind: ClassVar[str] = "opportunity"
 
     id: str
     process: SalesProcess
@@ -191,10 +194,6 @@ class Opportunity:
     closed_at: datetime | None = None
     reason: str | None = None
     history: list[StageChange] = attrs.field(factory=list)
-    #: The stored version, kept by the storage adapter for its optimistic check; the
-    #: opportunity never changes it itself.
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -223,7 +222,8 @@ class Opportunity:
             raise ValidationError(f"id: must be a non-empty string, got {id!r}")
         if not isinstance(owner, str) or not owner.strip():
             raise ValidationError(f"owner: must be a non-empty string, got {owner!r}")
-        _check_time(at, None)
+        check_actor(actor)
+        check_time(at)
         check_values(dict(fields or {}), "fields")
         path = process.path_for(department)
         if not path:
@@ -257,17 +257,14 @@ class Opportunity:
             fields={k: v for k, v in (fields or {}).items() if _filled(v)},
             history=[StageChange(at, actor.user_id, None, start.name)],
         )
-        opportunity._events.append(
-            OpportunityOpened(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=id,
-                stage=start.name,
-                amount=amount,
-                owner=owner,
-                lead_id=lead_id,
-            )
+        opportunity._emit(
+            OpportunityOpened,
+            actor,
+            at,
+            stage=start.name,
+            amount=amount,
+            owner=owner,
+            lead_id=lead_id,
         )
         return opportunity
 
@@ -343,15 +340,6 @@ class Opportunity:
             department=self.department,
         )
 
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """Return and clear the events raised since the last call."""
-        events, self._events = self._events, []
-        return events
-
     # -- commands -----------------------------------------------------------------------------
     def advance(
         self,
@@ -371,7 +359,7 @@ class Opportunity:
         """
         lifecycle = opportunity_lifecycle(self.process)
         lifecycle.check("advance", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         target = _stage(self.process, to)
         feedback = dict(feedback or {})
         check_values(feedback, "feedback")
@@ -406,23 +394,19 @@ class Opportunity:
         self._fill(feedback)
         self.stage = target.name
         self._record(
+            actor,
             StageChange(at, actor.user_id, previous, target.name, approval_ref=approval_ref),
-            OpportunityStageChanged(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                from_stage=previous,
-                to_stage=target.name,
-                backward=backward,
-                approval_ref=approval_ref,
-            ),
+            OpportunityStageChanged,
+            from_stage=previous,
+            to_stage=target.name,
+            backward=backward,
+            approval_ref=approval_ref,
         )
 
     def win(self, actor: Actor, at: datetime, feedback: Mapping[str, Any] | None = None) -> None:
         """Close as won; the current stage's required fields must be filled. Close date := at."""
         opportunity_lifecycle(self.process).check("win", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         check_values(dict(feedback or {}), "feedback")
         missing = self.missing_fields(feedback)
         if missing:
@@ -432,15 +416,12 @@ class Opportunity:
             )
         self._fill(dict(feedback or {}))
         self._close(OpportunityStatus.WON, actor, at, None)
-        self._events.append(
-            OpportunityWon(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                amount=self.amount,
-                stage=self.stage,
-            )
+        self._emit(
+            OpportunityWon,
+            actor,
+            at,
+            amount=self.amount,
+            stage=self.stage,
         )
 
     def lose(self, actor: Actor, at: datetime, reason: str) -> None:
@@ -463,17 +444,14 @@ class Opportunity:
         reason: str,
     ) -> None:
         opportunity_lifecycle(self.process).check(transition, self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         self._close(status, actor, at, _check_reason(reason))
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                reason=reason,
-                stage=self.stage,
-            )
+        self._emit(
+            event,
+            actor,
+            at,
+            reason=reason,
+            stage=self.stage,
         )
 
     def revise(
@@ -488,7 +466,7 @@ class Opportunity:
     ) -> None:
         """Change the forecast figures of an open deal; None clears an override."""
         opportunity_lifecycle(self.process).check("revise", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         changes: dict[str, Any] = {}
         if amount is not UNCHANGED:
             checked = _check_amount(amount)
@@ -510,15 +488,15 @@ class Opportunity:
             raise ValidationError(f"opportunity {self.id}: revise called without any change")
         for name, value in changes.items():
             setattr(self, name, value)
-        self._events.append(
-            OpportunityRevised(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                changes=tuple(changes),
-            )
+        self._emit(
+            OpportunityRevised,
+            actor,
+            at,
+            changes=tuple(changes),
         )
+
+    def _last_change_at(self) -> datetime | None:
+        return self.history[-1].at if self.history else None
 
     # -- internals ----------------------------------------------------------------------------
     def _fill(self, feedback: Mapping[str, Any]) -> None:
@@ -534,9 +512,11 @@ class Opportunity:
             self.expected_close = at.date()
         self.history.append(StageChange(at, actor.user_id, self.stage, None, status, reason))
 
-    def _record(self, change: StageChange, event: DomainEvent) -> None:
+    def _record(
+        self, actor: Actor, change: StageChange, event: Callable[..., DomainEvent], **fields: Any
+    ) -> None:
+        self._emit(event, actor, change.at, **fields)
         self.history.append(change)
-        self._events.append(event)
 
 
 def _stage(process: SalesProcess, name: str) -> Stage:
@@ -546,10 +526,3 @@ def _stage(process: SalesProcess, name: str) -> Stage:
             f"{', '.join(process.stage_names)}"
         )
     return process.stage(name)
-
-
-def _check_time(at: object, last: datetime | None) -> None:
-    if not isinstance(at, datetime):
-        raise ValidationError(f"at: expected a datetime, got {at!r}")
-    if last is not None and at < last:
-        raise ValidationError(f"at: {at.isoformat()} is before the last change {last.isoformat()}")

@@ -18,7 +18,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Opportunity,
         converter,
-        _events=override(omit=True),
         fields=override(unstruct_hook=encode_values("fields")),
     ),
 )
@@ -27,7 +26,6 @@ converter.register_structure_hook(
     make_dict_structure_fn(
         Opportunity,
         converter,
-        _events=override(omit=True),
         fields=override(struct_hook=decode_values),
         _cattrs_forbid_extra_keys=True,
     ),

@@ -12,10 +12,11 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore._validators import non_empty
 from crmcore.errors import (
     InvalidTransition,
@@ -24,7 +25,6 @@ from crmcore.errors import (
     PermissionDenied,
     ValidationError,
 )
-from crmcore.events import DomainEvent
 from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
 from crmcore.leads._conversion import ConversionRequest, ConversionResult, build_result
 from crmcore.leads._events import (
@@ -120,12 +120,14 @@ class AssignmentResult:
 
 
 @attrs.define
-class Pool:
+class Pool(AggregateRoot):
     """A pool of leads with its members, admins, policy and limits; see the module docstring.
 
     Build one with :meth:`from_config`. ``state`` holds the members and everything the
     policies remember (cursor, current weights, last assignments, open counts) as data.
     """
+
+    aggregate_kind: ClassVar[str] = "pool"
 
     id: str = attrs.field(validator=non_empty)
     name: str = ""
@@ -139,8 +141,6 @@ class Pool:
     recycle_rules: RecycleRules = attrs.field(factory=RecycleRules)
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
 
     @classmethod
     def from_config(cls, config: PoolConfig) -> Pool:
@@ -186,24 +186,16 @@ class Pool:
             [lead for lead in leads if lead.pool_id == self.id], as_of, self.recycle_rules
         )
 
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
-
     # -- membership -------------------------------------------------------------------------
 
     def add_member(self, member: PoolMember, by: Actor, at: datetime) -> None:
         """Add a salesperson; a returning member keeps their history (open leads, last turn)."""
+        self._begin(by, at)
         self._require_admin(by, "add members")
         if member.user_id in self.state.members:
             raise InvariantViolation(f"pool {self.id}: {member.user_id} is already a member")
         self.state.change(member.user_id, member)
-        self._record(
+        self._emit(
             PoolMemberAdded,
             by,
             at,
@@ -214,10 +206,11 @@ class Pool:
 
     def remove_member(self, member_id: str, by: Actor, at: datetime) -> None:
         """Remove a salesperson; the leads they hold stay theirs until returned."""
+        self._begin(by, at)
         self._require_admin(by, "remove members")
         self._member(member_id)
         self.state.change(member_id, None)
-        self._record(PoolMemberRemoved, by, at, member_id=member_id)
+        self._emit(PoolMemberRemoved, by, at, member_id=member_id)
 
     def update_member(
         self,
@@ -230,6 +223,7 @@ class Pool:
         active: bool | None = None,
     ) -> None:
         """Change a member's weight, capacity (None: no limit) or active flag."""
+        self._begin(by, at)
         self._require_admin(by, "change members")
         old = self._member(member_id)
         changes: dict[str, Any] = {}
@@ -241,7 +235,7 @@ class Pool:
             changes["active"] = active
         new = attrs.evolve(old, **changes)
         self.state.change(member_id, new)
-        self._record(
+        self._emit(
             PoolMemberChanged,
             by,
             at,
@@ -257,6 +251,7 @@ class Pool:
         self, leads: Sequence[Lead], by: Actor, at: datetime, rule: str | None = None
     ) -> None:
         """Put unowned open leads into this pool (after routing); ``rule`` is what matched."""
+        self._begin(by, at, leads)
         self._distinct(leads)
         for lead in leads:
             if not lead.is_open or lead.owner_id is not None:
@@ -266,7 +261,7 @@ class Pool:
                 )
         for lead in leads:
             lead.pool_id = self.id
-            lead._record(LeadPooled, by, at, pool_id=self.id, rule=rule)
+            lead._emit(LeadPooled, by, at, pool_id=self.id, rule=rule)
 
     # -- handing out -------------------------------------------------------------------------
 
@@ -276,6 +271,7 @@ class Pool:
         A batch of N gives exactly what N single calls would. A lead nobody can take stays
         in the pool unassigned; the result (and a ``LeadLeftUnassigned`` event) says so.
         """
+        self._begin(by, at, leads)
         self._require_admin(by, "distribute leads")
         self._check_waiting(leads, by)
         how = self.policy.kind
@@ -283,7 +279,7 @@ class Pool:
         for lead in leads:
             owner = self.policy.choose(self.state)
             if owner is None:
-                lead._record(LeadLeftUnassigned, by, at, pool_id=self.id, reason=UNASSIGNED_REASON)
+                lead._emit(LeadLeftUnassigned, by, at, pool_id=self.id, reason=UNASSIGNED_REASON)
                 results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
                 continue
             self._give(lead, owner, how, by, at)
@@ -294,6 +290,7 @@ class Pool:
         self, leads: Sequence[Lead], member_id: str, by: Actor, at: datetime
     ) -> AssignmentResult:
         """An admin hands a batch of waiting leads to one active member, within capacity."""
+        self._begin(by, at, leads)
         self._require_admin(by, "assign leads")
         member = self._member(member_id)
         if not member.active:
@@ -325,6 +322,7 @@ class Pool:
         tracks holdings across pools); the daily limit counts claims made on ``at``'s day;
         the previous owner may not re-claim a lead within the cooldown.
         """
+        self._begin(by, at, leads)
         member_id = by.user_id
         if not self.members_may_claim:
             raise PermissionDenied(f"pool {self.id}: members may not claim; only admins assign")
@@ -394,6 +392,7 @@ class Pool:
         self, lead: Lead, by: Actor, at: datetime, reason: str, note: str = ""
     ) -> None:
         """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
+        self._begin(by, at, [lead])
         self._check_held(lead, by, "return")
         if reason not in self.return_reasons:
             raise ValidationError(
@@ -401,7 +400,7 @@ class Pool:
                 f"{', '.join(repr(r) for r in self.return_reasons)}"
             )
         owner = self._release(lead, at, f"returned: {reason}")
-        lead._record(
+        lead._emit(
             LeadReturned,
             by,
             at,
@@ -415,8 +414,9 @@ class Pool:
         self, leads: Iterable[Lead], as_of: date, by: Actor, at: datetime
     ) -> list[RecycleDue]:
         """Take back every lead of this pool whose protection ran out on ``as_of`` (admin)."""
-        self._require_admin(by, "recycle leads")
         candidates = list(leads)
+        self._begin(by, at, candidates)
+        self._require_admin(by, "recycle leads")
         self._distinct(candidates)
         due = self.recycle_due(candidates, as_of)
         by_id = {lead.id: lead for lead in candidates}
@@ -426,7 +426,7 @@ class Pool:
         for item in due:
             lead = by_id[item.lead_id]
             owner = self._release(lead, at, f"recycled: {item.reason.value}")
-            lead._record(
+            lead._emit(
                 LeadRecycled,
                 by,
                 at,
@@ -441,6 +441,7 @@ class Pool:
         self, lead: Lead, request: ConversionRequest, by: Actor, at: datetime
     ) -> ConversionResult:
         """Convert the lead (once) by its owner or an admin; the result says what to create."""
+        self._begin(by, at, [lead])
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("convert", lead.status, by, lead)
         if lead.owner_id != by.user_id and not self.is_admin(by):
@@ -454,7 +455,7 @@ class Pool:
         lead.status = target
         lead.conversion = result
         opportunity = result.opportunity.id if result.opportunity is not None else None
-        lead._record(
+        lead._emit(
             LeadConverted,
             by,
             at,
@@ -466,6 +467,7 @@ class Pool:
 
     def invalidate(self, lead: Lead, by: Actor, at: datetime, reason: str) -> None:
         """Mark the lead invalid (spam, duplicate...) by its owner or an admin."""
+        self._begin(by, at, [lead])
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("invalidate", lead.status, by, lead)
         if lead.owner_id != by.user_id and not self.is_admin(by):
@@ -479,7 +481,7 @@ class Pool:
             self.state.record_release(lead.owner_id)
             lead._end_ownership(at, f"invalid: {reason}")
         lead.status = target
-        lead._record(LeadInvalidated, by, at, reason=reason)
+        lead._emit(LeadInvalidated, by, at, reason=reason)
 
     def recount(self, leads: Iterable[Lead]) -> dict[str, int]:
         """Rebuild the open counts from the leads (the facts) and return them."""
@@ -496,7 +498,7 @@ class Pool:
     def _give(self, lead: Lead, owner: str, how: str, by: Actor, at: datetime) -> None:
         lead._take(owner, how, at)
         self.state.record_assignment(owner, at)
-        lead._record(LeadAssigned, by, at, pool_id=self.id, owner_id=owner, how=how)
+        lead._emit(LeadAssigned, by, at, pool_id=self.id, owner_id=owner, how=how)
 
     def _release(self, lead: Lead, at: datetime, because: str) -> str:
         owner = lead.owner_id
@@ -554,13 +556,8 @@ class Pool:
                 f"it, not {by.user_id}"
             )
 
-    def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="pool",
-                subject_id=self.id,
-                **data,
-            )
-        )
+    def _begin(self, by: Actor, at: datetime, leads: Iterable[Lead] = ()) -> None:
+        """Check the actor and the time against the pool and every lead, before any change."""
+        self._check_change(by, at)
+        for lead in leads:
+            lead._check_change(by, at)

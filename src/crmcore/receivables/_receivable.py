@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore.errors import (
     CurrencyMismatch,
     InvariantViolation,
@@ -93,12 +94,14 @@ class _Ledger:
 
 
 @attrs.define
-class Receivable:
+class Receivable(AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
     Create it with :meth:`open` (from payment terms) or directly from its installments (an
     adapter restoring it). Figures come from :meth:`balance`, never from stored counters.
     """
+
+    aggregate_kind: ClassVar[str] = KIND
 
     id: str = attrs.field(validator=attrs.validators.instance_of(str))
     customer: str
@@ -108,13 +111,11 @@ class Receivable:
     issue_date: date
     installments: tuple[Installment, ...] = attrs.field(converter=_installments)
     policy: ReceivablePolicy = attrs.field(factory=ReceivablePolicy)
-    version: int = 0
     _payments: list[Payment] = attrs.field(factory=list)
     _refunds: list[Refund] = attrs.field(factory=list)
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
-    _new_events: list[DomainEvent] = attrs.field(factory=list, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
@@ -165,6 +166,8 @@ class Receivable:
         ``anchor`` is the date the terms count from (invoice, delivery...); default the
         issue date.
         """
+        check_actor(actor)
+        check_time(at)
         pol = policy if policy is not None else ReceivablePolicy()
         pol.require(actor, pol.record_roles | pol.finance_roles, "open a receivable")
         installments = terms.schedule(amount, anchor if anchor is not None else issue_date)
@@ -178,7 +181,6 @@ class Receivable:
             installments=installments,
             policy=pol,
         )
-        receivable._check_time(at)
         receivable._emit(
             ReceivableOpened,
             actor,
@@ -219,15 +221,6 @@ class Receivable:
     def history(self) -> tuple[DomainEvent, ...]:
         """Every event this receivable has left, oldest first (append-only)."""
         return tuple(self._history)
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._new_events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events since the last pull; clears them (the history keeps them)."""
-        events, self._new_events = self._new_events, []
-        return events
 
     def payment(self, payment_id: str) -> Payment:
         """The payment with that id; NotFound otherwise."""
@@ -292,7 +285,7 @@ class Receivable:
         """Validate a payment and build it without changing anything."""
         self.policy.require(actor, self.policy.record_roles, "record a payment")
         self._check_amount(amount, "payment")
-        self._check_time(at)
+        self._check_change(actor, at)
         if reference is not None:
             _text(reference, "reference")
         room = self.room()
@@ -367,7 +360,7 @@ class Receivable:
     def confirm_payment(self, actor: Actor, payment_id: str, *, at: datetime) -> Payment:
         """Finance confirms a pending payment (not the person who recorded it)."""
         payment = self.payment(payment_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
             "confirm", payment.state, actor, payment
         )
@@ -384,7 +377,7 @@ class Receivable:
         """Finance rejects a pending payment, saying why; its allocations are released."""
         payment = self.payment(payment_id)
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
             "reject", payment.state, actor, payment
         )
@@ -410,7 +403,7 @@ class Receivable:
         )
         self._check_amount(amount, "refund")
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         refundable = ledger.kept - ledger.refund_requested
         if amount.amount > refundable:
@@ -444,7 +437,7 @@ class Receivable:
     def confirm_refund(self, actor: Actor, refund_id: str, *, at: datetime) -> Refund:
         """Finance confirms a refund; it releases the advance first, then the latest ones."""
         refund = self.refund(refund_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = refund_lifecycle(self.policy.finance_roles).check(
             "confirm", refund.state, actor, refund
         )
@@ -473,7 +466,7 @@ class Receivable:
         """Finance rejects a refund request, saying why."""
         refund = self.refund(refund_id)
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         state = refund_lifecycle(self.policy.finance_roles).check(
             "reject", refund.state, actor, refund
         )
@@ -503,7 +496,7 @@ class Receivable:
         self.policy.require(actor, self.policy.return_roles, "record a return")
         self._check_amount(amount, "return")
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         room = self.room()
         free = sum(room, _ZERO)
@@ -553,7 +546,7 @@ class Receivable:
         self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
         if not 1 <= installment <= len(self.installments):
             raise NotFound(f"receivable {self.id}: no installment {installment}")
-        self._check_time(at)
+        self._check_change(actor, at)
         inst = self.installments[installment - 1]
         discount = inst.early_payment_discount(paid_on)
         if not discount.amount > 0:
@@ -621,7 +614,7 @@ class Receivable:
         self._check_amount(amount, "invoice")
         for value, what in ((title, "title"), (tax_id, "tax_id"), (address, "address")):
             _text(value, what)
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         limit = self.invoicing_limit()
         taken = ledger.invoiced + ledger.pending_invoice
@@ -684,7 +677,7 @@ class Receivable:
     ) -> InvoiceRequest:
         """One checked transition of an invoice request, recorded with its event."""
         request = self.invoice(invoice_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = invoice_lifecycle(self.policy.finance_roles).check(
             transition, request.state, actor, request
         )
@@ -849,23 +842,8 @@ class Receivable:
         if not amount.is_rounded:
             raise ValidationError(f"{what}: {amount} has digits below the currency's minor unit")
 
-    def _check_time(self, at: datetime) -> None:
-        if not isinstance(at, datetime):
-            raise ValidationError(f"at: expected a datetime, got {at!r}")
-        if self._history:
-            last = self._history[-1].occurred_at
-            try:
-                earlier = at < last
-            except TypeError:
-                raise ValidationError(
-                    f"at: {at.isoformat()} and the last change {last.isoformat()} mix naive "
-                    "and timezone-aware datetimes"
-                ) from None
-            if earlier:
-                raise ValidationError(
-                    f"at: {at.isoformat()} is before the receivable's last change "
-                    f"{last.isoformat()}; history is append-only"
-                )
+    def _last_change_at(self) -> datetime | None:
+        return self._history[-1].occurred_at if self._history else None
 
     def _find(self, items: Sequence[F], item_id: str, what: str) -> F:
         for item in items:
@@ -880,11 +858,5 @@ class Receivable:
                 items[i] = updated
                 return
 
-    def _emit(
-        self, event_type: Callable[..., DomainEvent], actor: Actor, at: datetime, **fields: object
-    ) -> None:
-        event = event_type(
-            occurred_at=at, actor_id=actor.user_id, subject_kind=KIND, subject_id=self.id, **fields
-        )
+    def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
-        self._new_events.append(event)

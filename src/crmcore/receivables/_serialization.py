@@ -51,7 +51,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Receivable,
         converter,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),
@@ -65,7 +64,6 @@ converter.register_structure_hook(
         Receivable,
         converter,
         _cattrs_forbid_extra_keys=True,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),

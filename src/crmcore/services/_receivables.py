@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crmcore.errors import NotFound
 from crmcore.money import Money
@@ -19,7 +19,7 @@ from crmcore.receivables import (
     due_reminders,
 )
 from crmcore.services._case import UseCase
-from crmcore.services._records import DunningLog, InstallmentOverdue
+from crmcore.services._records import DunningLog
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -212,7 +212,7 @@ class ReceivableService:
                     log, is_new = DunningLog(receivable.id), True
                 due = due_reminders([receivable], day, log.keys(), self._crm.config.dunning)
                 for reminder in due:
-                    log.record(reminder.key, _overdue_event(reminder, actor, case))
+                    log.record(actor, reminder.key, at=case.at, **_overdue_fields(reminder))
                 if due:
                     (logs.add if is_new else logs.save)(log)
                     sent.extend(due)
@@ -236,18 +236,15 @@ class ReceivableService:
         return self._crm.run(actor, action, work)
 
 
-def _overdue_event(reminder: Reminder, actor: Actor, case: UseCase) -> InstallmentOverdue:
-    return InstallmentOverdue(
-        occurred_at=case.at,
-        actor_id=actor.user_id,
-        subject_kind="receivable",
-        subject_id=reminder.receivable_id,
-        owner_id=reminder.owner,
-        customer=reminder.customer,
-        installment=reminder.installment,
-        due_date=reminder.due_date,
-        level=reminder.level,
-        name=reminder.name,
-        days_late=reminder.days_late,
-        total_due=reminder.total_due,
-    )
+def _overdue_fields(reminder: Reminder) -> dict[str, Any]:
+    """The fields of the ``InstallmentOverdue`` event of one reminder."""
+    return {
+        "owner_id": reminder.owner,
+        "customer": reminder.customer,
+        "installment": reminder.installment,
+        "due_date": reminder.due_date,
+        "level": reminder.level,
+        "name": reminder.name,
+        "days_late": reminder.days_late,
+        "total_due": reminder.total_due,
+    }
