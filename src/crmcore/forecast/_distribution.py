@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
+from crmcore._decimal import CONTEXT, context_class, in_context, scale_to_integers, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
@@ -90,6 +90,7 @@ def _open_deals(
         yield amount, probability, currency
 
 
+@in_context
 def outcome_distribution(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,
@@ -246,6 +247,7 @@ def _monte_carlo(
     return amounts, tuple(Fraction(totals[t], trials) for t in ordered)
 
 
+@context_class
 @attrs.frozen(kw_only=True)
 class OutcomeDistribution:
     """P(closed-won amount = x) over the outcome amounts ``amounts`` (ascending)."""

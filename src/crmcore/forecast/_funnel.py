@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import (
@@ -97,6 +97,7 @@ def _prior(value: Any) -> Decimal:
     return number
 
 
+@context_class
 @attrs.define(eq=False)
 class FunnelAggregate:
     """Mergeable funnel statistics over opportunity histories.
@@ -454,6 +455,7 @@ class FunnelRow:
     conversion: Decimal | None
 
 
+@context_class
 @attrs.frozen
 class FunnelSnapshot:
     """Open deals per stage and stage-to-stage conversion of everything that entered the funnel."""
@@ -492,6 +494,7 @@ class CohortRow:
     win_rate: Decimal | None
 
 
+@context_class
 @attrs.frozen
 class CohortConversion:
     """Cohort conversion rates: share of a stage's entrants that went further, and that won."""
@@ -525,6 +528,7 @@ class DwellRow:
     expected_days: int | None
 
 
+@context_class
 @attrs.frozen
 class DwellTimes:
     """Average and median dwell per stage."""
@@ -557,6 +561,7 @@ class StuckRow:
     expected_days: int
 
 
+@context_class
 @attrs.frozen
 class StuckOpportunities:
     """Deals stuck beyond ``factor × expected_days`` at ``as_of``, by id."""
@@ -581,6 +586,7 @@ class StuckOpportunities:
         )
 
 
+@context_class
 @attrs.frozen(kw_only=True)
 class FunnelSummary:
     """Win rate (by count and by amount), average won deal, average cycle, sales velocity."""
@@ -638,6 +644,7 @@ class CalibrationRow:
         return self.configured > self.calibrated
 
 
+@context_class
 @attrs.frozen
 class Calibration:
     """Calibrated probabilities: ``(won + m·p) / (closed + m)``, m = ``prior_weight``."""

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._decimal import context_class
 from crmcore.errors import InvalidTransition, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.forecast._process import ForecastCategory, SalesProcess, Stage
@@ -170,6 +171,7 @@ def _check_reason(reason: object) -> str:
     return reason
 
 
+@context_class
 @attrs.define
 class Opportunity(AggregateRoot):
     """A deal in a sales process. Create one with :meth:`open`; change it only by its methods."""

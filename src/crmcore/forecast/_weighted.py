@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, context_class, in_context, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import ForecastCategory, SalesProcess
 from crmcore.forecast._records import (
@@ -90,6 +90,7 @@ def _currency(value: str | Currency | None) -> Currency | None:
     return None if value is None else get_currency(value)
 
 
+@context_class
 @attrs.define(eq=False)
 class ForecastAggregate:
     """Mergeable partial forecast over a stream of opportunity records.
@@ -504,6 +505,7 @@ class ForecastRow:
     weighted: Money
 
 
+@context_class
 @attrs.frozen
 class ForecastTable:
     """The weighted pipeline grouped by ``dimensions``, with the total over all rows."""
@@ -560,6 +562,7 @@ class CategoryRow:
     weighted: Money
 
 
+@context_class
 @attrs.frozen
 class CategoryRollup:
     """Forecast categories per group (e.g. per owner and period)."""
@@ -595,6 +598,7 @@ class CategoryRollup:
         )
 
 
+@context_class
 @attrs.frozen(kw_only=True)
 class TargetGap:
     """Target against what is won and what the open pipeline is expected to bring."""
@@ -635,6 +639,7 @@ class TargetGap:
         return html_table("Target gap", self.to_records())
 
 
+@in_context
 def weighted_forecast(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,

@@ -10,7 +10,7 @@ from typing import ClassVar, Final
 import attrs
 
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore.errors import (
     CurrencyMismatch,
     InvalidTransition,
@@ -115,6 +115,7 @@ def _customer(_: object, attribute: attrs.Attribute[str | Customer], value: obje
         raise ValidationError(f"customer: expected a customer id or a Customer, got {value!r}")
 
 
+@context_class
 @attrs.define
 class Order(AggregateRoot):
     """A sales order: the draft request, its latest priced snapshot, and its lifecycle.

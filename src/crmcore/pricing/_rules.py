@@ -11,7 +11,7 @@ from typing import ClassVar, Final
 
 import attrs
 
-from crmcore._decimal import to_decimal
+from crmcore._decimal import context_class, to_decimal
 from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -134,6 +134,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     return tiers
 
 
+@context_class
 @attrs.frozen
 class VolumeTiers:
     """Quantity tiers, in *range* or *slab* mode (see :class:`TierMode`)."""
@@ -158,6 +159,7 @@ class VolumeTiers:
         return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
 
 
+@context_class
 @attrs.frozen
 class FreeItems:
     """Buy ``buy`` get ``get`` free, repeating unless ``repeat`` is false, at most ``max_free``.
@@ -300,6 +302,7 @@ def _effect_currencies(effect: Effect) -> set[str]:
     return set()
 
 
+@context_class
 @attrs.frozen
 class PriceRule:
     """A pricing rule: selector, conditions, effect, priority and whether it stacks.
@@ -363,6 +366,7 @@ def _product_keys(selector: RuleSelector) -> list[_Key]:
     return keys or [("a", "")]
 
 
+@context_class
 @attrs.frozen
 class RuleBook:
     """The rules, indexed on two axes: product (SKU, group, all) × customer (id, group, any).

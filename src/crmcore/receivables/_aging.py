@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._decimal import context_class, in_context
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Money
@@ -122,6 +123,7 @@ class AgingRow:
     count: int
 
 
+@context_class
 @attrs.frozen
 class AgingReport:
     """Aging on ``as_of``: one row per group and currency, in group order."""
@@ -171,6 +173,7 @@ def _no_group(_: object) -> None:
     return None
 
 
+@in_context
 def aging(
     items: Iterable[Receivable | InstallmentRecord],
     as_of: date,

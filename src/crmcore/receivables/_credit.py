@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Money, Percent
@@ -94,6 +94,7 @@ class CreditPolicy:
         return None
 
 
+@in_context
 def exposure(
     customer: str,
     receivables: Iterable[Receivable],
@@ -148,6 +149,7 @@ def _worst_overdue(customer: str, receivables: Iterable[Receivable], as_of: date
 _RANK = {CreditDecision.ALLOWED: 0, CreditDecision.NEEDS_APPROVAL: 1, CreditDecision.BLOCKED: 2}
 
 
+@in_context
 def check_credit(
     customer: str,
     new_amount: Money,
@@ -217,6 +219,7 @@ class CreditAlert:
     message: str
 
 
+@in_context
 def credit_alerts(
     customer: str,
     *,
@@ -280,6 +283,7 @@ class RiskAssessment:
 _GRADES = (("A", 90, 5, 30), ("B", 75, 15, 60), ("C", 50, 30, 90))
 
 
+@in_context
 def risk_grade(customer: str, receivables: Iterable[Receivable], as_of: date) -> RiskAssessment:
     """Grade a customer A–D from its payment history on ``as_of`` (see RiskAssessment)."""
     lateness: list[int] = []

@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar
 import attrs
 
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._decimal import context_class
 from crmcore.errors import (
     CurrencyMismatch,
     InvariantViolation,
@@ -93,6 +94,7 @@ class _Ledger:
         return self.received - self.refunded
 
 
+@context_class
 @attrs.define
 class Receivable(AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
@@ -79,6 +79,7 @@ class CollectionsRow:
         }
 
 
+@in_context
 def collections_report(
     receivables: Iterable[Receivable], as_of: date, by: CollectionsBy | str = CollectionsBy.OWNER
 ) -> tuple[CollectionsRow, ...]:
@@ -175,6 +176,7 @@ class TargetRow:
     percent: Percent | None
 
 
+@in_context
 def target_attainment(
     receivables: Iterable[Receivable],
     targets: Mapping[tuple[str, str], Money],

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore.errors import ValidationError
 from crmcore.forecast import Opportunity, OpportunityRecord
 from crmcore.leads import Lead
@@ -117,6 +118,7 @@ class _Tally:
         )
 
 
+@in_context
 def campaign_report(
     leads: Iterable[Lead],
     opportunities: Iterable[Opportunity | OpportunityRecord],
