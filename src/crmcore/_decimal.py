@@ -35,6 +35,12 @@ R = TypeVar("R")
 C = TypeVar("C", bound=type[Any])
 
 
+#: The operators ``context_class`` wraps beside the public methods.
+_ARITHMETIC: Final = frozenset(
+    {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__"}
+)
+
+
 def in_context(func: Callable[P, R]) -> Callable[P, R]:
     """Run ``func`` in crmcore's own decimal context, whatever the host's ``getcontext()``.
 
@@ -60,11 +66,15 @@ def in_context(func: Callable[P, R]) -> Callable[P, R]:
 def context_class(cls: C) -> C:
     """Run every public method and property of ``cls`` in crmcore's context (``in_context``).
 
-    Apply it above ``@attrs.define`` so it wraps the final class. Dunder methods are left
-    alone: Money's operators name the context on every operation themselves.
+    Apply it above ``@attrs.define`` so it wraps the final class. Of the dunder methods only
+    the arithmetic ones are wrapped (merging partial results with ``+``); Money's own
+    operators name the context on every operation themselves.
     """
     for name, member in list(vars(cls).items()):
-        if name.startswith("__"):
+        if name.startswith("__") and name not in _ARITHMETIC:
+            continue
+        if name in _ARITHMETIC:
+            setattr(cls, name, in_context(member))
             continue
         if isinstance(member, property):
             getter = in_context(member.fget) if member.fget is not None else None
