@@ -1,19 +1,19 @@
 """The one aggregate base: version, pending events and the checked ``_emit`` of every change.
 
 Every aggregate crmcore stores (orders, receivables, leads, pools, opportunities, approval
-requests and the services' own records) inherits :class:`AggregateRoot`. It owns:
+requests and the services' own records) inherits ``AggregateRoot``. It owns:
 
 - ``version``: the stored version an adapter checks optimistically (keyword-only, so the
   aggregate's own fields keep their positions);
-- the *pending* events: raised since the last :meth:`~AggregateRoot.pull_events`, never
+- the *pending* events: raised since the last ``pull_events``, never
   compared (an aggregate equals its own reload) and never stored (the unit of work moves
   them to the outbox);
-- one :meth:`~AggregateRoot._check_change` that refuses a bad actor or time *before*
-  anything changes, and one :meth:`~AggregateRoot._emit` that checks again and builds the
+- one ``_check_change`` that refuses a bad actor or time *before*
+  anything changes, and one ``_emit`` that checks again and builds the
   event with the subject's kind and id.
 
 Subclasses name their ``aggregate_kind`` (the events' subject kind) and, when they keep an
-append-only history, say when they last changed (:meth:`~AggregateRoot._last_change_at`) so
+append-only history, say when they last changed (``_last_change_at``) so
 time never runs backwards.
 """
 
@@ -35,7 +35,7 @@ E = TypeVar("E", bound=DomainEvent)
 
 
 def check_actor(actor: object, name: str = "actor") -> Actor:
-    """``actor`` if it is an :class:`~crmcore.ports.Actor`, else ValidationError naming it."""
+    """``actor`` if it is an ``Actor``, else ValidationError naming it."""
     if not isinstance(actor, Actor):
         raise ValidationError(f"{name}: expected an Actor, got {actor!r}")
     return actor
