@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from crmcore._decimal import CONTEXT, context_class, in_context, scale_to_integers, to_decimal
+from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
@@ -90,7 +90,6 @@ def _open_deals(
         yield amount, probability, currency
 
 
-@in_context
 def outcome_distribution(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,
@@ -172,7 +171,9 @@ def _exact(
 ) -> tuple[tuple[Decimal, ...], tuple[Fraction, ...]]:
     units: list[int] = []
     for amount, _ in deals:
-        units.append(int(CONTEXT.divide(amount, step).quantize(Decimal(1), ROUND_HALF_UP)))
+        units.append(
+            int(CONTEXT.divide(amount, step).quantize(Decimal(1), ROUND_HALF_UP, CONTEXT))
+        )
     width = sum(u for u, (_, p) in zip(units, deals, strict=True) if p > 0) + 1
     if width > max_buckets:
         raise ValidationError(
@@ -247,7 +248,6 @@ def _monte_carlo(
     return amounts, tuple(Fraction(totals[t], trials) for t in ordered)
 
 
-@context_class
 @attrs.frozen(kw_only=True, repr=False)
 class OutcomeDistribution(ResultTable):
     """P(closed-won amount = x) over the outcome amounts ``amounts`` (ascending)."""

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._decimal import CONTEXT, context_class, to_decimal
+from crmcore._decimal import CONTEXT, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import (
@@ -98,7 +98,6 @@ def _prior(value: Any) -> Decimal:
     return number
 
 
-@context_class
 @attrs.define(eq=False)
 class FunnelAggregate:
     """Mergeable funnel statistics over opportunity histories.
@@ -462,7 +461,6 @@ class FunnelRow:
     conversion: Decimal | None
 
 
-@context_class
 @attrs.frozen(repr=False)
 class FunnelSnapshot(ResultTable):
     """Open deals per stage and stage-to-stage conversion of everything that entered the funnel."""
@@ -501,7 +499,6 @@ class CohortRow:
     win_rate: Decimal | None
 
 
-@context_class
 @attrs.frozen(repr=False)
 class CohortConversion(ResultTable):
     """Cohort conversion rates: share of a stage's entrants that went further, and that won."""
@@ -535,7 +532,6 @@ class DwellRow:
     expected_days: int | None
 
 
-@context_class
 @attrs.frozen(repr=False)
 class DwellTimes(ResultTable):
     """Average and median dwell per stage."""
@@ -568,7 +564,6 @@ class StuckRow:
     expected_days: int
 
 
-@context_class
 @attrs.frozen(repr=False)
 class StuckOpportunities(ResultTable):
     """Deals stuck beyond ``factor × expected_days`` at ``as_of``, by id."""
@@ -590,7 +585,6 @@ class StuckOpportunities(ResultTable):
         return f"Stuck beyond {self.factor} × expected days at {self.as_of:%Y-%m-%d}"
 
 
-@context_class
 @attrs.frozen(kw_only=True, repr=False)
 class FunnelSummary(ResultTable):
     """Win rate (by count and by amount), average won deal, average cycle, sales velocity."""
@@ -648,7 +642,6 @@ class CalibrationRow:
         return self.configured > self.calibrated
 
 
-@context_class
 @attrs.frozen(repr=False)
 class Calibration(ResultTable):
     """Calibrated probabilities: ``(won + m·p) / (closed + m)``, m = ``prior_weight``."""

@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from crmcore._decimal import CONTEXT, context_class, in_context, to_decimal
+from crmcore._decimal import CONTEXT, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import ForecastCategory, SalesProcess
 from crmcore.forecast._records import (
@@ -93,7 +93,6 @@ def _currency(value: str | Currency | None) -> Currency | None:
     return None if value is None else get_currency(value)
 
 
-@context_class
 @attrs.define(eq=False)
 class ForecastAggregate:
     """Mergeable partial forecast over a stream of opportunity records.
@@ -540,7 +539,6 @@ class ForecastRow:
     weighted: Money
 
 
-@context_class
 @attrs.frozen(repr=False)
 class ForecastTable(ResultTable):
     """The weighted pipeline grouped by ``dimensions``, with the total over all rows."""
@@ -600,7 +598,6 @@ class CategoryRow:
     weighted: Money
 
 
-@context_class
 @attrs.frozen(repr=False)
 class CategoryRollup(ResultTable):
     """Forecast categories per group (e.g. per owner and period)."""
@@ -634,7 +631,6 @@ class CategoryRollup(ResultTable):
         return f"Forecast categories by {', '.join(self.dimensions)}"
 
 
-@context_class
 @attrs.frozen(kw_only=True, repr=False)
 class TargetGap(ResultTable):
     """Target against what is won and what the open pipeline is expected to bring."""
@@ -675,7 +671,6 @@ class TargetGap(ResultTable):
         return "Target gap"
 
 
-@in_context
 def weighted_forecast(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,

@@ -60,7 +60,7 @@ class Percent:
         return Percent(CONTEXT.subtract(self.value, other.value))
 
     def __str__(self) -> str:
-        return f"{self.value.normalize():f} %"
+        return f"{self.value.normalize(CONTEXT):f} %"
 
     def __repr__(self) -> str:
         return f"Percent('{self.value}')"

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._decimal import CONTEXT, context_class, in_context
+from crmcore._decimal import CONTEXT
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
@@ -138,7 +138,6 @@ class AgingRow:
     count: int
 
 
-@context_class
 @attrs.frozen(repr=False)
 class AgingReport(ResultTable):
     """Aging on ``as_of``: one row per group and currency, in group order."""
@@ -242,7 +241,6 @@ def _buckets(value: AgingBuckets | None) -> AgingBuckets:
 _Totals = dict[tuple[str | None, str], list[Any]]
 
 
-@context_class
 @attrs.define(eq=False)
 class AgingAggregate:
     """Mergeable partial aging: unrounded exact sums per group, currency and bucket.
@@ -402,7 +400,6 @@ class AgingAggregate:
         )
 
 
-@in_context
 def aging(
     items: Iterable[Receivable | InstallmentRecord],
     as_of: date,
