@@ -19,9 +19,10 @@ time never runs backwards.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 
@@ -29,9 +30,21 @@ from crmcore.errors import ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor
 
-__all__ = ["AggregateRoot", "check_actor", "check_time"]
+__all__ = ["UNCHANGED", "AggregateRoot", "Unchanged", "check_actor", "check_time"]
 
 E = TypeVar("E", bound=DomainEvent)
+
+
+class Unchanged(enum.Enum):
+    """The type of ``UNCHANGED`` (an enum, so ``is`` checks narrow the type)."""
+
+    UNCHANGED = "unchanged"
+
+
+#: The default of a command argument that leaves its field as it is, where None is a value
+#: (``Pool.update_member(capacity=None)`` means no limit; ``Opportunity.revise`` clears an
+#: override with None).
+UNCHANGED: Final = Unchanged.UNCHANGED
 
 
 def check_actor(actor: object, name: str = "actor") -> Actor:

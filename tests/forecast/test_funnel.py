@@ -47,7 +47,7 @@ def story(
     """Open in the first stage at the first date, advance through the rest, then end."""
     (first, opened), *rest = moves
     opp = Opportunity.open(
-        id, FUNNEL, amount=Money(amount, "CNY"), owner="rep", actor=REP, at=opened, stage=first
+        id, FUNNEL, amount=Money(amount, "CNY"), owner_id="rep", actor=REP, at=opened, stage=first
     )
     for stage, when in rest:
         if stage == "won":

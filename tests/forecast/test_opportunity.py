@@ -31,7 +31,7 @@ from tests.forecast.forecast_helpers import at
 def deal(process: SalesProcess, actor: Actor, **kwargs: object) -> Opportunity:
     options: dict[str, object] = {
         "amount": Money("500000", "CNY"),
-        "owner": "alice",
+        "owner_id": "alice",
         "actor": actor,
         "at": at(1),
         "expected_close": date(2026, 3, 31),
@@ -283,7 +283,7 @@ def test_bad_commands_change_nothing(
     [
         ({"amount": Money("-5", "CNY")}, "amount: must be >= 0"),
         ({"amount": "5"}, "amount: expected Money"),
-        ({"owner": ""}, "owner"),
+        ({"owner_id": ""}, "owner_id"),
         ({"probability_override": Percent(-1)}, "probability_override"),
         ({"stage": "closing"}, "unknown stage"),
         ({"department": "nobody"}, None),
@@ -306,7 +306,7 @@ def test_opening_refuses_bad_input(
 
 def test_blank_id_is_refused(process: SalesProcess, alice: Actor) -> None:
     with pytest.raises(ValidationError, match="id: must be a non-empty string"):
-        Opportunity.open(" ", process, amount=Money(1, "CNY"), owner="a", actor=alice, at=at(1))
+        Opportunity.open(" ", process, amount=Money(1, "CNY"), owner_id="a", actor=alice, at=at(1))
 
 
 def test_revising_the_forecast_figures(process: SalesProcess, alice: Actor) -> None:

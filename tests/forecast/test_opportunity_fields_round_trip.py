@@ -32,7 +32,7 @@ def test_feedback_values_load_back_with_their_types() -> None:
         "o-1",
         PROCESS,
         amount=Money(180000, "CNY"),
-        owner="sun",
+        owner_id="sun",
         actor=SALES,
         at=AT,
         fields={"budget": Money(180000, "CNY"), "since": date(2026, 1, 2)},
@@ -46,7 +46,9 @@ def test_feedback_values_load_back_with_their_types() -> None:
 
 
 def test_feedback_that_could_not_load_back_is_refused_and_changes_nothing() -> None:
-    opp = Opportunity.open("o-2", PROCESS, amount=Money(1, "CNY"), owner="sun", actor=SALES, at=AT)
+    opp = Opportunity.open(
+        "o-2", PROCESS, amount=Money(1, "CNY"), owner_id="sun", actor=SALES, at=AT
+    )
     with pytest.raises(ValidationError, match=r"feedback.tags: cannot store set"):
         opp.advance("proposal", SALES, AT, {"tags": {"a", "b"}})
     assert opp.stage == "qualify"
@@ -56,7 +58,7 @@ def test_feedback_that_could_not_load_back_is_refused_and_changes_nothing() -> N
             "o-3",
             PROCESS,
             amount=Money(1, "CNY"),
-            owner="sun",
+            owner_id="sun",
             actor=SALES,
             at=AT,
             fields={"when": object()},

@@ -23,7 +23,7 @@ class OpportunityLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.opp = Opportunity.open(
-            "o", PROCESS, amount=Money(1000, "CNY"), owner="alice", actor=ACTORS[0], at=at(1)
+            "o", PROCESS, amount=Money(1000, "CNY"), owner_id="alice", actor=ACTORS[0], at=at(1)
         )
         self.now = at(1)
         self.history: list[StageChange] = list(self.opp.history)

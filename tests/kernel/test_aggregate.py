@@ -102,7 +102,7 @@ def test_opportunity_advance_aware_after_naive_is_a_validation_error() -> None:
         "opp-1",
         process,
         amount=Money("1000", "CNY"),
-        owner="alice",
+        owner_id="alice",
         actor=alice,
         at=datetime(2026, 1, 1, 9),
     )

@@ -442,7 +442,7 @@ def test_restoring_a_receivable_checks_its_installments() -> None:
         Receivable.open(
             "R",
             customer="c",
-            owner="o",
+            owner_id="o",
             amount=cny(1),
             issue_date=date(2024, 1, 1),
             terms=TERMS_30_50_20,

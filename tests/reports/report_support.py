@@ -204,7 +204,7 @@ def opportunity(
 ) -> Opportunity:
     """An opportunity opened by ann (from ``lead_id`` when given)."""
     return Opportunity.open(
-        opp_id, PROCESS, amount=cny(amount), owner="ann", actor=ANN, at=when, lead_id=lead_id
+        opp_id, PROCESS, amount=cny(amount), owner_id="ann", actor=ANN, at=when, lead_id=lead_id
     )
 
 

@@ -193,7 +193,7 @@ class _Story:
                 key=lambda o: o.id,
             )
         for opportunity in opportunities:
-            owner = _actor(opportunity.owner)
+            owner = _actor(opportunity.owner_id)
             reach = self.rng.randrange(len(stages))
             for stage in stages[1 : reach + 1]:
                 self.crm.opportunities.advance(owner, opportunity.id, stage)

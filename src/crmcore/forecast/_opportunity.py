@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged, check_actor, check_time
 from crmcore._decimal import context_class
 from crmcore.errors import InvalidTransition, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
@@ -55,15 +55,6 @@ class OpportunitySource(enum.Enum):
     DIRECT = "direct"
 
 
-class _Unchanged(enum.Enum):
-    UNCHANGED = "unchanged"
-
-
-#: Default of [`Opportunity.revise`][crmcore.forecast.Opportunity.revise] arguments: leave this
-#: field as it is.
-UNCHANGED: Final = _Unchanged.UNCHANGED
-
-
 # -- events ---------------------------------------------------------------------------------
 @attrs.frozen(kw_only=True)
 class OpportunityOpened(DomainEvent):
@@ -71,7 +62,7 @@ class OpportunityOpened(DomainEvent):
 
     stage: str
     amount: Money
-    owner: str
+    owner_id: str
     lead_id: str | None = None
 
 
@@ -183,7 +174,7 @@ class Opportunity(AggregateRoot):
     id: str
     process: SalesProcess
     amount: Money
-    owner: str
+    owner_id: str
     stage: str
     created_at: datetime
     department: str | None = None
@@ -207,7 +198,7 @@ class Opportunity(AggregateRoot):
         process: SalesProcess,
         *,
         amount: Money,
-        owner: str,
+        owner_id: str,
         actor: Actor,
         at: datetime,
         stage: str | None = None,
@@ -224,8 +215,8 @@ class Opportunity(AggregateRoot):
         """
         if not isinstance(id, str) or not id.strip():
             raise ValidationError(f"id: must be a non-empty string, got {id!r}")
-        if not isinstance(owner, str) or not owner.strip():
-            raise ValidationError(f"owner: must be a non-empty string, got {owner!r}")
+        if not isinstance(owner_id, str) or not owner_id.strip():
+            raise ValidationError(f"owner_id: must be a non-empty string, got {owner_id!r}")
         check_actor(actor)
         check_time(at)
         check_values(dict(fields or {}), "fields")
@@ -249,7 +240,7 @@ class Opportunity(AggregateRoot):
             id=id,
             process=process,
             amount=_check_amount(amount),
-            owner=owner,
+            owner_id=owner_id,
             stage=start.name,
             created_at=at,
             department=department,
@@ -267,7 +258,7 @@ class Opportunity(AggregateRoot):
             at,
             stage=start.name,
             amount=amount,
-            owner=owner,
+            owner_id=owner_id,
             lead_id=lead_id,
         )
         return opportunity
@@ -321,7 +312,7 @@ class Opportunity(AggregateRoot):
         """The flat record the forecast aggregates read."""
         return OpportunityRecord(
             id=self.id,
-            owner=self.owner,
+            owner=self.owner_id,
             stage=self.stage,
             amount=self.amount,
             expected_close=self.expected_close,
@@ -335,7 +326,7 @@ class Opportunity(AggregateRoot):
         """The opportunity with its stage visits, for the funnel analytics."""
         return OpportunityHistory(
             id=self.id,
-            owner=self.owner,
+            owner=self.owner_id,
             amount=self.amount,
             created_at=self.created_at,
             visits=self.visits,
@@ -463,10 +454,10 @@ class Opportunity(AggregateRoot):
         actor: Actor,
         at: datetime,
         *,
-        amount: Money | _Unchanged = UNCHANGED,
-        expected_close: date | _Unchanged | None = UNCHANGED,
-        category: ForecastCategory | _Unchanged | None = UNCHANGED,
-        probability_override: Percent | _Unchanged | None = UNCHANGED,
+        amount: Money | Unchanged = UNCHANGED,
+        expected_close: date | Unchanged | None = UNCHANGED,
+        category: ForecastCategory | Unchanged | None = UNCHANGED,
+        probability_override: Percent | Unchanged | None = UNCHANGED,
     ) -> None:
         """Change the forecast figures of an open deal; None clears an override."""
         opportunity_lifecycle(self.process).check("revise", self.status, actor, self)

@@ -8,7 +8,6 @@ nothing when it refuses.
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._aggregate import AggregateRoot
+from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged
 from crmcore._validators import non_empty
 from crmcore.errors import (
     InvalidTransition,
@@ -49,12 +48,6 @@ __all__ = ["Assignment", "AssignmentResult", "Pool", "PoolConfig"]
 
 DEFAULT_RETURN_REASONS = ("unreachable", "not interested", "wrong contact", "duplicate")
 UNASSIGNED_REASON = "every member is full or inactive"
-
-
-class _Keep(enum.Enum):
-    """Marks an argument left as it is (None is a meaningful capacity: no limit)."""
-
-    KEEP = "keep"
 
 
 def _strings(value: Iterable[str]) -> frozenset[str]:
@@ -225,7 +218,7 @@ class Pool(AggregateRoot):
         at: datetime,
         *,
         weight: int | None = None,
-        capacity: int | _Keep | None = _Keep.KEEP,
+        capacity: int | Unchanged | None = UNCHANGED,
         active: bool | None = None,
     ) -> None:
         """Change a member's weight, capacity (None: no limit) or active flag."""
@@ -235,7 +228,7 @@ class Pool(AggregateRoot):
         changes: dict[str, Any] = {}
         if weight is not None:
             changes["weight"] = weight
-        if not isinstance(capacity, _Keep):
+        if capacity is not UNCHANGED:
             changes["capacity"] = capacity
         if active is not None:
             changes["active"] = active

@@ -43,7 +43,7 @@ def open_receivable(
     return Receivable.open(
         receivable_id,
         customer=order.customer_id,
-        owner=order.owner_id,
+        owner_id=order.owner_id,
         department=order.department,
         amount=grand_total,
         issue_date=confirmed_on,

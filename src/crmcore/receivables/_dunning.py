@@ -154,7 +154,7 @@ def due_reminders(
                 Reminder(
                     receivable_id=receivable.id,
                     customer=receivable.customer,
-                    owner=receivable.owner,
+                    owner=receivable.owner_id,
                     installment=row.number,
                     due_date=row.due_date,
                     offset_days=step.offset_days,

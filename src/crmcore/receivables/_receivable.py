@@ -109,7 +109,7 @@ class Receivable(AggregateRoot):
 
     id: str = attrs.field(validator=attrs.validators.instance_of(str))
     customer: str
-    owner: str
+    owner_id: str
     department: str | None
     amount: Money
     issue_date: date
@@ -124,7 +124,7 @@ class Receivable(AggregateRoot):
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
         _text(self.customer, "customer")
-        _text(self.owner, "owner")
+        _text(self.owner_id, "owner_id")
         if not self.amount.amount > 0 or not self.amount.is_rounded:
             raise ValidationError(
                 f"amount: must be > 0 and rounded to the currency, got {self.amount}"
@@ -155,7 +155,7 @@ class Receivable(AggregateRoot):
         id: str,
         *,
         customer: str,
-        owner: str,
+        owner_id: str,
         amount: Money,
         issue_date: date,
         terms: PaymentTerms,
@@ -178,7 +178,7 @@ class Receivable(AggregateRoot):
         receivable = cls(
             id=id,
             customer=customer,
-            owner=owner,
+            owner_id=owner_id,
             department=department,
             amount=amount,
             issue_date=issue_date,

@@ -12,7 +12,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from crmcore.errors import ValidationError
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
-from crmcore.serialization import converter
+from crmcore.serialization import converter, load_aliases
 
 __all__: list[str] = []
 
@@ -71,3 +71,5 @@ converter.register_structure_hook(
         _invoices=override(rename="invoices"),
     ),
 )
+# crmcore 0.1 stored the owner as "owner".
+load_aliases(Receivable, owner="owner_id")

@@ -235,7 +235,7 @@ class LeadService:
                         opportunity.id,
                         self._crm.config.require_sales_process(),
                         amount=opportunity.amount,
-                        owner=opportunity_owner,
+                        owner_id=opportunity_owner,
                         actor=actor,
                         at=case.at,
                         department=department or _department(self._crm, opportunity_owner),

@@ -48,7 +48,7 @@ class OpportunityService:
         actor: Actor,
         amount: Money,
         *,
-        owner: str | None = None,
+        owner_id: str | None = None,
         stage: str | None = None,
         department: str | None = None,
         expected_close: date | None = None,
@@ -57,12 +57,12 @@ class OpportunityService:
         """Open a deal directly (not from a lead); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
-            deal_owner = owner or actor.user_id
+            deal_owner = owner_id or actor.user_id
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
                 self._crm.config.require_sales_process(),
                 amount=amount,
-                owner=deal_owner,
+                owner_id=deal_owner,
                 actor=actor,
                 at=case.at,
                 stage=stage,
@@ -89,7 +89,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> AdvanceResult:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
+            case.require_owner(opportunity.owner_id, f"opportunity {opportunity.id}")
             process = opportunity.process
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
@@ -139,7 +139,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
+            case.require_owner(opportunity.owner_id, f"opportunity {opportunity.id}")
             opportunity.win(actor, case.at, feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
@@ -151,7 +151,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
+            case.require_owner(opportunity.owner_id, f"opportunity {opportunity.id}")
             opportunity.lose(actor, case.at, reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity

@@ -234,7 +234,7 @@ class Queries:
                     r.id,
                     p.id,
                     r.customer,
-                    r.owner,
+                    r.owner_id,
                     p.amount,
                     p.received_on,
                     p.recorded_by,
@@ -258,7 +258,7 @@ class Queries:
                     r.id,
                     i.id,
                     r.customer,
-                    r.owner,
+                    r.owner_id,
                     i.amount,
                     i.title,
                     i.recorded_by,
@@ -282,7 +282,7 @@ class Queries:
             candidates = (
                 receivables.find(has_unpaid=True)
                 if everyone
-                else receivables.find(owner=actor.user_id, has_unpaid=True)
+                else receivables.find(owner_id=actor.user_id, has_unpaid=True)
             )
             logs = case.repo(DunningLog)
             due: list[Reminder] = []

@@ -46,7 +46,7 @@ class ReceivableService:
         actor: Actor,
         *,
         customer: str,
-        owner: str,
+        owner_id: str,
         amount: Money,
         issue_date: date,
         anchor: date | None = None,
@@ -59,7 +59,7 @@ class ReceivableService:
             receivable = Receivable.open(
                 receivable_id or case.new_id("receivable"),
                 customer=customer,
-                owner=owner,
+                owner_id=owner_id,
                 amount=amount,
                 issue_date=issue_date,
                 terms=self._crm.config.terms.for_customer(customer),

@@ -137,8 +137,8 @@ def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
 DOMAIN_KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status")),
     AggregateKind("lead_pool", Pool),
-    AggregateKind("opportunity", Opportunity, indexes=("owner", "status", "lead_id")),
-    AggregateKind("receivable", Receivable, indexes=("customer", "owner")),
+    AggregateKind("opportunity", Opportunity, indexes=("owner_id", "status", "lead_id")),
+    AggregateKind("receivable", Receivable, indexes=("customer", "owner_id")),
     AggregateKind(
         "approval",
         ApprovalInstance,

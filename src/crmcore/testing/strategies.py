@@ -414,7 +414,7 @@ def _part(draw: st.DrawFn, of: Decimal, places: int) -> Decimal:
 def _receivable_step(draw: st.DrawFn, receivable: Receivable, step: str, clock: _Clock) -> None:
     cur = receivable.currency
     places = cur.minor_units
-    sales = _salesperson(receivable.owner)
+    sales = _salesperson(receivable.owner_id)
     finance = draw(st.sampled_from(FINANCE))
     at = clock.tick(draw, max_hours=24 * 20)
     if step in ("pay", "pay and confirm"):
@@ -505,7 +505,7 @@ def receivables(
     receivable = Receivable.open(
         draw(ids("rcv")),
         customer=draw(st.sampled_from(["acme", "globex", "initech"])),
-        owner=owner.user_id,
+        owner_id=owner.user_id,
         department=draw(st.none() | st.just("east")),
         amount=draw(money(currency=currency, min_value="200", max_value="1000000")),
         issue_date=clock.now.date(),
@@ -673,7 +673,7 @@ def opportunities(
         draw(ids("opp")),
         SALES_PROCESS,
         amount=draw(money(currency="CNY", min_value="0", max_value="10000000")),
-        owner=owner.user_id,
+        owner_id=owner.user_id,
         actor=owner,
         at=clock.tick(draw),
         stage=draw(st.sampled_from(path)),
