@@ -51,11 +51,11 @@ def story(
     )
     for stage, when in rest:
         if stage == "won":
-            opp.win(REP, when)
+            opp.win(REP, at=when)
         elif stage == "lost":
-            opp.lose(REP, when, "competitor")
+            opp.lose(REP, at=when, reason="competitor")
         else:
-            opp.advance(stage, REP, when)
+            opp.advance(REP, stage, at=when)
     return opp.to_history()
 
 

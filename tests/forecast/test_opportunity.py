@@ -87,11 +87,11 @@ def test_leaving_a_stage_needs_its_feedback(process: SalesProcess, alice: Actor)
     opp = deal(process, alice)
     before = snapshot(opp)
     with pytest.raises(InvalidTransition, match="qualify: budget"):
-        opp.advance("needs", alice, at(2))
+        opp.advance(alice, "needs", at=at(2))
     with pytest.raises(InvalidTransition, match="qualify: budget"):
-        opp.advance("needs", alice, at(2), {"budget": "  "})
+        opp.advance(alice, "needs", at=at(2), feedback={"budget": "  "})
     assert snapshot(opp) == before
-    opp.advance("needs", alice, at(2), {"budget": "2M CNY"})
+    opp.advance(alice, "needs", at=at(2), feedback={"budget": "2M CNY"})
     assert opp.stage == "needs"
     assert opp.fields == {"budget": "2M CNY"}
     assert opp.version == 0  # the storage adapter bumps the version, not the domain
@@ -103,19 +103,19 @@ def test_skipping_a_stage_needs_the_skipped_stages_feedback_too(
 ) -> None:
     opp = deal(process, alice)
     with pytest.raises(InvalidTransition, match="needs: decision_maker"):
-        opp.advance("proposal", alice, at(2), {"budget": "2M"})
+        opp.advance(alice, "proposal", at=at(2), feedback={"budget": "2M"})
     assert opp.stage == "qualify"
     assert opp.fields == {}
-    opp.advance("proposal", alice, at(2), {"budget": "2M", "decision_maker": "CFO"})
+    opp.advance(alice, "proposal", at=at(2), feedback={"budget": "2M", "decision_maker": "CFO"})
     assert opp.stage == "proposal"
     assert opp.missing_fields() == ()
 
 
 def test_moving_back_is_allowed_and_recorded(process: SalesProcess, alice: Actor) -> None:
     opp = deal(process, alice, fields={"budget": "1", "decision_maker": "CEO"})
-    opp.advance("proposal", alice, at(3))
+    opp.advance(alice, "proposal", at=at(3))
     opp.pull_events()
-    opp.advance("qualify", alice, at(5))
+    opp.advance(alice, "qualify", at=at(5))
     (event,) = opp.pull_events()
     assert isinstance(event, OpportunityStageChanged)
     assert event.backward
@@ -133,9 +133,9 @@ def test_entering_an_approved_stage_needs_the_approval(
 ) -> None:
     opp = deal(process, alice, stage="negotiation")
     with pytest.raises(InvalidTransition, match="big-deal-approval"):
-        opp.advance("contract", alice, at(2))
+        opp.advance(alice, "contract", at=at(2))
     assert opp.stage == "negotiation"
-    opp.advance("contract", alice, at(2), approval_ref="approval-77")
+    opp.advance(alice, "contract", at=at(2), approval_ref="approval-77")
     assert opp.history[-1].approval_ref == "approval-77"
     assert opp.forecast_category is ForecastCategory.COMMIT
 
@@ -143,15 +143,17 @@ def test_entering_an_approved_stage_needs_the_approval(
 def test_department_stages(process: SalesProcess, alice: Actor) -> None:
     enterprise = deal(process, alice, stage="negotiation", department="enterprise")
     with pytest.raises(InvalidTransition, match="legal_review: legal_ok"):
-        enterprise.advance("contract", alice, at(2), approval_ref="a1")
-    enterprise.advance("legal_review", alice, at(2))
-    enterprise.advance("contract", alice, at(3), {"legal_ok": "yes"}, approval_ref="a1")
+        enterprise.advance(alice, "contract", at=at(2), approval_ref="a1")
+    enterprise.advance(alice, "legal_review", at=at(2))
+    enterprise.advance(
+        alice, "contract", at=at(3), feedback={"legal_ok": "yes"}, approval_ref="a1"
+    )
     assert enterprise.stage == "contract"
 
     smb = deal(process, alice, stage="negotiation", department="smb")
     with pytest.raises(InvalidTransition, match="does not apply to department 'smb'"):
-        smb.advance("legal_review", alice, at(2))
-    smb.advance("contract", alice, at(2), approval_ref="a1")
+        smb.advance(alice, "legal_review", at=at(2))
+    smb.advance(alice, "contract", at=at(2), approval_ref="a1")
     assert smb.stage == "contract"
     with pytest.raises(ValidationError, match="does not apply"):
         deal(process, alice, stage="legal_review", department="smb")
@@ -159,7 +161,7 @@ def test_department_stages(process: SalesProcess, alice: Actor) -> None:
 
 def test_winning_closes_the_deal(process: SalesProcess, alice: Actor) -> None:
     opp = deal(process, alice, stage="contract")
-    opp.win(alice, at(20, 2))
+    opp.win(alice, at=at(20, 2))
     assert opp.status is OpportunityStatus.WON
     assert opp.expected_close == date(2026, 2, 20)
     assert opp.closed_at == at(20, 2)
@@ -170,18 +172,18 @@ def test_winning_closes_the_deal(process: SalesProcess, alice: Actor) -> None:
     assert opp.to_record().status is OpportunityStatus.WON
     before = snapshot(opp)
     with pytest.raises(InvalidTransition, match="cannot advance in state WON"):
-        opp.advance("needs", alice, at(21, 2))
+        opp.advance(alice, "needs", at=at(21, 2))
     with pytest.raises(InvalidTransition, match="cannot lose in state WON"):
-        opp.lose(alice, at(21, 2), "changed mind")
+        opp.lose(alice, at=at(21, 2), reason="changed mind")
     assert snapshot(opp) == before
 
 
 def test_winning_needs_the_current_stage_feedback(process: SalesProcess, alice: Actor) -> None:
     opp = deal(process, alice)
     with pytest.raises(InvalidTransition, match=r"cannot win from 'qualify'.*budget"):
-        opp.win(alice, at(2))
+        opp.win(alice, at=at(2))
     assert opp.status is OpportunityStatus.OPEN
-    opp.win(alice, at(2), {"budget": "1M"})
+    opp.win(alice, at=at(2), feedback={"budget": "1M"})
     assert opp.fields == {"budget": "1M"}
 
 
@@ -189,9 +191,9 @@ def test_losing_needs_a_reason(process: SalesProcess, alice: Actor) -> None:
     opp = deal(process, alice)
     before = snapshot(opp)
     with pytest.raises(ValidationError, match="reason"):
-        opp.lose(alice, at(2), " ")
+        opp.lose(alice, at=at(2), reason=" ")
     assert snapshot(opp) == before
-    opp.lose(alice, at(2), "price")
+    opp.lose(alice, at=at(2), reason="price")
     assert opp.status is OpportunityStatus.LOST
     assert opp.reason == "price"
     assert opp.probability == Percent(0)
@@ -205,9 +207,9 @@ def test_only_managers_declare_a_deal_invalid(
 ) -> None:
     opp = deal(process, alice)
     with pytest.raises(PermissionDenied, match=r"alice .* may not invalidate"):
-        opp.invalidate(alice, at(2), "duplicate")
+        opp.invalidate(alice, at=at(2), reason="duplicate")
     assert opp.status is OpportunityStatus.OPEN
-    opp.invalidate(boss, at(2), "duplicate of opp-0")
+    opp.invalidate(boss, at=at(2), reason="duplicate of opp-0")
     assert opp.status is OpportunityStatus.INVALID
     assert isinstance(opp.pull_events()[-1], OpportunityInvalidated)
 
@@ -219,9 +221,9 @@ def test_people_without_a_sales_role_change_nothing(process: SalesProcess, alice
     opp = deal(process, alice, fields={"budget": "1"})
     before = snapshot(opp)
     with pytest.raises(PermissionDenied, match="carol"):
-        opp.advance("needs", clerk, at(2))
+        opp.advance(clerk, "needs", at=at(2))
     with pytest.raises(PermissionDenied):
-        opp.win(clerk, at(2))
+        opp.win(clerk, at=at(2))
     assert snapshot(opp) == before
     names = [
         t.name for t in opportunity_lifecycle(process).available_transitions(opp.status, alice)
@@ -232,37 +234,45 @@ def test_people_without_a_sales_role_change_nothing(process: SalesProcess, alice
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda o, a: o.advance("closing", a, at(2)), ValidationError, "unknown stage 'closing'"),
-        (lambda o, a: o.advance("qualify", a, at(2)), InvalidTransition, "already in stage"),
         (
-            lambda o, a: o.advance("needs", a, at(1, hour=8)),
+            lambda o, a: o.advance(a, "closing", at=at(2)),
+            ValidationError,
+            "unknown stage 'closing'",
+        ),
+        (lambda o, a: o.advance(a, "qualify", at=at(2)), InvalidTransition, "already in stage"),
+        (
+            lambda o, a: o.advance(a, "needs", at=at(1, hour=8)),
             ValidationError,
             "before opportunity opp-1.s last change",
         ),
-        (lambda o, a: o.advance("needs", a, "2026-01-02"), ValidationError, "expected a datetime"),
-        (lambda o, a: o.revise(a, at(2)), ValidationError, "without any change"),
         (
-            lambda o, a: o.revise(a, at(2), probability_override=Percent(120)),
+            lambda o, a: o.advance(a, "needs", at="2026-01-02"),
+            ValidationError,
+            "expected a datetime",
+        ),
+        (lambda o, a: o.revise(a, at=at(2)), ValidationError, "without any change"),
+        (
+            lambda o, a: o.revise(a, at=at(2), probability_override=Percent(120)),
             ValidationError,
             "between 0 % and 100 %",
         ),
         (
-            lambda o, a: o.revise(a, at(2), amount=Money("1", "USD")),
+            lambda o, a: o.revise(a, at=at(2), amount=Money("1", "USD")),
             ValidationError,
             "not in the opportunity's currency",
         ),
         (
-            lambda o, a: o.revise(a, at(2), amount=Money("-1", "CNY")),
+            lambda o, a: o.revise(a, at=at(2), amount=Money("-1", "CNY")),
             ValidationError,
             "must be >= 0",
         ),
         (
-            lambda o, a: o.revise(a, at(2), expected_close="2026-05-01"),
+            lambda o, a: o.revise(a, at=at(2), expected_close="2026-05-01"),
             ValidationError,
             "expected a date",
         ),
         (
-            lambda o, a: o.revise(a, at(2), amount=Money(5, "CNY"), probability_override="101"),
+            lambda o, a: o.revise(a, at=at(2), amount=Money(5, "CNY"), probability_override="101"),
             ValidationError,
             "between",
         ),
@@ -314,7 +324,7 @@ def test_revising_the_forecast_figures(process: SalesProcess, alice: Actor) -> N
     opp.pull_events()
     opp.revise(
         alice,
-        at(2),
+        at=at(2),
         amount=Money("600000", "CNY"),
         expected_close=date(2026, 4, 30),
         category=ForecastCategory.COMMIT,
@@ -332,7 +342,7 @@ def test_revising_the_forecast_figures(process: SalesProcess, alice: Actor) -> N
         "category_override",
         "probability_override",
     )
-    opp.revise(alice, at(3), category=None, probability_override=None, expected_close=None)
+    opp.revise(alice, at=at(3), category=None, probability_override=None, expected_close=None)
     assert opp.probability == Percent(10)
     assert opp.forecast_category is ForecastCategory.PIPELINE
     assert opp.expected_close is None
@@ -346,8 +356,8 @@ def test_revising_the_forecast_figures(process: SalesProcess, alice: Actor) -> N
 
 def test_history_record_for_the_funnel(process: SalesProcess, alice: Actor) -> None:
     opp = deal(process, alice, fields={"budget": "1"})
-    opp.advance("needs", alice, at(4))
-    opp.lose(alice, at(9), "no budget after all")
+    opp.advance(alice, "needs", at=at(4))
+    opp.lose(alice, at=at(9), reason="no budget after all")
     history = opp.to_history()
     assert history.status is OpportunityStatus.LOST
     assert history.closed_at == at(9)

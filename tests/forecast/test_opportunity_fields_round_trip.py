@@ -37,7 +37,9 @@ def test_feedback_values_load_back_with_their_types() -> None:
         at=AT,
         fields={"budget": Money(180000, "CNY"), "since": date(2026, 1, 2)},
     )
-    opp.advance("proposal", SALES, AT, {"seats": Decimal("12.5"), "share": Percent(30)})
+    opp.advance(
+        SALES, "proposal", at=AT, feedback={"seats": Decimal("12.5"), "share": Percent(30)}
+    )
     loaded = from_dict(Opportunity, json.loads(json.dumps(to_dict(opp))))
     assert to_dict(loaded) == to_dict(opp)  # Opportunity compares by identity
     assert loaded.fields["budget"] == Money(180000, "CNY")
@@ -50,7 +52,7 @@ def test_feedback_that_could_not_load_back_is_refused_and_changes_nothing() -> N
         "o-2", PROCESS, amount=Money(1, "CNY"), owner_id="sun", actor=SALES, at=AT
     )
     with pytest.raises(ValidationError, match=r"feedback.tags: cannot store set"):
-        opp.advance("proposal", SALES, AT, {"tags": {"a", "b"}})
+        opp.advance(SALES, "proposal", at=AT, feedback={"tags": {"a", "b"}})
     assert opp.stage == "qualify"
     assert opp.fields == {}
     with pytest.raises(ValidationError, match=r"fields.when: cannot store"):

@@ -73,7 +73,7 @@ def test_pool_admit_by_a_string_changes_nothing() -> None:
     (lead,) = make_leads(None, 1)
     before = copy.deepcopy(to_dict(lead)), copy.deepcopy(to_dict(pool))
     with pytest.raises(ValidationError, match="actor: expected an Actor, got 'sally'"):
-        pool.admit([lead], "sally", _at(2))  # type: ignore[arg-type]
+        pool.admit("sally", [lead], at=_at(2))  # type: ignore[arg-type]
     assert (to_dict(lead), to_dict(pool)) == before
     assert lead.pool_id is None
 
@@ -81,17 +81,17 @@ def test_pool_admit_by_a_string_changes_nothing() -> None:
 @pytest.mark.parametrize("moment", ["yesterday", date(2026, 1, 1), None, 1_700_000_000])
 def test_lead_capture_refuses_a_moment_that_is_not_a_datetime(moment: object) -> None:
     with pytest.raises(ValidationError, match="at: expected a datetime"):
-        Lead.capture("l-1", "Acme", source="web", by=MARKETING, at=moment)  # type: ignore[arg-type]
+        Lead.capture("l-1", "Acme", source="web", actor=MARKETING, at=moment)  # type: ignore[arg-type]
 
 
 def test_lead_follow_up_aware_after_naive_is_a_validation_error() -> None:
-    lead = Lead.capture("l-1", "Acme", source="web", by=MARKETING, at=datetime(2026, 1, 1, 9))
+    lead = Lead.capture("l-1", "Acme", source="web", actor=MARKETING, at=datetime(2026, 1, 1, 9))
     pool = make_pool(["u1"])
-    pool.admit([lead], MARKETING, datetime(2026, 1, 1, 10))
-    pool.claim([lead], member("u1"), datetime(2026, 1, 2, 9))
+    pool.admit(MARKETING, [lead], at=datetime(2026, 1, 1, 10))
+    pool.claim(member("u1"), [lead], at=datetime(2026, 1, 2, 9))
     before = to_dict(lead)
     with pytest.raises(ValidationError, match="mix naive and timezone-aware"):
-        lead.follow_up(member("u1"), datetime(2026, 1, 3, 9, tzinfo=UTC))
+        lead.follow_up(member("u1"), at=datetime(2026, 1, 3, 9, tzinfo=UTC))
     assert to_dict(lead) == before
 
 
@@ -109,7 +109,10 @@ def test_opportunity_advance_aware_after_naive_is_a_validation_error() -> None:
     before = to_dict(opportunity)
     with pytest.raises(ValidationError, match="mix naive and timezone-aware"):
         opportunity.advance(
-            process.stage_names[1], alice, datetime(2026, 1, 2, 9, tzinfo=UTC), {"budget": "1"}
+            alice,
+            process.stage_names[1],
+            at=datetime(2026, 1, 2, 9, tzinfo=UTC),
+            feedback={"budget": "1"},
         )
     assert to_dict(opportunity) == before
 

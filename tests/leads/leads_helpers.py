@@ -64,14 +64,14 @@ def make_leads(
 ) -> list[Lead]:
     """``n`` new leads captured ``at`` (1 January), admitted into ``pool`` when given."""
     leads = [
-        Lead.capture(f"{prefix}-{i}", f"Prospect {i}", source="web", by=MARKETING, at=at)
+        Lead.capture(f"{prefix}-{i}", f"Prospect {i}", source="web", actor=MARKETING, at=at)
         for i in range(start, start + n)
     ]
     if pool is not None:
-        pool.admit(leads, MARKETING, at)
+        pool.admit(MARKETING, leads, at=at)
     return leads
 
 
 def owners(pool: Pool, leads: list[Lead], when: datetime = T0) -> list[str | None]:
     """Distribute ``leads`` one call each and list who got each."""
-    return [pool.distribute([lead], ADMIN, when).assignments[0].owner_id for lead in leads]
+    return [pool.distribute(ADMIN, [lead], at=when).assignments[0].owner_id for lead in leads]

@@ -338,11 +338,11 @@ class Opportunity(AggregateRoot):
     # -- commands -----------------------------------------------------------------------------
     def advance(
         self,
-        to: str,
         actor: Actor,
+        to: str,
+        *,
         at: datetime,
         feedback: Mapping[str, Any] | None = None,
-        *,
         approval_ref: str | None = None,
     ) -> None:
         """Move to stage ``to`` (forward or back), filling ``feedback`` on the way.
@@ -398,7 +398,9 @@ class Opportunity(AggregateRoot):
             approval_ref=approval_ref,
         )
 
-    def win(self, actor: Actor, at: datetime, feedback: Mapping[str, Any] | None = None) -> None:
+    def win(
+        self, actor: Actor, *, at: datetime, feedback: Mapping[str, Any] | None = None
+    ) -> None:
         """Close as won; the current stage's required fields must be filled. Close date := at."""
         opportunity_lifecycle(self.process).check("win", self.status, actor, self)
         self._check_change(actor, at)
@@ -419,11 +421,11 @@ class Opportunity(AggregateRoot):
             stage=self.stage,
         )
 
-    def lose(self, actor: Actor, at: datetime, reason: str) -> None:
+    def lose(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Close as lost, with the reason (price, competitor, no budget...)."""
         self._close_with_reason("lose", OpportunityStatus.LOST, OpportunityLost, actor, at, reason)
 
-    def invalidate(self, actor: Actor, at: datetime, reason: str) -> None:
+    def invalidate(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Declare the opportunity invalid (duplicate, spam); it leaves every forecast."""
         self._close_with_reason(
             "invalidate", OpportunityStatus.INVALID, OpportunityInvalidated, actor, at, reason
@@ -452,8 +454,8 @@ class Opportunity(AggregateRoot):
     def revise(
         self,
         actor: Actor,
-        at: datetime,
         *,
+        at: datetime,
         amount: Money | Unchanged = UNCHANGED,
         expected_close: date | Unchanged | None = UNCHANGED,
         category: ForecastCategory | Unchanged | None = UNCHANGED,

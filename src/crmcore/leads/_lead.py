@@ -116,7 +116,7 @@ class Lead(AggregateRoot):
         name: str,
         *,
         source: str,
-        by: Actor,
+        actor: Actor,
         at: datetime,
         company: str = "",
         email: str = "",
@@ -127,7 +127,7 @@ class Lead(AggregateRoot):
         custom: dict[str, Any] | None = None,
     ) -> Lead:
         """A new lead, not yet in a pool; raises ValidationError for a blank name or source."""
-        check_actor(by, "by")
+        check_actor(actor)
         check_time(at)
         for field, value in (("name", name), ("source", source)):
             if not isinstance(value, str) or not value.strip():
@@ -145,7 +145,7 @@ class Lead(AggregateRoot):
             custom=dict(custom or {}),
             captured_at=at,
         )
-        lead._emit(LeadCaptured, by, at, source=source, campaign_id=campaign_id)
+        lead._emit(LeadCaptured, actor, at, source=source, campaign_id=campaign_id)
         return lead
 
     @property
@@ -189,10 +189,10 @@ class Lead(AggregateRoot):
 
     def follow_up(
         self,
-        by: Actor,
+        actor: Actor,
+        *,
         at: datetime,
         note: str = "",
-        *,
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
@@ -213,18 +213,20 @@ class Lead(AggregateRoot):
                     f"lead {self.id}: next_contact_on {next_contact_on.isoformat()} is before "
                     f"the follow-up on {at.date().isoformat()}"
                 )
-        target = LEAD_LIFECYCLE.check("follow_up", self.status, by, self)
-        if by.user_id != self.owner_id:
+        target = LEAD_LIFECYCLE.check("follow_up", self.status, actor, self)
+        if actor.user_id != self.owner_id:
             raise PermissionDenied(
                 f"lead {self.id}: only the owner {self.owner_id} may record a follow-up, "
-                f"not {by.user_id}"
+                f"not {actor.user_id}"
             )
-        self._check_change(by, at)
-        self.follow_ups.append(FollowUp(by.user_id, at, note, channel, outcome, next_contact_on))
+        self._check_change(actor, at)
+        self.follow_ups.append(
+            FollowUp(actor.user_id, at, note, channel, outcome, next_contact_on)
+        )
         self.status = target
         self._emit(
             LeadFollowedUp,
-            by,
+            actor,
             at,
             note=note,
             channel=channel,

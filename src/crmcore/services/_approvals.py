@@ -33,7 +33,7 @@ class OpportunityAdvance:
         requester = case.crm.directory.user(link.requested_by).as_actor()
         to = str(link.params["to"])
         feedback: dict[str, Any] = dict(link.params.get("feedback") or {})
-        opportunity.advance(to, requester, case.at, feedback, approval_ref=instance.id)
+        opportunity.advance(requester, to, at=case.at, feedback=feedback, approval_ref=instance.id)
         case.repo(Opportunity).save(opportunity)
         return f"advanced to {to}"
 

@@ -65,7 +65,7 @@ class LeadService:
                 case.new_id("lead"),
                 name,
                 source=source,
-                by=actor,
+                actor=actor,
                 at=case.at,
                 company=company,
                 email=email,
@@ -103,7 +103,7 @@ class LeadService:
         else:
             raise ConfigError("pools: no pool is configured to route leads to")
         pool = self._crm.pool(case, pool_id)
-        pool.admit([lead], case.actor, case.at, rule=rule)
+        pool.admit(case.actor, [lead], at=case.at, rule=rule)
         case.repo(type(pool)).save(pool)
         return pool_id
 
@@ -114,9 +114,9 @@ class LeadService:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
             if member_id is None:
-                result: AssignmentResult = pool.distribute([lead], actor, case.at)
+                result: AssignmentResult = pool.distribute(actor, [lead], at=case.at)
             else:
-                result = pool.assign_to([lead], member_id, actor, case.at)
+                result = pool.assign_to(actor, [lead], member_id, at=case.at)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
             return result
@@ -145,9 +145,9 @@ class LeadService:
                         book = self._crm.pool(case, other.id).state.books.get(actor.user_id)
                         claimed_elsewhere += 0 if book is None else book.claims_that_day(today)
             result: AssignmentResult = pool.claim(
-                [lead],
                 actor,
-                case.at,
+                [lead],
+                at=case.at,
                 global_limits=limits,
                 held_elsewhere=elsewhere,
                 claimed_elsewhere_today=claimed_elsewhere,
@@ -164,7 +164,7 @@ class LeadService:
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
-            pool.return_lead(lead, actor, case.at, reason, note)
+            pool.return_lead(actor, lead, at=case.at, reason=reason, note=note)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
 
@@ -182,7 +182,7 @@ class LeadService:
                 for lead in leads.find(pool_id=pool_id, status=status)
             ]
             day = case.day(as_of)
-            due: list[RecycleDue] = pool.recycle(held, day, actor, case.at)
+            due: list[RecycleDue] = pool.recycle(actor, held, day, at=case.at)
             recycled = {item.lead_id for item in due}
             for lead in held:
                 if lead.id in recycled:
@@ -213,9 +213,9 @@ class LeadService:
                 "next_contact_on": next_contact_on,
             }
             if lead.pool_id is None:
-                lead.follow_up(actor, case.at, note, **details)
+                lead.follow_up(actor, at=case.at, note=note, **details)
             else:
-                _pooled(case, lead).follow_up(lead, actor, case.at, note, **details)
+                _pooled(case, lead).follow_up(actor, lead, at=case.at, note=note, **details)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
@@ -264,7 +264,7 @@ class LeadService:
                 existing_customer=existing_customer,
                 opportunity=opportunity,
             )
-            result: ConversionResult = pool.convert(lead, request, actor, case.at)
+            result: ConversionResult = pool.convert(actor, lead, request, at=case.at)
             if opportunity is not None:
                 opportunity_owner = opportunity.owner_id or owner or actor.user_id
                 case.repo(Opportunity).add(

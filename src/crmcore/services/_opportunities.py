@@ -94,11 +94,13 @@ class OpportunityService:
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
             if target.approval_process_id is None or not forward:
-                opportunity.advance(to, actor, case.at, feedback)
+                opportunity.advance(actor, to, at=case.at, feedback=feedback)
                 case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True)
             # Everything but the approval is checked first, on a copy: nothing starts in vain.
-            copy.deepcopy(opportunity).advance(to, actor, case.at, feedback, approval_ref=_DRY_RUN)
+            copy.deepcopy(opportunity).advance(
+                actor, to, at=case.at, feedback=feedback, approval_ref=_DRY_RUN
+            )
             links = case.repo(ApprovalLink)
             if links.find(subject_id=opportunity.id, status=LinkStatus.WAITING):
                 raise InvalidTransition(
@@ -114,7 +116,9 @@ class OpportunityService:
             )
             case.repo(ApprovalInstance).add(instance)
             if instance.status is ApprovalStatus.APPROVED:  # the entry condition was false
-                opportunity.advance(to, actor, case.at, feedback, approval_ref=instance.id)
+                opportunity.advance(
+                    actor, to, at=case.at, feedback=feedback, approval_ref=instance.id
+                )
                 case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True, instance.id)
             links.add(
@@ -140,7 +144,7 @@ class OpportunityService:
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
             case.require_owner(opportunity.owner_id, f"opportunity {opportunity.id}")
-            opportunity.win(actor, case.at, feedback)
+            opportunity.win(actor, at=case.at, feedback=feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
@@ -152,7 +156,7 @@ class OpportunityService:
         def work(case: UseCase) -> Opportunity:
             opportunity = case.repo(Opportunity).get(opportunity_id)
             case.require_owner(opportunity.owner_id, f"opportunity {opportunity.id}")
-            opportunity.lose(actor, case.at, reason)
+            opportunity.lose(actor, at=case.at, reason=reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
