@@ -17,7 +17,7 @@ from crmcore.events import DomainEvent
 from crmcore.money import Money
 from crmcore.ports import Actor
 
-__all__ = ["ApprovalLink", "DunningLog", "InstallmentOverdue", "LinkStatus"]
+__all__ = ["ApprovalLink", "DunningLog", "IdempotencyRecord", "InstallmentOverdue", "LinkStatus"]
 
 
 class LinkStatus(enum.Enum):
@@ -97,3 +97,19 @@ class DunningLog(AggregateRoot):
 
     def _subject(self) -> tuple[str, str]:
         return "receivable", self.id  # the reminder is about the receivable of the same id
+
+
+@attrs.define
+class IdempotencyRecord(AggregateRoot):
+    """A committed call made with an idempotency key: what it asked and what it made.
+
+    ``id`` is ``<receivable id>/<action>/<key>``; ``request`` a fingerprint of the call's
+    arguments (the same key with other arguments is refused); ``result_id`` the payment,
+    refund or invoice request it recorded, which a retry returns instead of recording again.
+    """
+
+    aggregate_kind: ClassVar[str] = "idempotency_record"
+
+    id: str = attrs.field(validator=non_empty)
+    request: str
+    result_id: str
