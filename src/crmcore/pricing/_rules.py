@@ -67,7 +67,7 @@ class DiscountPercent:
 class DiscountPerUnit:
     """Take ``amount`` off every unit (never below zero)."""
 
-    kind: ClassVar[str] = "amount_off"
+    kind: ClassVar[str] = "unit_amount_off"
     amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
