@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from crmcore._aggregate import Unchanged
 from crmcore.errors import InvalidTransition
 from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
-from crmcore.forecast._opportunity import _Unchanged
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
@@ -159,7 +159,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.opportunity(opportunity_id)
-            opportunity.invalidate(case.actor, case.at, reason)
+            opportunity.invalidate(case.actor, at=case.at, reason=reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
@@ -170,10 +170,10 @@ class OpportunityService:
         actor: Actor | str,
         opportunity_id: str,
         *,
-        amount: Money | _Unchanged = UNCHANGED,
-        expected_close: date | _Unchanged | None = UNCHANGED,
-        probability_override: Percent | _Unchanged | None = UNCHANGED,
-        category: ForecastCategory | _Unchanged | None = UNCHANGED,
+        amount: Money | Unchanged = UNCHANGED,
+        expected_close: date | Unchanged | None = UNCHANGED,
+        probability_override: Percent | Unchanged | None = UNCHANGED,
+        category: ForecastCategory | Unchanged | None = UNCHANGED,
     ) -> Opportunity:
         """Revise an open deal's amount, expected close date, probability or forecast
         category (None clears an override); what is not given stays as it is."""
@@ -182,7 +182,7 @@ class OpportunityService:
             opportunity = case.opportunity(opportunity_id)
             opportunity.revise(
                 case.actor,
-                case.at,
+                at=case.at,
                 amount=amount,
                 expected_close=expected_close,
                 probability_override=probability_override,
