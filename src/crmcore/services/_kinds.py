@@ -19,7 +19,7 @@ from crmcore.leads import Lead, Pool
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
-from crmcore.services._records import ApprovalLink, DunningLog
+from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
 from crmcore.workflow import ApprovalInstance
 
 __all__ = ["KINDS", "ComputedKind"]
@@ -122,6 +122,7 @@ APPROVAL_LINKS: Final = AggregateKind(
     "approval_link", ApprovalLink, indexes=("subject_kind", "subject_id", "status")
 )
 DUNNING_LOGS: Final = AggregateKind("dunning_log", DunningLog)
+IDEMPOTENCY_KEYS: Final = AggregateKind("idempotency_key", IdempotencyRecord)
 ORDERS: Final = ComputedKind(
     "order",
     Order,
@@ -140,4 +141,5 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     APPROVAL_LINKS,
     DUNNING_LOGS,
     ORDERS,
+    IDEMPOTENCY_KEYS,
 )
