@@ -52,15 +52,15 @@ class Percent:
     def __add__(self, other: Percent) -> Percent:
         if not isinstance(other, Percent):
             return NotImplemented
-        return Percent(self.value + other.value)
+        return Percent(CONTEXT.add(self.value, other.value))
 
     def __sub__(self, other: Percent) -> Percent:
         if not isinstance(other, Percent):
             return NotImplemented
-        return Percent(self.value - other.value)
+        return Percent(CONTEXT.subtract(self.value, other.value))
 
     def __str__(self) -> str:
-        return f"{self.value.normalize():f} %"
+        return f"{self.value.normalize(CONTEXT):f} %"
 
     def __repr__(self) -> str:
         return f"Percent('{self.value}')"

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from crmcore._decimal import to_decimal
+from crmcore._decimal import context_class, to_decimal
 from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -67,7 +67,7 @@ class DiscountPercent:
 class DiscountPerUnit:
     """Take ``amount`` off every unit (never below zero)."""
 
-    kind: ClassVar[str] = "amount_off"
+    kind: ClassVar[str] = "unit_amount_off"
     amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
@@ -133,6 +133,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     return tiers
 
 
+@context_class
 @attrs.frozen
 class VolumeTiers:
     """Quantity tiers, in *range* or *slab* mode (see [`TierMode`][crmcore.pricing.TierMode])."""
@@ -157,6 +158,7 @@ class VolumeTiers:
         return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
 
 
+@context_class
 @attrs.frozen
 class FreeItems:
     """Buy ``buy`` get ``get`` free, repeating unless ``repeat`` is false, at most ``max_free``.
@@ -299,6 +301,7 @@ def _effect_currencies(effect: Effect) -> set[str]:
     return set()
 
 
+@context_class
 @attrs.frozen
 class PriceRule:
     """A pricing rule: selector, conditions, effect, priority and whether it stacks.

@@ -19,7 +19,7 @@ import pytest
 
 from crmcore.errors import NotFound
 from crmcore.money import Money
-from crmcore.ports import ClaimingOutbox, Storage, StoredEvent
+from crmcore.ports import Actor, ClaimingOutbox, Storage, StoredEvent
 from crmcore.testing._processes import commit_and_die, deliver_until_empty
 from crmcore.testing._sample import SampleAccount, SampleDeposited
 
@@ -131,7 +131,7 @@ class ClaimContract:
         for n in range(1, 6):
             with storage.unit_of_work() as uow:
                 account = uow.repository(SampleAccount).get("acc-1")
-                account.deposit(Money(n, "CNY"), "u1", AT)
+                account.deposit(Actor("u1"), Money(n, "CNY"), at=AT)
                 uow.repository(SampleAccount).save(account)
                 uow.commit()
         mine = outbox.claim(2, 60.0)
@@ -170,7 +170,7 @@ class DeliveryContract(ClaimContract):
         with storage.unit_of_work() as uow:
             for account in uow.repository(SampleAccount).find():
                 for cents in range(1, 5):
-                    account.deposit(Money(cents, "CNY"), "u1", AT)
+                    account.deposit(Actor("u1"), Money(cents, "CNY"), at=AT)
                 uow.repository(SampleAccount).save(account)
             uow.commit()
         expected = sorted(e.seq for e in storage.undelivered(10 * self.events))

@@ -13,7 +13,7 @@ from typing import Any
 
 from crmcore.errors import ConcurrencyConflict
 from crmcore.money import Money
-from crmcore.ports import ClaimingOutbox, Storage, set_checkpoint_hook
+from crmcore.ports import Actor, ClaimingOutbox, Storage, set_checkpoint_hook
 from crmcore.testing._sample import SampleAccount
 
 __all__ = ["CRASH_AT", "commit_and_die", "deliver_until_empty"]
@@ -37,10 +37,10 @@ def commit_and_die(opener: Callable[[], Storage], round_: int, kill_at: int) -> 
     with storage.unit_of_work() as uow:
         accounts = uow.repository(SampleAccount)
         base = accounts.get(f"base-{round_}")
-        base.deposit(Money(1, "CNY"), "crasher", CRASH_AT)
+        base.deposit(Actor("crasher"), Money(1, "CNY"), at=CRASH_AT)
         accounts.save(base)
         new = SampleAccount(f"new-{round_}", "crasher", Money(0, "CNY"), date(2026, 3, 1))
-        new.deposit(Money(2, "CNY"), "crasher", CRASH_AT)
+        new.deposit(Actor("crasher"), Money(2, "CNY"), at=CRASH_AT)
         accounts.add(new)
         set_checkpoint_hook(hook)
         uow.commit()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore.errors import CurrencyMismatch, InvariantViolation, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.money import Money
+from crmcore.ports import Actor
 
 __all__ = ["SampleAccount", "SampleDeposited", "SampleStatus"]
 
@@ -29,8 +32,11 @@ class SampleDeposited(DomainEvent):
 
 
 @attrs.define
-class SampleAccount:
-    """A small aggregate with the shapes adapters must store: Money, enum, date, set, list."""
+class SampleAccount(AggregateRoot):
+    """A small aggregate with the shapes adapters must store: Money, enum, date, set, list,
+    and an optional value (``manager_id``, often None, for ``find(manager_id=None)``)."""
+
+    aggregate_kind: ClassVar[str] = "sample_account"
 
     id: str
     owner_id: str
@@ -40,11 +46,10 @@ class SampleAccount:
     tags: frozenset[str] = frozenset()
     notes: list[str] = attrs.field(factory=list)
     manager_id: str | None = None
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, init=False, eq=False, repr=False)
 
-    def deposit(self, amount: Money, actor_id: str, at: datetime) -> None:
+    def deposit(self, actor: Actor, amount: Money, *, at: datetime) -> None:
         """Add ``amount`` (positive, same currency) and record who did it."""
+        self._check_change(actor, at)
         if amount.currency != self.balance.currency:
             raise CurrencyMismatch(f"deposit {amount} into a {self.balance.currency} account")
         if amount.amount <= 0:
@@ -52,24 +57,8 @@ class SampleAccount:
         if self.status is not SampleStatus.OPEN:
             raise InvariantViolation(f"account {self.id} is closed")
         self.balance += amount
-        self._events.append(
-            SampleDeposited(
-                occurred_at=at,
-                actor_id=actor_id,
-                subject_kind="sample_account",
-                subject_id=self.id,
-                amount=amount,
-            )
-        )
+        self._emit(SampleDeposited, actor, at, amount=amount)
 
     def close(self) -> None:
         """Close the account; it then takes no deposits."""
         self.status = SampleStatus.CLOSED
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        events, self._events = self._events, []
-        return events

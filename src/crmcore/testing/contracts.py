@@ -59,6 +59,7 @@ from crmcore.leads import Lead, Pool
 from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import (
+    Actor,
     Aggregate,
     AggregateKind,
     ClaimingOutbox,
@@ -112,8 +113,8 @@ def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
 DOMAIN_KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status")),
     AggregateKind("lead_pool", Pool),
-    AggregateKind("opportunity", Opportunity, indexes=("owner", "status", "lead_id")),
-    AggregateKind("receivable", Receivable, indexes=("customer", "owner")),
+    AggregateKind("opportunity", Opportunity, indexes=("owner_id", "status", "lead_id")),
+    AggregateKind("receivable", Receivable, indexes=("customer", "owner_id")),
     AggregateKind(
         "approval",
         ApprovalInstance,
@@ -319,7 +320,7 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money("0.50", "CNY"), "u9", AT)
+            account.deposit(Actor("u9"), Money("0.50", "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()
             assert account.version == 2
@@ -333,13 +334,13 @@ class StorageContract:
         with storage.unit_of_work() as first, storage.unit_of_work() as second:
             mine = first.repository(SampleAccount).get("acc-1")
             theirs = second.repository(SampleAccount).get("acc-1")
-            theirs.deposit(Money(1, "CNY"), "u2", AT)
+            theirs.deposit(Actor("u2"), Money(1, "CNY"), at=AT)
             second.repository(SampleAccount).save(theirs)
             second.commit()
             other = first.repository(SampleAccount).get("acc-2")
-            other.deposit(Money(5, "CNY"), "u1", AT)
+            other.deposit(Actor("u1"), Money(5, "CNY"), at=AT)
             first.repository(SampleAccount).save(other)
-            mine.deposit(Money(2, "CNY"), "u1", AT)
+            mine.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             first.repository(SampleAccount).save(mine)
             with pytest.raises(StaleVersion) as conflict:
                 first.commit()
@@ -505,11 +506,11 @@ class StorageContract:
             fresh = first.repository(SampleAccount).get("acc-1")
             stale = first.repository(SampleAccount).get("acc-2")
             theirs = second.repository(SampleAccount).get("acc-2")
-            theirs.deposit(Money(1, "CNY"), "u2", AT)
+            theirs.deposit(Actor("u2"), Money(1, "CNY"), at=AT)
             second.repository(SampleAccount).save(theirs)
             second.commit()
-            fresh.deposit(Money(2, "CNY"), "u1", AT)
-            stale.deposit(Money(3, "CNY"), "u1", AT)
+            fresh.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
+            stale.deposit(Actor("u1"), Money(3, "CNY"), at=AT)
             first.repository(SampleAccount).save(fresh)
             first.repository(SampleAccount).save(stale)
             with pytest.raises(StaleVersion):
@@ -517,7 +518,7 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
             assert account.version == 1
-            account.deposit(Money(4, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(4, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()  # hangs here when the failed commit kept its transaction open
         with storage.unit_of_work() as uow:
@@ -532,7 +533,7 @@ class StorageContract:
         for n in range(1, 7):
             with storage.unit_of_work() as uow:
                 account = uow.repository(SampleAccount).get(f"acc-{n % 2 + 1}")
-                account.deposit(Money(n, "CNY"), "u1", AT)
+                account.deposit(Actor("u1"), Money(n, "CNY"), at=AT)
                 uow.repository(SampleAccount).save(account)
                 uow.commit()
             amounts.append(Money(n, "CNY"))
@@ -559,8 +560,8 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
-            account.deposit(Money(2, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
+            account.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()
             assert account.peek_events() == []  # drained once written
@@ -588,7 +589,7 @@ class StorageContract:
             theirs.close()
             second.repository(SampleAccount).save(theirs)
             second.commit()
-            mine.deposit(Money(2, "CNY"), "u1", AT)
+            mine.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             first.repository(SampleAccount).save(mine)
             with pytest.raises(ConcurrencyConflict):
                 first.commit()
@@ -605,7 +606,7 @@ class StorageContract:
         bad.owner_id = 5  # type: ignore[assignment]  # slipped past a check
         with storage.unit_of_work() as uow:
             good = uow.repository(SampleAccount).get("acc-1")
-            good.deposit(Money(1, "CNY"), "u1", AT)
+            good.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             uow.repository(SampleAccount).save(good)
             uow.repository(SampleAccount).add(bad)
             with pytest.raises(ValidationError, match=r"acc-bad.*would not load back"):
@@ -620,7 +621,7 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
         assert storage.undelivered() == []
 
@@ -713,7 +714,7 @@ class StorageContract:
             with handle.unit_of_work() as uow:
                 account = uow.repository(SampleAccount).get("acc-1")
                 barrier.wait()
-                account.deposit(Money(n + 1, "CNY"), f"u{n}", AT)
+                account.deposit(Actor(f"u{n}"), Money(n + 1, "CNY"), at=AT)
                 uow.repository(SampleAccount).save(account)
                 try:
                     uow.commit()
