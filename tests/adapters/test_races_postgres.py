@@ -123,7 +123,7 @@ def database(postgres_conninfo: str, postgres_schema: str) -> Iterator[Any]:
     crm.receivables.open(
         ANN,
         customer="acme",
-        owner="s1",
+        owner_id="s1",
         amount=Money(1000, "CNY"),
         issue_date=DAY,
         receivable_id="R-1",
