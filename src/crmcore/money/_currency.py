@@ -50,7 +50,9 @@ def get_currency(code: str | Currency) -> Currency:
     """Return the currency for an ISO 4217 code such as ``"CNY"`` (upper case, 3 letters)."""
     if type(code) is Currency:
         return code
-    currency = _REGISTRY.get(code)  # type: ignore[arg-type]
+    if type(code) is not str:
+        raise ValidationError(f"currency: expected an ISO 4217 code, got {code!r:.40}")
+    currency = _REGISTRY.get(code)
     if currency is not None:
         return currency
     return _load(code)

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import attrs
 
+from crmcore._dates import check_date
 from crmcore.errors import (
     CurrencyMismatch,
     InvariantViolation,
@@ -167,6 +168,7 @@ class Receivable:
         """
         pol = policy if policy is not None else ReceivablePolicy()
         pol.require(actor, pol.record_roles | pol.finance_roles, "open a receivable")
+        check_date(issue_date, "issue_date")
         installments = terms.schedule(amount, anchor if anchor is not None else issue_date)
         receivable = cls(
             id=id,

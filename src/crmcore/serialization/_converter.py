@@ -17,6 +17,7 @@ from crmcore._decimal import to_decimal
 from crmcore.errors import ConfigError, CrmError, ValidationError
 from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.serialization._limits import check_shape
 
 __all__ = ["converter", "from_dict", "to_dict"]
 
@@ -206,7 +207,13 @@ def from_dict(cls: type[T], data: object, *, what: str | None = None) -> T:
             f"{type(data).__name__} {data!r}"[:300]
         )
     try:
+        check_shape(data)
+    except ConfigError as exc:
+        raise ConfigError(f"invalid {name}: {exc}", exc.problems) from None
+    try:
         return converter.structure(data, cls)
+    except RecursionError:
+        raise ConfigError(f"invalid {name}: nested too deeply") from None
     except (
         cattrs.BaseValidationError,
         CrmError,

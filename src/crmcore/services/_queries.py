@@ -14,6 +14,7 @@ from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import Actor
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
@@ -112,6 +113,7 @@ class InvoiceTodo:
     requested_at: datetime
 
 
+@typed_boundary
 class Queries:
     """The screens' queries; each takes the user looking first."""
 
