@@ -1,6 +1,7 @@
 """``crmcore aging RECEIVABLES.csv --as-of DATE``: aging buckets of open installments.
 
-One row per open installment; the rows stream into :func:`crmcore.receivables.aging` (one
+One row per open installment; the rows stream into
+[`crmcore.receivables.aging`][crmcore.receivables.aging] (one
 running sum per group, currency and bucket), so the buckets of every group sum exactly to
 its outstanding total.
 """

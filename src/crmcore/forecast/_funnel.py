@@ -1,7 +1,8 @@
 """Funnel analytics from stage history: snapshot, cohort conversion, dwell, stuck deals, win rate,
 cycle, sales velocity and calibrated probabilities — all from one mergeable aggregate.
 
-:class:`FunnelAggregate` streams over :class:`OpportunityHistory` records and keeps only counts,
+[`FunnelAggregate`][crmcore.forecast.FunnelAggregate] streams over
+[`OpportunityHistory`][crmcore.forecast.OpportunityHistory] records and keeps only counts,
 exact sums and, for the median dwell, a multiset of dwell times in whole seconds; two aggregates
 over partitions merge into the aggregate of the whole.
 

@@ -1,6 +1,7 @@
 """The weighted pipeline forecast, forecast-category roll-up and target gap, mergeable.
 
-:class:`ForecastAggregate` streams over :class:`OpportunityRecord` s and keeps one cell per
+[`ForecastAggregate`][crmcore.forecast.ForecastAggregate] streams over
+[`OpportunityRecord`s][crmcore.forecast.OpportunityRecord] and keeps one cell per
 (stage, owner, department, category, status, period) with a count, the exact Decimal sum of
 the amounts, and — for the deals with a probability override — the sum of their amounts and of
 amount × override; so its memory grows with the number of distinct groups, not with the
@@ -129,7 +130,7 @@ class ForecastAggregate:
         return aggregate
 
     def add(self, record: OpportunityRecord) -> None:
-        """Add one record (see :meth:`add_all`)."""
+        """Add one record (see [`add_all`][crmcore.forecast.ForecastAggregate.add_all])."""
         self.add_all((record,))
 
     def add_all(self, records: Iterable[OpportunityRecord]) -> None:

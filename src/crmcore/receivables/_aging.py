@@ -1,8 +1,10 @@
 """Aging: outstanding money by how late it is, over any number of receivables or records.
 
-:func:`aging` streams: it reads its input once, keeps one running total per group, currency
+[`aging`][crmcore.receivables.aging] streams: it reads its input once, keeps one running total per
+group, currency
 and bucket, and never builds a table, so its memory does not grow with the input. Feed it
-receivables or plain :class:`InstallmentRecord` rows (from a database cursor, a CSV reader).
+receivables or plain [`InstallmentRecord`][crmcore.receivables.InstallmentRecord] rows (from a
+database cursor, a CSV reader).
 """
 
 from __future__ import annotations
@@ -244,8 +246,9 @@ class AgingAggregate:
     """Mergeable partial aging: unrounded exact sums per group, currency and bucket.
 
     Aggregate each partition on its own (``AgingAggregate.of(part, as_of)``), then add the
-    partials (``a + b``, ``sum(parts)``, :func:`merge_all`): the result equals one pass over
-    all of them, because nothing is rounded until :meth:`report`.
+    partials (``a + b``, ``sum(parts)``, [`merge_all`][crmcore.receivables.merge_all]): the
+    result equals one pass over all of them, because nothing is rounded until
+    [`report`][crmcore.receivables.AgingAggregate.report].
     """
 
     as_of: date
