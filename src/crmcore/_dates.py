@@ -1,8 +1,8 @@
 """The dates and durations crmcore accepts, so every computed due date exists.
 
-Business dates (issue dates, anchors) lie in :data:`FIRST_DATE` .. :data:`LAST_DATE`;
+Business dates (issue dates, anchors) lie in ``FIRST_DATE`` .. ``LAST_DATE``;
 durations in configuration (payment-term days and months, SLA hours) are at most
-:data:`MAX_DAYS` days or :data:`MAX_MONTHS` months. So a due date computed from any
+``MAX_DAYS`` days or ``MAX_MONTHS`` months. So a due date computed from any
 supported anchor stays far inside ``datetime.date``'s range, and a term that loads can
 never fail later inside an order.
 """

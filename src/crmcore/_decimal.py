@@ -62,7 +62,7 @@ def scale_to_integers(values: list[Decimal]) -> list[int]:
     """Scale exact decimals by one power of ten so they all become integers (ratios kept).
 
     Zeros do not count (``0E-999999`` is zero at any scale); callers pass bounded numbers
-    (:mod:`crmcore._numbers`), so the integers have at most ``MAX_DIGITS - MIN_EXPONENT`` digits.
+    (``crmcore._numbers``), so the integers have at most ``MAX_DIGITS - MIN_EXPONENT`` digits.
     """
     exponent = min((v.as_tuple().exponent for v in values if v), default=0)
     shift = -int(exponent) if isinstance(exponent, int) and exponent < 0 else 0

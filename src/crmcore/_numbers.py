@@ -3,15 +3,15 @@
 A number is accepted when:
 
 - as text, it is ASCII: an optional sign, digits with an optional point, an optional
-  exponent (``"12"``, ``"-0.5"``, ``"1.2e3"``), at most :data:`MAX_TEXT` characters; no
+  exponent (``"12"``, ``"-0.5"``, ``"1.2e3"``), at most ``MAX_TEXT`` characters; no
   ``"1_000"``, no Arabic-Indic or full-width digits, no ``"NaN"`` or ``"Infinity"``;
 - its magnitude is below ``10**MAX_DIGITS`` (a quintillion: any figure a business has, with
   room for the 34 significant digits of the arithmetic context to keep every minor unit);
 - its finest digit is no finer than ``10**MIN_EXPONENT``.
 
 Money, Percent, quantities, weights, tiers, rounding steps and every loader go through
-:func:`bounded` (via ``crmcore._decimal.to_decimal``); arithmetic whose result leaves the
-bounds raises :class:`~crmcore.errors.ValidationError` through :func:`check_result`. With
+``bounded`` (via ``crmcore._decimal.to_decimal``); arithmetic whose result leaves the
+bounds raises ``crmcore.errors.ValidationError`` through ``check_result``. With
 both ends bounded, scaling weights to integers costs at most ``MAX_DIGITS - MIN_EXPONENT``
 digits, whatever exponents the input had.
 """
@@ -19,6 +19,7 @@ digits, whatever exponents the input had.
 from __future__ import annotations
 
 import re
+import reprlib
 from decimal import (
     ROUND_05UP,
     ROUND_CEILING,
@@ -53,7 +54,7 @@ MAX_DIGITS: Final = 18
 MIN_EXPONENT: Final = -50
 #: The longest text accepted as a number.
 MAX_TEXT: Final = 100
-#: The rounding modes of :mod:`decimal`, the only ones accepted as ``rounding=``.
+#: The rounding modes of ``decimal``, the only ones accepted as ``rounding=``.
 ROUNDING_MODES: Final = frozenset(
     {
         ROUND_05UP,
@@ -68,6 +69,12 @@ ROUNDING_MODES: Final = frozenset(
 )
 
 _LIMIT: Final = 10**MAX_DIGITS
+#: Shortened reprs for messages: a few levels and items of nested data, long text cut.
+_REPR: Final = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlong = 40
 _TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,7})?")
 
 
@@ -130,7 +137,7 @@ def check_result(value: Decimal, what: str) -> Decimal:
 
 
 def check_rounding(rounding: object) -> str:
-    """``rounding`` when it names a :mod:`decimal` rounding mode, else ValidationError."""
+    """``rounding`` when it names a ``decimal`` rounding mode, else ValidationError."""
     if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
         raise ValidationError(
             f"rounding: {show(rounding)} is not a rounding mode; use one of "

@@ -2,8 +2,8 @@
 
 Configuration is nested (conditions in conditions, steps with approvers, routes with
 recipients), and hostile data nests deeper than Python's recursion limit or carries
-integers too big to print. :func:`check_shape` walks the data without recursion and raises
-:class:`~crmcore.errors.ConfigError` naming the path of the first problem.
+integers too big to print. ``check_shape`` walks the data without recursion and raises
+``crmcore.errors.ConfigError`` naming the path of the first problem.
 """
 
 from __future__ import annotations

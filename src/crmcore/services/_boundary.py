@@ -1,12 +1,12 @@
 """The typed service boundary: every use case checks its arguments against its annotations.
 
-One mechanism for all use cases and queries: :func:`typed_boundary` wraps each public method
+One mechanism for all use cases and queries: ``typed_boundary`` wraps each public method
 of a service class so that, before anything is loaded or changed, each argument is checked
 against the method's own type annotations (``lead_id: str``, ``as_of: date | None``,
-``amount: Money``...). A wrong type or shape raises :class:`~crmcore.errors.ValidationError`
+``amount: Money``...). A wrong type or shape raises ``crmcore.errors.ValidationError``
 naming the argument, instead of a ``TypeError`` or ``AttributeError`` deep inside a commit.
-Numbers and dates are also held to the kernel's bounds (:mod:`crmcore._numbers`,
-:mod:`crmcore._dates`).
+Numbers and dates are also held to the kernel's bounds (``crmcore._numbers``,
+``crmcore._dates``).
 """
 
 from __future__ import annotations

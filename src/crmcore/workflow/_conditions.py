@@ -416,7 +416,7 @@ def condition_from_dict(data: object, path: str = "") -> Condition:
         return Compare(field, op, value)
     raise ConfigError(
         f"{where}a condition is {{'all': [...]}}, {{'any': [...]}}, {{'not': {{...}}}} or "
-        f"{{'field', 'op', 'value'}}; got keys {sorted(keys)}"
+        f"{{'field', 'op', 'value'}}; got keys {sorted(str(k) for k in keys)}"
     )
 
 
