@@ -19,7 +19,7 @@ T = TypeVar("T")
 #: The longest one fuzzed call may take.
 LIMIT_SECONDS = 1.0
 #: Examples per fuzz test: 10,000 under ``HYPOTHESIS_PROFILE=fuzz``, a few in the suite.
-EXAMPLES = 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 25
+EXAMPLES = 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 15
 #: The settings of every fuzz test.
 FUZZ = settings(
     max_examples=EXAMPLES,

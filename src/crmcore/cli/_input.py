@@ -18,6 +18,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, TextIO, TypeVar
 
+from crmcore._decimal import to_decimal
 from crmcore.cli._progress import Progress
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Percent, get_currency
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
 _HUNDRED: Final = Decimal(100)
 #: Distinct values a cached parser remembers before it starts over.
@@ -82,7 +83,10 @@ def parse_amount(text: str, column: str) -> Decimal:
     if not _DECIMAL.fullmatch(value):
         hint = " (write it without thousands separators)" if "," in value else ""
         raise RowError(column, f"{text!r} is not a decimal number{hint}")
-    number = Decimal(value)
+    try:
+        number = to_decimal(value, "")
+    except ValidationError as error:
+        raise RowError(column, str(error)) from None
     if number < 0:
         raise RowError(column, f"{text!r} is negative; amounts must be >= 0")
     return number
@@ -259,15 +263,20 @@ class CsvFile:
         """Run ``read``, turning decoding and CSV syntax errors into InputError with a line."""
         try:
             return read()
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:
             raise self._input_error(error) from None
 
-    def _input_error(self, error: UnicodeDecodeError | csv.Error) -> InputError:
+    def _input_error(self, error: UnicodeError | csv.Error) -> InputError:
         if isinstance(error, UnicodeDecodeError):
             line = self._undecodable_line() or self._line + 1
             return InputError(
                 f"{self.path}:{line}: not valid {self.encoding} text ({error.reason}); "
                 "pass --encoding with the file's encoding, e.g. --encoding gbk"
+            )
+        if isinstance(error, UnicodeError):  # utf-16 without its BOM, and the like
+            return InputError(
+                f"{self.path}:{self._line + 1}: not valid {self.encoding} text ({error}); "
+                "pass --encoding with the file's encoding, e.g. --encoding utf-8"
             )
         return InputError(f"{self.path}:{self._line + 1}: {error}")
 
@@ -278,7 +287,7 @@ class CsvFile:
             for number, line in enumerate(raw, start=1):
                 try:
                     decoder.decode(line)
-                except UnicodeDecodeError:
+                except UnicodeError:
                     return number
         return None
 
@@ -318,7 +327,7 @@ class CsvFile:
                     continue
                 if not problems.count:
                     yield record
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:
             raise self._input_error(error) from None
         self.rows_read = rows
 

@@ -45,7 +45,19 @@ class Money:
     _currency: Currency
 
     def __init__(self, amount: DecimalInput, currency: str | Currency) -> None:
-        value = to_decimal(amount)
+        # The fast path of crmcore._numbers' rule for short ASCII text: at most 40 characters
+        # with the first digit from 10**-10 to 10**17 cannot have a digit finer than 10**-50.
+        if type(amount) is str and len(amount) <= 40 and amount.isascii() and "_" not in amount:
+            try:
+                value = Decimal(amount)
+            except InvalidOperation:
+                value = to_decimal(amount)  # raises, naming the value
+            if not value.is_finite():
+                value = to_decimal(amount)  # raises, naming the value
+            elif not -10 <= value.adjusted() < _MAX_DIGITS and value:
+                value = _bounded(value, "amount: ", amount)
+        else:
+            value = to_decimal(amount)
         self._amount = value
         found = _REGISTRY.get(currency) if type(currency) is str else None
         self._currency = found if found is not None else get_currency(currency)
@@ -157,7 +169,9 @@ class Money:
         return _make(abs(self._amount), self._currency)
 
     def __mul__(self, factor: DecimalInput | Percent) -> Money:
-        if type(factor) is not Decimal:
+        if type(factor) is Decimal:
+            factor = _bounded(factor, "factor: ")
+        else:
             if isinstance(factor, Percent):
                 factor = factor.fraction
             elif isinstance(factor, Money):
