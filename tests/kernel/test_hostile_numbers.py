@@ -92,6 +92,8 @@ def test_huge_integers_are_refused_without_printing_them() -> None:
         lambda: Money(big, CNY), r"amount: an integer of about 4300 digits is out of range"
     )
     refused_fast(lambda: Money(huge, CNY), r"amount: an integer of about 1000000 digits")
+    refused_fast(lambda: Money.of_minor(huge, CNY), r"minor_units: an integer of about 1000000")
+    assert Money.of_minor(123, CNY) == Money("1.23", CNY)
 
 
 def test_a_currency_given_as_a_list_is_a_validation_error() -> None:

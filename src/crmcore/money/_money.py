@@ -15,7 +15,7 @@ from typing import Any, SupportsIndex, overload
 from crmcore._decimal import CONTEXT, DecimalInput, scale_to_integers, to_decimal
 from crmcore._numbers import MAX_DIGITS as _MAX_DIGITS
 from crmcore._numbers import bounded as _bounded
-from crmcore._numbers import check_result, check_rounding, show
+from crmcore._numbers import bounded_int, check_result, check_rounding, show
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money._currency import _REGISTRY, Currency, get_currency
 from crmcore.money._percent import Percent
@@ -83,8 +83,9 @@ class Money:
         """Build from an integer count of minor units: ``of_minor(1234, "CNY")`` is 12.34."""
         cur = get_currency(currency)
         if type(minor_units) is not int:
-            raise ValidationError(f"minor_units: expected int, got {minor_units!r}")
-        return _make(_MUL(Decimal(minor_units), cur.quantum), cur)
+            raise ValidationError(f"minor_units: expected int, got {show(minor_units)}")
+        units = bounded_int(minor_units, "minor_units: ")
+        return _make(check_result(_MUL(units, cur.quantum), "minor_units"), cur)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Money, (self._amount, self._currency.code))
