@@ -9,6 +9,7 @@ changing the domain classes, and both reference adapters keep them in indexed co
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -18,7 +19,7 @@ from crmcore.leads import Lead, Pool
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
-from crmcore.services._records import ApprovalLink, DunningLog
+from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
 from crmcore.workflow import ApprovalInstance
 
 __all__ = ["KINDS", "ComputedKind"]
@@ -65,6 +66,12 @@ def has_unpaid(receivable: Receivable) -> bool:
     return any(room > 0 for room in receivable.room())
 
 
+def has_outstanding(receivable: Receivable) -> bool:
+    """True while some installment still asks for money, on every fact recorded: only these
+    receivables count in a customer's exposure and overdue days (the credit check)."""
+    return any(row.outstanding.amount != 0 for row in receivable.installment_view(date.max))
+
+
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
     return instance.to_dict()
 
@@ -88,11 +95,19 @@ OPPORTUNITIES: Final = AggregateKind(
 RECEIVABLES: Final = ComputedKind(
     "receivable",
     Receivable,
-    indexes=("customer", "owner", "awaiting_confirmation", "awaiting_invoice", "has_unpaid"),
+    indexes=(
+        "customer",
+        "owner",
+        "awaiting_confirmation",
+        "awaiting_invoice",
+        "has_unpaid",
+        "has_outstanding",
+    ),
     computed={
         "awaiting_confirmation": awaiting_confirmation,
         "awaiting_invoice": awaiting_invoice,
         "has_unpaid": has_unpaid,
+        "has_outstanding": has_outstanding,
     },
 )
 APPROVALS: Final = ComputedKind(
@@ -107,6 +122,7 @@ APPROVAL_LINKS: Final = AggregateKind(
     "approval_link", ApprovalLink, indexes=("subject_kind", "subject_id", "status")
 )
 DUNNING_LOGS: Final = AggregateKind("dunning_log", DunningLog)
+IDEMPOTENCY_KEYS: Final = AggregateKind("idempotency_key", IdempotencyRecord)
 ORDERS: Final = ComputedKind(
     "order",
     Order,
@@ -125,4 +141,5 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     APPROVAL_LINKS,
     DUNNING_LOGS,
     ORDERS,
+    IDEMPOTENCY_KEYS,
 )

@@ -1,4 +1,5 @@
-"""Opportunity use cases: create, advance (through an approval where the stage asks), win, lose."""
+"""Opportunity use cases: create, advance (through an approval where the stage asks), revise,
+win, lose, invalidate."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from crmcore.errors import InvalidTransition
-from crmcore.forecast import Opportunity
-from crmcore.money import Money
+from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
+from crmcore.forecast._opportunity import _Unchanged
+from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
 from crmcore.services._boundary import typed_boundary
@@ -47,7 +49,7 @@ class OpportunityService:
 
     def create(
         self,
-        actor: Actor,
+        actor: Actor | str,
         amount: Money,
         *,
         owner: str | None = None,
@@ -59,16 +61,18 @@ class OpportunityService:
         """Open a deal directly (not from a lead); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
-            deal_owner = owner or actor.user_id
+            deal_owner = owner or case.actor.user_id
+            dept = case.department_of(deal_owner, department)
+            case.create_for("opportunity", deal_owner, dept)
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
                 self._crm.config.require_sales_process(),
                 amount=amount,
                 owner=deal_owner,
-                actor=actor,
+                actor=case.actor,
                 at=case.at,
                 stage=stage,
-                department=case.department_of(deal_owner, department),
+                department=dept,
                 expected_close=expected_close,
                 fields=fields,
             )
@@ -79,7 +83,7 @@ class OpportunityService:
 
     def advance(
         self,
-        actor: Actor,
+        actor: Actor | str,
         opportunity_id: str,
         to: str,
         feedback: Mapping[str, Any] | None = None,
@@ -90,8 +94,8 @@ class OpportunityService:
         when it has to wait for an approval."""
 
         def work(case: UseCase) -> AdvanceResult:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
+            opportunity = case.opportunity(opportunity_id)
+            actor = case.actor
             process = opportunity.process
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
@@ -135,26 +139,64 @@ class OpportunityService:
         return self._crm.run(actor, "opportunity.advance", work)
 
     def win(
-        self, actor: Actor, opportunity_id: str, feedback: Mapping[str, Any] | None = None
+        self, actor: Actor | str, opportunity_id: str, feedback: Mapping[str, Any] | None = None
     ) -> Opportunity:
         """Close the deal as won."""
 
         def work(case: UseCase) -> Opportunity:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
-            opportunity.win(actor, case.at, feedback)
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.win(case.actor, case.at, feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
         return self._crm.run(actor, "opportunity.win", work)
 
-    def lose(self, actor: Actor, opportunity_id: str, reason: str) -> Opportunity:
+    def invalidate(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
+        """Declare the deal invalid (a duplicate, spam), with the reason: it leaves every
+        forecast."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.invalidate(case.actor, case.at, reason)
+            case.repo(Opportunity).save(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.invalidate", work)
+
+    def revise(
+        self,
+        actor: Actor | str,
+        opportunity_id: str,
+        *,
+        amount: Money | _Unchanged = UNCHANGED,
+        expected_close: date | _Unchanged | None = UNCHANGED,
+        probability_override: Percent | _Unchanged | None = UNCHANGED,
+        category: ForecastCategory | _Unchanged | None = UNCHANGED,
+    ) -> Opportunity:
+        """Revise an open deal's amount, expected close date, probability or forecast
+        category (None clears an override); what is not given stays as it is."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.revise(
+                case.actor,
+                case.at,
+                amount=amount,
+                expected_close=expected_close,
+                probability_override=probability_override,
+                category=category,
+            )
+            case.repo(Opportunity).save(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.revise", work)
+
+    def lose(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Close the deal as lost, with the reason."""
 
         def work(case: UseCase) -> Opportunity:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
-            opportunity.lose(actor, case.at, reason)
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.lose(case.actor, case.at, reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
