@@ -67,10 +67,8 @@ def test_an_out_of_range_amount_is_reported_with_file_and_line(
         tmp_path,
         "r.csv",
         "customer,owner,department,issue_date,due_date,outstanding,currency\n"
-        "a,li,n,2026-03-01,2026-04-30,1000000000000000000000,CNY\n"
-        "b,li,n,2026-03-01,2026-04-30,١٢,CNY\n",
+        "a,li,n,2026-03-01,2026-04-30,1000000000000000000000,CNY\n",
     )
     result = run(capsys, "aging", path, "--as-of", "2026-04-01")
     assert result.code == 1
     assert f"{path}:2: outstanding: '1000000000000000000000' is out of range" in result.err
-    assert f"{path}:3: outstanding: '١٢' is not a decimal number" in result.err

@@ -46,9 +46,9 @@ CASES: list[tuple[str, Call, str]] = [
         r"create: phone: expected str, got Decimal Decimal\('13800000000'\)",
     ),
     (
-        "an actor given as a user id",
-        lambda w: w.crm.leads.create("bob", "Wu", source="web"),
-        r"create: actor: expected Actor, got str 'bob'",
+        "an actor given as a number",
+        lambda w: w.crm.leads.create(42, "Wu", source="web"),
+        r"create: actor: expected Actor or str, got int 42",
     ),
     (
         "a missing argument",
