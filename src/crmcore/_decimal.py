@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
     Decimal,
+    DecimalException,
     DivisionByZero,
     InvalidOperation,
     Overflow,
+    localcontext,
 )
-from typing import Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 from crmcore._numbers import bounded, bounded_int, parse_text, show
 from crmcore.errors import ValidationError
@@ -26,6 +30,61 @@ CONTEXT: Final = Context(
 )
 
 DecimalInput = Decimal | int | str
+
+P = ParamSpec("P")
+R = TypeVar("R")
+C = TypeVar("C", bound=type[Any])
+
+
+#: The operators ``context_class`` wraps beside the public methods.
+_ARITHMETIC: Final = frozenset(
+    {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__"}
+)
+
+
+def in_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` in crmcore's own decimal context, whatever the host's ``getcontext()``.
+
+    Operators on bare Decimals (``a * b``, ``sum()``, ``-a``) use the *current* context: a
+    host that set ``getcontext().prec = 6`` would otherwise round 12,345,678.94 to
+    12,345,700. A raw ``decimal`` exception never escapes: it becomes ValidationError.
+    """
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(CONTEXT):
+            try:
+                return func(*args, **kwargs)
+            except DecimalException as exc:
+                raise ValidationError(
+                    f"{func.__qualname__}: the figures are out of range for exact decimal "
+                    f"arithmetic ({type(exc).__name__})"
+                ) from None
+
+    return run
+
+
+def context_class(cls: C) -> C:
+    """Run every public method and property of ``cls`` in crmcore's context (``in_context``).
+
+    Apply it above ``@attrs.define`` so it wraps the final class. Of the dunder methods only
+    the arithmetic ones are wrapped (merging partial results with ``+``); Money's own
+    operators name the context on every operation themselves.
+    """
+    for name, member in list(vars(cls).items()):
+        if name.startswith("__") and name not in _ARITHMETIC:
+            continue
+        if name in _ARITHMETIC:
+            setattr(cls, name, in_context(member))
+            continue
+        if isinstance(member, property):
+            getter = in_context(member.fget) if member.fget is not None else None
+            setattr(cls, name, property(getter, member.fset, member.fdel, member.__doc__))
+        elif isinstance(member, classmethod | staticmethod):
+            setattr(cls, name, type(member)(in_context(member.__func__)))
+        elif callable(member) and not isinstance(member, type) and not name.startswith("_"):
+            setattr(cls, name, in_context(member))
+    return cls
 
 
 def to_decimal(value: object, what: str = "amount") -> Decimal:

@@ -68,8 +68,8 @@ def test_each_sees_their_own_their_team_or_what_their_roles_are_granted() -> Non
 def test_a_manager_sees_the_team_and_finance_only_the_money_records() -> None:
     world, ids = _world()
     q = world.crm.queries
-    assert q.get_opportunity(MIA, ids["deal"]).owner == "ann"
-    assert q.get_opportunity(DAN, ids["deal"]).owner == "ann"  # admin: everything
+    assert q.get_opportunity(MIA, ids["deal"]).owner_id == "ann"
+    assert q.get_opportunity(DAN, ids["deal"]).owner_id == "ann"  # admin: everything
     with pytest.raises(NotFound, match="that fay may see"):
         q.get_opportunity(FAY, ids["deal"])
 

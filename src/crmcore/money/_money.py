@@ -161,13 +161,13 @@ class Money:
         return result
 
     def __neg__(self) -> Money:
-        return _make(-self._amount, self._currency)
+        return _make(self._amount.copy_negate(), self._currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return _make(abs(self._amount), self._currency)
+        return _make(self._amount.copy_abs(), self._currency)
 
     def __mul__(self, factor: DecimalInput | Percent) -> Money:
         if type(factor) is Decimal:

@@ -58,7 +58,7 @@ class Percent:
         return Percent(check_result(CONTEXT.subtract(self.value, other.value), "subtract"))
 
     def __str__(self) -> str:
-        return f"{self.value.normalize():f} %"
+        return f"{self.value.normalize(CONTEXT):f} %"
 
     def __repr__(self) -> str:
         return f"Percent('{self.value}')"

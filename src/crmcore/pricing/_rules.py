@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore._numbers import check_result
 from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
@@ -68,7 +68,7 @@ class DiscountPercent:
 class DiscountPerUnit:
     """Take ``amount`` off every unit (never below zero)."""
 
-    kind: ClassVar[str] = "amount_off"
+    kind: ClassVar[str] = "unit_amount_off"
     amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
@@ -134,6 +134,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     return tiers
 
 
+@context_class
 @attrs.frozen
 class VolumeTiers:
     """Quantity tiers, in *range* or *slab* mode (see [`TierMode`][crmcore.pricing.TierMode])."""
@@ -158,6 +159,7 @@ class VolumeTiers:
         return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
 
 
+@context_class
 @attrs.frozen
 class FreeItems:
     """Buy ``buy`` get ``get`` free, repeating unless ``repeat`` is false, at most ``max_free``.
@@ -320,6 +322,7 @@ def _effect_currencies(effect: Effect) -> set[str]:
     return set()
 
 
+@context_class
 @attrs.frozen
 class PriceRule:
     """A pricing rule: selector, conditions, effect, priority and whether it stacks.

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from crmcore._dates import MAX_DAYS
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, in_context, to_decimal
 from crmcore._numbers import show
 from crmcore._validators import non_negative, percent_0_100
 from crmcore.errors import ValidationError
@@ -92,6 +92,7 @@ class DunningPolicy:
         return from_dict(cls, data, what="DunningPolicy")
 
 
+@in_context
 def late_interest(
     outstanding: Money, annual_rate: Percent, days_late: int, day_count: int = 365
 ) -> Money:
@@ -129,6 +130,7 @@ class Reminder:
         return (self.receivable_id, self.installment, self.offset_days)
 
 
+@in_context
 def due_reminders(
     receivables: Iterable[Receivable],
     as_of: date,
@@ -162,7 +164,7 @@ def due_reminders(
                 Reminder(
                     receivable_id=receivable.id,
                     customer=receivable.customer,
-                    owner=receivable.owner,
+                    owner=receivable.owner_id,
                     installment=row.number,
                     due_date=row.due_date,
                     offset_days=step.offset_days,

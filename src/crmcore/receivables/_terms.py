@@ -15,7 +15,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from crmcore._dates import MAX_DAYS, MAX_MONTHS, check_count, check_date
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore._validators import percent_0_100, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -135,6 +135,7 @@ class DueRule:
         return shifted + relativedelta(months=1, day=self.day)
 
 
+@context_class
 @attrs.frozen
 class EarlyDiscount:
     """``percent`` off the installment when it is paid within ``days`` of the anchor."""
@@ -152,6 +153,7 @@ class TermLine:
     discount: EarlyDiscount | None = None
 
 
+@context_class
 @attrs.frozen
 class Installment:
     """One planned installment of a receivable (its original amount, before any return)."""
@@ -177,6 +179,7 @@ def _lines(value: Sequence[TermLine]) -> tuple[TermLine, ...]:
     return tuple(value)
 
 
+@context_class
 @attrs.frozen
 class PaymentTerms:
     """Named payment terms: the lines are checked once here, amounts at

@@ -20,7 +20,7 @@ from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.serialization._limits import check_shape
 
-__all__ = ["converter", "from_dict", "to_dict"]
+__all__ = ["converter", "from_dict", "load_aliases", "to_dict"]
 
 T = TypeVar("T")
 
@@ -197,6 +197,25 @@ def _sorted_list(values: Any) -> list[Any]:
 
 # Sets become sorted lists, so the same set always gives the same JSON.
 converter.register_unstructure_hook_func(_is_set_type, _sorted_list)
+
+
+def load_aliases(cls: type[Any], **old_to_new: str) -> None:
+    """Also accept the old key of a renamed field when loading ``cls`` (``owner="owner_id"``).
+
+    Stored data of earlier releases keeps loading; saving always writes the new key. Call it
+    after ``cls``'s own structure hook is registered: it wraps that hook.
+    """
+    inner = converter.get_structure_hook(cls)
+
+    def structure(value: object, type_: type) -> Any:
+        if isinstance(value, dict) and not old_to_new.keys().isdisjoint(value):
+            value = {
+                old_to_new.get(k, k) if old_to_new.get(k) not in value else k: v
+                for k, v in value.items()
+            }
+        return inner(value, type_)
+
+    converter.register_structure_hook(cls, structure)
 
 
 def to_dict(obj: Any) -> Any:

@@ -40,7 +40,7 @@ class OpportunityAdvance:
         decider = Actor(case.actor.user_id, case.actor.roles | roles)
         to = str(link.params["to"])
         feedback: dict[str, Any] = dict(link.params.get("feedback") or {})
-        opportunity.advance(to, decider, case.at, feedback, approval_ref=instance.id)
+        opportunity.advance(decider, to, at=case.at, feedback=feedback, approval_ref=instance.id)
         case.repo(Opportunity).save(opportunity)
         return f"advanced to {to}"
 
