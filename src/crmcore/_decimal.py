@@ -16,6 +16,7 @@ from decimal import (
 )
 from typing import Any, Final, ParamSpec, TypeVar
 
+from crmcore._numbers import bounded, bounded_int, parse_text, show
 from crmcore.errors import ValidationError
 
 #: The arithmetic context of every crmcore calculation: decimal128 precision, traps on,
@@ -95,28 +96,21 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
     """
     what = f"{what}: " if what else ""
     if type(value) is Decimal:
-        result = value
-    elif type(value) is str:
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValidationError(f"{what}{value!r} is not a decimal number") from None
-    elif isinstance(value, int) and not isinstance(value, bool):
-        result = Decimal(value)
-    elif isinstance(value, float):
+        return bounded(value, what)
+    if isinstance(value, str):
+        return parse_text(value, what)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bounded_int(value, what)
+    if isinstance(value, float):
         raise ValidationError(
             f"{what}float {value!r} refused; floats are inexact (0.1 is not one tenth), "
             f"pass a str or Decimal such as {_suggest(value)!r}"
         )
-    elif isinstance(value, Decimal):
-        result = Decimal(value)
-    else:
-        raise ValidationError(
-            f"{what}expected Decimal, int or str, got {type(value).__name__} {value!r}"
-        )
-    if not result.is_finite():
-        raise ValidationError(f"{what}{value!r} is not a finite number")
-    return result
+    if isinstance(value, Decimal):
+        return bounded(Decimal(value), what)
+    raise ValidationError(
+        f"{what}expected Decimal, int or str, got {type(value).__name__} {show(value)}"
+    )
 
 
 def _suggest(value: float) -> str:
@@ -124,7 +118,11 @@ def _suggest(value: float) -> str:
 
 
 def scale_to_integers(values: list[Decimal]) -> list[int]:
-    """Scale exact decimals by one power of ten so they all become integers (ratios kept)."""
-    exponent = min((v.as_tuple().exponent for v in values), default=0)
+    """Scale exact decimals by one power of ten so they all become integers (ratios kept).
+
+    Zeros do not count (``0E-999999`` is zero at any scale); callers pass bounded numbers
+    (``crmcore._numbers``), so the integers have at most ``MAX_DIGITS - MIN_EXPONENT`` digits.
+    """
+    exponent = min((v.as_tuple().exponent for v in values if v), default=0)
     shift = -int(exponent) if isinstance(exponent, int) and exponent < 0 else 0
-    return [int(v.scaleb(shift, CONTEXT)) for v in values]
+    return [int(v.scaleb(shift, CONTEXT)) if v else 0 for v in values]

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import attrs
 
+from crmcore._dates import MAX_DAYS
 from crmcore._decimal import CONTEXT, in_context, to_decimal
+from crmcore._numbers import show
 from crmcore._validators import non_negative, percent_0_100
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -24,6 +26,14 @@ def _fee(value: object) -> Decimal:
     return to_decimal(value, "fee: ")
 
 
+def _offset(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if type(value) is not int or not -MAX_DAYS <= value <= MAX_DAYS:
+        raise ValidationError(
+            f"{attribute.name}: expected a whole number of days -{MAX_DAYS}..{MAX_DAYS}, "
+            f"got {show(value)}"
+        )
+
+
 @attrs.frozen
 class DunningStep:
     """A reminder ``offset_days`` from the due date (−3: three days before), at a level.
@@ -31,7 +41,7 @@ class DunningStep:
     ``fee`` is an amount in the receivable's currency charged with this step.
     """
 
-    offset_days: int
+    offset_days: int = attrs.field(validator=_offset)
     level: int = attrs.field(validator=non_negative)
     name: str = ""
     fee: Decimal = attrs.field(default=Decimal(0), converter=_fee, validator=non_negative)

@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar
 import attrs
 
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._dates import check_date
 from crmcore._decimal import context_class
 from crmcore.errors import (
     CurrencyMismatch,
@@ -174,6 +175,7 @@ class Receivable(AggregateRoot):
         check_time(at)
         pol = policy if policy is not None else ReceivablePolicy()
         pol.require(actor, pol.record_roles | pol.finance_roles, "open a receivable")
+        check_date(issue_date, "issue_date")
         installments = terms.schedule(amount, anchor if anchor is not None else issue_date)
         receivable = cls(
             id=id,

@@ -15,6 +15,7 @@ from crmcore.errors import NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.ports import Actor
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
@@ -44,6 +45,7 @@ class OpportunityAdvance:
         return f"advanced to {to}"
 
 
+@typed_boundary
 class ApprovalService:
     """The approval use cases; each takes the acting user first and is one unit of work."""
 

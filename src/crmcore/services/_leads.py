@@ -19,6 +19,7 @@ from crmcore.leads import (
     lead_todo,
 )
 from crmcore.ports import Actor
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def _pooled(case: UseCase, lead: Lead) -> Any:
     return case.crm.pool(case, lead.pool_id)
 
 
+@typed_boundary
 class LeadService:
     """The lead use cases; each takes the acting user first and is one unit of work."""
 

@@ -16,6 +16,7 @@ from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
@@ -39,6 +40,7 @@ class AdvanceResult:
     approval_id: str | None = None
 
 
+@typed_boundary
 class OpportunityService:
     """The opportunity use cases; each takes the acting user first and is one unit of work."""
 

@@ -21,6 +21,7 @@ from crmcore.receivables import (
     Reminder,
     due_reminders,
 )
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog, IdempotencyRecord
 
@@ -38,6 +39,7 @@ T = TypeVar("T")
 RECORD_RETRIES = 10
 
 
+@typed_boundary
 class ReceivableService:
     """The receivable use cases; each takes the acting user first and is one unit of work."""
 
