@@ -49,7 +49,10 @@ def test_version(capsys):
         (["forecast", "x.csv", "--target", "lots"], "'lots' is not a decimal number"),
         (["forecast", "x.csv", "--rate", "USD"], "expected CODE=RATE"),
         (["forecast", "x.csv", "--rate", "USD=0"], "the rate for USD must be > 0"),
-        (["forecast", "x.csv", "--rate", "ABC=1"], "'ABC' is not a current ISO 4217 currency code"),
+        (
+            ["forecast", "x.csv", "--rate", "ABC=1"],
+            "'ABC' is not a current ISO 4217 currency code",
+        ),
         (["forecast", "x.csv", "--format", "xml"], "invalid choice: 'xml'"),
         (["forecast", "x.csv", "--locale", "xx_XX"], "'xx_XX' is not a locale known to CLDR"),
         (["forecast", "x.csv", "--encoding", "klingon"], "unknown encoding 'klingon'"),
