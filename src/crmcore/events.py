@@ -1,6 +1,7 @@
 """Domain events: the immutable record that something changed, who changed it and when.
 
-Every package defines its own event types as frozen attrs subclasses of :class:`DomainEvent`;
+Every package defines its own event types as frozen attrs subclasses of
+[`DomainEvent`][crmcore.events.DomainEvent];
 each subclass is registered by name so that stored events (the SQLite outbox, JSON exports)
 can be read back into the right class.
 """

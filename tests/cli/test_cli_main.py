@@ -146,3 +146,12 @@ def test_the_console_script_entry_point(capsys):
 
     assert console_main(["forecast", str(EXAMPLES / "opportunities.csv"), "--format", "json"]) == 0
     assert '"process": "default"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "forecast", "aging"])
+def test_help_is_plain_text(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert f"usage: crmcore {command}" in text
+    for markup in ("``", ":mod:", ":func:", ":class:", "][", "crmcore.cli._"):
+        assert markup not in text, f"{command} --help shows {markup!r}"

@@ -398,3 +398,13 @@ def test_dates_of_the_wrong_type_are_refused_naming_the_argument() -> None:
         crm.receivables.record_payment(ANN, ids["rec"], cny("1.00"), received_on=None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="actor: expected an Actor, got 'ann'"):
         crm.queries.payment_view("ann", ids["rec"])  # type: ignore[arg-type]
+
+
+def test_a_host_without_a_sales_process_takes_orders_but_opens_no_opportunities() -> None:
+    world = memory_world(sales_process=None)
+    lead = world.crm.leads.create(BOB, "Li Lei", source="web", region="Shanghai")
+    before = world.snapshot()
+    with pytest.raises(ConfigError, match="sales_process: required to open opportunities"):
+        world.crm.opportunities.create(ANN, cny(1000))
+    assert world.snapshot() == before
+    assert lead.pool_id == "east"

@@ -1,5 +1,6 @@
 """What both reference adapters share: the identity map, staged writes, the repository and
-the unit of work. Each adapter supplies only a :class:`Store` (how rows are read and how a
+the unit of work. Each adapter supplies only a [`Store`][crmcore.adapters.Store] (how rows are read
+and how a
 commit is written)."""
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class Staging:
 
     def new_events(self) -> list[DomainEvent]:
         """Every new event of the staged aggregates, in the order they were staged; they stay
-        on the aggregates until :meth:`committed` (a failed commit must not lose them)."""
+        on the aggregates until [`committed`][crmcore.adapters.Staging.committed] (a failed commit
+        must not lose them)."""
         events: list[DomainEvent] = []
         for staged in self.writes.values():
             events.extend(staged.aggregate.peek_events())

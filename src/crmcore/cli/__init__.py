@@ -1,9 +1,12 @@
 """The command line: ``python -m crmcore demo``, ``python -m crmcore forecast ...`` and
 ``python -m crmcore aging ...``.
 
-Each subcommand is a :class:`Command` in :data:`COMMANDS`; :func:`main` parses the arguments
-and runs one, returning the exit status (0 done, 1 bad input, 2 usage). :func:`run_demo`
-plays the demo's next month on any storage; :func:`compute_figures` recomputes its totals.
+Each subcommand is a [`Command`][crmcore.cli.Command] in `COMMANDS`; [`main`][crmcore.cli.main]
+parses the arguments
+and runs one, returning the exit status (0 done, 1 bad input, 2 usage).
+[`run_demo`][crmcore.cli.run_demo]
+plays the demo's next month on any storage; [`compute_figures`][crmcore.cli.compute_figures]
+recomputes its totals.
 """
 
 from crmcore.cli._commands import COMMANDS

@@ -1,6 +1,7 @@
 """``crmcore aging RECEIVABLES.csv --as-of DATE``: aging buckets of open installments.
 
-One row per open installment; the rows stream into :func:`crmcore.receivables.aging` (one
+One row per open installment; the rows stream into
+[`crmcore.receivables.aging`][crmcore.receivables.aging] (one
 running sum per group, currency and bucket), so the buckets of every group sum exactly to
 its outstanding total.
 """
@@ -166,15 +167,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _key(label: str, last: bool) -> str:
-    """A machine-friendly column name for a bucket: not_yet_due, days_1_30, days_over_120."""
-    if last:
-        return "days_over_" + label.removeprefix("> ")
-    if "–" in label:
-        return "days_" + label.replace("–", "_")
-    return "_".join(label.split())
-
-
 class Report:
     """The aging of one file, rendered as a table, CSV or JSON."""
 
@@ -183,8 +175,7 @@ class Report:
         self.report = report
         self.records = records
         self.by: str = args.by
-        labels = report.labels
-        self.keys = [_key(label, i == len(labels) - 1) for i, label in enumerate(labels)]
+        self.keys = list(report.keys)
 
     def render(self, kind: str) -> str:
         """The report in ``kind`` (table, csv or json)."""

@@ -1,7 +1,7 @@
 """The demo's company: its people, pools, prices, approval process and policies, and the
 ids and calendar of its months (run n of the demo plays month n from January 2026).
 
-Nothing here is random; the story (:mod:`crmcore.cli._demo_story`) draws from the seed.
+Nothing here is random; the story (`crmcore.cli._demo_story`) draws from the seed.
 """
 
 from __future__ import annotations

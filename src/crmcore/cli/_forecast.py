@@ -1,6 +1,7 @@
 """``crmcore forecast OPPORTUNITIES.csv``: the weighted pipeline forecast of a CSV export.
 
-One row per opportunity; the rows stream into a :class:`~crmcore.forecast.ForecastAggregate`
+One row per opportunity; the rows stream into a
+[`ForecastAggregate`][crmcore.forecast.ForecastAggregate]
 (one running cell per group, nothing kept per row), grouped as asked, with the target gap.
 """
 

@@ -165,7 +165,7 @@ class CsvFile:
 
     ``columns`` maps each canonical name to the header spellings accepted for it (compared
     case-insensitively, spaces and hyphens read as underscores); other columns are ignored.
-    Use as a context manager; :meth:`records` streams the rows.
+    Use as a context manager; [`records`][crmcore.cli.CsvFile.records] streams the rows.
     """
 
     def __init__(

@@ -17,7 +17,8 @@ class Progress:
     """Rewrites one stderr line (``opportunities.csv: 120,000 rows read (45 %)``) in place.
 
     ``position`` reports how many bytes of the file were read so far, ``size`` its size; the
-    line is erased by :meth:`finish`, so the report printed next starts on a clean line.
+    line is erased by [`finish`][crmcore.cli.Progress.finish], so the report printed next starts on
+    a clean line.
     """
 
     def __init__(

@@ -1,7 +1,8 @@
-"""The subcommands of ``python -m crmcore``: each one a :class:`Command` listed in COMMANDS.
+"""The subcommands of ``python -m crmcore``: each one a [`Command`][crmcore.cli.Command] listed in
+COMMANDS.
 
 To add a subcommand (``demo``), write a module with a ``COMMAND = Command(...)`` and add it
-to :data:`COMMANDS` in ``crmcore/cli/_commands.py``; ``--help`` lists it and :func:`main`
+to `COMMANDS` in ``crmcore/cli/_commands.py``; ``--help`` lists it and [`main`][crmcore.cli.main]
 dispatches to it.
 """
 

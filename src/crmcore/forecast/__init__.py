@@ -1,6 +1,7 @@
 """The sales process and the funnel: opportunities, weighted forecast, funnel analytics and the
 distribution of what the pipeline will bring."""
 
+from crmcore._merge import merge_all
 from crmcore.forecast import _serialization  # noqa: F401  (registers converter hooks)
 from crmcore.forecast._distribution import OutcomeDistribution, outcome_distribution
 from crmcore.forecast._funnel import (
@@ -44,6 +45,7 @@ from crmcore.forecast._weighted import (
     DIMENSIONS,
     CategoryRollup,
     CategoryRow,
+    CellKey,
     ForecastAggregate,
     ForecastRow,
     ForecastTable,
@@ -59,6 +61,7 @@ __all__ = [
     "CalibrationRow",
     "CategoryRollup",
     "CategoryRow",
+    "CellKey",
     "CohortConversion",
     "CohortRow",
     "DwellRow",
@@ -91,6 +94,7 @@ __all__ = [
     "StuckOpportunities",
     "StuckRow",
     "TargetGap",
+    "merge_all",
     "opportunity_lifecycle",
     "outcome_distribution",
     "period_label",

@@ -31,7 +31,7 @@ from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
-from crmcore.forecast._tables import Record, html_table
+from crmcore.forecast._tables import Record, ResultTable
 from crmcore.forecast._weighted import EXACT
 from crmcore.money import Currency, Money, get_currency
 
@@ -246,8 +246,8 @@ def _monte_carlo(
     return amounts, tuple(Fraction(totals[t], trials) for t in ordered)
 
 
-@attrs.frozen(kw_only=True)
-class OutcomeDistribution:
+@attrs.frozen(kw_only=True, repr=False)
+class OutcomeDistribution(ResultTable):
     """P(closed-won amount = x) over the outcome amounts ``amounts`` (ascending)."""
 
     method: str
@@ -348,8 +348,8 @@ class OutcomeDistribution:
             "currency": self.currency.code,
         }
 
-    def _repr_html_(self) -> str:
-        return html_table(f"Outcome distribution ({self.method})", [self.summary()])
+    def _caption(self) -> str:
+        return f"Outcome distribution ({self.method})"
 
 
 def _decimal(value: Fraction) -> Decimal:

@@ -1,7 +1,8 @@
 """Funnel analytics from stage history: snapshot, cohort conversion, dwell, stuck deals, win rate,
 cycle, sales velocity and calibrated probabilities — all from one mergeable aggregate.
 
-:class:`FunnelAggregate` streams over :class:`OpportunityHistory` records and keeps only counts,
+[`FunnelAggregate`][crmcore.forecast.FunnelAggregate] streams over
+[`OpportunityHistory`][crmcore.forecast.OpportunityHistory] records and keeps only counts,
 exact sums and, for the median dwell, a multiset of dwell times in whole seconds; two aggregates
 over partitions merge into the aggregate of the whole.
 
@@ -34,7 +35,7 @@ from crmcore.forecast._records import (
     Period,
     period_label,
 )
-from crmcore.forecast._tables import Record, html_table, ratio
+from crmcore.forecast._tables import Record, ResultTable, ratio
 from crmcore.forecast._weighted import EXACT, _currency, _rates
 from crmcore.money import Currency, Money, Percent
 
@@ -299,6 +300,12 @@ class FunnelAggregate:
 
     __add__ = merge
 
+    def __radd__(self, other: object) -> FunnelAggregate:
+        """``sum(parts)`` starts from 0: 0 + aggregate is the aggregate."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FunnelAggregate):
             return NotImplemented
@@ -454,8 +461,8 @@ class FunnelRow:
     conversion: Decimal | None
 
 
-@attrs.frozen
-class FunnelSnapshot:
+@attrs.frozen(repr=False)
+class FunnelSnapshot(ResultTable):
     """Open deals per stage and stage-to-stage conversion of everything that entered the funnel."""
 
     rows: tuple[FunnelRow, ...]
@@ -474,8 +481,8 @@ class FunnelSnapshot:
             for r in self.rows
         ]
 
-    def _repr_html_(self) -> str:
-        return html_table(f"Funnel ({self.won} won)", self.to_records())
+    def _caption(self) -> str:
+        return f"Funnel ({self.won} won)"
 
 
 @attrs.frozen
@@ -492,8 +499,8 @@ class CohortRow:
     win_rate: Decimal | None
 
 
-@attrs.frozen
-class CohortConversion:
+@attrs.frozen(repr=False)
+class CohortConversion(ResultTable):
     """Cohort conversion rates: share of a stage's entrants that went further, and that won."""
 
     period: str
@@ -510,8 +517,8 @@ class CohortConversion:
         """One dict per stage and cohort."""
         return [attrs.asdict(r) for r in self.rows]
 
-    def _repr_html_(self) -> str:
-        return html_table(f"Cohort conversion by {self.period}", self.to_records())
+    def _caption(self) -> str:
+        return f"Cohort conversion by {self.period}"
 
 
 @attrs.frozen
@@ -525,8 +532,8 @@ class DwellRow:
     expected_days: int | None
 
 
-@attrs.frozen
-class DwellTimes:
+@attrs.frozen(repr=False)
+class DwellTimes(ResultTable):
     """Average and median dwell per stage."""
 
     rows: tuple[DwellRow, ...]
@@ -542,8 +549,8 @@ class DwellTimes:
         """One dict per stage."""
         return [attrs.asdict(r) for r in self.rows]
 
-    def _repr_html_(self) -> str:
-        return html_table("Days in stage", self.to_records())
+    def _caption(self) -> str:
+        return "Days in stage"
 
 
 @attrs.frozen
@@ -557,8 +564,8 @@ class StuckRow:
     expected_days: int
 
 
-@attrs.frozen
-class StuckOpportunities:
+@attrs.frozen(repr=False)
+class StuckOpportunities(ResultTable):
     """Deals stuck beyond ``factor × expected_days`` at ``as_of``, by id."""
 
     as_of: datetime
@@ -574,15 +581,12 @@ class StuckOpportunities:
         """One dict per stuck deal."""
         return [attrs.asdict(r) for r in self.rows]
 
-    def _repr_html_(self) -> str:
-        return html_table(
-            f"Stuck beyond {self.factor} × expected days at {self.as_of:%Y-%m-%d}",
-            self.to_records(),
-        )
+    def _caption(self) -> str:
+        return f"Stuck beyond {self.factor} × expected days at {self.as_of:%Y-%m-%d}"
 
 
-@attrs.frozen(kw_only=True)
-class FunnelSummary:
+@attrs.frozen(kw_only=True, repr=False)
+class FunnelSummary(ResultTable):
     """Win rate (by count and by amount), average won deal, average cycle, sales velocity."""
 
     won: int
@@ -613,8 +617,8 @@ class FunnelSummary:
             }
         ]
 
-    def _repr_html_(self) -> str:
-        return html_table("Funnel summary", self.to_records())
+    def _caption(self) -> str:
+        return "Funnel summary"
 
 
 def _amount(money: Money | None) -> Decimal | None:
@@ -638,8 +642,8 @@ class CalibrationRow:
         return self.configured > self.calibrated
 
 
-@attrs.frozen
-class Calibration:
+@attrs.frozen(repr=False)
+class Calibration(ResultTable):
     """Calibrated probabilities: ``(won + m·p) / (closed + m)``, m = ``prior_weight``."""
 
     prior_weight: Decimal
@@ -667,8 +671,5 @@ class Calibration:
             for r in self.rows
         ]
 
-    def _repr_html_(self) -> str:
-        return html_table(
-            f"Calibrated win probabilities (Beta prior, {self.prior_weight} pseudo-deals)",
-            self.to_records(),
-        )
+    def _caption(self) -> str:
+        return f"Calibrated win probabilities (Beta prior, {self.prior_weight} pseudo-deals)"

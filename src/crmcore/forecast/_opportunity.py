@@ -1,7 +1,7 @@
 """The opportunity aggregate: a deal moving through the sales process to won, lost or invalid.
 
 Every change is a checked transition by an Actor (the lifecycle is a
-:class:`~crmcore.workflow.StateMachine`), validated completely before anything changes, and
+[`StateMachine`][crmcore.workflow.StateMachine]), validated completely before anything changes, and
 appended to an immutable stage history from which the funnel analytics are computed.
 """
 
@@ -57,7 +57,8 @@ class _Unchanged(enum.Enum):
     UNCHANGED = "unchanged"
 
 
-#: Default of :meth:`Opportunity.revise` arguments: leave this field as it is.
+#: Default of [`Opportunity.revise`][crmcore.forecast.Opportunity.revise] arguments: leave this
+#: field as it is.
 UNCHANGED: Final = _Unchanged.UNCHANGED
 
 
@@ -171,7 +172,8 @@ def _check_reason(reason: object) -> str:
 
 @attrs.define(eq=False)
 class Opportunity:
-    """A deal in a sales process. Create one with :meth:`open`; change it only by its methods."""
+    """A deal in a sales process. Create one with [`open`][crmcore.forecast.Opportunity.open];
+    change it only by its methods."""
 
     id: str
     process: SalesProcess

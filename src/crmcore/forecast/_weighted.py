@@ -1,6 +1,7 @@
 """The weighted pipeline forecast, forecast-category roll-up and target gap, mergeable.
 
-:class:`ForecastAggregate` streams over :class:`OpportunityRecord` s and keeps one cell per
+[`ForecastAggregate`][crmcore.forecast.ForecastAggregate] streams over
+[`OpportunityRecord`s][crmcore.forecast.OpportunityRecord] and keeps one cell per
 (stage, owner, department, category, status, period) with a count, the exact Decimal sum of
 the amounts, and — for the deals with a probability override — the sum of their amounts and of
 amount × override; so its memory grows with the number of distinct groups, not with the
@@ -34,13 +35,14 @@ from crmcore.forecast._records import (
     Period,
     period_label,
 )
-from crmcore.forecast._tables import Record, html_table
+from crmcore.forecast._tables import Record, ResultTable
 from crmcore.money import Currency, Money, get_currency
 
 __all__ = [
     "DIMENSIONS",
     "CategoryRollup",
     "CategoryRow",
+    "CellKey",
     "ForecastAggregate",
     "ForecastRow",
     "ForecastTable",
@@ -66,7 +68,8 @@ _HUNDRED: Final = Decimal(100)
 
 # cell key: (stage, owner, department, category, status, period)
 # cell: [count, amount, amount with an override, Σ amount × override percent]
-_CellKey = tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus, str | None]
+CellKey = tuple[str, str, str | None, ForecastCategory | None, OpportunityStatus, str | None]
+_CellKey = CellKey
 #: Records are read in chunks of this many (bounded memory, caller's context between chunks).
 _CHUNK: Final = 4096
 _ZERO: Final = Decimal(0)
@@ -127,7 +130,7 @@ class ForecastAggregate:
         return aggregate
 
     def add(self, record: OpportunityRecord) -> None:
-        """Add one record (see :meth:`add_all`)."""
+        """Add one record (see [`add_all`][crmcore.forecast.ForecastAggregate.add_all])."""
         self.add_all((record,))
 
     def add_all(self, records: Iterable[OpportunityRecord]) -> None:
@@ -249,6 +252,38 @@ class ForecastAggregate:
         return merged
 
     __add__ = merge
+
+    def __radd__(self, other: object) -> ForecastAggregate:
+        """``sum(parts)`` starts from 0: 0 + aggregate is the aggregate."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
+    def add_groups(
+        self,
+        groups: Mapping[CellKey, tuple[int, Decimal, Decimal, Decimal]],
+        currency: Currency,
+        missing_count: int = 0,
+        missing_ids: Iterable[str] = (),
+    ) -> None:
+        """Add groups computed elsewhere (the columnar engine): per cell key, the count, the
+        amount, the amount with an override and Σ amount × override percent, in ``currency``.
+
+        Refused (nothing added) for an unknown stage or another currency than the aggregate's.
+        """
+        if self.currency is not None and currency != self.currency:
+            raise CurrencyMismatch(
+                f"groups in {currency.code} added to a forecast in {self.currency.code}"
+            )
+        cells = {key: list(values) for key, values in groups.items()}
+        self._check_stages(cells)
+        if cells or (self.currency is None and missing_count):
+            self.currency = currency
+        _add_cells(self._cells, cells)
+        self._missing_count += missing_count
+        self._missing_ids = heapq.nsmallest(
+            MISSING_SAMPLE, set(self._missing_ids) | set(missing_ids)
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ForecastAggregate):
@@ -504,8 +539,8 @@ class ForecastRow:
     weighted: Money
 
 
-@attrs.frozen
-class ForecastTable:
+@attrs.frozen(repr=False)
+class ForecastTable(ResultTable):
     """The weighted pipeline grouped by ``dimensions``, with the total over all rows."""
 
     dimensions: tuple[str, ...]
@@ -522,30 +557,33 @@ class ForecastTable:
                 return row
         raise ValidationError(f"no row {key!r} in forecast by {', '.join(self.dimensions)}")
 
-    def to_records(self) -> list[Record]:
-        """One dict per row then a ``"(total)"`` row: ready for ``pandas.DataFrame``."""
-        records: list[Record] = []
-        for row in (*self.rows, self.total):
-            if row is self.total:
-                record: Record = dict.fromkeys(self.dimensions)
-                if self.dimensions:
-                    record[self.dimensions[0]] = "(total)"
-            else:
-                record = {d: _label(v, d) for d, v in zip(self.dimensions, row.key, strict=True)}
-            record.update(
-                count=row.count,
-                amount=row.amount.amount,
-                weighted_amount=row.weighted.amount,
-                currency=row.amount.currency.code,
-            )
-            records.append(record)
-        return records
+    def _record(self, row: ForecastRow, key: dict[str, str | None]) -> Record:
+        return {
+            **key,
+            "count": row.count,
+            "amount": row.amount.amount,
+            "weighted_amount": row.weighted.amount,
+            "currency": row.amount.currency.code,
+        }
 
-    def _repr_html_(self) -> str:
+    def to_records(self) -> list[Record]:
+        """One dict per group (dimension columns, count, amounts, currency): no total row."""
+        return [
+            self._record(
+                row, {d: _label(v, d) for d, v in zip(self.dimensions, row.key, strict=True)}
+            )
+            for row in self.rows
+        ]
+
+    def total_records(self) -> list[Record]:
+        """The total over all rows, its dimension columns None."""
+        return [self._record(self.total, dict.fromkeys(self.dimensions))]
+
+    def _caption(self) -> str:
         title = f"Weighted pipeline by {', '.join(self.dimensions) or 'nothing'}"
         if self.missing_close_date:
             title += f" — {self.missing_close_date} without a close date"
-        return html_table(title, self.to_records())
+        return title
 
 
 @attrs.frozen
@@ -560,8 +598,8 @@ class CategoryRow:
     weighted: Money
 
 
-@attrs.frozen
-class CategoryRollup:
+@attrs.frozen(repr=False)
+class CategoryRollup(ResultTable):
     """Forecast categories per group (e.g. per owner and period)."""
 
     dimensions: tuple[str, ...]
@@ -589,14 +627,12 @@ class CategoryRollup:
             for row in self.rows
         ]
 
-    def _repr_html_(self) -> str:
-        return html_table(
-            f"Forecast categories by {', '.join(self.dimensions)}", self.to_records()
-        )
+    def _caption(self) -> str:
+        return f"Forecast categories by {', '.join(self.dimensions)}"
 
 
-@attrs.frozen(kw_only=True)
-class TargetGap:
+@attrs.frozen(kw_only=True, repr=False)
+class TargetGap(ResultTable):
     """Target against what is won and what the open pipeline is expected to bring."""
 
     target: Money
@@ -631,8 +667,8 @@ class TargetGap:
             }
         ]
 
-    def _repr_html_(self) -> str:
-        return html_table("Target gap", self.to_records())
+    def _caption(self) -> str:
+        return "Target gap"
 
 
 def weighted_forecast(

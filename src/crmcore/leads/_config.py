@@ -50,7 +50,8 @@ class ClaimLimits:
     """Limits on self-claiming: leads held at once, claims per day, re-claim cooldown in days.
 
     ``None`` means no limit. A pool has its own and the host passes the global ones;
-    :meth:`tighter` combines them (the smaller limit, the longer cooldown).
+    [`tighter`][crmcore.leads.ClaimLimits.tighter] combines them (the smaller limit, the longer
+    cooldown).
     """
 
     max_held: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)

@@ -77,8 +77,9 @@ class Ownership:
 class Lead:
     """A prospect collected by marketing; it moves between a pool and its owners.
 
-    Build one with :meth:`capture`. Changes of ownership go through the lead's
-    :class:`~crmcore.leads.Pool` (assign, claim, return, recycle, convert); the lead itself
+    Build one with [`capture`][crmcore.leads.Lead.capture]. Changes of ownership go through the
+    lead's
+    [`Pool`][crmcore.leads.Pool] (assign, claim, return, recycle, convert); the lead itself
     records follow-ups. ``history`` and ``follow_ups`` are append-only. ``custom`` holds
     values that save and load back as they are (JSON values, Decimal, Money, Percent, date,
     datetime, lists and dicts of them); anything else is refused with its path.

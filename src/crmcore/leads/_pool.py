@@ -99,7 +99,8 @@ class Assignment:
 
 @attrs.frozen
 class AssignmentResult:
-    """The outcome of a batch, one :class:`Assignment` per lead in the order given."""
+    """The outcome of a batch, one [`Assignment`][crmcore.leads.Assignment] per lead in the order
+    given."""
 
     assignments: tuple[Assignment, ...]
 
@@ -123,7 +124,8 @@ class AssignmentResult:
 class Pool:
     """A pool of leads with its members, admins, policy and limits; see the module docstring.
 
-    Build one with :meth:`from_config`. ``state`` holds the members and everything the
+    Build one with [`from_config`][crmcore.leads.Pool.from_config]. ``state`` holds the members and
+    everything the
     policies remember (cursor, current weights, last assignments, open counts) as data.
     """
 

@@ -1,7 +1,7 @@
 """Routing: which pool a new lead goes to, by rules in order of precedence.
 
 Each rule names a pool and a condition in the workflow package's condition language (a
-:class:`~crmcore.workflow.Condition`, its data form, or a callable). The first rule that
+[`Condition`][crmcore.workflow.Condition], its data form, or a callable). The first rule that
 matches, by ``priority`` then by position, wins; a lead that matches none goes to the
 default pool. The result names the pool and the rule.
 """

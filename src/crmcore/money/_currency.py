@@ -24,7 +24,8 @@ UNDEFINED_MINOR_UNITS: Final = 2
 
 @attrs.frozen(repr=False)
 class Currency:
-    """An ISO 4217 currency; equal by code. Obtain one with :func:`get_currency`."""
+    """An ISO 4217 currency; equal by code. Obtain one with
+    [`get_currency`][crmcore.money.get_currency]."""
 
     code: str
     minor_units: int = attrs.field(eq=False)

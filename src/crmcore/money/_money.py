@@ -34,8 +34,8 @@ class Money:
     """An amount in a currency. Immutable, hashable, exact; floats are refused.
 
     ``Money("1.0", "CNY") == Money("1.00", "CNY")``; adding another currency raises
-    :class:`~crmcore.errors.CurrencyMismatch`. Arithmetic keeps full precision; call
-    :meth:`round` to get to the currency's minor units.
+    [`CurrencyMismatch`][crmcore.errors.CurrencyMismatch]. Arithmetic keeps full precision; call
+    [`round`][crmcore.money.Money.round] to get to the currency's minor units.
     """
 
     __slots__ = ("_amount", "_currency")
@@ -66,7 +66,8 @@ class Money:
 
     @property
     def amount(self) -> Decimal:
-        """The exact amount, at whatever precision arithmetic produced (see :meth:`round`)."""
+        """The exact amount, at whatever precision arithmetic produced (see
+        [`round`][crmcore.money.Money.round])."""
         return self._amount
 
     @property

@@ -59,7 +59,8 @@ class OrderReturn:
     """A return note after receipt: per line quantity and amount, and their sum.
 
     ``amount`` is what the order's receivable gives back: pass it to
-    ``Receivable.record_return`` (see :func:`crmcore.orders.record_return_on`).
+    ``Receivable.record_return`` (see
+    [`crmcore.orders.record_return_on`][crmcore.orders.record_return_on]).
     """
 
     id: str

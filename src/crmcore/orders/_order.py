@@ -118,9 +118,10 @@ def _customer(_: object, attribute: attrs.Attribute[str | Customer], value: obje
 class Order:
     """A sales order: the draft request, its latest priced snapshot, and its lifecycle.
 
-    Create one with :meth:`draft` (or :func:`crmcore.orders.reorder_order`). Every change is
-    a method taking the acting :class:`~crmcore.ports.Actor` and ``at``; a refused change
-    raises a :mod:`crmcore.errors` exception and leaves the order exactly as it was.
+    Create one with [`draft`][crmcore.orders.Order.draft] (or
+    [`crmcore.orders.reorder_order`][crmcore.orders.reorder_order]). Every change is
+    a method taking the acting [`Actor`][crmcore.ports.Actor] and ``at``; a refused change
+    raises a [`crmcore.errors`][crmcore.errors] exception and leaves the order exactly as it was.
     Approval-process conditions read ``net_total``, ``grand_total``,
     ``approval_reasons.kind``, ``customer_id``, ``owner_id``, ``department``,
     ``effective_discount`` and ``discount_beyond_rules``.
@@ -176,7 +177,8 @@ class Order:
         source_order_id: str | None = None,
         policy: OrderPolicy | None = None,
     ) -> Order:
-        """A new DRAFT order; ``lines`` may be added later with :meth:`add_line`."""
+        """A new DRAFT order; ``lines`` may be added later with
+        [`add_line`][crmcore.orders.Order.add_line]."""
         _check_at(at)
         order = cls(
             id=id,
@@ -552,7 +554,7 @@ class Order:
         A line's returned amount is cumulative: amount(q) = round(line total × q / ordered),
         and each note takes the difference, so returning a line in several notes sums to
         exactly the line total. Record ``note.amount`` on the receivable with
-        :func:`crmcore.orders.record_return_on`.
+        [`crmcore.orders.record_return_on`][crmcore.orders.record_return_on].
         """
         self._check("record_return", actor, at)
         _text(reason, "reason")

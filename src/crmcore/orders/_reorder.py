@@ -23,7 +23,8 @@ def reorder_order(
     owner_id: str | None = None,
     department: str | None = None,
 ) -> Order:
-    """A new DRAFT ordering ``previous``'s lines again (via :func:`crmcore.pricing.reorder`).
+    """A new DRAFT ordering ``previous``'s lines again (via
+    [`crmcore.pricing.reorder`][crmcore.pricing.reorder]).
 
     By default its lines keep their manual adjustments and are repriced as of ``on``
     (default ``at``'s date) when the draft is priced; with ``keep_prices`` each line's old

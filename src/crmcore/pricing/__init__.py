@@ -1,7 +1,8 @@
 """Prices and discounts: catalog, price lists, price rules and the explained price waterfall.
 
 ``PricingEngine(catalog, price_lists, rules, policy).price(request)`` runs list price → rules
-→ manual line discount → order discount → tax → totals and returns a :class:`PricedOrder`
+→ manual line discount → order discount → tax → totals and returns a
+[`PricedOrder`][crmcore.pricing.PricedOrder]
 whose lines explain every step and whose ``approval_reasons`` list the guardrails crossed.
 """
 

@@ -55,7 +55,7 @@ def to_percent(value: Percent | Decimal | int | str) -> Percent:
 
 
 def to_optional_percent(value: Percent | Decimal | int | str | None) -> Percent | None:
-    """Like :func:`to_percent`, keeping None."""
+    """Like [`to_percent`][crmcore.pricing.to_percent], keeping None."""
     return None if value is None else to_percent(value)
 
 

@@ -138,7 +138,7 @@ class OrderRequest:
     """An order to price: customer (id known to the catalog, or a Customer), currency, date.
 
     ``codes`` are the campaign or coupon codes entered; ``roles`` are the roles of the person
-    pricing, for the discount-authority guardrail (an :class:`~crmcore.ports.Actor` passed to
+    pricing, for the discount-authority guardrail (an [`Actor`][crmcore.ports.Actor] passed to
     ``PricingEngine.price`` takes precedence).
     """
 

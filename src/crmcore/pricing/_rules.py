@@ -136,7 +136,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
 
 @attrs.frozen
 class VolumeTiers:
-    """Quantity tiers, in *range* or *slab* mode (see :class:`TierMode`)."""
+    """Quantity tiers, in *range* or *slab* mode (see [`TierMode`][crmcore.pricing.TierMode])."""
 
     kind: ClassVar[str] = "tiers"
     tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)

@@ -2,7 +2,9 @@
 balances derived from those facts, aging, dunning, customer credit and collections reports."""
 
 import crmcore.receivables._serialization  # noqa: F401  (registers to_dict / from_dict hooks)
+from crmcore._merge import merge_all
 from crmcore.receivables._aging import (
+    AgingAggregate,
     AgingBasis,
     AgingBuckets,
     AgingReport,
@@ -10,6 +12,7 @@ from crmcore.receivables._aging import (
     GroupBy,
     InstallmentRecord,
     aging,
+    bucket_keys,
 )
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._credit import (
@@ -78,6 +81,7 @@ from crmcore.receivables._terms import (
 )
 
 __all__ = [
+    "AgingAggregate",
     "AgingBasis",
     "AgingBuckets",
     "AgingReport",
@@ -132,6 +136,7 @@ __all__ = [
     "TargetRow",
     "TermLine",
     "aging",
+    "bucket_keys",
     "check_credit",
     "collections_report",
     "credit_alerts",
@@ -139,6 +144,7 @@ __all__ = [
     "exposure",
     "invoice_lifecycle",
     "late_interest",
+    "merge_all",
     "payment_lifecycle",
     "period_of",
     "record_customer_payment",

@@ -1,22 +1,27 @@
 """Aging: outstanding money by how late it is, over any number of receivables or records.
 
-:func:`aging` streams: it reads its input once, keeps one running total per group, currency
+[`aging`][crmcore.receivables.aging] streams: it reads its input once, keeps one running total per
+group, currency
 and bucket, and never builds a table, so its memory does not grow with the input. Feed it
-receivables or plain :class:`InstallmentRecord` rows (from a database cursor, a CSV reader).
+receivables or plain [`InstallmentRecord`][crmcore.receivables.InstallmentRecord] rows (from a
+database cursor, a CSV reader).
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
+from crmcore._decimal import CONTEXT
+from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Money
@@ -24,6 +29,7 @@ from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
 __all__ = [
+    "AgingAggregate",
     "AgingBasis",
     "AgingBuckets",
     "AgingReport",
@@ -31,9 +37,15 @@ __all__ = [
     "GroupBy",
     "InstallmentRecord",
     "aging",
+    "bucket_keys",
 ]
 
-_ZERO = Decimal(0)
+_ZERO: Final = Decimal(0)
+#: Additions that would round raise instead (crmcore's context, never the host's).
+EXACT: Final = CONTEXT.copy()
+EXACT.traps[Inexact] = True
+#: Items are pulled in chunks of this many outside the exact context.
+_CHUNK: Final = 4096
 
 
 class AgingBasis(enum.Enum):
@@ -96,13 +108,17 @@ class AgingBuckets:
 
 
 def _outstanding(_: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if not isinstance(value, Money) or value.amount < 0:
-        raise ValidationError(f"{attribute.name}: must be Money >= 0, got {value!r}")
+    if not isinstance(value, Money):
+        raise ValidationError(f"{attribute.name}: must be Money, got {value!r}")
 
 
 @attrs.frozen(slots=True)
 class InstallmentRecord:
-    """One open installment as a plain row: what aging needs, nothing more."""
+    """One open installment as a plain row: what aging needs, nothing more.
+
+    A negative ``outstanding`` is a credit note (or an overpayment) not yet settled: it ages
+    like any other amount and lowers its group's total.
+    """
 
     owner: str
     customer: str
@@ -122,8 +138,8 @@ class AgingRow:
     count: int
 
 
-@attrs.frozen
-class AgingReport:
+@attrs.frozen(repr=False)
+class AgingReport(ResultTable):
     """Aging on ``as_of``: one row per group and currency, in group order."""
 
     as_of: date
@@ -131,6 +147,11 @@ class AgingReport:
     group_by: GroupBy
     labels: tuple[str, ...]
     rows: tuple[AgingRow, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Column names of the buckets in records: ``not_yet_due``, ``days_1_30``, ..."""
+        return bucket_keys(self.labels)
 
     def totals(self) -> dict[str, Money]:
         """The outstanding total per currency code."""
@@ -140,18 +161,59 @@ class AgingReport:
             result[code] = result[code] + row.total if code in result else row.total
         return result
 
-    def to_records(self) -> list[dict[str, object]]:
-        """One plain dict per row (group, currency, one key per bucket label, total)."""
+    def _record(
+        self, group: dict[str, str | None], buckets: Iterable[Money], total: Money, count: int
+    ) -> Record:
+        return {
+            **group,
+            "currency": total.currency.code,
+            **{key: m.amount for key, m in zip(self.keys, buckets, strict=True)},
+            "total": total.amount,
+            "count": count,
+        }
+
+    def _group(self, value: str | None) -> dict[str, str | None]:
+        return {} if self.group_by is GroupBy.NONE else {self.group_by.value: value}
+
+    def to_records(self) -> list[Record]:
+        """One dict per group and currency: the group column (named by ``group_by``),
+        currency, one column per bucket (``keys``), total and count. Totals: ``total_records``."""
         return [
-            {
-                "group": row.group,
-                "currency": row.total.currency.code,
-                **{label: m.amount for label, m in zip(self.labels, row.buckets, strict=True)},
-                "total": row.total.amount,
-                "count": row.count,
-            }
+            self._record(self._group(row.group), row.buckets, row.total, row.count)
             for row in self.rows
         ]
+
+    def total_records(self) -> list[Record]:
+        """One dict per currency with the bucket sums over every group."""
+        sums: dict[str, tuple[list[Money], int]] = {}
+        for row in self.rows:
+            code = row.total.currency.code
+            buckets, count = sums.get(code, ([Money.zero(code)] * len(row.buckets), 0))
+            sums[code] = (
+                [a + b for a, b in zip(buckets, row.buckets, strict=True)],
+                count + row.count,
+            )
+        return [
+            self._record(self._group(None), buckets, sum(buckets, Money.zero(code)), count)
+            for code, (buckets, count) in sorted(sums.items())
+        ]
+
+    def _caption(self) -> str:
+        basis = "due" if self.basis is AgingBasis.DUE_DATE else "issue"
+        return f"Aging on {self.as_of.isoformat()} by {self.group_by.value} ({basis} date)"
+
+
+def bucket_keys(labels: Sequence[str]) -> tuple[str, ...]:
+    """Machine-friendly bucket column names: not_yet_due, days_1_30, ..., days_over_120."""
+    keys = []
+    for i, label in enumerate(labels):
+        if i == len(labels) - 1 and label.startswith("> "):
+            keys.append("days_over_" + label.removeprefix("> "))
+        elif "–" in label:
+            keys.append("days_" + label.replace("–", "_"))
+        else:
+            keys.append("_".join(label.split()))
+    return tuple(keys)
 
 
 def _records(receivable: Receivable, as_of: date) -> Iterator[InstallmentRecord]:
@@ -171,6 +233,172 @@ def _no_group(_: object) -> None:
     return None
 
 
+def _buckets(value: AgingBuckets | None) -> AgingBuckets:
+    return AgingBuckets() if value is None else value
+
+
+# (group, currency code) -> unrounded bucket sums, with the installment count in the last slot
+_Totals = dict[tuple[str | None, str], list[Any]]
+
+
+@attrs.define(eq=False)
+class AgingAggregate:
+    """Mergeable partial aging: unrounded exact sums per group, currency and bucket.
+
+    Aggregate each partition on its own (``AgingAggregate.of(part, as_of)``), then add the
+    partials (``a + b``, ``sum(parts)``, :func:`merge_all`): the result equals one pass over
+    all of them, because nothing is rounded until :meth:`report`.
+    """
+
+    as_of: date
+    buckets: AgingBuckets = attrs.field(default=None, converter=_buckets)
+    basis: AgingBasis = attrs.field(default=AgingBasis.DUE_DATE, converter=AgingBasis)
+    group_by: GroupBy = attrs.field(default=GroupBy.OWNER, converter=GroupBy)
+    _totals: _Totals = attrs.field(factory=dict, init=False)
+
+    @classmethod
+    def of(
+        cls,
+        items: Iterable[Receivable | InstallmentRecord],
+        as_of: date,
+        *,
+        buckets: AgingBuckets | None = None,
+        basis: AgingBasis | str = AgingBasis.DUE_DATE,
+        group_by: GroupBy | str = GroupBy.OWNER,
+    ) -> AgingAggregate:
+        """One streaming pass over ``items``."""
+        aggregate = cls(as_of, buckets, AgingBasis(basis), GroupBy(group_by))
+        aggregate.add_all(items)
+        return aggregate
+
+    @property
+    def settings(self) -> tuple[date, AgingBuckets, AgingBasis, GroupBy]:
+        """What two partitions must share to be merged."""
+        return (self.as_of, self.buckets, self.basis, self.group_by)
+
+    def sums(self) -> dict[tuple[str | None, str], tuple[tuple[Decimal, ...], int]]:
+        """The exact, unrounded bucket sums and count per (group, currency code)."""
+        return {key: (tuple(acc[:-1]), acc[-1]) for key, acc in self._totals.items()}
+
+    def add_sums(
+        self, group: str | None, currency: str, sums: Sequence[Decimal], count: int
+    ) -> None:
+        """Add precomputed bucket sums of one group (the columnar engine's way in)."""
+        size = len(self.buckets.edges) + 2
+        if len(sums) != size:
+            raise ValidationError(f"sums: expected {size} buckets, got {len(sums)}")
+        acc = self._totals.setdefault((group, currency), [_ZERO] * size + [0])
+        for i, value in enumerate(sums):
+            acc[i] = EXACT.add(acc[i], value)
+        acc[-1] += count
+
+    def add_all(self, items: Iterable[Receivable | InstallmentRecord]) -> None:
+        """Stream ``items`` in (receivables contribute each installment's outstanding amount)."""
+        as_of = self.as_of
+        size = len(self.buckets.edges) + 2
+        by_due = self.basis is AgingBasis.DUE_DATE
+        group_of = _no_group if self.group_by is GroupBy.NONE else attrgetter(self.group_by.value)
+        index_of = self.buckets.index
+        cache: dict[date, int] = {}
+        bucket_of = cache.get
+        totals: _Totals = {}
+        total_of = totals.get
+        record_type = InstallmentRecord
+
+        def add(record: InstallmentRecord) -> None:
+            when = record.due_date if by_due else record.issue_date
+            idx = bucket_of(when)
+            if idx is None:
+                idx = cache[when] = index_of((as_of - when).days)
+            money = record.outstanding
+            key = (group_of(record), money.currency.code)
+            acc = total_of(key)
+            if acc is None:
+                acc = totals[key] = [_ZERO] * size + [0]
+            acc[idx] += money.amount
+            acc[-1] += 1
+
+        iterator = iter(items)
+        # Items are pulled outside crmcore's context (a caller's generator keeps its own);
+        # the sums run inside it, where any rounding raises instead of losing a cent.
+        while chunk := list(itertools.islice(iterator, _CHUNK)):
+            with localcontext(EXACT):
+                for item in chunk:
+                    if type(item) is record_type:
+                        # The hot path, inlined: a cached bucket per date, one dict lookup
+                        # for the running sums, one Decimal addition.
+                        when = item.due_date if by_due else item.issue_date
+                        idx = bucket_of(when)
+                        if idx is None:
+                            idx = cache[when] = index_of((as_of - when).days)
+                        money = item.outstanding
+                        key = (group_of(item), money.currency.code)
+                        acc = total_of(key)
+                        if acc is None:
+                            acc = totals[key] = [_ZERO] * size + [0]
+                        acc[idx] += money.amount
+                        acc[-1] += 1
+                    elif isinstance(item, Receivable):
+                        for record in _records(item, as_of):
+                            add(record)
+                    else:
+                        raise ValidationError(
+                            "items: expected Receivable or InstallmentRecord, "
+                            f"got {type(item).__name__}"
+                        )
+        for (group, code), acc in totals.items():
+            self.add_sums(group, code, acc[:-1], acc[-1])
+
+    def merge(self, other: AgingAggregate) -> AgingAggregate:
+        """A new aggregate equal to one pass over both partitions."""
+        if not isinstance(other, AgingAggregate):
+            raise ValidationError(f"merge: expected AgingAggregate, got {type(other).__name__}")
+        if self.settings != other.settings:
+            raise ValidationError(
+                "merge: both aging aggregates must use the same as_of, buckets, basis and "
+                f"group_by (got {self.settings} and {other.settings})"
+            )
+        merged = AgingAggregate(*self.settings)
+        for part in (self, other):
+            for (group, code), (sums, count) in part.sums().items():
+                merged.add_sums(group, code, sums, count)
+        return merged
+
+    def __add__(self, other: AgingAggregate) -> AgingAggregate:
+        return self.merge(other)
+
+    def __radd__(self, other: object) -> AgingAggregate:
+        """``sum(parts)`` starts from 0: 0 + aggregate is the aggregate."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AgingAggregate):
+            return NotImplemented
+        return self.settings == other.settings and self.sums() == other.sums()
+
+    def report(self) -> AgingReport:
+        """The report: each bucket rounded once to the currency's minor units."""
+        rows = []
+        for key in sorted(self._totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
+            group, code = key
+            acc = self._totals[key]
+            parts = tuple(Money(v, code).round() for v in acc[:-1])
+            rows.append(
+                AgingRow(
+                    group=group, buckets=parts, total=sum(parts, Money.zero(code)), count=acc[-1]
+                )
+            )
+        return AgingReport(
+            as_of=self.as_of,
+            basis=self.basis,
+            group_by=self.group_by,
+            labels=self.buckets.labels,
+            rows=tuple(rows),
+        )
+
+
 def aging(
     items: Iterable[Receivable | InstallmentRecord],
     as_of: date,
@@ -185,69 +413,6 @@ def aging(
     contributes its ``outstanding``. Every amount lands in exactly one bucket, so the
     buckets of a row always sum to its total.
     """
-    edges = buckets if buckets is not None else AgingBuckets()
-    basis = AgingBasis(basis)
-    group_by = GroupBy(group_by)
-    size = len(edges.edges) + 2
-    by_due = basis is AgingBasis.DUE_DATE
-    group_of = _no_group if group_by is GroupBy.NONE else attrgetter(group_by.value)
-    index_of = edges.index
-    cache: dict[date, int] = {}
-    bucket_of = cache.get
-    # (group, currency code) -> bucket sums, with the installment count in the last slot
-    totals: dict[tuple[str | None, str], list[Any]] = {}
-    total_of = totals.get
-    record_type = InstallmentRecord
-
-    def add(record: InstallmentRecord) -> None:
-        """The path for installments expanded from receivables (same steps as below)."""
-        when = record.due_date if by_due else record.issue_date
-        idx = bucket_of(when)
-        if idx is None:
-            idx = cache[when] = index_of((as_of - when).days)
-        money = record.outstanding
-        key = (group_of(record), money.currency.code)
-        acc = total_of(key)
-        if acc is None:
-            acc = totals[key] = [_ZERO] * size + [0]
-        acc[idx] += money.amount
-        acc[-1] += 1
-
-    for item in items:
-        if type(item) is record_type:
-            # The hot path, inlined: a cached bucket per date, one dict lookup for the
-            # running sums, one Decimal addition. Nothing is kept per record.
-            when = item.due_date if by_due else item.issue_date
-            idx = bucket_of(when)
-            if idx is None:
-                idx = cache[when] = index_of((as_of - when).days)
-            money = item.outstanding
-            key = (group_of(item), money.currency.code)
-            acc = total_of(key)
-            if acc is None:
-                acc = totals[key] = [_ZERO] * size + [0]
-            acc[idx] += money.amount
-            acc[-1] += 1
-        elif isinstance(item, Receivable):
-            for record in _records(item, as_of):
-                add(record)
-        else:
-            raise ValidationError(
-                f"items: expected Receivable or InstallmentRecord, got {type(item).__name__}"
-            )
-    rows = []
-    for key in sorted(totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
-        group, code = key
-        acc = totals[key]
-        parts = tuple(Money(v, code).round() for v in acc[:-1])
-        rows.append(
-            AgingRow(
-                group=group,
-                buckets=parts,
-                total=sum(parts, Money.zero(code)),
-                count=acc[-1],
-            )
-        )
-    return AgingReport(
-        as_of=as_of, basis=basis, group_by=group_by, labels=edges.labels, rows=tuple(rows)
-    )
+    return AgingAggregate.of(
+        items, as_of, buckets=buckets, basis=basis, group_by=group_by
+    ).report()

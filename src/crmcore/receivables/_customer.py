@@ -1,6 +1,7 @@
 """One bank transfer that pays several receivables of the same customer.
 
-Where the invariant lives: each :class:`Receivable` alone guarantees that its installments
+Where the invariant lives: each [`Receivable`][crmcore.receivables.Receivable] alone guarantees
+that its installments
 are never over-allocated (it validates every part it is given). This module only *plans* a
 split of the transfer across the receivables — oldest due date first over all their
 installments, or as the caller says — asks every receivable to validate its part, and only
@@ -29,7 +30,8 @@ __all__ = ["CustomerPayment", "record_customer_payment"]
 
 @attrs.frozen
 class CustomerPayment:
-    """A transfer split over receivables: one pending :class:`Payment` per receivable touched."""
+    """A transfer split over receivables: one pending [`Payment`][crmcore.receivables.Payment] per
+    receivable touched."""
 
     reference: str
     amount: Money

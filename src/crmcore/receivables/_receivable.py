@@ -96,8 +96,10 @@ class _Ledger:
 class Receivable:
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
-    Create it with :meth:`open` (from payment terms) or directly from its installments (an
-    adapter restoring it). Figures come from :meth:`balance`, never from stored counters.
+    Create it with [`open`][crmcore.receivables.Receivable.open] (from payment terms) or directly
+    from its installments (an
+    adapter restoring it). Figures come from [`balance`][crmcore.receivables.Receivable.balance],
+    never from stored counters.
     """
 
     id: str = attrs.field(validator=attrs.validators.instance_of(str))

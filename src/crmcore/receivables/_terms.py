@@ -169,7 +169,8 @@ def _lines(value: Sequence[TermLine]) -> tuple[TermLine, ...]:
 
 @attrs.frozen
 class PaymentTerms:
-    """Named payment terms: the lines are checked once here, amounts at :meth:`schedule`.
+    """Named payment terms: the lines are checked once here, amounts at
+    [`schedule`][crmcore.receivables.PaymentTerms.schedule].
 
     Portions must add up to 100 % or end with one balance line; fixed amounts are allowed
     with a balance line or when they and the percents cover the amount exactly.

@@ -127,7 +127,8 @@ def orders_by_tier(
     currency: str | Currency | None = None,
     rates: Mapping[str, object] | None = None,
 ) -> OrdersReport:
-    """Per customer tier: like :func:`orders_by_customer`, grouped by the customer's tier.
+    """Per customer tier: like [`orders_by_customer`][crmcore.reports.orders_by_customer], grouped
+    by the customer's tier.
 
     The tier is ``tiers[customer_id]`` when given, else the group of the order's
     ``crmcore.pricing.Customer`` (when the order carries one), else ``(no tier)``.

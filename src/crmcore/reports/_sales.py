@@ -211,7 +211,7 @@ def sales_by_owner(
     currency: str | Currency | None = None,
     rates: Mapping[str, object] | None = None,
 ) -> SalesReport:
-    """:func:`sales_report` per employee (the order's owner)."""
+    """[`sales_report`][crmcore.reports.sales_report] per employee (the order's owner)."""
     return sales_report(
         sales, by="owner", start=start, end=end, as_of=as_of, currency=currency, rates=rates
     )
@@ -226,7 +226,8 @@ def sales_by_department(
     currency: str | Currency | None = None,
     rates: Mapping[str, object] | None = None,
 ) -> SalesReport:
-    """:func:`sales_report` per department (``(no department)`` for orders without one)."""
+    """[`sales_report`][crmcore.reports.sales_report] per department (``(no department)`` for
+    orders without one)."""
     return sales_report(
         sales, by="department", start=start, end=end, as_of=as_of, currency=currency, rates=rates
     )

@@ -1,7 +1,9 @@
 """The application layer: use cases over the ports, access policy, notification routing.
 
-Build a :class:`Crm` from a storage (``MemoryDatabase(KINDS)`` / ``SqliteDatabase(path,
-KINDS)``), a Directory, a Notifier, a Clock, an IdGenerator and a :class:`CrmConfig`; call
+Build a [`Crm`][crmcore.services.Crm] from a storage (``MemoryDatabase(KINDS)`` /
+``SqliteDatabase(path,
+KINDS)``), a Directory, a Notifier, a Clock, an IdGenerator and a
+[`CrmConfig`][crmcore.services.CrmConfig]; call
 its use cases (``crm.leads.claim(actor, lead_id)``, ``crm.orders.submit(actor, order_id)``...).
 Each is one unit of work: the access policy is checked, the domain runs, the unit of work
 commits once, and only then are the new events routed to the Notifier.

@@ -1,7 +1,9 @@
 """The application object: ports + configuration, and the one way every use case runs.
 
-A use case is a function of a :class:`UseCase` (the open unit of work, the actor, the time).
-:meth:`Crm.run` checks the actor's permission, runs it in ONE unit of work, commits once
+A use case is a function of a [`UseCase`][crmcore.services.UseCase] (the open unit of work, the
+actor, the time).
+[`Crm.run`][crmcore.services.Crm.run] checks the actor's permission, runs it in ONE unit of work,
+commits once
 and only then delivers the outbox to the Notifier: refused or rolled-back work sends nothing.
 """
 

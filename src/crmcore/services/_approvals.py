@@ -1,6 +1,7 @@
 """Approval use cases, generic over the subject's kind: approve, reject, delegate, withdraw,
 tick. The action checked is ``<subject kind>.<verb>`` (``opportunity.approve``,
-``order.approve``); once a request is decided, the subject kind's :class:`ApprovalSubject`
+``order.approve``); once a request is decided, the subject kind's
+[`ApprovalSubject`][crmcore.services.ApprovalSubject]
 makes the change that waited for it, in the same unit of work."""
 
 from __future__ import annotations

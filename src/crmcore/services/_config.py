@@ -54,10 +54,12 @@ class CrmConfig:
     ``pools`` are created in storage the first time a use case needs them; ``router`` sends
     new leads to a pool (without one every lead goes to the first pool); ``oversight_roles``
     see everyone's reminders and money to-do lists, others see their own; ``order_process``
-    names the approval process of orders.
+    names the approval process of orders. Only what a host uses must be configured: a host
+    that takes orders and no opportunities leaves ``sales_process`` out.
     """
 
-    sales_process: SalesProcess
+    #: The stages opportunities go through (None: the host opens no opportunities).
+    sales_process: SalesProcess | None = None
     approvals: ProcessRegistry = attrs.field(factory=ProcessRegistry)
     pools: tuple[PoolConfig, ...] = attrs.field(default=(), converter=_pools)
     router: Router | None = None
@@ -76,6 +78,15 @@ class CrmConfig:
     order_process: str | None = None
     #: Roles that may change any record whoever owns it (see ``UseCase.require_owner``).
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
+
+    def require_sales_process(self) -> SalesProcess:
+        """The sales process; ConfigError when opportunities are used without one."""
+        if self.sales_process is None:
+            raise ConfigError(
+                "sales_process: required to open opportunities; "
+                "pass CrmConfig(sales_process=SalesProcess.from_dict(...))"
+            )
+        return self.sales_process
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

@@ -219,7 +219,7 @@ class LeadService:
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
-                        self._crm.config.sales_process,
+                        self._crm.config.require_sales_process(),
                         amount=opportunity.amount,
                         owner=opportunity_owner,
                         actor=actor,

@@ -60,7 +60,7 @@ class OpportunityService:
             deal_owner = owner or actor.user_id
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
-                self._crm.config.sales_process,
+                self._crm.config.require_sales_process(),
                 amount=amount,
                 owner=deal_owner,
                 actor=actor,

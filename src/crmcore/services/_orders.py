@@ -2,7 +2,7 @@
 confirm receipt, cancel, return, complete, reorder; and the approval subject of orders.
 
 An order's receivable has the id ``receivable_id_of(order_id)`` (``AR-<order id>``), the
-convention :func:`crmcore.reports.match_receivables` pairs them by.
+convention [`crmcore.reports.match_receivables`][crmcore.reports.match_receivables] pairs them by.
 """
 
 from __future__ import annotations

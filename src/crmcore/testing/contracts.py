@@ -1,10 +1,11 @@
 """The adapter conformance kit: pytest test classes an adapter author subclasses.
 
-Subclass :class:`StorageContract` in your test suite and give it two fixtures:
+Subclass [`StorageContract`][crmcore.testing.contracts.StorageContract] in your test suite and give
+it two fixtures:
 
 - ``storage``: a fresh, empty store (your ``Storage``) holding the kinds of the ``kinds``
-  fixture — by default :data:`CONTRACT_KINDS`, the sample aggregate plus
-  :data:`DOMAIN_KINDS`, the real aggregates of crmcore stored the way the services store
+  fixture — by default `CONTRACT_KINDS`, the sample aggregate plus
+  `DOMAIN_KINDS`, the real aggregates of crmcore stored the way the services store
   them;
 - ``reopen``: a callable that opens *another* handle on the same store (a new connection),
   callable from another thread.
@@ -13,7 +14,8 @@ Every test of the kit then runs against your adapter: get / add / save / find se
 ``NotFound``, optimistic version conflicts, rollback, the outbox, a round trip of generated
 aggregates — the sample and every real aggregate kind (leads, pools, opportunities,
 receivables, orders, approval requests, drawn in many states by
-:mod:`crmcore.testing.strategies`) — and concurrent writers. Override the ``kinds`` fixture
+[`crmcore.testing.strategies`][crmcore.testing.strategies]) — and concurrent writers. Override the
+``kinds`` fixture
 to run the round trips through other kinds of the same classes (your own indexes, or
 ``crmcore.services.KINDS``). crmcore runs this kit against its own memory and SQLite
 adapters.

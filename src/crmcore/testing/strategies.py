@@ -583,8 +583,8 @@ _ORDER_DISCOUNTS: st.SearchStrategy[OrderDiscount | None] = st.none() | st.sampl
 
 @st.composite
 def orders(draw: st.DrawFn, stages: Iterable[str] = ORDER_STAGES) -> Order:
-    """Orders brought to one of ``stages`` (see :data:`ORDER_STAGES`) by the ordinary
-    calls: drafted with drawn lines and discounts, priced by :data:`ORDER_ENGINE`, submitted
+    """Orders brought to one of ``stages`` (see `ORDER_STAGES`) by the ordinary
+    calls: drafted with drawn lines and discounts, priced by `ORDER_ENGINE`, submitted
     (for approval or straight to confirmed), approved, shipped in parts, received, returned."""
     stage = draw(st.sampled_from(tuple(stages)))
     clock = _clock(draw)
@@ -661,7 +661,7 @@ _FEEDBACK = st.one_of(_WORDS, st.integers(0, 10**7), st.booleans())
 def opportunities(
     draw: st.DrawFn, statuses: Iterable[OpportunityStatus] = tuple(OpportunityStatus)
 ) -> Opportunity:
-    """Opportunities in :data:`SALES_PROCESS` with one of ``statuses``: opened in a drawn
+    """Opportunities in `SALES_PROCESS` with one of ``statuses``: opened in a drawn
     stage (from a lead or directly), moved forward and back, revised, then won, lost or
     declared invalid — or left open."""
     status = draw(st.sampled_from(tuple(statuses)))

@@ -87,7 +87,8 @@ def _fields(value: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str | N
 class ApprovalInstance:
     """An approval request for one subject, pinned to one process version.
 
-    Create it with :meth:`start`; the other constructor arguments exist to rebuild a stored
+    Create it with [`start`][crmcore.workflow.ApprovalInstance.start]; the other constructor
+    arguments exist to rebuild a stored
     request.
     """
 
@@ -304,7 +305,8 @@ class ApprovalInstance:
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready data for a repository, with the pinned process inside it.
 
-        Pending events are not part of it: hand them to the outbox with :meth:`pull_events`.
+        Pending events are not part of it: hand them to the outbox with
+        [`pull_events`][crmcore.workflow.ApprovalInstance.pull_events].
         Refused (ConfigError) when the process holds a condition written as Python code.
         """
         data: dict[str, Any] = to_dict(
@@ -484,7 +486,8 @@ class ApprovalInstance:
         self, now: datetime, directory: Directory, *, actor_id: str = SYSTEM
     ) -> list[DomainEvent]:
         """Send due reminders and escalate overdue tasks; each happens once, however often
-        this is called. Returns the events raised (also kept for :meth:`pull_events`).
+        this is called. Returns the events raised (also kept for
+        [`pull_events`][crmcore.workflow.ApprovalInstance.pull_events]).
 
         On a pending request ``now`` must not be before its last change (history is kept in
         time order).
@@ -907,7 +910,7 @@ class ApprovalInstance:
 
 @attrs.frozen(kw_only=True)
 class _Record:
-    """The stored form of an :class:`ApprovalInstance`."""
+    """The stored form of an [`ApprovalInstance`][crmcore.workflow.ApprovalInstance]."""
 
     id: str
     process: ApprovalProcess

@@ -2,7 +2,8 @@
 
 Used by approval processes (entry and step conditions), lead routing and anything else
 that configuration must decide without code. No ``eval``: the data form is parsed into
-these classes, and a host configuring in code may pass a :class:`Predicate` instead.
+these classes, and a host configuring in code may pass a [`Predicate`][crmcore.workflow.Predicate]
+instead.
 
 Data form::
 
@@ -389,7 +390,8 @@ def _join(path: str, key: str) -> str:
 
 
 def condition_to_dict(condition: Condition) -> dict[str, Any]:
-    """The data form of a condition; a :class:`Predicate` cannot be saved and is refused."""
+    """The data form of a condition; a [`Predicate`][crmcore.workflow.Predicate] cannot be saved
+    and is refused."""
     if isinstance(condition, Compare):
         return {
             "field": condition.field,

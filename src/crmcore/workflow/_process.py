@@ -1,6 +1,7 @@
 """Approval processes as configuration: steps, modes, SLAs, and a registry of versions.
 
-A process is a frozen value: an :class:`~crmcore.workflow.ApprovalInstance` keeps the very
+A process is a frozen value: an [`ApprovalInstance`][crmcore.workflow.ApprovalInstance] keeps the
+very
 object it started with, so publishing a new version never changes a request in flight.
 """
 
@@ -250,7 +251,8 @@ class ApprovalProcess:
 
     @classmethod
     def from_json(cls, text: str) -> ApprovalProcess:
-        """Load from a JSON document (see :meth:`from_dict`)."""
+        """Load from a JSON document (see
+        [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict])."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -258,7 +260,8 @@ class ApprovalProcess:
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` reads back (refused when a condition is code)."""
+        """Plain data that [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict] reads back
+        (refused when a condition is code)."""
         data: dict[str, Any] = to_dict(self)
         return data
 

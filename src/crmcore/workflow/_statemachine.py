@@ -1,8 +1,10 @@
 """A small declarative state machine for lifecycles (orders, payments, invoices, opportunities).
 
 Declare the transitions once; ask which are available to an actor; ``check`` refuses a
-transition with :class:`~crmcore.errors.InvalidTransition` (wrong state, failed guard) or
-:class:`~crmcore.errors.PermissionDenied` (missing role), naming the state, the transition
+transition with [`InvalidTransition`][crmcore.errors.InvalidTransition] (wrong state, failed guard)
+or
+[`PermissionDenied`][crmcore.errors.PermissionDenied] (missing role), naming the state, the
+transition
 and the actor.
 """
 

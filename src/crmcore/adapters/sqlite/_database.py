@@ -69,7 +69,7 @@ class SqliteDatabase(KindRegistry):
         path: the database file (created if missing), or ``":memory:"``.
         kinds: the aggregate kinds stored.
         timeout: seconds to wait for another writer's lock before giving up with
-            :class:`~crmcore.errors.StorageError`.
+            [`StorageError`][crmcore.errors.StorageError].
     """
 
     def __init__(
