@@ -1,7 +1,7 @@
 """One result-table protocol for every analytics result: records, HTML, Arrow, pandas, repr.
 
-A result implements :meth:`ResultTable.to_records` (rows only, plain values, one key name per
-column) and, when it has them, :meth:`ResultTable.total_records` (the totals, same keys,
+A result implements ``ResultTable.to_records`` (rows only, plain values, one key name per
+column) and, when it has them, ``ResultTable.total_records`` (the totals, same keys,
 kept apart so a DataFrame of the rows never mixes a total in). The mixin derives the rest:
 ``_repr_html_`` for notebooks, ``to_arrow()`` / ``to_pandas()`` with exact decimal columns
 (pyarrow ``decimal128``, or ``decimal256`` when 38 digits do not suffice — never floats), and

@@ -246,8 +246,9 @@ class AgingAggregate:
     """Mergeable partial aging: unrounded exact sums per group, currency and bucket.
 
     Aggregate each partition on its own (``AgingAggregate.of(part, as_of)``), then add the
-    partials (``a + b``, ``sum(parts)``, :func:`merge_all`): the result equals one pass over
-    all of them, because nothing is rounded until :meth:`report`.
+    partials (``a + b``, ``sum(parts)``, [`merge_all`][crmcore.receivables.merge_all]): the
+    result equals one pass over all of them, because nothing is rounded until
+    [`report`][crmcore.receivables.AgingAggregate.report].
     """
 
     as_of: date

@@ -119,6 +119,9 @@ converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
 )
+# cattrs < 26 also dispatches Enum by class before the predicate above; claim that slot too,
+# so every supported cattrs names the allowed values the same way.
+converter.register_structure_hook(enum.Enum, _structure_enum)
 converter.register_unstructure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
 )
