@@ -3,7 +3,7 @@ routes, co-visits, ad-hoc visits near a location, frequency by customer tier, an
 analysis of coverage, completion and the orders that followed.
 
 Pure domain: no I/O, time arrives as ``at=``; distances are exact Decimal haversine metres
-on the IUGG mean Earth radius (:data:`EARTH_RADIUS_M`). The services (``crm.visits``) store
+on the IUGG mean Earth radius (``EARTH_RADIUS_M``). The services (``crm.visits``) store
 plans, visits and customer sites and route the notifications.
 """
 

@@ -98,7 +98,7 @@ def _owned(value: Mapping[str, Iterable[str]] | None) -> dict[str, frozenset[str
 
 @attrs.frozen(eq=False)
 class VisitAnalysis:
-    """Visits per salesperson and period; build with :meth:`of`, combine with :meth:`merge`."""
+    """Visits per salesperson and period; build with ``of``, combine with ``merge``."""
 
     grain: Grain
     owned: dict[str, frozenset[str]]

@@ -44,7 +44,7 @@ _CHANGEABLE = ("name", "location", "owner_id", "tier", "type", "region", "campai
 @attrs.define
 class CustomerSite:
     """A customer's visiting record: registered location, owner, tier (A, B...), type,
-    region and the campaigns it takes part in. Change it with :meth:`update`."""
+    region and the campaigns it takes part in. Change it with ``update``."""
 
     id: str = attrs.field(validator=non_empty)
     name: str

@@ -48,7 +48,7 @@ def _day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 @attrs.define
 class VisitPlan:
-    """The stops of ``owner_id`` on ``day``; build with :meth:`create`."""
+    """The stops of ``owner_id`` on ``day``; build with ``create``."""
 
     id: str = attrs.field(validator=non_empty)
     owner_id: str = attrs.field(validator=non_empty)

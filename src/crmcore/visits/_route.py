@@ -4,7 +4,7 @@ The route is an open path: from the start (the salesperson's office or home, whe
 else the first stop as listed) through every stop once, with no return. Nearest neighbour
 builds a first order (ties go to the stop listed first); 2-opt then reverses the segment
 that shortens the path most, until no reversal shortens it. Distances are the exact
-haversine metres of :func:`distance_m`, so the same stops always give the same route.
+haversine metres of ``distance_m``, so the same stops always give the same route.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def to_data(aggregate: Visit | VisitPlan | CustomerSite) -> dict[str, Any]:
 
 
 def from_data(cls: type[T], data: Mapping[str, Any]) -> T:
-    """The aggregate back from :func:`to_data`'s output; ConfigError names a bad field."""
+    """The aggregate back from ``to_data``'s output; ConfigError names a bad field."""
     try:
         return _converter.structure({"version": 0, **data}, cls)
     except (cattrs.BaseValidationError, CrmError, ValueError, TypeError, KeyError) as exc:

@@ -120,7 +120,7 @@ def _visit_day(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
 class Visit:
     """One visit of a salesperson (``owner_id``) to a customer on a day.
 
-    Build it with :meth:`schedule`. Every command is ``(actor, ..., *, at)``; a refused
+    Build it with ``schedule``. Every command is ``(actor, ..., *, at)``; a refused
     command raises a ``crmcore.errors`` exception and changes nothing. ``actions``,
     ``notes``, ``co_visits`` and ``history`` only grow.
     """
