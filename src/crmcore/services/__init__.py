@@ -43,6 +43,7 @@ from crmcore.services._queries import (
 )
 from crmcore.services._receivables import ReceivableService
 from crmcore.services._records import ApprovalLink, DunningLog, InstallmentOverdue, LinkStatus
+from crmcore.services._visits import VisitService, VisitSettings
 
 __all__ = [
     "DEFAULT_ACCESS",
@@ -85,6 +86,8 @@ __all__ = [
     "TermsBook",
     "UseCase",
     "Users",
+    "VisitService",
+    "VisitSettings",
     "deliver_outbox",
     "owner_from_event",
     "receivable_id_of",

@@ -13,6 +13,7 @@ from crmcore.pricing import PricingEngine
 from crmcore.receivables import CreditPolicy, DunningPolicy, PaymentTerms, ReceivablePolicy
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
+from crmcore.services._visits import VisitSettings
 from crmcore.workflow import ProcessRegistry
 
 __all__ = ["CrmConfig", "TermsBook"]
@@ -78,6 +79,8 @@ class CrmConfig:
     order_process: str | None = None
     #: Roles that may change any record whoever owns it (see ``UseCase.require_owner``).
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
+    #: Check-in rules, visit actions, frequency by tier (see ``crm.visits``).
+    visits: VisitSettings = attrs.field(factory=VisitSettings)
 
     def require_sales_process(self) -> SalesProcess:
         """The sales process; ConfigError when opportunities are used without one."""
