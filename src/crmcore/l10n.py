@@ -1,12 +1,21 @@
-"""Formatting and parsing money for people, through Babel (CLDR); the locale is always explicit."""
+"""Money, dates and words for people, through Babel (CLDR and gettext catalogs).
+
+The locale is always explicit: ``format_money``, ``parse_money`` and ``format_day`` read and
+write what people of that locale type and read; ``translation`` gives crmcore's message
+catalog for it (the command line's headings, columns and sentences).
+"""
 
 from __future__ import annotations
 
+import gettext
 import re
+import unicodedata
+from datetime import date
 from decimal import Decimal
 from typing import Final
 
 from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.numbers import (
     NumberFormatError,
     format_currency,
@@ -14,13 +23,20 @@ from babel.numbers import (
     parse_decimal,
 )
 
+from crmcore import _catalogs
 from crmcore._decimal import CONTEXT
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
 
-__all__ = ["format_money", "parse_money"]
+__all__ = ["format_day", "format_money", "parse_money", "translation"]
 
 _SPACES: Final = re.compile(r"[\s\u00a0\u202f]+")
+#: What people write around an amount besides the CLDR symbol and the ISO code.
+_LOCAL_MARKS: Final = {
+    "CNY": ("人民币", "元", "RMB", "CN¥", "¥"),
+    "JPY": ("円", "JP¥", "¥"),
+    "USD": ("US$", "$"),
+}
 
 
 def _locale(locale: str) -> Locale:
@@ -49,18 +65,22 @@ def format_money(money: Money, *, locale: str, with_symbol: bool = True) -> str:
 def parse_money(text: str, currency: str | Currency, *, locale: str) -> Money:
     """Read an amount a person typed (``"¥1,234.50"``, ``"1.234,50 €"``) in ``locale``.
 
-    The currency symbol or code may be present or not; a different currency's code, more
-    decimals than the currency has, or anything that is not a number is refused.
+    The currency symbol or code may be present or not, and so may the marks people of the
+    currency write (``￥1,234.50``, ``1234.5 元``, ``人民币 100``); full-width digits and
+    separators count as their ASCII forms. A different currency's code, more decimals than
+    the currency has, or anything that is not a number is refused.
     """
     if not isinstance(text, str):
         raise ValidationError(f"parse_money: expected text, got {type(text).__name__} {text!r}")
     cur = get_currency(currency)
     loc = _locale(locale)
-    cleaned = _SPACES.sub("", text)
+    # Full-width digits, separators, signs and ￥ become their ASCII forms (NFKC).
+    cleaned = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
         cleaned = cleaned[1:-1]
-    for token in sorted({get_currency_symbol(cur.code, loc), cur.code}, key=len, reverse=True):
+    marks = {get_currency_symbol(cur.code, loc), cur.code, *_LOCAL_MARKS.get(cur.code, ())}
+    for token in sorted(marks, key=len, reverse=True):
         cleaned = cleaned.replace(token, "")
     if cleaned.startswith(("-", "\u2212")) or cleaned.endswith("-"):
         negative = not negative if cleaned.startswith(("-", "\u2212")) else True
@@ -78,3 +98,15 @@ def parse_money(text: str, currency: str | Currency, *, locale: str) -> Money:
             f"parse_money: {text!r} has more decimals than {cur.code} allows ({cur.minor_units})"
         )
     return Money(-amount if negative else Decimal(amount), cur)
+
+
+def format_day(day: date, *, locale: str) -> str:
+    """A date as people of ``locale`` write it: ``Feb 15, 2026``, ``2026年2月15日``."""
+    return str(format_date(day, format="medium", locale=_locale(locale)))
+
+
+def translation(locale: str) -> gettext.NullTranslations:
+    """crmcore's message catalog for ``locale`` (``translation("zh_CN").gettext("total")``
+    → ``"合计"``); English and locales without a catalog give the text back unchanged."""
+    _locale(locale)  # refuse what CLDR does not know, with crmcore's message
+    return _catalogs.translation(locale)

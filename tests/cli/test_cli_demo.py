@@ -39,7 +39,7 @@ def test_the_same_seed_prints_the_same_story_and_another_seed_another(
     assert (first.code, first.err) == (0, "")
     assert first.out == second.out
     assert first.out != other.out
-    assert "crmcore demo: month 1 (2026-01), seed 7, as of 2026-02-15" in first.out
+    assert "crmcore demo: month 1 (Jan 2026), seed 7, as of Feb 15, 2026" in first.out
     for section in ("Weighted forecast", "Receivables summary", "Aging by owner", "To-do lists"):
         assert section in first.out
     for section in ("Sales per employee", "Sales per department", "Campaigns"):
@@ -117,8 +117,8 @@ def test_a_second_run_on_the_same_file_plays_the_next_month(
     first = run(capsys, "demo", "--db", db)
     second = run(capsys, "demo", "--db", db, "--locale", "zh_CN")
     assert (first.code, second.code) == (0, 0), second.err
-    assert "month 1 (2026-01)" in first.out
-    assert "month 2 (2026-02), seed 1, as of 2026-03-15, locale zh_CN" in second.out
+    assert "month 1 (Jan 2026)" in first.out
+    assert "第 2 个月（2026年2月），随机种子 1，截至 2026年3月15日，区域设置 zh_CN" in second.out
     storage = SqliteDatabase(db, KINDS)
     try:
         assert months_stored(storage) == 2
@@ -146,7 +146,7 @@ def test_the_default_file_is_created_in_the_current_directory(
     result = run(capsys, "demo", "--as-of", "2026-03-31")
     assert result.code == 0, result.err
     assert (tmp_path / DEFAULT_DB).exists()
-    assert "as of 2026-03-31" in result.out
+    assert "as of Mar 31, 2026" in result.out
 
 
 def test_both_locales_format_money_their_way(capsys: pytest.CaptureFixture[str]) -> None:

@@ -205,13 +205,24 @@ def test_membership_changes_are_admin_only_and_checked() -> None:
     assert [type(e).__name__ for e in pool.pull_events()] == ["PoolMemberChanged"]
 
 
-def test_a_removed_member_keeps_the_leads_they_hold() -> None:
+def test_a_removed_member_keeps_the_leads_they_hold_but_may_no_longer_act() -> None:
     pool = make_pool(["u1", "u2"])
     leads = make_leads(pool, 2)
     pool.distribute(leads, ADMIN, at())
     pool.remove_member("u1", ADMIN, at(1))
     assert leads[0].owner_id == "u1"
-    pool.return_lead(leads[0], member("u1"), at(2), "unreachable")
+    for act in (
+        lambda: pool.return_lead(leads[0], member("u1"), at(2), "unreachable"),
+        lambda: pool.follow_up(leads[0], member("u1"), at(2), "called"),
+        lambda: pool.invalidate(leads[0], member("u1"), at(2), "spam"),
+    ):
+        with pytest.raises(PermissionDenied, match="u1 is no longer a member of pool"):
+            act()
+    assert (leads[0].owner_id, leads[0].follow_ups, pool.open_leads("u1")) == ("u1", [], 1)
+    pool.update_member("u2", ADMIN, at(2), active=False)
+    with pytest.raises(PermissionDenied, match="u2 is an inactive member of pool"):
+        pool.follow_up(leads[1], member("u2"), at(2), "called")
+    pool.return_lead(leads[0], ADMIN, at(2), "unreachable")  # an admin still may
     assert pool.open_leads("u1") == 0
 
 

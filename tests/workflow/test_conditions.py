@@ -373,3 +373,23 @@ def test_a_condition_built_in_code_equals_the_same_condition_loaded_from_json() 
     assert built.describe() == (
         "(net_total >= 50000 CNY and discount > 12.5 and tier in ['A', 'B'] and on < '2026-01-01')"
     )
+
+
+def test_a_missing_optional_key_makes_every_comparison_false() -> None:
+    """Routing on a custom field most leads lack must not fail their creation: a key a
+    mapping does not have is absent, and a comparison on it is false whatever its operator."""
+    with_field = {"custom": {"employees": 250}}
+    without = {"custom": {}}
+    for data, expected in (
+        ({"field": "custom.employees", "op": ">", "value": 100}, (True, False)),
+        ({"field": "custom.employees", "op": "!=", "value": 100}, (True, False)),
+        ({"field": "custom.employees", "op": "not in", "value": [1, 2]}, (True, False)),
+        ({"not": {"field": "custom.employees", "op": "==", "value": 250}}, (False, True)),
+    ):
+        condition = condition_from_dict(data)
+        assert (condition.evaluate(with_field), condition.evaluate(without)) == expected, data
+    # through a list, elements without the key are left out
+    rows = {"lines": [{"sku": "A"}, {"qty": 3}]}
+    assert condition_from_dict({"field": "lines.sku", "op": "==", "value": "A"}).evaluate(rows)
+    assert not condition_from_dict({"field": "lines.sku", "op": "==", "value": "B"}).evaluate(rows)
+    assert repr(resolve({"a": {}}, "a.b")) == "ABSENT"

@@ -11,8 +11,9 @@ with new ids and reports on both.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Final, TextIO
@@ -34,8 +35,8 @@ from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.cli._input import UsageError
 from crmcore.cli._output import text_table
 from crmcore.cli._registry import Command
+from crmcore.cli._words import N_, Words
 from crmcore.forecast import Opportunity, weighted_forecast
-from crmcore.l10n import format_money
 from crmcore.leads import Lead
 from crmcore.money import Money
 from crmcore.orders import Order
@@ -65,31 +66,46 @@ DESCRIPTION: Final = (
     "PATH, or --memory); each further run on the same file plays the next month. The same "
     "--seed tells the same story. Exit status: 0 done, 1 bad input, 2 usage error."
 )
-Format = Callable[[Money], str]
 LOCALES: Final = ("en_US", "zh_CN")
 
-_TITLES: Final = {
-    "en_US": {
-        "forecast": "Weighted forecast of the open pipeline (by stage)",
-        "summary": "Receivables summary",
-        "aging": "Aging by owner",
-        "todo": "To-do lists",
-        "owner": "Sales per employee (orders confirmed so far)",
-        "department": "Sales per department",
-        "campaign": "Campaigns",
-        "notifications": "Notifications sent this run",
-    },
-    "zh_CN": {
-        "forecast": "加权预测（按阶段）",
-        "summary": "应收账款汇总",
-        "aging": "账龄分析（按负责人）",
-        "todo": "待办事项",
-        "owner": "员工销售业绩",
-        "department": "部门销售业绩",
-        "campaign": "市场活动",
-        "notifications": "本次运行发出的通知",
-    },
+#: How the demo shows its records' ids and names (translated where they are printed).
+_NAMES: Final = {
+    "east": N_("East China"),
+    "north": N_("North China"),
+    "expo-2026": N_("Expo 2026"),
+    "webinar": N_("Webinar"),
+    "referral": N_("Referrals"),
+    "(no campaign)": N_("(no campaign)"),
+    "order": N_("order"),
+    "opportunity": N_("opportunity"),
+    "owner": N_("owner"),
+    "department": N_("department"),
+    # the stages of the demo's sales process
+    "qualify": N_("qualify"),
+    "needs": N_("needs"),
+    "proposal": N_("proposal"),
+    "negotiation": N_("negotiation"),
+    "contract": N_("contract"),
+    # the topics of the services' default notification routes
+    "lead assigned to you": N_("lead assigned to you"),
+    "opportunity won": N_("opportunity won"),
+    "approval waiting for you": N_("approval waiting for you"),
+    "approval delegated to you": N_("approval delegated to you"),
+    "approval escalated to you": N_("approval escalated to you"),
+    "approval due soon": N_("approval due soon"),
+    "request approved": N_("request approved"),
+    "request rejected": N_("request rejected"),
+    "order awaiting shipment": N_("order awaiting shipment"),
+    "order rejected": N_("order rejected"),
+    "payment awaiting confirmation": N_("payment awaiting confirmation"),
+    "payment confirmed": N_("payment confirmed"),
+    "payment rejected": N_("payment rejected"),
+    "invoice awaiting issue": N_("invoice awaiting issue"),
+    "invoice issued": N_("invoice issued"),
+    "invoice rejected": N_("invoice rejected"),
+    "installment overdue": N_("installment overdue"),
 }
+_BUCKET: Final = re.compile(r"(\d+)–(\d+)")
 
 
 @attrs.frozen
@@ -135,7 +151,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=1, help="the random seed (default 1): same seed, same story"
     )
-    parser.add_argument("--locale", choices=LOCALES, default="en_US", help="money formatting")
+    parser.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default="en_US",
+        help="the language, dates and money of the report (default en_US)",
+    )
     parser.add_argument(
         "--as-of",
         type=_parse_date,
@@ -219,6 +240,79 @@ def _section(out: TextIO, title: str) -> None:
     out.write(f"\n== {title} ==\n")
 
 
+def _name(w: Words, key: object) -> str:
+    """A record's display name in the reader's language (ids and people stay as they are)."""
+    text = str(key)
+    return w._(_NAMES[text]) if text in _NAMES else text
+
+
+def _bucket(w: Words, label: str) -> str:
+    if label == "not yet due":
+        return w._("not yet due")
+    if label.startswith("> "):
+        return w._("over {days} days", days=label[2:])
+    found = _BUCKET.fullmatch(label)
+    if found is None:
+        return label
+    return w._("{first}–{last} days", first=found.group(1), last=found.group(2))
+
+
+def _story(w: Words, s: MonthSummary) -> str:
+    """The month in four sentences, plurals and lists in the reader's language."""
+    routed = w.items(
+        w._("{pool} {count}", pool=_name(w, pool), count=n) for pool, n in sorted(s.routed.items())
+    )
+    sentences = [
+        w.ngettext(
+            "This month: {count} lead captured and routed ({routed}); {claimed} claimed, "
+            "{returned} returned to the pool, {converted} converted.",
+            "This month: {count} leads captured and routed ({routed}); {claimed} claimed, "
+            "{returned} returned to the pool, {converted} converted.",
+            s.leads,
+            routed=routed,
+            claimed=s.claimed,
+            returned=s.returned,
+            converted=s.converted,
+        ),
+        w.ngettext(
+            "{count} opportunity opened: {won} won, {lost} lost.",
+            "{count} opportunities opened: {won} won, {lost} lost.",
+            s.opportunities,
+            won=s.won,
+            lost=s.lost,
+        ),
+        w.ngettext(
+            "{count} order: {approval} needed approval; rejected and resubmitted: {rejected}; "
+            "cancelled: {cancelled}.",
+            "{count} orders: {approval} needed approval; rejected and resubmitted: {rejected}; "
+            "cancelled: {cancelled}.",
+            s.orders,
+            approval=s.needed_approval,
+            rejected=w.items(s.rejected),
+            cancelled=w.items(s.cancelled),
+        ),
+        w.sentences(
+            w._("{shipped} shipped, {received} received.", shipped=s.shipped, received=s.received),
+            w.ngettext(
+                "{count} payment recorded, {confirmed} confirmed; rejected: {rejected}.",
+                "{count} payments recorded, {confirmed} confirmed; rejected: {rejected}.",
+                s.payments,
+                confirmed=s.confirmed,
+                rejected=w.items(s.payment_rejected),
+            ),
+            w.ngettext(
+                "{count} invoice requested, {issued} issued.",
+                "{count} invoices requested, {issued} issued.",
+                s.invoices,
+                issued=s.issued,
+            ),
+            w._("Returns: {returns}.", returns=w.items(s.returns)),
+            w.ngettext("{count} order completed.", "{count} orders completed.", s.completed),
+        ),
+    ]
+    return "\n".join(sentences) + "\n"
+
+
 def _print(
     out: TextIO,
     crm: Crm,
@@ -228,77 +322,87 @@ def _print(
     seed: int,
     topics: dict[str, int],
 ) -> None:
-    titles = _TITLES[locale]
-
-    def m(value: Money) -> str:
-        return format_money(value, locale=locale)
-
+    w = Words(locale)
+    m = w.money
     out.write(
-        f"crmcore demo: month {s.month} ({s.start:%Y-%m}), seed {seed}, "
-        f"as of {f.as_of.isoformat()}, locale {locale}\n"
+        w._(
+            "crmcore demo: month {month} ({period}), seed {seed}, as of {day}, locale {locale}",
+            month=s.month,
+            period=w.month(s.start),
+            seed=seed,
+            day=w.day(f.as_of),
+            locale=locale,
+        )
+        + "\n"
     )
-    routed = ", ".join(f"{pool} {n}" for pool, n in sorted(s.routed.items()))
-    out.write(
-        f"This month: {s.leads} leads captured and routed ({routed}); {s.claimed} claimed, "
-        f"{s.returned} returned to the pool, {s.converted} converted.\n"
-        f"{s.opportunities} opportunities: {s.won} won, {s.lost} lost. {s.orders} orders: "
-        f"{s.needed_approval} needed approval, rejected and resubmitted: "
-        f"{', '.join(s.rejected) or 'none'}; cancelled: {', '.join(s.cancelled) or 'none'}.\n"
-        f"{s.shipped} shipped, {s.received} received; {s.payments} payments recorded, "
-        f"{s.confirmed} confirmed, rejected: {', '.join(s.payment_rejected) or 'none'}; "
-        f"{s.invoices} invoices requested, {s.issued} issued; returns: "
-        f"{', '.join(s.returns) or 'none'}; {s.completed} orders completed.\n"
-    )
+    out.write(_story(w, s))
 
     with crm.storage.unit_of_work() as uow:
         opportunities = sorted(uow.repository(Opportunity).find(), key=lambda o: o.id)
         receivables = sorted(uow.repository(Receivable).find(), key=lambda r: r.id)
     records = [o.to_record() for o in opportunities]
-    _section(out, titles["forecast"])
+    _section(out, w._("Weighted forecast of the open pipeline (by stage)"))
     table = weighted_forecast(records, DEFAULT_PROCESS, "stage", currency=CURRENCY)
-    rows = [[str(r.key[0]), str(r.count), m(r.amount), m(r.weighted.round())] for r in table.rows]
+    rows = [
+        [_name(w, r.key[0]), str(r.count), m(r.amount), m(r.weighted.round())] for r in table.rows
+    ]
     rows.append(
-        ["total", str(table.total.count), m(table.total.amount), m(table.total.weighted.round())]
+        [
+            w._("total"),
+            str(table.total.count),
+            m(table.total.amount),
+            m(table.total.weighted.round()),
+        ]
     )
-    out.write(text_table(["stage", "open", "amount", "weighted"], rows, 3))
+    header = [w._("stage"), w._("opportunities"), w._("amount"), w._("weighted")]
+    out.write(text_table(header, rows, 3))
 
-    _section(out, titles["summary"])
+    _section(out, w._("Receivables summary"))
+    out.write(
+        w.ngettext(
+            "{count} receivable, open or settled, as of {day}:",
+            "{count} receivables, open or settled, as of {day}:",
+            f.receivables,
+            day=w.day(f.as_of),
+        )
+        + "\n"
+    )
     out.write(
         text_table(
-            ["figure", "amount"],
+            [w._("figure"), w._("amount")],
             [
-                ["receivables", str(f.receivables)],
-                ["net amount", m(f.amount)],
-                ["received", m(f.received)],
-                ["pending confirmation", m(f.pending_confirmation)],
-                ["outstanding", m(f.outstanding)],
-                ["overdue", m(f.overdue)],
+                [w._("net amount"), m(f.amount)],
+                [w._("received"), m(f.received)],
+                [w._("pending confirmation"), m(f.pending_confirmation)],
+                [w._("outstanding"), m(f.outstanding)],
+                [w._("overdue"), m(f.overdue)],
             ],
             1,
         )
     )
 
-    _section(out, f"{titles['aging']}, {f.as_of.isoformat()}")
+    _section(out, w._("Aging by owner, as of {day}", day=w.day(f.as_of)))
     report = aging(receivables, f.as_of, group_by="owner")
     rows = [
         [str(r.group), *(m(b) for b in r.buckets), m(r.total), str(r.count)] for r in report.rows
     ]
-    out.write(
-        text_table(["owner", *report.labels, "total", "count"], rows, len(report.labels) + 2)
-    )
+    labels = [_bucket(w, label) for label in report.labels]
+    header = [w._("owner"), *labels, w._("total"), w._("receivables")]
+    out.write(text_table(header, rows, len(report.labels) + 2))
 
-    _section(out, titles["todo"])
-    _todos(out, crm, s.reminders, m)
+    _section(out, w._("To-do lists"))
+    _todos(out, crm, s.reminders, w)
 
-    for key, sales in (("owner", f.by_owner), ("department", f.by_department)):
-        _section(out, titles[key])
-        out.write(_sales_table(sales, m))
+    _section(out, w._("Sales per employee (orders confirmed so far)"))
+    out.write(_sales_table(f.by_owner, w))
+    _section(out, w._("Sales per department"))
+    out.write(_sales_table(f.by_department, w))
 
-    _section(out, titles["campaign"])
+    _section(out, w._("Campaigns"))
     c = f.campaigns
     rows = [
         [
-            r.campaign,
+            _name(w, r.campaign),
             str(r.leads),
             str(r.converted_leads),
             str(r.customers),
@@ -311,55 +415,119 @@ def _print(
         for r in (*c.rows, *([c.total] if c.total is not None else []))
     ]
     if c.total is not None:
-        rows[-1][0] = "total"
-    header = ["campaign", "leads", "converted", "customers", "opps", "opp amount", "orders"]
-    out.write(text_table([*header, "order amount", "received"], rows, 8))
+        rows[-1][0] = w._("total")
+    header = [
+        w._("campaign"),
+        w._("leads"),
+        w._("converted"),
+        w._("customers"),
+        w._("opportunities"),
+        w._("opportunity amount"),
+        w._("orders"),
+        w._("order amount"),
+        w._("received"),
+    ]
+    out.write(text_table(header, rows, 8))
 
-    _section(out, titles["notifications"])
-    out.write(text_table(["topic", "sent"], [[t, str(n)] for t, n in sorted(topics.items())], 1))
+    _section(out, w._("Notifications sent this run (one per recipient)"))
+    out.write(
+        text_table(
+            [w._("topic"), w._("notifications")],
+            [[_name(w, t), str(n)] for t, n in sorted(topics.items())],
+            1,
+        )
+    )
 
 
-def _sales_table(report: SalesReport, money: Format) -> str:
+def _sales_table(report: SalesReport, w: Words) -> str:
+    m = w.money
     rows = [
         [
-            r.key,
+            _name(w, r.key),
             str(r.orders),
-            money(r.confirmed_total),
-            money(r.returns),
-            money(r.received),
-            money(r.outstanding),
-            money(r.invoiced),
+            m(r.confirmed_total),
+            m(r.returns),
+            m(r.received),
+            m(r.outstanding),
+            m(r.invoiced),
         ]
         for r in (*report.rows, *([report.total] if report.total is not None else []))
     ]
     if report.total is not None:
-        rows[-1][0] = "total"
-    header = [report.by, "orders", "confirmed", "returns", "received", "outstanding", "invoiced"]
+        rows[-1][0] = w._("total")
+    header = [
+        _name(w, report.by),
+        w._("orders"),
+        w._("confirmed"),
+        w._("returns"),
+        w._("received"),
+        w._("outstanding"),
+        w._("invoiced"),
+    ]
     return text_table(header, rows, 6)
 
 
-def _todos(out: TextIO, crm: Crm, reminders: Sequence[Reminder], money: Format) -> None:
+def _todos(out: TextIO, crm: Crm, reminders: Sequence[Reminder], w: Words) -> None:
     people = {u.id: u.as_actor() for u in USERS}
     lines: list[str] = []
     for manager in ("mgr.east", "mgr.north", "director"):
         todos = crm.queries.approvals_waiting_for(people[manager])
-        lines.extend(f"{manager}: approve {t.subject_kind} {t.subject_id}" for t in todos)
+        lines.extend(
+            w._(
+                "{user}: approve {kind} {id}",
+                user=manager,
+                kind=_name(w, t.subject_kind),
+                id=t.subject_id,
+            )
+            for t in todos
+        )
     for ship in crm.queries.orders_awaiting_shipment(people["ship.wu"]):
-        left = ", ".join(f"{sku} × {q}" for _, sku, q in ship.remaining)
-        lines.append(f"ship.wu: ship {ship.order_id} to {ship.customer} ({left})")
+        left = w.items(f"{sku} × {q}" for _, sku, q in ship.remaining)
+        lines.append(
+            w._(
+                "{user}: ship {order} to {customer} ({lines})",
+                user="ship.wu",
+                order=ship.order_id,
+                customer=ship.customer,
+                lines=left,
+            )
+        )
     for p in crm.queries.payments_awaiting_confirmation(people["fin.sun"]):
         lines.append(
-            f"fin.sun: confirm payment {p.payment_id} of {money(p.amount)} "
-            f"(recorded by {p.recorded_by})"
+            w._(
+                "{user}: confirm payment {payment} of {amount} (recorded by {recorder})",
+                user="fin.sun",
+                payment=p.payment_id,
+                amount=w.money(p.amount),
+                recorder=p.recorded_by,
+            )
         )
     for i in crm.queries.invoices_awaiting_issue(people["fin.sun"]):
-        lines.append(f"fin.sun: issue invoice {i.invoice_id} for {money(i.amount)}")
+        lines.append(
+            w._(
+                "{user}: issue invoice {invoice} for {amount}",
+                user="fin.sun",
+                invoice=i.invoice_id,
+                amount=w.money(i.amount),
+            )
+        )
     for r in reminders:
         lines.append(
-            f"{r.owner}: overdue reminder sent for {r.receivable_id} installment "
-            f"{r.installment}, {r.days_late} days late, {money(r.total_due)} due"
+            w.ngettext(
+                "{user}: overdue reminder sent for {receivable} installment {installment}, "
+                "{count} day late, {amount} due",
+                "{user}: overdue reminder sent for {receivable} installment {installment}, "
+                "{count} days late, {amount} due",
+                r.days_late,
+                user=r.owner,
+                receivable=r.receivable_id,
+                installment=r.installment,
+                amount=w.money(r.total_due),
+            )
         )
-    out.write("".join(f"- {line}\n" for line in lines) or "- nothing to do\n")
+    if not lines:
+        lines.append(w._("nothing to do"))
+    out.write("".join(f"- {line}\n" for line in lines))
 
 
 COMMAND = Command(

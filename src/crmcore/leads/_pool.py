@@ -103,6 +103,9 @@ class AssignmentResult:
     given."""
 
     assignments: tuple[Assignment, ...]
+    #: Leads of a batch distribution that were not waiting (held, converted, invalid, in
+    #: another pool) and were left as they are, each with the reason.
+    skipped: tuple[Assignment, ...] = ()
 
     @property
     def assigned(self) -> list[Assignment]:
@@ -215,7 +218,8 @@ class Pool:
         )
 
     def remove_member(self, member_id: str, by: Actor, at: datetime) -> None:
-        """Remove a salesperson; the leads they hold stay theirs until returned."""
+        """Remove a salesperson; the leads they hold stay theirs (history intact) until an
+        admin hands them over; they may no longer act on them."""
         self._require_admin(by, "remove members")
         self._member(member_id)
         self.state.change(member_id, None)
@@ -275,22 +279,37 @@ class Pool:
     def distribute(self, leads: Sequence[Lead], by: Actor, at: datetime) -> AssignmentResult:
         """Give each lead to the member the pool's policy chooses, in order.
 
-        A batch of N gives exactly what N single calls would. A lead nobody can take stays
-        in the pool unassigned; the result (and a ``LeadLeftUnassigned`` event) says so.
+        A batch of N gives exactly what N single calls would. Leads that are not waiting in
+        this pool (held, converted, invalid, elsewhere) are skipped and listed in the
+        result's ``skipped`` with the reason, as Odoo does. When nobody has room, the pool's
+        default assignee (an active member) takes the lead whatever their capacity; without
+        one the lead stays in the pool unassigned, and the result (and a
+        ``LeadLeftUnassigned`` event) says so.
         """
         self._require_admin(by, "distribute leads")
-        self._check_waiting(leads, by)
+        self._distinct(leads)
         how = self.policy.kind
         results = []
+        skipped = []
+        fallback = self._fallback()
         for lead in leads:
+            why_not = self._not_waiting(lead)
+            if why_not is not None:
+                skipped.append(Assignment(lead.id, None, how, why_not))
+                continue
             owner = self.policy.choose(self.state)
+            if owner is None and fallback is not None:
+                # Nobody has room: the pool's default assignee takes the overflow.
+                self._give(lead, fallback, "default_assignee", by, at)
+                results.append(Assignment(lead.id, fallback, "default_assignee"))
+                continue
             if owner is None:
                 lead._record(LeadLeftUnassigned, by, at, pool_id=self.id, reason=UNASSIGNED_REASON)
                 results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
                 continue
             self._give(lead, owner, how, by, at)
             results.append(Assignment(lead.id, owner, how))
-        return AssignmentResult(tuple(results))
+        return AssignmentResult(tuple(results), tuple(skipped))
 
     def assign_to(
         self, leads: Sequence[Lead], member_id: str, by: Actor, at: datetime
@@ -319,13 +338,16 @@ class Pool:
         *,
         global_limits: ClaimLimits | None = None,
         held_elsewhere: int = 0,
+        claimed_elsewhere_today: int = 0,
     ) -> AssignmentResult:
         """A member takes waiting leads for themself, within every limit.
 
         The holding limit is the smaller of the pool's and the global one and counts the
         leads held in this pool (plus ``held_elsewhere`` for the global limit, when the host
-        tracks holdings across pools); the daily limit counts claims made on ``at``'s day;
-        the previous owner may not re-claim a lead within the cooldown.
+        tracks holdings across pools); the daily limit counts claims made on ``at``'s day in
+        this pool, and the global daily limit adds ``claimed_elsewhere_today`` (the claims
+        made that day in every other pool); the previous owner may not re-claim a lead
+        within the cooldown.
         """
         member_id = by.user_id
         if not self.members_may_claim:
@@ -335,8 +357,12 @@ class Pool:
             raise PermissionDenied(
                 f"pool {self.id}: {member_id} is not an active member and may not claim"
             )
-        if held_elsewhere < 0:
-            raise ValidationError(f"held_elsewhere: must be >= 0, got {held_elsewhere}")
+        for name, count in (
+            ("held_elsewhere", held_elsewhere),
+            ("claimed_elsewhere_today", claimed_elsewhere_today),
+        ):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValidationError(f"{name}: must be a whole number >= 0, got {count!r}")
         for lead in leads:
             if lead.owner_id is not None and lead.is_open:
                 raise InvariantViolation(
@@ -373,6 +399,16 @@ class Pool:
                 f"{today.isoformat()}; claiming {wanted} more would pass the daily claim "
                 f"limit of {limits.max_per_day}"
             )
+        global_daily = None if global_limits is None else global_limits.max_per_day
+        if (
+            global_daily is not None
+            and claimed_today + claimed_elsewhere_today + wanted > global_daily
+        ):
+            raise InvariantViolation(
+                f"{member_id} claimed {claimed_today + claimed_elsewhere_today} leads in all "
+                f"pools on {today.isoformat()}; claiming {wanted} more would pass the global "
+                f"daily claim limit of {global_daily}"
+            )
         cooldown = timedelta(days=limits.reclaim_cooldown_days)
         for lead in leads:
             # Every stretch this member held counts, not only the last one: a colleague
@@ -396,7 +432,7 @@ class Pool:
         self, lead: Lead, by: Actor, at: datetime, reason: str, note: str = ""
     ) -> None:
         """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
-        self._check_held(lead, by, "return")
+        self._check_held(lead, by, "return it")
         if reason not in self.return_reasons:
             raise ValidationError(
                 f"lead {lead.id}: return reason {reason!r} is not one of "
@@ -445,11 +481,7 @@ class Pool:
         """Convert the lead (once) by its owner or an admin; the result says what to create."""
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("convert", lead.status, by, lead)
-        if lead.owner_id != by.user_id and not self.is_admin(by):
-            raise PermissionDenied(
-                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may convert "
-                f"it, not {by.user_id}"
-            )
+        self._check_owner_or_admin(lead, by, "convert it")
         result = build_result(lead, request, by.user_id, at)
         if lead.owner_id is not None:
             self.state.record_release(lead.owner_id)
@@ -466,15 +498,18 @@ class Pool:
         )
         return result
 
+    def follow_up(self, lead: Lead, by: Actor, at: datetime, note: str = "") -> None:
+        """The owner, while an active member of this pool, records a contact with the prospect."""
+        self._check_in_pool(lead)
+        if lead.owner_id == by.user_id:
+            self._require_active_member(lead, by, "follow it up")
+        lead.follow_up(by, at, note)
+
     def invalidate(self, lead: Lead, by: Actor, at: datetime, reason: str) -> None:
         """Mark the lead invalid (spam, duplicate...) by its owner or an admin."""
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("invalidate", lead.status, by, lead)
-        if lead.owner_id != by.user_id and not self.is_admin(by):
-            raise PermissionDenied(
-                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may mark it "
-                f"invalid, not {by.user_id}"
-            )
+        self._check_owner_or_admin(lead, by, "mark it invalid")
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(f"lead {lead.id}: a reason is required, got {reason!r}")
         if lead.owner_id is not None:
@@ -537,6 +572,22 @@ class Pool:
         if lead.pool_id != self.id:
             raise InvariantViolation(f"lead {lead.id} is in pool {lead.pool_id}, not {self.id}")
 
+    def _fallback(self) -> str | None:
+        """The default assignee when an active member: they take what nobody has room for."""
+        chosen = self.state.default_assignee
+        member = None if chosen is None else self.state.members.get(chosen)
+        return chosen if member is not None and member.active else None
+
+    def _not_waiting(self, lead: Lead) -> str | None:
+        """Why ``lead`` cannot be handed out now (None when it is waiting in this pool)."""
+        if lead.pool_id != self.id:
+            return f"in pool {lead.pool_id}, not {self.id}"
+        if lead.owner_id is not None and lead.is_open:
+            return f"already held by {lead.owner_id}"
+        if lead.status is not LeadStatus.NEW:
+            return f"{lead.status.value}, not waiting"
+        return None
+
     def _check_waiting(self, leads: Sequence[Lead], by: Actor) -> None:
         self._distinct(leads)
         for lead in leads:
@@ -550,10 +601,26 @@ class Pool:
     def _check_held(self, lead: Lead, by: Actor, what: str) -> None:
         self._check_in_pool(lead)
         LEAD_LIFECYCLE.check("release", lead.status, by, lead)
-        if lead.owner_id != by.user_id and not self.is_admin(by):
+        self._check_owner_or_admin(lead, by, what)
+
+    def _check_owner_or_admin(self, lead: Lead, by: Actor, what: str) -> None:
+        """The owner while an active member of the pool, or an admin, may act on the lead."""
+        if self.is_admin(by):
+            return
+        if lead.owner_id != by.user_id:
             raise PermissionDenied(
-                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may {what} "
-                f"it, not {by.user_id}"
+                f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may {what}, "
+                f"not {by.user_id}"
+            )
+        self._require_active_member(lead, by, what)
+
+    def _require_active_member(self, lead: Lead, by: Actor, what: str) -> None:
+        member = self.state.members.get(by.user_id)
+        if member is None or not member.active:
+            state = "no longer a member" if member is None else "an inactive member"
+            raise PermissionDenied(
+                f"lead {lead.id}: {by.user_id} is {state} of pool {self.id} and may not "
+                f"{what}; an admin hands its leads over"
             )
 
     def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:

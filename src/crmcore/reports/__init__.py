@@ -8,7 +8,7 @@ derived from the facts on an ``as_of`` date, exact, in one currency (other curre
 with explicit rates), and the rows of a report add up to its total row.
 """
 
-from crmcore.reports._campaigns import CampaignReport, CampaignRow, campaign_report
+from crmcore.reports._campaigns import CampaignCost, CampaignReport, CampaignRow, campaign_report
 from crmcore.reports._collections import (
     CollectionsReport,
     PeriodCollections,
@@ -22,6 +22,7 @@ from crmcore.reports._customers import (
     orders_by_tier,
 )
 from crmcore.reports._leads import LeadStatusReport, lead_status_report
+from crmcore.reports._quotas import Quota, QuotaReport, QuotaRow, quota_attainment
 from crmcore.reports._sales import (
     Sale,
     SalesReport,
@@ -37,6 +38,7 @@ __all__ = [
     "NO_CAMPAIGN",
     "NO_DEPARTMENT",
     "NO_TIER",
+    "CampaignCost",
     "CampaignReport",
     "CampaignRow",
     "CollectionsReport",
@@ -44,6 +46,9 @@ __all__ = [
     "OrdersReport",
     "OrdersRow",
     "PeriodCollections",
+    "Quota",
+    "QuotaReport",
+    "QuotaRow",
     "ReportCurrency",
     "Sale",
     "SalesReport",
@@ -55,6 +60,7 @@ __all__ = [
     "match_receivables",
     "orders_by_customer",
     "orders_by_tier",
+    "quota_attainment",
     "sales_by_department",
     "sales_by_owner",
     "sales_report",

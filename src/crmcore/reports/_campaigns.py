@@ -1,5 +1,6 @@
-"""What each campaign brought: leads, converted customers, opportunities, orders and money
-received — with one deterministic attribution rule, so no order counts twice."""
+"""What each campaign brought and what it cost: leads, converted customers, opportunities,
+orders and money received — with one deterministic attribution rule, so no order counts twice
+— against the campaign's planned and actual cost, with its return on investment."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 
 import attrs
 
+from crmcore._decimal import CONTEXT
+from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.forecast import Opportunity, OpportunityRecord
 from crmcore.leads import Lead
-from crmcore.money import Currency, Money
+from crmcore.money import Currency, Money, Percent
 from crmcore.reports._common import (
     NO_CAMPAIGN,
     ReportCurrency,
@@ -23,7 +26,38 @@ from crmcore.reports._common import (
 )
 from crmcore.reports._sales import Sale, iter_confirmed
 
-__all__ = ["CampaignReport", "CampaignRow", "campaign_report"]
+__all__ = ["CampaignCost", "CampaignReport", "CampaignRow", "campaign_report"]
+
+
+def _cost(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.name == "actual":
+        return
+    if not isinstance(value, Money) or value.amount < 0:
+        raise ValidationError(f"{attribute.name}: expected Money >= 0, got {value!r}")
+
+
+@attrs.frozen
+class CampaignCost:
+    """What a campaign was budgeted (``planned``) and has cost so far (``actual``; None while
+    nobody has booked its cost)."""
+
+    campaign_id: str = attrs.field(validator=non_empty)
+    planned: Money = attrs.field(validator=_cost)
+    actual: Money | None = attrs.field(default=None, validator=_cost)
+
+
+def ratio_percent(numerator: Decimal, denominator: Decimal) -> Percent | None:
+    """``numerator / denominator`` as a percentage to 0.1 (None when dividing by zero)."""
+    if denominator == 0:
+        return None
+    ratio = CONTEXT.multiply(CONTEXT.divide(numerator, denominator), Decimal(100))
+    return Percent(ratio.quantize(Decimal("0.1"), context=CONTEXT))
+
+
+def _per(cost: Money | None, count: int) -> Money | None:
+    if cost is None or count == 0:
+        return None
+    return (cost / count).round()
 
 
 @attrs.frozen
@@ -40,9 +74,36 @@ class CampaignRow:
     orders: int
     order_amount: Money
     received: Money
+    planned_cost: Money | None = None
+    actual_cost: Money | None = None
+
+    @property
+    def roi(self) -> Percent | None:
+        """Return on investment: (received − actual cost) / actual cost, to 0.1 % (None
+        without an actual cost above zero)."""
+        if self.actual_cost is None:
+            return None
+        gain = CONTEXT.subtract(self.received.amount, self.actual_cost.amount)
+        return ratio_percent(gain, self.actual_cost.amount)
+
+    @property
+    def cost_per_lead(self) -> Money | None:
+        """Actual cost per lead the campaign brought (None without cost or leads)."""
+        return _per(self.actual_cost, self.leads)
+
+    @property
+    def cost_per_customer(self) -> Money | None:
+        """Actual cost per customer won through the campaign (None without cost or customers)."""
+        return _per(self.actual_cost, self.customers)
 
     def to_record(self) -> dict[str, Any]:
         """A plain dict: amounts as Decimal strings and the currency."""
+
+        def text(value: Money | Percent | None) -> str | None:
+            if value is None:
+                return None
+            return str(value.amount if isinstance(value, Money) else value.value)
+
         return {
             "campaign": self.campaign,
             "currency": self.order_amount.currency.code,
@@ -54,6 +115,11 @@ class CampaignRow:
             "orders": self.orders,
             "order_amount": str(self.order_amount.amount),
             "received": str(self.received.amount),
+            "planned_cost": text(self.planned_cost),
+            "actual_cost": text(self.actual_cost),
+            "roi": text(self.roi),
+            "cost_per_lead": text(self.cost_per_lead),
+            "cost_per_customer": text(self.cost_per_customer),
         }
 
 
@@ -102,8 +168,18 @@ class _Tally:
     orders: int = 0
     order_amount: Decimal = Decimal(0)
     received: Decimal = Decimal(0)
+    planned_cost: Decimal | None = None
+    actual_cost: Decimal | None = None
+
+    def add_cost(self, planned: Decimal, actual: Decimal | None) -> None:
+        self.planned_cost = (self.planned_cost or Decimal(0)) + planned
+        if actual is not None:
+            self.actual_cost = (self.actual_cost or Decimal(0)) + actual
 
     def row(self, campaign: str, money: ReportCurrency) -> CampaignRow:
+        def cost(value: Decimal | None) -> Money | None:
+            return None if value is None else money.money(value)
+
         return CampaignRow(
             campaign,
             self.leads,
@@ -114,7 +190,25 @@ class _Tally:
             self.orders,
             money.money(self.order_amount),
             money.money(self.received),
+            cost(self.planned_cost),
+            cost(self.actual_cost),
         )
+
+
+def _add_costs(
+    tallies: dict[str, _Tally], costs: Iterable[CampaignCost], money: ReportCurrency
+) -> None:
+    seen: set[str] = set()
+    for i, cost in enumerate(costs):
+        if not isinstance(cost, CampaignCost):
+            raise ValidationError(f"costs[{i}]: expected a CampaignCost, got {cost!r}")
+        if cost.campaign_id in seen:
+            raise ValidationError(f"costs[{i}]: campaign {cost.campaign_id!r} is given twice")
+        seen.add(cost.campaign_id)
+        where = f"costs[{i}] ({cost.campaign_id})"
+        planned = money.amount(cost.planned, where)
+        actual = None if cost.actual is None else money.amount(cost.actual, where)
+        tallies.setdefault(cost.campaign_id, _Tally()).add_cost(planned, actual)
 
 
 def campaign_report(
@@ -127,6 +221,7 @@ def campaign_report(
     as_of: date,
     currency: str | Currency | None = None,
     rates: Mapping[str, object] | None = None,
+    costs: Iterable[CampaignCost] = (),
 ) -> CampaignReport:
     """Per campaign on ``as_of``, by this attribution:
 
@@ -145,6 +240,11 @@ def campaign_report(
 
     Each order, opportunity and customer counts for at most one campaign, so the rows add up
     to the total and the total never exceeds all orders of the period.
+
+    With ``costs``, each campaign's planned and actual cost sit beside what it brought, and
+    ``roi`` = (received − actual cost) / actual cost: the money confirmed on the orders
+    attributed to it by rules 2–5 against what it cost. A campaign with a cost and no leads
+    still gets its row, so spending is never hidden.
     """
     check_period(start, end, as_of)
     money = ReportCurrency(currency, rates)
@@ -210,6 +310,7 @@ def campaign_report(
         tally.orders += 1
         tally.order_amount += figures[0]
         tally.received += figures[2]
+    _add_costs(tallies, costs, money)
     if money.currency is None:
         if tallies:
             raise ValidationError(
@@ -220,8 +321,13 @@ def campaign_report(
     rows = tuple(tallies[k].row(k, money) for k in keys)
     grand = _Tally()
     for t in tallies.values():
-        for name in attrs.fields_dict(_Tally):
+        for name in ("leads", "converted", "customers", "opportunities", "orders"):
             setattr(grand, name, getattr(grand, name) + getattr(t, name))
+        grand.opportunity_amount += t.opportunity_amount
+        grand.order_amount += t.order_amount
+        grand.received += t.received
+        if t.planned_cost is not None:
+            grand.add_cost(t.planned_cost, t.actual_cost)
     return CampaignReport(
         start,
         end,

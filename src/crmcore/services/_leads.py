@@ -129,15 +129,26 @@ class LeadService:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
             limits = self._crm.config.claim_limits
-            elsewhere = 0
+            elsewhere = claimed_elsewhere = 0
             if limits is not None and limits.max_held is not None:
                 elsewhere = sum(
                     1
                     for held in case.repo(Lead).find(owner_id=actor.user_id)
                     if held.is_open and held.pool_id != pool.id
                 )
+            if limits is not None and limits.max_per_day is not None:
+                today = case.at.date()
+                for other in self._crm.config.pools:
+                    if other.id != pool.id:
+                        book = self._crm.pool(case, other.id).state.books.get(actor.user_id)
+                        claimed_elsewhere += 0 if book is None else book.claims_that_day(today)
             result: AssignmentResult = pool.claim(
-                [lead], actor, case.at, global_limits=limits, held_elsewhere=elsewhere
+                [lead],
+                actor,
+                case.at,
+                global_limits=limits,
+                held_elsewhere=elsewhere,
+                claimed_elsewhere_today=claimed_elsewhere,
             )
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
@@ -184,7 +195,10 @@ class LeadService:
 
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
-            lead.follow_up(actor, case.at, note)
+            if lead.pool_id is None:
+                lead.follow_up(actor, case.at, note)
+            else:
+                _pooled(case, lead).follow_up(lead, actor, case.at, note)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)

@@ -38,7 +38,7 @@ from crmcore.workflow._approvers import (
     resolve_approvers,
     resolve_target,
 )
-from crmcore.workflow._conditions import resolve
+from crmcore.workflow._conditions import ABSENT, resolve
 from crmcore.workflow._process import ApprovalProcess, OnReject, Step
 from crmcore.workflow._statemachine import StateMachine, Transition
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
@@ -154,6 +154,8 @@ class ApprovalInstance:
         subject_users = []
         for attribute in named:
             value = resolve(subject, attribute)
+            if value is ABSENT:  # a mapping subject without the field names nobody
+                value = None
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ValidationError(
                     f"{type(subject).__name__}.{attribute}: expected a user id, got {value!r}"

@@ -161,6 +161,8 @@ class Compare(Condition):
 
     def evaluate(self, subject: object) -> bool:
         actual = resolve(subject, self.field)
+        if actual is ABSENT:
+            return False  # whatever the operator: wrap in not to match records without it
         if self.op in (Op.CONTAINS, Op.NOT_CONTAINS):
             if actual is None:
                 found = False
@@ -266,15 +268,33 @@ class Predicate(Condition):
         return self.description
 
 
+class _Absent:
+    """A key a mapping does not have (an optional field left out)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+#: What :func:`resolve` gives for a key a mapping along the path does not have.
+ABSENT: Final = _Absent()
+
+
 def resolve(subject: object, path: str) -> Any:
-    """The value at a dotted ``path`` of ``subject``; through a list, the list of values."""
+    """The value at a dotted ``path`` of ``subject``; through a list, the list of values.
+
+    An attribute the subject's type does not have is a configuration error (a typo in the
+    field name); a key a mapping does not have is ``ABSENT`` (an optional field left out)."""
     current: Any = subject
     walked: list[str] = []
     for part in path.split("."):
         walked.append(part)
         if isinstance(current, list | tuple):
             current = [_step(item, part, walked) for item in current]
-            current = [x for v in current for x in (v if isinstance(v, list) else [v])]
+            current = [
+                x for v in current for x in (v if isinstance(v, list) else [v]) if x is not ABSENT
+            ]
         else:
             current = _step(current, part, walked)
     if isinstance(current, tuple):
@@ -283,9 +303,13 @@ def resolve(subject: object, path: str) -> Any:
 
 
 def _step(obj: object, part: str, walked: list[str]) -> Any:
-    if obj is None:
-        return None
-    value = obj.get(part, _MISSING) if isinstance(obj, Mapping) else getattr(obj, part, _MISSING)
+    if obj is None or obj is ABSENT:
+        return obj
+    if isinstance(obj, Mapping):
+        # Keys of a mapping (a lead's custom fields, a record's extras) are optional data:
+        # a missing one is ABSENT, and every comparison on it is false.
+        return obj.get(part, ABSENT)
+    value = getattr(obj, part, _MISSING)
     if value is _MISSING:
         raise ConfigError(
             f"condition field {'.'.join(walked)!r}: {type(obj).__name__} has no {part!r}"

@@ -1,0 +1,106 @@
+"""What a sales team's day needs around the pool (issue 19): batch distribution that skips
+what is not waiting, the default assignee as the overflow, the global daily claim limit across
+pools, routing on optional custom fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmcore.errors import InvariantViolation
+from crmcore.leads import ClaimLimits, Lead, PoolMember, Router, RoutingRule
+from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
+
+
+def test_batch_distribution_skips_leads_that_are_not_waiting_and_says_why() -> None:
+    pool = make_pool(["u1", "u2"])
+    other = make_pool(["u9"], pool_id="pool-2")
+    leads = make_leads(pool, 5)
+    (elsewhere,) = make_leads(other, 1, prefix="x")
+    pool.claim([leads[1]], member("u2"), at())
+    pool.assign_to([leads[2]], "u1", ADMIN, at())
+    pool.convert(leads[2], _request(), ADMIN, at())
+    result = pool.distribute([*leads, elsewhere], ADMIN, at(1))
+    assert [(a.lead_id, a.owner_id) for a in result.assignments] == [
+        ("lead-1", "u1"),
+        ("lead-4", "u2"),
+        ("lead-5", "u1"),
+    ]
+    assert [(a.lead_id, a.reason) for a in result.skipped] == [
+        ("lead-2", "already held by u2"),
+        ("lead-3", "converted, not waiting"),
+        ("x-1", "in pool pool-2, not pool-1"),
+    ]
+    assert result.unassigned == []
+    assert leads[1].owner_id == "u2"  # left as it was
+    assert (pool.open_leads("u1"), pool.open_leads("u2")) == (2, 2)
+
+
+def _request():  # type: ignore[no-untyped-def]
+    from crmcore.leads import ConversionRequest
+
+    return ConversionRequest("acme", "c-1")
+
+
+def test_the_default_assignee_takes_what_nobody_has_room_for() -> None:
+    pool = make_pool(
+        [
+            PoolMember("u1", capacity=1),
+            PoolMember("u2", capacity=1),
+            PoolMember("lead", capacity=0),
+        ],
+        default_assignee="lead",
+    )
+    result = pool.distribute(make_leads(pool, 4), ADMIN, at())
+    assert [(a.owner_id, a.how) for a in result.assignments] == [
+        ("u1", "round_robin"),
+        ("u2", "round_robin"),
+        ("lead", "default_assignee"),
+        ("lead", "default_assignee"),
+    ]
+    assert result.unassigned == []
+    assert pool.open_leads("lead") == 2
+    # an inactive default assignee takes nothing: the lead waits, and the result says so
+    pool.update_member("lead", ADMIN, at(), active=False)
+    (late,) = make_leads(pool, 1, start=9)
+    assert pool.distribute([late], ADMIN, at(1)).unassigned == ["lead-9"]
+
+
+def test_the_global_daily_claim_limit_counts_every_pool() -> None:
+    east = make_pool(["u1"], pool_id="east")
+    west = make_pool(["u1"], pool_id="west")
+    (a,) = make_leads(east, 1, prefix="e")
+    (b,) = make_leads(west, 1, prefix="w")
+    limits = ClaimLimits(max_per_day=1)
+    east.claim([a], member("u1"), at(), global_limits=limits)
+    claimed_in_east = east.state.book("u1").claims_that_day(at().date())
+    with pytest.raises(InvariantViolation, match="claimed 1 leads in all pools on 2026-03-25"):
+        west.claim(
+            [b], member("u1"), at(), global_limits=limits, claimed_elsewhere_today=claimed_in_east
+        )
+    assert b.owner_id is None
+    # the next day the count starts again
+    west.claim([b], member("u1"), at(1), global_limits=limits, claimed_elsewhere_today=0)
+    assert b.owner_id == "u1"
+    with pytest.raises(Exception, match="claimed_elsewhere_today: must be a whole number"):
+        west.claim([], member("u1"), at(1), claimed_elsewhere_today=-1)
+
+
+def test_a_rule_on_an_optional_custom_field_never_breaks_leads_without_it() -> None:
+    router = Router(
+        "general",
+        [
+            RoutingRule(
+                "big companies",
+                "key-accounts",
+                {"field": "custom.employees", "op": ">=", "value": 500},
+            )
+        ],
+    )
+    big = Lead.capture("L1", "Big", source="web", by=MARKETING, at=T0, custom={"employees": 900})
+    small = Lead.capture("L2", "Small", source="web", by=MARKETING, at=T0, custom={"employees": 9})
+    unknown = Lead.capture("L3", "Unknown", source="web", by=MARKETING, at=T0)
+    assert [router.route(lead).pool_id for lead in (big, small, unknown)] == [
+        "key-accounts",
+        "general",
+        "general",
+    ]
