@@ -139,7 +139,7 @@ def visit_plans(draw: st.DrawFn, max_stops: int = 6) -> VisitPlan:
 @st.composite
 def visits(draw: st.DrawFn, statuses: Iterable[VisitStatus] = tuple(VisitStatus)) -> Visit:
     """A visit in one of ``statuses``, with the check-ins, actions (and corrections), notes
-    and co-visits a real one would have (rules: :data:`VISIT_RULES`)."""
+    and co-visits a real one would have (rules: ``VISIT_RULES``)."""
     status = draw(st.sampled_from(list(statuses)))
     site = draw(geo_points())
     day = _START.date() + timedelta(days=draw(st.integers(0, 60)))
