@@ -4,10 +4,21 @@ pools, routing on optional custom fields."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from crmcore.errors import InvariantViolation
-from crmcore.leads import ClaimLimits, Lead, PoolMember, Router, RoutingRule
+from crmcore.errors import InvariantViolation, ValidationError
+from crmcore.leads import (
+    ClaimLimits,
+    Lead,
+    PoolMember,
+    RecycleReason,
+    RecycleRules,
+    Router,
+    RoutingRule,
+    lead_todo,
+)
 from tests.leads.leads_helpers import ADMIN, MARKETING, T0, at, make_leads, make_pool, member
 
 
@@ -104,3 +115,61 @@ def test_a_rule_on_an_optional_custom_field_never_breaks_leads_without_it() -> N
         "general",
         "general",
     ]
+
+
+def test_a_follow_up_has_a_channel_an_outcome_and_a_next_contact() -> None:
+    pool = make_pool(["u1"], recycle=RecycleRules(protection_days=10, extension_days=5))
+    (lead,) = make_leads(pool, 1)
+    pool.claim([lead], member("u1"), at())
+    pool.follow_up(
+        lead,
+        member("u1"),
+        at(1),
+        "asked for a quote",
+        channel="wechat",
+        outcome="interested",
+        next_contact_on=date(2026, 3, 30),
+    )
+    (follow_up,) = lead.follow_ups
+    assert (follow_up.channel, follow_up.outcome, follow_up.next_contact_on) == (
+        "wechat",
+        "interested",
+        date(2026, 3, 30),
+    )
+    assert lead.next_contact_on == date(2026, 3, 30)
+    event = lead.pull_events()[-1]
+    assert (event.channel, event.next_contact_on) == ("wechat", date(2026, 3, 30))
+    with pytest.raises(ValidationError, match="channel 'fax' is not one of 'call', 'visit'"):
+        pool.follow_up(lead, member("u1"), at(2), channel="fax")
+    with pytest.raises(ValidationError, match="next_contact_on 2026-03-01 is before"):
+        pool.follow_up(lead, member("u1"), at(2), next_contact_on=date(2026, 3, 1))
+    with pytest.raises(ValidationError, match="next_contact_on must be a date"):
+        pool.follow_up(lead, member("u1"), at(2), next_contact_on="2026-04-01")  # type: ignore[arg-type]
+    assert len(lead.follow_ups) == 1
+
+
+def test_the_to_do_lists_follow_ups_due_and_leads_about_to_be_recycled() -> None:
+    rules = RecycleRules(protection_days=10, extension_days=5)
+    pool = make_pool(["u1", "u2"], recycle=rules)
+    a, b, c = make_leads(pool, 3)
+    pool.claim([a, b], member("u1"), at())  # 25 March: protected until 4 April
+    pool.claim([c], member("u2"), at(6))  # 31 March: until 10 April
+    pool.follow_up(a, member("u1"), at(1), channel="call", next_contact_on=date(2026, 3, 28))
+    # a: the follow-up on 26 March extends to 31 March, earlier than 4 April: no change
+    todo = lead_todo([a, b, c], date(2026, 4, 2), rules, warn_days=3)
+    assert [(t.kind.value, t.lead_id, t.owner_id, t.due_on, t.days_left) for t in todo] == [
+        ("follow_up_due", "lead-1", "u1", date(2026, 3, 28), -5),
+        ("recycle_soon", "lead-1", "u1", date(2026, 4, 4), 2),
+        ("recycle_soon", "lead-2", "u1", date(2026, 4, 4), 2),
+    ]
+    assert todo[1].reason is RecycleReason.PROTECTION_ENDED
+    # a week later c is close too, and a and b are already due back (negative days left)
+    later = lead_todo([a, b, c], date(2026, 4, 8), {"pool-1": rules}, warn_days=2)
+    assert [(t.lead_id, t.days_left) for t in later if t.kind.value == "recycle_soon"] == [
+        ("lead-1", -4),
+        ("lead-2", -4),
+        ("lead-3", 2),
+    ]
+    assert lead_todo([a, b, c], date(2026, 4, 8), {}, warn_days=2)[0].kind.value == "follow_up_due"
+    with pytest.raises(ValidationError, match="warn_days"):
+        lead_todo([], date(2026, 4, 8), rules, warn_days=-1)

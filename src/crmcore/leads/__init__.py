@@ -42,6 +42,7 @@ from crmcore.leads._reports import (
 )
 from crmcore.leads._routing import Router, RoutingResult, RoutingRule
 from crmcore.leads._state import MemberState, PoolState
+from crmcore.leads._todo import LeadTodo, LeadTodoKind, lead_todo
 
 __all__ = [
     "LEAD_LIFECYCLE",
@@ -66,6 +67,8 @@ __all__ = [
     "LeadRecycled",
     "LeadReturned",
     "LeadStatus",
+    "LeadTodo",
+    "LeadTodoKind",
     "LoadBalanced",
     "MemberState",
     "OpportunityDraft",
@@ -87,6 +90,7 @@ __all__ = [
     "RoutingRule",
     "SourceCampaignRow",
     "Weighted",
+    "lead_todo",
     "leads_by_owner_and_status",
     "leads_by_source_and_campaign",
     "policy_from_dict",

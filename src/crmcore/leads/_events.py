@@ -62,6 +62,9 @@ class LeadFollowedUp(DomainEvent):
     """The owner recorded a follow-up (a call, a visit, a mail)."""
 
     note: str
+    channel: str | None = None
+    outcome: str = ""
+    next_contact_on: date | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -55,11 +55,15 @@ def _custom_values(_: object, attribute: attrs.Attribute[Any], value: dict[str, 
 
 @attrs.frozen
 class FollowUp:
-    """One contact with the prospect: who, when, what was said."""
+    """One contact with the prospect: who, when, what was said, over which ``channel`` (from
+    the pool's list), its ``outcome`` and the day the next contact is due."""
 
     by: str
     at: datetime
     note: str = ""
+    channel: str | None = None
+    outcome: str = ""
+    next_contact_on: date | None = None
 
 
 @attrs.frozen
@@ -176,8 +180,37 @@ class Lead:
             return []
         return [f for f in self.follow_ups if f.by == self.owner_id and f.at >= start]
 
-    def follow_up(self, by: Actor, at: datetime, note: str = "") -> None:
+    @property
+    def next_contact_on(self) -> date | None:
+        """The next contact the latest follow-up planned (None when none is planned)."""
+        return self.follow_ups[-1].next_contact_on if self.follow_ups else None
+
+    def follow_up(
+        self,
+        by: Actor,
+        at: datetime,
+        note: str = "",
+        *,
+        channel: str | None = None,
+        outcome: str = "",
+        next_contact_on: date | None = None,
+    ) -> None:
         """Record a contact with the prospect; only the owner may, while holding the lead."""
+        for name, text in (("note", note), ("outcome", outcome)):
+            if not isinstance(text, str):
+                raise ValidationError(f"lead {self.id}: {name} must be text, got {text!r}")
+        if channel is not None and (not isinstance(channel, str) or not channel.strip()):
+            raise ValidationError(f"lead {self.id}: channel must be a name, got {channel!r}")
+        if next_contact_on is not None:
+            if type(next_contact_on) is not date:
+                raise ValidationError(
+                    f"lead {self.id}: next_contact_on must be a date, got {next_contact_on!r}"
+                )
+            if isinstance(at, datetime) and next_contact_on < at.date():
+                raise ValidationError(
+                    f"lead {self.id}: next_contact_on {next_contact_on.isoformat()} is before "
+                    f"the follow-up on {at.date().isoformat()}"
+                )
         target = LEAD_LIFECYCLE.check("follow_up", self.status, by, self)
         if by.user_id != self.owner_id:
             raise PermissionDenied(
@@ -190,9 +223,17 @@ class Lead:
                 f"lead {self.id}: follow-up at {at.isoformat()} is before the assignment "
                 f"at {start.isoformat()}"
             )
-        self.follow_ups.append(FollowUp(by.user_id, at, note))
+        self.follow_ups.append(FollowUp(by.user_id, at, note, channel, outcome, next_contact_on))
         self.status = target
-        self._record(LeadFollowedUp, by, at, note=note)
+        self._record(
+            LeadFollowedUp,
+            by,
+            at,
+            note=note,
+            channel=channel,
+            outcome=outcome,
+            next_contact_on=next_contact_on,
+        )
 
     def peek_events(self) -> list[DomainEvent]:
         """The events raised since the last pull, without forgetting them."""

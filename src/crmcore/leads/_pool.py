@@ -48,6 +48,8 @@ from crmcore.ports import Actor
 __all__ = ["Assignment", "AssignmentResult", "Pool", "PoolConfig"]
 
 DEFAULT_RETURN_REASONS = ("unreachable", "not interested", "wrong contact", "duplicate")
+#: How a follow-up reached the prospect, unless the pool configures its own list.
+DEFAULT_CHANNELS = ("call", "visit", "email", "wechat", "meeting", "message")
 UNASSIGNED_REASON = "every member is full or inactive"
 
 
@@ -78,6 +80,7 @@ class PoolConfig:
     recycle: RecycleRules = attrs.field(factory=RecycleRules)
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -144,6 +147,7 @@ class Pool:
     recycle_rules: RecycleRules = attrs.field(factory=RecycleRules)
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
     version: int = 0
     _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
 
@@ -164,6 +168,7 @@ class Pool:
             config.recycle,
             config.members_may_claim,
             config.return_reasons,
+            config.channels,
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -498,12 +503,30 @@ class Pool:
         )
         return result
 
-    def follow_up(self, lead: Lead, by: Actor, at: datetime, note: str = "") -> None:
-        """The owner, while an active member of this pool, records a contact with the prospect."""
+    def follow_up(
+        self,
+        lead: Lead,
+        by: Actor,
+        at: datetime,
+        note: str = "",
+        *,
+        channel: str | None = None,
+        outcome: str = "",
+        next_contact_on: date | None = None,
+    ) -> None:
+        """The owner, while an active member of this pool, records a contact with the
+        prospect over one of the pool's ``channels``."""
         self._check_in_pool(lead)
+        if channel is not None and channel not in self.channels:
+            raise ValidationError(
+                f"lead {lead.id}: channel {channel!r} is not one of "
+                f"{', '.join(repr(c) for c in self.channels)}"
+            )
         if lead.owner_id == by.user_id:
             self._require_active_member(lead, by, "follow it up")
-        lead.follow_up(by, at, note)
+        lead.follow_up(
+            by, at, note, channel=channel, outcome=outcome, next_contact_on=next_contact_on
+        )
 
     def invalidate(self, lead: Lead, by: Actor, at: datetime, reason: str) -> None:
         """Mark the lead invalid (spam, duplicate...) by its owner or an admin."""

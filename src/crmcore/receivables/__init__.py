@@ -15,6 +15,21 @@ from crmcore.receivables._aging import (
     bucket_keys,
 )
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
+from crmcore.receivables._behaviour import (
+    LatePayer,
+    PaymentBehaviour,
+    late_payers,
+    payment_behaviour,
+)
+from crmcore.receivables._cash_forecast import (
+    PRIOR_DELAY,
+    CashForecast,
+    CashForecastRow,
+    DsoReport,
+    DsoRow,
+    collections_forecast,
+    days_sales_outstanding,
+)
 from crmcore.receivables._credit import (
     CreditAlert,
     CreditCheck,
@@ -81,6 +96,7 @@ from crmcore.receivables._terms import (
 )
 
 __all__ = [
+    "PRIOR_DELAY",
     "AgingAggregate",
     "AgingBasis",
     "AgingBuckets",
@@ -88,6 +104,8 @@ __all__ = [
     "AgingRow",
     "Allocation",
     "Balance",
+    "CashForecast",
+    "CashForecastRow",
     "CollectionsBy",
     "CollectionsRow",
     "CreditAlert",
@@ -95,6 +113,8 @@ __all__ = [
     "CreditDecision",
     "CreditPolicy",
     "CustomerPayment",
+    "DsoReport",
+    "DsoRow",
     "DueKind",
     "DueRule",
     "DunningPolicy",
@@ -107,8 +127,10 @@ __all__ = [
     "InvoiceRequest",
     "InvoiceState",
     "InvoicingPolicy",
+    "LatePayer",
     "OverpaymentPolicy",
     "Payment",
+    "PaymentBehaviour",
     "PaymentState",
     "PaymentTerms",
     "Portion",
@@ -138,13 +160,17 @@ __all__ = [
     "aging",
     "bucket_keys",
     "check_credit",
+    "collections_forecast",
     "collections_report",
     "credit_alerts",
+    "days_sales_outstanding",
     "due_reminders",
     "exposure",
     "invoice_lifecycle",
     "late_interest",
+    "late_payers",
     "merge_all",
+    "payment_behaviour",
     "payment_lifecycle",
     "period_of",
     "record_customer_payment",

@@ -14,7 +14,7 @@ from crmcore._decimal import CONTEXT
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Money, Percent
-from crmcore.receivables._policy import PaymentState
+from crmcore.receivables._behaviour import settlements
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
@@ -287,27 +287,9 @@ def risk_grade(customer: str, receivables: Iterable[Receivable], as_of: date) ->
     for r in receivables:
         if r.customer != customer:
             continue
-        paid_dates: dict[int, list[tuple[date, Decimal]]] = {}
-        for p in r.payments:
-            if (
-                p.state is PaymentState.CONFIRMED
-                and p.decided_at is not None
-                and p.decided_at.date() <= as_of
-            ):
-                for a in p.allocations:
-                    paid_dates.setdefault(a.installment, []).append(
-                        (p.received_on, a.amount.amount)
-                    )
-        for row in r.installment_view(as_of):
-            if row.due_date > as_of or not row.amount.amount > 0:
+        for row, paid_on in settlements(r, as_of):
+            if row.due_date > as_of:
                 continue
-            paid_on = None
-            running = Decimal(0)
-            for when, part in sorted(paid_dates.get(row.number, [])):
-                running += part
-                if running >= row.amount.amount:
-                    paid_on = when
-                    break
             if paid_on is None:
                 lateness.append((as_of - row.due_date).days)
             elif paid_on <= row.due_date:

@@ -13,8 +13,10 @@ from crmcore.leads import (
     ConversionResult,
     Lead,
     LeadStatus,
+    LeadTodo,
     OpportunityDraft,
     RecycleDue,
+    lead_todo,
 )
 from crmcore.ports import Actor
 from crmcore.services._case import UseCase
@@ -190,18 +192,53 @@ class LeadService:
 
         return self._crm.run(actor, "lead.recycle", work)
 
-    def follow_up(self, actor: Actor, lead_id: str, note: str = "") -> None:
-        """The owner records a contact with the prospect (extends the lead's protection)."""
+    def follow_up(
+        self,
+        actor: Actor,
+        lead_id: str,
+        note: str = "",
+        *,
+        channel: str | None = None,
+        outcome: str = "",
+        next_contact_on: date | None = None,
+    ) -> None:
+        """The owner records a contact with the prospect over one of the pool's channels
+        (extends the lead's protection); ``next_contact_on`` puts the next one on their to-do."""
 
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
+            details: dict[str, Any] = {
+                "channel": channel,
+                "outcome": outcome,
+                "next_contact_on": next_contact_on,
+            }
             if lead.pool_id is None:
-                lead.follow_up(actor, case.at, note)
+                lead.follow_up(actor, case.at, note, **details)
             else:
-                _pooled(case, lead).follow_up(lead, actor, case.at, note)
+                _pooled(case, lead).follow_up(lead, actor, case.at, note, **details)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
+
+    def todo(
+        self, actor: Actor, *, as_of: date | None = None, warn_days: int = 3
+    ) -> list[LeadTodo]:
+        """The acting salesperson's lead to-do: follow-ups due and leads about to be recycled
+        (with the days left), as of today by default."""
+
+        def work(case: UseCase) -> list[LeadTodo]:
+            held = [
+                lead
+                for status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+                for lead in case.repo(Lead).find(owner_id=actor.user_id, status=status)
+            ]
+            rules = {
+                pool_id: self._crm.pool(case, pool_id).recycle_rules
+                for pool_id in sorted({lead.pool_id for lead in held if lead.pool_id})
+            }
+            return lead_todo(held, case.day(as_of), rules, warn_days=warn_days)
+
+        return self._crm.read(actor, None, work)
 
     def convert(
         self,

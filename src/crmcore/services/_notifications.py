@@ -235,6 +235,14 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"event_field": "recipient_id"}],
             "notify_actor": True,
         },
+        "ApprovalRequestWithdrawn": {
+            "topic": "approval request withdrawn",
+            "to": [{"event_field": "approver_ids"}],
+        },
+        "LeadRecycled": {
+            "topic": "lead recycled back to its pool",
+            "to": [{"event_field": "previous_owner_id"}],
+        },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
         "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},

@@ -481,8 +481,8 @@ class ApprovalInstance:
                 f"actor {actor.user_id}"
             )
         with self._atomic():
-            self._close_open(at)
-            self._finish(ApprovalStatus.WITHDRAWN, at, actor.user_id, comment)
+            waiting = self._close_open(at)
+            self._finish(ApprovalStatus.WITHDRAWN, at, actor.user_id, comment, waiting)
 
     def tick(
         self, now: datetime, directory: Directory, *, actor_id: str = SYSTEM
@@ -813,7 +813,14 @@ class ApprovalInstance:
             silent.append(task.approver_id)
         return silent
 
-    def _finish(self, status: ApprovalStatus, at: datetime, actor_id: str, comment: str) -> None:
+    def _finish(
+        self,
+        status: ApprovalStatus,
+        at: datetime,
+        actor_id: str,
+        comment: str,
+        waiting: Sequence[str] = (),
+    ) -> None:
         step = self.process.steps[self.current_step] if self.current_step is not None else None
         self.status = status
         self.decided_at = at
@@ -825,7 +832,13 @@ class ApprovalInstance:
             assert step is not None
             self._emit(ev.ApprovalRequestRejected, at, actor_id, step=step.name, comment=comment)
         else:
-            self._emit(ev.ApprovalRequestWithdrawn, at, actor_id, comment=comment)
+            self._emit(
+                ev.ApprovalRequestWithdrawn,
+                at,
+                actor_id,
+                comment=comment,
+                approver_ids=tuple(dict.fromkeys(waiting)),
+            )
 
     def _overdue(
         self, task: ApprovalTask, step: Step, now: datetime, directory: Directory, actor_id: str

@@ -190,7 +190,8 @@ class ApprovalRequestRejected(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class ApprovalRequestWithdrawn(DomainEvent):
-    """The submitter withdrew the request."""
+    """The submitter withdrew the request; ``approver_ids`` were still to decide."""
 
     instance_id: str
     comment: str
+    approver_ids: tuple[str, ...] = ()
