@@ -1,4 +1,5 @@
-"""The distribution of the closed-won amount: exact dynamic programming or seeded Monte Carlo.
+"""The distribution of the closed-won amount: exact DP, FFT convolution, normal approximation
+or seeded Monte Carlo — each with its error stated on the result.
 
 Each open opportunity is an independent win with its probability (the override, else its
 stage's). **Exact**: amounts are bucketed to ``resolution`` (each rounded half up to a whole
@@ -10,7 +11,22 @@ divisor of the amounts, guarantees; ``expected_value`` is always the exact weigh
 forecast, computed from the unbucketed amounts. Cost: O(deals × buckets).
 **Monte Carlo**: ``trials`` draws from ``random.Random(seed)`` (no global random state) of
 the exact amounts; the empirical probabilities are Fractions count / trials (sum exactly 1).
+**FFT** (``method="fft"``, numpy from the ``arrow`` extra): the same bucketed model,
+computed by blockwise DP and FFT convolution in float64 — 10,000 deals in well under a second
+at up to 2¹⁸ buckets. The resolution adapts: the common divisor of the amounts when that fits
+``max_buckets``, else the smallest round step that does.
+**Normal** (``method="normal"``): the central limit theorem with the exact mean and variance;
+100,000 deals in milliseconds.
 Quantiles: P(q) is the smallest amount whose cumulative probability is at least q.
+
+Error bounds, stated on every result and tested against the exact DP:
+``error_bound`` (money): every outcome of the bucketed model is within Σ|amount − bucketed
+amount| of the real one (0 when no amount is rounded), so each quantile is too.
+``cdf_error`` (probability): |computed − exact cumulative probability| ≤ this — 0 for the
+exact DP, 1e-9 for FFT's float arithmetic, the Berry–Esseen bound 0.56·Σρᵢ/σ³ for the normal
+approximation, and the Dvoretzky–Kiefer–Wolfowitz ε = √(ln(2/0.001)/2n) for Monte Carlo
+(which holds with probability 99.9 %). So the reported P(q) lies between the exact
+quantiles at q − cdf_error and q + cdf_error, widened by ``error_bound``.
 """
 
 from __future__ import annotations
@@ -20,18 +36,20 @@ import random
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from itertools import accumulate
+from statistics import NormalDist
 from typing import Any, Final, Literal
 
 import attrs
 
 from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
 from crmcore.errors import CurrencyMismatch, ValidationError
+from crmcore.forecast._convolution import CDF_ERROR, convolve_deals
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
-from crmcore.forecast._tables import Record, ResultTable
+from crmcore.forecast._tables import Record, ResultTable, html_table
 from crmcore.forecast._weighted import EXACT
 from crmcore.money import Currency, Money, get_currency
 
@@ -39,6 +57,15 @@ __all__ = ["OutcomeDistribution", "outcome_distribution"]
 
 _HUNDRED: Final = Decimal(100)
 _QUARTILES: Final = (Fraction(1, 10), Fraction(1, 2), Fraction(9, 10))
+#: Approximate probabilities are integer weights over this denominator (2⁶²).
+_SCALE: Final = 1 << 62
+#: Tail probability left out of the FFT and normal supports on each side.
+_TAIL: Final = 1e-15
+#: Shevtsova's constant of the Berry–Esseen inequality for independent summands.
+_BERRY_ESSEEN: Final = 0.56
+#: Points of the normal approximation's grid (records, plots); quantiles are analytic.
+_GRID: Final = 401
+Method = Literal["exact", "fft", "normal", "monte_carlo"]
 
 
 def _grouping(label: str) -> Period:
@@ -94,7 +121,7 @@ def outcome_distribution(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,
     *,
-    method: Literal["exact", "monte_carlo"] = "exact",
+    method: Method = "exact",
     resolution: Decimal | int | str | None = None,
     seed: int | None = None,
     trials: int = 10_000,
@@ -102,22 +129,28 @@ def outcome_distribution(
     period: str | None = None,
     currency: str | Currency | None = None,
     rates: Mapping[str, Any] | None = None,
-    max_buckets: int = 200_000,
+    max_buckets: int | None = None,
 ) -> OutcomeDistribution:
     """The distribution of the amount the open deals (closing in ``period``) will bring.
 
     Args:
-        method: ``"exact"`` (dynamic programming) or ``"monte_carlo"`` (needs ``seed``).
-        resolution: bucket width of the exact method, in currency units (e.g. ``"1000"``);
-            None (default): the greatest common divisor of the amounts, so that no amount is
-            rounded and the mean is exactly the weighted forecast.
+        method: ``"exact"`` (DP over exact fractions), ``"fft"`` (the same model in float64
+            by FFT convolution, fast), ``"normal"`` (CLT approximation, for very many deals)
+            or ``"monte_carlo"`` (needs ``seed``).
+        resolution: bucket width of the exact and FFT methods, in currency units (e.g.
+            ``"1000"``); None: the greatest common divisor of the amounts (nothing rounded),
+            or for FFT when that is too fine, the smallest 1/2/5 × 10ⁿ step that fits.
         period: a label like ``"2026-Q1"`` or ``"2026-03"``; deals without a close date are
             counted in ``missing_close_date``. None: every open deal.
         target: report the probability of reaching at least this amount.
-        max_buckets: refuse an exact computation wider than this (raise the resolution).
+        max_buckets: refuse an exact computation wider than this (default 200,000); the
+            FFT method's width limit (default 2¹⁸).
     """
-    if method not in ("exact", "monte_carlo"):
-        raise ValidationError(f"method: {method!r} must be 'exact' or 'monte_carlo'")
+    if method not in ("exact", "fft", "normal", "monte_carlo"):
+        raise ValidationError(
+            f"method: {method!r} must be 'exact', 'fft', 'normal' or 'monte_carlo'"
+        )
+    step: Decimal | None = None
     if resolution is not None:
         step = to_decimal(resolution, "resolution: ")
         if step <= 0:
@@ -127,6 +160,7 @@ def outcome_distribution(
             raise ValidationError(f"seed: Monte Carlo needs an explicit int seed, got {seed!r}")
         if type(trials) is not int or trials < 1:
             raise ValidationError(f"trials: must be a positive int, got {trials!r}")
+    limit = max_buckets if max_buckets is not None else (1 << 18 if method == "fft" else 200_000)
     wanted = None if currency is None else get_currency(currency)
     missing = [0]
     deals = list(_open_deals(records, process, wanted, rates, period, missing))
@@ -143,41 +177,111 @@ def outcome_distribution(
         expected = EXACT.add(expected, EXACT.multiply(amount, probability))
     expected = EXACT.divide(expected, _HUNDRED)
     pairs = [(amount, probability) for amount, probability, _ in deals]
-    if resolution is None:
-        step = _common_divisor([amount for amount, _ in pairs])
-    if method == "exact":
-        amounts, probabilities = _exact(pairs, step, max_buckets)
-    else:
+    common: dict[str, Any] = {
+        "method": method,
+        "currency": cur,
+        "expected_value": Money(expected, cur),
+        "target": target,
+        "opportunities": len(deals),
+        "period": period,
+        "missing_close_date": missing[0],
+    }
+    if method == "monte_carlo":
         assert seed is not None
-        amounts, probabilities = _monte_carlo(pairs, seed, trials)
+        amounts, weights = _monte_carlo(pairs, seed, trials)
+        epsilon = math.sqrt(math.log(2 / 0.001) / (2 * trials))
+        return OutcomeDistribution(
+            **common,
+            amounts=amounts,
+            weights=weights,
+            denominator=trials,
+            seed=seed,
+            trials=trials,
+            cdf_error=Decimal(repr(epsilon)),
+        )
+    if method == "normal":
+        return _normal(pairs, expected, cur, common)
+    if step is None:
+        step = _common_divisor([amount for amount, _ in pairs])
+        if method == "fft":
+            step = _fitting_step(pairs, step, limit)
+    common.update(resolution=step, error_bound=Money(_bucketing_error(pairs, step), cur))
+    if method == "exact":
+        amounts, weights, denominator = _exact(pairs, step, limit)
+        return OutcomeDistribution(
+            **common, amounts=amounts, weights=weights, denominator=denominator
+        )
+    amounts, weights = _fft(pairs, step, limit)
     return OutcomeDistribution(
-        method=method,
-        currency=cur,
+        **common,
         amounts=amounts,
-        probabilities=probabilities,
-        expected_value=Money(expected, cur),
-        target=target,
-        opportunities=len(deals),
-        resolution=step if method == "exact" else None,
-        seed=seed if method == "monte_carlo" else None,
-        trials=trials if method == "monte_carlo" else None,
-        period=period,
-        missing_close_date=missing[0],
+        weights=weights,
+        denominator=_SCALE,
+        cdf_error=Decimal(repr(CDF_ERROR)),
     )
+
+
+def _scaled(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> tuple[list[int], int]:
+    """The amounts and the step as integers of one common unit (amount = A / F)."""
+    scaled = scale_to_integers([*(a for a, _ in deals), step])
+    return scaled[:-1], scaled[-1]
+
+
+def _all_units(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> list[int]:
+    """Each amount in whole buckets, rounded half up (integer arithmetic)."""
+    amounts, size = _scaled(deals, step)
+    return [(2 * a + size) // (2 * size) for a in amounts]
+
+
+def _bucketing_error(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> Decimal:
+    """max(Σ rounded down, Σ rounded up) over the deals that can win: a hard bound on how far
+    any outcome of the bucketed model is from the real one."""
+    amounts, size = _scaled(deals, step)
+    up = down = 0
+    for a, (_, p) in zip(amounts, deals, strict=True):
+        if p > 0:
+            error = a - (2 * a + size) // (2 * size) * size
+            if error > 0:
+                down += error
+            else:
+                up -= error
+    return CONTEXT.multiply(CONTEXT.divide(Decimal(max(up, down)), Decimal(size)), step)
+
+
+def _width(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> int:
+    units = _all_units(deals, step)
+    return sum(u for u, (_, p) in zip(units, deals, strict=True) if p > 0) + 1
+
+
+def _fitting_step(deals: list[tuple[Decimal, Decimal]], step: Decimal, limit: int) -> Decimal:
+    """``step`` if the width fits ``limit``, else the smallest 1/2/5 × 10ⁿ step that does."""
+    if _width(deals, step) <= limit:
+        return step
+    total = sum((a for a, p in deals if p > 0), Decimal(0))
+    exponent = CONTEXT.divide(total, Decimal(limit)).adjusted()
+    while True:
+        for mantissa in (1, 2, 5):
+            candidate = Decimal(mantissa).scaleb(exponent)
+            if _width(deals, candidate) <= limit:
+                return candidate
+        exponent += 1
+
+
+def _check_width(width: int, step: Decimal, limit: int) -> None:
+    if width > limit:
+        raise ValidationError(
+            f"resolution {step}: {width:,} buckets exceed max_buckets {limit:,}; "
+            "use a coarser resolution or method='fft' / 'normal' / 'monte_carlo'"
+        )
 
 
 def _exact(
     deals: list[tuple[Decimal, Decimal]], step: Decimal, max_buckets: int
-) -> tuple[tuple[Decimal, ...], tuple[Fraction, ...]]:
-    units: list[int] = []
-    for amount, _ in deals:
-        units.append(int(CONTEXT.divide(amount, step).quantize(Decimal(1), ROUND_HALF_UP)))
-    width = sum(u for u, (_, p) in zip(units, deals, strict=True) if p > 0) + 1
-    if width > max_buckets:
-        raise ValidationError(
-            f"resolution {step}: {width:,} buckets exceed max_buckets {max_buckets:,}; "
-            "use a coarser resolution or method='monte_carlo'"
-        )
+) -> tuple[tuple[Decimal, ...], tuple[int, ...], int]:
+    units = _all_units(deals, step)
+    _check_width(
+        sum(u for u, (_, p) in zip(units, deals, strict=True) if p > 0) + 1, step, max_buckets
+    )
     weights = [1]
     denominator = 1
     for u, (_, percent) in zip(units, deals, strict=True):
@@ -196,12 +300,87 @@ def _exact(
             weights = [a + b * numerator for a, b in zip(weights, shifted, strict=True)]
         denominator *= scale
     amounts = []
-    probabilities = []
+    kept = []
     for s, w in enumerate(weights):
         if w:
             amounts.append(CONTEXT.multiply(Decimal(s), step))
-            probabilities.append(Fraction(w, denominator))
-    return tuple(amounts), tuple(probabilities)
+            kept.append(w)
+    return tuple(amounts), tuple(kept), denominator
+
+
+def _fft(
+    deals: list[tuple[Decimal, Decimal]], step: Decimal, limit: int
+) -> tuple[tuple[Decimal, ...], tuple[int, ...]]:
+    live = [(a, p) for a, p in deals if p > 0]
+    units = _all_units(live, step)
+    _check_width(sum(units) + 1, step, limit)
+    floats: dict[Decimal, float] = {}
+    chances = [floats.get(p) or floats.setdefault(p, float(p) / 100) for _, p in live]
+    dist = convolve_deals(units, chances)
+    cumulative = dist.cumsum()
+    low = int((cumulative < _TAIL).sum())
+    high = len(dist) - int((cumulative > 1.0 - _TAIL).sum()) + 1
+    amounts, weights = [], []
+    for index in range(low, min(high, len(dist))):
+        weight = round(float(dist[index]) * _SCALE)
+        if weight:
+            amounts.append(CONTEXT.multiply(Decimal(index), step))
+            weights.append(weight)
+    return tuple(amounts), tuple(weights)
+
+
+def _normal(
+    deals: list[tuple[Decimal, Decimal]],
+    expected: Decimal,
+    currency: Currency,
+    common: dict[str, Any],
+) -> OutcomeDistribution:
+    """Mean and variance exact; Berry–Esseen bound; a grid of ``_GRID`` points for display."""
+    # Σ A² and Σ A³ per distinct probability, in integers (amount = A / F): exact and fast.
+    integers, factor = _scaled(deals, Decimal(1))
+    squares: dict[Decimal, int] = {}
+    cubes: dict[Decimal, int] = {}
+    for a, (_, percent) in zip(integers, deals, strict=True):
+        squares[percent] = squares.get(percent, 0) + a * a
+        cubes[percent] = cubes.get(percent, 0) + a * a * a
+    variance_f = Fraction(0)
+    third = 0.0
+    for percent, total in squares.items():
+        p = Fraction(*_as_ratio(percent))
+        variance_f += p * (1 - p) * total
+        pf = float(p)
+        third += pf * (1 - pf) * (pf * pf + (1 - pf) ** 2) * float(cubes[percent]) / factor**3
+    variance = CONTEXT.divide(
+        Decimal(variance_f.numerator), Decimal(variance_f.denominator * factor * factor)
+    )
+    sd = CONTEXT.sqrt(variance)
+    bound = 1.0 if not sd else min(1.0, _BERRY_ESSEEN * third / float(sd) ** 3)
+    quantum = currency.quantum
+    amounts: list[Decimal] = []
+    weights: list[int] = []
+    if sd:
+        law = NormalDist(0.0, 1.0)
+        zs = [-8 + 16 * i / (_GRID - 1) for i in range(_GRID)]
+        previous = 0.0
+        for i, z in enumerate(zs):
+            upper = 1.0 if i == _GRID - 1 else law.cdf((z + zs[i + 1]) / 2)
+            weight = round((upper - previous) * _SCALE)
+            previous = upper
+            if weight:
+                x = CONTEXT.add(expected, CONTEXT.multiply(sd, Decimal(repr(z))))
+                amounts.append(x.quantize(quantum, ROUND_HALF_EVEN, context=CONTEXT))
+                weights.append(weight)
+    else:
+        amounts, weights = [expected], [_SCALE]
+    return OutcomeDistribution(
+        **common,
+        amounts=tuple(amounts),
+        weights=tuple(weights),
+        denominator=sum(weights),
+        normal=(expected, sd),
+        cdf_error=Decimal(repr(bound)),
+        error_bound=Money(quantum / 2, currency),
+    )
 
 
 def _common_divisor(amounts: list[Decimal]) -> Decimal:
@@ -227,7 +406,7 @@ def _as_ratio(percent: Decimal) -> tuple[int, int]:
 
 def _monte_carlo(
     deals: list[tuple[Decimal, Decimal]], seed: int, trials: int
-) -> tuple[tuple[Decimal, ...], tuple[Fraction, ...]]:
+) -> tuple[tuple[Decimal, ...], tuple[int, ...]]:
     rng = random.Random(seed)
     draw = rng.random
     scaled = scale_to_integers([a for a, _ in deals] + [Decimal(1)])
@@ -243,17 +422,22 @@ def _monte_carlo(
         totals[sum(units for units, chance in chances if draw() < chance)] += 1
     ordered = sorted(totals)
     amounts = tuple(CONTEXT.divide(Decimal(t), Decimal(factor)) for t in ordered)
-    return amounts, tuple(Fraction(totals[t], trials) for t in ordered)
+    return amounts, tuple(totals[t] for t in ordered)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class OutcomeDistribution(ResultTable):
-    """P(closed-won amount = x) over the outcome amounts ``amounts`` (ascending)."""
+    """P(closed-won amount = x) over the outcome amounts ``amounts`` (ascending).
+
+    The probabilities are integer ``weights`` over one ``denominator`` (exact fractions for
+    the exact DP and Monte Carlo; float results scaled by 2⁶² for FFT and normal).
+    """
 
     method: str
     currency: Currency
     amounts: tuple[Decimal, ...]
-    probabilities: tuple[Fraction, ...]
+    weights: tuple[int, ...]
+    denominator: int
     #: The exact weighted forecast Σ amount × probability of the same deals.
     expected_value: Money
     target: Money | None = None
@@ -263,21 +447,33 @@ class OutcomeDistribution(ResultTable):
     trials: int | None = None
     period: str | None = None
     missing_close_date: int = 0
+    #: Every quantile is within this amount of the model's (bucketing; rounding to cents).
+    error_bound: Money | None = None
+    #: |computed − exact cumulative probability| ≤ this (see the module docstring).
+    cdf_error: Decimal = Decimal(0)
+    #: (mean, standard deviation) of the normal approximation, whose quantiles are analytic.
+    normal: tuple[Decimal, Decimal] | None = None
+
+    @property
+    def probabilities(self) -> tuple[Fraction, ...]:
+        """P(amount) for each of ``amounts``."""
+        return tuple(Fraction(w, self.denominator) for w in self.weights)
 
     @property
     def total_probability(self) -> Fraction:
-        """Σ probabilities: exactly 1."""
-        return sum(self.probabilities, Fraction(0))
+        """Σ probabilities: exactly 1 for the exact DP and Monte Carlo."""
+        return Fraction(sum(self.weights), self.denominator)
 
     @property
     def mean(self) -> Money:
         """The mean of this distribution (bucketed or sampled); see ``expected_value``."""
-        total = sum(
-            (Fraction(a) * p for a, p in zip(self.amounts, self.probabilities, strict=True)),
-            Fraction(0),
-        )
+        if self.normal is not None:
+            return Money(self.normal[0], self.currency)
+        scaled = scale_to_integers([*self.amounts, Decimal(1)])
+        total = sum(a * w for a, w in zip(scaled, self.weights, strict=False))
         return Money(
-            CONTEXT.divide(Decimal(total.numerator), Decimal(total.denominator)), self.currency
+            CONTEXT.divide(Decimal(total), Decimal(scaled[-1] * self.denominator)),
+            self.currency,
         )
 
     def quantile(self, q: Fraction | Decimal | str) -> Money:
@@ -285,8 +481,16 @@ class OutcomeDistribution(ResultTable):
         level = Fraction(to_decimal(q, "q: ") if not isinstance(q, Fraction) else q)
         if not 0 <= level <= 1:
             raise ValidationError(f"q: must be between 0 and 1, got {q}")
-        cumulative = list(accumulate(self.probabilities))
-        index = min(bisect_left(cumulative, level), len(self.amounts) - 1)
+        if self.normal is not None and self.normal[1] and 0 < level < 1:
+            mean, sd = self.normal
+            z = Decimal(repr(NormalDist().inv_cdf(float(level))))
+            x = CONTEXT.add(mean, CONTEXT.multiply(sd, z))
+            return Money(
+                x.quantize(self.currency.quantum, ROUND_HALF_EVEN, CONTEXT), self.currency
+            )
+        cumulative = list(accumulate(self.weights))
+        needed = -(-level.numerator * self.denominator // level.denominator)
+        index = min(bisect_left(cumulative, needed), len(self.amounts) - 1)
         return Money(self.amounts[index], self.currency)
 
     @property
@@ -305,11 +509,15 @@ class OutcomeDistribution(ResultTable):
         return self.quantile(_QUARTILES[2])
 
     def probability_at_least(self, amount: Money) -> Fraction:
-        """P(closed-won amount >= ``amount``), exact."""
+        """P(closed-won amount >= ``amount``) (exact for the exact DP)."""
         if not isinstance(amount, Money) or amount.currency != self.currency:
             raise CurrencyMismatch(f"{amount!r} is not Money in {self.currency.code}")
+        if self.normal is not None and self.normal[1]:
+            mean, sd = self.normal
+            z = float(CONTEXT.divide(CONTEXT.subtract(amount.amount, mean), sd))
+            return Fraction(1.0 - NormalDist().cdf(z))
         start = bisect_left(self.amounts, amount.amount)
-        return sum(self.probabilities[start:], Fraction(0))
+        return Fraction(sum(self.weights[start:]), self.denominator)
 
     @property
     def probability_of_target(self) -> Fraction | None:
@@ -319,15 +527,16 @@ class OutcomeDistribution(ResultTable):
     def to_records(self) -> list[Record]:
         """One dict per possible amount: probability and cumulative probability (Decimals)."""
         records: list[Record] = []
-        cumulative = Fraction(0)
-        for amount, probability in zip(self.amounts, self.probabilities, strict=True):
-            cumulative += probability
+        cumulative = 0
+        code = self.currency.code
+        for amount, weight in zip(self.amounts, self.weights, strict=True):
+            cumulative += weight
             records.append(
                 {
                     "amount": amount,
-                    "probability": _decimal(probability),
-                    "cumulative": _decimal(cumulative),
-                    "currency": self.currency.code,
+                    "probability": _decimal(weight, self.denominator),
+                    "cumulative": _decimal(cumulative, self.denominator),
+                    "currency": code,
                 }
             )
         return records
@@ -344,13 +553,26 @@ class OutcomeDistribution(ResultTable):
             "p50": self.p50.amount,
             "p90": self.p90.amount,
             "target": None if self.target is None else self.target.amount,
-            "p_target": None if chance is None else _decimal(chance),
+            "p_target": None if chance is None else _decimal(chance.numerator, chance.denominator),
+            "error_bound": None if self.error_bound is None else self.error_bound.amount,
+            "cdf_error": self.cdf_error,
             "currency": self.currency.code,
         }
 
     def _caption(self) -> str:
         return f"Outcome distribution ({self.method})"
 
+    def _repr_html_(self) -> str:
+        return html_table(self._caption(), [self.summary()])
 
-def _decimal(value: Fraction) -> Decimal:
-    return CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"<OutcomeDistribution {self.method}: {self.opportunities:,} deals, "
+            f"{len(self.amounts):,} amounts, mean {s['mean']}, P10 {s['p10']}, "
+            f"P50 {s['p50']}, P90 {s['p90']} {s['currency']}>"
+        )
+
+
+def _decimal(numerator: int, denominator: int) -> Decimal:
+    return CONTEXT.divide(Decimal(numerator), Decimal(denominator))

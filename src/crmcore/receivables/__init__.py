@@ -32,6 +32,7 @@ from crmcore.receivables._cash_forecast import (
 )
 from crmcore.receivables._credit import (
     CreditAlert,
+    CreditBypass,
     CreditCheck,
     CreditDecision,
     CreditPolicy,
@@ -75,6 +76,7 @@ from crmcore.receivables._policy import (
     payment_lifecycle,
     refund_lifecycle,
 )
+from crmcore.receivables._rates import ExchangeRates
 from crmcore.receivables._receivable import Receivable
 from crmcore.receivables._reports import (
     CollectionsBy,
@@ -109,6 +111,7 @@ __all__ = [
     "CollectionsBy",
     "CollectionsRow",
     "CreditAlert",
+    "CreditBypass",
     "CreditCheck",
     "CreditDecision",
     "CreditPolicy",
@@ -120,6 +123,7 @@ __all__ = [
     "DunningPolicy",
     "DunningStep",
     "EarlyDiscount",
+    "ExchangeRates",
     "GroupBy",
     "Installment",
     "InstallmentRecord",

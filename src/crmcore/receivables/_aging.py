@@ -288,7 +288,11 @@ class AgingAggregate:
         size = len(self.buckets.edges) + 2
         if len(sums) != size:
             raise ValidationError(f"sums: expected {size} buckets, got {len(sums)}")
-        acc = self._totals.setdefault((group, currency), [_ZERO] * size + [0])
+        key = (group, currency)
+        acc = self._totals.get(key)
+        if acc is None:
+            self._totals[key] = [*(EXACT.plus(value) for value in sums), count]
+            return
         for i, value in enumerate(sums):
             acc[i] = EXACT.add(acc[i], value)
         acc[-1] += count

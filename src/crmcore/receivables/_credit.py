@@ -13,13 +13,15 @@ import attrs
 from crmcore._decimal import CONTEXT
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
-from crmcore.money import Money, Percent
+from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.receivables._behaviour import settlements
+from crmcore.receivables._rates import ExchangeRates
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
 __all__ = [
     "CreditAlert",
+    "CreditBypass",
     "CreditCheck",
     "CreditDecision",
     "CreditPolicy",
@@ -51,14 +53,40 @@ def _check_limits(_: object, attribute: attrs.Attribute[Any], value: dict[str, M
             )
 
 
+def _reason(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{attribute.name}: a reason is required, got {value!r}")
+
+
+def _day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not date:
+        raise ValidationError(f"{attribute.name}: expected a date, got {value!r}")
+
+
+@attrs.frozen
+class CreditBypass:
+    """A customer exempted from the credit check until ``until`` (inclusive), and why."""
+
+    reason: str = attrs.field(validator=_reason)
+    until: date = attrs.field(validator=_day)
+
+
+def _grade_decisions(value: Mapping[str, Any]) -> dict[str, CreditDecision]:
+    return {grade: CreditDecision(decision) for grade, decision in dict(value).items()}
+
+
 @attrs.frozen
 class CreditPolicy:
     """Credit limits and what to do beyond them; loads from plain data.
 
     A customer's limit is its own, else its group's (``customer_groups`` maps customer →
-    group). Above 100 % utilisation the decision is ``over_limit``; above ``block_above``
-    (when set) it is always BLOCKED. Any installment overdue more than ``overdue_days``
-    raises an alert and, when ``overdue_decision`` is set, at least that decision.
+    group), else the one of its risk grade (``grade_limits``), else the company's
+    ``default_limit``. Above 100 % utilisation the decision is ``over_limit``; above
+    ``block_above`` (when set) it is always BLOCKED. Any installment overdue more than
+    ``overdue_days`` raises an alert and, when ``overdue_decision`` is set, at least that
+    decision; ``grade_decisions`` sets at least a decision per risk grade (``{"D":
+    "needs_approval"}``). A customer in ``bypass`` is allowed until the bypass expires,
+    with its reason in the check.
     """
 
     limits: dict[str, Money] = attrs.field(
@@ -78,20 +106,52 @@ class CreditPolicy:
     alert_at: Percent = attrs.field(default=Percent(80), converter=Percent)
     overdue_days: int = attrs.field(default=30, validator=non_negative)
     overdue_decision: CreditDecision | None = CreditDecision.NEEDS_APPROVAL
+    default_limit: Money | None = None
+    grade_limits: dict[str, Money] = attrs.field(
+        factory=dict, converter=_limits, validator=_check_limits
+    )
+    grade_decisions: dict[str, CreditDecision] = attrs.field(
+        factory=dict, converter=_grade_decisions
+    )
+    bypass: dict[str, CreditBypass] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        if self.default_limit is not None and (
+            not isinstance(self.default_limit, Money) or self.default_limit.amount < 0
+        ):
+            raise ValidationError(
+                f"default_limit: a credit limit must be Money >= 0, got {self.default_limit}"
+            )
+        for grade in (*self.grade_limits, *self.grade_decisions):
+            if grade not in ("A", "B", "C", "D"):
+                raise ValidationError(f"grade {grade!r}: risk grades are A, B, C and D")
+
+    @property
+    def uses_grades(self) -> bool:
+        """True when a risk grade can change a limit or a decision."""
+        return bool(self.grade_limits or self.grade_decisions)
+
+    def bypassed(self, customer: str, as_of: date) -> CreditBypass | None:
+        """The customer's bypass when it is still valid on ``as_of``."""
+        found = self.bypass.get(customer)
+        return found if found is not None and as_of <= found.until else None
 
     @classmethod
     def from_dict(cls, data: object) -> CreditPolicy:
         """Load from plain data; bad values are reported with their path."""
         return from_dict(cls, data, what="CreditPolicy")
 
-    def limit_for(self, customer: str) -> Money | None:
-        """The customer's own limit, else its group's, else None (no limit configured)."""
+    def limit_for(self, customer: str, grade: str | None = None) -> Money | None:
+        """The customer's own limit, else its group's, else its grade's, else the company
+        default; None when none is configured."""
         if customer in self.limits:
             return self.limits[customer]
         group = self.customer_groups.get(customer)
-        if group is not None:
-            return self.group_limits.get(group)
-        return None
+        if group is not None and group in self.group_limits:
+            return self.group_limits[group]
+        if grade is not None and grade in self.grade_limits:
+            return self.grade_limits[grade]
+        return self.default_limit
 
 
 def exposure(
@@ -99,17 +159,45 @@ def exposure(
     receivables: Iterable[Receivable],
     as_of: date,
     open_orders: Iterable[Money] = (),
+    *,
+    currency: Currency | str | None = None,
+    rates: ExchangeRates | None = None,
 ) -> Money | None:
-    """Outstanding receivables of ``customer`` on ``as_of`` plus its open, not yet invoiced
-    order amounts; None when there is nothing at all (no currency to express it in)."""
-    total: Money | None = None
+    """The customer's net position on ``as_of``: outstanding receivables plus open, not yet
+    invoiced orders, less the advances it has paid (money confirmed beyond its installments),
+    as ERPNext and Odoo count it.
+
+    Amounts in another currency than ``currency`` (default: the first amount's) are
+    converted with ``rates``; a zero amount needs no rate, a missing one raises
+    CurrencyMismatch naming it. None when there is nothing at all.
+    """
+    target = None if currency is None else get_currency(currency)
+    total: Decimal | None = None
+
+    def add(part: Money, what: str) -> None:
+        nonlocal target, total
+        if target is None:
+            target = part.currency
+        if part.amount == 0 and part.currency != target:
+            part = Money.zero(target)
+        elif part.currency != target:
+            if rates is None:
+                raise CurrencyMismatch(
+                    f"{what}: {part} is not in {target.code}; give exchange rates to add it"
+                )
+            part = rates.convert(part, target, what=what)
+        total = part.amount if total is None else CONTEXT.add(total, part.amount)
+
     for r in receivables:
         if r.customer == customer:
-            part = r.balance(as_of).outstanding
-            total = part if total is None else total + part
-    for order in open_orders:
-        total = order if total is None else total + order
-    return total
+            figures = r.balance(as_of)
+            add(figures.outstanding, f"receivable {r.id}")
+            add(-figures.advance, f"receivable {r.id} advance")
+    for i, order in enumerate(open_orders):
+        add(order, f"open_orders[{i}]")
+    if total is None or target is None:
+        return None
+    return Money(total, target)
 
 
 @attrs.frozen
@@ -123,6 +211,10 @@ class CreditCheck:
     limit: Money | None
     utilisation: Percent | None
     reasons: tuple[str, ...]
+    #: The day of the exchange rates the figures were converted with (None: one currency).
+    rates_on: date | None = None
+    #: The customer's risk grade when the policy maps grades (None otherwise).
+    grade: str | None = None
 
     @property
     def available(self) -> Money | None:
@@ -156,20 +248,28 @@ def check_credit(
     as_of: date,
     policy: CreditPolicy,
     open_orders: Iterable[Money] = (),
+    rates: ExchangeRates | None = None,
 ) -> CreditCheck:
-    """Allowed, needs approval or blocked: exposure + ``new_amount`` against the limit."""
+    """Allowed, needs approval or blocked: the customer's net position + ``new_amount``
+    against its limit, in the limit's currency (other currencies through ``rates``)."""
     if not new_amount.amount > 0:
         raise ValidationError(f"new_amount: must be > 0, got {new_amount}")
     items = list(receivables)
-    current = exposure(customer, items, as_of, open_orders)
+    grade = risk_grade(customer, items, as_of).grade if policy.uses_grades else None
+    limit = policy.limit_for(customer, grade)
+    currency = new_amount.currency if limit is None else limit.currency
+    current = exposure(customer, items, as_of, open_orders, currency=currency, rates=rates)
     if current is None:
-        current = Money.zero(new_amount.currency)
-    if current.currency != new_amount.currency:
-        raise CurrencyMismatch(
-            f"new_amount {new_amount} is not in the exposure's currency {current.currency}"
-        )
-    limit = policy.limit_for(customer)
-    after = current + new_amount
+        current = Money.zero(currency)
+    converted = new_amount
+    if new_amount.currency != currency:
+        if rates is None:
+            raise CurrencyMismatch(
+                f"new_amount {new_amount} is not in the credit limit's currency "
+                f"{currency.code}; give exchange rates"
+            )
+        converted = rates.convert(new_amount, currency, what="new_amount")
+    after = current + converted
     reasons: list[str] = []
     decision = CreditDecision.ALLOWED
     utilisation = None
@@ -177,10 +277,6 @@ def check_credit(
         decision = policy.no_limit
         reasons.append(f"no credit limit configured for {customer}")
     else:
-        if limit.currency != new_amount.currency:
-            raise CurrencyMismatch(
-                f"credit limit {limit} of {customer} is not in {new_amount.currency}"
-            )
         utilisation = _utilisation(after, limit)
         if after > limit:
             decision = policy.over_limit
@@ -197,14 +293,30 @@ def check_credit(
         if _RANK[policy.overdue_decision] > _RANK[decision]:
             decision = policy.overdue_decision
         reasons.append(f"an installment is {worst} days overdue (more than {policy.overdue_days})")
+    if grade is not None and grade in policy.grade_decisions:
+        floor = policy.grade_decisions[grade]
+        if _RANK[floor] > _RANK[decision]:
+            decision = floor
+        reasons.append(f"risk grade {grade} asks for {floor.value}")
+    bypass = policy.bypassed(customer, as_of)
+    if bypass is not None:
+        decision = CreditDecision.ALLOWED
+        reasons.append(f"credit check bypassed until {bypass.until.isoformat()}: {bypass.reason}")
+    used_rates = rates is not None and any(
+        r.customer == customer and r.currency != currency for r in items
+    )
     return CreditCheck(
         customer=customer,
         decision=decision,
         exposure=current,
-        new_amount=new_amount,
+        new_amount=converted,
         limit=limit,
         utilisation=utilisation,
         reasons=tuple(reasons),
+        rates_on=rates.on
+        if rates is not None and (used_rates or converted is not new_amount)
+        else None,
+        grade=grade,
     )
 
 
@@ -224,13 +336,22 @@ def credit_alerts(
     as_of: date,
     policy: CreditPolicy,
     open_orders: Iterable[Money] = (),
+    rates: ExchangeRates | None = None,
 ) -> list[CreditAlert]:
     """Alerts for utilisation at or above ``policy.alert_at`` and installments overdue
     more than ``policy.overdue_days``."""
     items = list(receivables)
     alerts = []
-    current = exposure(customer, items, as_of, open_orders)
-    limit = policy.limit_for(customer)
+    grade = risk_grade(customer, items, as_of).grade if policy.uses_grades else None
+    limit = policy.limit_for(customer, grade)
+    current = exposure(
+        customer,
+        items,
+        as_of,
+        open_orders,
+        currency=None if limit is None else limit.currency,
+        rates=rates,
+    )
     if current is not None and limit is not None:
         utilisation = _utilisation(current, limit)
         if utilisation is None or utilisation >= policy.alert_at:

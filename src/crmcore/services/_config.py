@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 
 import attrs
 
@@ -10,7 +11,13 @@ from crmcore.errors import ConfigError
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, Router
 from crmcore.pricing import PricingEngine
-from crmcore.receivables import CreditPolicy, DunningPolicy, PaymentTerms, ReceivablePolicy
+from crmcore.receivables import (
+    CreditPolicy,
+    DunningPolicy,
+    ExchangeRates,
+    PaymentTerms,
+    ReceivablePolicy,
+)
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
 from crmcore.services._visits import VisitSettings
@@ -67,6 +74,9 @@ class CrmConfig:
     terms: TermsBook = attrs.field(factory=TermsBook)
     receivable_policy: ReceivablePolicy = attrs.field(factory=ReceivablePolicy)
     credit_policy: CreditPolicy | None = None
+    #: The host's exchange rates for a day (a callable), or one table: the credit check of a
+    #: customer with receivables in several currencies converts with them.
+    exchange_rates: ExchangeRates | Callable[[date], ExchangeRates | None] | None = None
     dunning: DunningPolicy = attrs.field(factory=DunningPolicy.standard)
     pricing: PricingEngine | None = None
     access: AccessPolicy = attrs.field(factory=AccessPolicy)
@@ -81,6 +91,17 @@ class CrmConfig:
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
     #: Check-in rules, visit actions, frequency by tier (see ``crm.visits``).
     visits: VisitSettings = attrs.field(factory=VisitSettings)
+
+    def rates_on(self, day: date) -> ExchangeRates | None:
+        """The exchange rates to use on ``day`` (None when the host gives none)."""
+        if self.exchange_rates is None or isinstance(self.exchange_rates, ExchangeRates):
+            return self.exchange_rates
+        found = self.exchange_rates(day)
+        if found is not None and not isinstance(found, ExchangeRates):
+            raise ConfigError(
+                f"exchange_rates({day.isoformat()}): expected ExchangeRates, got {found!r}"
+            )
+        return found
 
     def require_sales_process(self) -> SalesProcess:
         """The sales process; ConfigError when opportunities are used without one."""

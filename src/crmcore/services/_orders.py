@@ -270,6 +270,7 @@ class OrderService:
             as_of=case.at.date(),
             policy=policy,
             open_orders=pending,
+            rates=self._crm.config.rates_on(case.at.date()),
         )
 
     def _approval_of(self, case: UseCase, order_id: str) -> str:

@@ -277,7 +277,7 @@ class _Absent:
         return "ABSENT"
 
 
-#: What ``resolve`` gives for a key a mapping along the path does not have.
+#: What `resolve` gives for a key a mapping along the path does not have.
 ABSENT: Final = _Absent()
 
 

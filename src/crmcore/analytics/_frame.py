@@ -1,0 +1,214 @@
+"""Columnar ingress shared by the tables: any frame to polars, columns checked and typed.
+
+Every column is turned into its exact type with vectorised polars expressions — amounts into
+``Decimal(38, scale)`` (an exact 128-bit integer of minor units; a float column is refused
+because its values are already inexact), dates into ``Date``, percentages into decimals —
+and a value that does not parse raises ValidationError naming the column, the row (1 = the
+first data row) and the value, never a silent null.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from crmcore._tables import require
+from crmcore.analytics._columns import resolve_columns
+from crmcore.errors import ValidationError
+
+__all__ = [
+    "FrameInput",
+    "amount_column",
+    "check_text",
+    "date_column",
+    "frame_of",
+    "percent_column",
+    "read_csv_frame",
+    "select",
+]
+
+#: What the tables accept: a pyarrow Table or RecordBatch, a pandas or a polars DataFrame.
+FrameInput = Any
+
+_PLAIN: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+#: Bad values named in one message before "... and N more".
+_SHOWN: Final = 3
+
+
+def polars() -> Any:
+    """The polars module, or ImportError naming the ``arrow`` extra."""
+    return require("polars", "arrow")
+
+
+def frame_of(data: FrameInput) -> Any:
+    """A polars DataFrame of ``data`` (Arrow and pandas are converted, polars kept)."""
+    pl = polars()
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, pl.LazyFrame):
+        return data.collect()
+    module = type(data).__module__
+    if module.startswith("pyarrow"):
+        return pl.from_arrow(data)
+    if module.startswith("pandas"):
+        return pl.from_pandas(data)
+    raise ValidationError(
+        f"data: expected a pyarrow Table, a pandas or polars DataFrame, got {type(data).__name__}"
+    )
+
+
+def read_csv_frame(path: str, *, delimiter: str = ",", encoding: str = "utf-8") -> Any:
+    """Every column of a CSV file as text (parsed exactly afterwards, never guessed)."""
+    pl = polars()
+    if encoding.replace("-", "").replace("_", "").lower() not in ("utf8", "utf8sig"):
+        raise ValidationError(f"encoding: the columnar reader reads UTF-8 only, not {encoding}")
+    try:
+        return pl.read_csv(path, infer_schema=False, separator=delimiter, encoding="utf8")
+    except FileNotFoundError:
+        raise ValidationError(f"cannot read {path!r}: no such file") from None
+    except pl.exceptions.PolarsError as error:
+        raise ValidationError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def select(
+    frame: Any,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    columns: Mapping[str, str] | None,
+) -> Any:
+    """The frame's columns renamed to canonical names; other columns dropped."""
+    found = resolve_columns(list(frame.columns), aliases, required, columns)
+    return frame.select([polars().col(name).alias(canonical) for canonical, name in found.items()])
+
+
+def _show(value: object) -> str:
+    return repr(value) if isinstance(value, str) or value is None else str(value)
+
+
+def _fail(frame: Any, bad: Any, column: str, message: str) -> None:
+    """Raise ValidationError for the rows where ``bad`` holds, if any."""
+    pl = polars()
+    rows = frame.with_row_index("_row", offset=1).filter(bad).select("_row", column)
+    if not rows.height:
+        return
+    shown = "; ".join(
+        f"row {row}: {_show(value)} {message}" for row, value in rows.head(_SHOWN).iter_rows()
+    )
+    more = f" (and {rows.height - _SHOWN} more rows)" if rows.height > _SHOWN else ""
+    del pl
+    raise ValidationError(f"{column}: {shown}{more}")
+
+
+def check_text(frame: Any, column: str, *, required: bool) -> Any:
+    """A text column stripped; empty cells become null, refused when ``required``.
+
+    Stripping allocates new strings, so it runs only when some value has outer whitespace.
+    """
+    pl = polars()
+    if frame.schema[column] != pl.String:
+        frame = frame.with_columns(pl.col(column).cast(pl.String))
+    text = pl.col(column)
+    padded, empty = frame.select(
+        text.str.contains(r"^\s|\s$").any().alias("padded"),
+        (text.str.len_bytes() == 0).any().alias("empty"),
+    ).row(0)
+    if padded:
+        frame = frame.with_columns(text.str.strip_chars().replace("", None).alias(column))
+    elif empty:
+        frame = frame.with_columns(text.replace("", None).alias(column))
+    if required:
+        _fail(frame, pl.col(column).is_null(), column, "is empty (a value is required)")
+    return frame
+
+
+def _number_pattern(locale: str | None) -> tuple[str, str, str]:
+    """(regex of a number, group symbol, decimal symbol) for ``locale`` (plain without one)."""
+    if locale is None:
+        return _PLAIN, "", "."
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group, point = get_group_symbol(locale), get_decimal_symbol(locale)
+    g, d = re.escape(group), re.escape(point)
+    grouped = rf"[+-]?\d{{1,3}}(?:{g}\d{{3}})+(?:{d}\d*)?"
+    plain = rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)"
+    return f"(?:{grouped}|{plain})", group, point
+
+
+def amount_column(frame: Any, column: str, *, negative: bool, locale: str | None = None) -> Any:
+    """``column`` as an exact ``Decimal(38, scale)``: text parsed (thousands separators by
+    ``locale``), integers kept, decimals kept, floats refused."""
+    pl = polars()
+    dtype = frame.schema[column]
+    if dtype.is_float():
+        raise ValidationError(
+            f"{column}: a float column ({dtype}) is refused; floats are inexact (0.1 is not "
+            "one tenth): read the amounts as text or decimals"
+        )
+    if dtype.is_integer():
+        frame = frame.with_columns(pl.col(column).cast(pl.Decimal(38, 0)))
+    elif not isinstance(dtype, pl.Decimal):
+        frame = check_text(frame, column, required=True)
+        pattern, group, point = _number_pattern(locale)
+        text = pl.col(column)
+        _fail(frame, ~text.str.contains(f"^{pattern}$"), column, "is not a decimal number")
+        if group:
+            text = text.str.replace_all(group, "", literal=True)
+        if point != ".":
+            text = text.str.replace(point, ".", literal=True)
+        frame = frame.with_columns(text.alias(column))
+        scale = frame.select(pl.col(column).str.extract(r"\.(\d*)$").str.len_chars().max()).item()
+        frame = frame.with_columns(
+            pl.col(column).str.strip_suffix(".").cast(pl.Decimal(38, scale or 0))
+        )
+    if not negative:
+        _fail(frame, pl.col(column) < 0, column, "is negative; amounts must be >= 0")
+    return frame
+
+
+def date_column(frame: Any, column: str) -> Any:
+    """``column`` as a ``Date`` (text must be ISO 8601 ``YYYY-MM-DD``); empty cells null."""
+    pl = polars()
+    dtype = frame.schema[column]
+    if dtype == pl.Date:
+        return frame
+    if isinstance(dtype, pl.Datetime):
+        return frame.with_columns(pl.col(column).dt.date())
+    frame = check_text(frame, column, required=False)
+    parsed = pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    _fail(
+        frame,
+        pl.col(column).is_not_null() & (parsed.is_null() | (pl.col(column).str.len_chars() != 10)),
+        column,
+        "is not a date (use YYYY-MM-DD)",
+    )
+    return frame.with_columns(parsed.alias(column))
+
+
+def percent_column(frame: Any, column: str) -> Any:
+    """``column`` as a decimal percentage 0–100 (``35`` or ``35%``); empty cells null."""
+    pl = polars()
+    dtype = frame.schema[column]
+    if dtype.is_float():
+        raise ValidationError(f"{column}: a float column ({dtype}) is refused; use text")
+    if not (dtype.is_integer() or isinstance(dtype, pl.Decimal)):
+        frame = check_text(frame, column, required=False)
+        text = pl.col(column).str.strip_suffix("%").str.strip_chars()
+        _fail(
+            frame,
+            pl.col(column).is_not_null() & ~text.str.contains(f"^{_PLAIN}$"),
+            column,
+            "is not a percentage between 0 and 100",
+        )
+        frame = frame.with_columns(text.alias(column))
+        scale = frame.select(pl.col(column).str.extract(r"\.(\d*)$").str.len_chars().max()).item()
+        frame = frame.with_columns(pl.col(column).cast(pl.Decimal(38, scale or 0)))
+    elif dtype.is_integer():
+        frame = frame.with_columns(pl.col(column).cast(pl.Decimal(38, 0)))
+    _fail(
+        frame,
+        (pl.col(column) < 0) | (pl.col(column) > 100),
+        column,
+        "is not a percentage between 0 and 100",
+    )
+    return frame

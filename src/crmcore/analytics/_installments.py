@@ -1,0 +1,165 @@
+"""Open installments as columns, and aging computed on them into an `AgingAggregate`.
+
+Days late, the bucket of each row and the exact decimal sums per (group, currency, bucket)
+are computed by polars; only the sums reach Python. The result equals the record path's
+``AgingAggregate.of(records)`` — the same unrounded sums — so partitions aged either way merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any, Final
+
+from crmcore.analytics._columns import INSTALLMENT_COLUMNS
+from crmcore.analytics._frame import (
+    FrameInput,
+    amount_column,
+    check_text,
+    date_column,
+    frame_of,
+    polars,
+    read_csv_frame,
+    select,
+)
+from crmcore.errors import ValidationError
+from crmcore.money import Currency, Money, get_currency
+from crmcore.receivables import (
+    AgingAggregate,
+    AgingBasis,
+    AgingBuckets,
+    GroupBy,
+    InstallmentRecord,
+)
+
+__all__ = ["Installments"]
+
+REQUIRED: Final = ("customer", "owner", "due_date", "issue_date", "outstanding")
+
+
+class Installments:
+    """One row per open installment, held as typed columns (needs the ``arrow`` extra).
+
+    A negative ``outstanding`` (a credit note) is accepted and lowers its bucket.
+    """
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    @classmethod
+    def from_polars(
+        cls,
+        frame: FrameInput,
+        *,
+        columns: Mapping[str, str] | None = None,
+        locale: str | None = None,
+        currency: str | Currency | None = None,
+    ) -> Installments:
+        """From a polars DataFrame; ``currency`` fills rows (or a file) without one."""
+        pl = polars()
+        data = select(frame_of(frame), INSTALLMENT_COLUMNS, REQUIRED, columns)
+        for name in ("customer", "owner"):
+            data = check_text(data, name, required=True)
+        for name in ("department", "currency"):
+            if name in data.columns:
+                data = check_text(data, name, required=False)
+        if "department" not in data.columns:
+            data = data.with_columns(pl.lit(None, pl.String).alias("department"))
+        fill = None if currency is None else get_currency(currency).code
+        if "currency" not in data.columns:
+            if fill is None:
+                raise ValidationError("currency: there is no currency column; pass currency=")
+            data = data.with_columns(pl.lit(fill).alias("currency"))
+        elif fill is not None:
+            data = data.with_columns(pl.col("currency").fill_null(fill))
+        data = data.with_columns(pl.col("currency").str.to_uppercase())
+        empty = data.with_row_index("_row", offset=1).filter(pl.col("currency").is_null())
+        if empty.height:
+            raise ValidationError(
+                f"currency: row {empty['_row'][0]} is empty and no currency= was given"
+            )
+        for code in data["currency"].unique().to_list():
+            get_currency(code)
+        for name in ("due_date", "issue_date"):
+            data = date_column(data, name)
+            nulls = data.with_row_index("_row", offset=1).filter(pl.col(name).is_null())
+            if nulls.height:
+                raise ValidationError(
+                    f"{name}: row {nulls['_row'][0]} is empty (a date is required)"
+                )
+        data = amount_column(data, "outstanding", negative=True, locale=locale)
+        return cls(data)
+
+    @classmethod
+    def from_arrow(cls, table: Any, **options: Any) -> Installments:
+        """From a pyarrow Table."""
+        return cls.from_polars(frame_of(table), **options)
+
+    @classmethod
+    def from_pandas(cls, frame: Any, **options: Any) -> Installments:
+        """From a pandas DataFrame (float amount columns are refused)."""
+        return cls.from_polars(frame_of(frame), **options)
+
+    @classmethod
+    def read_csv(
+        cls, path: str, *, delimiter: str = ",", encoding: str = "utf-8", **options: Any
+    ) -> Installments:
+        """From a UTF-8 CSV file: every cell read as text and parsed exactly."""
+        return cls.from_polars(
+            read_csv_frame(path, delimiter=delimiter, encoding=encoding), **options
+        )
+
+    def __len__(self) -> int:
+        return int(self.frame.height)
+
+    def __repr__(self) -> str:
+        return f"<Installments: {len(self):,} rows, columns {', '.join(self.frame.columns)}>"
+
+    def aging(
+        self,
+        as_of: date,
+        *,
+        buckets: AgingBuckets | None = None,
+        basis: AgingBasis | str = AgingBasis.DUE_DATE,
+        group_by: GroupBy | str = GroupBy.OWNER,
+    ) -> AgingAggregate:
+        """The aging aggregate of every row, equal to ``AgingAggregate.of(records)``."""
+        pl = polars()
+        aggregate = AgingAggregate(as_of, buckets, AgingBasis(basis), GroupBy(group_by))
+        when = "due_date" if aggregate.basis is AgingBasis.DUE_DATE else "issue_date"
+        days = (pl.lit(as_of, pl.Date) - pl.col(when)).dt.total_days()
+        bucket = (days > 0).cast(pl.Int32)
+        for edge in aggregate.buckets.edges:
+            bucket = bucket + (days > edge).cast(pl.Int32)
+        group = (
+            pl.lit(None, pl.String)
+            if aggregate.group_by is GroupBy.NONE
+            else pl.col(aggregate.group_by.value)
+        )
+        size = len(aggregate.buckets.edges) + 2
+        amount = pl.col("outstanding")
+        sums = (
+            self.frame.lazy()
+            .with_columns(bucket.alias("bucket"))
+            .group_by(group.alias("group"), pl.col("currency"))
+            .agg(
+                pl.len().alias("count"),
+                *(amount.filter(pl.col("bucket") == i).sum().alias(f"b{i}") for i in range(size)),
+            )
+            .collect()
+        )
+        for name, code, count, *values in sums.iter_rows():
+            aggregate.add_sums(name, code, values, count)
+        return aggregate
+
+    def records(self) -> Iterator[InstallmentRecord]:
+        """Each row as an `InstallmentRecord` (the record path; slower)."""
+        for row in self.frame.iter_rows(named=True):
+            yield InstallmentRecord(
+                row["owner"],
+                row["customer"],
+                row["department"],
+                row["due_date"],
+                row["issue_date"],
+                Money(row["outstanding"], row["currency"]),
+            )
