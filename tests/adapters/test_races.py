@@ -33,7 +33,7 @@ from crmcore.receivables import (
     ReceivablePaymentConfirmed,
     ReceivablePaymentRecorded,
 )
-from crmcore.services import KINDS, Crm, CrmConfig
+from crmcore.services import KINDS, Crm, CrmConfig, Grant
 from crmcore.services._receivables import RECORD_RETRIES
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
 
@@ -115,7 +115,9 @@ def config() -> CrmConfig:
         {"id": "p", "stages": [{"name": "qualify", "probability": 10}]}
     )
     pool = PoolConfig("east", members=tuple(PoolMember(u.id) for u in SELLERS))
-    return CrmConfig(sales_process=process, pools=(pool,))
+    # the sellers work one shared account here: sales may write every receivable
+    shared = Grant({"sales"}, kinds={"receivable"})
+    return CrmConfig(sales_process=process, pools=(pool,), grants=(shared,))
 
 
 def crm_on(storage: Any) -> Crm:

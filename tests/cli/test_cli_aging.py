@@ -142,7 +142,7 @@ def test_bad_aging_rows_are_reported(capsys, tmp_path):
         ",o,2026-01-01,2026-01-01,1,CNY\n"
         "c,o,2026-01-01,31/01/2026,1,CNY\n"
         "c,o,2026-01-01,2026-01-31,1,CNY\n"
-        'c,o,2026-01-01,2026-01-31,"1,000",CNY\n'
+        'c,o,2026-01-01,2026-01-31,"1,0000",CNY\n'
         "c,o,2026-01-01,2026-01-31,1,RMB\n"
         "c,o,2026-01-01,2026-01-31,1,\n"
     )
@@ -153,8 +153,8 @@ def test_bad_aging_rows_are_reported(capsys, tmp_path):
     assert result.err.splitlines() == [
         f"crmcore aging: {path}:2: customer: is empty (a value is required)",
         f"{path}:3: due_date: '31/01/2026' is not a date (use YYYY-MM-DD)",
-        f"{path}:5: outstanding: '1,000' is not a decimal number (write it without thousands "
-        "separators)",
+        f"{path}:5: outstanding: '1,0000' is not a decimal number (as en_US writes numbers, "
+        "e.g. 1,234.56)",
         f"{path}:6: currency: 'RMB' is not a current ISO 4217 currency code",
         f"{path}:7: currency: is empty and no --currency was given",
         f"{path}: 5 bad rows; nothing was computed",

@@ -158,7 +158,8 @@ def test_department_stages(process: SalesProcess, alice: Actor) -> None:
 
 
 def test_winning_closes_the_deal(process: SalesProcess, alice: Actor) -> None:
-    opp = deal(process, alice, stage="contract")
+    opp = deal(process, alice, stage="negotiation")
+    opp.advance("contract", alice, at(19, 2), approval_ref="AP-1")
     opp.win(alice, at(20, 2))
     assert opp.status is OpportunityStatus.WON
     assert opp.expected_close == date(2026, 2, 20)
@@ -181,8 +182,28 @@ def test_winning_needs_the_current_stage_feedback(process: SalesProcess, alice: 
     with pytest.raises(InvalidTransition, match=r"cannot win from 'qualify'.*budget"):
         opp.win(alice, at(2))
     assert opp.status is OpportunityStatus.OPEN
-    opp.win(alice, at(2), {"budget": "1M"})
-    assert opp.fields == {"budget": "1M"}
+    # the feedback is there, but the deal never passed its approval gate: no win around it
+    with pytest.raises(InvalidTransition, match=r"stage 'contract' needs approval"):
+        opp.win(alice, at(2), {"budget": "1M"})
+    assert (opp.status, opp.fields) == (OpportunityStatus.OPEN, {})
+
+
+def test_every_path_to_won_holds_the_gate(process: SalesProcess, alice: Actor) -> None:
+    """Opening in the gated stage, skipping past it, winning before it, reopening it."""
+    with pytest.raises(InvalidTransition, match=r"cannot open in 'contract'.*needs approval"):
+        deal(process, alice, stage="contract")
+    opp = deal(process, alice, stage="negotiation")
+    with pytest.raises(InvalidTransition, match="pass approval_ref"):
+        opp.advance("contract", alice, at(2))
+    opp.advance("contract", alice, at(3), approval_ref="AP-1")
+    assert opp.approved_gates() == frozenset({"contract"})
+    opp.advance("proposal", alice, at(4))  # reopened before the gate: approval no longer stands
+    assert opp.approved_gates() == frozenset()
+    with pytest.raises(InvalidTransition, match=r"cannot win 'won': stage 'contract' needs"):
+        opp.win(alice, at(5))
+    opp.advance("contract", alice, at(6), approval_ref="AP-2")
+    opp.win(alice, at(7))
+    assert [c.approval_ref for c in opp.history if c.to_stage == "contract"] == ["AP-1", "AP-2"]
 
 
 def test_losing_needs_a_reason(process: SalesProcess, alice: Actor) -> None:

@@ -82,7 +82,8 @@ def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:
         opportunity = uow.repository(Opportunity).get("opp-1")
         assert opportunity.stage == "contract"
         assert opportunity.history[-1].approval_ref == "approval-1"
-        assert opportunity.history[-1].actor_id == "ann"
+        # Mia's approval moved the deal: the history names her, the approval who asked
+        assert opportunity.history[-1].actor_id == "mia"
         assert uow.repository(ApprovalLink).get("approval-1").status is LinkStatus.APPLIED
 
     clock.advance(days=1)

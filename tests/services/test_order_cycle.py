@@ -211,26 +211,29 @@ def test_a_return_note_lowers_the_receivable(world: World) -> None:
 
 def test_reorder_makes_a_new_draft_for_the_actor(world: World) -> None:
     ids = received_order(world)
-    again = world.crm.orders.reorder(BOB, ids["order"])
+    again = world.crm.orders.reorder(ANN, ids["order"])
     assert (again.status, again.owner_id, again.source_order_id) == (
         OrderStatus.DRAFT,
-        "bob",
+        "ann",
         ids["order"],
     )
     assert [line.sku for line in again.lines] == ["DRILL", "SAW"]
-    # a colleague of another department reorders: the sale is theirs and their department's
-    mkt = Actor("mkt", {"sales"})
-    theirs = world.crm.orders.reorder(mkt, ids["order"])
-    assert (theirs.owner_id, theirs.department) == ("mkt", "marketing")
     assert again.department == "east"
+    # the owner's manager may read the order, so may reorder it: the new draft is theirs
+    theirs = world.crm.orders.reorder(MIA, ids["order"])
+    assert (theirs.owner_id, theirs.department) == ("mia", "east")
+    # a colleague may not read another's order, so may not reorder it
+    with pytest.raises(PermissionDenied, match="bob may not read order"):
+        world.crm.orders.reorder(BOB, ids["order"])
 
 
 def test_only_the_shipping_role_ships(world: World) -> None:
     ids = confirmed_order(world)
+    world.directory.put(DirectoryUser("ann", roles={"shipping", "sales"}, manager_id="mia"))
     clerk_in_sales = Actor("ann", {"shipping", "sales"})
     world.crm.orders.ship(clerk_in_sales, ids["order"], {0: 1})
     with pytest.raises(PermissionDenied, match=r"order\.ship"):
-        world.crm.orders.ship(ANN, ids["order"])
+        world.crm.orders.ship(Actor("ann", {"sales"}), ids["order"])
 
 
 def test_edits_make_the_price_stale(world: World) -> None:
@@ -288,10 +291,18 @@ def test_credit_approval_without_an_order_process_is_a_configuration_error() -> 
         world.crm.orders.submit(ANN, ids["order"])
 
 
-def test_without_an_order_process_every_order_is_confirmed_at_once() -> None:
+def test_without_an_order_process_an_order_without_approval_reasons_is_confirmed() -> None:
     world = memory_world(approvals=ProcessRegistry())
-    ids = pending_order(world)
+    ids = priced_order(world)
+    world.crm.orders.submit(ANN, ids["order"])
     assert stored_order(world, ids["order"]).status is OrderStatus.CONFIRMED
+
+
+def test_without_an_order_process_approval_reasons_refuse_the_submission() -> None:
+    world = memory_world(approvals=ProcessRegistry())
+    with pytest.raises(ConfigError, match="no approval process for orders is configured"):
+        pending_order(world)
+    assert stored_order(world, "order-1").status is OrderStatus.DRAFT
 
 
 def test_a_named_order_process_is_used() -> None:

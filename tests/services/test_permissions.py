@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import attrs
 import pytest
 
 from crmcore.errors import PermissionDenied
 from crmcore.leads import OpportunityDraft
-from crmcore.ports import Actor
+from crmcore.ports import Actor, DirectoryUser
 from crmcore.services import DEFAULT_ACCESS, AccessPolicy
 from crmcore.visits import GeoPoint
 from tests.services.helpers import ANN, BOB, FAY, MIA, ROLES, World, cny, memory_world
@@ -54,6 +55,13 @@ def _stale_lead(world: World) -> Ids:
     ids = _held_lead(world)
     world.clock.advance(days=30)
     return ids
+
+
+def _contract_opportunity(world: World) -> Ids:
+    """A 50,000 deal in the gated contract stage (the big-deal approval passed at once)."""
+    opportunity = world.crm.opportunities.create(ANN, cny("50000"), stage="proposal")
+    world.crm.opportunities.advance(ANN, opportunity.id, "contract")
+    return {"opp": opportunity.id}
 
 
 def _opportunity(world: World) -> Ids:
@@ -154,7 +162,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _opportunity,
         lambda w, a, i: w.crm.opportunities.advance(a, i["opp"], "contract"),
     ),
-    "opportunity.win": ("ann", _opportunity, lambda w, a, i: w.crm.opportunities.win(a, i["opp"])),
+    "opportunity.win": (
+        "ann",
+        _contract_opportunity,
+        lambda w, a, i: w.crm.opportunities.win(a, i["opp"]),
+    ),
     "opportunity.lose": (
         "ann",
         _opportunity,
@@ -295,6 +307,7 @@ CASES.update(
             paid_order,
             lambda w, a, i: w.crm.orders.complete(a, i["order"]),
         ),
+        "outbox.view": ("dan", _nothing, lambda w, a, i: w.crm.queries.undelivered(a)),
         "order.view": (
             "ann",
             confirmed_order,
@@ -341,6 +354,9 @@ def test_permission_matrix(action: str, role: str) -> None:
     world = memory_world()
     ids = setup(world)
     world.sent()
+    # the Directory gives ``person`` exactly this role: roles are the Directory's, not claims
+    user = world.directory.user(person)
+    world.directory.put(attrs.evolve(user, roles=frozenset({role})))
     actor = Actor(person, {role})
     if AccessPolicy().allows(actor, action):
         call(world, actor, ids)
@@ -358,6 +374,7 @@ def test_permission_matrix(action: str, role: str) -> None:
 def test_a_salesperson_cannot_confirm_their_own_payment_even_with_finance_rights() -> None:
     world = memory_world()
     ids = _receivable(world)
+    world.directory.put(DirectoryUser("ann", roles={"sales", "finance"}, manager_id="mia"))
     both = Actor("ann", {"sales", "finance"})
     paid = world.crm.receivables.record_payment(both, ids["rec"], cny("10.00"), received_on=D)
     world.sent()

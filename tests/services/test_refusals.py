@@ -271,10 +271,11 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert world.sent() == []
 
 
-def test_an_actor_must_be_an_actor() -> None:
+def test_an_actor_is_a_user_id_or_an_actor() -> None:
     world = memory_world()
-    with pytest.raises(ConfigError, match="expected an Actor"):
-        world.crm.leads.create("ann", "Li", source="web")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="expected a user id or an Actor, got 42"):
+        world.crm.leads.create(42, "Li", source="web")  # type: ignore[arg-type]
+    assert world.crm.leads.create("ann", "Li", source="web").pool_id == "general"
 
 
 def test_a_use_case_that_forgets_the_access_check_is_refused() -> None:
@@ -361,7 +362,7 @@ def test_recording_retries_when_another_payment_committed_in_between(
     world = memory_world() if adapter == "memory" else sqlite_world(tmp_path)
     ids = _receivable(world)
     crm = world.crm
-    bob = Actor("bob", {"sales"})
+    bob = Actor("ann", {"sales"})  # the owner again, in another session
     n = iter(range(1, 10))
     _race(
         world,
@@ -378,7 +379,7 @@ def test_recording_gives_up_after_the_retries() -> None:
     world = memory_world()
     ids = _receivable(world)
     crm = world.crm
-    bob = Actor("bob", {"sales"})
+    bob = Actor("ann", {"sales"})  # the owner again, in another session
     _race(
         world,
         lambda: crm.receivables.record_payment(bob, ids["rec"], cny("1.00"), received_on=D),
@@ -396,8 +397,8 @@ def test_dates_of_the_wrong_type_are_refused_naming_the_argument() -> None:
         crm.queries.payment_view(ANN, ids["rec"], "2026-04-01")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="received_on: expected a date, got None"):
         crm.receivables.record_payment(ANN, ids["rec"], cny("1.00"), received_on=None)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="actor: expected an Actor, got 'ann'"):
-        crm.queries.payment_view("ann", ids["rec"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="actor: expected a user id or an Actor, got None"):
+        crm.queries.payment_view(None, ids["rec"])  # type: ignore[arg-type]
 
 
 def test_a_host_without_a_sales_process_takes_orders_but_opens_no_opportunities() -> None:

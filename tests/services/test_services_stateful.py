@@ -1,6 +1,11 @@
 """Random actors make random calls, in any order, through the services: no invariant of leads,
-opportunities, approvals or receivables breaks, and a refused call changes nothing and sends
-nothing."""
+opportunities, approvals or receivables breaks, a refused call changes nothing and sends
+nothing, and every committed change is attributed to the user who made it.
+
+The actors include forged ones (a salesperson claiming finance and admin), a user the
+Directory has deactivated and one it never heard of: they act with the Directory's roles,
+or not at all.
+"""
 
 from __future__ import annotations
 
@@ -19,25 +24,25 @@ from hypothesis.stateful import (
     rule,
 )
 
+from crmcore.adapters.memory import MemoryDatabase
 from crmcore.errors import CrmError
+from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity, OpportunityStatus
 from crmcore.leads import Lead, LeadStatus, OpportunityDraft, Pool
 from crmcore.money import Money
-from crmcore.ports import Actor
+from crmcore.ports import Actor, DirectoryUser, StoredEvent
 from crmcore.receivables import PaymentState, Receivable
 from crmcore.services import KINDS, ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
-from tests.services.helpers import ACTORS, World, memory_world
+from tests.services.helpers import ACTORS, World
 from tests.services.test_kinds import round_trip
 
-# Everybody, plus somebody with the wrong role for almost anything and somebody unknown to
-# the directory.
+# Everybody, plus forged claims, an inactive user and somebody unknown to the directory.
+FORGED = (Actor("bob", {"sales", "finance", "admin"}), Actor("sid", {"shipping", "manager"}))
+INACTIVE = Actor("leo", {"sales"})
+UNKNOWN = (Actor("eve", {"sales"}), Actor("ghost", {"admin", "finance"}))
 ACTORS_ANY = st.sampled_from(
-    [
-        *(ACTORS[name] for name in sorted(ACTORS)),
-        Actor("sid", {"shipping"}),
-        Actor("eve", {"sales"}),
-    ]
+    [*(ACTORS[name] for name in sorted(ACTORS)), *FORGED, INACTIVE, *UNKNOWN, "ann", "fay"]
 )
 #: Approvers more often than not, so requests get decided as well as refused.
 DECIDERS = st.sampled_from(
@@ -47,6 +52,22 @@ DEAL = st.sampled_from([-5, 0, 5_000, 150_000, 500_000])
 INDEX = st.integers(min_value=0, max_value=5)
 CENTS = st.integers(min_value=-100, max_value=200_000)
 D = date(2026, 3, 2)
+#: Who the approval sweep acts as (escalations and reminders it raises).
+SYSTEM = "system"
+
+
+class _Watched(MemoryDatabase):
+    """The memory adapter, remembering every committed event as it is delivered."""
+
+    def __init__(self, kinds: Any) -> None:
+        super().__init__(kinds)
+        self.seen: dict[int, DomainEvent] = {}
+
+    def undelivered(self, limit: int = 100) -> list[StoredEvent]:
+        rows = super().undelivered(limit)
+        for row in rows:
+            self.seen.setdefault(row.seq, row.event)
+        return rows
 
 
 class ServicesMachine(RuleBasedStateMachine):
@@ -59,7 +80,12 @@ class ServicesMachine(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        self.world = memory_world()
+        self.world = World(_Watched(KINDS))
+        self.world.directory.put(
+            DirectoryUser(
+                "leo", roles={"sales"}, department="east", manager_id="mia", active=False
+            )
+        )
         self.world.crm.receivables.open(
             ACTORS["ann"],
             customer="acme",
@@ -69,6 +95,7 @@ class ServicesMachine(RuleBasedStateMachine):
         )
         self.world.sent()
         self.refused = 0
+        self.attributed = 0
 
     # -- helpers ----------------------------------------------------------------------------
     def _ids(self, cls: type[Any]) -> list[str]:
@@ -79,17 +106,28 @@ class ServicesMachine(RuleBasedStateMachine):
         ids = self._ids(cls)
         return ids[index % len(ids)] if ids else f"missing-{index}"
 
-    def _try(self, call: Callable[[], Any]) -> Any:
-        """Run one call; a refusal must leave storage and the notifier as they were."""
+    def _try(self, call: Callable[[], Any], actor: Actor | str | None = None) -> Any:
+        """Run one call; a refusal must leave storage and the notifier as they were; a
+        committed call's events all name the acting user (never a forged or absent one)."""
         before = self.world.snapshot()
         sent_before = len(self.world.notifier.sent)
+        storage = self.world.storage
+        assert isinstance(storage, _Watched)
+        seen_before = len(storage.seen)
         try:
-            return call()
+            result = call()
         except CrmError:
             self.refused += 1
             assert self.world.snapshot() == before
             assert len(self.world.notifier.sent) == sent_before
             return None
+        if actor is not None:
+            user_id = actor if isinstance(actor, str) else actor.user_id
+            assert user_id not in ("leo", "eve", "ghost"), f"{user_id} acted"
+            new = list(storage.seen.values())[seen_before:]
+            assert {e.actor_id for e in new} <= {user_id, SYSTEM}, (user_id, new)
+            self.attributed += len(new)
+        return result
 
     def _kept(self, value: Any, attribute: str = "id") -> Any:
         """The new id for a bundle, or nothing when the call was refused."""
@@ -100,29 +138,29 @@ class ServicesMachine(RuleBasedStateMachine):
     @rule(target=leads, actor=ACTORS_ANY, region=st.sampled_from(["Shanghai", "Yunnan"]))
     def create_lead(self, actor: Actor, region: str) -> Any:
         lead = self._try(
-            lambda: self.world.crm.leads.create(actor, "P", source="web", region=region)
+            lambda: self.world.crm.leads.create(actor, "P", source="web", region=region), actor
         )
         return self._kept(lead)
 
     @rule(actor=ACTORS_ANY, lead=leads)
     def claim(self, actor: Actor, lead: str) -> None:
-        self._try(lambda: self.world.crm.leads.claim(actor, lead))
+        self._try(lambda: self.world.crm.leads.claim(actor, lead), actor)
 
     @rule(actor=ACTORS_ANY, lead=leads, member=st.sampled_from([None, "ann", "bob"]))
     def assign(self, actor: Actor, lead: str, member: str | None) -> None:
-        self._try(lambda: self.world.crm.leads.assign(actor, lead, member))
+        self._try(lambda: self.world.crm.leads.assign(actor, lead, member), actor)
 
     @rule(actor=ACTORS_ANY, lead=leads)
     def follow_up(self, actor: Actor, lead: str) -> None:
-        self._try(lambda: self.world.crm.leads.follow_up(actor, lead, "call"))
+        self._try(lambda: self.world.crm.leads.follow_up(actor, lead, "call"), actor)
 
     @rule(actor=ACTORS_ANY, lead=leads, reason=st.sampled_from(["unreachable", "bored"]))
     def return_lead(self, actor: Actor, lead: str, reason: str) -> None:
-        self._try(lambda: self.world.crm.leads.return_lead(actor, lead, reason))
+        self._try(lambda: self.world.crm.leads.return_lead(actor, lead, reason), actor)
 
     @rule(actor=ACTORS_ANY, pool=st.sampled_from(["east", "general"]))
     def recycle(self, actor: Actor, pool: str) -> None:
-        self._try(lambda: self.world.crm.leads.recycle(actor, pool))
+        self._try(lambda: self.world.crm.leads.recycle(actor, pool), actor)
 
     @rule(target=opportunities, actor=ACTORS_ANY, lead=leads, amount=DEAL)
     def convert(self, actor: Actor, lead: str, amount: int) -> Any:
@@ -132,7 +170,8 @@ class ServicesMachine(RuleBasedStateMachine):
         done = self._try(
             lambda: self.world.crm.leads.convert(
                 actor, lead, customer_id=f"c-{lead}", contact_id=f"k-{lead}", opportunity=draft
-            )
+            ),
+            actor,
         )
         return self._kept(done and done.opportunity)
 
@@ -141,7 +180,7 @@ class ServicesMachine(RuleBasedStateMachine):
     def create_opportunity(self, actor: Actor, cents: int) -> Any:
         amount = Money(cents, "CNY")
         opp = self._try(
-            lambda: self.world.crm.opportunities.create(actor, amount, stage="proposal")
+            lambda: self.world.crm.opportunities.create(actor, amount, stage="proposal"), actor
         )
         return self._kept(opp)
 
@@ -153,7 +192,7 @@ class ServicesMachine(RuleBasedStateMachine):
     )
     def advance(self, actor: Actor, opp: str, to: str) -> Any:
         moved = self._try(
-            lambda: self.world.crm.opportunities.advance(actor, opp, to, {"budget": "1"})
+            lambda: self.world.crm.opportunities.advance(actor, opp, to, {"budget": "1"}), actor
         )
         return self._kept(moved, "approval_id")
 
@@ -164,17 +203,20 @@ class ServicesMachine(RuleBasedStateMachine):
         opp = self._try(
             lambda: self.world.crm.opportunities.create(
                 ann, Money(amount, "CNY"), stage="proposal"
-            )
+            ),
+            ann,
         )
         if opp is None:
             return multiple()
-        moved = self._try(lambda: self.world.crm.opportunities.advance(ann, opp.id, "contract"))
+        moved = self._try(
+            lambda: self.world.crm.opportunities.advance(ann, opp.id, "contract"), ann
+        )
         return self._kept(moved, "approval_id")
 
     @rule(actor=ACTORS_ANY, opp=opportunities, won=st.booleans())
     def close(self, actor: Actor, opp: str, won: bool) -> None:
         opps = self.world.crm.opportunities
-        self._try(lambda: opps.win(actor, opp) if won else opps.lose(actor, opp, "price"))
+        self._try(lambda: opps.win(actor, opp) if won else opps.lose(actor, opp, "price"), actor)
 
     @rule(
         actor=DECIDERS,
@@ -189,12 +231,12 @@ class ServicesMachine(RuleBasedStateMachine):
             "delegate": lambda: service.delegate(actor, approval, "dan"),
             "withdraw": lambda: service.withdraw(actor, approval),
         }
-        self._try(calls[verb])
+        self._try(calls[verb], actor)
 
     @rule(actor=ACTORS_ANY, hours=st.integers(min_value=0, max_value=48))
     def tick(self, actor: Actor, hours: int) -> None:
         self.world.clock.advance(timedelta(hours=hours))
-        self._try(lambda: self.world.crm.approvals.tick(actor))
+        self._try(lambda: self.world.crm.approvals.tick(actor), actor)
 
     # -- receivables ------------------------------------------------------------------------
     @rule(target=payments, actor=ACTORS_ANY, cents=CENTS)
@@ -202,7 +244,8 @@ class ServicesMachine(RuleBasedStateMachine):
         rec = self._pick(Receivable, 0)
         amount = Money(cents, "CNY") / 100
         paid = self._try(
-            lambda: self.world.crm.receivables.record_payment(actor, rec, amount, received_on=D)
+            lambda: self.world.crm.receivables.record_payment(actor, rec, amount, received_on=D),
+            actor,
         )
         return self._kept(paid)
 
@@ -215,7 +258,8 @@ class ServicesMachine(RuleBasedStateMachine):
                 service.confirm_payment(actor, rec, payment)
                 if confirm
                 else service.reject_payment(actor, rec, payment, "bounced")
-            )
+            ),
+            actor,
         )
 
     @rule(target=invoices, actor=ACTORS_ANY, cents=CENTS)
@@ -225,7 +269,8 @@ class ServicesMachine(RuleBasedStateMachine):
         invoice = self._try(
             lambda: self.world.crm.receivables.request_invoice(
                 actor, rec, amount, title="Acme", tax_id="1", address="S"
-            )
+            ),
+            actor,
         )
         return self._kept(invoice)
 
@@ -239,13 +284,14 @@ class ServicesMachine(RuleBasedStateMachine):
                 service.issue_invoice(actor, rec, invoice, f"No. {n}")
                 if issue
                 else service.reject_invoice(actor, rec, invoice, "wrong")
-            )
+            ),
+            actor,
         )
 
     @rule(actor=ACTORS_ANY, days=st.integers(min_value=0, max_value=20))
     def remind(self, actor: Actor, days: int) -> None:
         self.world.clock.advance(timedelta(days=days))
-        self._try(lambda: self.world.crm.receivables.send_reminders(actor))
+        self._try(lambda: self.world.crm.receivables.send_reminders(actor), actor)
 
     def teardown(self) -> None:
         """Whatever the walk produced round-trips through the SQLite adapter too."""
@@ -329,6 +375,7 @@ def test_the_machine_reaches_the_interesting_states() -> None:
     assert machine.refused == 0
     machine.decide_payment(fay, payment, True)  # out of order: already confirmed
     assert machine.refused == 1
+    assert machine.attributed >= 8  # every committed event named its actor
 
 
 ServicesMachine.TestCase.settings = settings(

@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any, Final
 
 from crmcore._decimal import CONTEXT
+from crmcore.analytics import INSTALLMENT_COLUMNS
+from crmcore.cli._columnar import add_engine_option, columnar_aging
 from crmcore.cli._common import add_common_options, money_text, progress_for, write
 from crmcore.cli._input import (
     CsvFile,
@@ -26,6 +28,7 @@ from crmcore.cli._input import (
     parse_date,
     required_text,
 )
+from crmcore.cli._mapping import add_mapping_options, column_mapping
 from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
 from crmcore.cli._registry import Command
 from crmcore.errors import ValidationError
@@ -34,15 +37,8 @@ from crmcore.receivables import AgingBasis, AgingBuckets, AgingReport, Installme
 
 __all__ = ["COMMAND"]
 
-COLUMNS: Final = {
-    "customer": (),
-    "owner": (),
-    "department": (),
-    "due_date": ("due",),
-    "issue_date": ("issued", "invoice_date"),
-    "outstanding": ("outstanding_amount", "open_amount"),
-    "currency": (),
-}
+#: Canonical column -> other header spellings accepted for it (Salesforce, HubSpot, Chinese).
+COLUMNS: Final = INSTALLMENT_COLUMNS
 REQUIRED: Final = ("customer", "owner", "due_date", "issue_date", "outstanding")
 GROUPINGS: Final = ("customer", "owner", "department")
 BASES: Final = {"due": AgingBasis.DUE_DATE, "issue": AgingBasis.ISSUE_DATE}
@@ -99,11 +95,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--currency", type=_currency, help="the currency of rows without a currency"
     )
+    add_mapping_options(parser)
+    add_engine_option(parser)
     add_common_options(parser)
 
 
 def _builder(
-    source: CsvFile, currency: Currency | None
+    source: CsvFile, currency: Currency | None, locale: str | None = None
 ) -> Callable[[list[str]], InstallmentRecord]:
     index = source.index
     i_customer, i_owner, i_due, i_issue, i_outstanding = (index[name] for name in REQUIRED)
@@ -117,7 +115,8 @@ def _builder(
         owner = required_text(row[i_owner], "owner")
         due = due_date(row[i_due])
         issued = issue_date(row[i_issue])
-        amount = parse_amount(row[i_outstanding], "outstanding")
+        # a negative amount is a credit note (or an overpayment) not yet set off
+        amount = parse_amount(row[i_outstanding], "outstanding", locale=locale, negative=True)
         row_currency = currency
         if i_currency is not None and (code := row[i_currency].strip()):
             row_currency = currency_of(code)
@@ -140,9 +139,30 @@ def _builder(
 
 def run(args: argparse.Namespace) -> int:
     """Read the file, age every installment, print the report; 1 when any row is bad."""
+    mapping = column_mapping(args, tuple(COLUMNS))
+    basis = BASES[args.basis]
+    fast = columnar_aging(args, mapping, args.buckets, basis)
+    if fast is not None:
+        aggregate, rows_read = fast
+        report = aggregate.report()
+    else:
+        report, rows_read = _stream(args, mapping, basis)
+    write(Report(args, report, rows_read).render(args.format))
+    return 0
+
+
+def _stream(
+    args: argparse.Namespace, mapping: dict[str, str], basis: AgingBasis
+) -> tuple[AgingReport, int]:
+    """Stream the rows into the aging; every bad row reported with its line."""
     problems = Problems(args.file, args.max_errors)
     with CsvFile(
-        args.file, COLUMNS, REQUIRED, encoding=args.encoding, delimiter=args.delimiter
+        args.file,
+        COLUMNS,
+        REQUIRED,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        mapping=mapping,
     ) as source:
         if "currency" not in source.index and args.currency is None:
             raise InputError(
@@ -152,10 +172,12 @@ def run(args: argparse.Namespace) -> int:
         progress = progress_for(source)
         try:
             report = aging(
-                source.records(_builder(source, args.currency), problems, progress),
+                source.records(
+                    _builder(source, args.currency, args.input_locale), problems, progress
+                ),
                 args.as_of,
                 buckets=args.buckets,
-                basis=BASES[args.basis],
+                basis=basis,
                 group_by=args.by,
             )
         finally:
@@ -163,8 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.finish()
     if problems.count:
         raise InputError(problems.report())
-    write(Report(args, report, source.rows_read).render(args.format))
-    return 0
+    return report, source.rows_read
 
 
 class Report:

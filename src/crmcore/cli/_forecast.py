@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
 
+from crmcore.analytics import OPPORTUNITY_COLUMNS, resolve_stage, resolve_status
+from crmcore.cli._columnar import add_engine_option, columnar_forecast
 from crmcore.cli._common import add_common_options, money_text, progress_for, write
 from crmcore.cli._input import (
     CsvFile,
@@ -28,9 +30,10 @@ from crmcore.cli._input import (
     parse_percent,
     required_text,
 )
+from crmcore.cli._mapping import add_mapping_options, column_mapping
 from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
 from crmcore.cli._registry import Command
-from crmcore.errors import ConfigError
+from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import (
     NO_CURRENCY,
     ForecastAggregate,
@@ -64,22 +67,10 @@ DEFAULT_PROCESS: Final = SalesProcess.from_dict(
 #: What ``--by`` accepts; month and quarter group the expected close date.
 GROUPINGS: Final = ("stage", "owner", "department", "category", "month", "quarter")
 
-#: Canonical column -> other header spellings accepted for it.
-COLUMNS: Final = {
-    "id": ("opportunity", "opportunity_id"),
-    "owner": (),
-    "stage": (),
-    "amount": (),
-    "currency": (),
-    "expected_close": ("expected_close_date", "close_date"),
-    "department": (),
-    "probability": ("probability_override", "win_probability"),
-    "category": ("forecast_category",),
-    "status": (),
-}
+#: Canonical column -> other header spellings accepted for it (Salesforce, HubSpot, Chinese).
+COLUMNS: Final = OPPORTUNITY_COLUMNS
 REQUIRED: Final = ("id", "owner", "stage", "amount")
 
-_OUTCOMES: Final = {"won": OpportunityStatus.WON, "lost": OpportunityStatus.LOST}
 _STATUSES: Final = {status.value: status for status in OpportunityStatus}
 _CATEGORIES: Final = {category.value: category for category in ForecastCategory}
 _MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -165,6 +156,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="CODE=RATE",
         help="convert rows in CODE at RATE (1 CODE = RATE forecast currency); repeatable",
     )
+    add_mapping_options(parser)
+    add_engine_option(parser)
     add_common_options(parser)
 
 
@@ -196,6 +189,7 @@ def _builder(
     process: SalesProcess,
     currency: Currency | None,
     rates: frozenset[Currency],
+    locale: str | None = None,
 ) -> Callable[[list[str]], OpportunityRecord]:
     """A function building one OpportunityRecord from one row, raising RowError."""
     index = source.index
@@ -207,7 +201,6 @@ def _builder(
     i_category = index.get("category")
     i_status = index.get("status")
     stages = process.stage_names
-    last_stage = stages[-1]
     has_stage = process.has_stage
     forecast: list[Currency | None] = [currency]
     close_date = cached(parse_date, "expected_close")
@@ -217,20 +210,22 @@ def _builder(
         stage = required_text(row[i_stage], "stage")
         status = OpportunityStatus.OPEN
         if i_status is not None and (text := row[i_status].strip()):
-            found = _STATUSES.get(text.lower())
-            if found is None:
-                raise RowError("status", f"{text!r} is not one of {', '.join(_STATUSES)}")
-            status = found
+            try:
+                status = resolve_status(text)
+            except ValidationError:
+                raise RowError(
+                    "status", f"{text!r} is not one of {', '.join(_STATUSES)}"
+                ) from None
         if not has_stage(stage):
-            outcome = _OUTCOMES.get(stage.lower())
-            if outcome is None:
+            resolved = resolve_stage(stage, process)
+            if resolved is None:
                 raise RowError(
                     "stage",
                     f"{stage!r} is not a stage of the sales process {process.id!r} "
                     f"({', '.join(stages)}; or won / lost)",
                 )
-            stage, status = last_stage, outcome
-        amount = parse_amount(row[i_amount], "amount")
+            stage, status = resolved[0], resolved[1] or status
+        amount = parse_amount(row[i_amount], "amount", locale=locale)
         row_currency = currency
         if i_currency is not None and (code := row[i_currency].strip()):
             row_currency = currency_of(code)
@@ -311,9 +306,40 @@ def run(args: argparse.Namespace) -> int:
     aggregate = ForecastAggregate(
         process, period, currency, {c.code: r for c, r in rates.items()} or None
     )
+    mapping = column_mapping(args, tuple(COLUMNS))
+    fast = columnar_forecast(args, mapping, process, period, currency, rates)
+    if fast is not None:
+        aggregate, rows_read = fast
+    else:
+        rows_read = _stream(args, mapping, process, currency, rates, aggregate)
+    dims = tuple("period" if name in ("month", "quarter") else name for name in args.by)
+    table = aggregate.table(dims)
+    forecast_currency = aggregate.currency or currency or NO_CURRENCY
+    gap = None
+    if args.target is not None:
+        gap = aggregate.target_gap(Money(args.target, forecast_currency), period=args.period)
+    report = Report(args, process, rows_read, table, gap, forecast_currency)
+    write(report.render(args.format))
+    return 0
+
+
+def _stream(
+    args: argparse.Namespace,
+    mapping: dict[str, str],
+    process: SalesProcess,
+    currency: Currency | None,
+    rates: dict[Currency, Decimal],
+    aggregate: ForecastAggregate,
+) -> int:
+    """Stream the rows into ``aggregate``; every bad row reported with its line."""
     problems = Problems(args.file, args.max_errors)
     with CsvFile(
-        args.file, COLUMNS, REQUIRED, encoding=args.encoding, delimiter=args.delimiter
+        args.file,
+        COLUMNS,
+        REQUIRED,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        mapping=mapping,
     ) as source:
         if "currency" not in source.index and currency is None:
             raise InputError(
@@ -321,7 +347,7 @@ def run(args: argparse.Namespace) -> int:
                 "pass --currency (e.g. --currency CNY)"
             )
         progress = progress_for(source)
-        build = _builder(source, process, currency, frozenset(rates))
+        build = _builder(source, process, currency, frozenset(rates), args.input_locale)
         try:
             aggregate.add_all(source.records(build, problems, progress))
         finally:
@@ -329,15 +355,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.finish()
     if problems.count:
         raise InputError(problems.report())
-    dims = tuple("period" if name in ("month", "quarter") else name for name in args.by)
-    table = aggregate.table(dims)
-    forecast_currency = aggregate.currency or currency or NO_CURRENCY
-    gap = None
-    if args.target is not None:
-        gap = aggregate.target_gap(Money(args.target, forecast_currency), period=args.period)
-    report = Report(args, process, source.rows_read, table, gap, forecast_currency)
-    write(report.render(args.format))
-    return 0
+    return source.rows_read
 
 
 class Report:

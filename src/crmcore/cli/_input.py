@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +18,13 @@ from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, TextIO, TypeVar
+
+from babel.numbers import (
+    NumberFormatError,
+    format_decimal,
+    get_decimal_symbol,
+    parse_decimal,
+)
 
 from crmcore.cli._progress import Progress
 from crmcore.errors import ValidationError
@@ -42,6 +50,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+#: Digits with one sign and the separators of some locale (checked by Babel, strictly).
+_LOCALISED: Final = re.compile(r"[+-]?[\d.,\s\u00a0\u202f'’]*\d[\d.,\s\u00a0\u202f'’]*")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
 _HUNDRED: Final = Decimal(100)
 #: Distinct values a cached parser remembers before it starts over.
@@ -76,16 +86,45 @@ def required_text(text: str, column: str) -> str:
     return value
 
 
-def parse_amount(text: str, column: str) -> Decimal:
-    """A non-negative plain decimal (``12.5``, ``1200``), exact: the text is read as a Decimal."""
+def parse_amount(
+    text: str, column: str, *, locale: str | None = None, negative: bool = False
+) -> Decimal:
+    """An exact decimal (``12.5``, ``1200``), or with ``locale`` also grouped as that locale
+    writes numbers (``120,000.00`` in en_US, ``1.234,5`` in de_DE), parsed by Babel.
+
+    A negative amount is refused unless ``negative`` (credit notes in aging).
+    """
     value = text.strip()
-    if not _DECIMAL.fullmatch(value):
-        hint = " (write it without thousands separators)" if "," in value else ""
+    number: Decimal | None = None
+    if _DECIMAL.fullmatch(value) and (locale is None or _point(locale) == "."):
+        number = Decimal(value)
+    elif locale is not None and _LOCALISED.fullmatch(value):
+        try:
+            number = parse_decimal(value, locale=locale, strict=True)
+        except NumberFormatError:
+            number = None
+    if number is None or not number.is_finite():
+        hint = ""
+        if "," in value or "." in value:
+            hint = (
+                f" (as {locale} writes numbers, e.g. {_example(locale)})"
+                if locale
+                else (" (write it without thousands separators)")
+            )
         raise RowError(column, f"{text!r} is not a decimal number{hint}")
-    number = Decimal(value)
-    if number < 0:
+    if number < 0 and not negative:
         raise RowError(column, f"{text!r} is negative; amounts must be >= 0")
     return number
+
+
+@functools.cache
+def _point(locale: str) -> str:
+    return str(get_decimal_symbol(locale))
+
+
+@functools.cache
+def _example(locale: str) -> str:
+    return str(format_decimal(Decimal("1234.56"), locale=locale))
 
 
 def parse_date(text: str, column: str) -> date:
@@ -176,8 +215,10 @@ class CsvFile:
         *,
         encoding: str = "utf-8-sig",
         delimiter: str = ",",
+        mapping: Mapping[str, str] | None = None,
     ) -> None:
         self.path = path
+        self._mapping = dict(mapping or {})
         self.encoding = encoding
         self.rows_read = 0
         self._columns = columns
@@ -236,9 +277,20 @@ class CsvFile:
             for canonical, aliases in self._columns.items()
             for alias in (canonical, *aliases)
         }
+        keys = [_column_key(name) for name in header]
+        for mapped, name in self._mapping.items():
+            if _column_key(name) not in keys:
+                raise InputError(
+                    f"{self.path}:1: --columns {mapped}={name!r}: the header has no such "
+                    f"column (it has: {', '.join(n.strip() for n in header)})"
+                )
+            position = keys.index(_column_key(name))
+            self.index[mapped] = position
+            self.names[mapped] = header[position].strip().lstrip("\ufeff")
+        taken = set(self.index.values())
         for position, name in enumerate(header):
             canonical = spellings.get(_column_key(name))
-            if canonical is None:
+            if canonical is None or canonical in self._mapping or position in taken:
                 continue
             if canonical in self.index:
                 raise InputError(

@@ -85,10 +85,11 @@ def _open_deals(
     converted = {
         get_currency(c).code: to_decimal(r, f"rates[{c}]: ") for c, r in (rates or {}).items()
     }
+    chances = {stage.name: stage.probability.value for stage in process.stages}
     for record in records:
         if record.status is not OpportunityStatus.OPEN:
             continue
-        if not process.has_stage(record.stage):
+        if record.stage not in chances:
             raise ValidationError(
                 f"opportunity {record.id!r}: unknown stage {record.stage!r} (sales process "
                 f"{process.id!r} has stages {', '.join(process.stage_names)})"
@@ -103,7 +104,7 @@ def _open_deals(
         if currency is None:
             currency = money.currency
         amount = money.amount
-        if money.currency != currency:
+        if money.currency is not currency and money.currency != currency:
             code = money.currency.code
             if code not in converted:
                 raise CurrencyMismatch(
@@ -111,10 +112,8 @@ def _open_deals(
                     f"no conversion rate for {code} was given"
                 )
             amount = EXACT.multiply(amount, converted[code])
-        probability = (
-            record.probability_override or process.stage(record.stage).probability
-        ).value
-        yield amount, probability, currency
+        override = record.probability_override
+        yield amount, chances[record.stage] if override is None else override.value, currency
 
 
 def outcome_distribution(
@@ -227,6 +226,29 @@ def _scaled(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> tuple[list[i
     return scaled[:-1], scaled[-1]
 
 
+class _Buckets:
+    """The amounts as integers once (amount = A·10^e), for trying several resolutions fast."""
+
+    def __init__(self, deals: list[tuple[Decimal, Decimal]]) -> None:
+        self.deals = deals
+        exponents = {a.as_tuple().exponent for a, _ in deals}
+        self.exponent = min((e for e in exponents if isinstance(e, int)), default=0)
+        self.amounts = [int(a.scaleb(-self.exponent, CONTEXT)) for a, _ in deals]
+
+    def units(self, step: Decimal) -> list[int]:
+        """Each amount in whole buckets of ``step``, rounded half up."""
+        size = step.scaleb(-self.exponent, CONTEXT)
+        if size != size.to_integral_value():
+            return _all_units(self.deals, step)
+        whole = int(size)
+        return [(2 * a + whole) // (2 * whole) for a in self.amounts]
+
+    def width(self, step: Decimal) -> int:
+        """Buckets the distribution spans at ``step`` (deals that can win only)."""
+        units = self.units(step)
+        return sum(u for u, (_, p) in zip(units, self.deals, strict=True) if p > 0) + 1
+
+
 def _all_units(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> list[int]:
     """Each amount in whole buckets, rounded half up (integer arithmetic)."""
     amounts, size = _scaled(deals, step)
@@ -248,21 +270,17 @@ def _bucketing_error(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> Dec
     return CONTEXT.multiply(CONTEXT.divide(Decimal(max(up, down)), Decimal(size)), step)
 
 
-def _width(deals: list[tuple[Decimal, Decimal]], step: Decimal) -> int:
-    units = _all_units(deals, step)
-    return sum(u for u, (_, p) in zip(units, deals, strict=True) if p > 0) + 1
-
-
 def _fitting_step(deals: list[tuple[Decimal, Decimal]], step: Decimal, limit: int) -> Decimal:
     """``step`` if the width fits ``limit``, else the smallest 1/2/5 × 10ⁿ step that does."""
-    if _width(deals, step) <= limit:
+    buckets = _Buckets(deals)
+    if buckets.width(step) <= limit:
         return step
     total = sum((a for a, p in deals if p > 0), Decimal(0))
     exponent = CONTEXT.divide(total, Decimal(limit)).adjusted()
     while True:
         for mantissa in (1, 2, 5):
             candidate = Decimal(mantissa).scaleb(exponent)
-            if _width(deals, candidate) <= limit:
+            if buckets.width(candidate) <= limit:
                 return candidate
         exponent += 1
 

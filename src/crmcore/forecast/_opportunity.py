@@ -243,6 +243,8 @@ class Opportunity:
                 f"opportunity: {actor.user_id} (roles: {held}) may not open an opportunity; "
                 f"requires one of: {', '.join(sorted(process.sales_roles))}"
             )
+        there = process.position(start.name)
+        _check_gates(id, process, department, there, frozenset(), None, "open in")
         opportunity = cls(
             id=id,
             process=process,
@@ -317,6 +319,20 @@ class Opportunity:
         """The current stage's required fields still empty (with ``feedback`` applied)."""
         filled = {**self.fields, **(feedback or {})}
         return tuple(f for f in self.current_stage.required_fields if not _filled(filled.get(f)))
+
+    def approved_gates(self) -> frozenset[str]:
+        """The approval-gated stages whose approval still stands: entered with an approval
+        and not left backward since (moving back before a gate reopens it)."""
+        process = self.process
+        approved: set[str] = set()
+        for change in self.history:
+            if change.to_stage is None or not process.has_stage(change.to_stage):
+                continue
+            position = process.position(change.to_stage)
+            approved = {g for g in approved if process.position(g) <= position}
+            if change.approval_ref and process.stage(change.to_stage).approval_process_id:
+                approved.add(change.to_stage)
+        return frozenset(approved)
 
     def to_record(self) -> OpportunityRecord:
         """The flat record the forecast aggregates read."""
@@ -399,11 +415,15 @@ class Opportunity:
                     f"opportunity {self.id}: cannot advance from {self.stage!r} to {to!r}; "
                     f"required fields are not filled ({'; '.join(gaps)})"
                 )
-            if target.approval_process_id and not approval_ref:
-                raise InvalidTransition(
-                    f"opportunity {self.id}: entering stage {to!r} needs approval through "
-                    f"process {target.approval_process_id!r}; pass approval_ref"
-                )
+            _check_gates(
+                self.id,
+                self.process,
+                self.department,
+                there,
+                self.approved_gates(),
+                (target.name, approval_ref),
+                "advance to",
+            )
         previous = self.stage
         self._fill(feedback)
         self.stage = target.name
@@ -426,12 +446,25 @@ class Opportunity:
         opportunity_lifecycle(self.process).check("win", self.status, actor, self)
         _check_time(at, self.history[-1].at)
         check_values(dict(feedback or {}), "feedback")
-        missing = self.missing_fields(feedback)
-        if missing:
+        filled = {**self.fields, **dict(feedback or {})}
+        # the current stage's feedback, and every gated stage's on the path (a deal never
+        # wins around a gate's required feedback)
+        gaps = [
+            f"{stage.name}: {', '.join(missing)}"
+            for stage in self.process.stages
+            if (stage.name == self.stage or stage.approval_process_id)
+            and stage.applies_to(self.department)
+            and (missing := [f for f in stage.required_fields if not _filled(filled.get(f))])
+        ]
+        if gaps:
             raise InvalidTransition(
                 f"opportunity {self.id}: cannot win from {self.stage!r}; required fields are "
-                f"not filled ({', '.join(missing)})"
+                f"not filled ({'; '.join(gaps)})"
             )
+        last = len(self.process.stages) - 1
+        _check_gates(
+            self.id, self.process, self.department, last, self.approved_gates(), None, "win"
+        )
         self._fill(dict(feedback or {}))
         self._close(OpportunityStatus.WON, actor, at, None)
         self._events.append(
@@ -539,6 +572,35 @@ class Opportunity:
     def _record(self, change: StageChange, event: DomainEvent) -> None:
         self.history.append(change)
         self._events.append(event)
+
+
+def _check_gates(
+    opportunity_id: str,
+    process: SalesProcess,
+    department: str | None,
+    upto: int,
+    approved: frozenset[str],
+    target: tuple[str, str | None] | None,
+    doing: str,
+) -> None:
+    """The one gate check of opening, advancing (skips included), winning and reopening:
+    every approval-gated stage at or before position ``upto`` on the department's path needs
+    its approval (``approved``, or ``target``'s approval_ref for the stage entered now) and,
+    before it is passed, its required feedback."""
+    for stage in process.stages[: upto + 1]:
+        if not stage.approval_process_id or not stage.applies_to(department):
+            continue
+        entering = target is not None and stage.name == target[0]
+        if entering and target is not None and target[1]:
+            continue
+        if not entering and stage.name in approved:
+            continue
+        where = process.stage_names[upto] if doing != "win" else "won"
+        hint = "pass approval_ref" if entering else f"advance to {stage.name!r} first"
+        raise InvalidTransition(
+            f"opportunity {opportunity_id}: cannot {doing} {where!r}: stage {stage.name!r} "
+            f"needs approval through process {stage.approval_process_id!r}; {hint}"
+        )
 
 
 def _stage(process: SalesProcess, name: str) -> Stage:

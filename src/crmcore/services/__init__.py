@@ -13,7 +13,8 @@ from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
 from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
-from crmcore.services._config import CrmConfig, TermsBook
+from crmcore.services._config import GOODS_STATUSES, CrmConfig, TermsBook
+from crmcore.services._identity import Acting, resolve_actor
 from crmcore.services._kinds import KINDS, ComputedKind
 from crmcore.services._leads import LeadService
 from crmcore.services._notifications import (
@@ -42,14 +43,23 @@ from crmcore.services._queries import (
     ShipmentTodo,
 )
 from crmcore.services._receivables import ReceivableService
-from crmcore.services._records import ApprovalLink, DunningLog, InstallmentOverdue, LinkStatus
+from crmcore.services._record_access import Grant, RecordAccess, RecordRef, Scope, record_of
+from crmcore.services._records import (
+    ApprovalLink,
+    DunningLog,
+    IdempotencyRecord,
+    InstallmentOverdue,
+    LinkStatus,
+)
 from crmcore.services._visits import VisitService, VisitSettings
 
 __all__ = [
     "DEFAULT_ACCESS",
     "DEFAULT_ROUTES",
+    "GOODS_STATUSES",
     "KINDS",
     "AccessPolicy",
+    "Acting",
     "AdvanceResult",
     "ApprovalLink",
     "ApprovalService",
@@ -59,7 +69,9 @@ __all__ = [
     "CrmConfig",
     "DunningLog",
     "EventUsers",
+    "Grant",
     "HasRole",
+    "IdempotencyRecord",
     "InDepartment",
     "InstallmentOverdue",
     "InvoiceTodo",
@@ -80,7 +92,10 @@ __all__ = [
     "Queries",
     "ReceivableService",
     "Recipient",
+    "RecordAccess",
+    "RecordRef",
     "Route",
+    "Scope",
     "ShipmentTodo",
     "SubmitResult",
     "TermsBook",
@@ -91,4 +106,6 @@ __all__ = [
     "deliver_outbox",
     "owner_from_event",
     "receivable_id_of",
+    "record_of",
+    "resolve_actor",
 ]

@@ -9,6 +9,7 @@ and only then delivers the outbox to the Notifier: refused or rolled-back work s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,6 +31,7 @@ from crmcore.receivables import Receivable
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
 from crmcore.services._config import CrmConfig
+from crmcore.services._identity import resolve_actor
 from crmcore.services._leads import LeadService
 from crmcore.services._notifications import deliver_outbox, owner_from_event
 from crmcore.services._opportunities import OpportunityService
@@ -41,6 +43,8 @@ from crmcore.services._visits import VisitService
 __all__ = ["Crm"]
 
 T = TypeVar("T")
+
+_log = logging.getLogger("crmcore.services")
 
 
 def _lead_owner(uow: UnitOfWork, id: str) -> str | None:
@@ -105,7 +109,7 @@ class Crm:
     # -- running use cases ----------------------------------------------------------------
     def run(
         self,
-        actor: Actor,
+        actor: Actor | str,
         action: str | None,
         work: Callable[[UseCase], T],
         *,
@@ -113,18 +117,19 @@ class Crm:
     ) -> T:
         """Run ``work`` as one use case and deliver its notifications after the commit.
 
+        ``actor`` (a user id, or an Actor whose roles are only a request) is resolved
+        through the Directory inside the unit of work: unknown and inactive users are refused.
         ``action`` is checked against the access policy before anything is loaded; pass None
         when the action depends on what is loaded and ``work`` calls ``case.require``.
         ``retries`` re-runs the whole unit of work on ConcurrencyConflict (only where a
-        retry is safe, such as recording an independent payment). A Notifier that fails
-        after the commit raises here; its events stay in the outbox and go out with the
-        next delivery (at least once).
+        retry is safe, such as recording an independent payment). Once the commit succeeded
+        the result is returned whatever the Notifier does: a failing Notifier is logged
+        (logger ``crmcore.services``) and its events wait in the outbox
+        (``crm.queries.undelivered``) for ``crm.deliver()`` or the next use case.
         """
-        if not isinstance(actor, Actor):
-            raise ConfigError(f"actor: expected an Actor, got {actor!r}")
         for attempt in range(retries + 1):
             with self.storage.unit_of_work() as uow:
-                case = UseCase(self, uow, actor, self.clock.now())
+                case = self._case(uow, actor)
                 if action is not None:
                     case.require(action)
                 result = work(case)
@@ -136,22 +141,41 @@ class Crm:
                     if attempt == retries:
                         raise
                     continue
-            self.deliver()
+            self._deliver_after_commit()
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    def read(self, actor: Actor, action: str | None, work: Callable[[UseCase], T]) -> T:
+    def read(self, actor: Actor | str, action: str | None, work: Callable[[UseCase], T]) -> T:
         """Run a query: a unit of work that is never committed (nothing changes, nothing sent)."""
-        if not isinstance(actor, Actor):
-            raise ConfigError(f"actor: expected an Actor, got {actor!r}")
         with self.storage.unit_of_work() as uow:
-            case = UseCase(self, uow, actor, self.clock.now())
+            case = self._case(uow, actor)
             if action is not None:
                 case.require(action)
             return work(case)
 
+    def _case(self, uow: UnitOfWork, actor: Actor | str) -> UseCase:
+        """The use case of ``actor`` as the Directory knows them, in ``uow``."""
+        acting = resolve_actor(self.directory, actor)
+        return UseCase(self, uow, acting.actor, self.clock.now(), user=acting.user)
+
+    def _deliver_after_commit(self) -> None:
+        """Deliver the outbox; a failure is logged, never raised: the commit stands."""
+        try:
+            self.deliver()
+        except Exception as error:  # whatever the notifier raises: the commit stands
+            _log.warning(
+                "notifications not delivered (%s: %s); the committed events wait in the "
+                "outbox for crm.deliver()",
+                type(error).__name__,
+                error,
+                exc_info=True,
+            )
+
     def deliver(self) -> int:
-        """Send the notifications of every committed, undelivered event; the number sent."""
+        """Send the notifications of every committed, undelivered event; the number sent.
+
+        Call it to redeliver what a failing Notifier left in the outbox (every use case
+        also tries after its commit); a Notifier error propagates from here."""
         with self.storage.unit_of_work() as uow:
             cache: dict[tuple[str, str], str | None] = {}
 
@@ -182,8 +206,10 @@ class Crm:
         """The stored pool; a configured pool not stored yet is created from its configuration."""
         pools = case.repo(Pool)
         try:
-            return pools.get(pool_id)
+            pool = pools.get(pool_id)
         except NotFound:
             pool = Pool.from_config(self.config.pool(pool_id))
             pools.add(pool)
             return pool
+        pool.admin_roles = self.config.admin_roles  # the one role vocabulary
+        return pool

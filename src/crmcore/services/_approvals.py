@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from crmcore.errors import NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
@@ -24,16 +26,20 @@ __all__ = ["ApprovalService", "OpportunityAdvance"]
 
 
 class OpportunityAdvance:
-    """An approved stage change moves the opportunity, on behalf of who asked for it."""
+    """An approved stage change moves the opportunity, made by whoever decided it."""
 
     def decided(self, case: UseCase, instance: ApprovalInstance, link: ApprovalLink) -> str:
         if instance.status is not ApprovalStatus.APPROVED:
             return f"not advanced: request {instance.status.value}"
         opportunity = case.repo(Opportunity).get(link.subject_id)
-        requester = case.crm.directory.user(link.requested_by).as_actor()
+        roles = case.crm.config.sales_roles
+        opportunity.process = attrs.evolve(opportunity.process, sales_roles=roles)
+        # The decider's action moves the deal, with the approval's authority: the history
+        # names who acted (the approval's id says who asked), never the owner in their place.
+        decider = Actor(case.actor.user_id, case.actor.roles | roles)
         to = str(link.params["to"])
         feedback: dict[str, Any] = dict(link.params.get("feedback") or {})
-        opportunity.advance(to, requester, case.at, feedback, approval_ref=instance.id)
+        opportunity.advance(to, decider, case.at, feedback, approval_ref=instance.id)
         case.repo(Opportunity).save(opportunity)
         return f"advanced to {to}"
 
@@ -44,26 +50,30 @@ class ApprovalService:
     def __init__(self, crm: Crm) -> None:
         self._crm = crm
 
-    def approve(self, actor: Actor, approval_id: str, comment: str = "") -> ApprovalInstance:
+    def approve(self, actor: Actor | str, approval_id: str, comment: str = "") -> ApprovalInstance:
         """Approve the actor's open tasks on the request; may decide it."""
         return self._decide(
             actor,
             approval_id,
             "approve",
-            lambda i, c: i.approve(actor, at=c.at, directory=self._crm.directory, comment=comment),
+            lambda i, c: i.approve(
+                c.actor, at=c.at, directory=self._crm.directory, comment=comment
+            ),
         )
 
-    def reject(self, actor: Actor, approval_id: str, comment: str) -> ApprovalInstance:
+    def reject(self, actor: Actor | str, approval_id: str, comment: str) -> ApprovalInstance:
         """Reject the actor's open tasks (a comment is required); may decide the request."""
         return self._decide(
             actor,
             approval_id,
             "reject",
-            lambda i, c: i.reject(actor, at=c.at, directory=self._crm.directory, comment=comment),
+            lambda i, c: i.reject(
+                c.actor, at=c.at, directory=self._crm.directory, comment=comment
+            ),
         )
 
     def delegate(
-        self, actor: Actor, approval_id: str, to_user_id: str, comment: str = ""
+        self, actor: Actor | str, approval_id: str, to_user_id: str, comment: str = ""
     ) -> ApprovalInstance:
         """Hand the actor's open tasks to another user."""
         return self._decide(
@@ -71,20 +81,22 @@ class ApprovalService:
             approval_id,
             "delegate",
             lambda i, c: i.delegate(
-                actor, to_user_id, at=c.at, directory=self._crm.directory, comment=comment
+                c.actor, to_user_id, at=c.at, directory=self._crm.directory, comment=comment
             ),
         )
 
-    def withdraw(self, actor: Actor, approval_id: str, comment: str = "") -> ApprovalInstance:
+    def withdraw(
+        self, actor: Actor | str, approval_id: str, comment: str = ""
+    ) -> ApprovalInstance:
         """The submitter takes a pending request back; the waiting change is dropped."""
         return self._decide(
             actor,
             approval_id,
             "withdraw",
-            lambda i, c: i.withdraw(actor, at=c.at, comment=comment),
+            lambda i, c: i.withdraw(c.actor, at=c.at, comment=comment),
         )
 
-    def tick(self, actor: Actor) -> list[DomainEvent]:
+    def tick(self, actor: Actor | str) -> list[DomainEvent]:
         """The scheduler's sweep: reminders and escalations of every pending request, once."""
 
         def work(case: UseCase) -> list[DomainEvent]:
@@ -102,7 +114,7 @@ class ApprovalService:
 
     def _decide(
         self,
-        actor: Actor,
+        actor: Actor | str,
         approval_id: str,
         verb: str,
         change: Callable[[ApprovalInstance, UseCase], None],

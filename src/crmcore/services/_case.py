@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
-from crmcore.errors import CrmError, PermissionDenied, ValidationError
-from crmcore.ports import Actor, Aggregate, Repository, UnitOfWork
+from crmcore.errors import ValidationError
+from crmcore.forecast import Opportunity
+from crmcore.orders import Order
+from crmcore.ports import Actor, Aggregate, DirectoryUser, Repository, UnitOfWork
+from crmcore.receivables import Receivable
+from crmcore.services._record_access import RecordRef, record_of
 from crmcore.services._records import ApprovalLink
 from crmcore.workflow import ApprovalInstance
 
@@ -26,42 +30,71 @@ OwnerLookup = Callable[[UnitOfWork, str], "str | None"]
 
 @attrs.define
 class UseCase:
-    """What a running use case works with: the app, its unit of work, the actor, the time."""
+    """What a running use case works with: the app, its unit of work, the actor, the time.
+
+    ``actor`` is the acting user resolved through the Directory (its roles are the ones the
+    Directory gives), never the caller's claim.
+    """
 
     crm: Crm
     uow: UnitOfWork
     actor: Actor
     at: datetime
     checked: list[str] = attrs.field(factory=list)
+    #: The acting user as the Directory knows them (department, manager).
+    user: DirectoryUser | None = None
 
     def require(self, action: str) -> None:
         """Check the access policy for ``action`` (PermissionDenied names it and the roles)."""
         self.crm.config.access.check(self.actor, action)
         self.checked.append(action)
 
-    def require_owner(self, owner_id: str, subject: str) -> None:
-        """Refuse unless the actor owns ``subject``, manages its owner, or is an admin.
+    def may(self, kind: str, record: object, mode: str = "read") -> bool:
+        """True when the actor may ``mode`` (read / write) this stored record."""
+        config = self.crm.config
+        ref = record_of(kind, record)
+        return config.record_access.allows(self.crm.directory, self.actor, ref, mode)
 
-        Roles say *what* a salesperson may do; ownership says *to which records*: one
-        salesperson does not edit, submit or close a colleague's order or deal (Salesforce's
-        default record access). The owner's managers, up the chain, and admins may.
-        """
-        actor = self.actor
-        if actor.user_id == owner_id or actor.has_role(*self.crm.config.admin_roles):
-            return
-        for levels in range(1, 8):
-            try:
-                manager = self.crm.directory.manager_of(owner_id, levels)
-            except CrmError:
-                break
-            if manager is None:
-                break
-            if manager.id == actor.user_id:
-                return
-        raise PermissionDenied(
-            f"{actor.user_id} may not change {subject}: it belongs to {owner_id} (only the "
-            "owner, the owner's managers or an admin may)"
+    def reach(self, kind: str, record: A, mode: str) -> A:
+        """``record`` when the actor may ``mode`` it (the record-access rule), else
+        PermissionDenied naming the record, its owner and who may."""
+        ref = record_of(kind, record)
+        self.crm.config.record_access.check(self.crm.directory, self.actor, ref, mode)
+        return record
+
+    def create_for(self, kind: str, owner_id: str, department: str | None) -> None:
+        """Creating a record owned by ``owner_id`` is a write on their behalf: the actor
+        themself, the owner's managers, or a role granted every record of the kind."""
+        ref = RecordRef(kind, "(new)", owner_id, department)
+        self.crm.config.record_access.check(self.crm.directory, self.actor, ref, "write")
+
+    def order(self, order_id: str, mode: str = "write") -> Order:
+        """The stored order, reached for ``mode``, with the configured order roles."""
+        order = self.reach("order", self.repo(Order).get(order_id), mode)
+        order.policy = self.crm.config.order_policy
+        return order
+
+    def receivable(self, receivable_id: str, mode: str | None = "write") -> Receivable:
+        """The stored receivable, reached for ``mode``, with the configured roles (``mode``
+        None: reached through a record already checked, such as its order)."""
+        receivable = self.repo(Receivable).get(receivable_id)
+        if mode is not None:
+            self.reach("receivable", receivable, mode)
+        receivable.policy = attrs.evolve(
+            receivable.policy,
+            record_roles=self.crm.config.receivable_policy.record_roles,
+            finance_roles=self.crm.config.receivable_policy.finance_roles,
+            return_roles=self.crm.config.receivable_policy.return_roles,
         )
+        return receivable
+
+    def opportunity(self, opportunity_id: str, mode: str = "write") -> Opportunity:
+        """The stored opportunity, reached for ``mode``, with the configured sales roles."""
+        opportunity = self.reach("opportunity", self.repo(Opportunity).get(opportunity_id), mode)
+        roles = self.crm.config.sales_roles
+        if opportunity.process.sales_roles != roles:
+            opportunity.process = attrs.evolve(opportunity.process, sales_roles=roles)
+        return opportunity
 
     def day(self, as_of: object, what: str = "as_of", *, required: bool = False) -> date:
         """``as_of`` when it is a date, today (the clock's) when None and not ``required``;

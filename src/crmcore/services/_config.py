@@ -10,6 +10,7 @@ import attrs
 from crmcore.errors import ConfigError
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, Router
+from crmcore.orders import OrderPolicy
 from crmcore.pricing import PricingEngine
 from crmcore.receivables import (
     CreditPolicy,
@@ -20,10 +21,23 @@ from crmcore.receivables import (
 )
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
+from crmcore.services._record_access import Grant, RecordAccess
 from crmcore.services._visits import VisitSettings
 from crmcore.workflow import ProcessRegistry
 
-__all__ = ["CrmConfig", "TermsBook"]
+__all__ = ["GOODS_STATUSES", "CrmConfig", "TermsBook"]
+
+#: The actions whose roles work opportunities (the sales process's ``sales_roles``).
+_SELLING = (
+    "opportunity.create",
+    "opportunity.advance",
+    "opportunity.win",
+    "opportunity.lose",
+    "lead.convert",
+)
+
+#: The order statuses in the warehouse's hands: shipping reaches these orders.
+GOODS_STATUSES = frozenset({"confirmed", "partially_shipped", "shipped", "received"})
 
 
 def _terms(value: Mapping[str, PaymentTerms]) -> dict[str, PaymentTerms]:
@@ -60,10 +74,15 @@ class CrmConfig:
     """Everything an application decides as data, with the defaults of a typical team.
 
     ``pools`` are created in storage the first time a use case needs them; ``router`` sends
-    new leads to a pool (without one every lead goes to the first pool); ``oversight_roles``
-    see everyone's reminders and money to-do lists, others see their own; ``order_process``
+    new leads to a pool (without one every lead goes to the first pool); ``order_process``
     names the approval process of orders. Only what a host uses must be configured: a host
     that takes orders and no opportunities leaves ``sales_process`` out.
+
+    This is the one place roles are configured: ``access`` (action → roles), ``admin_roles``
+    and ``department_head_roles``. The domain policies' role names are derived from them —
+    ``order_policy`` (who ships), ``receivable_policy`` (who records, confirms, returns),
+    ``sales_process.sales_roles``, the pools' ``admin_roles`` — and so is
+    ``record_access``, the one record-access rule, so an override means the same everywhere.
     """
 
     #: The stages opportunities go through (None: the host opens no opportunities).
@@ -82,15 +101,71 @@ class CrmConfig:
     access: AccessPolicy = attrs.field(factory=AccessPolicy)
     routes: NotificationRoutes = attrs.field(factory=lambda: DEFAULT_ROUTES)
     claim_limits: ClaimLimits | None = None
-    oversight_roles: frozenset[str] = attrs.field(
-        default=frozenset({"finance", "manager", "admin"}), converter=_roles
-    )
     #: The approval process orders go through (None: the first published for "order").
     order_process: str | None = None
-    #: Roles that may change any record whoever owns it (see ``UseCase.require_owner``).
+    #: Roles that read and write every record whoever owns it.
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
+    #: Roles whose holders reach the records of their own department (off when empty).
+    department_head_roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
+    #: Whether the owner's managers may change (not only read) their team's records.
+    team_write: bool = True
+    #: More record grants beside the derived ones (``Grant({"audit"}, write=False)``).
+    grants: tuple[Grant, ...] = attrs.field(default=(), converter=tuple)
     #: Check-in rules, visit actions, frequency by tier (see ``crm.visits``).
     visits: VisitSettings = attrs.field(factory=VisitSettings)
+    #: Derived: the record-access rule every use case and query applies.
+    record_access: RecordAccess = attrs.field(init=False, eq=False, repr=False)
+    #: Derived: the order's own role names (who ships and confirms receipt).
+    order_policy: OrderPolicy = attrs.field(init=False, eq=False, repr=False)
+    #: Derived: who works opportunities (the sales process's ``sales_roles``).
+    sales_roles: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        access = self.access
+
+        def roles(*actions: str) -> frozenset[str]:
+            return frozenset().union(*(access.roles.get(a, frozenset()) for a in actions))
+
+        finance = roles("payment.confirm", "refund.confirm", "invoice.issue")
+        shipping = roles("order.ship", "order.confirm_receipt")
+        setattr_ = object.__setattr__
+        setattr_(self, "order_policy", OrderPolicy(shipping_roles=shipping))
+        setattr_(
+            self,
+            "receivable_policy",
+            attrs.evolve(
+                self.receivable_policy,
+                record_roles=roles(
+                    "payment.record", "refund.record", "invoice.request", "receivable.open"
+                ),
+                finance_roles=finance or self.receivable_policy.finance_roles,
+                return_roles=roles("order.return", "order.cancel"),
+            ),
+        )
+        setattr_(self, "sales_roles", roles(*_SELLING))
+        if self.sales_process is not None:
+            process = attrs.evolve(self.sales_process, sales_roles=self.sales_roles)
+            setattr_(self, "sales_process", process)
+        setattr_(
+            self,
+            "pools",
+            tuple(attrs.evolve(p, admin_roles=self.admin_roles) for p in self.pools),
+        )
+        grants = (
+            Grant(self.admin_roles),
+            Grant(finance, kinds={"order", "receivable"}),
+            Grant(shipping, kinds={"order"}, statuses=GOODS_STATUSES),
+            *self.grants,
+        )
+        setattr_(
+            self,
+            "record_access",
+            RecordAccess(
+                tuple(g for g in grants if g.roles),
+                team_write=self.team_write,
+                department_head_roles=self.department_head_roles,
+            ),
+        )
 
     def rates_on(self, day: date) -> ExchangeRates | None:
         """The exchange rates to use on ``day`` (None when the host gives none)."""

@@ -18,7 +18,7 @@ from crmcore.leads import Lead, Pool
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
-from crmcore.services._records import ApprovalLink, DunningLog
+from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
 from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
 
@@ -108,6 +108,7 @@ APPROVAL_LINKS: Final = AggregateKind(
     "approval_link", ApprovalLink, indexes=("subject_kind", "subject_id", "status")
 )
 DUNNING_LOGS: Final = AggregateKind("dunning_log", DunningLog)
+IDEMPOTENCY_KEYS: Final = AggregateKind("idempotency_key", IdempotencyRecord)
 ORDERS: Final = ComputedKind(
     "order",
     Order,
@@ -148,6 +149,7 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     APPROVAL_LINKS,
     DUNNING_LOGS,
     ORDERS,
+    IDEMPOTENCY_KEYS,
     VISITS,
     VISIT_PLANS,
     VISIT_CUSTOMERS,

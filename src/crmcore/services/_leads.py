@@ -45,7 +45,7 @@ class LeadService:
 
     def create(
         self,
-        actor: Actor,
+        actor: Actor | str,
         name: str,
         *,
         source: str,
@@ -65,7 +65,7 @@ class LeadService:
                 case.new_id("lead"),
                 name,
                 source=source,
-                by=actor,
+                by=case.actor,
                 at=case.at,
                 company=company,
                 email=email,
@@ -82,7 +82,7 @@ class LeadService:
 
         return self._crm.run(actor, "lead.create", work)
 
-    def route(self, actor: Actor, lead_id: str) -> str:
+    def route(self, actor: Actor | str, lead_id: str) -> str:
         """Send a captured lead to the pool the router picks; returns the pool's id."""
 
         def work(case: UseCase) -> str:
@@ -107,23 +107,25 @@ class LeadService:
         case.repo(type(pool)).save(pool)
         return pool_id
 
-    def assign(self, actor: Actor, lead_id: str, member_id: str | None = None) -> AssignmentResult:
+    def assign(
+        self, actor: Actor | str, lead_id: str, member_id: str | None = None
+    ) -> AssignmentResult:
         """A pool admin hands the lead to ``member_id``, or to whom the pool's policy picks."""
 
         def work(case: UseCase) -> AssignmentResult:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
             if member_id is None:
-                result: AssignmentResult = pool.distribute([lead], actor, case.at)
+                result: AssignmentResult = pool.distribute([lead], case.actor, case.at)
             else:
-                result = pool.assign_to([lead], member_id, actor, case.at)
+                result = pool.assign_to([lead], member_id, case.actor, case.at)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
             return result
 
         return self._crm.run(actor, "lead.assign", work)
 
-    def claim(self, actor: Actor, lead_id: str) -> AssignmentResult:
+    def claim(self, actor: Actor | str, lead_id: str) -> AssignmentResult:
         """A pool member takes a waiting lead for themself, within the claim limits (the
         configured global holding limit counts the leads they hold in every pool)."""
 
@@ -135,18 +137,18 @@ class LeadService:
             if limits is not None and limits.max_held is not None:
                 elsewhere = sum(
                     1
-                    for held in case.repo(Lead).find(owner_id=actor.user_id)
+                    for held in case.repo(Lead).find(owner_id=case.actor.user_id)
                     if held.is_open and held.pool_id != pool.id
                 )
             if limits is not None and limits.max_per_day is not None:
                 today = case.at.date()
                 for other in self._crm.config.pools:
                     if other.id != pool.id:
-                        book = self._crm.pool(case, other.id).state.books.get(actor.user_id)
+                        book = self._crm.pool(case, other.id).state.books.get(case.actor.user_id)
                         claimed_elsewhere += 0 if book is None else book.claims_that_day(today)
             result: AssignmentResult = pool.claim(
                 [lead],
-                actor,
+                case.actor,
                 case.at,
                 global_limits=limits,
                 held_elsewhere=elsewhere,
@@ -158,19 +160,21 @@ class LeadService:
 
         return self._crm.run(actor, "lead.claim", work)
 
-    def return_lead(self, actor: Actor, lead_id: str, reason: str, note: str = "") -> None:
+    def return_lead(self, actor: Actor | str, lead_id: str, reason: str, note: str = "") -> None:
         """The owner (or a pool admin) gives the lead back to its pool, with a reason."""
 
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
-            pool.return_lead(lead, actor, case.at, reason, note)
+            pool.return_lead(lead, case.actor, case.at, reason, note)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.return", work)
 
-    def recycle(self, actor: Actor, pool_id: str, as_of: date | None = None) -> list[RecycleDue]:
+    def recycle(
+        self, actor: Actor | str, pool_id: str, as_of: date | None = None
+    ) -> list[RecycleDue]:
         """Take back every lead of the pool whose protection ran out (as of today by default)."""
 
         def work(case: UseCase) -> list[RecycleDue]:
@@ -182,7 +186,7 @@ class LeadService:
                 for lead in leads.find(pool_id=pool_id, status=status)
             ]
             day = case.day(as_of)
-            due: list[RecycleDue] = pool.recycle(held, day, actor, case.at)
+            due: list[RecycleDue] = pool.recycle(held, day, case.actor, case.at)
             recycled = {item.lead_id for item in due}
             for lead in held:
                 if lead.id in recycled:
@@ -194,7 +198,7 @@ class LeadService:
 
     def follow_up(
         self,
-        actor: Actor,
+        actor: Actor | str,
         lead_id: str,
         note: str = "",
         *,
@@ -213,15 +217,15 @@ class LeadService:
                 "next_contact_on": next_contact_on,
             }
             if lead.pool_id is None:
-                lead.follow_up(actor, case.at, note, **details)
+                lead.follow_up(case.actor, case.at, note, **details)
             else:
-                _pooled(case, lead).follow_up(lead, actor, case.at, note, **details)
+                _pooled(case, lead).follow_up(lead, case.actor, case.at, note, **details)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
 
     def todo(
-        self, actor: Actor, *, as_of: date | None = None, warn_days: int = 3
+        self, actor: Actor | str, *, as_of: date | None = None, warn_days: int = 3
     ) -> list[LeadTodo]:
         """The acting salesperson's lead to-do: follow-ups due and leads about to be recycled
         (with the days left), as of today by default."""
@@ -230,7 +234,7 @@ class LeadService:
             held = [
                 lead
                 for status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
-                for lead in case.repo(Lead).find(owner_id=actor.user_id, status=status)
+                for lead in case.repo(Lead).find(owner_id=case.actor.user_id, status=status)
             ]
             rules = {
                 pool_id: self._crm.pool(case, pool_id).recycle_rules
@@ -242,7 +246,7 @@ class LeadService:
 
     def convert(
         self,
-        actor: Actor,
+        actor: Actor | str,
         lead_id: str,
         *,
         customer_id: str,
@@ -264,16 +268,18 @@ class LeadService:
                 existing_customer=existing_customer,
                 opportunity=opportunity,
             )
-            result: ConversionResult = pool.convert(lead, request, actor, case.at)
+            result: ConversionResult = pool.convert(lead, request, case.actor, case.at)
             if opportunity is not None:
-                opportunity_owner = opportunity.owner_id or owner or actor.user_id
+                opportunity_owner = opportunity.owner_id or owner or case.actor.user_id
+                if opportunity_owner not in (owner, case.actor.user_id):
+                    case.create_for("opportunity", opportunity_owner, department)
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
                         self._crm.config.require_sales_process(),
                         amount=opportunity.amount,
                         owner=opportunity_owner,
-                        actor=actor,
+                        actor=case.actor,
                         at=case.at,
                         department=department or _department(self._crm, opportunity_owner),
                         expected_close=opportunity.expected_close,

@@ -45,7 +45,7 @@ class OpportunityService:
 
     def create(
         self,
-        actor: Actor,
+        actor: Actor | str,
         amount: Money,
         *,
         owner: str | None = None,
@@ -57,16 +57,18 @@ class OpportunityService:
         """Open a deal directly (not from a lead); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
-            deal_owner = owner or actor.user_id
+            deal_owner = owner or case.actor.user_id
+            dept = case.department_of(deal_owner, department)
+            case.create_for("opportunity", deal_owner, dept)
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
                 self._crm.config.require_sales_process(),
                 amount=amount,
                 owner=deal_owner,
-                actor=actor,
+                actor=case.actor,
                 at=case.at,
                 stage=stage,
-                department=case.department_of(deal_owner, department),
+                department=dept,
                 expected_close=expected_close,
                 fields=fields,
             )
@@ -77,7 +79,7 @@ class OpportunityService:
 
     def advance(
         self,
-        actor: Actor,
+        actor: Actor | str,
         opportunity_id: str,
         to: str,
         feedback: Mapping[str, Any] | None = None,
@@ -88,8 +90,8 @@ class OpportunityService:
         when it has to wait for an approval."""
 
         def work(case: UseCase) -> AdvanceResult:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
+            opportunity = case.opportunity(opportunity_id)
+            actor = case.actor
             process = opportunity.process
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
@@ -133,26 +135,24 @@ class OpportunityService:
         return self._crm.run(actor, "opportunity.advance", work)
 
     def win(
-        self, actor: Actor, opportunity_id: str, feedback: Mapping[str, Any] | None = None
+        self, actor: Actor | str, opportunity_id: str, feedback: Mapping[str, Any] | None = None
     ) -> Opportunity:
         """Close the deal as won."""
 
         def work(case: UseCase) -> Opportunity:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
-            opportunity.win(actor, case.at, feedback)
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.win(case.actor, case.at, feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
         return self._crm.run(actor, "opportunity.win", work)
 
-    def lose(self, actor: Actor, opportunity_id: str, reason: str) -> Opportunity:
+    def lose(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Close the deal as lost, with the reason."""
 
         def work(case: UseCase) -> Opportunity:
-            opportunity = case.repo(Opportunity).get(opportunity_id)
-            case.require_owner(opportunity.owner, f"opportunity {opportunity.id}")
-            opportunity.lose(actor, case.at, reason)
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.lose(case.actor, case.at, reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 

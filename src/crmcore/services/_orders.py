@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -59,23 +59,24 @@ class SubmitResult:
 
 
 def _open_receivable(case: UseCase, order: Order) -> Receivable:
-    """Open the confirmed order's receivable on the customer's terms, for its owner."""
+    """Open the confirmed order's receivable on the customer's terms, for its owner.
+
+    It is opened by whoever confirmed the order (the submitter, or the approver who decided)
+    with the order's authority: the history names them, never the owner in their place.
+    """
     crm = case.crm
+    policy = crm.config.receivable_policy
+    confirmer = Actor(case.actor.user_id, case.actor.roles | policy.record_roles)
     receivable = open_receivable(
         order,
         crm.config.terms.for_customer(order.customer_id),
         receivable_id_of(order.id),
-        actor=_owner(case, order),
+        actor=confirmer,
         at=case.at,
         policy=crm.config.receivable_policy,
     )
     case.repo(Receivable).add(receivable)
     return receivable
-
-
-def _owner(case: UseCase, order: Order) -> Actor:
-    """The order's owner as an actor: the receivable's changes are made on their behalf."""
-    return case.crm.directory.user(order.owner_id).as_actor()
 
 
 class OrderApproval:
@@ -84,7 +85,8 @@ class OrderApproval:
 
     def decided(self, case: UseCase, instance: ApprovalInstance, link: ApprovalLink) -> str:
         orders = case.repo(Order)
-        order = orders.get(link.subject_id)
+        order = orders.get(link.subject_id)  # the approver's task is their access to it
+        order.policy = case.crm.config.order_policy
         if instance.status is ApprovalStatus.APPROVED:
             order.approve(case.actor, at=case.at, approval_id=instance.id)
             _open_receivable(case, order)
@@ -95,14 +97,10 @@ class OrderApproval:
             order.reject(case.actor, at=case.at, reason=reason, approval_id=instance.id)
             orders.save(order)
             return f"back to draft: {reason}"
-        # Withdrawn by the submitter: the order goes back to draft with it.
-        order.withdraw(_submitter(case, order), at=case.at, reason=instance.status.value)
+        # Withdrawn by the submitter (the acting user): the order goes back to draft with it.
+        order.withdraw(case.actor, at=case.at, reason=instance.status.value)
         orders.save(order)
         return f"back to draft: request {instance.status.value}"
-
-
-def _submitter(case: UseCase, order: Order) -> Actor:
-    return case.crm.directory.user(order.submitted_by or order.owner_id).as_actor()
 
 
 def _last_comment(instance: ApprovalInstance) -> str:
@@ -120,7 +118,7 @@ class OrderService:
     # -- the draft --------------------------------------------------------------------------
     def draft(
         self,
-        actor: Actor,
+        actor: Actor | str,
         *,
         customer: str | Customer,
         currency: str,
@@ -134,97 +132,114 @@ class OrderService:
         """A new draft owned by ``owner_id`` (default the actor, in the actor's department)."""
 
         def work(case: UseCase) -> Order:
-            owner = owner_id or actor.user_id
+            owner = owner_id or case.actor.user_id
             dept = case.department_of(owner, department)
+            case.create_for("order", owner, dept)
             order = Order.draft(
                 order_id or case.new_id("order"),
                 customer=customer,
                 owner_id=owner,
                 currency=currency,
-                actor=actor,
+                actor=case.actor,
                 at=case.at,
                 department=dept,
                 lines=lines,
                 order_discount=order_discount,
                 codes=codes,
+                policy=case.crm.config.order_policy,
             )
             case.repo(Order).add(order)
             return order
 
         return self._crm.run(actor, "order.draft", work)
 
-    def edit(self, actor: Actor, order_id: str, change: Callable[[Order, UseCase], T]) -> T:
+    def edit(self, actor: Actor | str, order_id: str, change: Callable[[Order, UseCase], T]) -> T:
         """Edit the draft with ``change(order, case)`` (``add_line``, ``replace_line``...)."""
         return self._change(actor, "order.draft", order_id, change)
 
-    def add_line(self, actor: Actor, order_id: str, line: LineRequest) -> Order:
+    def add_line(self, actor: Actor | str, order_id: str, line: LineRequest) -> Order:
         """Append a line to the draft."""
         return self._change(
-            actor, "order.draft", order_id, then(lambda o, c: o.add_line(actor, line, at=c.at))
+            actor, "order.draft", order_id, then(lambda o, c: o.add_line(c.actor, line, at=c.at))
         )
 
-    def replace_line(self, actor: Actor, order_id: str, index: int, line: LineRequest) -> Order:
+    def replace_line(
+        self, actor: Actor | str, order_id: str, index: int, line: LineRequest
+    ) -> Order:
         """Replace line ``index`` of the draft."""
         return self._change(
             actor,
             "order.draft",
             order_id,
-            then(lambda o, c: o.replace_line(actor, index, line, at=c.at)),
+            then(lambda o, c: o.replace_line(c.actor, index, line, at=c.at)),
         )
 
-    def remove_line(self, actor: Actor, order_id: str, index: int) -> Order:
+    def remove_line(self, actor: Actor | str, order_id: str, index: int) -> Order:
         """Remove line ``index`` from the draft."""
         return self._change(
             actor,
             "order.draft",
             order_id,
-            then(lambda o, c: o.remove_line(actor, index, at=c.at)),
+            then(lambda o, c: o.remove_line(c.actor, index, at=c.at)),
         )
 
-    def set_discount(self, actor: Actor, order_id: str, discount: OrderDiscount | None) -> Order:
+    def set_discount(
+        self, actor: Actor | str, order_id: str, discount: OrderDiscount | None
+    ) -> Order:
         """Set (or clear) the order-level discount of the draft."""
         return self._change(
             actor,
             "order.draft",
             order_id,
-            then(lambda o, c: o.set_order_discount(actor, discount, at=c.at)),
+            then(lambda o, c: o.set_order_discount(c.actor, discount, at=c.at)),
         )
 
-    def price(self, actor: Actor, order_id: str, on: date | None = None) -> PricedOrder:
+    def price(self, actor: Actor | str, order_id: str, on: date | None = None) -> PricedOrder:
         """Price the draft with the configured pricing engine (the actor's discount authority)."""
         engine = self._crm.config.pricing
         if engine is None:
             raise ConfigError("pricing: no PricingEngine is configured; orders cannot be priced")
         return self._change(
-            actor, "order.price", order_id, lambda o, c: o.price(engine, actor, at=c.at, on=on)
+            actor, "order.price", order_id, lambda o, c: o.price(engine, c.actor, at=c.at, on=on)
         )
 
     # -- submission -------------------------------------------------------------------------
-    def submit(self, actor: Actor, order_id: str) -> SubmitResult:
+    def submit(self, actor: Actor | str, order_id: str) -> SubmitResult:
         """Submit the priced draft: the credit check (when a policy is configured), then
         approval when the order process's entry condition matches (or the credit check asks
         for it), else confirmation at once with the receivable opened."""
 
         def work(case: UseCase) -> SubmitResult:
             orders = case.repo(Order)
-            order = orders.get(order_id)
-            case.require_owner(order.owner_id, f"order {order.id}")
+            order = case.order(order_id)
+            actor = case.actor
             credit = self._credit(case, order)
             process = self.process()
             needs_credit = credit is not None and credit.decision is CreditDecision.NEEDS_APPROVAL
+            reasons = sorted({r.kind for r in order.approval_reasons})
             wanted = process is not None and process.requires_approval(order)
             if needs_credit and process is None:
                 raise ConfigError(
                     f"order {order.id}: the credit check asks for approval, but no approval "
-                    "process for orders is configured"
+                    "process for orders is configured; publish an ApprovalProcess with "
+                    "subject_kind 'order' (or set CrmConfig.order_process)"
                 )
+            if reasons and process is None:
+                raise ConfigError(
+                    f"order {order.id}: pricing raised approval reasons ({', '.join(reasons)}) "
+                    "but no approval process for orders is configured; configure an approval "
+                    "process: publish an ApprovalProcess with subject_kind 'order' (or set "
+                    "CrmConfig.order_process)"
+                )
+            forced = needs_credit or (bool(reasons) and not wanted)
+            wanted = wanted or forced
             status = order.submit(actor, at=case.at, approval_required=wanted, credit=credit)
             if status is OrderStatus.CONFIRMED:
                 _open_receivable(case, order)
                 orders.save(order)
                 return SubmitResult(order.id, status, None, credit)
             assert process is not None  # approval needed implies a process
-            if not wanted:  # the credit check forces approval whatever the entry condition
+            if forced:  # credit or pricing reasons force approval whatever the entry condition
                 process = attrs.evolve(process, entry_condition=None)
             instance = ApprovalInstance.start(
                 process,
@@ -280,34 +295,34 @@ class OrderService:
                 return link.id
         raise NotFound(f"order {order_id}: no approval request is waiting")
 
-    def approval_id(self, actor: Actor, order_id: str) -> str:
+    def approval_id(self, actor: Actor | str, order_id: str) -> str:
         """The id of the approval request the order waits for (NotFound when none)."""
         return self._crm.read(actor, None, lambda c: self._approval_of(c, order_id))
 
-    def approve(self, actor: Actor, order_id: str, comment: str = "") -> ApprovalInstance:
+    def approve(self, actor: Actor | str, order_id: str, comment: str = "") -> ApprovalInstance:
         """Approve the actor's tasks on the order's request (the generic approvals)."""
         return self._crm.approvals.approve(actor, self.approval_id(actor, order_id), comment)
 
-    def reject(self, actor: Actor, order_id: str, comment: str) -> ApprovalInstance:
+    def reject(self, actor: Actor | str, order_id: str, comment: str) -> ApprovalInstance:
         """Reject the order's request: the order goes back to draft with ``comment``."""
         return self._crm.approvals.reject(actor, self.approval_id(actor, order_id), comment)
 
     def delegate(
-        self, actor: Actor, order_id: str, to_user_id: str, comment: str = ""
+        self, actor: Actor | str, order_id: str, to_user_id: str, comment: str = ""
     ) -> ApprovalInstance:
         """Hand the actor's tasks on the order's request to another user."""
         return self._crm.approvals.delegate(
             actor, self.approval_id(actor, order_id), to_user_id, comment
         )
 
-    def withdraw(self, actor: Actor, order_id: str, comment: str = "") -> ApprovalInstance:
+    def withdraw(self, actor: Actor | str, order_id: str, comment: str = "") -> ApprovalInstance:
         """The submitter takes the pending order back to draft."""
         return self._crm.approvals.withdraw(actor, self.approval_id(actor, order_id), comment)
 
     # -- goods ------------------------------------------------------------------------------
     def ship(
         self,
-        actor: Actor,
+        actor: Actor | str,
         order_id: str,
         quantities: Mapping[int, Decimal | int | str] | None = None,
         *,
@@ -317,21 +332,21 @@ class OrderService:
 
         def change(order: Order, case: UseCase) -> Shipment:
             if quantities is None:
-                return order.ship_remaining(actor, at=case.at, reference=reference)
-            return order.ship(actor, quantities, at=case.at, reference=reference)
+                return order.ship_remaining(case.actor, at=case.at, reference=reference)
+            return order.ship(case.actor, quantities, at=case.at, reference=reference)
 
         return self._change(actor, "order.ship", order_id, change)
 
-    def confirm_receipt(self, actor: Actor, order_id: str) -> Order:
+    def confirm_receipt(self, actor: Actor | str, order_id: str) -> Order:
         """The customer confirmed receiving everything shipped."""
         return self._change(
             actor,
             "order.confirm_receipt",
             order_id,
-            then(lambda o, c: o.confirm_receipt(actor, at=c.at)),
+            then(lambda o, c: o.confirm_receipt(c.actor, at=c.at)),
         )
 
-    def cancel(self, actor: Actor, order_id: str, reason: str) -> Order:
+    def cancel(self, actor: Actor | str, order_id: str, reason: str) -> Order:
         """Cancel before shipment, with the reason.
 
         A pending approval request is cancelled with it. When the order was confirmed its
@@ -342,15 +357,17 @@ class OrderService:
 
         def work(case: UseCase) -> Order:
             orders = case.repo(Order)
-            order = orders.get(order_id)
-            case.require_owner(order.owner_id, f"order {order.id}")
+            order = case.order(order_id)
             was = order.status
-            order.cancel(actor, at=case.at, reason=reason)
+            order.cancel(case.actor, at=case.at, reason=reason)
             if was is OrderStatus.PENDING_APPROVAL:
                 approval_id = self._approval_of(case, order.id)
                 instance = case.repo(ApprovalInstance).get(approval_id)
                 instance.withdraw(
-                    _submitter(case, order), at=case.at, comment=f"order cancelled: {reason}"
+                    case.actor,
+                    at=case.at,
+                    comment=f"order cancelled: {reason}",
+                    subject_cancelled=True,
                 )
                 case.repo(ApprovalInstance).save(instance)
                 link = case.repo(ApprovalLink).get(approval_id)
@@ -358,11 +375,11 @@ class OrderService:
                 case.repo(ApprovalLink).save(link)
             if was is OrderStatus.CONFIRMED:
                 receivables = case.repo(Receivable)
-                receivable = receivables.get(receivable_id_of(order.id))
+                receivable = case.receivable(receivable_id_of(order.id), None)
                 net = receivable.balance(case.at.date()).net_amount
                 if net.amount > 0:
                     receivable.record_return(
-                        _owner(case, order), net, reason=f"order cancelled: {reason}", at=case.at
+                        case.actor, net, reason=f"order cancelled: {reason}", at=case.at
                     )
                     receivables.save(receivable)
             orders.save(order)
@@ -372,7 +389,7 @@ class OrderService:
 
     def record_return(
         self,
-        actor: Actor,
+        actor: Actor | str,
         order_id: str,
         quantities: Mapping[int, Decimal | int | str],
         reason: str,
@@ -380,40 +397,43 @@ class OrderService:
         """A return note after receipt; its amount lowers the receivable in the same unit."""
 
         def work(case: UseCase) -> OrderReturn:
-            order = case.repo(Order).get(order_id)
-            note = order.record_return(actor, quantities, at=case.at, reason=reason)
-            receivable = case.repo(Receivable).get(receivable_id_of(order.id))
-            if record_return_on(receivable, note, actor=_owner(case, order), at=case.at):
+            order = case.order(order_id)
+            note = order.record_return(case.actor, quantities, at=case.at, reason=reason)
+            # the order's write access carries its receivable's return
+            receivable = case.receivable(receivable_id_of(order.id), None)
+            if record_return_on(receivable, note, actor=case.actor, at=case.at):
                 case.repo(Receivable).save(receivable)
             case.repo(Order).save(order)
             return note
 
         return self._crm.run(actor, "order.return", work)
 
-    def complete(self, actor: Actor, order_id: str) -> Order:
+    def complete(self, actor: Actor | str, order_id: str) -> Order:
         """Close the received order once its receivable is fully paid and invoiced."""
 
         def change(order: Order, case: UseCase) -> Order:
-            receivable = case.repo(Receivable).get(receivable_id_of(order.id))
-            order.complete(actor, at=case.at, balance=receivable.balance(case.at.date()))
+            receivable = case.receivable(receivable_id_of(order.id), None)
+            order.complete(case.actor, at=case.at, balance=receivable.balance(case.at.date()))
             return order
 
         return self._change(actor, "order.complete", order_id, change)
 
-    def reorder(self, actor: Actor, order_id: str, *, keep_prices: bool = False) -> Order:
+    def reorder(self, actor: Actor | str, order_id: str, *, keep_prices: bool = False) -> Order:
         """A new draft ordering a past order's lines again, owned by the actor."""
 
         def work(case: UseCase) -> Order:
-            previous = case.repo(Order).get(order_id)
+            previous = case.order(order_id, "read")
+            owner = case.actor.user_id
             order = reorder_order(
                 previous,
                 case.new_id("order"),
-                actor=actor,
+                actor=case.actor,
                 at=case.at,
                 keep_prices=keep_prices,
-                owner_id=actor.user_id,
-                department=case.department_of(actor.user_id),
+                owner_id=owner,
+                department=case.department_of(owner),
             )
+            order.policy = case.crm.config.order_policy
             case.repo(Order).add(order)
             return order
 
@@ -421,25 +441,18 @@ class OrderService:
 
     def _change(
         self,
-        actor: Actor,
+        actor: Actor | str,
         action: str,
         order_id: str,
         change: Callable[[Order, UseCase], T],
     ) -> T:
         def work(case: UseCase) -> T:
-            order = case.repo(Order).get(order_id)
-            if action in _OWNED:
-                case.require_owner(order.owner_id, f"order {order.id}")
+            order = case.order(order_id)
             result = change(order, case)
             case.repo(Order).save(order)
             return result
 
         return self._crm.run(actor, action, work)
-
-
-#: The order actions of its salesperson: only the owner, their managers or an admin make them
-#: (shipping and approvals are the other roles' work, checked by the access policy).
-_OWNED: Final = frozenset({"order.draft", "order.price", "order.submit", "order.cancel"})
 
 
 def then(change: Callable[[Order, UseCase], None]) -> Callable[[Order, UseCase], Order]:

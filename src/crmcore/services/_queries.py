@@ -12,7 +12,7 @@ import attrs
 from crmcore.errors import NotFound
 from crmcore.money import Money
 from crmcore.orders import Order
-from crmcore.ports import Actor
+from crmcore.ports import Actor, StoredEvent
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog
@@ -119,13 +119,13 @@ class Queries:
         self._crm = crm
 
     def payment_view(
-        self, actor: Actor, receivable_id: str, as_of: date | None = None
+        self, actor: Actor | str, receivable_id: str, as_of: date | None = None
     ) -> PaymentView:
         """Amount, received, pending confirmation, outstanding and the next installment."""
 
         def work(case: UseCase) -> PaymentView:
             day = case.day(as_of)
-            b = case.repo(Receivable).get(receivable_id).balance(day)
+            b = case.receivable(receivable_id, "read").balance(day)
             return PaymentView(
                 receivable_id,
                 day,
@@ -139,11 +139,11 @@ class Queries:
 
         return self._crm.read(actor, "receivable.view", work)
 
-    def invoice_view(self, actor: Actor, receivable_id: str) -> InvoiceView:
+    def invoice_view(self, actor: Actor | str, receivable_id: str) -> InvoiceView:
         """Amount, invoiced, pending invoice and not yet invoiced (as of today)."""
 
         def work(case: UseCase) -> InvoiceView:
-            b = case.repo(Receivable).get(receivable_id).balance(case.at.date())
+            b = case.receivable(receivable_id, "read").balance(case.at.date())
             return InvoiceView(
                 receivable_id, b.net_amount, b.invoiced, b.pending_invoice, b.not_yet_invoiced
             )
@@ -151,13 +151,13 @@ class Queries:
         return self._crm.read(actor, "receivable.view", work)
 
     def order_money_view(
-        self, actor: Actor, order_id: str, as_of: date | None = None
+        self, actor: Actor | str, order_id: str, as_of: date | None = None
     ) -> OrderMoneyView:
         """The order's total and returns, with its receivable's payment and invoice views."""
 
         def work(case: UseCase) -> OrderMoneyView:
             day = case.day(as_of)
-            order = case.repo(Order).get(order_id)
+            order = case.order(order_id, "read")
             try:
                 receivable = case.repo(Receivable).get(f"AR-{order.id}")
             except NotFound:
@@ -188,15 +188,17 @@ class Queries:
 
         return self._crm.read(actor, "order.view", work)
 
-    def orders_awaiting_shipment(self, actor: Actor) -> list[ShipmentTodo]:
+    def orders_awaiting_shipment(self, actor: Actor | str) -> list[ShipmentTodo]:
         """Confirmed orders with goods left to ship, oldest confirmation first (for users who
         may ship; empty for everyone else)."""
 
         def work(case: UseCase) -> list[ShipmentTodo]:
-            if not self._crm.config.access.allows(actor, "order.ship"):
+            if not self._crm.config.access.allows(case.actor, "order.ship"):
                 return []
             todos = []
             for order in case.repo(Order).find(awaiting_shipment=True):
+                if not case.may("order", order, "write"):
+                    continue
                 skus = {line.index: line.sku for line in order.priced_lines}
                 todos.append(
                     ShipmentTodo(
@@ -213,20 +215,21 @@ class Queries:
 
         return self._crm.read(actor, None, work)
 
-    def approvals_waiting_for(self, actor: Actor) -> list[ApprovalTodo]:
+    def approvals_waiting_for(self, actor: Actor | str) -> list[ApprovalTodo]:
         """The approval tasks the actor holds, most urgent first (any subject kind)."""
 
         def work(case: UseCase) -> list[ApprovalTodo]:
             pending = case.repo(ApprovalInstance).find(status=ApprovalStatus.PENDING)
-            return pending_tasks_for(actor.user_id, pending)
+            return pending_tasks_for(case.actor.user_id, pending)
 
         return self._crm.read(actor, None, work)
 
-    def payments_awaiting_confirmation(self, actor: Actor) -> list[PaymentTodo]:
+    def payments_awaiting_confirmation(self, actor: Actor | str) -> list[PaymentTodo]:
         """Pending payments the actor may confirm: none for non-finance users, and never the
         ones they recorded themselves."""
 
         def work(case: UseCase) -> list[PaymentTodo]:
+            actor = case.actor
             if not self._crm.config.access.allows(actor, "payment.confirm"):
                 return []
             return [
@@ -241,17 +244,18 @@ class Queries:
                     p.recorded_at,
                 )
                 for r in case.repo(Receivable).find(awaiting_confirmation=True)
+                if case.may("receivable", r, "write")
                 for p in r.payments
                 if p.state is PaymentState.PENDING and p.recorded_by != actor.user_id
             ]
 
         return self._crm.read(actor, None, work)
 
-    def invoices_awaiting_issue(self, actor: Actor) -> list[InvoiceTodo]:
+    def invoices_awaiting_issue(self, actor: Actor | str) -> list[InvoiceTodo]:
         """Invoice requests waiting to be issued (for users who may issue them)."""
 
         def work(case: UseCase) -> list[InvoiceTodo]:
-            if not self._crm.config.access.allows(actor, "invoice.issue"):
+            if not self._crm.config.access.allows(case.actor, "invoice.issue"):
                 return []
             return [
                 InvoiceTodo(
@@ -265,25 +269,24 @@ class Queries:
                     i.recorded_at,
                 )
                 for r in case.repo(Receivable).find(awaiting_invoice=True)
+                if case.may("receivable", r, "write")
                 for i in r.invoices
                 if i.state is InvoiceState.REQUESTED
             ]
 
         return self._crm.read(actor, None, work)
 
-    def reminders_due(self, actor: Actor, as_of: date | None = None) -> list[Reminder]:
-        """Reminders due on ``as_of`` (default today) not sent yet: the actor's own
-        receivables, or everyone's for the oversight roles (finance, managers, admins)."""
+    def reminders_due(self, actor: Actor | str, as_of: date | None = None) -> list[Reminder]:
+        """Reminders due on ``as_of`` (default today) not sent yet, on the receivables the
+        actor may read (their own, their team's, or all for finance and admins)."""
 
         def work(case: UseCase) -> list[Reminder]:
             day = case.day(as_of)
-            everyone = actor.has_role(*self._crm.config.oversight_roles)
-            receivables = case.repo(Receivable)
-            candidates = (
-                receivables.find(has_unpaid=True)
-                if everyone
-                else receivables.find(owner=actor.user_id, has_unpaid=True)
-            )
+            candidates = [
+                r
+                for r in case.repo(Receivable).find(has_unpaid=True)
+                if case.may("receivable", r, "read")
+            ]
             logs = case.repo(DunningLog)
             due: list[Reminder] = []
             for receivable in candidates:
@@ -295,3 +298,12 @@ class Queries:
             return due
 
         return self._crm.read(actor, None, work)
+
+    def undelivered(self, actor: Actor | str, limit: int = 100) -> list[StoredEvent]:
+        """Committed events whose notifications did not go out yet (a Notifier failed),
+        oldest first; ``crm.deliver()`` sends them again."""
+
+        def work(case: UseCase) -> list[StoredEvent]:
+            return self._crm.storage.undelivered(limit)
+
+        return self._crm.read(actor, "outbox.view", work)

@@ -3,11 +3,14 @@ the dunning run that tells owners about overdue installments (each reminder once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from crmcore.errors import NotFound
+import attrs
+
+from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
@@ -19,7 +22,7 @@ from crmcore.receivables import (
     due_reminders,
 )
 from crmcore.services._case import UseCase
-from crmcore.services._records import DunningLog, InstallmentOverdue
+from crmcore.services._records import DunningLog, IdempotencyRecord, InstallmentOverdue
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -43,7 +46,7 @@ class ReceivableService:
 
     def open(
         self,
-        actor: Actor,
+        actor: Actor | str,
         *,
         customer: str,
         owner: str,
@@ -56,6 +59,7 @@ class ReceivableService:
         """Open a receivable with the customer's payment terms (orders do this on confirmation)."""
 
         def work(case: UseCase) -> Receivable:
+            case.create_for("receivable", owner, case.department_of(owner, department))
             receivable = Receivable.open(
                 receivable_id or case.new_id("receivable"),
                 customer=customer,
@@ -63,10 +67,10 @@ class ReceivableService:
                 amount=amount,
                 issue_date=issue_date,
                 terms=self._crm.config.terms.for_customer(customer),
-                actor=actor,
+                actor=case.actor,
                 at=case.at,
                 anchor=anchor,
-                department=department,
+                department=case.department_of(owner, department),
                 policy=self._crm.config.receivable_policy,
             )
             case.repo(Receivable).add(receivable)
@@ -76,127 +80,152 @@ class ReceivableService:
 
     def record_payment(
         self,
-        actor: Actor,
+        actor: Actor | str,
         receivable_id: str,
         amount: Money,
         *,
         received_on: date,
         reference: str | None = None,
         allocations: Mapping[int, Money] | None = None,
+        idempotency_key: str | None = None,
     ) -> Payment:
         """Sales records money received; it waits for finance. Retried on a concurrent change
-        of the same receivable (the same ``reference`` never records twice)."""
+        of the same receivable. ``idempotency_key`` (default: the bank ``reference``) makes a
+        retry of a committed call return the first payment instead of recording twice."""
+        key = idempotency_key if idempotency_key is not None else reference
+        request = f"{amount!r} {received_on!r} {reference!r} {allocations!r}"
 
-        def work(case: UseCase) -> Payment:
-            receivable = case.repo(Receivable).get(receivable_id)
-            payment = receivable.record_payment(
-                actor,
+        def change(receivable: Receivable, case: UseCase) -> Payment:
+            return receivable.record_payment(
+                case.actor,
                 amount,
                 received_on=case.day(received_on, "received_on", required=True),
                 at=case.at,
                 reference=reference,
                 allocations=allocations,
             )
-            case.repo(Receivable).save(receivable)
-            return payment
 
-        return self._crm.run(actor, "payment.record", work, retries=RECORD_RETRIES)
+        return self._change(
+            actor,
+            "payment.record",
+            receivable_id,
+            change,
+            key=_Keyed(key, request, lambda r, i: _find(r.payments, i)),
+            retries=RECORD_RETRIES,
+        )
 
-    def confirm_payment(self, actor: Actor, receivable_id: str, payment_id: str) -> Payment:
+    def confirm_payment(self, actor: Actor | str, receivable_id: str, payment_id: str) -> Payment:
         """Finance confirms a payment someone else recorded (never retried: a conflict means
         somebody else decided it)."""
         return self._change(
             actor,
             "payment.confirm",
             receivable_id,
-            lambda r, c: r.confirm_payment(actor, payment_id, at=c.at),
+            lambda r, c: r.confirm_payment(c.actor, payment_id, at=c.at),
         )
 
     def reject_payment(
-        self, actor: Actor, receivable_id: str, payment_id: str, reason: str
+        self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
     ) -> Payment:
         """Finance rejects a pending payment, saying why."""
         return self._change(
             actor,
             "payment.reject",
             receivable_id,
-            lambda r, c: r.reject_payment(actor, payment_id, reason=reason, at=c.at),
+            lambda r, c: r.reject_payment(c.actor, payment_id, reason=reason, at=c.at),
         )
 
     def request_refund(
-        self, actor: Actor, receivable_id: str, amount: Money, reason: str
+        self,
+        actor: Actor | str,
+        receivable_id: str,
+        amount: Money,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
     ) -> Refund:
-        """Ask for received money to go back to the customer; finance confirms it."""
+        """Ask for received money to go back to the customer; finance confirms it. With an
+        ``idempotency_key`` a retry of a committed call returns the first refund."""
         return self._change(
             actor,
             "refund.record",
             receivable_id,
-            lambda r, c: r.request_refund(actor, amount, reason=reason, at=c.at),
+            lambda r, c: r.request_refund(c.actor, amount, reason=reason, at=c.at),
+            key=_Keyed(
+                idempotency_key, f"{amount!r} {reason!r}", lambda r, i: _find(r.refunds, i)
+            ),
         )
 
-    def confirm_refund(self, actor: Actor, receivable_id: str, refund_id: str) -> Refund:
+    def confirm_refund(self, actor: Actor | str, receivable_id: str, refund_id: str) -> Refund:
         """Finance confirms a refund (not the person who requested it)."""
         return self._change(
             actor,
             "refund.confirm",
             receivable_id,
-            lambda r, c: r.confirm_refund(actor, refund_id, at=c.at),
+            lambda r, c: r.confirm_refund(c.actor, refund_id, at=c.at),
         )
 
     def reject_refund(
-        self, actor: Actor, receivable_id: str, refund_id: str, reason: str
+        self, actor: Actor | str, receivable_id: str, refund_id: str, reason: str
     ) -> Refund:
         """Finance rejects a refund request, saying why."""
         return self._change(
             actor,
             "refund.reject",
             receivable_id,
-            lambda r, c: r.reject_refund(actor, refund_id, reason=reason, at=c.at),
+            lambda r, c: r.reject_refund(c.actor, refund_id, reason=reason, at=c.at),
         )
 
     def request_invoice(
         self,
-        actor: Actor,
+        actor: Actor | str,
         receivable_id: str,
         amount: Money,
         *,
         title: str,
         tax_id: str,
         address: str,
+        idempotency_key: str | None = None,
     ) -> InvoiceRequest:
-        """Sales asks finance to issue an invoice, within the invoicing limit."""
+        """Sales asks finance to issue an invoice, within the invoicing limit. With an
+        ``idempotency_key`` a retry of a committed call returns the first request."""
         return self._change(
             actor,
             "invoice.request",
             receivable_id,
             lambda r, c: r.request_invoice(
-                actor, amount, title=title, tax_id=tax_id, address=address, at=c.at
+                c.actor, amount, title=title, tax_id=tax_id, address=address, at=c.at
+            ),
+            key=_Keyed(
+                idempotency_key,
+                f"{amount!r} {title!r} {tax_id!r} {address!r}",
+                lambda r, i: _find(r.invoices, i),
             ),
         )
 
     def issue_invoice(
-        self, actor: Actor, receivable_id: str, invoice_id: str, number: str
+        self, actor: Actor | str, receivable_id: str, invoice_id: str, number: str
     ) -> InvoiceRequest:
         """Finance issues a requested invoice under its official number."""
         return self._change(
             actor,
             "invoice.issue",
             receivable_id,
-            lambda r, c: r.issue_invoice(actor, invoice_id, number=number, at=c.at),
+            lambda r, c: r.issue_invoice(c.actor, invoice_id, number=number, at=c.at),
         )
 
     def reject_invoice(
-        self, actor: Actor, receivable_id: str, invoice_id: str, reason: str
+        self, actor: Actor | str, receivable_id: str, invoice_id: str, reason: str
     ) -> InvoiceRequest:
         """Finance rejects an invoice request, saying why."""
         return self._change(
             actor,
             "invoice.reject",
             receivable_id,
-            lambda r, c: r.reject_invoice(actor, invoice_id, reason=reason, at=c.at),
+            lambda r, c: r.reject_invoice(c.actor, invoice_id, reason=reason, at=c.at),
         )
 
-    def send_reminders(self, actor: Actor, as_of: date | None = None) -> list[Reminder]:
+    def send_reminders(self, actor: Actor | str, as_of: date | None = None) -> list[Reminder]:
         """The dunning run: every reminder due on ``as_of`` (default today) that was not sent
         yet becomes an ``InstallmentOverdue`` event for the owner, and is remembered."""
 
@@ -205,6 +234,8 @@ class ReceivableService:
             logs = case.repo(DunningLog)
             sent: list[Reminder] = []
             for receivable in case.repo(Receivable).find(has_unpaid=True):
+                if not case.may("receivable", receivable, "write"):
+                    continue
                 try:
                     log = logs.get(receivable.id)
                     is_new = False
@@ -212,7 +243,7 @@ class ReceivableService:
                     log, is_new = DunningLog(receivable.id), True
                 due = due_reminders([receivable], day, log.keys(), self._crm.config.dunning)
                 for reminder in due:
-                    log.record(reminder.key, _overdue_event(reminder, actor, case))
+                    log.record(reminder.key, _overdue_event(reminder, case.actor, case))
                 if due:
                     (logs.add if is_new else logs.save)(log)
                     sent.extend(due)
@@ -222,18 +253,76 @@ class ReceivableService:
 
     def _change(
         self,
-        actor: Actor,
+        actor: Actor | str,
         action: str,
         receivable_id: str,
         change: Callable[[Receivable, UseCase], T],
+        *,
+        key: _Keyed[T] | None = None,
+        retries: int = 0,
     ) -> T:
+        keyed = key is not None and key.key is not None
+
         def work(case: UseCase) -> T:
-            receivable = case.repo(Receivable).get(receivable_id)
+            receivable = case.receivable(receivable_id)
+            if key is None or key.key is None:
+                result = change(receivable, case)
+                case.repo(Receivable).save(receivable)
+                return result
+            _text(key.key, "idempotency_key")
+            records = case.repo(IdempotencyRecord)
+            record_id = f"{receivable.id}/{action}/{key.key}"
+            try:
+                record = records.get(record_id)
+            except NotFound:
+                pass
+            else:
+                if record.request != key.request:
+                    raise ValidationError(
+                        f"idempotency_key: idempotency key {key.key!r} was used for another "
+                        f"request on receivable {receivable.id} ({record.request}); use a new key"
+                    )
+                return key.find(receivable, record.result_id)
             result = change(receivable, case)
             case.repo(Receivable).save(receivable)
+            records.add(
+                IdempotencyRecord(record_id, key.request, str(operator.attrgetter("id")(result)))
+            )
             return result
 
-        return self._crm.run(actor, action, work)
+        # a keyed call is safe to retry: a concurrent twin either committed (found) or not
+        return self._crm.run(
+            actor, action, work, retries=max(retries, RECORD_RETRIES if keyed else 0)
+        )
+
+
+@attrs.frozen
+class _Keyed(Generic[T]):
+    """An idempotency key, the fingerprint of the call, and how to find what it recorded."""
+
+    key: str | None
+    request: str
+    find: Callable[[Receivable, str], T]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+X = TypeVar("X", bound=_HasId)
+
+
+def _find(items: Iterable[X], item_id: str) -> X:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise NotFound(f"{item_id}: recorded under an idempotency key but not found")
+
+
+def _text(value: object, what: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what}: expected a non-empty string, got {value!r}")
 
 
 def _overdue_event(reminder: Reminder, actor: Actor, case: UseCase) -> InstallmentOverdue:

@@ -17,7 +17,7 @@ from crmcore.events import DomainEvent
 from crmcore.money import Money
 from crmcore.serialization import converter
 
-__all__ = ["ApprovalLink", "DunningLog", "InstallmentOverdue", "LinkStatus"]
+__all__ = ["ApprovalLink", "DunningLog", "IdempotencyRecord", "InstallmentOverdue", "LinkStatus"]
 
 
 class LinkStatus(enum.Enum):
@@ -107,8 +107,31 @@ class DunningLog:
         return events
 
 
+@attrs.define
+class IdempotencyRecord:
+    """A committed call made with an idempotency key: what it asked and what it made.
+
+    ``id`` is ``<receivable id>/<action>/<key>``; ``request`` a fingerprint of the call's
+    arguments (the same key with other arguments is refused); ``result_id`` the payment,
+    refund or invoice request it recorded, which a retry returns instead of recording again.
+    """
+
+    id: str = attrs.field(validator=non_empty)
+    request: str
+    result_id: str
+    version: int = 0
+    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
+
+    def peek_events(self) -> list[DomainEvent]:
+        return list(self._events)
+
+    def pull_events(self) -> list[DomainEvent]:
+        events, self._events = self._events, []
+        return events
+
+
 # Events belong to the outbox, not to the stored state: leave them out of the saved data.
-for _cls in (ApprovalLink, DunningLog):
+for _cls in (ApprovalLink, DunningLog, IdempotencyRecord):
     converter.register_unstructure_hook(
         _cls, make_dict_unstructure_fn(_cls, converter, _events=override(omit=True))
     )

@@ -1,7 +1,7 @@
 """Visit use cases: customer sites, day plans and routes, check-in and check-out, actions,
 co-visits, ad-hoc visits nearby; and the views: frequency, due list, analysis, outcome.
 
-Each command is one unit of work ``(actor, ...)`` at the Clock's time; roles come from the
+Each command is one unit of work ``(case.actor, ...)`` at the Clock's time; roles come from the
 access policy (``visit.*``), record access from ownership: a salesperson plans and works
 their own visits, their managers (up the chain) and admins may act on them too.
 """
@@ -20,6 +20,7 @@ from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Actor
 from crmcore.services._case import UseCase
+from crmcore.services._record_access import RecordRef
 from crmcore.visits import (
     ActionCatalog,
     CustomerSelector,
@@ -98,6 +99,13 @@ def _known_user(crm: Crm, user_id: str, field: str) -> str | None:
     return user.department
 
 
+def _department(crm: Crm, user_id: str) -> str | None:
+    try:
+        return crm.directory.user(user_id).department
+    except (NotFound, KeyError):
+        return None
+
+
 def _point(value: object, field: str) -> GeoPoint:
     if not isinstance(value, GeoPoint):
         raise ValidationError(f"{field}: expected a GeoPoint, got {value!r}")
@@ -118,7 +126,7 @@ class VisitService:
     # -- customer sites --------------------------------------------------------------------
     def register_customer(
         self,
-        actor: Actor,
+        actor: Actor | str,
         customer_id: str,
         name: str,
         location: GeoPoint,
@@ -132,14 +140,14 @@ class VisitService:
         """Register a customer's location, owner, tier and attributes for visits."""
 
         def work(case: UseCase) -> CustomerSite:
-            owner = owner_id if owner_id is not None else actor.user_id
-            _known_user(self._crm, owner, "owner_id")
-            case.require_owner(owner, f"customer {customer_id}")
+            owner = owner_id if owner_id is not None else case.actor.user_id
+            department = _known_user(self._crm, owner, "owner_id")
+            case.create_for("visit_customer", owner, department)
             site = CustomerSite.register(
                 customer_id,
                 name,
                 _point(location, "location"),
-                by=actor,
+                by=case.actor,
                 at=case.at,
                 owner_id=owner,
                 tier=tier,
@@ -152,17 +160,19 @@ class VisitService:
 
         return self._crm.run(actor, "visit.customer", work)
 
-    def update_customer(self, actor: Actor, customer_id: str, **changes: Any) -> CustomerSite:
+    def update_customer(
+        self, actor: Actor | str, customer_id: str, **changes: Any
+    ) -> CustomerSite:
         """Change a customer's location, tier, owner or attributes (the owner, their
         managers or an admin; a new owner must be a known user)."""
 
         def work(case: UseCase) -> CustomerSite:
             site = _site(case, customer_id)
-            case.require_owner(site.owner_id or actor.user_id, f"customer {customer_id}")
+            case.reach("visit_customer", site, "write")
             new_owner = changes.get("owner_id")
             if new_owner is not None:
                 _known_user(self._crm, new_owner, "owner_id")
-            site.update(actor, at=case.at, **changes)
+            site.update(case.actor, at=case.at, **changes)
             case.repo(CustomerSite).save(site)
             return site
 
@@ -171,7 +181,7 @@ class VisitService:
     # -- plans -----------------------------------------------------------------------------
     def plan_day(
         self,
-        actor: Actor,
+        actor: Actor | str,
         owner_id: str,
         day: date,
         customer_ids: Sequence[str] = (),
@@ -186,7 +196,7 @@ class VisitService:
 
         def work(case: UseCase) -> VisitPlan:
             department = _known_user(self._crm, owner_id, "owner_id")
-            case.require_owner(owner_id, f"the visit plan of {owner_id}")
+            case.create_for("visit_plan", owner_id, department)
             when = case.day(day, "day", required=True)
             plans = case.repo(VisitPlan)
             if plans.find(owner_id=owner_id, day=when):
@@ -214,7 +224,7 @@ class VisitService:
                     customer_id=site.id,
                     site=site.location,
                     day=when,
-                    by=actor,
+                    by=case.actor,
                     at=case.at,
                     department=department,
                     plan_id=plan_id,
@@ -226,7 +236,7 @@ class VisitService:
                 owner_id=owner_id,
                 day=when,
                 stops=stops,
-                by=actor,
+                by=case.actor,
                 at=case.at,
                 start=start,
                 optimise=optimise,
@@ -241,37 +251,35 @@ class VisitService:
         pool = repo.find(owner_id=select.owner_id) if select.owner_id else repo.find()
         return select.select(pool)
 
-    def optimise_plan(self, actor: Actor, plan_id: str) -> Route:
+    def optimise_plan(self, actor: Actor | str, plan_id: str) -> Route:
         """Put the plan's stops in route order (nearest neighbour, then 2-opt)."""
         return self._plan_change(
-            actor, plan_id, lambda plan, case: plan.optimise(actor, at=case.at)
+            actor, plan_id, lambda plan, case: plan.optimise(case.actor, at=case.at)
         )
 
-    def reorder_plan(self, actor: Actor, plan_id: str, order: Sequence[str]) -> Route:
+    def reorder_plan(self, actor: Actor | str, plan_id: str, order: Sequence[str]) -> Route:
         """Put the plan's stops in the given order (each customer once)."""
         return self._plan_change(
-            actor, plan_id, lambda plan, case: plan.reorder(actor, order, at=case.at)
+            actor, plan_id, lambda plan, case: plan.reorder(case.actor, order, at=case.at)
         )
 
     def _plan_change(
-        self, actor: Actor, plan_id: str, change: Callable[[VisitPlan, UseCase], Route]
+        self, actor: Actor | str, plan_id: str, change: Callable[[VisitPlan, UseCase], Route]
     ) -> Route:
         def work(case: UseCase) -> Route:
-            plan = case.repo(VisitPlan).get(plan_id)
-            case.require_owner(plan.owner_id, f"visit plan {plan_id}")
+            plan = case.reach("visit_plan", case.repo(VisitPlan).get(plan_id), "write")
             route: Route = change(plan, case)
             case.repo(VisitPlan).save(plan)
             return route
 
         return self._crm.run(actor, "visit.plan", work)
 
-    def copy_plan(self, actor: Actor, plan_id: str, day: date) -> VisitPlan:
+    def copy_plan(self, actor: Actor | str, plan_id: str, day: date) -> VisitPlan:
         """Reuse a day's route on another day: the same stops in the same order, new visits
         (at the customers' current locations)."""
 
         def work(case: UseCase) -> VisitPlan:
-            plan = case.repo(VisitPlan).get(plan_id)
-            case.require_owner(plan.owner_id, f"visit plan {plan_id}")
+            plan = case.reach("visit_plan", case.repo(VisitPlan).get(plan_id), "write")
             department = _known_user(self._crm, plan.owner_id, "owner_id")
             when = case.day(day, "day", required=True)
             if case.repo(VisitPlan).find(owner_id=plan.owner_id, day=when):
@@ -288,57 +296,59 @@ class VisitService:
                     customer_id=site.id,
                     site=site.location,
                     day=when,
-                    by=actor,
+                    by=case.actor,
                     at=case.at,
                     department=department,
                     plan_id=new_id,
                 )
                 case.repo(Visit).add(visit)
                 visit_ids.append(visit.id)
-            copy = plan.copy_to(new_id, when, visit_ids, by=actor, at=case.at)
+            copy = plan.copy_to(new_id, when, visit_ids, by=case.actor, at=case.at)
             case.repo(VisitPlan).add(copy)
             return copy
 
         return self._crm.run(actor, "visit.plan", work)
 
     # -- execution -------------------------------------------------------------------------
-    def visit_now(self, actor: Actor, customer_id: str, location: GeoPoint) -> Visit:
-        """An ad-hoc visit (临时拜访): a visit of the actor to ``customer_id`` today, checked
+    def visit_now(self, actor: Actor | str, customer_id: str, location: GeoPoint) -> Visit:
+        """An ad-hoc visit (临时拜访): a visit of the case.actor to ``customer_id`` today, checked
         in at ``location`` at once (the rules' tolerance applies)."""
 
         def work(case: UseCase) -> Visit:
             site = _site(case, customer_id)
             if not site.active:
                 raise InvariantViolation(f"customer_id: {customer_id} is inactive")
-            department = _known_user(self._crm, actor.user_id, "actor")
+            department = _known_user(self._crm, case.actor.user_id, "case.actor")
             visit = Visit.schedule(
                 case.new_id("visit"),
-                owner_id=actor.user_id,
+                owner_id=case.actor.user_id,
                 customer_id=site.id,
                 site=site.location,
                 day=case.at.date(),
-                by=actor,
+                by=case.actor,
                 at=case.at,
                 department=department,
                 ad_hoc=True,
             )
-            visit.check_in_at(actor, _point(location, "location"), self.settings.rules, at=case.at)
+            visit.check_in_at(
+                case.actor, _point(location, "location"), self.settings.rules, at=case.at
+            )
             case.repo(Visit).add(visit)
             return visit
 
         return self._crm.run(actor, "visit.execute", work)
 
-    def check_in(self, actor: Actor, visit_id: str, location: GeoPoint | None) -> Stamp:
+    def check_in(self, actor: Actor | str, visit_id: str, location: GeoPoint | None) -> Stamp:
         """The owner checks in (flagged or refused outside the tolerance, by the rules)."""
         return self._on_visit(
             actor,
             visit_id,
             "visit.execute",
-            lambda v, case: v.check_in_at(actor, location, self.settings.rules, at=case.at),
+            lambda v, case: v.check_in_at(case.actor, location, self.settings.rules, at=case.at),
         )
 
     def record_action(
-        self, actor: Actor, visit_id: str, action_id: str, data: Mapping[str, object]
+        self, actor: Actor | str, visit_id: str, action_id: str, data: Mapping[str, object]
     ) -> None:
         """The owner fills in an action's form (a correction is a new revision)."""
         settings = self.settings
@@ -347,17 +357,21 @@ class VisitService:
             visit_id,
             "visit.execute",
             lambda v, case: v.record_action(
-                actor, action_id, data, settings.actions, settings.rules, at=case.at
+                case.actor, action_id, data, settings.actions, settings.rules, at=case.at
             ),
         )
 
-    def add_note(self, actor: Actor, visit_id: str, text: str) -> None:
+    def add_note(self, actor: Actor | str, visit_id: str, text: str) -> None:
         """The owner or a co-visitor adds a note."""
         self._on_visit(
-            actor, visit_id, "visit.execute", lambda v, case: v.add_note(actor, text, at=case.at)
+            actor,
+            visit_id,
+            "visit.execute",
+            lambda v, case: v.add_note(case.actor, text, at=case.at),
+            reach=False,
         )
 
-    def check_out(self, actor: Actor, visit_id: str, location: GeoPoint | None) -> Stamp:
+    def check_out(self, actor: Actor | str, visit_id: str, location: GeoPoint | None) -> Stamp:
         """The owner finishes the visit (every required action recorded, long enough)."""
         settings = self.settings
         return self._on_visit(
@@ -365,57 +379,72 @@ class VisitService:
             visit_id,
             "visit.execute",
             lambda v, case: v.check_out_at(
-                actor, location, settings.rules, settings.actions, at=case.at
+                case.actor, location, settings.rules, settings.actions, at=case.at
             ),
         )
 
-    def cancel(self, actor: Actor, visit_id: str, reason: str) -> None:
+    def cancel(self, actor: Actor | str, visit_id: str, reason: str) -> None:
         """Call off a planned visit (the owner, their managers or an admin)."""
 
         def work(case: UseCase) -> None:
-            visit = _visit(case, visit_id)
-            case.require_owner(visit.owner_id, f"visit {visit_id}")
-            visit.cancel(actor, reason, at=case.at)
+            visit = case.reach("visit", _visit(case, visit_id), "write")
+            visit.cancel(case.actor, reason, at=case.at)
             case.repo(Visit).save(visit)
 
         self._crm.run(actor, "visit.cancel", work)
 
-    def request_co_visit(self, actor: Actor, visit_id: str, colleague_id: str) -> None:
+    def request_co_visit(self, actor: Actor | str, visit_id: str, colleague_id: str) -> None:
         """Ask a manager or colleague to join (the owner, their managers or an admin)."""
 
         def work(case: UseCase) -> None:
-            visit = _visit(case, visit_id)
-            case.require_owner(visit.owner_id, f"visit {visit_id}")
+            visit = case.reach("visit", _visit(case, visit_id), "write")
             _known_user(self._crm, colleague_id, "colleague_id")
-            visit.request_co_visit(actor, colleague_id, at=case.at)
+            visit.request_co_visit(case.actor, colleague_id, at=case.at)
             case.repo(Visit).save(visit)
 
         self._crm.run(actor, "visit.co_visit", work)
 
-    def co_visit_check_in(self, actor: Actor, visit_id: str, location: GeoPoint | None) -> Stamp:
+    def co_visit_check_in(
+        self, actor: Actor | str, visit_id: str, location: GeoPoint | None
+    ) -> Stamp:
         """The invited co-visitor checks in at the customer."""
         return self._on_visit(
             actor,
             visit_id,
             "visit.co_visit",
-            lambda v, case: v.co_visit_check_in(actor, location, self.settings.rules, at=case.at),
+            lambda v, case: v.co_visit_check_in(
+                case.actor, location, self.settings.rules, at=case.at
+            ),
+            reach=False,
         )
 
-    def co_visit_feedback(self, actor: Actor, visit_id: str, rating: int, feedback: str) -> None:
+    def co_visit_feedback(
+        self, actor: Actor | str, visit_id: str, rating: int, feedback: str
+    ) -> None:
         """The co-visitor rates the visit 1..5 with feedback."""
         self._on_visit(
             actor,
             visit_id,
             "visit.co_visit",
-            lambda v, case: v.co_visit_feedback(actor, rating, feedback, at=case.at),
+            lambda v, case: v.co_visit_feedback(case.actor, rating, feedback, at=case.at),
+            reach=False,
         )
 
     def _on_visit(
-        self, actor: Actor, visit_id: str, action: str, command: Callable[[Visit, UseCase], T]
+        self,
+        actor: Actor | str,
+        visit_id: str,
+        action: str,
+        command: Callable[[Visit, UseCase], T],
+        *,
+        reach: bool = True,
     ) -> T:
-        # The domain checks who may (the owner; invited co-visitors for their part).
+        # With ``reach`` the record-access rule applies (write); without, the domain alone
+        # decides who may (an invited co-visitor need not be in the owner's team).
         def work(case: UseCase) -> T:
             visit = _visit(case, visit_id)
+            if reach:
+                case.reach("visit", visit, "write")
             result = command(visit, case)
             case.repo(Visit).save(visit)
             return result
@@ -423,7 +452,7 @@ class VisitService:
         return self._crm.run(actor, action, work)
 
     # -- views -----------------------------------------------------------------------------
-    def plan_of(self, actor: Actor, owner_id: str, day: date) -> VisitPlan:
+    def plan_of(self, actor: Actor | str, owner_id: str, day: date) -> VisitPlan:
         """The plan of ``owner_id`` on ``day``; NotFound when there is none."""
 
         def work(case: UseCase) -> VisitPlan:
@@ -435,7 +464,7 @@ class VisitService:
 
         return self._crm.read(actor, "visit.view", work)
 
-    def visits_of(self, actor: Actor, owner_id: str, day: date | None = None) -> list[Visit]:
+    def visits_of(self, actor: Actor | str, owner_id: str, day: date | None = None) -> list[Visit]:
         """The visits of ``owner_id`` (on ``day`` when given), by id."""
 
         def work(case: UseCase) -> list[Visit]:
@@ -449,14 +478,14 @@ class VisitService:
 
     def nearby(
         self,
-        actor: Actor,
+        actor: Actor | str,
         location: GeoPoint,
         radius_m: Decimal | int | str | None = None,
         *,
         limit: int | None = None,
     ) -> list[Nearby]:
         """Active customers within ``radius_m`` (default: the settings') of ``location``,
-        nearest first; a salesperson sees their own customers, oversight roles everyone's."""
+        nearest first, among the customers the case.actor may read (own, team, or granted all)."""
 
         def work(case: UseCase) -> list[Nearby]:
             radius = self.settings.nearby_radius_m if radius_m is None else radius_m
@@ -465,7 +494,7 @@ class VisitService:
         return self._crm.read(actor, "visit.view", work)
 
     def frequency(
-        self, actor: Actor, as_of: date | None = None, owner_id: str | None = None
+        self, actor: Actor | str, as_of: date | None = None, owner_id: str | None = None
     ) -> FrequencyTable:
         """The frequency table of the period containing ``as_of`` (today by default)."""
 
@@ -478,14 +507,14 @@ class VisitService:
         return self._crm.read(actor, "visit.view", work)
 
     def due(
-        self, actor: Actor, as_of: date | None = None, owner_id: str | None = None
+        self, actor: Actor | str, as_of: date | None = None, owner_id: str | None = None
     ) -> list[DueCustomer]:
         """The customers due for a visit this period: the salesperson's to-do list."""
         return self.frequency(actor, as_of, owner_id).due()
 
     def analysis(
         self,
-        actor: Actor,
+        actor: Actor | str,
         start: date,
         end: date,
         *,
@@ -498,19 +527,20 @@ class VisitService:
         def work(case: UseCase) -> VisitAnalysis:
             first, last = self._span(case, start, end)
             sites = self._visible_sites(case, owner_id)
-            owners = self._owners(case, owner_id)
             owned: dict[str, set[str]] = {}
             for site in sites:
                 if site.owner_id is not None:
                     owned.setdefault(site.owner_id, set()).add(site.id)
-            facts = [VisitFact.of(v) for v in self._visits(case, owners) if first <= v.day <= last]
+            facts = [
+                VisitFact.of(v) for v in self._visits(case, owner_id) if first <= v.day <= last
+            ]
             return VisitAnalysis.of(facts, grain=grain, owned=owned)
 
         return self._crm.read(actor, "visit.view", work)
 
     def outcome(
         self,
-        actor: Actor,
+        actor: Actor | str,
         start: date,
         end: date,
         *,
@@ -518,7 +548,7 @@ class VisitService:
         owner_id: str | None = None,
     ) -> VisitOutcome:
         """Orders (confirmed, by net amount) of visited customers within N days after a
-        visit against customers not visited, over the customers the actor may see."""
+        visit against customers not visited, over the customers the case.actor may see."""
 
         def work(case: UseCase) -> VisitOutcome:
             first, last = self._span(case, start, end)
@@ -538,27 +568,24 @@ class VisitService:
         return self._crm.read(actor, "visit.view", work)
 
     # -- access ----------------------------------------------------------------------------
-    def _sees_all(self, case: UseCase) -> bool:
-        return case.actor.has_role(*self._crm.config.oversight_roles)
-
     def _may_see(self, case: UseCase, owner_id: str) -> None:
-        if owner_id != case.actor.user_id and not self._sees_all(case):
-            case.require_owner(owner_id, f"the visits of {owner_id}")
-
-    def _owners(self, case: UseCase, owner_id: str | None) -> str | None:
-        if owner_id is not None:
-            self._may_see(case, owner_id)
-            return owner_id
-        return None if self._sees_all(case) else case.actor.user_id
+        """Reading ``owner_id``'s visits: themself, their managers, or a role granted all."""
+        ref = RecordRef("visit", f"(of {owner_id})", owner_id, _department(self._crm, owner_id))
+        self._crm.config.record_access.check(self._crm.directory, case.actor, ref, "read")
 
     def _visible_sites(self, case: UseCase, owner_id: str | None = None) -> list[CustomerSite]:
-        owner = self._owners(case, owner_id)
         repo = case.repo(CustomerSite)
-        return repo.find(owner_id=owner) if owner is not None else repo.find()
+        if owner_id is not None:
+            self._may_see(case, owner_id)
+            return repo.find(owner_id=owner_id)
+        return [s for s in repo.find() if case.may("visit_customer", s)]
 
     def _visits(self, case: UseCase, owner: str | None) -> list[Visit]:
         repo = case.repo(Visit)
-        return repo.find(owner_id=owner) if owner is not None else repo.find()
+        if owner is not None:
+            self._may_see(case, owner)
+            return repo.find(owner_id=owner)
+        return [v for v in repo.find() if case.may("visit", v)]
 
     def _facts(self, case: UseCase, customers: set[str]) -> list[VisitFact]:
         repo = case.repo(Visit)

@@ -677,13 +677,15 @@ def opportunities(
     draw: st.DrawFn, statuses: Iterable[OpportunityStatus] = tuple(OpportunityStatus)
 ) -> Opportunity:
     """Opportunities in `SALES_PROCESS` with one of ``statuses``: opened in a drawn
-    stage (from a lead or directly), moved forward and back, revised, then won, lost or
-    declared invalid — or left open."""
+    stage before the approval gate (from a lead or directly), moved forward (through the
+    gate with an approval) and back, revised, then won, lost or declared invalid — or left
+    open."""
     status = draw(st.sampled_from(tuple(statuses)))
     clock = _clock(draw)
     owner = draw(st.sampled_from(SALES))
     department = draw(st.sampled_from([None, "east", "south"]))
     path = [s.name for s in SALES_PROCESS.path_for(department)]
+    gate = "contract"
     opportunity = Opportunity.open(
         draw(ids("opp")),
         SALES_PROCESS,
@@ -691,19 +693,26 @@ def opportunities(
         owner=owner.user_id,
         actor=owner,
         at=clock.tick(draw),
-        stage=draw(st.sampled_from(path)),
+        stage=draw(st.sampled_from(path[: path.index(gate)])),
         department=department,
         expected_close=draw(st.none() | st.dates(date(2026, 1, 1), date(2028, 12, 31))),
         lead_id=draw(st.none() | ids("lead")),
         fields=draw(st.dictionaries(st.sampled_from(["budget", "decision_maker"]), _FEEDBACK)),
     )
-    for _ in range(draw(st.integers(0, 3))):
-        target = draw(st.sampled_from(path))
+    targets = [*(st.sampled_from(path) for _ in range(draw(st.integers(0, 3))))]
+    if status is OpportunityStatus.WON and gate not in opportunity.approved_gates():
+        targets.append(st.just(gate))  # a deal wins only once its gate was approved
+    for drawn in targets:
+        target = draw(drawn)
         if target == opportunity.stage:
             continue
-        approval = draw(ids("AP")) if target == "contract" else None
+        approval = draw(ids("AP")) if target == gate else None
         opportunity.advance(
             target, owner, clock.tick(draw), {"budget": draw(_FEEDBACK)}, approval_ref=approval
+        )
+    if status is OpportunityStatus.WON and gate not in opportunity.approved_gates():
+        opportunity.advance(
+            gate, owner, clock.tick(draw), {"budget": draw(_FEEDBACK)}, approval_ref="AP-0"
         )
     if draw(st.booleans()):
         opportunity.revise(

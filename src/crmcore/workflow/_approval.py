@@ -470,12 +470,16 @@ class ApprovalInstance:
                     comment=comment,
                 )
 
-    def withdraw(self, actor: Actor, *, at: datetime, comment: str = "") -> None:
-        """The submitter takes the request back while it is pending."""
+    def withdraw(
+        self, actor: Actor, *, at: datetime, comment: str = "", subject_cancelled: bool = False
+    ) -> None:
+        """The submitter takes the request back while it is pending. With
+        ``subject_cancelled`` the subject itself was cancelled by ``actor`` (the caller checked
+        they may): the request ends the same way, and its history names who cancelled."""
         APPROVAL_LIFECYCLE.check("withdraw", self.status, actor)
         self._check_time(at)
         _check_comment(comment)
-        if actor.user_id != self.submitter_id:
+        if not subject_cancelled and actor.user_id != self.submitter_id:
             raise PermissionDenied(
                 f"approval {self.id}: only the submitter {self.submitter_id} may withdraw; "
                 f"actor {actor.user_id}"
