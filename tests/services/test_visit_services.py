@@ -244,9 +244,11 @@ def test_refusals_change_nothing_and_send_nothing(world: World) -> None:
     ids = _monday(world)
     world.sent()
     before = world.snapshot()
-    with pytest.raises(PermissionDenied, match=r"bob may not write visit visit-\d+: it belongs to ann"):
+    not_his = r"bob may not write visit [\w-]+: it belongs to ann"
+    with pytest.raises(PermissionDenied, match=not_his):
         world.crm.visits.check_in(BOB, ids["acme"], OFFICE)
-    with pytest.raises(PermissionDenied, match=r"bob may not write visit_plan \(new\): it belongs to ann"):
+    not_his_plan = r"bob may not write visit_plan \(new\): it belongs to ann"
+    with pytest.raises(PermissionDenied, match=not_his_plan):
         world.crm.visits.plan_day(BOB, "ann", MONDAY + timedelta(days=1), ["acme"])
     with pytest.raises(PermissionDenied, match=r"fay \(finance\) may not visit\.view"):
         world.crm.visits.analysis(FAY, MONDAY, MONDAY)
