@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import attrs
 import pytest
 
 from crmcore.errors import ConfigError
@@ -24,7 +25,7 @@ from crmcore.pricing import (
     VolumeTiers,
 )
 from crmcore.serialization import from_dict, to_dict
-from tests.pricing.pricing_helpers import cny, engine, order
+from tests.pricing.pricing_helpers import ON, cny, engine, order
 
 
 def pct(rule_id: str, percent: int, **kwargs: object) -> PriceRule:
@@ -142,12 +143,76 @@ def test_conditions(
     conditions: RuleConditions, quantity: int, applies: bool, reason: str | None
 ) -> None:
     rule = pct("r", 10, conditions=conditions)
-    priced = engine([rule]).price(order(("DRILL", quantity), ("HAMMER", 1)))
-    line = priced.lines[0]
+    request = order(("DRILL", quantity), ("HAMMER", 1))
+    explained = engine([rule]).price(request, explain=True)
+    line = explained.lines[0]
     assert (line.rules_applied == ("r",)) is applies
     if reason is not None:
         assert line.not_applied[0].rule_id == "r"
         assert line.not_applied[0].reason.startswith(reason)
+    priced = engine([rule]).price(request)
+    assert priced.lines == tuple(
+        attrs.evolve(
+            line,
+            not_applied=tuple(r for r in line.not_applied if not r.reason.startswith("not valid")),
+        )
+        for line in explained.lines
+    )
+
+
+def test_rules_out_of_their_window_are_listed_only_when_an_explanation_is_asked_for() -> None:
+    rules = [
+        pct("last-week", 30, conditions=RuleConditions(valid_to=date(2026, 3, 1))),
+        pct("next-week", 20, conditions=RuleConditions(valid_from=date(2026, 3, 9))),
+        pct("this-week", 10, conditions=RuleConditions(valid_from=ON, valid_to=date(2026, 3, 8))),
+    ]
+    book = engine(rules)
+    priced, explained = (
+        book.price(order(("DRILL", 1))),
+        book.price(order(("DRILL", 1)), explain=True),
+    )
+    assert priced.lines[0].amount == explained.lines[0].amount == cny(90)
+    assert priced.lines[0].not_applied == ()
+    assert [str(r) for r in explained.lines[0].not_applied] == [
+        "rule last-week: not valid after 2026-03-01",
+        "rule next-week: not valid before 2026-03-09",
+    ]
+
+
+def test_not_applied_lists_the_first_rules_and_counts_the_rest() -> None:
+    rules = [pct(f"r{n:02d}", n) for n in range(1, 15)]
+    rules.append(pct("big", 1, conditions=RuleConditions(min_quantity=5)))
+    shown = engine(rules, policy=PricingPolicy(not_applied_shown=3)).price(order(("DRILL", 1)))
+    line = shown.lines[0]
+    assert line.rules_applied == ("r01",)
+    assert [str(r) for r in line.not_applied] == [
+        "rule big: quantity 1 below minimum 5",
+        "rule r02: lost to rule r01 (same priority and specificity, id sorts after)",
+        "rule r03: lost to rule r01 (same priority and specificity, id sorts after)",
+    ]
+    assert line.not_applied_omitted == 11
+    assert "not applied: 11 more rules (price with explain=True to list them all)" in (
+        line.explain()
+    )
+    every = engine(rules).price(order(("DRILL", 1)), explain=True).lines[0]
+    assert len(every.not_applied) == 14
+    assert every.not_applied_omitted == 0
+    assert engine(rules).price(order(("DRILL", 1))).lines[0].not_applied_omitted == 4
+
+
+def test_rules_for_a_region_a_code_or_a_tag_reach_only_their_orders() -> None:
+    rules = [
+        pct("east", 10, selector=RuleSelector(regions={"east"}, groups={"tools"})),
+        pct("spring", 20, selector=RuleSelector(codes={"SPRING"}, regions={"west"})),
+        pct("keys", 30, selector=RuleSelector(customer_tags={"key-account"}, skus={"DRILL"})),
+    ]
+    assert drill_price(rules[:1], customer="acme") == cny(90)
+    assert drill_price(rules[:1], customer="bolt") == cny(100)
+    assert drill_price(rules[1:2], customer="bolt") == cny(100)
+    assert drill_price(rules[1:2], customer="bolt", codes={"SPRING"}) == cny(80)
+    assert drill_price(rules[1:2], customer="acme", codes={"SPRING"}) == cny(100)
+    assert drill_price(rules[2:], customer="acme") == cny(70)
+    assert drill_price(rules[2:], customer="bolt") == cny(100)
 
 
 def test_a_rule_in_another_currency_does_not_apply_and_says_why() -> None:

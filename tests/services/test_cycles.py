@@ -3,11 +3,7 @@ reference adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
-
-import pytest
 
 from crmcore.forecast import OpportunityStatus
 from crmcore.leads import LeadStatus, OpportunityDraft
@@ -22,18 +18,7 @@ from tests.services.helpers import (
     MIA,
     World,
     cny,
-    memory_world,
-    sqlite_world,
 )
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    made = memory_world() if request.param == "memory" else sqlite_world(tmp_path)
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
 
 
 def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:

@@ -4,24 +4,16 @@ across pools, members who left."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from crmcore.errors import InvariantViolation
+from crmcore.errors import InvalidTransition, InvariantViolation, PermissionDenied, ValidationError
+from crmcore.forecast import OpportunityStatus
 from crmcore.leads import ClaimLimits, LeadTodoKind
-from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world, sqlite_world
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    made = memory_world() if request.param == "memory" else sqlite_world(tmp_path)
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+from crmcore.money import Percent
+from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world
 
 
 def test_follow_ups_feed_the_owners_to_do_and_a_recycle_tells_the_owner(world: World) -> None:
@@ -75,3 +67,26 @@ def test_the_global_daily_claim_limit_counts_claims_in_every_pool(tmp_path: Path
     assert world.snapshot() == before
     world.clock.advance(days=1)
     crm.leads.claim(BOB, general_lead.id)
+
+
+def test_a_deal_is_revised_and_invalidated_through_the_services(world: World) -> None:
+    crm = world.crm
+    opp = crm.opportunities.create(ANN, cny("120000"), stage="qualify")
+    revised = crm.opportunities.revise(
+        ANN, opp.id, amount=cny("150000"), expected_close=date(2026, 6, 30)
+    )
+    assert (revised.amount, revised.expected_close) == (cny("150000"), date(2026, 6, 30))
+    again = crm.opportunities.revise(ANN, opp.id, probability_override=Percent(35))
+    assert (again.amount, again.probability) == (cny("150000"), Percent(35))
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied):
+        crm.opportunities.revise(BOB, opp.id, amount=cny("1"))  # a colleague's deal
+    with pytest.raises(ValidationError, match="without any change"):
+        crm.opportunities.revise(ANN, opp.id)
+    assert world.snapshot() == before
+    with pytest.raises(PermissionDenied):
+        crm.opportunities.invalidate(ANN, opp.id, "duplicate")  # a manager decides
+    gone = crm.opportunities.invalidate(MIA, opp.id, "duplicate of another deal")
+    assert gone.status is OpportunityStatus.INVALID
+    with pytest.raises(InvalidTransition):
+        crm.opportunities.revise(ANN, opp.id, amount=cny("1"))

@@ -172,6 +172,16 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _opportunity,
         lambda w, a, i: w.crm.opportunities.lose(a, i["opp"], "price"),
     ),
+    "opportunity.revise": (
+        "ann",
+        _opportunity,
+        lambda w, a, i: w.crm.opportunities.revise(a, i["opp"], amount=cny("200")),
+    ),
+    "opportunity.invalidate": (
+        "mia",
+        _opportunity,
+        lambda w, a, i: w.crm.opportunities.invalidate(a, i["opp"], "duplicate"),
+    ),
     "opportunity.approve": (
         "mia",
         _approval,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from crmcore._decimal import CONTEXT
+from crmcore.adapters._verify import ShapeLog
 from crmcore.errors import ValidationError
 from crmcore.events import DomainEvent, event_type
 from crmcore.money import Money, Percent
@@ -29,26 +30,53 @@ __all__ = [
 A = TypeVar("A", bound=Aggregate)
 
 
-def dump_checked(kind: AggregateKind[A], aggregate: A) -> str:
+def dump_checked(kind: AggregateKind[A], aggregate: A, log: ShapeLog | None = None) -> str:
     """The aggregate's JSON, refused (ValidationError) unless it loads back.
 
     A commit writes only what it can read again: a bad value that slipped past a domain
     check (a number where a name belongs...) is refused before anything is stored, instead
-    of poisoning every later load.
+    of poisoning every later load. With a ``log`` only a shape new for the kind is loaded
+    back (see ``crmcore.adapters._verify``); without one, every write is.
     """
-    text = dump_aggregate(kind, aggregate)
+    plain = _plain(kind, aggregate)
+    text = _json(plain)
+    if log is None:
+        _aggregate_loads_back(kind, aggregate, text)
+        return text
+    shape = log.shape(plain)
+    if log.needs_check(kind.name, shape):
+        _aggregate_loads_back(kind, aggregate, text)
+        log.loaded_back(kind.name, shape)
+    return text
+
+
+def _aggregate_loads_back(kind: AggregateKind[A], aggregate: A, text: str) -> None:
     try:
         load_aggregate(kind, text, 0)
     except ValidationError as exc:
         raise ValidationError(
             f"cannot store {kind.name} {aggregate.id!r}: it would not load back ({exc})"
         ) from None
-    return text
 
 
-def dump_event_checked(event: DomainEvent) -> tuple[str, str]:
-    """The event's name and JSON, refused (ValidationError) unless it loads back."""
-    name, text = dump_event(event)
+def dump_event_checked(event: DomainEvent, log: ShapeLog | None = None) -> tuple[str, str]:
+    """The event's name and JSON, refused (ValidationError) unless it loads back (with a
+    ``log``: unless an event of its type and shape loaded back before)."""
+    name = event.event_name
+    data = converter.unstructure(event)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    if log is None:
+        _event_loads_back(event, text)
+        return name, text
+    shape, key = log.shape(data), f"event {name}"
+    if log.needs_check(key, shape):
+        _event_loads_back(event, text)
+        log.loaded_back(key, shape)
+    return name, text
+
+
+def _event_loads_back(event: DomainEvent, text: str) -> None:
+    name = event.event_name
     try:
         load_event(name, text)
     except ValidationError as exc:
@@ -56,15 +84,22 @@ def dump_event_checked(event: DomainEvent) -> tuple[str, str]:
             f"cannot store event {name} of {event.subject_kind} {event.subject_id!r}: "
             f"it would not load back ({exc})"
         ) from None
-    return name, text
+
+
+def _plain(kind: AggregateKind[A], aggregate: A) -> dict[str, Any]:
+    data = kind.dump(aggregate) if kind.dump is not None else converter.unstructure(aggregate)
+    plain = dict(data)
+    plain.pop("version", None)
+    return plain
+
+
+def _json(plain: dict[str, Any]) -> str:
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def dump_aggregate(kind: AggregateKind[A], aggregate: A) -> str:
     """The aggregate as canonical JSON (sorted keys), without its version."""
-    data = kind.dump(aggregate) if kind.dump is not None else converter.unstructure(aggregate)
-    plain = dict(data)
-    plain.pop("version", None)
-    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _json(_plain(kind, aggregate))
 
 
 def load_aggregate(kind: AggregateKind[A], text: str, version: int) -> A:
@@ -81,8 +116,9 @@ def load_aggregate(kind: AggregateKind[A], text: str, version: int) -> A:
 
 def dump_event(event: DomainEvent) -> tuple[str, str]:
     """The event's registered name and its JSON."""
-    data = converter.unstructure(event)
-    return event.event_name, json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return event.event_name, json.dumps(
+        converter.unstructure(event), sort_keys=True, ensure_ascii=False
+    )
 
 
 def load_event(name: str, text: str) -> DomainEvent:

@@ -12,6 +12,8 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 import attrs
 
 from crmcore.adapters._codec import index_filters, index_key
+from crmcore.adapters._decoded import MAX_ROWS, DecodedRows
+from crmcore.adapters._verify import ShapeLog, WriteCheck
 from crmcore.errors import ConcurrencyConflict, InvalidTransition, NotFound, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind
@@ -81,10 +83,27 @@ class Staging:
 
 
 class KindRegistry:
-    """The kinds a store holds, looked up by class; the base of both reference stores."""
+    """The kinds a store holds, looked up by class; the shapes of the writes that loaded back
+    (``verify_writes``: each new shape by default, or every write) and up to
+    ``decoded_rows`` rows decoded before (0: decode every read); the base of both reference
+    stores."""
 
-    def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
+    def __init__(
+        self,
+        kinds: Sequence[AggregateKind[Any]],
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = MAX_ROWS,
+    ) -> None:
         self._kinds = kinds_by_class(kinds)
+        #: Rows decoded before: a read of the same row copies instead of decoding again.
+        self.decoded = DecodedRows(decoded_rows)
+        try:
+            self.shapes = ShapeLog(WriteCheck(verify_writes))
+        except ValueError:
+            allowed = [c.value for c in WriteCheck]
+            raise ValidationError(
+                f"verify_writes: {verify_writes!r} is not one of {allowed}"
+            ) from None
 
     def kind_of(self, cls: type[A]) -> AggregateKind[A]:
         """The kind stored for ``cls``; ValidationError naming the known kinds otherwise."""

@@ -7,6 +7,7 @@ whose lines explain every step and whose ``approval_reasons`` list the guardrail
 """
 
 from crmcore.pricing import _serialization  # noqa: F401  (registers the cattrs hooks)
+from crmcore.pricing._book import RuleBook
 from crmcore.pricing._catalog import Catalog, Customer, Product, ProductGroup
 from crmcore.pricing._engine import PricingEngine
 from crmcore.pricing._policy import CashRounding, DiscountAuthority, PricingPolicy, RoundingMode
@@ -36,7 +37,6 @@ from crmcore.pricing._rules import (
     FixedUnitPrice,
     FreeItems,
     PriceRule,
-    RuleBook,
     RuleConditions,
     RuleSelector,
     Tier,

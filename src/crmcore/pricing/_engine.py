@@ -12,6 +12,7 @@ from crmcore._decimal import CONTEXT
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.ports import Actor
+from crmcore.pricing._book import CandidateFinder, RuleBook
 from crmcore.pricing._catalog import Catalog, Customer, Product
 from crmcore.pricing._guardrails import approval_reasons
 from crmcore.pricing._policy import PricingPolicy
@@ -33,7 +34,6 @@ from crmcore.pricing._rules import (
     FixedUnitPrice,
     FreeItems,
     PriceRule,
-    RuleBook,
     TierMode,
     VolumeTiers,
 )
@@ -67,6 +67,7 @@ class _Line:
     amount: Decimal
     steps: list[WaterfallStep]
     not_applied: list[RuleNotApplied] = attrs.Factory(list)
+    not_applied_omitted: int = 0
     applied: list[str] = attrs.Factory(list)
     request: LineRequest | None = None
     free_units: Decimal = _ZERO
@@ -114,8 +115,17 @@ class PricingEngine:
                 )
 
     # -- the waterfall ------------------------------------------------------------------------
-    def price(self, request: OrderRequest, actor: Actor | None = None) -> PricedOrder:
+    def price(
+        self, request: OrderRequest, actor: Actor | None = None, *, explain: bool = False
+    ) -> PricedOrder:
         """Price ``request``; ``actor`` (else ``request.roles``) sets the discount authority.
+
+        Each line lists the rules that were candidates on the order's date but did not apply
+        (lost, or failed a quantity, amount or currency condition), the first
+        ``policy.not_applied_shown`` of them and the count of the rest. With ``explain`` every
+        rule that selects the line and the customer is considered whatever its validity
+        window, so rules out of their window are listed too, and nothing is left out: the
+        prices are the same, only the explanation is longer (and slower to build).
 
         Raises ValidationError naming the line and value for bad input; never for a guardrail
         (those become ``approval_reasons``).
@@ -131,8 +141,9 @@ class PricingEngine:
         inclusive = self._basis(lines)
         order_list = Money(sum((w.list_amount for w in lines), _ZERO), currency)
         grants: list[tuple[PriceRule, _Line, Decimal]] = []
+        finder = self.rules.finder(customer, request.codes)
         for work in lines:
-            self._apply_rules(work, customer, request, order_list, grants)
+            self._apply_rules(work, finder, request, order_list, grants, explain)
         for rule, source, units in grants:
             self._grant(rule, source, units, lines, lists, currency)
         for work in lines:
@@ -215,34 +226,34 @@ class PricingEngine:
     def _apply_rules(
         self,
         work: _Line,
-        customer: Customer,
+        finder: CandidateFinder,
         request: OrderRequest,
         order_list: Money,
         grants: list[tuple[PriceRule, _Line, Decimal]],
+        explain: bool,
     ) -> None:
-        candidates = self.rules.candidates(
-            work.sku, self.catalog.lineage(work.product.group), customer
-        )
+        lineage = self.catalog.lineage(work.product.group)
+        candidates = finder.candidates(work.sku, lineage, None if explain else request.on)
         if not candidates:
             return
         currency = request.currency
         line_list = Money(work.list_amount, currency)
+        failed: list[RuleNotApplied] = []
         matched: list[tuple[int, int, str, PriceRule]] = []
-        for rule, specificity in candidates.values():
-            if not rule.selector.matches_customer(customer, request.codes):
-                continue
+        for _, rule, specificity in candidates:
             reason: str | None
             if rule.currency is not None and rule.currency != currency.code:
                 reason = f"amounts in {rule.currency}, order in {currency}"
             else:
                 reason = rule.conditions.failure(work.quantity, line_list, order_list, request.on)
             if reason is not None:
-                work.not_applied.append(RuleNotApplied(rule.id, reason))
+                failed.append(RuleNotApplied(rule.id, reason))
             else:
                 matched.append((-rule.priority, -specificity, rule.id, rule))
         matched.sort(key=lambda entry: entry[:3])
         winner: tuple[int, int, str, PriceRule] | None = None
         stacked: list[PriceRule] = []
+        lost: list[tuple[int, int, str, PriceRule]] = []
         for entry in matched:
             rule = entry[3]
             if rule.stackable:
@@ -250,10 +261,30 @@ class PricingEngine:
             elif winner is None:
                 winner = entry
             else:
-                work.not_applied.append(RuleNotApplied(rule.id, _lost(entry, winner)))
+                lost.append(entry)
+        self._not_applied(work, failed, lost, winner, explain)
         chosen = ([winner[3]] if winner is not None else []) + stacked
         for rule in chosen:
             self._apply_effect(work, rule, currency, grants)
+
+    def _not_applied(
+        self,
+        work: _Line,
+        failed: list[RuleNotApplied],
+        lost: list[tuple[int, int, str, PriceRule]],
+        winner: tuple[int, int, str, PriceRule] | None,
+        explain: bool,
+    ) -> None:
+        """Record the failed rules, then the losers in rank order: the first
+        ``policy.not_applied_shown`` (all with ``explain``), and how many more there were."""
+        shown = len(failed) + len(lost) if explain else self.policy.not_applied_shown
+        work.not_applied = failed[:shown]
+        room = shown - len(work.not_applied)
+        if winner is not None and room > 0:
+            work.not_applied.extend(
+                RuleNotApplied(entry[3].id, _lost(entry, winner)) for entry in lost[:room]
+            )
+        work.not_applied_omitted = len(failed) + len(lost) - len(work.not_applied)
 
     @staticmethod
     def _apply_effect(
@@ -264,7 +295,7 @@ class PricingEngine:
     ) -> None:
         effect = rule.effect
         before = work.amount
-        description = effect.describe()
+        description = rule.effect_text
         if isinstance(effect, FreeItems):
             units = effect.free_units(work.quantity)
             if effect.sku is not None:
@@ -457,6 +488,7 @@ class PricingEngine:
             discount_beyond_rules=_discount(payable, work.rule_amount),
             explanation=tuple(steps),
             not_applied=tuple(work.not_applied),
+            not_applied_omitted=work.not_applied_omitted,
             rules_applied=tuple(work.applied),
             generated=work.generated,
         )

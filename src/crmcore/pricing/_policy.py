@@ -9,7 +9,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import attrs
 
 from crmcore._decimal import to_decimal
-from crmcore._validators import non_empty, positive
+from crmcore._validators import non_empty, non_negative, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.pricing._fields import percent_0_100, percent_non_negative, to_percent
@@ -72,7 +72,9 @@ class PricingPolicy:
     ``default_authority`` (none by default: every discount needs approval). The discount
     checked against it is 1 − net / list price; with ``authority_excludes_rules`` it is
     1 − net / the price after the company's rules, so promotions need no approval and only
-    what the salesperson adds counts.
+    what the salesperson adds counts. Each priced line lists at most ``not_applied_shown``
+    rules that did not apply and counts the rest (``PricingEngine.price(explain=True)`` lists
+    them all).
     """
 
     default_tax_rate: Percent = attrs.field(
@@ -87,6 +89,7 @@ class PricingPolicy:
     )
     cash_rounding: CashRounding | None = None
     authority_excludes_rules: bool = False
+    not_applied_shown: int = attrs.field(default=10, validator=non_negative)
 
     def authority(self, roles: frozenset[str]) -> tuple[Percent, Percent]:
         """The largest (line, order) discounts ``roles`` may grant without approval."""

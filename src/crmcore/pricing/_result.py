@@ -93,6 +93,8 @@ class PricedLine:
     discount_beyond_rules: Percent
     explanation: tuple[WaterfallStep, ...]
     not_applied: tuple[RuleNotApplied, ...] = ()
+    #: How many more rules did not apply than ``not_applied`` lists (see ``PricingPolicy``).
+    not_applied_omitted: int = 0
     rules_applied: tuple[str, ...] = ()
     #: True for a free line added by a buy-X-get-Y rule (not part of the request).
     generated: bool = False
@@ -102,6 +104,11 @@ class PricedLine:
         head = f"line {self.index}: {self.sku} × {self.quantity} — total {self.total}"
         lines = [head, *(f"  {step}" for step in self.explanation)]
         lines.extend(f"  not applied: {outcome}" for outcome in self.not_applied)
+        if self.not_applied_omitted:
+            lines.append(
+                f"  not applied: {self.not_applied_omitted} more rules "
+                "(price with explain=True to list them all)"
+            )
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Final
+from typing import ClassVar
 
 import attrs
 
@@ -35,7 +35,6 @@ __all__ = [
     "FixedUnitPrice",
     "FreeItems",
     "PriceRule",
-    "RuleBook",
     "RuleConditions",
     "RuleSelector",
     "Tier",
@@ -325,8 +324,11 @@ class PriceRule:
     description: str = ""
     #: The one currency the rule's amounts are in, or None when it has no amounts.
     currency: str | None = attrs.field(init=False, repr=False, eq=False)
+    #: The effect described once (a rule is immutable; pricing shows it on every line).
+    effect_text: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "effect_text", self.effect.describe())
         codes = _effect_currencies(self.effect) | self.conditions.currencies()
         if len(codes) > 1:
             raise ValidationError(
@@ -338,86 +340,3 @@ class PriceRule:
 
 #: Specificity of a match: SKU beats any group, a deeper group beats a shallower, all is last.
 SKU_SPECIFICITY = 1_000_000
-
-
-def _rules(value: Iterable[PriceRule]) -> tuple[PriceRule, ...]:
-    return tuple(value)
-
-
-_Key = tuple[str, str]
-_ANY: Final[_Key] = ("*", "")
-
-
-def _customer_keys(selector: RuleSelector) -> list[_Key]:
-    """Where a rule goes on the customer axis: its customers, else its groups, else any."""
-    if selector.customers:
-        return [("c", c) for c in selector.customers]
-    if selector.customer_groups:
-        return [("g", g) for g in selector.customer_groups]
-    return [_ANY]
-
-
-def _product_keys(selector: RuleSelector) -> list[_Key]:
-    """Where a rule goes on the product axis: its SKUs and groups, else all products."""
-    keys = [("s", sku) for sku in selector.skus] + [("p", g) for g in selector.groups]
-    return keys or [("a", "")]
-
-
-@attrs.frozen
-class RuleBook:
-    """The rules, indexed on two axes: product (SKU, group, all) × customer (id, group, any).
-
-    Looking up a line's candidates is a fixed number of dictionary lookups (three customer
-    keys for the SKU, each group up the tree and all products), not a scan of the book.
-    """
-
-    rules: tuple[PriceRule, ...] = attrs.field(default=(), converter=_rules)
-    _by_id: dict[str, PriceRule] = attrs.field(init=False, repr=False, eq=False)
-    _index: dict[tuple[_Key, _Key], tuple[PriceRule, ...]] = attrs.field(
-        init=False, repr=False, eq=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        by_id: dict[str, PriceRule] = {}
-        index: dict[tuple[_Key, _Key], list[PriceRule]] = {}
-        for i, rule in enumerate(self.rules):
-            if rule.id in by_id:
-                raise ValidationError(f"rules[{i}].id: duplicate rule id {rule.id!r}")
-            by_id[rule.id] = rule
-            customer_keys = _customer_keys(rule.selector)
-            for product_key in _product_keys(rule.selector):
-                for customer_key in customer_keys:
-                    index.setdefault((product_key, customer_key), []).append(rule)
-        object.__setattr__(self, "_by_id", by_id)
-        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
-
-    def __len__(self) -> int:
-        return len(self.rules)
-
-    def rule(self, rule_id: str) -> PriceRule | None:
-        """The rule with ``rule_id`` or None."""
-        return self._by_id.get(rule_id)
-
-    def candidates(
-        self, sku: str, lineage: tuple[tuple[str, int], ...], customer: Customer
-    ) -> dict[str, tuple[PriceRule, int]]:
-        """Rules whose product selector covers the line and that may concern the customer.
-
-        Returns rule id → (rule, specificity); the caller still checks the whole selector.
-        """
-        index = self._index
-        if not index:
-            return {}
-        customer_keys: list[_Key] = [("c", customer.id), _ANY]
-        if customer.group is not None:
-            customer_keys.append(("g", customer.group))
-        # From the least to the most specific, so that a rule matched twice keeps the best.
-        product_keys: list[tuple[_Key, int]] = [(("a", ""), 0)]
-        product_keys.extend((("p", group), depth) for group, depth in reversed(lineage))
-        product_keys.append((("s", sku), SKU_SPECIFICITY))
-        found: dict[str, tuple[PriceRule, int]] = {}
-        for product_key, specificity in product_keys:
-            for customer_key in customer_keys:
-                for rule in index.get((product_key, customer_key), ()):
-                    found[rule.id] = (rule, specificity)
-        return found

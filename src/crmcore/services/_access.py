@@ -30,6 +30,8 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.win": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.lose": frozenset({SALES, MANAGER, ADMIN}),
+    "opportunity.revise": frozenset({SALES, MANAGER, ADMIN}),
+    "opportunity.invalidate": frozenset({MANAGER, ADMIN}),
     # approvals of a stage change (the approvers themselves come from the approval process)
     "opportunity.approve": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.reject": frozenset({MANAGER, FINANCE, ADMIN}),

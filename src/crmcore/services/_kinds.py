@@ -9,6 +9,7 @@ changing the domain classes, and both reference adapters keep them in indexed co
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -66,6 +67,12 @@ def has_unpaid(receivable: Receivable) -> bool:
     return any(room > 0 for room in receivable.room())
 
 
+def has_outstanding(receivable: Receivable) -> bool:
+    """True while some installment still asks for money, on every fact recorded: only these
+    receivables count in a customer's exposure and overdue days (the credit check)."""
+    return any(row.outstanding.amount != 0 for row in receivable.installment_view(date.max))
+
+
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
     return instance.to_dict()
 
@@ -89,11 +96,19 @@ OPPORTUNITIES: Final = AggregateKind(
 RECEIVABLES: Final = ComputedKind(
     "receivable",
     Receivable,
-    indexes=("customer", "owner", "awaiting_confirmation", "awaiting_invoice", "has_unpaid"),
+    indexes=(
+        "customer",
+        "owner",
+        "awaiting_confirmation",
+        "awaiting_invoice",
+        "has_unpaid",
+        "has_outstanding",
+    ),
     computed={
         "awaiting_confirmation": awaiting_confirmation,
         "awaiting_invoice": awaiting_invoice,
         "has_unpaid": has_unpaid,
+        "has_outstanding": has_outstanding,
     },
 )
 APPROVALS: Final = ComputedKind(

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LeadService"]
 
+#: The statuses of a lead someone still works on (``Lead.is_open``).
+_OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+
 
 def _lead(case: UseCase, lead_id: str) -> Lead:
     return case.repo(Lead).get(lead_id)
@@ -135,10 +138,14 @@ class LeadService:
             limits = self._crm.config.claim_limits
             elsewhere = claimed_elsewhere = 0
             if limits is not None and limits.max_held is not None:
+                # Only the open statuses, through the index: a long career of converted
+                # leads costs nothing here.
+                leads = case.repo(Lead)
                 elsewhere = sum(
                     1
-                    for held in case.repo(Lead).find(owner_id=case.actor.user_id)
-                    if held.is_open and held.pool_id != pool.id
+                    for status in _OPEN_STATUSES
+                    for held in leads.find(owner_id=case.actor.user_id, status=status)
+                    if held.pool_id != pool.id
                 )
             if limits is not None and limits.max_per_day is not None:
                 today = case.at.date()

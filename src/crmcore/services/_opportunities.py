@@ -1,4 +1,5 @@
-"""Opportunity use cases: create, advance (through an approval where the stage asks), win, lose."""
+"""Opportunity use cases: create, advance (through an approval where the stage asks), revise,
+win, lose, invalidate."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from crmcore.errors import InvalidTransition
-from crmcore.forecast import Opportunity
-from crmcore.money import Money
+from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
+from crmcore.forecast._opportunity import _Unchanged
+from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
 from crmcore.services._case import UseCase
@@ -146,6 +148,46 @@ class OpportunityService:
             return opportunity
 
         return self._crm.run(actor, "opportunity.win", work)
+
+    def invalidate(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
+        """Declare the deal invalid (a duplicate, spam), with the reason: it leaves every
+        forecast."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.invalidate(case.actor, case.at, reason)
+            case.repo(Opportunity).save(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.invalidate", work)
+
+    def revise(
+        self,
+        actor: Actor | str,
+        opportunity_id: str,
+        *,
+        amount: Money | _Unchanged = UNCHANGED,
+        expected_close: date | _Unchanged | None = UNCHANGED,
+        probability_override: Percent | _Unchanged | None = UNCHANGED,
+        category: ForecastCategory | _Unchanged | None = UNCHANGED,
+    ) -> Opportunity:
+        """Revise an open deal's amount, expected close date, probability or forecast
+        category (None clears an override); what is not given stays as it is."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.revise(
+                case.actor,
+                case.at,
+                amount=amount,
+                expected_close=expected_close,
+                probability_override=probability_override,
+                category=category,
+            )
+            case.repo(Opportunity).save(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.revise", work)
 
     def lose(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Close the deal as lost, with the reason."""

@@ -272,7 +272,9 @@ class OrderService:
         if policy is None or order.grand_total is None:
             return None
         customer = order.customer_id
-        receivables = case.repo(Receivable).find(customer=customer)
+        # Settled receivables add nothing to the exposure nor to the overdue days: only the
+        # open ones are loaded, through the index, however long the customer's history.
+        receivables = case.repo(Receivable).find(customer=customer, has_outstanding=True)
         pending = [
             o.grand_total
             for o in case.repo(Order).find(customer_id=customer, status=_WAITING)

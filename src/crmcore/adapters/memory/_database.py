@@ -2,7 +2,9 @@
 
 Aggregates are stored as the same JSON the SQLite adapter writes, so what comes back from
 ``get`` is always a fresh copy and an aggregate that does not survive serialization fails
-here first. A commit checks every version before it writes anything.
+here first (each new shape of a kind is loaded back before it is stored; with
+``verify_writes="always"`` every write is). A commit checks every version before it writes
+anything.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from crmcore.adapters._codec import (
     load_aggregate,
     load_event,
 )
+from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import ConcurrencyConflict, NotFound
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
@@ -43,8 +47,14 @@ class _Table:
 class MemoryDatabase(KindRegistry):
     """Everything committed, shared by the units of work it opens (thread-safe commits)."""
 
-    def __init__(self, kinds: Sequence[AggregateKind[Any]]) -> None:
-        super().__init__(kinds)
+    def __init__(
+        self,
+        kinds: Sequence[AggregateKind[Any]],
+        *,
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = MAX_ROWS,
+    ) -> None:
+        super().__init__(kinds, verify_writes, decoded_rows)
         self._tables: dict[str, _Table] = {
             k.name: _Table(index={i: {} for i in k.indexes}) for k in kinds
         }
@@ -56,7 +66,7 @@ class MemoryDatabase(KindRegistry):
     def read(self, kind: AggregateKind[A], id: str) -> A | None:
         with self._lock:
             row = self._tables[kind.name].rows.get(id)
-        return None if row is None else load_aggregate(kind, row[1], row[0])
+        return None if row is None else self.decoded.load(kind, id, row[0], row[1], load_aggregate)
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         with self._lock:
@@ -84,7 +94,10 @@ class MemoryDatabase(KindRegistry):
                         )
             # Serialize everything before touching the tables: a failure leaves them as they were.
             rows = {
-                key: (staged.expected_version + 1, dump_checked(staged.kind, staged.aggregate))
+                key: (
+                    staged.expected_version + 1,
+                    dump_checked(staged.kind, staged.aggregate, self.shapes),
+                )
                 for key, staged in staging.writes.items()
             }
             keys = {
@@ -94,7 +107,7 @@ class MemoryDatabase(KindRegistry):
                 for key, staged in staging.writes.items()
             }
             events = staging.new_events()
-            dumped = [dump_event_checked(e) for e in events]
+            dumped = [dump_event_checked(e, self.shapes) for e in events]
             for (name, id), row in rows.items():
                 table = self._tables[name]
                 for index, old in table.keys.get(id, {}).items():

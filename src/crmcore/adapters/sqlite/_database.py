@@ -22,7 +22,9 @@ from crmcore.adapters._codec import (
     load_aggregate,
     load_event,
 )
+from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import ConcurrencyConflict, NotFound, StorageError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
@@ -73,11 +75,17 @@ class SqliteDatabase(KindRegistry):
     """
 
     def __init__(
-        self, path: str | Path, kinds: Sequence[AggregateKind[Any]], *, timeout: float = 5.0
+        self,
+        path: str | Path,
+        kinds: Sequence[AggregateKind[Any]],
+        *,
+        timeout: float = 5.0,
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = MAX_ROWS,
     ) -> None:
         self.path = str(path)
         self.timeout = timeout
-        super().__init__(kinds)
+        super().__init__(kinds, verify_writes, decoded_rows)
         with self._errors("open"):
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
@@ -195,7 +203,7 @@ class SqliteDatabase(KindRegistry):
             row = self._conn.execute(
                 f"SELECT version, data FROM {_table(kind)} WHERE id = ?", (id,)
             ).fetchone()
-        return None if row is None else load_aggregate(kind, row[1], row[0])
+        return None if row is None else self.decoded.load(kind, id, row[0], row[1], load_aggregate)
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         where = " AND ".join(f'"{_column(name)}" IS ?' for name in keys)
@@ -217,7 +225,7 @@ class SqliteDatabase(KindRegistry):
             try:
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
-                    data = dump_checked(kind, aggregate)
+                    data = dump_checked(kind, aggregate, self.shapes)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
                     keys = [index_key(values[i]) for i in kind.indexes]
@@ -230,7 +238,7 @@ class SqliteDatabase(KindRegistry):
                         )
                     versions[key] = new_version
                 for event in events:
-                    name, text = dump_event_checked(event)
+                    name, text = dump_event_checked(event, self.shapes)
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
                     )
