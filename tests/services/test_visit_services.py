@@ -4,6 +4,7 @@ hoc), and the figures — distances, durations, rates, gaps — are checked by h
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -55,7 +56,8 @@ OFFICE = north(0)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The shared world (tests/services/conftest.py) with the visit settings and customers."""
     made = (
         memory_world(visits=SETTINGS)
         if request.param == "memory"
@@ -69,7 +71,10 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
     crm.visits.register_customer(MIA, "zen", "Zen", north(8), owner_id="ann", tier="A")
     crm.visits.register_customer(BOB, "bobco", "Bobco", north(2), tier="B")
     made.sent()
-    return made
+    yield made
+    close = getattr(made.storage, "close", None)
+    if close is not None:
+        close()
 
 
 def _monday(world: World) -> dict[str, str]:
