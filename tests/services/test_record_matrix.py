@@ -265,6 +265,20 @@ CASES: dict[str, Case] = {
         _contract_deal,
         lambda w, a, i: w.crm.opportunities.win(a, i["opp"]),
     ),
+    "opportunity.revise": Case(
+        "opportunity",
+        "write",
+        None,
+        _deal,
+        lambda w, a, i: w.crm.opportunities.revise(a, i["opp"], amount=cny("60000")),
+    ),
+    "opportunity.invalidate": Case(
+        "opportunity",
+        "write",
+        None,
+        _deal,
+        lambda w, a, i: w.crm.opportunities.invalidate(a, i["opp"], "duplicate"),
+    ),
     "opportunity.lose": Case(
         "opportunity",
         "write",
@@ -318,7 +332,7 @@ def test_the_matrix_covers_every_record_action() -> None:
     record_actions |= {"refund.record", "refund.confirm", "refund.reject"}
     record_actions |= {"invoice.request", "invoice.issue", "invoice.reject"}
     record_actions |= {"opportunity.create", "opportunity.advance", "opportunity.win"}
-    record_actions |= {"opportunity.lose"}
+    record_actions |= {"opportunity.lose", "opportunity.revise", "opportunity.invalidate"}
     # approvals are reached through the approver's task; remind is the dunning run
     decided_elsewhere = {
         "order.approve",

@@ -45,6 +45,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
+from crmcore._plots import cdf
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._convolution import CDF_ERROR, convolve_deals
 from crmcore.forecast._process import SalesProcess
@@ -579,6 +580,27 @@ class OutcomeDistribution(ResultTable):
 
     def _caption(self) -> str:
         return f"Outcome distribution ({self.method})"
+
+    def plot(self, ax: Any = None) -> Any:
+        """The cumulative distribution with P10, P50, P90 and the target marked."""
+        marks = {"P10": self.p10.amount, "P50": self.p50.amount, "P90": self.p90.amount}
+        if self.target is not None:
+            marks["target"] = self.target.amount
+        # the visible range: from just below P0.1 % to just above P99.9 %
+        low, high = self.quantile("0.001").amount, self.quantile("0.999").amount
+        points = [
+            (a, _decimal(c, self.denominator))
+            for a, c in zip(self.amounts, accumulate(self.weights), strict=True)
+            if low <= a <= high
+        ]
+        return cdf(
+            [a for a, _ in points],
+            [c for _, c in points],
+            marks,
+            title=f"{self._caption()}: {self.opportunities:,} deals",
+            unit=self.currency.code,
+            ax=ax,
+        )
 
     def _repr_html_(self) -> str:
         return html_table(self._caption(), [self.summary()])

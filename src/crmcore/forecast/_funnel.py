@@ -26,6 +26,7 @@ from typing import Any, Final
 import attrs
 
 from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._plots import funnel
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import SalesProcess
 from crmcore.forecast._records import (
@@ -483,6 +484,15 @@ class FunnelSnapshot(ResultTable):
 
     def _caption(self) -> str:
         return f"Funnel ({self.won} won)"
+
+    def plot(self, ax: Any = None) -> Any:
+        """The funnel: how many deals reached each stage (matplotlib, the ``plot`` extra)."""
+        return funnel(
+            [r.stage for r in self.rows],
+            [r.reached for r in self.rows],
+            title=self._caption(),
+            ax=ax,
+        )
 
 
 @attrs.frozen

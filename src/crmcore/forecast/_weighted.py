@@ -26,6 +26,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._plots import bars
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._process import ForecastCategory, SalesProcess
 from crmcore.forecast._records import (
@@ -578,6 +579,23 @@ class ForecastTable(ResultTable):
     def total_records(self) -> list[Record]:
         """The total over all rows, its dimension columns None."""
         return [self._record(self.total, dict.fromkeys(self.dimensions))]
+
+    def plot(self, ax: Any = None) -> Any:
+        """Bars of amount and weighted amount per group (matplotlib, the ``plot`` extra)."""
+        labels = [
+            " / ".join(str(_label(v, d)) for d, v in zip(self.dimensions, r.key, strict=True))
+            for r in self.rows
+        ]
+        return bars(
+            labels,
+            {
+                "amount": [r.amount.amount for r in self.rows],
+                "weighted": [r.weighted.amount for r in self.rows],
+            },
+            title=self._caption(),
+            unit=self.total.amount.currency.code,
+            ax=ax,
+        )
 
     def _caption(self) -> str:
         title = f"Weighted pipeline by {', '.join(self.dimensions) or 'nothing'}"

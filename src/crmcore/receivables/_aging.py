@@ -21,6 +21,7 @@ from typing import Any, Final
 import attrs
 
 from crmcore._decimal import CONTEXT
+from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
@@ -197,6 +198,16 @@ class AgingReport(ResultTable):
             self._record(self._group(None), buckets, sum(buckets, Money.zero(code)), count)
             for code, (buckets, count) in sorted(sums.items())
         ]
+
+    def plot(self, ax: Any = None) -> Any:
+        """Stacked bars of the buckets per group and currency (matplotlib, ``plot`` extra)."""
+        labels = [f"{row.group or '(none)'} {row.total.currency.code}" for row in self.rows]
+        layers = {
+            label: [row.buckets[i].amount for row in self.rows]
+            for i, label in enumerate(self.labels)
+        }
+        codes = sorted({row.total.currency.code for row in self.rows})
+        return stacked(labels, layers, title=self._caption(), unit=", ".join(codes), ax=ax)
 
     def _caption(self) -> str:
         basis = "due" if self.basis is AgingBasis.DUE_DATE else "issue"

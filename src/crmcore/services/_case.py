@@ -91,9 +91,12 @@ class UseCase:
     def opportunity(self, opportunity_id: str, mode: str = "write") -> Opportunity:
         """The stored opportunity, reached for ``mode``, with the configured sales roles."""
         opportunity = self.reach("opportunity", self.repo(Opportunity).get(opportunity_id), mode)
-        roles = self.crm.config.sales_roles
-        if opportunity.process.sales_roles != roles:
-            opportunity.process = attrs.evolve(opportunity.process, sales_roles=roles)
+        config, process = self.crm.config, opportunity.process
+        roles = (config.sales_roles, config.invalidate_roles or process.invalidate_roles)
+        if (process.sales_roles, process.invalidate_roles) != roles:
+            opportunity.process = attrs.evolve(
+                process, sales_roles=roles[0], invalidate_roles=roles[1]
+            )
         return opportunity
 
     def day(self, as_of: object, what: str = "as_of", *, required: bool = False) -> date:

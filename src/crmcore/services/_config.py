@@ -119,6 +119,8 @@ class CrmConfig:
     order_policy: OrderPolicy = attrs.field(init=False, eq=False, repr=False)
     #: Derived: who works opportunities (the sales process's ``sales_roles``).
     sales_roles: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    #: Derived: who declares a deal invalid (the sales process's ``invalidate_roles``).
+    invalidate_roles: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         access = self.access
@@ -143,8 +145,13 @@ class CrmConfig:
             ),
         )
         setattr_(self, "sales_roles", roles(*_SELLING))
+        setattr_(self, "invalidate_roles", roles("opportunity.invalidate"))
         if self.sales_process is not None:
-            process = attrs.evolve(self.sales_process, sales_roles=self.sales_roles)
+            process = attrs.evolve(
+                self.sales_process,
+                sales_roles=self.sales_roles,
+                invalidate_roles=self.invalidate_roles or self.sales_process.invalidate_roles,
+            )
             setattr_(self, "sales_process", process)
         setattr_(
             self,
