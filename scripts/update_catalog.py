@@ -62,7 +62,7 @@ def main() -> int:
         catalog.last_translator = "crmcore developers"
         with po.open("wb") as out:
             write_po(out, catalog, width=99, ignore_obsolete=True, sort_output=True)
-        missing = [m.id for m in catalog if m.id and not m.string]
+        missing = [m.id for m in catalog if m.id and not all(m.string or [""])]
         print(f"{po.relative_to(ROOT)}: {len(catalog)} messages, {len(missing)} untranslated")
     return 0
 

@@ -236,7 +236,7 @@ def path(tmp_path: Path) -> Path:
 @pytest.fixture
 def setup(path: Path) -> Iterator[Crm]:
     """A lead waiting in pool east, and receivable R-1 (1,000 CNY, net 30) with payment
-    R-1/P1 of 400 CNY recorded by s1 and waiting for finance."""
+    R-1/P1 of 400.00 CNY recorded by s1 and waiting for finance."""
     database = SqliteDatabase(path, KINDS)
     crm = crm_on(database)
     lead = crm.leads.create(MARKETING.as_actor(), "Prospect", source="web")

@@ -234,7 +234,7 @@ def test_mixed_currencies_need_rates(process: SalesProcess) -> None:
         *team(process),
         OpportunityRecord("u1", "bob", "proposal", Money(100, "USD"), date(2026, 1, 5)),
     ]
-    with pytest.raises(CurrencyMismatch, match=r"'u1'.*100 USD is not in CNY.*rates="):
+    with pytest.raises(CurrencyMismatch, match=r"'u1'.*100.00 USD is not in CNY.*rates="):
         weighted_forecast(records, process)
     table = weighted_forecast(records, process, by="owner", rates={"USD": "7.1"})
     assert table.row("bob").amount == cny(2710)

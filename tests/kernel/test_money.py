@@ -204,9 +204,18 @@ def test_pickle_and_copy_keep_the_value() -> None:
 def test_repr_str_and_format() -> None:
     money = Money("1234.5", "CNY")
     assert repr(money) == "Money('1234.5', 'CNY')"
-    assert str(money) == "1234.5 CNY"
-    assert f"{money}" == "1234.5 CNY"
+    assert str(money) == "1234.50 CNY"
+    assert f"{money}" == "1234.50 CNY"
     assert f"{money:,.2f}" == "1,234.50 CNY"
+
+
+def test_str_shows_the_minor_units_and_never_rounds() -> None:
+    assert str(Money(200, "CNY")) == "200.00 CNY"
+    assert str(Money.zero("CNY")) == "0.00 CNY"
+    assert str(Money("0.0125", "CNY")) == "0.0125 CNY"
+    assert str(Money(1500, "JPY")) == "1500 JPY"
+    assert str(Money("1.5", "BHD")) == "1.500 BHD"
+    assert str(Money("-3", "CNY")) == "-3.00 CNY"
 
 
 # -- allocation ---------------------------------------------------------------------------------

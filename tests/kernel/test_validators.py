@@ -33,7 +33,7 @@ def test_valid_and_absent_values_pass() -> None:
     [
         ({"name": ""}, "name: must be a non-empty string, got ''"),
         ({"name": "x", "quantity": Decimal(0)}, "quantity: must be > 0, got 0"),
-        ({"name": "x", "deposit": Money(-1, "CNY")}, "deposit: must be >= 0, got -1 CNY"),
+        ({"name": "x", "deposit": Money(-1, "CNY")}, "deposit: must be >= 0, got -1.00 CNY"),
         ({"name": "x", "rate": Percent("100.5")}, "rate: must be between 0 % and 100 %"),
         ({"name": "x", "rate": Percent(-1)}, "rate: must be between 0 % and 100 %"),
         ({"name": "x", "rate": Decimal(10)}, r"rate: expected a Percent such as Percent\('10'\)"),

@@ -382,7 +382,7 @@ def test_credit_blocked_refuses_submission_with_the_figures() -> None:
         order,
         InvalidTransition,
         r"credit blocked for acme: exposure 9000.00 CNY \+ this order 791.00 CNY against the "
-        r"limit 10000 CNY \(97.91 % used\): utilisation above 95 % blocks",
+        r"limit 10000.00 CNY \(97.91 % used\): utilisation above 95 % blocks",
         lambda: order.submit(SALES, at=at(3), approval_required=False, credit=check),
     )
 

@@ -99,7 +99,7 @@ def test_line_amounts_in_another_currency() -> None:
     usd = Money(1, "USD")
     refused(
         order(LineRequest("DRILL", 1, unit_price=usd)),
-        r"lines\[0\]\.unit_price: 1 USD is not in CNY",
+        r"lines\[0\]\.unit_price: 1.00 USD is not in CNY",
     )
     refused(order(LineRequest("DRILL", 1, line_amount=usd)), r"lines\[0\]\.line_amount")
     refused(
@@ -109,7 +109,7 @@ def test_line_amounts_in_another_currency() -> None:
 
 def test_unit_price_and_line_amount_together() -> None:
     line = LineRequest("DRILL", 1, unit_price=cny(1), line_amount=cny(1))
-    refused(order(line), r"lines\[0\]: give unit_price 1 CNY or line_amount 1 CNY, not both")
+    refused(order(line), r"lines\[0\]: give unit_price 1.00 CNY or line_amount 1.00 CNY, not both")
 
 
 @pytest.mark.parametrize("percent", ["-1", "100.01"])
@@ -135,7 +135,7 @@ def test_percent_outside_0_to_100(percent: str) -> None:
 def test_a_manual_discount_larger_than_the_line() -> None:
     refused(
         order(("HAMMER", 1), LineRequest("DRILL", 2, discount=UnitAmountOff(cny("100.01")))),
-        r"lines\[1\]\.discount: 100.01 CNY off per unit is more than the unit price 100 CNY",
+        r"lines\[1\]\.discount: 100.01 CNY off per unit is more than the unit price 100.00 CNY",
     )
     with pytest.raises(ValidationError, match="amount: must be >= 0"):
         UnitAmountOff(cny(-1))
@@ -144,11 +144,11 @@ def test_a_manual_discount_larger_than_the_line() -> None:
 def test_an_order_amount_off_larger_than_the_discountable_lines() -> None:
     refused(
         order(("HAMMER", 1), ("SETUP", 1), discount=AmountOff(cny(31))),
-        r"order_discount: 31 CNY is more than the discountable amount 30.00 CNY",
+        r"order_discount: 31.00 CNY is more than the discountable amount 30.00 CNY",
     )
     refused(
         order(("HAMMER", 1), discount=AmountOff(Money(1, "USD"))),
-        "order_discount: 1 USD is not in CNY",
+        "order_discount: 1.00 USD is not in CNY",
     )
 
 

@@ -393,7 +393,7 @@ def test_descriptions_of_effects() -> None:
     assert FreeItems(2, 1, sku="BIT", repeat=False, max_free=3).describe() == (
         "buy 2 get 1 of BIT free, once, at most 3"
     )
-    assert VolumeTiers([Tier(5, unit_price=cny(9))]).describe() == "range tiers from 5: 9 CNY"
+    assert VolumeTiers([Tier(5, unit_price=cny(9))]).describe() == "range tiers from 5: 9.00 CNY"
     rule = PriceRule("named", DiscountPercent(Percent(5)), description="spring campaign")
     line = engine([rule]).price(order(LineRequest("DRILL", 1))).lines[0]
     assert line.explanation[1].description == "spring campaign"
@@ -405,7 +405,7 @@ def test_single_names_are_accepted_where_sets_are_expected() -> None:
     assert RuleSelector(skus="DRILL").skus == frozenset({"DRILL"})
     assert Customer("c", tags="vip").tags == frozenset({"vip"})
     assert PriceList("P", "CNY", [], customers="acme").customers == frozenset({"acme"})
-    assert AmountOff(cny(5)).describe() == "5 CNY off the order"
-    assert TargetTotal(cny(5)).describe() == "target total 5 CNY"
+    assert AmountOff(cny(5)).describe() == "5.00 CNY off the order"
+    assert TargetTotal(cny(5)).describe() == "target total 5.00 CNY"
     made = from_dict(RuleBook, {"rules": [{"id": "x", "effect": DiscountPercent(Percent(1))}]})
     assert made.rules[0].effect == DiscountPercent(Percent(1))

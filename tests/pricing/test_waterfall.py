@@ -152,7 +152,7 @@ def test_a_per_unit_discount_skips_the_units_buy_two_get_one_made_free() -> None
     with pytest.raises(
         ValidationError,
         match=r"lines\[0\]\.discount: 30.01 CNY off per unit is more than the unit price "
-        r"30 CNY \(SKU 'HAMMER'\)",
+        r"30.00 CNY \(SKU 'HAMMER'\)",
     ):
         b2g1.price(order(LineRequest("HAMMER", 3, discount=UnitAmountOff(cny("30.01")))))
 

@@ -122,7 +122,7 @@ def test_the_company_default_limit_sits_under_group_and_customer_limits() -> Non
     assert policy.limit_for("walk-in") == cny(500)
     check = check_credit("walk-in", cny(600), receivables=[], as_of=AS_OF, policy=policy)
     assert check.decision is CreditDecision.NEEDS_APPROVAL
-    assert check.reasons[0].startswith("exposure 600 CNY would exceed the limit 500 CNY")
+    assert check.reasons[0].startswith("exposure 600.00 CNY would exceed the limit 500.00 CNY")
 
 
 def test_risk_grades_map_to_limits_and_decisions() -> None:

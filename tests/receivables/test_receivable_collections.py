@@ -68,7 +68,9 @@ def test_one_transfer_pays_the_oldest_installments_across_orders() -> None:
     )
     assert again.parts == result.parts
     assert len(a.payments) == 1
-    with pytest.raises(InvariantViolation, match=r"already recorded as 250\.00 CNY, not 300 CNY"):
+    with pytest.raises(
+        InvariantViolation, match=r"already recorded as 250\.00 CNY, not 300.00 CNY"
+    ):
         record_customer_payment(
             [a, b], SALES, cny(300), reference="BANK-9", received_on=date(2024, 1, 20), at=at(21)
         )

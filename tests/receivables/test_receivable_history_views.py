@@ -63,7 +63,7 @@ def test_credit_edges() -> None:
     )
     assert check.decision is CreditDecision.NEEDS_APPROVAL
     assert check.utilisation is None
-    assert check.reasons == ("exposure 101.00 CNY would exceed the limit 0 CNY (no used)",)
+    assert check.reasons == ("exposure 101.00 CNY would exceed the limit 0.00 CNY (no used)",)
     alerts = credit_alerts("acme", receivables=[r, other], as_of=date(2024, 2, 1), policy=policy)
     assert [a.kind for a in alerts] == ["utilisation", "overdue"]
     assert "uses all of the limit" in alerts[0].message

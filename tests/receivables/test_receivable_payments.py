@@ -123,7 +123,7 @@ def test_overpayment_refused_by_policy_changes_nothing() -> None:
     r = make_receivable(policy=ReceivablePolicy(overpayment=OverpaymentPolicy.REFUSE))
     before = snapshot(r)
     with pytest.raises(
-        InvariantViolation, match=r"payment 201 CNY exceeds the room left .*200\.00 CNY"
+        InvariantViolation, match=r"payment 201.00 CNY exceeds the room left .*200\.00 CNY"
     ):
         r.record_payment(SALES, cny(201), received_on=date(2024, 1, 2), at=at(2))
     assert snapshot(r) == before
@@ -145,7 +145,7 @@ def test_allocating_more_than_an_installment_outstanding_is_refused() -> None:
     before = snapshot(r)
     with pytest.raises(
         InvariantViolation,
-        match=r"allocating 20 CNY to installment 1 exceeds its outstanding 10\.00 CNY",
+        match=r"allocating 20.00 CNY to installment 1 exceeds its outstanding 10\.00 CNY",
     ):
         r.record_payment(
             SALES, cny(20), received_on=date(2024, 1, 2), at=at(2), allocations={1: cny(20)}
@@ -177,7 +177,8 @@ def test_bank_reference_makes_recording_idempotent() -> None:
     assert len(r.payments) == 1
     before = snapshot(r)
     with pytest.raises(
-        InvariantViolation, match=r"'BANK-1' is already payment SO-1/P1 of 40 CNY, not 41 CNY"
+        InvariantViolation,
+        match=r"'BANK-1' is already payment SO-1/P1 of 40.00 CNY, not 41.00 CNY",
     ):
         r.record_payment(
             SALES, cny(41), received_on=date(2024, 1, 2), at=at(3), reference="BANK-1"
@@ -224,7 +225,7 @@ def test_bad_payment_input_is_refused_and_changes_nothing() -> None:
     r = make_receivable()
     before = snapshot(r)
     with pytest.raises(
-        CurrencyMismatch, match="payment 10 USD is not in the receivable's currency CNY"
+        CurrencyMismatch, match=r"payment 10\.00 USD is not in the receivable's currency CNY"
     ):
         r.record_payment(SALES, Money(10, "USD"), received_on=date(2024, 1, 2), at=at(2))
     for bad in (cny(0), cny(-1), cny("0.001")):
@@ -254,7 +255,7 @@ def test_refund_rules() -> None:
     r = make_receivable()
     p = r.record_payment(SALES, cny(100), received_on=date(2024, 1, 2), at=at(2))
     with pytest.raises(
-        InvariantViolation, match=r"refund 1 CNY exceeds what can be refunded 0\.00 CNY"
+        InvariantViolation, match=r"refund 1.00 CNY exceeds what can be refunded 0\.00 CNY"
     ):
         r.request_refund(SALES, cny(1), reason="x", at=at(2))
     r.confirm_payment(FINANCE, p.id, at=at(3))
@@ -262,7 +263,7 @@ def test_refund_rules() -> None:
     before = snapshot(r)
     with pytest.raises(
         InvariantViolation,
-        match=r"refund 31 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, "
+        match=r"refund 31.00 CNY exceeds .* 30\.00 CNY \(received 100\.00 CNY, "
         r"refunded 0\.00 CNY, requested 70\.00 CNY\)",
     ):
         r.request_refund(SALES, cny(31), reason="more", at=at(4))
@@ -326,7 +327,7 @@ def test_invoices_never_beyond_the_net_amount() -> None:
     assert (b.invoiced, b.pending_invoice, b.not_yet_invoiced) == (cny(0), cny(150), cny(50))
     before = snapshot(r)
     with pytest.raises(
-        InvariantViolation, match=r"invoice 51 CNY exceeds the invoicing limit 200\.00 CNY"
+        InvariantViolation, match=r"invoice 51.00 CNY exceeds the invoicing limit 200\.00 CNY"
     ):
         r.request_invoice(SALES, cny(51), at=at(2), **kw)
     with pytest.raises(ValidationError, match="tax_id"):
@@ -400,7 +401,9 @@ def test_lifecycle_tells_who_may_do_what() -> None:
 
 def test_restoring_a_receivable_checks_its_installments() -> None:
     inst = (Installment(1, date(2024, 1, 1), cny(100)),)
-    with pytest.raises(ValidationError, match="sum to 100 CNY, not the receivable amount 120 CNY"):
+    with pytest.raises(
+        ValidationError, match=r"sum to 100\.00 CNY, not the receivable amount 120\.00 CNY"
+    ):
         Receivable("R", "c", "o", None, cny(120), date(2024, 1, 1), inst)
     with pytest.raises(ValidationError, match=r"installments\[0\].number: expected 1, got 2"):
         Receivable(

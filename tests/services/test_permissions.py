@@ -216,6 +216,9 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         lambda w, a, i: w.crm.queries.payment_view(a, i["rec"]),
     ),
     "receivable.remind": ("fay", _overdue, lambda w, a, i: w.crm.receivables.send_reminders(a)),
+    "lead.view": ("ann", _held_lead, lambda w, a, i: w.crm.queries.list_leads(a)),
+    "opportunity.view": ("ann", _opportunity, lambda w, a, i: w.crm.queries.list_opportunities(a)),
+    "approval.view": ("ann", _approval, lambda w, a, i: w.crm.queries.list_approvals(a)),
     "payment.record": (
         "ann",
         _receivable,

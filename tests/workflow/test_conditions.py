@@ -227,10 +227,12 @@ def test_all_any_not_combine_and_describe_themselves() -> None:
     assert AllOf([]).describe() == "always"
     assert AnyOf([]).describe() == "never"
     text = AllOf([big, AnyOf([north, Not(rush)])]).describe()
-    assert text == "(net_total >= 10000 CNY and (customer.region == 'north' or not rush == True))"
+    assert (
+        text == "(net_total >= 10000.00 CNY and (customer.region == 'north' or not rush == True))"
+    )
     assert condition_from_dict(
         {"field": "net_total", "op": ">", "value": {"amount": "5", "currency": "CNY"}}
-    ).describe() == ("net_total > 5 CNY")
+    ).describe() == ("net_total > 5.00 CNY")
     assert big(ORDER) is True
 
 
@@ -371,7 +373,8 @@ def test_a_condition_built_in_code_equals_the_same_condition_loaded_from_json() 
     assert built.conditions[0].value == {"amount": "50000", "currency": "CNY"}  # type: ignore[attr-defined]
     assert built.conditions[2].value == ["A", "B"]  # type: ignore[attr-defined]
     assert built.describe() == (
-        "(net_total >= 50000 CNY and discount > 12.5 and tier in ['A', 'B'] and on < '2026-01-01')"
+        "(net_total >= 50000.00 CNY and discount > 12.5 and tier in ['A', 'B'] "
+        "and on < '2026-01-01')"
     )
 
 

@@ -31,6 +31,7 @@ from crmcore.cli._input import (
 from crmcore.cli._mapping import add_mapping_options, column_mapping
 from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
 from crmcore.cli._registry import Command
+from crmcore.cli._words import Words, bucket_label, dimension
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money
 from crmcore.receivables import AgingBasis, AgingBuckets, AgingReport, InstallmentRecord, aging
@@ -224,17 +225,32 @@ class Report:
         ]
 
     def text(self) -> str:
-        """The table for people."""
+        """The table for people, in the words of ``--locale``."""
         locale = self.args.locale
-        basis = "due" if self.report.basis is AgingBasis.DUE_DATE else "issue"
-        title = (
-            f"Aging on {self.report.as_of.isoformat()} by {self.by} (days past {basis} date): "
-            f"{self.records} installments\n\n"
-        )
-        header = [self.by, "currency", *self.report.labels, "total", "count"]
+        w = Words(locale)
+        by = dimension(w, self.by)
+        day = self.report.as_of.isoformat()
+        if self.report.basis is AgingBasis.DUE_DATE:
+            title = w.ngettext(
+                "Aging on {day} by {by} (days past due date): {count} installment",
+                "Aging on {day} by {by} (days past due date): {count} installments",
+                self.records,
+                day=day,
+                by=by,
+            )
+        else:
+            title = w.ngettext(
+                "Aging on {day} by {by} (days past issue date): {count} installment",
+                "Aging on {day} by {by} (days past issue date): {count} installments",
+                self.records,
+                day=day,
+                by=by,
+            )
+        labels = [bucket_label(w, label) for label in self.report.labels]
+        header = [by, w._("currency"), *labels, w._("total"), w._("count")]
         rows = [
             [
-                row.group or "(none)",
+                row.group or w._("(none)"),
                 row.total.currency.code,
                 *(money_text(m, locale) for m in row.buckets),
                 money_text(row.total, locale),
@@ -245,14 +261,14 @@ class Report:
         for code, buckets, total, count in self.totals():
             rows.append(
                 [
-                    "(total)",
+                    w._("(total)"),
                     code,
                     *(money_text(m, locale) for m in buckets),
                     money_text(total, locale),
                     f"{count:,}",
                 ]
             )
-        return title + text_table(header, rows, numeric=len(self.report.labels) + 2)
+        return title + "\n\n" + text_table(header, rows, numeric=len(self.report.labels) + 2)
 
     def _amounts(self, buckets: list[Money], total: Money, count: int) -> dict[str, Any]:
         currency = total.currency

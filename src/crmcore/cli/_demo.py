@@ -30,7 +30,7 @@ from crmcore.cli._demo_company import (
     months_stored,
     next_month,
 )
-from crmcore.cli._demo_story import MonthSummary, play_month
+from crmcore.cli._demo_story import OPENING, MonthSummary, play_month
 from crmcore.cli._demo_visits import VISIT_TOPICS, print_visit_week
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.cli._input import UsageError
@@ -221,7 +221,7 @@ def compute_figures(storage: Storage, as_of: date) -> DemoFigures:
     sales = list(
         match_receivables(orders, receivables, receivable_id=lambda o: receivable_id_of(o.id))
     )
-    start, end = month_start(1), as_of + timedelta(days=1)
+    start, end = min(when for when, *_ in OPENING), as_of + timedelta(days=1)
     return DemoFigures(
         as_of,
         len(receivables),
@@ -264,7 +264,33 @@ def _story(w: Words, s: MonthSummary) -> str:
     routed = w.items(
         w._("{pool} {count}", pool=_name(w, pool), count=n) for pool, n in sorted(s.routed.items())
     )
-    sentences = [
+    sentences = []
+    if s.opening:
+        sentences.append(
+            w.ngettext(
+                "Brought forward from the old system: {count} receivable of Aug-Dec 2025, "
+                "{amount} still owed.",
+                "Brought forward from the old system: {count} receivables of Aug-Dec 2025, "
+                "{amount} still owed.",
+                s.opening,
+                amount=w.money(s.opening_amount),
+            )
+        )
+    if s.month > 1:
+        sentences.append(
+            w._(
+                "Left from earlier months and done now: approvals decided {approved}, orders "
+                "shipped {shipped}, received {received}, payments confirmed {confirmed}, "
+                "invoices issued {issued}; overdue receivables paid {collected}.",
+                approved=s.carried_approved,
+                shipped=s.carried_shipped,
+                received=s.carried_received,
+                confirmed=s.carried_confirmed,
+                issued=s.carried_issued,
+                collected=s.collected,
+            )
+        )
+    sentences += [
         w.ngettext(
             "This month: {count} lead captured and routed ({routed}); {claimed} claimed, "
             "{returned} returned to the pool, {converted} converted.",
@@ -518,6 +544,18 @@ def _todos(out: TextIO, crm: Crm, reminders: Sequence[Reminder], w: Words) -> No
             )
         )
     for r in reminders:
+        if r.days_late <= 0:
+            lines.append(
+                w._(
+                    "{user}: reminder sent for {receivable} installment {installment}, due "
+                    "today, {amount} due",
+                    user=r.owner,
+                    receivable=r.receivable_id,
+                    installment=r.installment,
+                    amount=w.money(r.total_due),
+                )
+            )
+            continue
         lines.append(
             w.ngettext(
                 "{user}: overdue reminder sent for {receivable} installment {installment}, "

@@ -43,7 +43,19 @@ from crmcore.receivables import Reminder
 from crmcore.services import Crm
 from crmcore.testing.fakes import FixedClock
 
-__all__ = ["MonthSummary", "play_month"]
+__all__ = ["LAST_DAY", "OPENING", "MonthSummary", "play_month"]
+
+#: The last working day of a month in the story; later steps wait for the next month.
+LAST_DAY = 27
+#: Receivables brought forward in month 1: (confirmed on, owner, SKU, quantity), one aging
+#: bucket each at the default as-of date (15 February 2026).
+OPENING = (
+    (date(2025, 8, 12), "wang.fang", "MOTOR", 4),
+    (date(2025, 9, 25), "li.wei", "PUMP-L", 3),
+    (date(2025, 10, 28), "liu.yang", "VALVE", 20),
+    (date(2025, 11, 27), "zhang.min", "PANEL", 2),
+    (date(2025, 12, 10), "chen.jie", "PUMP-S", 9),
+)
 
 
 @attrs.define
@@ -74,6 +86,16 @@ class MonthSummary:
     returns: list[str] = attrs.field(factory=list)
     completed: int = 0
     reminders: list[Reminder] = attrs.field(factory=list)
+    #: Month 1: receivables brought forward from before the demo (count, outstanding).
+    opening: int = 0
+    opening_amount: Money = attrs.field(factory=lambda: Money.zero(CURRENCY))
+    #: Later months: work left from earlier months and done now.
+    carried_approved: int = 0
+    carried_shipped: int = 0
+    carried_received: int = 0
+    carried_confirmed: int = 0
+    carried_issued: int = 0
+    collected: int = 0
     visits: VisitWeek | None = None
 
 
@@ -92,17 +114,32 @@ class _Story:
         self.summary = MonthSummary(month, month_start(month))
         self.held: dict[str, str] = {}  # lead → salesperson
         self.customers: dict[str, tuple[str, str]] = {}  # customer → (owner, tier)
-        self.won: list[tuple[str, str]] = []  # (opportunity, customer)
+        self.won: list[tuple[str, str, int]] = []  # (opportunity, customer, day won)
         self.customer_of: dict[str, str] = {}  # opportunity → customer
+        self.when: dict[str, int] = {}  # order → the day of its last step
 
     def day(self, day: int, hour: int = 9) -> None:
         start = self.summary.start
         self.clock.set(datetime(start.year, start.month, day, hour, tzinfo=UTC))
 
+    def after(self, order_id: str, days: int) -> bool:
+        """Move to ``days`` after the order's last step; False when that is past day 27
+        (the step is left for next month: the order carries over)."""
+        day = self.when[order_id] + days
+        if day > LAST_DAY:
+            return False
+        self.day(day, 9 + len(self.when) % 8)
+        self.when[order_id] = day
+        return True
+
     def tick(self) -> None:
         self.clock.advance(minutes=3)
 
     def play(self, as_of: date) -> MonthSummary:
+        if self.summary.month == 1:
+            self.open_balances()
+        else:
+            self.carry_over()
         self.capture_leads()
         self.claim_and_follow_up()
         self.convert()
@@ -114,9 +151,110 @@ class _Story:
         self.summary.reminders = self.crm.receivables.send_reminders(_actor("fin.sun"), as_of)
         return self.summary
 
+    # -- what the month starts with -------------------------------------------------------
+    def open_balances(self) -> None:
+        """Receivables brought forward from the old system: orders of Aug-Dec 2025, shipped,
+        received and (but one, partly) unpaid, so the aging has amounts in every bucket."""
+        for n, (when, owner_id, sku, quantity) in enumerate(OPENING, 1):
+            owner = _actor(owner_id)
+            self.clock.set(datetime(when.year, when.month, when.day, 10, tzinfo=UTC))
+            customer = f"C0-{n:04d}"
+            order = self.crm.orders.draft(
+                owner,
+                customer=Customer(customer, group=TIERS[n % len(TIERS)]),
+                currency=CURRENCY,
+                lines=[LineRequest(sku, quantity)],
+            )
+            self.crm.orders.price(owner, order.id)
+            self.crm.orders.submit(owner, order.id)
+            self.clock.advance(days=3)
+            self.crm.orders.ship(_actor("ship.wu"), order.id)
+            self.clock.advance(days=3)
+            self.crm.orders.confirm_receipt(_actor("ship.wu"), order.id)
+            view = self.crm.queries.order_money_view(owner, order.id)
+            assert view.payments is not None
+            if n == 2:  # one customer paid a part
+                self.clock.advance(days=20)
+                part = (view.payments.outstanding * Decimal("0.4")).round()
+                payment = self.crm.receivables.record_payment(
+                    owner,
+                    view.payments.receivable_id,
+                    part,
+                    received_on=self.clock.now().date(),
+                    reference=f"bank {order.id}",
+                )
+                self.clock.advance(days=1)
+                self.crm.receivables.confirm_payment(
+                    _actor("fin.zhou"), view.payments.receivable_id, payment.id
+                )
+            payments = self.crm.queries.order_money_view(owner, order.id).payments
+            assert payments is not None
+            self.summary.opening += 1
+            self.summary.opening_amount += payments.outstanding
+
+    def carry_over(self) -> None:
+        """What earlier months left: approvals decided, orders shipped and received, payments
+        confirmed, invoices issued, and some customers paying what they owe."""
+        crm, people = self.crm, {u.id: u.as_actor() for u in USERS}
+        self.day(1)
+        for manager in ("mgr.east", "mgr.north", "director"):
+            for task in crm.queries.approvals_waiting_for(people[manager]):
+                crm.orders.approve(
+                    people[manager], task.subject_id, "approved after the month end"
+                )
+                self.summary.carried_approved += 1
+                self.tick()
+        self.day(2)
+        for p in crm.queries.payments_awaiting_confirmation(people["fin.sun"]):
+            crm.receivables.confirm_payment(people["fin.sun"], p.receivable_id, p.payment_id)
+            self.summary.carried_confirmed += 1
+            self.tick()
+        for i in crm.queries.invoices_awaiting_issue(people["fin.sun"]):
+            number = f"INV-{self.summary.month}-C{self.summary.carried_issued + 1:03d}"
+            crm.receivables.issue_invoice(people["fin.sun"], i.receivable_id, i.invoice_id, number)
+            self.summary.carried_issued += 1
+            self.tick()
+        for ship in crm.queries.orders_awaiting_shipment(people["ship.wu"]):
+            crm.orders.ship(people["ship.wu"], ship.order_id)
+            self.summary.carried_shipped += 1
+            self.tick()
+        self.day(4)
+        with crm.storage.unit_of_work() as uow:
+            orders = sorted(uow.repository(Order).find(), key=lambda o: o.id)
+        for order in orders:
+            if order.status is OrderStatus.SHIPPED:
+                crm.orders.confirm_receipt(people["ship.wu"], order.id)
+                self.summary.carried_received += 1
+                self.tick()
+        self.day(6)
+        paid: list[tuple[str, str]] = []
+        for order in orders:
+            if order.status not in (OrderStatus.RECEIVED, OrderStatus.SHIPPED):
+                continue
+            owner = _actor(order.owner_id)
+            view = crm.queries.order_money_view(owner, order.id)
+            if view.payments is None or view.payments.outstanding.amount <= 0:
+                continue
+            if view.payments.pending_confirmation.amount > 0 or self.rng.random() < 0.5:
+                continue  # still owed: it ages another month
+            payment = crm.receivables.record_payment(
+                owner,
+                view.payments.receivable_id,
+                view.payments.outstanding,
+                received_on=self.clock.now().date(),
+                reference=f"bank {order.id} month {self.summary.month}",
+            )
+            paid.append((view.payments.receivable_id, payment.id))
+            self.tick()
+        self.day(8)
+        for receivable_id, payment_id in paid:
+            crm.receivables.confirm_payment(people["fin.zhou"], receivable_id, payment_id)
+            self.summary.collected += 1
+            self.tick()
+
     # -- leads ----------------------------------------------------------------------------
     def capture_leads(self) -> None:
-        self.day(2)
+        self.day(1, 8)
         rng, director = self.rng, _actor("director")
         for n in range(LEADS_PER_MONTH):
             region = rng.choice(EAST_REGIONS + NORTH_REGIONS)
@@ -133,7 +271,7 @@ class _Story:
             self.clock.advance(minutes=1)
 
     def claim_and_follow_up(self) -> None:
-        self.day(3)
+        self.day(2)
         with self.crm.storage.unit_of_work() as uow:
             prefix = f"L{self.summary.month}-"
             leads = sorted(
@@ -147,7 +285,7 @@ class _Story:
                 self.held[lead.id] = person
                 self.summary.claimed += 1
                 self.tick()
-        self.day(5)
+        self.day(3)
         returned = []
         for lead_id, person in sorted(self.held.items()):
             roll = self.rng.random()
@@ -162,7 +300,7 @@ class _Story:
         self.summary.returned = len(returned)
 
     def convert(self) -> None:
-        self.day(8)
+        self.day(4)
         for lead_id, person in sorted(self.held.items()):
             if self.rng.random() >= 0.3:
                 continue
@@ -186,7 +324,7 @@ class _Story:
             self.tick()
 
     def work_opportunities(self) -> None:
-        self.day(10)
+        """Each deal moves on its own days; the won ones are won between the 5th and the 22nd."""
         stages = [s.name for s in DEFAULT_PROCESS.stages]
         with self.crm.storage.unit_of_work() as uow:
             prefix = f"OP{self.summary.month}-"
@@ -197,13 +335,16 @@ class _Story:
         for opportunity in opportunities:
             owner = _actor(opportunity.owner)
             reach = self.rng.randrange(len(stages))
-            for stage in stages[1 : reach + 1]:
+            last = self.rng.randrange(5, 23)
+            for step, stage in enumerate(stages[1 : reach + 1], 1):
+                self.day(min(4 + step * 3, last), 11)
                 self.crm.opportunities.advance(owner, opportunity.id, stage)
                 self.tick()
             fate = self.rng.random()
+            self.day(last, 16)
             if reach >= 2 and fate < 0.55:
                 self.crm.opportunities.win(owner, opportunity.id)
-                self.won.append((opportunity.id, self.customer_of[opportunity.id]))
+                self.won.append((opportunity.id, self.customer_of[opportunity.id], last))
                 self.summary.won += 1
             elif fate > 0.85:
                 self.crm.opportunities.lose(owner, opportunity.id, "price")
@@ -212,10 +353,11 @@ class _Story:
 
     # -- orders ---------------------------------------------------------------------------
     def take_orders(self) -> list[str]:
-        self.day(12)
+        """An order on the day each deal is won; approvals the next day or two."""
         crm, rng = self.crm, self.rng
         orders: list[str] = []
-        for _, customer in self.won:
+        for _, customer, won_on in sorted(self.won, key=lambda w: w[2]):
+            self.day(won_on, 17)
             owner_id, tier = self.customers[customer]
             owner = _actor(owner_id)
             skus = rng.sample(sorted(PRODUCTS), rng.randrange(1, 4))
@@ -231,15 +373,18 @@ class _Story:
             crm.orders.price(owner, order.id)
             result = crm.orders.submit(owner, order.id)
             orders.append(order.id)
+            self.when[order.id] = won_on
             self.summary.orders += 1
             if result.status is OrderStatus.PENDING_APPROVAL:
                 self.summary.needed_approval += 1
-            self.tick()
-        self.day(13)
         pending = [o for o in orders if self._order_status(o) is OrderStatus.PENDING_APPROVAL]
         for n, order_id in enumerate(pending):
             owner_id = self._order_owner(order_id)
             manager = _actor(MANAGER[_department(owner_id)])
+            if n == len(pending) - 1 and n >= 2:  # the last one waits (a to-do, then next month)
+                continue
+            if not self.after(order_id, 1):
+                continue  # decided next month
             if n == 0:  # the first is rejected, re-priced within authority and resubmitted
                 crm.orders.reject(manager, order_id, "discount too deep for this customer")
                 self.summary.rejected.append(order_id)
@@ -249,19 +394,16 @@ class _Story:
                 if crm.orders.submit(_actor(owner_id), order_id).approval_id is not None:
                     self.tick()
                     crm.orders.approve(manager, order_id, "ok at 8 %")
-            elif n == len(pending) - 1 and n >= 2:  # the last one stays waiting (a to-do)
-                continue
             else:
                 crm.orders.approve(manager, order_id, "approved")
-            self.tick()
         if len(orders) >= 4:  # one order is cancelled before shipment
             cancelled = orders.pop(1)
-            if self._order_status(cancelled) is not OrderStatus.PENDING_APPROVAL:
+            status = self._order_status(cancelled)
+            if status is not OrderStatus.PENDING_APPROVAL and self.after(cancelled, 1):
                 crm.orders.cancel(
                     _actor(self._order_owner(cancelled)), cancelled, "customer postponed"
                 )
                 self.summary.cancelled.append(cancelled)
-            self.tick()
         return orders
 
     def _order_status(self, order_id: str) -> OrderStatus:
@@ -273,11 +415,13 @@ class _Story:
             return uow.repository(Order).get(order_id).owner_id
 
     def ship_and_receive(self, orders: list[str]) -> None:
-        self.day(15)
+        """Shipped two days after confirmation, received two days later (or next month)."""
         clerk = _actor("ship.wu")
         confirmed = [o for o in orders if self._order_status(o) is OrderStatus.CONFIRMED]
         for n, order_id in enumerate(confirmed):
             if n == len(confirmed) - 1 and n > 0:  # the last one waits for shipping (a to-do)
+                continue
+            if not self.after(order_id, 2):
                 continue
             if n == 1:  # one goes out in two shipments: one unit first
                 self.crm.orders.ship(clerk, order_id, {0: 1})
@@ -285,35 +429,33 @@ class _Story:
             if self._order_status(order_id) is not OrderStatus.SHIPPED:
                 self.crm.orders.ship(clerk, order_id)
             self.summary.shipped += 1
-            self.tick()
-        self.day(18)
         for order_id in orders:
-            if self._order_status(order_id) is OrderStatus.SHIPPED:
+            if self._order_status(order_id) is OrderStatus.SHIPPED and self.after(order_id, 2):
                 self.crm.orders.confirm_receipt(clerk, order_id)
                 self.summary.received += 1
-                self.tick()
 
     def collect(self, orders: list[str]) -> None:
+        """Payments some days after receipt, confirmed by finance two days later; invoices."""
         crm, rng = self.crm, self.rng
         received = [o for o in orders if self._order_status(o) is OrderStatus.RECEIVED]
-        if len(received) >= 3:  # one return: a unit of the first line comes back
-            self.day(19)
+        if len(received) >= 3 and self.after(received[2], 1):  # one unit comes back
             order_id = received[2]
             crm.orders.record_return(
                 _actor(self._order_owner(order_id)), order_id, {0: 1}, "damaged in transit"
             )
             self.summary.returns.append(order_id)
-        self.day(20)
         recorded: list[tuple[str, str, str]] = []  # (order, receivable, payment)
         for order_id in received:
             owner = _actor(self._order_owner(order_id))
+            if rng.random() < 0.2:
+                continue  # not paid yet: it shows in the aging
+            full = rng.random() < 0.7
+            if not self.after(order_id, rng.randrange(1, 6)):
+                continue  # paid next month
             view = crm.queries.order_money_view(owner, order_id)
             assert view.payments is not None
             if view.payments.outstanding.amount <= 0:
                 continue  # everything came back: nothing to pay
-            if rng.random() < 0.2:
-                continue  # not paid yet: it shows in the aging
-            full = rng.random() < 0.7
             amount = view.payments.outstanding if full else view.payments.next_amount_due
             if amount.amount <= 0:  # nothing due yet: the customer pays it all
                 amount = view.payments.outstanding
@@ -326,26 +468,28 @@ class _Story:
             )
             recorded.append((order_id, view.payments.receivable_id, payment.id))
             self.summary.payments += 1
-            self.tick()
-        self.day(22)
         finance = (_actor("fin.sun"), _actor("fin.zhou"))
-        for n, (_, receivable_id, payment_id) in enumerate(recorded):
+        checked: list[tuple[str, str, str]] = []
+        for n, (order_id, receivable_id, payment_id) in enumerate(recorded):
             checker = finance[n % 2]
+            if n == len(recorded) - 1 and n > 2:
+                continue  # the last one waits for finance (a to-do)
+            if not self.after(order_id, 2):
+                continue
             if n == 1:
                 crm.receivables.reject_payment(
                     checker, receivable_id, payment_id, "cheque bounced"
                 )
                 self.summary.payment_rejected.append(receivable_id)
-            elif n == len(recorded) - 1 and n > 2:
-                continue  # the last one waits for finance (a to-do)
             else:
                 crm.receivables.confirm_payment(checker, receivable_id, payment_id)
                 self.summary.confirmed += 1
-            self.tick()
-        self.day(24)
+            checked.append((order_id, receivable_id, payment_id))
         requested: list[tuple[str, str, str]] = []
         for order_id, receivable_id, _ in recorded:
             owner = _actor(self._order_owner(order_id))
+            if not self.after(order_id, 1):
+                continue
             invoicing = crm.queries.invoice_view(owner, receivable_id)
             if invoicing.not_yet_invoiced.amount <= 0:
                 continue
@@ -359,23 +503,22 @@ class _Story:
             )
             requested.append((order_id, receivable_id, invoice.id))
             self.summary.invoices += 1
-            self.tick()
-        self.day(25)
-        for n, (_, receivable_id, invoice_id) in enumerate(requested):
+        for n, (order_id, receivable_id, invoice_id) in enumerate(requested):
             if n == len(requested) - 1 and n > 0:
                 continue  # the last request waits to be issued (a to-do)
+            if not self.after(order_id, 1):
+                continue
             number = f"INV-{self.summary.month}-{n + 1:04d}"
             crm.receivables.issue_invoice(finance[0], receivable_id, invoice_id, number)
             self.summary.issued += 1
-            self.tick()
-        self.day(26)
-        for order_id, _, _ in recorded:
+        for order_id, _, _ in checked:
+            if not self.after(order_id, 1):
+                continue
             try:
                 crm.orders.complete(_actor(self._order_owner(order_id)), order_id)
             except CrmError:
                 continue  # not fully paid or invoiced yet
             self.summary.completed += 1
-            self.tick()
 
 
 def _department(user_id: str) -> str:

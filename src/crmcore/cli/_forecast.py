@@ -31,8 +31,9 @@ from crmcore.cli._input import (
     required_text,
 )
 from crmcore.cli._mapping import add_mapping_options, column_mapping
-from crmcore.cli._output import csv_text, json_text, plain_amount, text_table
+from crmcore.cli._output import csv_text, display_width, json_text, plain_amount, text_table
 from crmcore.cli._registry import Command
+from crmcore.cli._words import Words, dimension, dimension_value
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import (
     NO_CURRENCY,
@@ -386,13 +387,13 @@ class Report:
             return self.csv()
         return self.text()
 
-    def _key(self, key: tuple[str | None, ...]) -> list[str]:
+    def _key(self, key: tuple[str | None, ...], w: Words) -> list[str]:
         return [
-            value
+            dimension_value(w, name, value)
             if value is not None
-            else "(no close date)"
+            else w._("(no close date)")
             if name in ("month", "quarter")
-            else "(none)"
+            else w._("(none)")
             for name, value in zip(self.by, key, strict=True)
         ]
 
@@ -400,55 +401,81 @@ class Report:
         return plain_amount(money.amount, self.currency)
 
     def text(self) -> str:
-        """The table for people."""
+        """The table for people, in the words of ``--locale``."""
+        w = Words(self.args.locale)
         total = self.table.total
         lines = [
-            f"Weighted forecast by {', '.join(self.by)}: {total.count} open of "
-            f"{self.records} opportunities, sales process {self.process.id!r}, "
-            f"amounts in {self.currency.code}",
+            w.ngettext(
+                "Weighted forecast by {by}: {open} open of {count} opportunity, sales process "
+                "{process}, amounts in {currency}",
+                "Weighted forecast by {by}: {open} open of {count} opportunities, sales process "
+                "{process}, amounts in {currency}",
+                self.records,
+                by=w.items(dimension(w, name) for name in self.by),
+                open=total.count,
+                process=repr(self.process.id),
+                currency=self.currency.code,
+            ),
             "",
         ]
         rows = [
-            [*self._key(row.key), f"{row.count:,}", *self._money(row.amount, row.weighted)]
+            [*self._key(row.key, w), f"{row.count:,}", *self._money(row.amount, row.weighted)]
             for row in self.table.rows
         ]
         rows.append(
             [
-                "(total)",
+                w._("(total)"),
                 *([""] * (len(self.by) - 1)),
                 f"{total.count:,}",
                 *self._money(total.amount, total.weighted),
             ]
         )
-        header = [*self.by, "count", "amount", "weighted"]
+        header = [
+            *(dimension(w, name) for name in self.by),
+            w._("count"),
+            w._("amount"),
+            w._("weighted"),
+        ]
         text = "\n".join(lines) + "\n" + text_table(header, rows, numeric=3)
         missing = self.table.missing_close_date
         if missing:
             text += (
-                f"\n{missing} {'opportunity has' if missing == 1 else 'opportunities have'}"
-                f" no expected close date (e.g. {', '.join(self.table.missing_ids)})\n"
+                "\n"
+                + w.ngettext(
+                    "{count} opportunity has no expected close date (e.g. {ids})",
+                    "{count} opportunities have no expected close date (e.g. {ids})",
+                    missing,
+                    ids=w.items(self.table.missing_ids),
+                )
+                + "\n"
             )
         if self.gap is not None:
-            text += "\n" + self._gap_text(self.gap)
+            text += "\n" + self._gap_text(self.gap, w)
         return text
 
     def _money(self, amount: Money, weighted: Money) -> list[str]:
         locale = self.args.locale
         return [money_text(amount, locale), money_text(weighted, locale)]
 
-    def _gap_text(self, gap: TargetGap) -> str:
-        locale = self.args.locale
-        scope = f"Target for {gap.period}" if gap.period else "Target"
-        verdict = "gap" if gap.gap.amount > 0 else "surplus"
+    def _gap_text(self, gap: TargetGap, w: Words) -> str:
+        locale, code = self.args.locale, self.currency.code
+        if gap.period:
+            scope = w._("Target for {period} ({currency}):", period=gap.period, currency=code)
+        else:
+            scope = w._("Target ({currency}):", currency=code)
+        verdict = w._("gap") if gap.gap.amount > 0 else w._("surplus")
         rows = [
-            ["target", money_text(gap.target, locale)],
-            ["closed won", money_text(gap.closed_won, locale)],
-            ["weighted open", money_text(gap.weighted_open, locale)],
-            [verdict, money_text(abs(gap.gap), locale)],
+            (w._("target"), money_text(gap.target, locale)),
+            (w._("closed won"), money_text(gap.closed_won, locale)),
+            (w._("weighted open"), money_text(gap.weighted_open, locale)),
+            (verdict, money_text(abs(gap.gap), locale)),
         ]
         width = max(len(amount) for _, amount in rows)
-        body = "".join(f"  {name:<15}{amount:>{width}}\n" for name, amount in rows)
-        return f"{scope} ({self.currency.code}):\n{body}"
+        body = "".join(
+            f"  {name}{' ' * max(1, 15 - display_width(name))}{amount:>{width}}\n"
+            for name, amount in rows
+        )
+        return f"{scope}\n{body}"
 
     def _gap_record(self, gap: TargetGap) -> dict[str, Any]:
         return {

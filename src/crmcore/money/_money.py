@@ -255,7 +255,12 @@ class Money:
         return f"Money('{self._amount}', '{self._currency.code}')"
 
     def __str__(self) -> str:
-        return f"{self._amount} {self._currency.code}"
+        """``200.00 CNY``: at least the currency's minor units, never rounded (``1.2345 CNY``)."""
+        amount = self._amount
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent > -self._currency.minor_units:
+            amount = amount.quantize(self._currency.quantum, context=CONTEXT)
+        return f"{amount:f} {self._currency.code}"
 
     def __format__(self, spec: str) -> str:
         if not spec:

@@ -42,6 +42,7 @@ from crmcore.services._queries import (
     Queries,
     ShipmentTodo,
 )
+from crmcore.services._reads import MAX_PAGE, Page, Period, RecordQueries
 from crmcore.services._receivables import ReceivableService
 from crmcore.services._record_access import Grant, RecordAccess, RecordRef, Scope, record_of
 from crmcore.services._records import (
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_ROUTES",
     "GOODS_STATUSES",
     "KINDS",
+    "MAX_PAGE",
     "AccessPolicy",
     "Acting",
     "AdvanceResult",
@@ -87,12 +89,15 @@ __all__ = [
     "OrderService",
     "Owner",
     "OwnerLookup",
+    "Page",
     "PaymentTodo",
     "PaymentView",
+    "Period",
     "Queries",
     "ReceivableService",
     "Recipient",
     "RecordAccess",
+    "RecordQueries",
     "RecordRef",
     "Route",
     "Scope",

@@ -25,6 +25,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "lead.recycle": frozenset({MANAGER, ADMIN}),
     "lead.follow_up": frozenset({SALES}),
     "lead.convert": frozenset({SALES, MANAGER}),
+    "lead.view": frozenset({SALES, MANAGER, ADMIN}),
     # opportunities
     "opportunity.create": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
@@ -32,12 +33,14 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.lose": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.revise": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.invalidate": frozenset({MANAGER, ADMIN}),
+    "opportunity.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
     # approvals of a stage change (the approvers themselves come from the approval process)
     "opportunity.approve": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.reject": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.delegate": frozenset({MANAGER, FINANCE, ADMIN}),
     "opportunity.withdraw": frozenset({SALES, MANAGER}),
     "approval.tick": frozenset({ADMIN}),
+    "approval.view": frozenset({SALES, MANAGER, FINANCE, SHIPPING, ADMIN}),
     # orders
     # the owner's managers and admins act on a salesperson's orders too (record access)
     "order.draft": frozenset({SALES, MANAGER, ADMIN}),

@@ -15,6 +15,7 @@ from crmcore.orders import Order
 from crmcore.ports import Actor, StoredEvent
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
 from crmcore.services._case import UseCase
+from crmcore.services._reads import RecordQueries
 from crmcore.services._records import DunningLog
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
 
@@ -112,8 +113,13 @@ class InvoiceTodo:
     requested_at: datetime
 
 
-class Queries:
-    """The screens' queries; each takes the user looking first."""
+class Queries(RecordQueries):
+    """The screens' queries; each takes the user looking first.
+
+    Besides the money views and the to-do lists below, ``get_*`` and ``list_*`` read one or
+    a page of orders, receivables, leads, opportunities and approvals, and ``aging`` and
+    ``forecast`` compute over what the user may see (``crmcore.services.can_read``).
+    """
 
     def __init__(self, crm: Crm) -> None:
         self._crm = crm

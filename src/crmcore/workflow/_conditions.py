@@ -30,7 +30,7 @@ from typing import Any, Final
 import attrs
 
 from crmcore._decimal import to_decimal
-from crmcore.errors import ConfigError, CurrencyMismatch, ValidationError
+from crmcore.errors import ConfigError, CrmError, CurrencyMismatch, ValidationError
 from crmcore.money import Money, Percent
 from crmcore.serialization import converter
 
@@ -350,7 +350,10 @@ def _coerce(value: Any, like: Any, condition: Compare) -> Any:
 
 def _show(value: Any) -> str:
     if isinstance(value, Mapping) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
+        try:  # shown as the Money it stands for, to the currency's minor units
+            return str(Money(value["amount"], value["currency"]))
+        except CrmError:
+            return f"{value['amount']} {value['currency']}"
     if isinstance(value, str) and _NUMBER.fullmatch(value):
         return value  # a number kept as text (Decimals and Percents are data as strings)
     return str(value) if isinstance(value, Money | Percent | Decimal) else repr(value)
