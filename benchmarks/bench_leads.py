@@ -39,8 +39,8 @@ def _pool(policy: AssignmentPolicy, members: int) -> Pool:
 
 
 def _leads(pool: Pool, n: int) -> list[Lead]:
-    leads = [Lead.capture(f"l{i}", "Prospect", source="web", by=ADMIN, at=AT) for i in range(n)]
-    pool.admit(leads, ADMIN, AT)
+    leads = [Lead.capture(f"l{i}", "Prospect", source="web", actor=ADMIN, at=AT) for i in range(n)]
+    pool.admit(ADMIN, leads, at=AT)
     return leads
 
 
@@ -49,7 +49,7 @@ def _time(policy: AssignmentPolicy, members: int, n: int) -> float:
     leads = _leads(pool, n)
     gc.collect()
     start = time.process_time()
-    result = pool.distribute(leads, ADMIN, AT)
+    result = pool.distribute(ADMIN, leads, at=AT)
     elapsed = time.process_time() - start
     assert not result.unassigned
     return elapsed

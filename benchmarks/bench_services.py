@@ -63,7 +63,7 @@ def _crm(stored: int) -> Crm:
                 receivable = Receivable.open(
                     f"old-{n:06d}",
                     customer=f"customer-{n % 997}",
-                    owner=f"rep-{n % 50}",
+                    owner_id=f"rep-{n % 50}",
                     amount=Money(1000 + n % 500, "CNY"),
                     issue_date=ISSUED,
                     terms=terms,
@@ -96,7 +96,11 @@ def _cycles(crm: Crm, count: int) -> float:
     """Seconds for ``count`` complete cycles, each on a receivable of its own."""
     targets = [
         crm.receivables.open(
-            ANN, customer="acme", owner="ann", amount=Money("100000.00", "CNY"), issue_date=ISSUED
+            ANN,
+            customer="acme",
+            owner_id="ann",
+            amount=Money("100000.00", "CNY"),
+            issue_date=ISSUED,
         ).id
         for _ in range(count)
     ]

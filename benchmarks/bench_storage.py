@@ -15,6 +15,7 @@ from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.money import Money
 from crmcore.orders import Order
+from crmcore.ports import Actor
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.serialization import converter
 from crmcore.testing import strategies as cst
@@ -55,7 +56,7 @@ def _measure(storage: Any, ops: int) -> tuple[float, float, float]:
             with storage.unit_of_work() as uow:
                 repo = uow.repository(SampleAccount)
                 account = repo.get(f"acc-{n:07d}")
-                account.deposit(Money(1, "CNY"), "bench", AT)
+                account.deposit(Actor("bench"), Money(1, "CNY"), at=AT)
                 repo.save(account)
                 uow.commit()
 

@@ -59,14 +59,14 @@ def histories() -> list[object]:
     for i in range(40):
         start = datetime(2026, 1, 1) + timedelta(days=i)
         deal = Opportunity.open(
-            f"h{i}", PROCESS, amount=Money(100_000, "CNY"), owner="alice", actor=actor, at=start
+            f"h{i}", PROCESS, amount=Money(100_000, "CNY"), owner_id="alice", actor=actor, at=start
         )
         for step, stage in enumerate(PROCESS.stage_names[1 : 1 + i % 5], start=1):
-            deal.advance(stage, actor, start + timedelta(days=7 * step))
+            deal.advance(actor, stage, at=start + timedelta(days=7 * step))
         if i % 5 == 4:
-            deal.win(actor, start + timedelta(days=60))
+            deal.win(actor, at=start + timedelta(days=60))
         elif i % 3 == 0:
-            deal.lose(actor, start + timedelta(days=50), "price")
+            deal.lose(actor, at=start + timedelta(days=50), reason="price")
         result.append(deal.to_history())
     return result
 

@@ -1,4 +1,4 @@
-"""Shared test set-up: Hypothesis profiles (``dev`` by default, ``ci`` when CI is set)."""
+"""Shared test set-up: Hypothesis profiles (``dev`` by default, ``ci`` under CI, ``fuzz``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,18 @@ settings.register_profile(
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# The hostile-input fuzz tests (tests/fuzz) run 10,000 examples each under this profile:
+#   HYPOTHESIS_PROFILE=fuzz python -m pytest tests/fuzz
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")

@@ -6,6 +6,7 @@ The kernel is re-exported here; each domain package (``crmcore.pricing``,
 
 from importlib.metadata import PackageNotFoundError, version
 
+from crmcore._aggregate import UNCHANGED, Unchanged
 from crmcore.errors import (
     ConcurrencyConflict,
     ConfigError,
@@ -15,6 +16,7 @@ from crmcore.errors import (
     InvariantViolation,
     NotFound,
     PermissionDenied,
+    StorageError,
     ValidationError,
 )
 from crmcore.l10n import format_money, parse_money
@@ -27,6 +29,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "UNCHANGED",
     "Actor",
     "ConcurrencyConflict",
     "ConfigError",
@@ -39,6 +42,8 @@ __all__ = [
     "NotFound",
     "Percent",
     "PermissionDenied",
+    "StorageError",
+    "Unchanged",
     "ValidationError",
     "__version__",
     "format_money",

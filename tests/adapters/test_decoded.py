@@ -15,6 +15,7 @@ from crmcore.adapters._codec import dump_aggregate, load_aggregate
 from crmcore.adapters._decoded import DecodedRows, _immutable_class, copy_aggregate
 from crmcore.adapters.memory import MemoryDatabase
 from crmcore.money import Money
+from crmcore.ports import Actor
 from crmcore.pricing import PricedOrder, PriceRule, WaterfallStep
 from crmcore.testing import strategies as cst
 from crmcore.testing.contracts import AT, DOMAIN_KINDS, SAMPLE_KIND, SampleAccount, _account
@@ -85,7 +86,7 @@ def test_a_read_of_the_same_row_copies_and_a_new_version_decodes(
     assert first == second
     assert first is not second
     second.notes.append("mine only")
-    second.deposit(Money(1, "CNY"), "u1", AT)
+    second.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
     third = rows.load(SAMPLE_KIND, "acc-1", 1, text, decode)
     assert third == first
     assert third.notes == []

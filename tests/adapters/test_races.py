@@ -244,7 +244,7 @@ def setup(path: Path) -> Iterator[Crm]:
     crm.receivables.open(
         ANN,
         customer="acme",
-        owner="s1",
+        owner_id="s1",
         amount=Money(1000, "CNY"),
         issue_date=DAY,
         receivable_id="R-1",

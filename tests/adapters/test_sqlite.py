@@ -18,7 +18,7 @@ import pytest
 from crmcore.adapters.sqlite import SCHEMA_VERSION, SqliteDatabase
 from crmcore.errors import ConcurrencyConflict, StorageError
 from crmcore.money import Money
-from crmcore.ports import AggregateKind
+from crmcore.ports import Actor, AggregateKind
 from crmcore.testing.contracts import AT, CONTRACT_KINDS, SampleAccount, _account
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_a_lock_held_past_the_timeout_is_a_storage_error_and_writes_nothing(
     try:
         with SqliteDatabase(path, CONTRACT_KINDS, timeout=0.2) as db, db.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             started = time.monotonic()
             with pytest.raises(
@@ -198,7 +198,7 @@ def _deposit_in_another_process(path: str, n: int, barrier: object, results: obj
     with db.unit_of_work() as uow:
         account = uow.repository(SampleAccount).get("acc-1")
         barrier.wait()  # type: ignore[attr-defined]
-        account.deposit(Money(n + 1, "CNY"), f"u{n}", AT)
+        account.deposit(Actor(f"u{n}"), Money(n + 1, "CNY"), at=AT)
         uow.repository(SampleAccount).save(account)
         try:
             uow.commit()
@@ -237,7 +237,7 @@ def test_events_survive_a_commit_that_timed_out_on_a_lock(tmp_path: Path) -> Non
     try:
         with db.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(3, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(3, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             with pytest.raises(StorageError, match="locked"):
                 uow.commit()

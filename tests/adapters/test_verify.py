@@ -13,7 +13,7 @@ from crmcore.adapters.memory import MemoryDatabase
 from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.money import Money
-from crmcore.ports import Storage
+from crmcore.ports import Actor, Storage
 from crmcore.testing.contracts import AT, SAMPLE_KIND, SampleAccount, _account
 
 
@@ -81,7 +81,7 @@ def test_writes_of_one_shape_are_loaded_back_once_unless_always(
         seen.clear()
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("a1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             account.notes.append("a note")  # a list item: a new shape, loaded back once
             uow.repository(SampleAccount).save(account)
             uow.commit()

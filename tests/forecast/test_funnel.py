@@ -47,15 +47,15 @@ def story(
     """Open in the first stage at the first date, advance through the rest, then end."""
     (first, opened), *rest = moves
     opp = Opportunity.open(
-        id, FUNNEL, amount=Money(amount, "CNY"), owner="rep", actor=REP, at=opened, stage=first
+        id, FUNNEL, amount=Money(amount, "CNY"), owner_id="rep", actor=REP, at=opened, stage=first
     )
     for stage, when in rest:
         if stage == "won":
-            opp.win(REP, when)
+            opp.win(REP, at=when)
         elif stage == "lost":
-            opp.lose(REP, when, "competitor")
+            opp.lose(REP, at=when, reason="competitor")
         else:
-            opp.advance(stage, REP, when)
+            opp.advance(REP, stage, at=when)
     return opp.to_history()
 
 

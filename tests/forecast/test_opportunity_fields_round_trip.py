@@ -32,12 +32,14 @@ def test_feedback_values_load_back_with_their_types() -> None:
         "o-1",
         PROCESS,
         amount=Money(180000, "CNY"),
-        owner="sun",
+        owner_id="sun",
         actor=SALES,
         at=AT,
         fields={"budget": Money(180000, "CNY"), "since": date(2026, 1, 2)},
     )
-    opp.advance("proposal", SALES, AT, {"seats": Decimal("12.5"), "share": Percent(30)})
+    opp.advance(
+        SALES, "proposal", at=AT, feedback={"seats": Decimal("12.5"), "share": Percent(30)}
+    )
     loaded = from_dict(Opportunity, json.loads(json.dumps(to_dict(opp))))
     assert to_dict(loaded) == to_dict(opp)  # Opportunity compares by identity
     assert loaded.fields["budget"] == Money(180000, "CNY")
@@ -46,9 +48,11 @@ def test_feedback_values_load_back_with_their_types() -> None:
 
 
 def test_feedback_that_could_not_load_back_is_refused_and_changes_nothing() -> None:
-    opp = Opportunity.open("o-2", PROCESS, amount=Money(1, "CNY"), owner="sun", actor=SALES, at=AT)
+    opp = Opportunity.open(
+        "o-2", PROCESS, amount=Money(1, "CNY"), owner_id="sun", actor=SALES, at=AT
+    )
     with pytest.raises(ValidationError, match=r"feedback.tags: cannot store set"):
-        opp.advance("proposal", SALES, AT, {"tags": {"a", "b"}})
+        opp.advance(SALES, "proposal", at=AT, feedback={"tags": {"a", "b"}})
     assert opp.stage == "qualify"
     assert opp.fields == {}
     with pytest.raises(ValidationError, match=r"fields.when: cannot store"):
@@ -56,7 +60,7 @@ def test_feedback_that_could_not_load_back_is_refused_and_changes_nothing() -> N
             "o-3",
             PROCESS,
             amount=Money(1, "CNY"),
-            owner="sun",
+            owner_id="sun",
             actor=SALES,
             at=AT,
             fields={"when": object()},

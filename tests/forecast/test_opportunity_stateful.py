@@ -23,7 +23,7 @@ class OpportunityLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.opp = Opportunity.open(
-            "o", PROCESS, amount=Money(1000, "CNY"), owner="alice", actor=ACTORS[0], at=at(1)
+            "o", PROCESS, amount=Money(1000, "CNY"), owner_id="alice", actor=ACTORS[0], at=at(1)
         )
         self.now = at(1)
         self.history: list[StageChange] = list(self.opp.history)
@@ -66,24 +66,28 @@ class OpportunityLifecycle(RuleBasedStateMachine):
         when = self.now + timedelta(hours=hours)
         feedback = dict.fromkeys(filled, "yes")
         ref = "approval-1" if approved else None
-        self._attempt(lambda: self.opp.advance(stage, actor, when, feedback, approval_ref=ref))
+        self._attempt(
+            lambda: self.opp.advance(actor, stage, at=when, feedback=feedback, approval_ref=ref)
+        )
         self.now = max(self.now, self.opp.history[-1].at)
 
     @rule(actor=st.sampled_from(ACTORS), outcome=st.sampled_from(["win", "lose", "invalidate"]))
     def close(self, actor: Actor, outcome: str) -> None:
         when = self.now + timedelta(days=1)
         if outcome == "win":
-            self._attempt(lambda: self.opp.win(actor, when, dict.fromkeys(FIELDS, "y")))
+            self._attempt(
+                lambda: self.opp.win(actor, at=when, feedback=dict.fromkeys(FIELDS, "y"))
+            )
         elif outcome == "lose":
-            self._attempt(lambda: self.opp.lose(actor, when, "competitor"))
+            self._attempt(lambda: self.opp.lose(actor, at=when, reason="competitor"))
         else:
-            self._attempt(lambda: self.opp.invalidate(actor, when, "duplicate"))
+            self._attempt(lambda: self.opp.invalidate(actor, at=when, reason="duplicate"))
         self.now = max(self.now, self.opp.history[-1].at)
 
     @rule(value=st.integers(-10, 110))
     def override(self, value: int) -> None:
         self._attempt(
-            lambda: self.opp.revise(ACTORS[0], self.now, probability_override=Percent(value))
+            lambda: self.opp.revise(ACTORS[0], at=self.now, probability_override=Percent(value))
         )
 
     @invariant()

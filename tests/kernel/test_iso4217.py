@@ -109,7 +109,7 @@ def _huf_receivable() -> Receivable:
     receivable = Receivable.open(
         "SO-HUF",
         customer="pest-kft",
-        owner="sally",
+        owner_id="sally",
         department="east",
         amount=Money("1000.50", "HUF"),
         issue_date=date(2026, 1, 5),

@@ -287,15 +287,13 @@ def test_allocate_refuses_bad_weights(weights: list[object], message: str) -> No
 def test_amounts_beyond_a_quintillion_are_refused_with_the_reason() -> None:
     assert Money("999999999999999999.99", "CNY").round() == Money("999999999999999999.99", "CNY")
     for amount in ("1E+40", Decimal("1E+18"), 10**18, "-1000000000000000000"):
-        with pytest.raises(ValidationError, match=r"out of range; amounts must be below 10\*\*18"):
+        with pytest.raises(ValidationError, match=r"out of range; numbers must be below 10\*\*18"):
             Money(amount, "CNY")  # type: ignore[arg-type]
 
 
-def test_arithmetic_that_grows_too_large_to_round_says_so() -> None:
-    huge = Money("999999999999999999", "CNY") * Decimal("1E+20")
-    for operation in (huge.round, lambda: huge.is_rounded, lambda: huge.allocate([1, 1])):
-        with pytest.raises(ValidationError, match="too large to round to 2 decimals"):
-            operation()
+def test_arithmetic_that_grows_too_large_says_so() -> None:
+    with pytest.raises(ValidationError, match=r"multiply: the result .* is out of range"):
+        Money("999999999999999999", "CNY") * Decimal("1E+10")
 
 
 def test_a_zero_with_a_large_exponent_is_just_zero() -> None:

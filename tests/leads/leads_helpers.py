@@ -18,6 +18,8 @@ from crmcore.leads import (
 from crmcore.ports import Actor
 
 T0 = datetime(2026, 3, 25, 9, 0, tzinfo=UTC)
+#: When make_leads captures and pools its leads: before every moment the tests act at.
+CAPTURED = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 ADMIN = Actor("admin-1", {"admin"})
 MARKETING = Actor("mkt-1", {"marketing"})
 
@@ -57,17 +59,19 @@ def make_pool(
     )
 
 
-def make_leads(pool: Pool | None, n: int, prefix: str = "lead", start: int = 1) -> list[Lead]:
-    """``n`` new leads, admitted into ``pool`` when given."""
+def make_leads(
+    pool: Pool | None, n: int, prefix: str = "lead", start: int = 1, at: datetime = CAPTURED
+) -> list[Lead]:
+    """``n`` new leads captured ``at`` (1 January), admitted into ``pool`` when given."""
     leads = [
-        Lead.capture(f"{prefix}-{i}", f"Prospect {i}", source="web", by=MARKETING, at=T0)
+        Lead.capture(f"{prefix}-{i}", f"Prospect {i}", source="web", actor=MARKETING, at=at)
         for i in range(start, start + n)
     ]
     if pool is not None:
-        pool.admit(leads, MARKETING, T0)
+        pool.admit(MARKETING, leads, at=at)
     return leads
 
 
 def owners(pool: Pool, leads: list[Lead], when: datetime = T0) -> list[str | None]:
     """Distribute ``leads`` one call each and list who got each."""
-    return [pool.distribute([lead], ADMIN, when).assignments[0].owner_id for lead in leads]
+    return [pool.distribute(ADMIN, [lead], at=when).assignments[0].owner_id for lead in leads]

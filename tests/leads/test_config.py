@@ -85,14 +85,14 @@ def test_the_policy_memory_persists_with_the_pool(kind: str) -> None:
     saved = Pool.from_config(config)
     leads_kept = make_leads(kept, 30)
     leads_saved = make_leads(saved, 30)
-    kept.distribute(leads_kept[:13], ADMIN, at())
-    saved.distribute(leads_saved[:13], ADMIN, at())
+    kept.distribute(ADMIN, leads_kept[:13], at=at())
+    saved.distribute(ADMIN, leads_saved[:13], at=at())
     data = to_dict(saved)
     assert "_events" not in data
     loaded = from_dict(Pool, data)
     assert loaded == saved
-    first = kept.distribute(leads_kept[13:], ADMIN, at(1))
-    second = loaded.distribute(leads_saved[13:], ADMIN, at(1))
+    first = kept.distribute(ADMIN, leads_kept[13:], at=at(1))
+    second = loaded.distribute(ADMIN, leads_saved[13:], at=at(1))
     assert [a.owner_id for a in first.assignments] == [a.owner_id for a in second.assignments]
     assert loaded.current_weights() == kept.current_weights()
 
@@ -101,8 +101,8 @@ def test_lead_round_trips_through_data() -> None:
     config = from_dict(PoolConfig, CONFIG)
     pool = Pool.from_config(config)
     (lead,) = make_leads(pool, 1)
-    pool.claim([lead], member("wang"), at())
-    lead.follow_up(member("wang"), at(1), "called")
+    pool.claim(member("wang"), [lead], at=at())
+    lead.follow_up(member("wang"), at=at(1), note="called")
     data = to_dict(lead)
     assert data["status"] == "following_up"
     assert from_dict(Lead, data) == lead
@@ -111,7 +111,7 @@ def test_lead_round_trips_through_data() -> None:
 def test_recount_rebuilds_open_counts_from_the_leads() -> None:
     pool = Pool.from_config(from_dict(PoolConfig, {**CONFIG, "policy": "load_balanced"}))
     leads = make_leads(pool, 6)
-    pool.distribute(leads, ADMIN, at())
+    pool.distribute(ADMIN, leads, at=at())
     expected = {"wang": 3, "zhang": 3}
     pool.state.books["wang"].open_leads = 99  # drifted (a host bug, a manual edit...)
     assert pool.recount(leads) == expected
@@ -120,7 +120,7 @@ def test_recount_rebuilds_open_counts_from_the_leads() -> None:
         **expected,
     }
     more = make_leads(pool, 2, start=7)
-    assert pool.distribute(more, ADMIN, at()).per_member() == {"wang": 1, "zhang": 1}
+    assert pool.distribute(ADMIN, more, at=at()).per_member() == {"wang": 1, "zhang": 1}
 
 
 def test_inconsistent_saved_weights_are_settled_on_load() -> None:
@@ -140,12 +140,12 @@ def test_indexes_are_caches_rebuilt_from_the_data() -> None:
     config = from_dict(PoolConfig, {**CONFIG, "policy": "load_balanced"})
     pool = Pool.from_config(config)
     leads = make_leads(pool, 200)
-    result = pool.distribute(leads[:100], ADMIN, at())
+    result = pool.distribute(ADMIN, leads[:100], at=at())
     assert result.assigned == list(result.assignments)
     for lead in leads[:100]:  # many releases pile up stale heap entries
-        pool.invalidate(lead, ADMIN, at(1), "spam")
+        pool.invalidate(ADMIN, lead, at=at(1), reason="spam")
     pool.state.forget_indexes()
-    again = pool.distribute(leads[100:110], ADMIN, at(2))
+    again = pool.distribute(ADMIN, leads[100:110], at=at(2))
     assert again.per_member() == {"wang": 5, "zhang": 5}
 
 
@@ -154,9 +154,9 @@ def test_previous_owner_is_the_last_finished_stretch() -> None:
     (lead,) = make_leads(pool, 1)
     assert lead.previous_owner is None
     assert lead.follow_ups_since_assigned() == []
-    pool.claim([lead], member("wang"), at())
-    pool.return_lead(lead, member("wang"), at(1), "unreachable")
-    pool.claim([lead], member("zhang"), at(2))
+    pool.claim(member("wang"), [lead], at=at())
+    pool.return_lead(member("wang"), lead, at=at(1), reason="unreachable")
+    pool.claim(member("zhang"), [lead], at=at(2))
     assert lead.previous_owner is not None
     assert lead.previous_owner.owner_id == "wang"
 

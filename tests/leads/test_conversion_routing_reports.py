@@ -37,7 +37,7 @@ def acme() -> Lead:
         "lead-acme",
         "Li Wei",
         source="trade show",
-        by=MARKETING,
+        actor=MARKETING,
         at=T0,
         company="ACME Tools",
         email="li.wei@acme.example",
@@ -52,8 +52,8 @@ def acme() -> Lead:
 def test_conversion_to_new_customer_contact_and_opportunity() -> None:
     pool = make_pool(["u1"])
     lead = acme()
-    pool.admit([lead], MARKETING, T0)
-    pool.claim([lead], member("u1"), at())
+    pool.admit(MARKETING, [lead], at=T0)
+    pool.claim(member("u1"), [lead], at=at())
     request = ConversionRequest(
         "cust-7",
         "cont-9",
@@ -64,7 +64,7 @@ def test_conversion_to_new_customer_contact_and_opportunity() -> None:
             customer={"name": "company", "industry": "industry", "size": "custom.employees"},
         ),
     )
-    result = pool.convert(lead, request, member("u1"), at(5))
+    result = pool.convert(member("u1"), lead, request, at=at(5))
     assert lead.status is LeadStatus.CONVERTED
     assert lead.conversion == result
     assert pool.open_leads("u1") == 0
@@ -93,15 +93,15 @@ def test_conversion_to_new_customer_contact_and_opportunity() -> None:
         "opp-3",
     )
     with pytest.raises(InvalidTransition, match="cannot convert in state CONVERTED"):
-        pool.convert(lead, ConversionRequest("cust-8", "cont-10"), member("u1"), at(6))
+        pool.convert(member("u1"), lead, ConversionRequest("cust-8", "cont-10"), at=at(6))
     assert lead.conversion == result
 
 
 def test_conversion_to_an_existing_customer_without_opportunity() -> None:
     pool = make_pool(["u1"])
     lead = acme()
-    pool.admit([lead], MARKETING, T0)
-    result = pool.convert(lead, ConversionRequest("cust-1", "cont-1", True), ADMIN, at())
+    pool.admit(MARKETING, [lead], at=T0)
+    result = pool.convert(ADMIN, lead, ConversionRequest("cust-1", "cont-1", True), at=at())
     assert not result.customer.new
     assert dict(result.customer.fields) == {}
     assert result.opportunity is None
@@ -117,22 +117,22 @@ def test_conversion_to_an_existing_customer_without_opportunity() -> None:
 def test_conversion_refusals_change_nothing() -> None:
     pool = make_pool(["u1", "u2"])
     lead = acme()
-    pool.admit([lead], MARKETING, T0)
-    pool.claim([lead], member("u1"), at())
+    pool.admit(MARKETING, [lead], at=T0)
+    pool.claim(member("u1"), [lead], at=at())
     with pytest.raises(PermissionDenied, match="only the owner u1 or a pool admin may convert"):
-        pool.convert(lead, ConversionRequest("c", "k"), member("u2"), at())
+        pool.convert(member("u2"), lead, ConversionRequest("c", "k"), at=at())
     bad = ConversionRequest("c", "k", mapping=FieldMapping(contact={"x": "custom.missing"}))
     with pytest.raises(ValidationError, match="no custom field 'missing'"):
-        pool.convert(lead, bad, member("u1"), at())
+        pool.convert(member("u1"), lead, bad, at=at())
     bad = ConversionRequest("c", "k", mapping=FieldMapping(contact={"x": "_events"}))
     with pytest.raises(ValidationError, match="no field '_events'"):
-        pool.convert(lead, bad, member("u1"), at())
+        pool.convert(member("u1"), lead, bad, at=at())
     assert lead.status is LeadStatus.ASSIGNED
     assert lead.conversion is None
     assert pool.open_leads("u1") == 1
     other = make_pool(["u1"], pool_id="pool-2")
     with pytest.raises(InvariantViolation, match="not pool-2"):
-        other.convert(lead, ConversionRequest("c", "k"), ADMIN, at())
+        other.convert(ADMIN, lead, ConversionRequest("c", "k"), at=at())
     with pytest.raises(ValidationError, match="amount must be >= 0"):
         OpportunityDraft("o", "n", Money("-1", "CNY"), date(2026, 1, 1))
 
@@ -140,16 +140,16 @@ def test_conversion_refusals_change_nothing() -> None:
 def test_invalidate_needs_owner_or_admin_and_a_reason() -> None:
     pool = make_pool(["u1", "u2"])
     (lead,) = make_leads(pool, 1)
-    pool.claim([lead], member("u1"), at())
+    pool.claim(member("u1"), [lead], at=at())
     with pytest.raises(PermissionDenied, match="may mark it invalid"):
-        pool.invalidate(lead, member("u2"), at(), "spam")
+        pool.invalidate(member("u2"), lead, at=at(), reason="spam")
     with pytest.raises(ValidationError, match="a reason is required"):
-        pool.invalidate(lead, member("u1"), at(), " ")
+        pool.invalidate(member("u1"), lead, at=at(), reason=" ")
     assert pool.open_leads("u1") == 1
-    pool.invalidate(lead, member("u1"), at(), "spam")
+    pool.invalidate(member("u1"), lead, at=at(), reason="spam")
     assert (lead.status, lead.owner_id, pool.open_leads("u1")) == (LeadStatus.INVALID, None, 0)
     unowned = make_leads(pool, 1, start=5)[0]
-    pool.invalidate(unowned, ADMIN, at(), "duplicate")
+    pool.invalidate(ADMIN, unowned, at=at(), reason="duplicate")
     assert unowned.status is LeadStatus.INVALID
 
 
@@ -197,12 +197,12 @@ def test_routing_configuration_errors() -> None:
 def test_admit_places_routed_leads_and_refuses_held_ones() -> None:
     pool = make_pool(["u1"])
     lead = acme()
-    pool.admit([lead], MARKETING, T0, rule="east")
+    pool.admit(MARKETING, [lead], at=T0, rule="east")
     assert lead.pool_id == "pool-1"
     assert lead.pull_events()[-1].rule == "east"  # type: ignore[attr-defined]
-    pool.claim([lead], member("u1"), at())
+    pool.claim(member("u1"), [lead], at=at())
     with pytest.raises(InvalidTransition, match="only an open lead nobody holds"):
-        pool.admit([lead], MARKETING, at())
+        pool.admit(MARKETING, [lead], at=at())
 
 
 def test_reports_owner_by_status_and_source_campaign_conversion() -> None:
@@ -211,11 +211,11 @@ def test_reports_owner_by_status_and_source_campaign_conversion() -> None:
     for i, lead in enumerate(leads):
         lead.source = "web" if i < 4 else "referral"
         lead.campaign_id = "spring" if i < 3 else None
-    pool.distribute(leads[:6], ADMIN, at())  # u1: 1,3,5  u2: 2,4,6
-    pool.convert(leads[0], ConversionRequest("c1", "k1"), member("u1"), at(1))
-    pool.convert(leads[1], ConversionRequest("c2", "k2"), member("u2"), at(1))
-    pool.convert(leads[4], ConversionRequest("c3", "k3"), member("u1"), at(1))
-    leads[2].follow_up(member("u1"), at(1))
+    pool.distribute(ADMIN, leads[:6], at=at())  # u1: 1,3,5  u2: 2,4,6
+    pool.convert(member("u1"), leads[0], ConversionRequest("c1", "k1"), at=at(1))
+    pool.convert(member("u2"), leads[1], ConversionRequest("c2", "k2"), at=at(1))
+    pool.convert(member("u1"), leads[4], ConversionRequest("c3", "k3"), at=at(1))
+    leads[2].follow_up(member("u1"), at=at(1))
     report = leads_by_owner_and_status(leads)
     assert report.count("u1", LeadStatus.CONVERTED) == 2
     assert report.count("u1", LeadStatus.FOLLOWING_UP) == 1
@@ -240,6 +240,6 @@ def test_reports_owner_by_status_and_source_campaign_conversion() -> None:
 
 def test_capture_refuses_blank_name_or_source() -> None:
     with pytest.raises(ValidationError, match="name must be non-empty"):
-        Lead.capture("l", " ", source="web", by=MARKETING, at=T0)
+        Lead.capture("l", " ", source="web", actor=MARKETING, at=T0)
     with pytest.raises(ValidationError, match="source must be non-empty"):
-        Lead.capture("l", "Ann", source="", by=MARKETING, at=T0)
+        Lead.capture("l", "Ann", source="", actor=MARKETING, at=T0)

@@ -20,7 +20,7 @@ member_ids = st.lists(
 def test_round_robin_any_window_of_n_serves_every_member_once(ids: list[str], rounds: int) -> None:
     pool = make_pool(ids, RoundRobin())
     n = len(ids)
-    result = pool.distribute(make_leads(pool, n * rounds + n // 2), ADMIN, at())
+    result = pool.distribute(ADMIN, make_leads(pool, n * rounds + n // 2), at=at())
     picks = [a.owner_id for a in result.assignments]
     for start in range(len(picks) - n + 1):
         assert sorted(picks[start : start + n]) == sorted(ids)  # type: ignore[type-var]
@@ -35,7 +35,7 @@ def test_weighted_gives_each_member_its_share_within_one_over_any_full_cycle(
         [PoolMember(u, weight=w) for u, w in zip(ids, weights, strict=True)], Weighted()
     )
     total = sum(weights)
-    result = pool.distribute(make_leads(pool, total * cycles + total // 2), ADMIN, at())
+    result = pool.distribute(ADMIN, make_leads(pool, total * cycles + total // 2), at=at())
     picks = [a.owner_id for a in result.assignments]
     for c in range(cycles):  # cycles from the start: exactly the weights
         counts = Counter(picks[c * total : (c + 1) * total])
@@ -67,14 +67,14 @@ def test_round_robin_stays_fair_through_membership_changes(
         if action == "toggle":
             uid = f"u{value:02d}"
             if uid in pool.members:
-                pool.remove_member(uid, ADMIN, at())
+                pool.remove_member(ADMIN, uid, at=at())
             else:
-                pool.add_member(PoolMember(uid), ADMIN, at())
+                pool.add_member(ADMIN, PoolMember(uid), at=at())
             continue
         for lead in make_leads(pool, value, start=counter):
             counter += 1
             present = frozenset(pool.members)
-            owner = pool.distribute([lead], ADMIN, at()).assignments[0].owner_id
+            owner = pool.distribute(ADMIN, [lead], at=at()).assignments[0].owner_id
             if owner is not None:
                 picks.append((owner, present))
     for (first, _), (second, present) in itertools.pairwise(picks):
@@ -102,7 +102,7 @@ def test_no_policy_gives_anyone_more_than_their_capacity(
 ) -> None:
     members = [PoolMember(f"u{i}", weight=i + 1, capacity=c) for i, c in enumerate(capacities)]
     pool = make_pool(members, policy)
-    result = pool.distribute(make_leads(pool, n), ADMIN, at())
+    result = pool.distribute(ADMIN, make_leads(pool, n), at=at())
     got = result.per_member()
     for m in members:
         if m.capacity is not None:
@@ -121,7 +121,7 @@ def test_load_balanced_keeps_the_spread_within_one_once_levelled(
     ids = [f"u{i}" for i in range(len(open_counts))]
     pool = make_pool(ids, LoadBalanced())
     pool.state.set_open_counts(dict(zip(ids, open_counts, strict=True)))
-    pool.distribute(make_leads(pool, n), ADMIN, at())
+    pool.distribute(ADMIN, make_leads(pool, n), at=at())
     final = [pool.open_leads(u) for u in ids]
     target = max(open_counts)
     if n >= sum(target - c for c in open_counts):

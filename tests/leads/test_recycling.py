@@ -29,7 +29,7 @@ def on(month: int, day: int, hour: int = 10) -> datetime:
 def claimed_on_25_march() -> tuple[Pool, Lead]:
     pool = make_pool(["u1", "u2"], recycle=RULES)
     (lead,) = make_leads(pool, 1)
-    pool.claim([lead], member("u1"), on(3, 25))
+    pool.claim(member("u1"), [lead], at=on(3, 25))
     return pool, lead
 
 
@@ -42,25 +42,25 @@ def due(lead: Lead) -> date:
 def test_the_protection_period_example() -> None:
     _, lead = claimed_on_25_march()
     assert due(lead) == date(2026, 4, 4)
-    lead.follow_up(member("u1"), on(3, 28), "first call")
+    lead.follow_up(member("u1"), at=on(3, 28), note="first call")
     assert due(lead) == date(2026, 4, 4)  # 31 March is earlier: nothing changes
-    lead.follow_up(member("u1"), on(4, 2), "sent the brochure")
+    lead.follow_up(member("u1"), at=on(4, 2), note="sent the brochure")
     assert due(lead) == date(2026, 4, 5)
-    lead.follow_up(member("u1"), on(4, 5), "meeting booked")
+    lead.follow_up(member("u1"), at=on(4, 5), note="meeting booked")
     assert due(lead) == date(2026, 4, 8)
     for day in (8, 11):
-        lead.follow_up(member("u1"), on(4, day))
+        lead.follow_up(member("u1"), at=on(4, day))
     assert due(lead) == date(2026, 4, 14)  # 8 + 3 = 11, 11 + 3 = 14
-    lead.follow_up(member("u1"), on(4, 13), "still talking")
+    lead.follow_up(member("u1"), at=on(4, 13), note="still talking")
     assert protection_until(lead, RULES) == (date(2026, 4, 14), RecycleReason.HARD_MAXIMUM)
 
 
 def test_recycled_on_14_april_whatever_happens() -> None:
     pool, lead = claimed_on_25_march()
     for day in (28, 31):
-        lead.follow_up(member("u1"), on(3, day))
+        lead.follow_up(member("u1"), at=on(3, day))
     for day in range(1, 14):
-        lead.follow_up(member("u1"), on(4, day))
+        lead.follow_up(member("u1"), at=on(4, day))
     assert pool.recycle_due([lead], date(2026, 4, 13)) == []
     (item,) = pool.recycle_due([lead], date(2026, 4, 14))
     assert (item.due_on, item.reason, item.owner_id) == (
@@ -69,7 +69,7 @@ def test_recycled_on_14_april_whatever_happens() -> None:
         "u1",
     )
     lead.pull_events()
-    recycled = pool.recycle([lead], date(2026, 4, 14), ADMIN, on(4, 14, 0))
+    recycled = pool.recycle(ADMIN, [lead], date(2026, 4, 14), at=on(4, 14, 0))
     assert [r.lead_id for r in recycled] == ["lead-1"]
     assert (lead.status, lead.owner_id) == (LeadStatus.NEW, None)
     assert lead.history[-1].ended_because == "recycled: hard_maximum"
@@ -82,10 +82,10 @@ def test_recycled_on_14_april_whatever_happens() -> None:
 def test_recycle_due_lists_leads_in_due_order_and_skips_unheld_or_closed() -> None:
     pool = make_pool(["u1", "u2"], recycle=RULES)
     leads = make_leads(pool, 4)
-    pool.claim([leads[1]], member("u1"), on(3, 20))
-    pool.claim([leads[0]], member("u2"), on(3, 25))
-    pool.claim([leads[2]], member("u2"), on(3, 20))
-    pool.invalidate(leads[2], member("u2"), on(3, 21), "spam")
+    pool.claim(member("u1"), [leads[1]], at=on(3, 20))
+    pool.claim(member("u2"), [leads[0]], at=on(3, 25))
+    pool.claim(member("u2"), [leads[2]], at=on(3, 20))
+    pool.invalidate(member("u2"), leads[2], at=on(3, 21), reason="spam")
     found = recycle_due(leads, date(2026, 4, 30), RULES)
     assert [(d.lead_id, d.due_on) for d in found] == [
         ("lead-2", date(2026, 3, 30)),
@@ -101,9 +101,9 @@ def test_not_converted_within_m_days() -> None:
     )
     pool = make_pool(["u1"], recycle=rules)
     (lead,) = make_leads(pool, 1)
-    pool.claim([lead], member("u1"), on(3, 1))
+    pool.claim(member("u1"), [lead], at=on(3, 1))
     assert protection_until(lead, rules) == (date(2026, 3, 11), RecycleReason.PROTECTION_ENDED)
-    lead.follow_up(member("u1"), on(3, 9))
+    lead.follow_up(member("u1"), at=on(3, 9))
     assert protection_until(lead, rules) == (date(2026, 3, 16), RecycleReason.NOT_CONVERTED)
 
 
@@ -111,7 +111,7 @@ def test_recycling_off_and_a_lead_without_owner_are_never_due() -> None:
     pool = make_pool(["u1"])
     (lead,) = make_leads(pool, 1)
     assert protection_until(lead, RULES) is None
-    pool.claim([lead], member("u1"), on(3, 1))
+    pool.claim(member("u1"), [lead], at=on(3, 1))
     assert protection_until(lead, RecycleRules()) is None
     assert pool.recycle_due([lead], date(2027, 1, 1)) == []
 
@@ -119,19 +119,19 @@ def test_recycling_off_and_a_lead_without_owner_are_never_due() -> None:
 def test_recycle_is_for_admins() -> None:
     pool, lead = claimed_on_25_march()
     with pytest.raises(PermissionDenied, match="may not recycle leads"):
-        pool.recycle([lead], date(2026, 5, 1), member("u1"), on(5, 1))
+        pool.recycle(member("u1"), [lead], date(2026, 5, 1), at=on(5, 1))
     assert lead.owner_id == "u1"
 
 
 def test_follow_up_only_by_the_owner_and_not_before_assignment() -> None:
     _, lead = claimed_on_25_march()
     with pytest.raises(PermissionDenied, match="only the owner u1"):
-        lead.follow_up(member("u2"), on(3, 26))
-    with pytest.raises(ValidationError, match="before the assignment"):
-        lead.follow_up(member("u1"), on(3, 24))
+        lead.follow_up(member("u2"), at=on(3, 26))
+    with pytest.raises(ValidationError, match="before lead lead-1's last change"):
+        lead.follow_up(member("u1"), at=on(3, 24))
     assert lead.follow_ups == []
     assert lead.status is LeadStatus.ASSIGNED
-    lead.follow_up(member("u1"), on(3, 26), "called")
+    lead.follow_up(member("u1"), at=on(3, 26), note="called")
     assert lead.status is LeadStatus.FOLLOWING_UP
 
 

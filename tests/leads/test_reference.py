@@ -94,7 +94,7 @@ def test_indexed_policies_match_the_naive_reference(
             for lead in make_leads(pool, a, start=made):
                 made += 1
                 expected = model.pick()
-                got = pool.distribute([lead], ADMIN, at()).assignments[0].owner_id
+                got = pool.distribute(ADMIN, [lead], at=at()).assignments[0].owner_id
                 assert got == expected
                 if got is not None:
                     held.append(lead)
@@ -102,27 +102,27 @@ def test_indexed_policies_match_the_naive_reference(
             lead = held.pop(a % len(held))
             owner = lead.owner_id
             assert owner is not None
-            pool.invalidate(lead, ADMIN, at(), "spam")
+            pool.invalidate(ADMIN, lead, at=at(), reason="spam")
             model.open[owner] -= 1
         elif op == "membership":
             if uid in pool.members:
-                pool.remove_member(uid, ADMIN, at())
+                pool.remove_member(ADMIN, uid, at=at())
                 del model.members[uid]
             else:
                 new = PoolMember(uid, weight=b)
-                pool.add_member(new, ADMIN, at())
+                pool.add_member(ADMIN, new, at=at())
                 model.members[uid] = new
         elif uid in pool.members:
             old = model.members[uid]
             if op == "toggle":
-                pool.update_member(uid, ADMIN, at(), active=not old.active)
+                pool.update_member(ADMIN, uid, at=at(), active=not old.active)
                 model.members[uid] = PoolMember(uid, old.weight, old.capacity, not old.active)
             elif op == "weight":
-                pool.update_member(uid, ADMIN, at(), weight=b)
+                pool.update_member(ADMIN, uid, at=at(), weight=b)
                 model.members[uid] = PoolMember(uid, b, old.capacity, old.active)
             else:
                 capacity = None if b < 0 else b
-                pool.update_member(uid, ADMIN, at(), capacity=capacity)
+                pool.update_member(ADMIN, uid, at=at(), capacity=capacity)
                 model.members[uid] = PoolMember(uid, old.weight, capacity, old.active)
     if kind == "weighted":
         for uid in model.members:

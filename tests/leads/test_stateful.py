@@ -90,7 +90,7 @@ class PoolMachine(RuleBasedStateMachine):
         waiting = [lead for lead in self.leads if lead.is_open and lead.owner_id is None]
         at = self._tick(hours)
         before = {u: self.pool.open_leads(u) for u in IDS}
-        result = self.pool.distribute(waiting[:count], ADMIN, at)
+        result = self.pool.distribute(ADMIN, waiting[:count], at=at)
         for owner, got in result.per_member().items():
             capacity = self.pool.members[owner].capacity
             if capacity is not None:
@@ -102,7 +102,7 @@ class PoolMachine(RuleBasedStateMachine):
         at = self._tick(1)
         held = self.pool.open_leads(who)
         done = self._attempt(
-            lambda: self.pool.claim(chosen, member(who), at, global_limits=self.limits)
+            lambda: self.pool.claim(member(who), chosen, at=at, global_limits=self.limits)
         )
         if done:
             self.claims_today[(who, at.date())] += len(chosen)
@@ -116,13 +116,15 @@ class PoolMachine(RuleBasedStateMachine):
     def give_back(self, pick: int, by_owner: bool) -> None:
         lead = self.leads[pick]
         actor = member(lead.owner_id) if by_owner and lead.owner_id else ADMIN
-        self._attempt(lambda: self.pool.return_lead(lead, actor, self._tick(1), "unreachable"))
+        self._attempt(
+            lambda: self.pool.return_lead(actor, lead, at=self._tick(1), reason="unreachable")
+        )
 
     @rule(pick=st.integers(0, 11))
     def follow_up(self, pick: int) -> None:
         lead = self.leads[pick]
         actor = member(lead.owner_id or "u1")
-        self._attempt(lambda: lead.follow_up(actor, self._tick(5), "call"))
+        self._attempt(lambda: lead.follow_up(actor, at=self._tick(5), note="call"))
 
     @rule(pick=st.integers(0, 11), convert=st.booleans())
     def close(self, pick: int, convert: bool) -> None:
@@ -130,28 +132,28 @@ class PoolMachine(RuleBasedStateMachine):
         at = self._tick(1)
         if convert:
             request = ConversionRequest(f"c-{lead.id}", f"k-{lead.id}")
-            self._attempt(lambda: self.pool.convert(lead, request, ADMIN, at))
+            self._attempt(lambda: self.pool.convert(ADMIN, lead, request, at=at))
         else:
-            self._attempt(lambda: self.pool.invalidate(lead, ADMIN, at, "spam"))
+            self._attempt(lambda: self.pool.invalidate(ADMIN, lead, at=at, reason="spam"))
 
     @rule(days=st.integers(0, 8))
     def recycle(self, days: int) -> None:
         at = self._tick(24 * days)
-        for item in self.pool.recycle(self.leads, at.date(), ADMIN, at):
+        for item in self.pool.recycle(ADMIN, self.leads, at.date(), at=at):
             lead = next(lead for lead in self.leads if lead.id == item.lead_id)
             assert lead.owner_id is None
 
     @rule(who=st.sampled_from(IDS), active=st.booleans(), weight=st.integers(1, 4))
     def change_member(self, who: str, active: bool, weight: int) -> None:
         if who in self.pool.members:
-            self.pool.update_member(who, ADMIN, self.now, active=active, weight=weight)
+            self.pool.update_member(ADMIN, who, at=self.now, active=active, weight=weight)
 
     @rule(who=st.sampled_from(IDS))
     def leave_or_join(self, who: str) -> None:
         if who in self.pool.members:
-            self.pool.remove_member(who, ADMIN, self.now)
+            self.pool.remove_member(ADMIN, who, at=self.now)
         else:
-            self.pool.add_member(PoolMember(who, capacity=3), ADMIN, self.now)
+            self.pool.add_member(ADMIN, PoolMember(who, capacity=3), at=self.now)
 
     @rule(count=st.integers(1, 4))
     def more_leads(self, count: int) -> None:

@@ -27,10 +27,10 @@ def test_batch_distribution_skips_leads_that_are_not_waiting_and_says_why() -> N
     other = make_pool(["u9"], pool_id="pool-2")
     leads = make_leads(pool, 5)
     (elsewhere,) = make_leads(other, 1, prefix="x")
-    pool.claim([leads[1]], member("u2"), at())
-    pool.assign_to([leads[2]], "u1", ADMIN, at())
-    pool.convert(leads[2], _request(), ADMIN, at())
-    result = pool.distribute([*leads, elsewhere], ADMIN, at(1))
+    pool.claim(member("u2"), [leads[1]], at=at())
+    pool.assign_to(ADMIN, [leads[2]], "u1", at=at())
+    pool.convert(ADMIN, leads[2], _request(), at=at())
+    result = pool.distribute(ADMIN, [*leads, elsewhere], at=at(1))
     assert [(a.lead_id, a.owner_id) for a in result.assignments] == [
         ("lead-1", "u1"),
         ("lead-4", "u2"),
@@ -61,7 +61,7 @@ def test_the_default_assignee_takes_what_nobody_has_room_for() -> None:
         ],
         default_assignee="lead",
     )
-    result = pool.distribute(make_leads(pool, 4), ADMIN, at())
+    result = pool.distribute(ADMIN, make_leads(pool, 4), at=at())
     assert [(a.owner_id, a.how) for a in result.assignments] == [
         ("u1", "round_robin"),
         ("u2", "round_robin"),
@@ -71,9 +71,9 @@ def test_the_default_assignee_takes_what_nobody_has_room_for() -> None:
     assert result.unassigned == []
     assert pool.open_leads("lead") == 2
     # an inactive default assignee takes nothing: the lead waits, and the result says so
-    pool.update_member("lead", ADMIN, at(), active=False)
+    pool.update_member(ADMIN, "lead", at=at(), active=False)
     (late,) = make_leads(pool, 1, start=9)
-    assert pool.distribute([late], ADMIN, at(1)).unassigned == ["lead-9"]
+    assert pool.distribute(ADMIN, [late], at=at(1)).unassigned == ["lead-9"]
 
 
 def test_the_global_daily_claim_limit_counts_every_pool() -> None:
@@ -82,18 +82,22 @@ def test_the_global_daily_claim_limit_counts_every_pool() -> None:
     (a,) = make_leads(east, 1, prefix="e")
     (b,) = make_leads(west, 1, prefix="w")
     limits = ClaimLimits(max_per_day=1)
-    east.claim([a], member("u1"), at(), global_limits=limits)
+    east.claim(member("u1"), [a], at=at(), global_limits=limits)
     claimed_in_east = east.state.book("u1").claims_that_day(at().date())
     with pytest.raises(InvariantViolation, match="claimed 1 leads in all pools on 2026-03-25"):
         west.claim(
-            [b], member("u1"), at(), global_limits=limits, claimed_elsewhere_today=claimed_in_east
+            member("u1"),
+            [b],
+            at=at(),
+            global_limits=limits,
+            claimed_elsewhere_today=claimed_in_east,
         )
     assert b.owner_id is None
     # the next day the count starts again
-    west.claim([b], member("u1"), at(1), global_limits=limits, claimed_elsewhere_today=0)
+    west.claim(member("u1"), [b], at=at(1), global_limits=limits, claimed_elsewhere_today=0)
     assert b.owner_id == "u1"
     with pytest.raises(Exception, match="claimed_elsewhere_today: must be a whole number"):
-        west.claim([], member("u1"), at(1), claimed_elsewhere_today=-1)
+        west.claim(member("u1"), [], at=at(1), claimed_elsewhere_today=-1)
 
 
 def test_a_rule_on_an_optional_custom_field_never_breaks_leads_without_it() -> None:
@@ -107,9 +111,13 @@ def test_a_rule_on_an_optional_custom_field_never_breaks_leads_without_it() -> N
             )
         ],
     )
-    big = Lead.capture("L1", "Big", source="web", by=MARKETING, at=T0, custom={"employees": 900})
-    small = Lead.capture("L2", "Small", source="web", by=MARKETING, at=T0, custom={"employees": 9})
-    unknown = Lead.capture("L3", "Unknown", source="web", by=MARKETING, at=T0)
+    big = Lead.capture(
+        "L1", "Big", source="web", actor=MARKETING, at=T0, custom={"employees": 900}
+    )
+    small = Lead.capture(
+        "L2", "Small", source="web", actor=MARKETING, at=T0, custom={"employees": 9}
+    )
+    unknown = Lead.capture("L3", "Unknown", source="web", actor=MARKETING, at=T0)
     assert [router.route(lead).pool_id for lead in (big, small, unknown)] == [
         "key-accounts",
         "general",
@@ -120,12 +128,12 @@ def test_a_rule_on_an_optional_custom_field_never_breaks_leads_without_it() -> N
 def test_a_follow_up_has_a_channel_an_outcome_and_a_next_contact() -> None:
     pool = make_pool(["u1"], recycle=RecycleRules(protection_days=10, extension_days=5))
     (lead,) = make_leads(pool, 1)
-    pool.claim([lead], member("u1"), at())
+    pool.claim(member("u1"), [lead], at=at())
     pool.follow_up(
-        lead,
         member("u1"),
-        at(1),
-        "asked for a quote",
+        lead,
+        at=at(1),
+        note="asked for a quote",
         channel="wechat",
         outcome="interested",
         next_contact_on=date(2026, 3, 30),
@@ -140,11 +148,11 @@ def test_a_follow_up_has_a_channel_an_outcome_and_a_next_contact() -> None:
     event = lead.pull_events()[-1]
     assert (event.channel, event.next_contact_on) == ("wechat", date(2026, 3, 30))
     with pytest.raises(ValidationError, match="channel 'fax' is not one of 'call', 'visit'"):
-        pool.follow_up(lead, member("u1"), at(2), channel="fax")
+        pool.follow_up(member("u1"), lead, at=at(2), channel="fax")
     with pytest.raises(ValidationError, match="next_contact_on 2026-03-01 is before"):
-        pool.follow_up(lead, member("u1"), at(2), next_contact_on=date(2026, 3, 1))
+        pool.follow_up(member("u1"), lead, at=at(2), next_contact_on=date(2026, 3, 1))
     with pytest.raises(ValidationError, match="next_contact_on must be a date"):
-        pool.follow_up(lead, member("u1"), at(2), next_contact_on="2026-04-01")  # type: ignore[arg-type]
+        pool.follow_up(member("u1"), lead, at=at(2), next_contact_on="2026-04-01")  # type: ignore[arg-type]
     assert len(lead.follow_ups) == 1
 
 
@@ -152,9 +160,9 @@ def test_the_to_do_lists_follow_ups_due_and_leads_about_to_be_recycled() -> None
     rules = RecycleRules(protection_days=10, extension_days=5)
     pool = make_pool(["u1", "u2"], recycle=rules)
     a, b, c = make_leads(pool, 3)
-    pool.claim([a, b], member("u1"), at())  # 25 March: protected until 4 April
-    pool.claim([c], member("u2"), at(6))  # 31 March: until 10 April
-    pool.follow_up(a, member("u1"), at(1), channel="call", next_contact_on=date(2026, 3, 28))
+    pool.claim(member("u1"), [a, b], at=at())  # 25 March: protected until 4 April
+    pool.claim(member("u2"), [c], at=at(6))  # 31 March: until 10 April
+    pool.follow_up(member("u1"), a, at=at(1), channel="call", next_contact_on=date(2026, 3, 28))
     # a: the follow-up on 26 March extends to 31 March, earlier than 4 April: no change
     todo = lead_todo([a, b, c], date(2026, 4, 2), rules, warn_days=3)
     assert [(t.kind.value, t.lead_id, t.owner_id, t.due_on, t.days_left) for t in todo] == [

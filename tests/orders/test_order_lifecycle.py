@@ -74,7 +74,7 @@ def test_small_order_is_confirmed_on_submission_and_completes_when_paid_and_invo
         ("375.73 CNY", "2026-03-02"),
         ("375.72 CNY", "2026-04-01"),
     ]
-    assert (receivable.customer, receivable.owner, receivable.department) == (
+    assert (receivable.customer, receivable.owner_id, receivable.department) == (
         "acme",
         "sally",
         "east",

@@ -298,7 +298,7 @@ def test_requests_load_from_plain_data() -> None:
     assert caught.value.problems == [
         "lines[0].sku: required",
         "order_discount.kind: 'free_lunch' is not one of "
-        "'percent_off', 'amount_off', 'target_total'",
+        "'percent_off', 'order_amount_off', 'target_total'",
     ]
 
 

@@ -109,7 +109,10 @@ def _rule(draw: st.DrawFn, n: int) -> PriceRule:
             codes=draw(_rarely(["SPRING", "VIP"])),
         ),
         RuleConditions(
-            min_quantity=draw(st.none() | st.integers(1, 4)), valid_from=start, valid_to=end
+            min_quantity=draw(st.none() | st.integers(1, 4)),
+            # an empty window (to before from) is refused when a rule loads (issue 15)
+            valid_from=start if start is None or end is None else min(start, end),
+            valid_to=end if start is None or end is None else max(start, end),
         ),
         priority=draw(st.integers(0, 2)),
         stackable=draw(st.booleans()),

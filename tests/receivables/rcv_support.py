@@ -52,7 +52,7 @@ def make_receivable(
     return Receivable.open(
         id,
         customer=customer,
-        owner=owner,
+        owner_id=owner,
         department=department,
         amount=cny(amount),
         issue_date=issue_date,

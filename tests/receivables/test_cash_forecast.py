@@ -31,7 +31,7 @@ def _open(rid: str, customer: str, amount: str, issued: date, currency: str = "C
     return Receivable.open(
         rid,
         customer=customer,
-        owner="sally" if customer != "newco" else "sam",
+        owner_id="sally" if customer != "newco" else "sam",
         department="east",
         amount=Money(amount, currency),
         issue_date=issued,

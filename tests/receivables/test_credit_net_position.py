@@ -39,7 +39,7 @@ def _receivable(rid: str, amount: Money, customer: str = "acme") -> Receivable:
     return Receivable.open(
         rid,
         customer=customer,
-        owner="sally",
+        owner_id="sally",
         amount=amount,
         issue_date=date(2026, 3, 1),
         terms=PaymentTerms.net(60),
@@ -131,7 +131,7 @@ def test_risk_grades_map_to_limits_and_decisions() -> None:
     overdue = Receivable.open(
         "R2",
         customer="latecomer",
-        owner="sally",
+        owner_id="sally",
         amount=cny(100),
         issue_date=date(2025, 12, 1),
         terms=PaymentTerms.net(0),

@@ -51,7 +51,7 @@ class ReceivableMachine(RuleBasedStateMachine):
             Receivable.open(
                 "SO-S",
                 customer="acme",
-                owner="sally",
+                owner_id="sally",
                 amount=Money(amount, "CNY"),
                 issue_date=self.now.date(),
                 terms=TERMS_30_50_20,
@@ -62,7 +62,7 @@ class ReceivableMachine(RuleBasedStateMachine):
             Receivable.open(
                 "SO-T",
                 customer="acme",
-                owner="tom",
+                owner_id="tom",
                 amount=Money(amount // 3 + 1, "CNY"),
                 issue_date=self.now.date(),
                 terms=PaymentTerms.net(10),

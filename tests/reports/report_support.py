@@ -170,10 +170,15 @@ def lead(
 ) -> Lead:
     """A lead captured (with ``campaign``) and assigned to ``owner`` at ``when`` (UTC)."""
     captured = Lead.capture(
-        lead_id, f"Prospect {lead_id}", source="expo", campaign_id=campaign, by=MARKETING, at=when
+        lead_id,
+        f"Prospect {lead_id}",
+        source="expo",
+        actor=MARKETING,
+        at=when,
+        campaign_id=campaign,
     )
-    the_pool.admit([captured], MARKETING, when)
-    the_pool.assign_to([captured], owner, ADMIN, when)
+    the_pool.admit(MARKETING, [captured], at=when)
+    the_pool.assign_to(ADMIN, [captured], owner, at=when)
     return captured
 
 
@@ -190,12 +195,12 @@ def convert(
     if opportunity is not None:
         draft = OpportunityDraft(opportunity[0], "Deal", cny(opportunity[1]), date(2026, 6, 30))
     the_pool.convert(
+        ADMIN,
         the_lead,
         ConversionRequest(
             customer, f"contact-{the_lead.id}", existing_customer=existing, opportunity=draft
         ),
-        ADMIN,
-        when,
+        at=when,
     )
 
 
@@ -204,7 +209,7 @@ def opportunity(
 ) -> Opportunity:
     """An opportunity opened by ann (from ``lead_id`` when given)."""
     return Opportunity.open(
-        opp_id, PROCESS, amount=cny(amount), owner="ann", actor=ANN, at=when, lead_id=lead_id
+        opp_id, PROCESS, amount=cny(amount), owner_id="ann", actor=ANN, at=when, lead_id=lead_id
     )
 
 

@@ -153,14 +153,14 @@ def test_outbox_delivery_sends_after_commit_once_and_marks_delivered() -> None:
     notifier = RecordingNotifier()
     with storage.unit_of_work() as uow:
         account = SampleAccount("acc-1", "sun", Money(0, "CNY"), date(2026, 1, 1))
-        account.deposit(Money(5, "CNY"), "sun", AT)
+        account.deposit(Actor("sun"), Money(5, "CNY"), at=AT)
         uow.repository(SampleAccount).add(account)
         # nothing is sent before the commit
         assert deliver_outbox(storage, routes, DIRECTORY, notifier, AT) == 0
         uow.commit()
     with storage.unit_of_work() as uow:
         rolled_back = uow.repository(SampleAccount).get("acc-1")
-        rolled_back.deposit(Money(7, "CNY"), "sun", AT)
+        rolled_back.deposit(Actor("sun"), Money(7, "CNY"), at=AT)
         uow.repository(SampleAccount).save(rolled_back)
     assert deliver_outbox(storage, routes, DIRECTORY, notifier, AT, batch=1) == 1
     assert [(n.recipient_id, n.event.amount) for n in notifier.sent] == [  # type: ignore[attr-defined]

@@ -39,17 +39,17 @@ def _history(world: World) -> dict[str, str]:
     ids: dict[str, str] = {}
     for name, amount in (("settled", "300"), ("partly", "400"), ("pending", "250")):
         ids[name] = crm.receivables.open(
-            ANN, customer="acme", owner="ann", amount=cny(amount), issue_date=START.date()
+            ANN, customer="acme", owner_id="ann", amount=cny(amount), issue_date=START.date()
         ).id
     ids["overdue"] = crm.receivables.open(
         ANN,
         customer="acme",
-        owner="ann",
+        owner_id="ann",
         amount=cny("120"),
         issue_date=START.date() - timedelta(days=60),
     ).id
     ids["other"] = crm.receivables.open(
-        ANN, customer="zen", owner="ann", amount=cny("999"), issue_date=START.date()
+        ANN, customer="zen", owner_id="ann", amount=cny("999"), issue_date=START.date()
     ).id
     for name, paid in (("settled", "300"), ("partly", "150"), ("pending", "250")):
         payment = crm.receivables.record_payment(
@@ -96,7 +96,7 @@ def test_a_refund_reopens_a_settled_receivable_for_the_credit_check() -> None:
     world = memory_world()
     crm = world.crm
     rec = crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("100"), issue_date=START.date()
+        ANN, customer="acme", owner_id="ann", amount=cny("100"), issue_date=START.date()
     )
     payment = crm.receivables.record_payment(ANN, rec.id, cny("100"), received_on=START.date())
     crm.receivables.confirm_payment(FAY, rec.id, payment.id)

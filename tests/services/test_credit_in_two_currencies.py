@@ -33,7 +33,7 @@ def _with_a_usd_receivable(world: World) -> None:
     usd = Receivable.open(
         "AR-USD-1",
         customer="acme",
-        owner="ann",
+        owner_id="ann",
         amount=Money(1000, "USD"),
         issue_date=date(2026, 2, 1),
         terms=PaymentTerms.net(60),

@@ -80,7 +80,7 @@ def test_lead_to_won_opportunity_with_a_big_deal_approval(world: World) -> None:
 def test_payment_cycle_record_confirm_invoice(world: World) -> None:
     crm, clock = world.crm, world.clock
     receivable = crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("1000.00"), issue_date=date(2026, 3, 2)
+        ANN, customer="acme", owner_id="ann", amount=cny("1000.00"), issue_date=date(2026, 3, 2)
     )
     assert [i.amount for i in receivable.installments] == [cny("500.00"), cny("500.00")]
     assert world.sent() == []
@@ -150,7 +150,7 @@ def test_payment_cycle_record_confirm_invoice(world: World) -> None:
 def test_overdue_installment_reminds_the_owner_once(world: World) -> None:
     crm, clock = world.crm, world.clock
     receivable = crm.receivables.open(
-        BOB, customer="acme", owner="bob", amount=cny("800.00"), issue_date=date(2026, 3, 2)
+        BOB, customer="acme", owner_id="bob", amount=cny("800.00"), issue_date=date(2026, 3, 2)
     )
     late = date(2026, 3, 9)  # the first half was due on 2 March: a week late
     due = crm.queries.reminders_due(BOB, late)

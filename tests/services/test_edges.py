@@ -123,7 +123,7 @@ def test_an_owner_nobody_stores_gets_no_notification() -> None:
             {"LeadCaptured": {"topic": "new lead", "to": [{"owner": True}, {"users": ["dan"]}]}}
         )
     )
-    world.crm.owners["lead"] = lambda uow, id: uow.repository(Opportunity).get("nope").owner
+    world.crm.owners["lead"] = lambda uow, id: uow.repository(Opportunity).get("nope").owner_id
     world.crm.leads.create(BOB, "Li", source="web")
     assert world.sent() == [("dan", "new lead")]
 
@@ -150,7 +150,7 @@ def test_conversion_by_an_owner_unknown_to_the_directory_has_no_department() -> 
     crm.leads.convert(DAN, lead.id, customer_id="c", contact_id="k", opportunity=draft)
     with world.storage.unit_of_work() as uow:
         opp = uow.repository(Opportunity).get("o-1")
-    assert (opp.owner, opp.department) == ("ghost", None)
+    assert (opp.owner_id, opp.department) == ("ghost", None)
 
 
 def test_assigned_leads_tell_the_new_owner() -> None:
@@ -209,7 +209,7 @@ def test_a_failing_notifier_leaves_the_events_for_the_next_delivery() -> None:
     world = memory_world()
     crm = world.crm
     rec = crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("10"), issue_date=START.date()
+        ANN, customer="acme", owner_id="ann", amount=cny("10"), issue_date=START.date()
     )
 
     class Down:

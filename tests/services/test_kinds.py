@@ -75,9 +75,11 @@ def _busy_world() -> World:
     lost = crm.opportunities.create(ANN, cny("10"))
     crm.opportunities.lose(ANN, lost.id, "price")
     rec = crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("999.99"), issue_date=D
+        ANN, customer="acme", owner_id="ann", amount=cny("999.99"), issue_date=D
     )
-    other = crm.receivables.open(BOB, customer="zen", owner="bob", amount=cny("50"), issue_date=D)
+    other = crm.receivables.open(
+        BOB, customer="zen", owner_id="bob", amount=cny("50"), issue_date=D
+    )
     p1 = crm.receivables.record_payment(ANN, rec.id, cny("100.00"), received_on=D)
     p2 = crm.receivables.record_payment(ANN, rec.id, cny("200.00"), received_on=D)
     crm.receivables.record_payment(ANN, rec.id, cny("1.00"), received_on=D, reference="x")
@@ -183,7 +185,9 @@ def test_a_computed_index_is_kept_current() -> None:
     assert isinstance(kind, ComputedKind)
     world = memory_world()
     crm = world.crm
-    rec = crm.receivables.open(ANN, customer="acme", owner="ann", amount=cny("10"), issue_date=D)
+    rec = crm.receivables.open(
+        ANN, customer="acme", owner_id="ann", amount=cny("10"), issue_date=D
+    )
     paid = crm.receivables.record_payment(ANN, rec.id, cny("10"), received_on=D)
     with world.storage.unit_of_work() as uow:
         assert [r.id for r in uow.repository(Receivable).find(awaiting_confirmation=True)] == [
@@ -207,7 +211,7 @@ def receivables(draw: st.DrawFn) -> Receivable:
     rec = Receivable.open(
         f"r{next(_ids)}",
         customer=draw(st.sampled_from(["acme", "zen", "宏达"])),
-        owner="ann",
+        owner_id="ann",
         amount=amount.round(),
         issue_date=D,
         terms=draw(st.sampled_from([HALF_AND_HALF, PaymentTerms.net(30)])),
@@ -258,7 +262,7 @@ def test_a_reopened_sqlite_file_keeps_the_computed_indexes(tmp_path: Path) -> No
 
     world = World(SqliteDatabase(tmp_path / "crm.sqlite3", KINDS))
     rec = world.crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("10"), issue_date=D
+        ANN, customer="acme", owner_id="ann", amount=cny("10"), issue_date=D
     )
     world.crm.receivables.record_payment(ANN, rec.id, cny("4"), received_on=D)
     world.storage.close()  # type: ignore[attr-defined]

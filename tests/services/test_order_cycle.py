@@ -132,7 +132,7 @@ def test_an_order_within_the_rules_is_confirmed_at_once_and_opens_its_receivable
     assert world.sent() == [("sid", "order awaiting shipment")]
     with world.storage.unit_of_work() as uow:
         receivable = uow.repository(Receivable).get(f"AR-{ids['order']}")
-    assert (receivable.owner, str(receivable.amount)) == ("ann", "791.00 CNY")
+    assert (receivable.owner_id, str(receivable.amount)) == ("ann", "791.00 CNY")
     assert [str(i.amount) for i in receivable.installments] == ["395.50 CNY", "395.50 CNY"]
 
 

@@ -77,7 +77,7 @@ def _approval(world: World) -> Ids:
 
 def _receivable(world: World) -> Ids:
     opened = world.crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("1000.00"), issue_date=D
+        ANN, customer="acme", owner_id="ann", amount=cny("1000.00"), issue_date=D
     )
     return {"rec": opened.id}
 
@@ -207,7 +207,7 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         "ann",
         _nothing,
         lambda w, a, i: w.crm.receivables.open(
-            a, customer="acme", owner="ann", amount=cny("10.00"), issue_date=D
+            a, customer="acme", owner_id="ann", amount=cny("10.00"), issue_date=D
         ),
     ),
     "receivable.view": (

@@ -40,7 +40,7 @@ STATES = ("active", "inactive", "unknown", "claiming")
 
 def _receivable(world: World) -> Ids:
     receivable = world.crm.receivables.open(
-        ANN, customer="acme", owner="ann", amount=cny("1000.00"), issue_date=D
+        ANN, customer="acme", owner_id="ann", amount=cny("1000.00"), issue_date=D
     )
     return {"rec": receivable.id}
 
@@ -168,7 +168,7 @@ CASES: dict[str, Case] = {
         None,
         _nothing,
         lambda w, a, i: w.crm.receivables.open(
-            a, customer="acme", owner="ann", amount=cny("10.00"), issue_date=D
+            a, customer="acme", owner_id="ann", amount=cny("10.00"), issue_date=D
         ),
     ),
     "receivable.view": Case(
@@ -249,7 +249,7 @@ CASES: dict[str, Case] = {
         "write",
         None,
         _nothing,
-        lambda w, a, i: w.crm.opportunities.create(a, cny("10.00"), owner="ann"),
+        lambda w, a, i: w.crm.opportunities.create(a, cny("10.00"), owner_id="ann"),
     ),
     "opportunity.advance": Case(
         "opportunity",

@@ -273,7 +273,7 @@ def test_bad_input_is_refused_and_changes_nothing(
 
 def test_an_actor_is_a_user_id_or_an_actor() -> None:
     world = memory_world()
-    with pytest.raises(ConfigError, match="expected a user id or an Actor, got 42"):
+    with pytest.raises(ValidationError, match="create: actor: expected Actor or str, got int 42"):
         world.crm.leads.create(42, "Li", source="web")  # type: ignore[arg-type]
     assert world.crm.leads.create("ann", "Li", source="web").pool_id == "general"
 
@@ -393,11 +393,13 @@ def test_dates_of_the_wrong_type_are_refused_naming_the_argument() -> None:
     world = memory_world()
     ids = _receivable(world)
     crm = world.crm
-    with pytest.raises(ValidationError, match=r"as_of: expected a date, got '2026-04-01'"):
+    with pytest.raises(
+        ValidationError, match=r"as_of: expected date or None, got str '2026-04-01'"
+    ):
         crm.queries.payment_view(ANN, ids["rec"], "2026-04-01")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="received_on: expected a date, got None"):
+    with pytest.raises(ValidationError, match="received_on: expected date, got NoneType None"):
         crm.receivables.record_payment(ANN, ids["rec"], cny("1.00"), received_on=None)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="actor: expected a user id or an Actor, got None"):
+    with pytest.raises(ValidationError, match="actor: expected Actor or str, got NoneType None"):
         crm.queries.payment_view(None, ids["rec"])  # type: ignore[arg-type]
 
 

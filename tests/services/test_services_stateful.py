@@ -89,7 +89,7 @@ class ServicesMachine(RuleBasedStateMachine):
         self.world.crm.receivables.open(
             ACTORS["ann"],
             customer="acme",
-            owner="ann",
+            owner_id="ann",
             amount=Money("1000.00", "CNY"),
             issue_date=D,
         )

@@ -133,10 +133,10 @@ def test_creating_a_record_for_someone_else_is_a_write_on_their_behalf() -> None
         world.crm.orders.draft(BOB, customer="acme", currency="CNY", owner_id="ann")
     with pytest.raises(PermissionDenied, match="bob may not write receivable"):
         world.crm.receivables.open(
-            BOB, customer="acme", owner="ann", amount=cny("10.00"), issue_date=date(2026, 3, 2)
+            BOB, customer="acme", owner_id="ann", amount=cny("10.00"), issue_date=date(2026, 3, 2)
         )
     with pytest.raises(PermissionDenied, match="bob may not write opportunity"):
-        world.crm.opportunities.create(BOB, cny("10.00"), owner="ann", fields={"budget": "1"})
+        world.crm.opportunities.create(BOB, cny("10.00"), owner_id="ann", fields={"budget": "1"})
     assert world.storage.undelivered() == []
     # the owner's manager may
     order = world.crm.orders.draft(MIA, customer="acme", currency="CNY", owner_id="ann")

@@ -7,6 +7,7 @@ import pytest
 from crmcore.errors import CurrencyMismatch, InvariantViolation, ValidationError
 from crmcore.money import Money
 from crmcore.orders import Order
+from crmcore.ports import Actor
 from crmcore.testing import strategies as cst
 from crmcore.testing.contracts import (
     AT,
@@ -22,12 +23,12 @@ from crmcore.testing.contracts import (
 def test_the_sample_account_refuses_bad_deposits_and_changes_nothing() -> None:
     account = _account()
     with pytest.raises(CurrencyMismatch, match="into a CNY account"):
-        account.deposit(Money(1, "USD"), "u1", AT)
+        account.deposit(Actor("u1"), Money(1, "USD"), at=AT)
     with pytest.raises(ValidationError, match="must be > 0"):
-        account.deposit(Money(0, "CNY"), "u1", AT)
+        account.deposit(Actor("u1"), Money(0, "CNY"), at=AT)
     account.close()
     with pytest.raises(InvariantViolation, match="acc-1 is closed"):
-        account.deposit(Money(1, "CNY"), "u1", AT)
+        account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
     assert account.balance == Money("100.00", "CNY")
     assert account.peek_events() == []
 

@@ -97,7 +97,7 @@ def test_opportunity_feedback_values_keep_their_types() -> None:
         "opp-1",
         process,
         amount=Money(5, "CNY"),
-        owner="ann",
+        owner_id="ann",
         actor=Actor("ann", {"sales"}),
         at=AT,
         fields=feedback,

@@ -241,7 +241,7 @@ def test_moments_must_be_datetimes_in_time_order(directory: StaticDirectory) -> 
         (None, "at: expected a datetime, got None"),
         ("2026-03-02T12:00:00+00:00", "at: expected a datetime, got '2026-03-02T12:00:00"),
         (naive, "mix naive and timezone-aware datetimes"),
-        (hours(1), "is before the request's last change 2026-03-02T11:00:00"),
+        (hours(1), "is before approval AP-1's last change 2026-03-02T11:00:00"),
     ]
     for at, match in bad_moments:
         commands: list[Callable[[], object]] = [

@@ -329,7 +329,7 @@ class Report:
                     str(count),
                 ]
             )
-        return csv_text(header, rows)
+        return csv_text(header, rows, raw=self.args.raw)
 
 
 COMMAND: Final = Command(

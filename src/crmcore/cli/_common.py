@@ -21,11 +21,21 @@ FORMATS: Final = ("table", "csv", "json")
 MAX_ERRORS: Final = 20
 
 
+#: Codecs that exist but do not read a text file: they encode text as text (idna, punycode)
+#: or refuse everything (undefined).
+_NOT_FILE_ENCODINGS: Final = frozenset({"idna", "punycode", "undefined"})
+
+
 def _encoding(text: str) -> str:
+    """``text`` when it names a text encoding (utf-8, gbk, utf-16...), else a usage error."""
     try:
-        codecs.lookup(text)
+        info = codecs.lookup(text)
     except LookupError:
         raise argparse.ArgumentTypeError(f"unknown encoding {text!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a text encoding (use one such as utf-8, gbk or utf-16)"
+        )
     return text
 
 
@@ -77,6 +87,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         type=_delimiter,
         default=",",
         help="the field separator (';' for some Excel exports, '\\t' for tabs); default ','",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="with --format csv, write cells as they are (by default a cell that starts with "
+        "= + - @ or a tab and is not a number gets a leading ' so spreadsheets do not run it)",
     )
     parser.add_argument(
         "--max-errors",

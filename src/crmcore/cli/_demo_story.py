@@ -333,7 +333,7 @@ class _Story:
                 key=lambda o: o.id,
             )
         for opportunity in opportunities:
-            owner = _actor(opportunity.owner)
+            owner = _actor(opportunity.owner_id)
             reach = self.rng.randrange(len(stages))
             last = self.rng.randrange(5, 23)
             for step, stage in enumerate(stages[1 : reach + 1], 1):

@@ -47,6 +47,7 @@ from crmcore.forecast import (
     TargetGap,
 )
 from crmcore.money import Currency, Money
+from crmcore.serialization import check_shape
 
 __all__ = ["COMMAND", "DEFAULT_PROCESS", "GROUPINGS"]
 
@@ -178,7 +179,12 @@ def load_process(path: str) -> SalesProcess:
         raise InputError(f"{path}: not valid UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise InputError(f"cannot read {path!r}: {error.strerror or error}") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a valid sales process (nested too deeply)") from None
+    except ValueError as error:  # a number too long to read
+        raise InputError(f"{path}: not valid JSON ({str(error)[:100]})") from None
     try:
+        check_shape(data)
         return SalesProcess.from_dict(data)
     except ConfigError as error:
         problems = "\n".join(f"{path}: {problem}" for problem in error.problems)
@@ -552,7 +558,7 @@ class Report:
                 record["gap"],
             ]
         rows.append(total_row)
-        return csv_text(header, rows)
+        return csv_text(header, rows, raw=self.args.raw)
 
 
 COMMAND: Final = Command(

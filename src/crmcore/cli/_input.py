@@ -26,6 +26,7 @@ from babel.numbers import (
     parse_decimal,
 )
 
+from crmcore._numbers import bounded
 from crmcore.cli._progress import Progress
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Percent, get_currency
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: Digits with one sign and the separators of some locale (checked by Babel, strictly).
 _LOCALISED: Final = re.compile(r"[+-]?[\d.,\s\u00a0\u202f'’]*\d[\d.,\s\u00a0\u202f'’]*")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
@@ -112,6 +113,10 @@ def parse_amount(
                 else (" (write it without thousands separators)")
             )
         raise RowError(column, f"{text!r} is not a decimal number{hint}")
+    try:
+        number = bounded(number, "", text)
+    except ValidationError as error:
+        raise RowError(column, str(error)) from None
     if number < 0 and not negative:
         raise RowError(column, f"{text!r} is negative; amounts must be >= 0")
     return number
@@ -311,15 +316,20 @@ class CsvFile:
         """Run ``read``, turning decoding and CSV syntax errors into InputError with a line."""
         try:
             return read()
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:
             raise self._input_error(error) from None
 
-    def _input_error(self, error: UnicodeDecodeError | csv.Error) -> InputError:
+    def _input_error(self, error: UnicodeError | csv.Error) -> InputError:
         if isinstance(error, UnicodeDecodeError):
             line = self._undecodable_line() or self._line + 1
             return InputError(
                 f"{self.path}:{line}: not valid {self.encoding} text ({error.reason}); "
                 "pass --encoding with the file's encoding, e.g. --encoding gbk"
+            )
+        if isinstance(error, UnicodeError):  # utf-16 without its BOM, and the like
+            return InputError(
+                f"{self.path}:{self._line + 1}: not valid {self.encoding} text ({error}); "
+                "pass --encoding with the file's encoding, e.g. --encoding utf-8"
             )
         return InputError(f"{self.path}:{self._line + 1}: {error}")
 
@@ -330,7 +340,7 @@ class CsvFile:
             for number, line in enumerate(raw, start=1):
                 try:
                     decoder.decode(line)
-                except UnicodeDecodeError:
+                except UnicodeError:
                     return number
         return None
 
@@ -370,7 +380,7 @@ class CsvFile:
                     continue
                 if not problems.count:
                     yield record
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeError, csv.Error) as error:
             raise self._input_error(error) from None
         self.rows_read = rows
 

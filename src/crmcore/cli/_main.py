@@ -72,3 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except (UnicodeError, RecursionError, MemoryError, OSError) as error:
+        print(f"{prefix}: {type(error).__name__}: {str(error)[:300]}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        print(
+            f"{prefix}: internal error ({type(error).__name__}: {str(error)[:300]}); "
+            "please report it",
+            file=sys.stderr,
+        )
+        return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
@@ -17,7 +18,7 @@ from typing import Final
 from crmcore._decimal import CONTEXT
 from crmcore.money import Currency
 
-__all__ = ["csv_text", "display_width", "json_text", "plain_amount", "text_table"]
+__all__ = ["csv_text", "display_width", "json_text", "plain_amount", "safe_cell", "text_table"]
 
 _WIDE: Final = frozenset({"W", "F"})
 
@@ -67,13 +68,32 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: in
     return "\n".join(lines) + "\n"
 
 
-def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """CSV with a header row, ``\\n`` line ends, quoting only where needed."""
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = False) -> str:
+    """CSV with a header row, ``\\n`` line ends, quoting only where needed.
+
+    Unless ``raw``, a cell a spreadsheet would run as a formula is escaped (OWASP's rule).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    cell = (lambda text: text) if raw else safe_cell
+    writer.writerow([cell(text) for text in header])
+    writer.writerows([cell(text) for text in row] for row in rows)
     return buffer.getvalue()
+
+
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is escaped
+    (OWASP, CSV injection), except a plain number such as ``-12.50``.
+    """
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def json_text(document: object) -> str:

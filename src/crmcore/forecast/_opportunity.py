@@ -11,10 +11,12 @@ import enum
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
+from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged, check_actor, check_time
+from crmcore._decimal import context_class
 from crmcore.errors import InvalidTransition, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.forecast._process import ForecastCategory, SalesProcess, Stage
@@ -53,15 +55,6 @@ class OpportunitySource(enum.Enum):
     DIRECT = "direct"
 
 
-class _Unchanged(enum.Enum):
-    UNCHANGED = "unchanged"
-
-
-#: Default of [`Opportunity.revise`][crmcore.forecast.Opportunity.revise] arguments: leave this
-#: field as it is.
-UNCHANGED: Final = _Unchanged.UNCHANGED
-
-
 # -- events ---------------------------------------------------------------------------------
 @attrs.frozen(kw_only=True)
 class OpportunityOpened(DomainEvent):
@@ -69,7 +62,7 @@ class OpportunityOpened(DomainEvent):
 
     stage: str
     amount: Money
-    owner: str
+    owner_id: str
     lead_id: str | None = None
 
 
@@ -170,15 +163,18 @@ def _check_reason(reason: object) -> str:
     return reason
 
 
-@attrs.define(eq=False)
-class Opportunity:
+@context_class
+@attrs.define
+class Opportunity(AggregateRoot):
     """A deal in a sales process. Create one with [`open`][crmcore.forecast.Opportunity.open];
     change it only by its methods."""
+
+    aggregate_kind: ClassVar[str] = "opportunity"
 
     id: str
     process: SalesProcess
     amount: Money
-    owner: str
+    owner_id: str
     stage: str
     created_at: datetime
     department: str | None = None
@@ -193,10 +189,6 @@ class Opportunity:
     closed_at: datetime | None = None
     reason: str | None = None
     history: list[StageChange] = attrs.field(factory=list)
-    #: The stored version, kept by the storage adapter for its optimistic check; the
-    #: opportunity never changes it itself.
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -206,7 +198,7 @@ class Opportunity:
         process: SalesProcess,
         *,
         amount: Money,
-        owner: str,
+        owner_id: str,
         actor: Actor,
         at: datetime,
         stage: str | None = None,
@@ -223,9 +215,10 @@ class Opportunity:
         """
         if not isinstance(id, str) or not id.strip():
             raise ValidationError(f"id: must be a non-empty string, got {id!r}")
-        if not isinstance(owner, str) or not owner.strip():
-            raise ValidationError(f"owner: must be a non-empty string, got {owner!r}")
-        _check_time(at, None)
+        if not isinstance(owner_id, str) or not owner_id.strip():
+            raise ValidationError(f"owner_id: must be a non-empty string, got {owner_id!r}")
+        check_actor(actor)
+        check_time(at)
         check_values(dict(fields or {}), "fields")
         path = process.path_for(department)
         if not path:
@@ -249,7 +242,7 @@ class Opportunity:
             id=id,
             process=process,
             amount=_check_amount(amount),
-            owner=owner,
+            owner_id=owner_id,
             stage=start.name,
             created_at=at,
             department=department,
@@ -261,17 +254,14 @@ class Opportunity:
             fields={k: v for k, v in (fields or {}).items() if _filled(v)},
             history=[StageChange(at, actor.user_id, None, start.name)],
         )
-        opportunity._events.append(
-            OpportunityOpened(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=id,
-                stage=start.name,
-                amount=amount,
-                owner=owner,
-                lead_id=lead_id,
-            )
+        opportunity._emit(
+            OpportunityOpened,
+            actor,
+            at,
+            stage=start.name,
+            amount=amount,
+            owner_id=owner_id,
+            lead_id=lead_id,
         )
         return opportunity
 
@@ -338,7 +328,7 @@ class Opportunity:
         """The flat record the forecast aggregates read."""
         return OpportunityRecord(
             id=self.id,
-            owner=self.owner,
+            owner=self.owner_id,
             stage=self.stage,
             amount=self.amount,
             expected_close=self.expected_close,
@@ -352,7 +342,7 @@ class Opportunity:
         """The opportunity with its stage visits, for the funnel analytics."""
         return OpportunityHistory(
             id=self.id,
-            owner=self.owner,
+            owner=self.owner_id,
             amount=self.amount,
             created_at=self.created_at,
             visits=self.visits,
@@ -361,23 +351,14 @@ class Opportunity:
             department=self.department,
         )
 
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """Return and clear the events raised since the last call."""
-        events, self._events = self._events, []
-        return events
-
     # -- commands -----------------------------------------------------------------------------
     def advance(
         self,
-        to: str,
         actor: Actor,
+        to: str,
+        *,
         at: datetime,
         feedback: Mapping[str, Any] | None = None,
-        *,
         approval_ref: str | None = None,
     ) -> None:
         """Move to stage ``to`` (forward or back), filling ``feedback`` on the way.
@@ -389,7 +370,7 @@ class Opportunity:
         """
         lifecycle = opportunity_lifecycle(self.process)
         lifecycle.check("advance", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         target = _stage(self.process, to)
         feedback = dict(feedback or {})
         check_values(feedback, "feedback")
@@ -428,23 +409,21 @@ class Opportunity:
         self._fill(feedback)
         self.stage = target.name
         self._record(
+            actor,
             StageChange(at, actor.user_id, previous, target.name, approval_ref=approval_ref),
-            OpportunityStageChanged(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                from_stage=previous,
-                to_stage=target.name,
-                backward=backward,
-                approval_ref=approval_ref,
-            ),
+            OpportunityStageChanged,
+            from_stage=previous,
+            to_stage=target.name,
+            backward=backward,
+            approval_ref=approval_ref,
         )
 
-    def win(self, actor: Actor, at: datetime, feedback: Mapping[str, Any] | None = None) -> None:
+    def win(
+        self, actor: Actor, *, at: datetime, feedback: Mapping[str, Any] | None = None
+    ) -> None:
         """Close as won; the current stage's required fields must be filled. Close date := at."""
         opportunity_lifecycle(self.process).check("win", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         check_values(dict(feedback or {}), "feedback")
         filled = {**self.fields, **dict(feedback or {})}
         # the current stage's feedback, and every gated stage's on the path (a deal never
@@ -467,22 +446,19 @@ class Opportunity:
         )
         self._fill(dict(feedback or {}))
         self._close(OpportunityStatus.WON, actor, at, None)
-        self._events.append(
-            OpportunityWon(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                amount=self.amount,
-                stage=self.stage,
-            )
+        self._emit(
+            OpportunityWon,
+            actor,
+            at,
+            amount=self.amount,
+            stage=self.stage,
         )
 
-    def lose(self, actor: Actor, at: datetime, reason: str) -> None:
+    def lose(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Close as lost, with the reason (price, competitor, no budget...)."""
         self._close_with_reason("lose", OpportunityStatus.LOST, OpportunityLost, actor, at, reason)
 
-    def invalidate(self, actor: Actor, at: datetime, reason: str) -> None:
+    def invalidate(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Declare the opportunity invalid (duplicate, spam); it leaves every forecast."""
         self._close_with_reason(
             "invalidate", OpportunityStatus.INVALID, OpportunityInvalidated, actor, at, reason
@@ -498,32 +474,29 @@ class Opportunity:
         reason: str,
     ) -> None:
         opportunity_lifecycle(self.process).check(transition, self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         self._close(status, actor, at, _check_reason(reason))
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                reason=reason,
-                stage=self.stage,
-            )
+        self._emit(
+            event,
+            actor,
+            at,
+            reason=reason,
+            stage=self.stage,
         )
 
     def revise(
         self,
         actor: Actor,
-        at: datetime,
         *,
-        amount: Money | _Unchanged = UNCHANGED,
-        expected_close: date | _Unchanged | None = UNCHANGED,
-        category: ForecastCategory | _Unchanged | None = UNCHANGED,
-        probability_override: Percent | _Unchanged | None = UNCHANGED,
+        at: datetime,
+        amount: Money | Unchanged = UNCHANGED,
+        expected_close: date | Unchanged | None = UNCHANGED,
+        category: ForecastCategory | Unchanged | None = UNCHANGED,
+        probability_override: Percent | Unchanged | None = UNCHANGED,
     ) -> None:
         """Change the forecast figures of an open deal; None clears an override."""
         opportunity_lifecycle(self.process).check("revise", self.status, actor, self)
-        _check_time(at, self.history[-1].at)
+        self._check_change(actor, at)
         changes: dict[str, Any] = {}
         if amount is not UNCHANGED:
             checked = _check_amount(amount)
@@ -545,15 +518,15 @@ class Opportunity:
             raise ValidationError(f"opportunity {self.id}: revise called without any change")
         for name, value in changes.items():
             setattr(self, name, value)
-        self._events.append(
-            OpportunityRevised(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="opportunity",
-                subject_id=self.id,
-                changes=tuple(changes),
-            )
+        self._emit(
+            OpportunityRevised,
+            actor,
+            at,
+            changes=tuple(changes),
         )
+
+    def _last_change_at(self) -> datetime | None:
+        return self.history[-1].at if self.history else None
 
     # -- internals ----------------------------------------------------------------------------
     def _fill(self, feedback: Mapping[str, Any]) -> None:
@@ -569,9 +542,11 @@ class Opportunity:
             self.expected_close = at.date()
         self.history.append(StageChange(at, actor.user_id, self.stage, None, status, reason))
 
-    def _record(self, change: StageChange, event: DomainEvent) -> None:
+    def _record(
+        self, actor: Actor, change: StageChange, event: Callable[..., DomainEvent], **fields: Any
+    ) -> None:
+        self._emit(event, actor, change.at, **fields)
         self.history.append(change)
-        self._events.append(event)
 
 
 def _check_gates(
@@ -610,10 +585,3 @@ def _stage(process: SalesProcess, name: str) -> Stage:
             f"{', '.join(process.stage_names)}"
         )
     return process.stage(name)
-
-
-def _check_time(at: object, last: datetime | None) -> None:
-    if not isinstance(at, datetime):
-        raise ValidationError(f"at: expected a datetime, got {at!r}")
-    if last is not None and at < last:
-        raise ValidationError(f"at: {at.isoformat()} is before the last change {last.isoformat()}")

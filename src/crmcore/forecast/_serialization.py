@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from crmcore.forecast._opportunity import Opportunity
-from crmcore.serialization import converter, decode_values, encode_values
+from crmcore.forecast._opportunity import Opportunity, OpportunityOpened
+from crmcore.serialization import converter, decode_values, encode_values, load_aliases
 
 __all__: list[str] = []
 
@@ -18,7 +18,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Opportunity,
         converter,
-        _events=override(omit=True),
         fields=override(unstruct_hook=encode_values("fields")),
     ),
 )
@@ -27,8 +26,10 @@ converter.register_structure_hook(
     make_dict_structure_fn(
         Opportunity,
         converter,
-        _events=override(omit=True),
         fields=override(struct_hook=decode_values),
         _cattrs_forbid_extra_keys=True,
     ),
 )
+# crmcore 0.1 stored the owner as "owner".
+load_aliases(Opportunity, owner="owner_id")
+load_aliases(OpportunityOpened, owner="owner_id")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._validators import non_empty
 from crmcore.errors import PermissionDenied, ValidationError
-from crmcore.events import DomainEvent
 from crmcore.leads._conversion import ConversionResult
 from crmcore.leads._events import LeadCaptured, LeadFollowedUp
 from crmcore.ports import Actor
@@ -78,7 +78,7 @@ class Ownership:
 
 
 @attrs.define
-class Lead:
+class Lead(AggregateRoot):
     """A prospect collected by marketing; it moves between a pool and its owners.
 
     Build one with [`capture`][crmcore.leads.Lead.capture]. Changes of ownership go through the
@@ -88,6 +88,8 @@ class Lead:
     values that save and load back as they are (JSON values, Decimal, Money, Percent, date,
     datetime, lists and dicts of them); anything else is refused with its path.
     """
+
+    aggregate_kind: ClassVar[str] = "lead"
 
     id: str = attrs.field(validator=non_empty)
     name: str
@@ -106,8 +108,6 @@ class Lead:
     follow_ups: list[FollowUp] = attrs.field(factory=list)
     history: list[Ownership] = attrs.field(factory=list)
     conversion: ConversionResult | None = None
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
 
     @classmethod
     def capture(
@@ -116,7 +116,7 @@ class Lead:
         name: str,
         *,
         source: str,
-        by: Actor,
+        actor: Actor,
         at: datetime,
         company: str = "",
         email: str = "",
@@ -127,6 +127,8 @@ class Lead:
         custom: dict[str, Any] | None = None,
     ) -> Lead:
         """A new lead, not yet in a pool; raises ValidationError for a blank name or source."""
+        check_actor(actor)
+        check_time(at)
         for field, value in (("name", name), ("source", source)):
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(f"lead {id!r}: {field} must be non-empty, got {value!r}")
@@ -143,7 +145,7 @@ class Lead:
             custom=dict(custom or {}),
             captured_at=at,
         )
-        lead._record(LeadCaptured, by, at, source=source, campaign_id=campaign_id)
+        lead._emit(LeadCaptured, actor, at, source=source, campaign_id=campaign_id)
         return lead
 
     @property
@@ -187,10 +189,10 @@ class Lead:
 
     def follow_up(
         self,
-        by: Actor,
+        actor: Actor,
+        *,
         at: datetime,
         note: str = "",
-        *,
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
@@ -211,38 +213,26 @@ class Lead:
                     f"lead {self.id}: next_contact_on {next_contact_on.isoformat()} is before "
                     f"the follow-up on {at.date().isoformat()}"
                 )
-        target = LEAD_LIFECYCLE.check("follow_up", self.status, by, self)
-        if by.user_id != self.owner_id:
+        target = LEAD_LIFECYCLE.check("follow_up", self.status, actor, self)
+        if actor.user_id != self.owner_id:
             raise PermissionDenied(
                 f"lead {self.id}: only the owner {self.owner_id} may record a follow-up, "
-                f"not {by.user_id}"
+                f"not {actor.user_id}"
             )
-        start = self.assigned_at
-        if start is not None and at < start:
-            raise ValidationError(
-                f"lead {self.id}: follow-up at {at.isoformat()} is before the assignment "
-                f"at {start.isoformat()}"
-            )
-        self.follow_ups.append(FollowUp(by.user_id, at, note, channel, outcome, next_contact_on))
+        self._check_change(actor, at)
+        self.follow_ups.append(
+            FollowUp(actor.user_id, at, note, channel, outcome, next_contact_on)
+        )
         self.status = target
-        self._record(
+        self._emit(
             LeadFollowedUp,
-            by,
+            actor,
             at,
             note=note,
             channel=channel,
             outcome=outcome,
             next_contact_on=next_contact_on,
         )
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
 
     # -- used by the pool; each is called only after every check has passed ---------------
 
@@ -255,13 +245,14 @@ class Lead:
         self.history[-1] = attrs.evolve(self.history[-1], end=at, ended_because=because)
         self.owner_id = None
 
-    def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="lead",
-                subject_id=self.id,
-                **data,
-            )
-        )
+    def _last_change_at(self) -> datetime | None:
+        moments = [self.captured_at] if self.captured_at is not None else []
+        moments += [f.at for f in self.follow_ups[-1:]]
+        for stretch in self.history[-1:]:
+            moments.append(stretch.start if stretch.end is None else stretch.end)
+        return max(moments, key=_sort_key) if moments else None
+
+
+def _sort_key(moment: datetime) -> datetime:
+    """A key that orders naive and aware moments together (naive ones read as UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

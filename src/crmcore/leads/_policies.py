@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ConfigError
 from crmcore.leads._state import PoolState
 from crmcore.serialization import converter
@@ -131,9 +132,10 @@ def policy_from_dict(data: object) -> AssignmentPolicy:
         return data
     kind: Any = data.get("kind") if isinstance(data, Mapping) else data
     if isinstance(data, Mapping) and set(data) != {"kind"}:
-        raise ConfigError(f"a policy takes only 'kind', got keys {sorted(data)}")
+        keys = sorted(show(k) for k in data)
+        raise ConfigError(f"takes only 'kind', got keys {', '.join(keys)}")
     if not isinstance(kind, str) or kind not in _KINDS:
-        raise ConfigError(f"unknown policy kind {kind!r} (use one of {', '.join(_KINDS)})")
+        raise ConfigError(f"unknown policy kind {show(kind)} (use one of {', '.join(_KINDS)})")
     return _KINDS[kind]()
 
 

@@ -8,14 +8,14 @@ nothing when it refuses.
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged
 from crmcore._validators import non_empty
 from crmcore.errors import (
     InvalidTransition,
@@ -24,7 +24,6 @@ from crmcore.errors import (
     PermissionDenied,
     ValidationError,
 )
-from crmcore.events import DomainEvent
 from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
 from crmcore.leads._conversion import ConversionRequest, ConversionResult, build_result
 from crmcore.leads._events import (
@@ -51,12 +50,6 @@ DEFAULT_RETURN_REASONS = ("unreachable", "not interested", "wrong contact", "dup
 #: How a follow-up reached the prospect, unless the pool configures its own list.
 DEFAULT_CHANNELS = ("call", "visit", "email", "wechat", "meeting", "message")
 UNASSIGNED_REASON = "every member is full or inactive"
-
-
-class _Keep(enum.Enum):
-    """Marks an argument left as it is (None is a meaningful capacity: no limit)."""
-
-    KEEP = "keep"
 
 
 def _strings(value: Iterable[str]) -> frozenset[str]:
@@ -127,13 +120,15 @@ class AssignmentResult:
 
 
 @attrs.define
-class Pool:
+class Pool(AggregateRoot):
     """A pool of leads with its members, admins, policy and limits; see the module docstring.
 
     Build one with [`from_config`][crmcore.leads.Pool.from_config]. ``state`` holds the members and
     everything the
     policies remember (cursor, current weights, last assignments, open counts) as data.
     """
+
+    aggregate_kind: ClassVar[str] = "pool"
 
     id: str = attrs.field(validator=non_empty)
     name: str = ""
@@ -148,8 +143,6 @@ class Pool:
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
     channels: tuple[str, ...] = DEFAULT_CHANNELS
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False, alias="_events")
 
     @classmethod
     def from_config(cls, config: PoolConfig) -> Pool:
@@ -196,65 +189,59 @@ class Pool:
             [lead for lead in leads if lead.pool_id == self.id], as_of, self.recycle_rules
         )
 
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
-
     # -- membership -------------------------------------------------------------------------
 
-    def add_member(self, member: PoolMember, by: Actor, at: datetime) -> None:
+    def add_member(self, actor: Actor, member: PoolMember, *, at: datetime) -> None:
         """Add a salesperson; a returning member keeps their history (open leads, last turn)."""
-        self._require_admin(by, "add members")
+        self._begin(actor, at)
+        self._require_admin(actor, "add members")
         if member.user_id in self.state.members:
             raise InvariantViolation(f"pool {self.id}: {member.user_id} is already a member")
         self.state.change(member.user_id, member)
-        self._record(
+        self._emit(
             PoolMemberAdded,
-            by,
+            actor,
             at,
             member_id=member.user_id,
             weight=member.weight,
             capacity=member.capacity,
         )
 
-    def remove_member(self, member_id: str, by: Actor, at: datetime) -> None:
+    def remove_member(self, actor: Actor, member_id: str, *, at: datetime) -> None:
         """Remove a salesperson; the leads they hold stay theirs (history intact) until an
         admin hands them over; they may no longer act on them."""
-        self._require_admin(by, "remove members")
+        self._begin(actor, at)
+        self._require_admin(actor, "remove members")
         self._member(member_id)
         self.state.change(member_id, None)
-        self._record(PoolMemberRemoved, by, at, member_id=member_id)
+        self._emit(PoolMemberRemoved, actor, at, member_id=member_id)
 
     def update_member(
         self,
+        actor: Actor,
         member_id: str,
-        by: Actor,
-        at: datetime,
         *,
+        at: datetime,
         weight: int | None = None,
-        capacity: int | _Keep | None = _Keep.KEEP,
+        capacity: int | Unchanged | None = UNCHANGED,
         active: bool | None = None,
     ) -> None:
         """Change a member's weight, capacity (None: no limit) or active flag."""
-        self._require_admin(by, "change members")
+        self._begin(actor, at)
+        self._require_admin(actor, "change members")
         old = self._member(member_id)
         changes: dict[str, Any] = {}
         if weight is not None:
             changes["weight"] = weight
-        if not isinstance(capacity, _Keep):
+        if capacity is not UNCHANGED:
             changes["capacity"] = capacity
         if active is not None:
             changes["active"] = active
         new = attrs.evolve(old, **changes)
         self.state.change(member_id, new)
-        self._record(
+        self._emit(
             PoolMemberChanged,
-            by,
+            actor,
             at,
             member_id=member_id,
             weight=new.weight,
@@ -265,9 +252,10 @@ class Pool:
     # -- leads coming in ---------------------------------------------------------------------
 
     def admit(
-        self, leads: Sequence[Lead], by: Actor, at: datetime, rule: str | None = None
+        self, actor: Actor, leads: Sequence[Lead], *, at: datetime, rule: str | None = None
     ) -> None:
         """Put unowned open leads into this pool (after routing); ``rule`` is what matched."""
+        self._begin(actor, at, leads)
         self._distinct(leads)
         for lead in leads:
             if not lead.is_open or lead.owner_id is not None:
@@ -277,11 +265,11 @@ class Pool:
                 )
         for lead in leads:
             lead.pool_id = self.id
-            lead._record(LeadPooled, by, at, pool_id=self.id, rule=rule)
+            lead._emit(LeadPooled, actor, at, pool_id=self.id, rule=rule)
 
     # -- handing out -------------------------------------------------------------------------
 
-    def distribute(self, leads: Sequence[Lead], by: Actor, at: datetime) -> AssignmentResult:
+    def distribute(self, actor: Actor, leads: Sequence[Lead], *, at: datetime) -> AssignmentResult:
         """Give each lead to the member the pool's policy chooses, in order.
 
         A batch of N gives exactly what N single calls would. Leads that are not waiting in
@@ -291,7 +279,8 @@ class Pool:
         one the lead stays in the pool unassigned, and the result (and a
         ``LeadLeftUnassigned`` event) says so.
         """
-        self._require_admin(by, "distribute leads")
+        self._begin(actor, at, leads)
+        self._require_admin(actor, "distribute leads")
         self._distinct(leads)
         how = self.policy.kind
         results = []
@@ -305,26 +294,29 @@ class Pool:
             owner = self.policy.choose(self.state)
             if owner is None and fallback is not None:
                 # Nobody has room: the pool's default assignee takes the overflow.
-                self._give(lead, fallback, "default_assignee", by, at)
+                self._give(lead, fallback, "default_assignee", actor, at)
                 results.append(Assignment(lead.id, fallback, "default_assignee"))
                 continue
             if owner is None:
-                lead._record(LeadLeftUnassigned, by, at, pool_id=self.id, reason=UNASSIGNED_REASON)
+                lead._emit(
+                    LeadLeftUnassigned, actor, at, pool_id=self.id, reason=UNASSIGNED_REASON
+                )
                 results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
                 continue
-            self._give(lead, owner, how, by, at)
+            self._give(lead, owner, how, actor, at)
             results.append(Assignment(lead.id, owner, how))
         return AssignmentResult(tuple(results), tuple(skipped))
 
     def assign_to(
-        self, leads: Sequence[Lead], member_id: str, by: Actor, at: datetime
+        self, actor: Actor, leads: Sequence[Lead], member_id: str, *, at: datetime
     ) -> AssignmentResult:
         """An admin hands a batch of waiting leads to one active member, within capacity."""
-        self._require_admin(by, "assign leads")
+        self._begin(actor, at, leads)
+        self._require_admin(actor, "assign leads")
         member = self._member(member_id)
         if not member.active:
             raise InvariantViolation(f"pool {self.id}: member {member_id} is inactive")
-        self._check_waiting(leads, by)
+        self._check_waiting(leads, actor)
         room = self.state.room(member_id)
         if room is not None and len(leads) > room:
             raise InvariantViolation(
@@ -332,15 +324,15 @@ class Pool:
                 f"{member.capacity}; cannot take {len(leads)} more"
             )
         for lead in leads:
-            self._give(lead, member_id, "admin", by, at)
+            self._give(lead, member_id, "admin", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "admin") for lead in leads))
 
     def claim(
         self,
+        actor: Actor,
         leads: Sequence[Lead],
-        by: Actor,
-        at: datetime,
         *,
+        at: datetime,
         global_limits: ClaimLimits | None = None,
         held_elsewhere: int = 0,
         claimed_elsewhere_today: int = 0,
@@ -354,7 +346,8 @@ class Pool:
         made that day in every other pool); the previous owner may not re-claim a lead
         within the cooldown.
         """
-        member_id = by.user_id
+        self._begin(actor, at, leads)
+        member_id = actor.user_id
         if not self.members_may_claim:
             raise PermissionDenied(f"pool {self.id}: members may not claim; only admins assign")
         member = self.state.members.get(member_id)
@@ -373,7 +366,7 @@ class Pool:
                 raise InvariantViolation(
                     f"lead {lead.id}: already owned by {lead.owner_id}; it cannot be claimed"
                 )
-        self._check_waiting(leads, by)
+        self._check_waiting(leads, actor)
         limits = self.claim_limits.tighter(global_limits)
         held = self.open_leads(member_id)
         wanted = len(leads)
@@ -428,25 +421,26 @@ class Pool:
                 )
         self.state.record_claims(member_id, today, wanted)
         for lead in leads:
-            self._give(lead, member_id, "claim", by, at)
+            self._give(lead, member_id, "claim", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "claim") for lead in leads))
 
     # -- giving back -------------------------------------------------------------------------
 
     def return_lead(
-        self, lead: Lead, by: Actor, at: datetime, reason: str, note: str = ""
+        self, actor: Actor, lead: Lead, *, at: datetime, reason: str, note: str = ""
     ) -> None:
         """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
-        self._check_held(lead, by, "return it")
+        self._begin(actor, at, [lead])
+        self._check_held(lead, actor, "return it")
         if reason not in self.return_reasons:
             raise ValidationError(
                 f"lead {lead.id}: return reason {reason!r} is not one of "
                 f"{', '.join(repr(r) for r in self.return_reasons)}"
             )
         owner = self._release(lead, at, f"returned: {reason}")
-        lead._record(
+        lead._emit(
             LeadReturned,
-            by,
+            actor,
             at,
             pool_id=self.id,
             previous_owner_id=owner,
@@ -455,23 +449,24 @@ class Pool:
         )
 
     def recycle(
-        self, leads: Iterable[Lead], as_of: date, by: Actor, at: datetime
+        self, actor: Actor, leads: Iterable[Lead], as_of: date, *, at: datetime
     ) -> list[RecycleDue]:
         """Take back every lead of this pool whose protection ran out on ``as_of`` (admin)."""
-        self._require_admin(by, "recycle leads")
         candidates = list(leads)
+        self._begin(actor, at, candidates)
+        self._require_admin(actor, "recycle leads")
         self._distinct(candidates)
         due = self.recycle_due(candidates, as_of)
         by_id = {lead.id: lead for lead in candidates}
         for item in due:
             lead = by_id[item.lead_id]
-            LEAD_LIFECYCLE.check("release", lead.status, by, lead)
+            LEAD_LIFECYCLE.check("release", lead.status, actor, lead)
         for item in due:
             lead = by_id[item.lead_id]
             owner = self._release(lead, at, f"recycled: {item.reason.value}")
-            lead._record(
+            lead._emit(
                 LeadRecycled,
-                by,
+                actor,
                 at,
                 pool_id=self.id,
                 previous_owner_id=owner,
@@ -481,21 +476,22 @@ class Pool:
         return due
 
     def convert(
-        self, lead: Lead, request: ConversionRequest, by: Actor, at: datetime
+        self, actor: Actor, lead: Lead, request: ConversionRequest, *, at: datetime
     ) -> ConversionResult:
         """Convert the lead (once) by its owner or an admin; the result says what to create."""
+        self._begin(actor, at, [lead])
         self._check_in_pool(lead)
-        target = LEAD_LIFECYCLE.check("convert", lead.status, by, lead)
-        self._check_owner_or_admin(lead, by, "convert it")
-        result = build_result(lead, request, by.user_id, at)
+        target = LEAD_LIFECYCLE.check("convert", lead.status, actor, lead)
+        self._check_owner_or_admin(lead, actor, "convert it")
+        result = build_result(lead, request, actor.user_id, at)
         if lead.owner_id is not None:
             self.state.record_release(lead.owner_id)
         lead.status = target
         lead.conversion = result
         opportunity = result.opportunity.id if result.opportunity is not None else None
-        lead._record(
+        lead._emit(
             LeadConverted,
-            by,
+            actor,
             at,
             customer_id=request.customer_id,
             contact_id=request.contact_id,
@@ -505,41 +501,48 @@ class Pool:
 
     def follow_up(
         self,
+        actor: Actor,
         lead: Lead,
-        by: Actor,
+        *,
         at: datetime,
         note: str = "",
-        *,
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
     ) -> None:
         """The owner, while an active member of this pool, records a contact with the
         prospect over one of the pool's ``channels``."""
+        self._begin(actor, at, [lead])
         self._check_in_pool(lead)
         if channel is not None and channel not in self.channels:
             raise ValidationError(
                 f"lead {lead.id}: channel {channel!r} is not one of "
                 f"{', '.join(repr(c) for c in self.channels)}"
             )
-        if lead.owner_id == by.user_id:
-            self._require_active_member(lead, by, "follow it up")
+        if lead.owner_id == actor.user_id:
+            self._require_active_member(lead, actor, "follow it up")
         lead.follow_up(
-            by, at, note, channel=channel, outcome=outcome, next_contact_on=next_contact_on
+            actor,
+            at=at,
+            note=note,
+            channel=channel,
+            outcome=outcome,
+            next_contact_on=next_contact_on,
         )
 
-    def invalidate(self, lead: Lead, by: Actor, at: datetime, reason: str) -> None:
+    def invalidate(self, actor: Actor, lead: Lead, *, at: datetime, reason: str) -> None:
         """Mark the lead invalid (spam, duplicate...) by its owner or an admin."""
+        self._begin(actor, at, [lead])
         self._check_in_pool(lead)
-        target = LEAD_LIFECYCLE.check("invalidate", lead.status, by, lead)
-        self._check_owner_or_admin(lead, by, "mark it invalid")
+        target = LEAD_LIFECYCLE.check("invalidate", lead.status, actor, lead)
+        self._check_owner_or_admin(lead, actor, "mark it invalid")
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(f"lead {lead.id}: a reason is required, got {reason!r}")
         if lead.owner_id is not None:
             self.state.record_release(lead.owner_id)
             lead._end_ownership(at, f"invalid: {reason}")
         lead.status = target
-        lead._record(LeadInvalidated, by, at, reason=reason)
+        lead._emit(LeadInvalidated, actor, at, reason=reason)
 
     def recount(self, leads: Iterable[Lead]) -> dict[str, int]:
         """Rebuild the open counts from the leads (the facts) and return them."""
@@ -553,10 +556,10 @@ class Pool:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _give(self, lead: Lead, owner: str, how: str, by: Actor, at: datetime) -> None:
+    def _give(self, lead: Lead, owner: str, how: str, actor: Actor, at: datetime) -> None:
         lead._take(owner, how, at)
         self.state.record_assignment(owner, at)
-        lead._record(LeadAssigned, by, at, pool_id=self.id, owner_id=owner, how=how)
+        lead._emit(LeadAssigned, actor, at, pool_id=self.id, owner_id=owner, how=how)
 
     def _release(self, lead: Lead, at: datetime, because: str) -> str:
         owner = lead.owner_id
@@ -576,11 +579,11 @@ class Pool:
         except KeyError:
             raise NotFound(f"pool {self.id}: no member {member_id!r}") from None
 
-    def _require_admin(self, by: Actor, what: str) -> None:
-        if not self.is_admin(by):
+    def _require_admin(self, actor: Actor, what: str) -> None:
+        if not self.is_admin(actor):
             roles = ", ".join(sorted(self.admin_roles))
             raise PermissionDenied(
-                f"pool {self.id}: {by.user_id} may not {what}; only the pool's admins "
+                f"pool {self.id}: {actor.user_id} may not {what}; only the pool's admins "
                 f"or holders of {roles} may"
             )
 
@@ -611,7 +614,7 @@ class Pool:
             return f"{lead.status.value}, not waiting"
         return None
 
-    def _check_waiting(self, leads: Sequence[Lead], by: Actor) -> None:
+    def _check_waiting(self, leads: Sequence[Lead], actor: Actor) -> None:
         self._distinct(leads)
         for lead in leads:
             self._check_in_pool(lead)
@@ -619,40 +622,35 @@ class Pool:
                 raise InvariantViolation(
                     f"lead {lead.id}: already owned by {lead.owner_id}; release it first"
                 )
-            LEAD_LIFECYCLE.check("assign", lead.status, by, lead)
+            LEAD_LIFECYCLE.check("assign", lead.status, actor, lead)
 
-    def _check_held(self, lead: Lead, by: Actor, what: str) -> None:
+    def _check_held(self, lead: Lead, actor: Actor, what: str) -> None:
         self._check_in_pool(lead)
-        LEAD_LIFECYCLE.check("release", lead.status, by, lead)
-        self._check_owner_or_admin(lead, by, what)
+        LEAD_LIFECYCLE.check("release", lead.status, actor, lead)
+        self._check_owner_or_admin(lead, actor, what)
 
-    def _check_owner_or_admin(self, lead: Lead, by: Actor, what: str) -> None:
+    def _check_owner_or_admin(self, lead: Lead, actor: Actor, what: str) -> None:
         """The owner while an active member of the pool, or an admin, may act on the lead."""
-        if self.is_admin(by):
+        if self.is_admin(actor):
             return
-        if lead.owner_id != by.user_id:
+        if lead.owner_id != actor.user_id:
             raise PermissionDenied(
                 f"lead {lead.id}: only the owner {lead.owner_id} or a pool admin may {what}, "
-                f"not {by.user_id}"
+                f"not {actor.user_id}"
             )
-        self._require_active_member(lead, by, what)
+        self._require_active_member(lead, actor, what)
 
-    def _require_active_member(self, lead: Lead, by: Actor, what: str) -> None:
-        member = self.state.members.get(by.user_id)
+    def _require_active_member(self, lead: Lead, actor: Actor, what: str) -> None:
+        member = self.state.members.get(actor.user_id)
         if member is None or not member.active:
             state = "no longer a member" if member is None else "an inactive member"
             raise PermissionDenied(
-                f"lead {lead.id}: {by.user_id} is {state} of pool {self.id} and may not "
+                f"lead {lead.id}: {actor.user_id} is {state} of pool {self.id} and may not "
                 f"{what}; an admin hands its leads over"
             )
 
-    def _record(self, event: type[DomainEvent], by: Actor, at: datetime, **data: Any) -> None:
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="pool",
-                subject_id=self.id,
-                **data,
-            )
-        )
+    def _begin(self, actor: Actor, at: datetime, leads: Iterable[Lead] = ()) -> None:
+        """Check the actor and the time against the pool and every lead, before any change."""
+        self._check_change(actor, at)
+        for lead in leads:
+            lead._check_change(actor, at)

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore.leads._lead import Lead, LeadStatus
 from crmcore.money import Percent
 
@@ -55,6 +55,7 @@ class SourceCampaignRow:
     conversion_rate: Percent
 
 
+@in_context
 def leads_by_owner_and_status(leads: Iterable[Lead]) -> OwnerStatusReport:
     """Owner × status counts; owners sorted by id, unassigned last."""
     counts: dict[str, Counter[LeadStatus]] = {}
@@ -70,6 +71,7 @@ def _status_order(item: tuple[LeadStatus, int]) -> int:
     return list(LeadStatus).index(item[0])
 
 
+@in_context
 def leads_by_source_and_campaign(leads: Iterable[Lead]) -> list[SourceCampaignRow]:
     """Per (source, campaign): leads, converted, conversion rate; sorted by source, campaign."""
     totals: Counter[tuple[str, str | None]] = Counter()

@@ -26,16 +26,13 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Pool,
         converter,
-        _events=override(omit=True),
         admins=override(unstruct_hook=_sorted),
         admin_roles=override(unstruct_hook=_sorted),
     ),
 )
 converter.register_structure_hook(
     Pool,
-    make_dict_structure_fn(
-        Pool, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
-    ),
+    make_dict_structure_fn(Pool, converter, _cattrs_forbid_extra_keys=True),
 )
 converter.register_unstructure_hook(
     PoolConfig,
@@ -68,7 +65,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Lead,
         converter,
-        _events=override(omit=True),
         custom=override(unstruct_hook=encode_values("custom")),
     ),
 )
@@ -77,7 +73,6 @@ converter.register_structure_hook(
     make_dict_structure_fn(
         Lead,
         converter,
-        _events=override(omit=True),
         custom=override(struct_hook=decode_values),
         _cattrs_forbid_extra_keys=True,
     ),

@@ -12,6 +12,7 @@ from typing import Final
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ValidationError
 from crmcore.money._iso4217 import MINOR_UNITS
 
@@ -51,7 +52,9 @@ def get_currency(code: str | Currency) -> Currency:
     """Return the currency for an ISO 4217 code such as ``"CNY"`` (upper case, 3 letters)."""
     if type(code) is Currency:
         return code
-    currency = _REGISTRY.get(code)  # type: ignore[arg-type]
+    if type(code) is not str:
+        raise ValidationError(f"currency: expected an ISO 4217 code, got {show(code)}")
+    currency = _REGISTRY.get(code)
     if currency is not None:
         return currency
     return _load(code)
@@ -59,7 +62,7 @@ def get_currency(code: str | Currency) -> Currency:
 
 def _load(code: object) -> Currency:
     if not isinstance(code, str):
-        raise ValidationError(f"currency: expected an ISO 4217 code, got {code!r}")
+        raise ValidationError(f"currency: expected an ISO 4217 code, got {show(code)}")
     if code in _OVERRIDES:
         minor = _OVERRIDES[code]
     elif code in MINOR_UNITS:
@@ -67,7 +70,7 @@ def _load(code: object) -> Currency:
         minor = UNDEFINED_MINOR_UNITS if iso_minor is None else iso_minor
     else:
         raise ValidationError(
-            f"currency: {code!r} is not a current ISO 4217 currency code "
+            f"currency: {show(code)} is not a current ISO 4217 currency code "
             "(register it with crmcore.money.register_currency)"
         )
     currency = Currency(code, minor)
@@ -81,9 +84,9 @@ def register_currency(code: str, minor_units: int) -> Currency:
     Example: a host that bills Hungarian forints without fillér registers ``("HUF", 0)``.
     """
     if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isupper()):
-        raise ValidationError(f"currency: code {code!r} must be three upper-case letters")
+        raise ValidationError(f"currency: code {show(code)} must be three upper-case letters")
     if type(minor_units) is not int or not 0 <= minor_units <= 8:
-        raise ValidationError(f"currency {code}: minor_units {minor_units!r} must be 0..8")
+        raise ValidationError(f"currency {code}: minor_units {show(minor_units)} must be 0..8")
     _OVERRIDES[code] = minor_units
     _REGISTRY.pop(code, None)
     return _load(code)

@@ -13,6 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, SupportsIndex, overload
 
 from crmcore._decimal import CONTEXT, DecimalInput, scale_to_integers, to_decimal
+from crmcore._numbers import MAX_DIGITS as _MAX_DIGITS
+from crmcore._numbers import bounded as _bounded
+from crmcore._numbers import bounded_int, check_result, check_rounding, show
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money._currency import _REGISTRY, Currency, get_currency
 from crmcore.money._percent import Percent
@@ -24,10 +27,8 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _DIV = CONTEXT.divide
 _ZERO = Decimal(0)
+_INT_LIMIT = 10**_MAX_DIGITS
 _new = object.__new__
-#: Amounts are below 10**18 (a quintillion): any figure a business has, with room for the
-#: 34 significant digits of the arithmetic context to keep every minor unit exact.
-_MAX_DIGITS = 18
 
 
 class Money:
@@ -44,22 +45,19 @@ class Money:
     _currency: Currency
 
     def __init__(self, amount: DecimalInput, currency: str | Currency) -> None:
-        kind = type(amount)
-        if kind is str:
+        # The fast path of crmcore._numbers' rule for short ASCII text: at most 40 characters
+        # with the first digit from 10**-10 to 10**17 cannot have a digit finer than 10**-50.
+        if type(amount) is str and len(amount) <= 40 and amount.isascii() and "_" not in amount:
             try:
                 value = Decimal(amount)
             except InvalidOperation:
                 value = to_decimal(amount)  # raises, naming the value
-        elif kind is Decimal:
-            value = amount  # type: ignore[assignment]
+            if not value.is_finite():
+                value = to_decimal(amount)  # raises, naming the value
+            elif not -10 <= value.adjusted() < _MAX_DIGITS and value:
+                value = _bounded(value, "amount: ", amount)
         else:
             value = to_decimal(amount)
-        if not value.is_finite():
-            value = to_decimal(amount)  # raises, naming the value
-        if value.adjusted() >= _MAX_DIGITS and value:
-            raise ValidationError(
-                f"amount: {amount!r} is out of range; amounts must be below 10**{_MAX_DIGITS}"
-            )
         self._amount = value
         found = _REGISTRY.get(currency) if type(currency) is str else None
         self._currency = found if found is not None else get_currency(currency)
@@ -85,8 +83,9 @@ class Money:
         """Build from an integer count of minor units: ``of_minor(1234, "CNY")`` is 12.34."""
         cur = get_currency(currency)
         if type(minor_units) is not int:
-            raise ValidationError(f"minor_units: expected int, got {minor_units!r}")
-        return _make(_MUL(Decimal(minor_units), cur.quantum), cur)
+            raise ValidationError(f"minor_units: expected int, got {show(minor_units)}")
+        units = bounded_int(minor_units, "minor_units: ")
+        return _make(check_result(_MUL(units, cur.quantum), "minor_units"), cur)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Money, (self._amount, self._currency.code))
@@ -135,8 +134,11 @@ class Money:
         currency = self._currency
         if type(other) is not Money or other._currency is not currency:
             other = self._check(other, "add")
+        amount = _ADD(self._amount, other._amount)
+        if amount.adjusted() >= _MAX_DIGITS and amount:
+            check_result(amount, "add")
         result = _new(Money)
-        result._amount = _ADD(self._amount, other._amount)
+        result._amount = amount
         result._currency = currency
         return result
 
@@ -150,30 +152,38 @@ class Money:
         currency = self._currency
         if type(other) is not Money or other._currency is not currency:
             other = self._check(other, "subtract")
+        amount = _SUB(self._amount, other._amount)
+        if amount.adjusted() >= _MAX_DIGITS and amount:
+            check_result(amount, "subtract")
         result = _new(Money)
-        result._amount = _SUB(self._amount, other._amount)
+        result._amount = amount
         result._currency = currency
         return result
 
     def __neg__(self) -> Money:
-        return _make(-self._amount, self._currency)
+        return _make(self._amount.copy_negate(), self._currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return _make(abs(self._amount), self._currency)
+        return _make(self._amount.copy_abs(), self._currency)
 
     def __mul__(self, factor: DecimalInput | Percent) -> Money:
-        if type(factor) is not Decimal:
+        if type(factor) is Decimal:
+            factor = _bounded(factor, "factor: ")
+        else:
             if isinstance(factor, Percent):
                 factor = factor.fraction
             elif isinstance(factor, Money):
                 raise TypeError("cannot multiply Money by Money")
             else:
                 factor = to_decimal(factor, "factor")
+        amount = _MUL(self._amount, factor)
+        if amount.adjusted() >= _MAX_DIGITS and amount:
+            check_result(amount, "multiply")
         result = _new(Money)
-        result._amount = _MUL(self._amount, factor)
+        result._amount = amount
         result._currency = self._currency
         return result
 
@@ -189,26 +199,32 @@ class Money:
             other = self._check(divisor, "divide")
             if not other._amount:
                 raise ValidationError(f"cannot divide {self} by zero {other}")
-            return _DIV(self._amount, other._amount)
+            return check_result(_DIV(self._amount, other._amount), "divide")
         value = to_decimal(divisor, "divisor")
         if not value:
             raise ValidationError(f"cannot divide {self} by zero")
-        return _make(_DIV(self._amount, value), self._currency)
+        return _make(check_result(_DIV(self._amount, value), "divide"), self._currency)
 
     # -- rounding and splitting ---------------------------------------------------------------
     def round(self, rounding: str = ROUND_HALF_UP) -> Money:
         """Round to the currency's minor units (JPY 0, CNY 2, BHD 3) with an explicit mode."""
         currency = self._currency
         result = _new(Money)
-        result._amount = _quantize(self._amount, currency, rounding)
+        result._amount = _quantize(self._amount, currency, check_rounding(rounding))
         result._currency = currency
         return result
 
     def round_to(self, step: DecimalInput, rounding: str = ROUND_HALF_UP) -> Money:
         """Round to a multiple of ``step`` (cash rounding: 0.05, 0.1, 1...)."""
         unit = to_decimal(step, "step")
+        check_rounding(rounding)
         if unit <= 0:
             raise ValidationError(f"step: {step!r} must be > 0")
+        quantum = self._currency.quantum
+        if unit < quantum:
+            raise ValidationError(
+                f"step: {step!r} is finer than the minor unit {quantum} of {self._currency.code}"
+            )
         count = _DIV(self._amount, unit).quantize(Decimal(1), rounding, CONTEXT)
         return _make(_MUL(count, unit), self._currency).round()
 
@@ -233,6 +249,7 @@ class Money:
         >= 0 and not all zero; a negative amount is split like its absolute value.
         """
         currency = self._currency
+        check_rounding(rounding)
         values = _weights(weights, currency)
         total = sum(values)
         if total == 0:
@@ -288,15 +305,17 @@ def _to_minor(amount: Decimal, currency: Currency, rounding: str) -> int:
 
 def _weights(weights: Iterable[DecimalInput | Money], currency: Currency) -> list[int]:
     """Non-negative weights as integers with the same ratios (whole-number input is kept)."""
+    if isinstance(weights, str | bytes) or not isinstance(weights, Iterable):
+        raise ValidationError(f"allocate: weights must be a list of numbers, got {show(weights)}")
     given = list(weights)
-    if given and all(type(w) is int and w >= 0 for w in given):
+    if given and all(type(w) is int and 0 <= w < _INT_LIMIT for w in given):
         return given  # type: ignore[return-value]
     values: list[Decimal] = []
     for i, weight in enumerate(given):
         if isinstance(weight, Money):
             if weight.currency != currency:
                 raise CurrencyMismatch(f"allocate: weights[{i}] {weight} is not in {currency}")
-            value = weight.amount
+            value = _bounded(weight.amount, f"allocate: weights[{i}]: ")
         else:
             value = to_decimal(weight, f"weights[{i}]")
         if value < 0:

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from crmcore._decimal import CONTEXT, to_decimal
-from crmcore.errors import ValidationError
+from crmcore._numbers import check_result
 
 __all__ = ["Percent"]
 
@@ -17,10 +17,7 @@ __all__ = ["Percent"]
 def _percent_value(value: object) -> Decimal:
     if isinstance(value, Percent):
         return value.value
-    number = to_decimal(value, "percent")
-    if number and number.adjusted() >= 18:
-        raise ValidationError(f"percent: {str(value)[:40]!r} is out of range (below 10**18 %)")
-    return number
+    return to_decimal(value, "percent")
 
 
 @total_ordering
@@ -38,7 +35,8 @@ class Percent:
     @classmethod
     def from_fraction(cls, fraction: Decimal | int | str) -> Percent:
         """Build from a fraction of one: ``Percent.from_fraction("0.125") == Percent("12.5")``."""
-        return cls(CONTEXT.multiply(to_decimal(fraction, "fraction"), Decimal(100)))
+        value = CONTEXT.multiply(to_decimal(fraction, "fraction"), Decimal(100))
+        return cls(check_result(value, "fraction"))
 
     def is_between(self, low: int | Decimal = 0, high: int | Decimal = 100) -> bool:
         """True when ``low <= value <= high`` (0–100 % by default)."""
@@ -52,15 +50,15 @@ class Percent:
     def __add__(self, other: Percent) -> Percent:
         if not isinstance(other, Percent):
             return NotImplemented
-        return Percent(self.value + other.value)
+        return Percent(check_result(CONTEXT.add(self.value, other.value), "add"))
 
     def __sub__(self, other: Percent) -> Percent:
         if not isinstance(other, Percent):
             return NotImplemented
-        return Percent(self.value - other.value)
+        return Percent(check_result(CONTEXT.subtract(self.value, other.value), "subtract"))
 
     def __str__(self) -> str:
-        return f"{self.value.normalize():f} %"
+        return f"{self.value.normalize(CONTEXT):f} %"
 
     def __repr__(self) -> str:
         return f"Percent('{self.value}')"

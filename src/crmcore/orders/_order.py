@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore.errors import (
     CurrencyMismatch,
     InvalidTransition,
@@ -114,8 +115,9 @@ def _customer(_: object, attribute: attrs.Attribute[str | Customer], value: obje
         raise ValidationError(f"customer: expected a customer id or a Customer, got {value!r}")
 
 
+@context_class
 @attrs.define
-class Order:
+class Order(AggregateRoot):
     """A sales order: the draft request, its latest priced snapshot, and its lifecycle.
 
     Create one with [`draft`][crmcore.orders.Order.draft] (or
@@ -126,6 +128,8 @@ class Order:
     ``approval_reasons.kind``, ``customer_id``, ``owner_id``, ``department``,
     ``effective_discount`` and ``discount_beyond_rules``.
     """
+
+    aggregate_kind: ClassVar[str] = KIND
 
     id: str
     customer: str | Customer = attrs.field(validator=_customer)
@@ -148,11 +152,9 @@ class Order:
     cancel_reason: str | None = None
     source_order_id: str | None = None
     policy: OrderPolicy = attrs.field(factory=OrderPolicy)
-    version: int = 0
     _shipments: list[Shipment] = attrs.field(factory=list)
     _returns: list[OrderReturn] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
-    _new_events: list[DomainEvent] = attrs.field(factory=list, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
@@ -179,7 +181,8 @@ class Order:
     ) -> Order:
         """A new DRAFT order; ``lines`` may be added later with
         [`add_line`][crmcore.orders.Order.add_line]."""
-        _check_at(at)
+        check_actor(actor)
+        check_time(at)
         order = cls(
             id=id,
             customer=customer,
@@ -193,7 +196,7 @@ class Order:
             policy=policy if policy is not None else OrderPolicy(),
         )
         order._check_discount(order_discount)
-        order._emit(
+        order._transition(
             OrderDrafted,
             actor,
             at,
@@ -224,15 +227,6 @@ class Order:
     def returns(self) -> tuple[OrderReturn, ...]:
         """Every return note, oldest first."""
         return tuple(self._returns)
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._new_events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events since the last call (and forget them); the history keeps them all."""
-        events, self._new_events = self._new_events, []
-        return events
 
     @property
     def is_price_current(self) -> bool:
@@ -382,7 +376,7 @@ class Order:
         priced = engine.price(request, actor=actor)
         self.priced = priced
         self.priced_revision = self.revision
-        self._emit(
+        self._transition(
             OrderPriced,
             actor,
             at,
@@ -433,7 +427,7 @@ class Order:
         self.rejection_reason = None
         target = _S.PENDING_APPROVAL if needs else _S.CONFIRMED
         if credit is not None and credit.decision is CreditDecision.ALLOWED and credit.reasons:
-            self._emit(
+            self._transition(
                 OrderCreditWarning,
                 actor,
                 at,
@@ -442,7 +436,7 @@ class Order:
                 limit=credit.limit,
                 reasons=credit.reasons,
             )
-        self._emit(
+        self._transition(
             OrderSubmitted,
             actor,
             at,
@@ -461,7 +455,7 @@ class Order:
         """The approval request was approved: the order is CONFIRMED."""
         self._check("approve", actor, at)
         priced = self._snapshot()
-        self._emit(
+        self._transition(
             OrderApproved,
             actor,
             at,
@@ -478,19 +472,21 @@ class Order:
         self._check("reject", actor, at)
         _text(reason, "reason")
         self.rejection_reason = reason
-        self._emit(OrderRejected, actor, at, _S.DRAFT, reason=reason, approval_id=approval_id)
+        self._transition(
+            OrderRejected, actor, at, _S.DRAFT, reason=reason, approval_id=approval_id
+        )
 
     def withdraw(self, actor: Actor, *, at: datetime, reason: str = "") -> None:
         """The submitter takes the pending order back to DRAFT (nobody else may)."""
         self._check("withdraw", actor, at)
-        self._emit(OrderWithdrawn, actor, at, _S.DRAFT, reason=reason)
+        self._transition(OrderWithdrawn, actor, at, _S.DRAFT, reason=reason)
 
     def cancel(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Cancel before any shipment, with the reason."""
         self._check("cancel", actor, at)
         _text(reason, "reason")
         self.cancel_reason = reason
-        self._emit(OrderCancelled, actor, at, _S.CANCELLED, reason=reason)
+        self._transition(OrderCancelled, actor, at, _S.CANCELLED, reason=reason)
 
     # -- goods ------------------------------------------------------------------------------
     def ship(
@@ -524,7 +520,7 @@ class Order:
             reference=reference,
         )
         self._shipments.append(shipment)
-        self._emit(
+        self._transition(
             OrderShipped,
             actor,
             at,
@@ -544,7 +540,7 @@ class Order:
     def confirm_receipt(self, actor: Actor, *, at: datetime) -> None:
         """The customer confirmed receiving everything shipped."""
         self._check("confirm_receipt", actor, at)
-        self._emit(OrderReceived, actor, at, _S.RECEIVED)
+        self._transition(OrderReceived, actor, at, _S.RECEIVED)
 
     def record_return(
         self, actor: Actor, quantities: Quantities, *, at: datetime, reason: str
@@ -581,7 +577,7 @@ class Order:
             recorded_at=at,
         )
         self._returns.append(note)
-        self._emit(
+        self._transition(
             OrderReturnRecorded,
             actor,
             at,
@@ -621,31 +617,15 @@ class Order:
                 f"order {self.id}: cannot complete: net amount {balance.net_amount}, received "
                 f"{balance.received}, invoiced {balance.invoiced}; " + ", ".join(missing)
             )
-        self._emit(OrderCompleted, actor, at, _S.COMPLETED, net_amount=balance.net_amount)
+        self._transition(OrderCompleted, actor, at, _S.COMPLETED, net_amount=balance.net_amount)
 
     # -- internals --------------------------------------------------------------------------
     def _check(self, name: str, actor: Actor, at: datetime) -> None:
-        if not isinstance(actor, Actor):
-            raise ValidationError(f"actor: expected an Actor, got {actor!r}")
-        self._check_time(at)
+        self._check_change(actor, at)
         order_lifecycle(self.policy).check(name, self.status, actor, self)
 
-    def _check_time(self, at: datetime) -> None:
-        _check_at(at)
-        if self._history:
-            last = self._history[-1].occurred_at
-            try:
-                earlier = at < last
-            except TypeError:
-                raise ValidationError(
-                    f"at: {at.isoformat()} and the last change {last.isoformat()} mix naive "
-                    "and timezone-aware datetimes"
-                ) from None
-            if earlier:
-                raise ValidationError(
-                    f"at: {at.isoformat()} is before order {self.id}'s last change "
-                    f"{last.isoformat()}; history is append-only"
-                )
+    def _last_change_at(self) -> datetime | None:
+        return self._history[-1].occurred_at if self._history else None
 
     def _check_index(self, index: int) -> None:
         if isinstance(index, bool) or not isinstance(index, int):
@@ -732,12 +712,12 @@ class Order:
     ) -> None:
         self.lines = lines
         self.revision += 1
-        self._emit(OrderEdited, actor, at, _S.DRAFT, change=change, lines=len(lines))
+        self._transition(OrderEdited, actor, at, _S.DRAFT, change=change, lines=len(lines))
 
     def _confirm(self, actor: Actor, at: datetime) -> None:
         priced = self._snapshot()
         self.confirmed_at = at
-        self._emit(
+        self._transition(
             OrderConfirmed,
             actor,
             at,
@@ -747,7 +727,7 @@ class Order:
             customer_id=self.customer_id,
         )
 
-    def _emit(
+    def _transition(
         self,
         event_type: Callable[..., OrderEvent],
         actor: Actor,
@@ -755,11 +735,10 @@ class Order:
         to_status: OrderStatus,
         **fields: object,
     ) -> None:
-        event = event_type(
-            occurred_at=at,
-            actor_id=actor.user_id,
-            subject_kind=KIND,
-            subject_id=self.id,
+        self._emit(
+            event_type,
+            actor,
+            at,
             owner_id=self.owner_id,
             department=self.department,
             from_status=self.status,
@@ -767,13 +746,9 @@ class Order:
             **fields,
         )
         self.status = to_status
+
+    def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
-        self._new_events.append(event)
-
-
-def _check_at(at: object) -> None:
-    if not isinstance(at, datetime):
-        raise ValidationError(f"at: expected a datetime, got {at!r}")
 
 
 def _cumulative(line: PricedLine, quantity: Decimal) -> Money:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from crmcore._decimal import in_context
 from crmcore.errors import InvalidTransition, ValidationError
 from crmcore.orders._facts import OrderReturn
 from crmcore.orders._order import CONFIRMED_STATES, Order
@@ -13,6 +14,7 @@ from crmcore.receivables import PaymentTerms, Receivable, ReceivablePolicy, Retu
 __all__ = ["open_receivable", "record_return_on"]
 
 
+@in_context
 def open_receivable(
     order: Order,
     terms: PaymentTerms,
@@ -41,7 +43,7 @@ def open_receivable(
     return Receivable.open(
         receivable_id,
         customer=order.customer_id,
-        owner=order.owner_id,
+        owner_id=order.owner_id,
         department=order.department,
         amount=grand_total,
         issue_date=confirmed_on,
@@ -53,6 +55,7 @@ def open_receivable(
     )
 
 
+@in_context
 def record_return_on(
     receivable: Receivable, note: OrderReturn, *, actor: Actor, at: datetime
 ) -> ReturnNote | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from crmcore._decimal import in_context
 from crmcore.errors import ValidationError
 from crmcore.orders._order import Order
 from crmcore.ports import Actor
@@ -12,6 +13,7 @@ from crmcore.pricing import reorder
 __all__ = ["reorder_order"]
 
 
+@in_context
 def reorder_order(
     previous: Order,
     id: str,

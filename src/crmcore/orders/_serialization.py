@@ -20,7 +20,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Order,
         converter,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _shipments=override(rename="shipments"),
         _returns=override(rename="returns"),
@@ -32,7 +31,6 @@ converter.register_structure_hook(
         Order,
         converter,
         _cattrs_forbid_extra_keys=True,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _shipments=override(rename="shipments"),
         _returns=override(rename="returns"),

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, context_class
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.ports import Actor
@@ -84,6 +84,7 @@ def _price_lists(value: Iterable[PriceList]) -> tuple[PriceList, ...]:
     return tuple(value)
 
 
+@context_class
 @attrs.frozen
 class PricingEngine:
     """Prices orders against a catalog, price lists, a rule book and a policy.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_UP
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore.money import Money, Percent
 from crmcore.pricing._catalog import Catalog
 from crmcore.pricing._policy import PricingPolicy
@@ -14,6 +14,7 @@ from crmcore.pricing._result import ApprovalReason, PricedLine
 __all__ = ["approval_reasons"]
 
 
+@in_context
 def approval_reasons(
     lines: Sequence[PricedLine],
     order_discount: Percent,

@@ -32,11 +32,22 @@ def _decimal(value: object) -> Decimal:
     return to_decimal(value, "")
 
 
+#: The finest cash-rounding step: no currency has more than eight minor digits.
+_FINEST_STEP = Decimal("1E-8")
+
+
+def _coarse(_: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value < _FINEST_STEP:
+        raise ValidationError(
+            f"{attribute.name}: {value} is finer than any currency's minor unit (1E-8)"
+        )
+
+
 @attrs.frozen
 class CashRounding:
     """Round the grand total to a multiple of ``step`` (0.05, 0.1, 1...), shown separately."""
 
-    step: Decimal = attrs.field(converter=_decimal, validator=positive)
+    step: Decimal = attrs.field(converter=_decimal, validator=[positive, _coarse])
     mode: RoundingMode = RoundingMode.HALF_UP
 
     def adjustment(self, total: Money) -> Money:

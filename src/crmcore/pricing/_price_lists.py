@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import attrs
 
-from crmcore._decimal import to_decimal
+from crmcore._decimal import context_class, to_decimal
 from crmcore._validators import non_empty, non_negative, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, get_currency
@@ -61,6 +61,7 @@ def _items(value: Iterable[PriceListItem]) -> tuple[PriceListItem, ...]:
     return tuple(value)
 
 
+@context_class
 @attrs.frozen
 class PriceList:
     """Unit prices in one currency for some customers, customer groups, or everybody.

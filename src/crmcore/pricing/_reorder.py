@@ -6,12 +6,14 @@ from datetime import date
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore.pricing._request import LineRequest, OrderRequest
 from crmcore.pricing._result import PricedOrder
 
 __all__ = ["reorder"]
 
 
+@in_context
 def reorder(previous: PricedOrder, on: date, *, keep_prices: bool = False) -> OrderRequest:
     """The request that orders ``previous``'s lines again on ``on``.
 

@@ -67,7 +67,7 @@ class UnitAmountOff:
 class AmountOff:
     """An amount off the whole order, spread over its discountable lines."""
 
-    kind: ClassVar[str] = "amount_off"
+    kind: ClassVar[str] = "order_amount_off"
     amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import attrs
 
+from crmcore._decimal import context_class
 from crmcore.money import Money, Percent
 from crmcore.pricing._request import OrderRequest
 
@@ -62,6 +63,7 @@ class ApprovalReason:
         return self.message
 
 
+@context_class
 @attrs.frozen
 class PricedLine:
     """One priced line. Money fields are rounded to the currency except the unit prices.
@@ -112,6 +114,7 @@ class PricedLine:
         return "\n".join(lines)
 
 
+@context_class
 @attrs.frozen
 class PricedOrder:
     """The result of pricing a request: lines, totals and the approval reasons.

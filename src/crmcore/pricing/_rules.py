@@ -6,12 +6,13 @@ import enum
 import itertools
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 import attrs
 
-from crmcore._decimal import to_decimal
+from crmcore._decimal import CONTEXT, context_class, to_decimal
+from crmcore._numbers import check_result
 from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -67,7 +68,7 @@ class DiscountPercent:
 class DiscountPerUnit:
     """Take ``amount`` off every unit (never below zero)."""
 
-    kind: ClassVar[str] = "amount_off"
+    kind: ClassVar[str] = "unit_amount_off"
     amount: Money = attrs.field(validator=is_money)
 
     def describe(self) -> str:
@@ -133,6 +134,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     return tiers
 
 
+@context_class
 @attrs.frozen
 class VolumeTiers:
     """Quantity tiers, in *range* or *slab* mode (see [`TierMode`][crmcore.pricing.TierMode])."""
@@ -157,6 +159,7 @@ class VolumeTiers:
         return f"{self.mode.value} tiers " + "; ".join(t.describe() for t in self.tiers)
 
 
+@context_class
 @attrs.frozen
 class FreeItems:
     """Buy ``buy`` get ``get`` free, repeating unless ``repeat`` is false, at most ``max_free``.
@@ -178,11 +181,16 @@ class FreeItems:
 
     def free_units(self, quantity: Decimal) -> Decimal:
         """How many units ``quantity`` bought units earn."""
-        group = self.buy + self.get if self.sku is None else self.buy
-        times = quantity // group
+        group = CONTEXT.add(self.buy, self.get) if self.sku is None else self.buy
+        try:
+            times = CONTEXT.divide_int(quantity, group)
+        except InvalidOperation:
+            raise ValidationError(
+                f"free items: {quantity} units make more than 10**34 groups of {group}"
+            ) from None
         if not self.repeat:
             times = min(times, Decimal(1))
-        free = times * self.get
+        free = check_result(CONTEXT.multiply(times, self.get), "free items")
         if self.max_free is not None:
             free = min(free, self.max_free)
         return free
@@ -263,6 +271,21 @@ class RuleConditions:
     valid_from: date | None = attrs.field(default=None, validator=optional(a_date))
     valid_to: date | None = attrs.field(default=None, validator=optional(a_date))
 
+    def __attrs_post_init__(self) -> None:
+        low_q, high_q = self.min_quantity, self.max_quantity
+        if low_q is not None and high_q is not None and low_q > high_q:
+            raise ValidationError(
+                f"max_quantity: {self.max_quantity} is below min_quantity {self.min_quantity}"
+            )
+        low, high = self.min_line_amount, self.max_line_amount
+        if low is not None and high is not None and low.currency == high.currency and low > high:
+            raise ValidationError(f"max_line_amount: {high} is below min_line_amount {low}")
+        start, end = self.valid_from, self.valid_to
+        if start is not None and end is not None and end < start:
+            raise ValidationError(
+                f"valid_to: {self.valid_to} is before valid_from {self.valid_from}"
+            )
+
     def failure(
         self, quantity: Decimal, line_amount: Money, order_amount: Money, on: date
     ) -> str | None:
@@ -299,6 +322,7 @@ def _effect_currencies(effect: Effect) -> set[str]:
     return set()
 
 
+@context_class
 @attrs.frozen
 class PriceRule:
     """A pricing rule: selector, conditions, effect, priority and whether it stacks.

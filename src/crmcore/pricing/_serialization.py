@@ -1,7 +1,9 @@
 """cattrs hooks so rules, price lists, policies and requests load from plain dicts / JSON.
 
 Tagged unions (rule effects, manual and order discounts) are written with a ``kind`` key:
-``{"kind": "percent_off", "percent": "10"}``.
+``{"kind": "percent_off", "percent": "10"}``. An amount off is ``unit_amount_off`` (per unit:
+a rule effect or a line discount) or ``order_amount_off`` (the whole order); crmcore 0.1
+wrote ``amount_off`` for both, which still loads as the one its place allows.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from crmcore.serialization import converter
 __all__: list[str] = []
 
 
-def _tagged(kinds: Mapping[str, type[Any]], what: str) -> Callable[[object, object], Any]:
+def _tagged(
+    kinds: Mapping[str, type[Any]], what: str, aliases: Mapping[str, str]
+) -> Callable[[object, object], Any]:
     classes = tuple(kinds.values())
     allowed = ", ".join(repr(k) for k in kinds)
 
@@ -37,6 +41,7 @@ def _tagged(kinds: Mapping[str, type[Any]], what: str) -> Callable[[object, obje
         if not isinstance(value, Mapping):
             raise ValidationError(f"expected a {what} mapping with a 'kind', got {value!r}")
         kind = value.get("kind")
+        kind = aliases.get(kind, kind) if isinstance(kind, str) else kind
         if not isinstance(kind, str) or kind not in kinds:
             raise ValidationError(f"kind: {kind!r} is not one of {allowed}")
         rest = {k: v for k, v in value.items() if k != "kind"}
@@ -45,8 +50,10 @@ def _tagged(kinds: Mapping[str, type[Any]], what: str) -> Callable[[object, obje
     return structure
 
 
-def _register(union: Any, kinds: Mapping[str, type[Any]], what: str) -> None:
-    hook = _tagged(kinds, what)
+def _register(
+    union: Any, kinds: Mapping[str, type[Any]], what: str, aliases: Mapping[str, str]
+) -> None:
+    hook = _tagged(kinds, what, aliases)
     converter.register_structure_hook_func(lambda t: t == union, hook)
 
     def optional(value: object, _: object) -> Any:
@@ -66,10 +73,15 @@ def _customer(value: object, _: object) -> str | Customer:
     return converter.structure(value, Customer)
 
 
-_register(Effect, EFFECT_KINDS, "rule effect")
-_register(LineDiscount, {c.kind: c for c in (PercentOff, UnitAmountOff)}, "line discount")
+#: The 0.1 tag ``amount_off`` meant per unit in a rule effect, the whole order in an order
+#: discount: each place loads it as what it meant there.
+_register(Effect, EFFECT_KINDS, "rule effect", {"amount_off": "unit_amount_off"})
+_register(LineDiscount, {c.kind: c for c in (PercentOff, UnitAmountOff)}, "line discount", {})
 _register(
-    OrderDiscount, {c.kind: c for c in (PercentOff, AmountOff, TargetTotal)}, "order discount"
+    OrderDiscount,
+    {c.kind: c for c in (PercentOff, AmountOff, TargetTotal)},
+    "order discount",
+    {"amount_off": "order_amount_off"},
 )
 for _cls in {*EFFECT_KINDS.values(), PercentOff, UnitAmountOff, AmountOff, TargetTotal}:
     _with_kind(_cls)

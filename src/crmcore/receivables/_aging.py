@@ -231,7 +231,7 @@ def _records(receivable: Receivable, as_of: date) -> Iterator[InstallmentRecord]
     for row in receivable.installment_view(as_of):
         if row.outstanding.amount > 0:
             yield InstallmentRecord(
-                owner=receivable.owner,
+                owner=receivable.owner_id,
                 customer=receivable.customer,
                 department=receivable.department,
                 due_date=row.due_date,

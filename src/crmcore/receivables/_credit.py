@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
@@ -154,6 +154,7 @@ class CreditPolicy:
         return self.default_limit
 
 
+@in_context
 def exposure(
     customer: str,
     receivables: Iterable[Receivable],
@@ -240,6 +241,7 @@ def _worst_overdue(customer: str, receivables: Iterable[Receivable], as_of: date
 _RANK = {CreditDecision.ALLOWED: 0, CreditDecision.NEEDS_APPROVAL: 1, CreditDecision.BLOCKED: 2}
 
 
+@in_context
 def check_credit(
     customer: str,
     new_amount: Money,
@@ -329,6 +331,7 @@ class CreditAlert:
     message: str
 
 
+@in_context
 def credit_alerts(
     customer: str,
     *,
@@ -401,6 +404,7 @@ class RiskAssessment:
 _GRADES = (("A", 90, 5, 30), ("B", 75, 15, 60), ("C", 50, 30, 90))
 
 
+@in_context
 def risk_grade(customer: str, receivables: Iterable[Receivable], as_of: date) -> RiskAssessment:
     """Grade a customer A–D from its payment history on ``as_of`` (see RiskAssessment)."""
     lateness: list[int] = []

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore.errors import CurrencyMismatch, InvariantViolation, NotFound, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor
@@ -43,6 +44,7 @@ class CustomerPayment:
         return sum((p.advance for _, p in self.parts), Money.zero(self.amount.currency))
 
 
+@in_context
 def record_customer_payment(
     receivables: Sequence[Receivable],
     actor: Actor,

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import attrs
 
-from crmcore._decimal import CONTEXT, to_decimal
+from crmcore._dates import MAX_DAYS
+from crmcore._decimal import CONTEXT, in_context, to_decimal
+from crmcore._numbers import show
 from crmcore._validators import non_negative, percent_0_100
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -24,6 +26,14 @@ def _fee(value: object) -> Decimal:
     return to_decimal(value, "fee: ")
 
 
+def _offset(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if type(value) is not int or not -MAX_DAYS <= value <= MAX_DAYS:
+        raise ValidationError(
+            f"{attribute.name}: expected a whole number of days -{MAX_DAYS}..{MAX_DAYS}, "
+            f"got {show(value)}"
+        )
+
+
 @attrs.frozen
 class DunningStep:
     """A reminder ``offset_days`` from the due date (−3: three days before), at a level.
@@ -31,7 +41,7 @@ class DunningStep:
     ``fee`` is an amount in the receivable's currency charged with this step.
     """
 
-    offset_days: int
+    offset_days: int = attrs.field(validator=_offset)
     level: int = attrs.field(validator=non_negative)
     name: str = ""
     fee: Decimal = attrs.field(default=Decimal(0), converter=_fee, validator=non_negative)
@@ -82,6 +92,7 @@ class DunningPolicy:
         return from_dict(cls, data, what="DunningPolicy")
 
 
+@in_context
 def late_interest(
     outstanding: Money, annual_rate: Percent, days_late: int, day_count: int = 365
 ) -> Money:
@@ -119,6 +130,7 @@ class Reminder:
         return (self.receivable_id, self.installment, self.offset_days)
 
 
+@in_context
 def due_reminders(
     receivables: Iterable[Receivable],
     as_of: date,
@@ -152,7 +164,7 @@ def due_reminders(
                 Reminder(
                     receivable_id=receivable.id,
                     customer=receivable.customer,
-                    owner=receivable.owner,
+                    owner=receivable.owner_id,
                     installment=row.number,
                     due_date=row.due_date,
                     offset_days=step.offset_days,

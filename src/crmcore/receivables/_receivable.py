@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
+from crmcore._dates import check_date
+from crmcore._decimal import context_class
 from crmcore.errors import (
     CurrencyMismatch,
     InvariantViolation,
@@ -92,8 +95,9 @@ class _Ledger:
         return self.received - self.refunded
 
 
+@context_class
 @attrs.define
-class Receivable:
+class Receivable(AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
     Create it with [`open`][crmcore.receivables.Receivable.open] (from payment terms) or directly
@@ -102,26 +106,26 @@ class Receivable:
     never from stored counters.
     """
 
+    aggregate_kind: ClassVar[str] = KIND
+
     id: str = attrs.field(validator=attrs.validators.instance_of(str))
     customer: str
-    owner: str
+    owner_id: str
     department: str | None
     amount: Money
     issue_date: date
     installments: tuple[Installment, ...] = attrs.field(converter=_installments)
     policy: ReceivablePolicy = attrs.field(factory=ReceivablePolicy)
-    version: int = 0
     _payments: list[Payment] = attrs.field(factory=list)
     _refunds: list[Refund] = attrs.field(factory=list)
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
-    _new_events: list[DomainEvent] = attrs.field(factory=list, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
         _text(self.customer, "customer")
-        _text(self.owner, "owner")
+        _text(self.owner_id, "owner_id")
         if not self.amount.amount > 0 or not self.amount.is_rounded:
             raise ValidationError(
                 f"amount: must be > 0 and rounded to the currency, got {self.amount}"
@@ -152,7 +156,7 @@ class Receivable:
         id: str,
         *,
         customer: str,
-        owner: str,
+        owner_id: str,
         amount: Money,
         issue_date: date,
         terms: PaymentTerms,
@@ -167,20 +171,22 @@ class Receivable:
         ``anchor`` is the date the terms count from (invoice, delivery...); default the
         issue date.
         """
+        check_actor(actor)
+        check_time(at)
         pol = policy if policy is not None else ReceivablePolicy()
         pol.require(actor, pol.record_roles | pol.finance_roles, "open a receivable")
+        check_date(issue_date, "issue_date")
         installments = terms.schedule(amount, anchor if anchor is not None else issue_date)
         receivable = cls(
             id=id,
             customer=customer,
-            owner=owner,
+            owner_id=owner_id,
             department=department,
             amount=amount,
             issue_date=issue_date,
             installments=installments,
             policy=pol,
         )
-        receivable._check_time(at)
         receivable._emit(
             ReceivableOpened,
             actor,
@@ -221,15 +227,6 @@ class Receivable:
     def history(self) -> tuple[DomainEvent, ...]:
         """Every event this receivable has left, oldest first (append-only)."""
         return tuple(self._history)
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._new_events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events since the last pull; clears them (the history keeps them)."""
-        events, self._new_events = self._new_events, []
-        return events
 
     def payment(self, payment_id: str) -> Payment:
         """The payment with that id; NotFound otherwise."""
@@ -294,7 +291,7 @@ class Receivable:
         """Validate a payment and build it without changing anything."""
         self.policy.require(actor, self.policy.record_roles, "record a payment")
         self._check_amount(amount, "payment")
-        self._check_time(at)
+        self._check_change(actor, at)
         if reference is not None:
             _text(reference, "reference")
         room = self.room()
@@ -369,7 +366,7 @@ class Receivable:
     def confirm_payment(self, actor: Actor, payment_id: str, *, at: datetime) -> Payment:
         """Finance confirms a pending payment (not the person who recorded it)."""
         payment = self.payment(payment_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
             "confirm", payment.state, actor, payment
         )
@@ -386,7 +383,7 @@ class Receivable:
         """Finance rejects a pending payment, saying why; its allocations are released."""
         payment = self.payment(payment_id)
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
             "reject", payment.state, actor, payment
         )
@@ -412,7 +409,7 @@ class Receivable:
         )
         self._check_amount(amount, "refund")
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         refundable = ledger.kept - ledger.refund_requested
         if amount.amount > refundable:
@@ -446,7 +443,7 @@ class Receivable:
     def confirm_refund(self, actor: Actor, refund_id: str, *, at: datetime) -> Refund:
         """Finance confirms a refund; it releases the advance first, then the latest ones."""
         refund = self.refund(refund_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = refund_lifecycle(self.policy.finance_roles).check(
             "confirm", refund.state, actor, refund
         )
@@ -475,7 +472,7 @@ class Receivable:
         """Finance rejects a refund request, saying why."""
         refund = self.refund(refund_id)
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         state = refund_lifecycle(self.policy.finance_roles).check(
             "reject", refund.state, actor, refund
         )
@@ -505,7 +502,7 @@ class Receivable:
         self.policy.require(actor, self.policy.return_roles, "record a return")
         self._check_amount(amount, "return")
         _text(reason, "reason")
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         room = self.room()
         free = sum(room, _ZERO)
@@ -555,7 +552,7 @@ class Receivable:
         self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
         if not 1 <= installment <= len(self.installments):
             raise NotFound(f"receivable {self.id}: no installment {installment}")
-        self._check_time(at)
+        self._check_change(actor, at)
         inst = self.installments[installment - 1]
         discount = inst.early_payment_discount(paid_on)
         if not discount.amount > 0:
@@ -623,7 +620,7 @@ class Receivable:
         self._check_amount(amount, "invoice")
         for value, what in ((title, "title"), (tax_id, "tax_id"), (address, "address")):
             _text(value, what)
-        self._check_time(at)
+        self._check_change(actor, at)
         ledger = self._ledger(None)
         limit = self.invoicing_limit()
         taken = ledger.invoiced + ledger.pending_invoice
@@ -686,7 +683,7 @@ class Receivable:
     ) -> InvoiceRequest:
         """One checked transition of an invoice request, recorded with its event."""
         request = self.invoice(invoice_id)
-        self._check_time(at)
+        self._check_change(actor, at)
         state = invoice_lifecycle(self.policy.finance_roles).check(
             transition, request.state, actor, request
         )
@@ -851,23 +848,8 @@ class Receivable:
         if not amount.is_rounded:
             raise ValidationError(f"{what}: {amount} has digits below the currency's minor unit")
 
-    def _check_time(self, at: datetime) -> None:
-        if not isinstance(at, datetime):
-            raise ValidationError(f"at: expected a datetime, got {at!r}")
-        if self._history:
-            last = self._history[-1].occurred_at
-            try:
-                earlier = at < last
-            except TypeError:
-                raise ValidationError(
-                    f"at: {at.isoformat()} and the last change {last.isoformat()} mix naive "
-                    "and timezone-aware datetimes"
-                ) from None
-            if earlier:
-                raise ValidationError(
-                    f"at: {at.isoformat()} is before the receivable's last change "
-                    f"{last.isoformat()}; history is append-only"
-                )
+    def _last_change_at(self) -> datetime | None:
+        return self._history[-1].occurred_at if self._history else None
 
     def _find(self, items: Sequence[F], item_id: str, what: str) -> F:
         for item in items:
@@ -882,11 +864,5 @@ class Receivable:
                 items[i] = updated
                 return
 
-    def _emit(
-        self, event_type: Callable[..., DomainEvent], actor: Actor, at: datetime, **fields: object
-    ) -> None:
-        event = event_type(
-            occurred_at=at, actor_id=actor.user_id, subject_kind=KIND, subject_id=self.id, **fields
-        )
+    def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
-        self._new_events.append(event)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
@@ -79,6 +79,7 @@ class CollectionsRow:
         }
 
 
+@in_context
 def collections_report(
     receivables: Iterable[Receivable], as_of: date, by: CollectionsBy | str = CollectionsBy.OWNER
 ) -> tuple[CollectionsRow, ...]:
@@ -104,7 +105,7 @@ def collections_report(
     for r in receivables:
         cur = r.currency
         if kind in (CollectionsBy.OWNER, CollectionsBy.CUSTOMER, CollectionsBy.DEPARTMENT):
-            key = {"owner": r.owner, "customer": r.customer, "department": r.department or ""}[
+            key = {"owner": r.owner_id, "customer": r.customer, "department": r.department or ""}[
                 kind.value
             ]
             b = r.balance(as_of)
@@ -175,6 +176,7 @@ class TargetRow:
     percent: Percent | None
 
 
+@in_context
 def target_attainment(
     receivables: Iterable[Receivable],
     targets: Mapping[tuple[str, str], Money],
@@ -193,7 +195,7 @@ def target_attainment(
                 and p.decided_at is not None
                 and p.decided_at.date() <= as_of
             ):
-                key = (r.owner, period_of(p.decided_at.date(), kind))
+                key = (r.owner_id, period_of(p.decided_at.date(), kind))
                 achieved[key] = achieved.get(key, Decimal(0)) + p.amount.amount
         for f in r.refunds:
             if (
@@ -201,7 +203,7 @@ def target_attainment(
                 and f.decided_at is not None
                 and f.decided_at.date() <= as_of
             ):
-                key = (r.owner, period_of(f.decided_at.date(), kind))
+                key = (r.owner_id, period_of(f.decided_at.date(), kind))
                 achieved[key] = achieved.get(key, Decimal(0)) - f.amount.amount
     rows = []
     for (owner, period), target in sorted(targets.items()):

@@ -12,7 +12,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from crmcore.errors import ValidationError
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
-from crmcore.serialization import converter
+from crmcore.serialization import converter, load_aliases
 
 __all__: list[str] = []
 
@@ -51,7 +51,6 @@ converter.register_unstructure_hook(
     make_dict_unstructure_fn(
         Receivable,
         converter,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),
@@ -65,7 +64,6 @@ converter.register_structure_hook(
         Receivable,
         converter,
         _cattrs_forbid_extra_keys=True,
-        _new_events=override(omit=True),
         _history=override(rename="history"),
         _payments=override(rename="payments"),
         _refunds=override(rename="refunds"),
@@ -73,3 +71,5 @@ converter.register_structure_hook(
         _invoices=override(rename="invoices"),
     ),
 )
+# crmcore 0.1 stored the owner as "owner".
+load_aliases(Receivable, owner="owner_id")

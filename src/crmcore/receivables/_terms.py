@@ -14,8 +14,9 @@ from decimal import Decimal
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._decimal import CONTEXT, to_decimal
-from crmcore._validators import non_negative, percent_0_100, positive
+from crmcore._dates import MAX_DAYS, MAX_MONTHS, check_count, check_date
+from crmcore._decimal import CONTEXT, context_class, to_decimal
+from crmcore._validators import percent_0_100, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.serialization import from_dict
@@ -79,6 +80,14 @@ class Portion:
         return cls(PortionKind.BALANCE)
 
 
+def _days(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_count(value, attribute.name, MAX_DAYS)
+
+
+def _months(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_count(value, attribute.name, MAX_MONTHS, "months")
+
+
 class DueKind(enum.Enum):
     """The due-date rules of a term line."""
 
@@ -97,8 +106,8 @@ class DueRule:
     """When a term line falls due, computed from the anchor date in one step."""
 
     kind: DueKind = attrs.field(converter=DueKind)
-    days: int = attrs.field(default=0, validator=non_negative)
-    months: int = attrs.field(default=0, validator=non_negative)
+    days: int = attrs.field(default=0, validator=_days)
+    months: int = attrs.field(default=0, validator=_months)
     day: int | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -115,6 +124,7 @@ class DueRule:
 
     def due_date(self, anchor: date) -> date:
         """The due date for ``anchor``: one relativedelta from the anchor, never chained."""
+        check_date(anchor, "anchor")
         if self.kind is DueKind.DAYS_AFTER:
             return anchor + relativedelta(days=self.days)
         if self.kind is DueKind.DAYS_AFTER_MONTH_END:
@@ -125,12 +135,13 @@ class DueRule:
         return shifted + relativedelta(months=1, day=self.day)
 
 
+@context_class
 @attrs.frozen
 class EarlyDiscount:
     """``percent`` off the installment when it is paid within ``days`` of the anchor."""
 
     percent: Percent = attrs.field(converter=Percent, validator=[positive, percent_0_100])
-    days: int = attrs.field(validator=non_negative)
+    days: int = attrs.field(validator=_days)
 
 
 @attrs.frozen
@@ -142,6 +153,7 @@ class TermLine:
     discount: EarlyDiscount | None = None
 
 
+@context_class
 @attrs.frozen
 class Installment:
     """One planned installment of a receivable (its original amount, before any return)."""
@@ -167,6 +179,7 @@ def _lines(value: Sequence[TermLine]) -> tuple[TermLine, ...]:
     return tuple(value)
 
 
+@context_class
 @attrs.frozen
 class PaymentTerms:
     """Named payment terms: the lines are checked once here, amounts at

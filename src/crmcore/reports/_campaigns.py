@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.forecast import Opportunity, OpportunityRecord
@@ -211,6 +211,7 @@ def _add_costs(
         tallies.setdefault(cost.campaign_id, _Tally()).add_cost(planned, actual)
 
 
+@in_context
 def campaign_report(
     leads: Iterable[Lead],
     opportunities: Iterable[Opportunity | OpportunityRecord],

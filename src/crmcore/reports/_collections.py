@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from crmcore._decimal import CONTEXT
+from crmcore._decimal import CONTEXT, in_context
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent
 from crmcore.receivables import (
@@ -109,6 +109,7 @@ def _row(
     )
 
 
+@in_context
 def collections_by_period(
     receivables: Iterable[Receivable],
     *,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crmcore._decimal import to_decimal
+from crmcore._decimal import context_class, to_decimal
 from crmcore.errors import CurrencyMismatch, NotFound, ValidationError
 from crmcore.money import Currency, Money, get_currency
 
@@ -105,6 +105,7 @@ class ReportCurrency:
         return Money(amount, self.currency).round()
 
 
+@context_class
 class RowsWithTotal:
     """What every report result shares: its rows, a total row, and records for pandas."""
 

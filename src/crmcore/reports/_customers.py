@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money
 from crmcore.orders import Order
@@ -101,6 +102,7 @@ def _grouped(
     return OrdersReport(by, start, end, as_of, money.currency, rows, total_row)
 
 
+@in_context
 def orders_by_customer(
     orders: Iterable[Order],
     *,
@@ -117,6 +119,7 @@ def orders_by_customer(
     )
 
 
+@in_context
 def orders_by_tier(
     orders: Iterable[Order],
     *,

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore._validators import non_empty
 from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Currency, Money, Percent
@@ -144,6 +145,7 @@ def _row(
     )
 
 
+@in_context
 def quota_attainment(
     sales: Iterable[Any],
     quotas: Iterable[Quota],

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import attrs
 
+from crmcore._decimal import in_context
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money
 from crmcore.orders import Order, OrderCancelled, OrderStatus
@@ -163,6 +164,7 @@ def _key_of(by: str) -> Callable[[Order], str]:
     raise ValidationError(f"by: {by!r} is not one of {', '.join(_DIMENSIONS)}")
 
 
+@in_context
 def sales_report(
     sales: Iterable[Sale],
     *,
@@ -202,6 +204,7 @@ def sales_report(
     return SalesReport(by, start, end, as_of, money.currency, rows, total)
 
 
+@in_context
 def sales_by_owner(
     sales: Iterable[Sale],
     *,
@@ -217,6 +220,7 @@ def sales_by_owner(
     )
 
 
+@in_context
 def sales_by_department(
     sales: Iterable[Sale],
     *,
@@ -233,6 +237,7 @@ def sales_by_department(
     )
 
 
+@in_context
 def match_receivables(
     orders: Iterable[Order],
     receivables: Iterable[Receivable],

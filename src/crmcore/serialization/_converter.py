@@ -14,11 +14,13 @@ from cattrs.cols import homogenous_tuple_structure_factory, list_structure_facto
 from cattrs.errors import ForbiddenExtraKeysError
 
 from crmcore._decimal import to_decimal
+from crmcore._numbers import show
 from crmcore.errors import ConfigError, CrmError, ValidationError
 from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.serialization._limits import check_shape
 
-__all__ = ["converter", "from_dict", "to_dict"]
+__all__ = ["converter", "from_dict", "load_aliases", "to_dict"]
 
 T = TypeVar("T")
 
@@ -185,10 +187,35 @@ def _is_set_type(t: Any) -> bool:
     return t in (set, frozenset) or get_origin(t) in (set, frozenset)
 
 
+def _sorted_list(values: Any) -> list[Any]:
+    items = [converter.unstructure(x) for x in values]
+    try:
+        return sorted(items)
+    except TypeError:  # mixed kinds (1 and "a"): still one order, by kind and repr
+        return sorted(items, key=lambda x: (type(x).__name__, show(x, 200)))
+
+
 # Sets become sorted lists, so the same set always gives the same JSON.
-converter.register_unstructure_hook_func(
-    _is_set_type, lambda s: sorted(converter.unstructure(x) for x in s)
-)
+converter.register_unstructure_hook_func(_is_set_type, _sorted_list)
+
+
+def load_aliases(cls: type[Any], **old_to_new: str) -> None:
+    """Also accept the old key of a renamed field when loading ``cls`` (``owner="owner_id"``).
+
+    Stored data of earlier releases keeps loading; saving always writes the new key. Call it
+    after ``cls``'s own structure hook is registered: it wraps that hook.
+    """
+    inner = converter.get_structure_hook(cls)
+
+    def structure(value: object, type_: type) -> Any:
+        if isinstance(value, dict) and not old_to_new.keys().isdisjoint(value):
+            value = {
+                old_to_new.get(k, k) if old_to_new.get(k) not in value else k: v
+                for k, v in value.items()
+            }
+        return inner(value, type_)
+
+    converter.register_structure_hook(cls, structure)
 
 
 def to_dict(obj: Any) -> Any:
@@ -206,10 +233,16 @@ def from_dict(cls: type[T], data: object, *, what: str | None = None) -> T:
     if attrs.has(cls) and (data is None or isinstance(data, list | tuple | set)):
         raise ConfigError(
             f"invalid {name}: expected an object (a mapping of fields), got "
-            f"{type(data).__name__} {data!r}"[:300]
+            f"{type(data).__name__} {show(data, 200)}"
         )
     try:
+        check_shape(data)
+    except ConfigError as exc:
+        raise ConfigError(f"invalid {name}: {exc}", exc.problems) from None
+    try:
         return converter.structure(data, cls)
+    except RecursionError:
+        raise ConfigError(f"invalid {name}: nested too deeply") from None
     except (
         cattrs.BaseValidationError,
         CrmError,
@@ -231,7 +264,7 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, AttributeError):  # a string or number where fields were expected
         return "expected an object (a mapping of fields)"
     if isinstance(exc, ForbiddenExtraKeysError):
-        return f"unknown keys {sorted(exc.extra_fields)}"
+        return f"unknown keys {sorted(str(k) for k in exc.extra_fields)}"
     if isinstance(exc, TypeError):
         if type_ is not None:
             return f"expected {getattr(type_, '__name__', str(type_))}"

@@ -15,9 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from crmcore._numbers import bounded, bounded_int
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.serialization._converter import converter
+from crmcore.serialization._limits import MAX_DEPTH
 
 __all__ = ["check_values", "decode_values", "encode_values"]
 
@@ -34,16 +36,22 @@ _TAGGED: tuple[tuple[type, str], ...] = (
 _TAGS: dict[str, type] = {tag: kind for kind, tag in _TAGGED}
 
 
-def _check(value: object, path: str) -> None:
-    if value is None or isinstance(value, bool | int | str | Money | Percent | date):
+def _check(value: object, path: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ValidationError(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, int) and not isinstance(value, bool):
+        bounded_int(value, f"{path}: ")
+        return
+    if value is None or isinstance(value, bool | str | Money | Percent | date):
         return
     if isinstance(value, float) and math.isfinite(value):
         return
     if isinstance(value, Decimal) and value.is_finite():
+        bounded(value, f"{path}: ")
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
+            _check(item, f"{path}[{i}]", depth + 1)
         return
     if isinstance(value, dict):
         for key, item in value.items():
@@ -51,7 +59,7 @@ def _check(value: object, path: str) -> None:
                 raise ValidationError(f"{path}: key {key!r} is not a string")
             if key.startswith("$"):
                 raise ValidationError(f"{path}: key {key!r} may not start with '$'")
-            _check(item, f"{path}.{key}")
+            _check(item, f"{path}.{key}", depth + 1)
         return
     raise ValidationError(
         f"{path}: cannot store {type(value).__name__} {value!r} (use {_KINDS} of them)"

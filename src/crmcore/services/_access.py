@@ -7,8 +7,10 @@ from typing import Final
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ConfigError, PermissionDenied
 from crmcore.ports import Actor
+from crmcore.serialization import check_shape
 
 __all__ = ["DEFAULT_ACCESS", "AccessPolicy"]
 
@@ -85,10 +87,20 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
 def _table(value: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"access: expected an object of actions, got {value!r}")
+        raise ConfigError(f"access: expected an object of actions, got {show(value)}")
+    check_shape(value, "access")
     for action, roles in value.items():
+        if not isinstance(action, str):
+            raise ConfigError(f"access: action names are strings, got {show(action)}")
         if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
-            raise ConfigError(f"{action}: roles must be a list of role names, got {roles!r}")
+            raise ConfigError(
+                f"access.{action}: roles must be a list of role names, got {show(roles)}"
+            )
+        for i, role in enumerate(roles):
+            if not isinstance(role, str) or not role.strip():
+                raise ConfigError(
+                    f"access.{action}[{i}]: a role name is a non-empty string, got {show(role)}"
+                )
         table[action] = frozenset(roles)
     return table
 
@@ -104,10 +116,11 @@ class AccessPolicy:
     @classmethod
     def with_overrides(cls, overrides: Mapping[str, Iterable[str]]) -> AccessPolicy:
         """The defaults with some actions re-assigned (``{"order.ship": ["warehouse"]}``)."""
-        unknown = sorted(set(overrides) - set(DEFAULT_ACCESS))
+        table = _table(overrides)
+        unknown = sorted(set(table) - set(DEFAULT_ACCESS))
         if unknown:
             raise ConfigError(f"access: unknown actions {unknown}")
-        return cls({**DEFAULT_ACCESS, **_table(overrides)})
+        return cls({**DEFAULT_ACCESS, **table})
 
     def allows(self, actor: Actor, action: str) -> bool:
         """True when the actor holds a role the action allows."""

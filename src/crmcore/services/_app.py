@@ -52,7 +52,7 @@ def _lead_owner(uow: UnitOfWork, id: str) -> str | None:
 
 
 def _opportunity_owner(uow: UnitOfWork, id: str) -> str | None:
-    return uow.repository(Opportunity).get(id).owner
+    return uow.repository(Opportunity).get(id).owner_id
 
 
 def _order_owner(uow: UnitOfWork, id: str) -> str | None:
@@ -60,7 +60,7 @@ def _order_owner(uow: UnitOfWork, id: str) -> str | None:
 
 
 def _receivable_owner(uow: UnitOfWork, id: str) -> str | None:
-    return uow.repository(Receivable).get(id).owner
+    return uow.repository(Receivable).get(id).owner_id
 
 
 class Crm:

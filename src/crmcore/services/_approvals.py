@@ -15,6 +15,7 @@ from crmcore.errors import NotFound
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.ports import Actor
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
@@ -39,11 +40,12 @@ class OpportunityAdvance:
         decider = Actor(case.actor.user_id, case.actor.roles | roles)
         to = str(link.params["to"])
         feedback: dict[str, Any] = dict(link.params.get("feedback") or {})
-        opportunity.advance(to, decider, case.at, feedback, approval_ref=instance.id)
+        opportunity.advance(decider, to, at=case.at, feedback=feedback, approval_ref=instance.id)
         case.repo(Opportunity).save(opportunity)
         return f"advanced to {to}"
 
 
+@typed_boundary
 class ApprovalService:
     """The approval use cases; each takes the acting user first and is one unit of work."""
 

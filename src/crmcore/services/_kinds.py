@@ -91,14 +91,14 @@ POOLS: Final = AggregateKind("lead_pool", Pool)
 OPPORTUNITIES: Final = AggregateKind(
     "opportunity",
     Opportunity,
-    indexes=("owner", "status", "lead_id"),
+    indexes=("owner_id", "status", "lead_id"),
 )
 RECEIVABLES: Final = ComputedKind(
     "receivable",
     Receivable,
     indexes=(
         "customer",
-        "owner",
+        "owner_id",
         "awaiting_confirmation",
         "awaiting_invoice",
         "has_unpaid",

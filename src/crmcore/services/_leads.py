@@ -19,6 +19,7 @@ from crmcore.leads import (
     lead_todo,
 )
 from crmcore.ports import Actor
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def _pooled(case: UseCase, lead: Lead) -> Any:
     return case.crm.pool(case, lead.pool_id)
 
 
+@typed_boundary
 class LeadService:
     """The lead use cases; each takes the acting user first and is one unit of work."""
 
@@ -68,7 +70,7 @@ class LeadService:
                 case.new_id("lead"),
                 name,
                 source=source,
-                by=case.actor,
+                actor=case.actor,
                 at=case.at,
                 company=company,
                 email=email,
@@ -106,7 +108,7 @@ class LeadService:
         else:
             raise ConfigError("pools: no pool is configured to route leads to")
         pool = self._crm.pool(case, pool_id)
-        pool.admit([lead], case.actor, case.at, rule=rule)
+        pool.admit(case.actor, [lead], at=case.at, rule=rule)
         case.repo(type(pool)).save(pool)
         return pool_id
 
@@ -119,9 +121,9 @@ class LeadService:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
             if member_id is None:
-                result: AssignmentResult = pool.distribute([lead], case.actor, case.at)
+                result: AssignmentResult = pool.distribute(case.actor, [lead], at=case.at)
             else:
-                result = pool.assign_to([lead], member_id, case.actor, case.at)
+                result = pool.assign_to(case.actor, [lead], member_id, at=case.at)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
             return result
@@ -154,9 +156,9 @@ class LeadService:
                         book = self._crm.pool(case, other.id).state.books.get(case.actor.user_id)
                         claimed_elsewhere += 0 if book is None else book.claims_that_day(today)
             result: AssignmentResult = pool.claim(
-                [lead],
                 case.actor,
-                case.at,
+                [lead],
+                at=case.at,
                 global_limits=limits,
                 held_elsewhere=elsewhere,
                 claimed_elsewhere_today=claimed_elsewhere,
@@ -173,7 +175,7 @@ class LeadService:
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
-            pool.return_lead(lead, case.actor, case.at, reason, note)
+            pool.return_lead(case.actor, lead, at=case.at, reason=reason, note=note)
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
 
@@ -193,7 +195,7 @@ class LeadService:
                 for lead in leads.find(pool_id=pool_id, status=status)
             ]
             day = case.day(as_of)
-            due: list[RecycleDue] = pool.recycle(held, day, case.actor, case.at)
+            due: list[RecycleDue] = pool.recycle(case.actor, held, day, at=case.at)
             recycled = {item.lead_id for item in due}
             for lead in held:
                 if lead.id in recycled:
@@ -224,9 +226,9 @@ class LeadService:
                 "next_contact_on": next_contact_on,
             }
             if lead.pool_id is None:
-                lead.follow_up(case.actor, case.at, note, **details)
+                lead.follow_up(case.actor, at=case.at, note=note, **details)
             else:
-                _pooled(case, lead).follow_up(lead, case.actor, case.at, note, **details)
+                _pooled(case, lead).follow_up(case.actor, lead, at=case.at, note=note, **details)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
@@ -275,7 +277,7 @@ class LeadService:
                 existing_customer=existing_customer,
                 opportunity=opportunity,
             )
-            result: ConversionResult = pool.convert(lead, request, case.actor, case.at)
+            result: ConversionResult = pool.convert(case.actor, lead, request, at=case.at)
             if opportunity is not None:
                 opportunity_owner = opportunity.owner_id or owner or case.actor.user_id
                 if opportunity_owner not in (owner, case.actor.user_id):
@@ -285,7 +287,7 @@ class LeadService:
                         opportunity.id,
                         self._crm.config.require_sales_process(),
                         amount=opportunity.amount,
-                        owner=opportunity_owner,
+                        owner_id=opportunity_owner,
                         actor=case.actor,
                         at=case.at,
                         department=department or _department(self._crm, opportunity_owner),

@@ -7,15 +7,18 @@ The person who caused the event is not told about their own action unless a rout
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ConfigError, NotFound
-from crmcore.events import DomainEvent
+from crmcore.events import DomainEvent, event_types
 from crmcore.ports import Directory, Notification, Notifier, Storage
+from crmcore.serialization import check_shape
 
 __all__ = [
     "DEFAULT_ROUTES",
@@ -34,6 +37,9 @@ __all__ = [
 
 #: How to find the owner of an event's subject (the salesperson of an order...).
 OwnerLookup = Callable[[DomainEvent], "str | None"]
+
+#: The highest management level a route may reach (the owner's manager is level 1).
+_MAX_LEVELS: Final = 20
 
 
 def owner_from_event(event: DomainEvent) -> str | None:
@@ -128,7 +134,7 @@ def _recipient(data: object, path: str) -> Recipient:
         ((key, value),) = data.items()
         if key == "owner" and value is True:
             return Owner()
-        if key == "manager_of_owner" and isinstance(value, int) and value >= 1:
+        if key == "manager_of_owner" and type(value) is int and 1 <= value <= _MAX_LEVELS:
             return ManagerOfOwner(value)
         if key == "role" and isinstance(value, str) and value:
             return HasRole(value)
@@ -136,13 +142,17 @@ def _recipient(data: object, path: str) -> Recipient:
             return InDepartment(value)
         if key == "event_field" and isinstance(value, str) and value.isidentifier():
             return EventUsers(value)
-        if key == "users" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if key == "users" and isinstance(value, list) and all(_is_name(v) for v in value):
             return Users(tuple(value))
     raise ConfigError(
-        f"{path}: a recipient is {{'owner': true}}, {{'manager_of_owner': N}}, "
+        f"{path}: a recipient is {{'owner': true}}, {{'manager_of_owner': 1..{_MAX_LEVELS}}}, "
         f"{{'role': R}}, {{'department': D}}, {{'users': [...]}} or "
-        f"{{'event_field': F}}; got {data!r}"
+        f"{{'event_field': F}}; got {show(data, 80)}"
     )
+
+
+def _is_name(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 @attrs.frozen
@@ -155,7 +165,9 @@ class NotificationRoutes:
     def from_dict(cls, data: Mapping[str, Any]) -> NotificationRoutes:
         """``{"PaymentConfirmed": {"topic": "...", "to": [{"owner": true}, ...]}}``."""
         if not isinstance(data, Mapping):
-            raise ConfigError(f"routes: expected an object of event names, got {data!r}")
+            raise ConfigError(f"routes: expected an object of event names, got {show(data)}")
+        check_shape(data, "routes")
+        known = event_types()
         routes: dict[str, Route] = {}
         for name, spec in data.items():
             if not isinstance(spec, Mapping) or not isinstance(spec.get("topic"), str):
@@ -166,11 +178,17 @@ class NotificationRoutes:
             extra = set(spec) - {"topic", "to", "notify_actor"}
             if extra:
                 raise ConfigError(f"{name}: unknown keys {sorted(extra)}")
-            routes[name] = Route(
-                spec["topic"],
-                tuple(_recipient(t, f"{name}.to[{i}]") for i, t in enumerate(targets)),
-                bool(spec.get("notify_actor", False)),
-            )
+            notify_actor = spec.get("notify_actor", False)
+            if not isinstance(notify_actor, bool):
+                raise ConfigError(
+                    f"{name}.notify_actor: expected true or false, got {show(notify_actor)}"
+                )
+            recipients = tuple(_recipient(t, f"{name}.to[{i}]") for i, t in enumerate(targets))
+            if name not in known:
+                near = difflib.get_close_matches(str(name), known, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise ConfigError(f"routes.{show(name)}: no event is called that{hint}")
+            routes[name] = Route(spec["topic"], recipients, notify_actor)
         return cls(routes)
 
     def notifications(

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from crmcore._aggregate import Unchanged
 from crmcore.errors import InvalidTransition
 from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
-from crmcore.forecast._opportunity import _Unchanged
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
@@ -39,6 +40,7 @@ class AdvanceResult:
     approval_id: str | None = None
 
 
+@typed_boundary
 class OpportunityService:
     """The opportunity use cases; each takes the acting user first and is one unit of work."""
 
@@ -50,7 +52,7 @@ class OpportunityService:
         actor: Actor | str,
         amount: Money,
         *,
-        owner: str | None = None,
+        owner_id: str | None = None,
         stage: str | None = None,
         department: str | None = None,
         expected_close: date | None = None,
@@ -59,14 +61,14 @@ class OpportunityService:
         """Open a deal directly (not from a lead); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
-            deal_owner = owner or case.actor.user_id
+            deal_owner = owner_id or case.actor.user_id
             dept = case.department_of(deal_owner, department)
             case.create_for("opportunity", deal_owner, dept)
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
                 self._crm.config.require_sales_process(),
                 amount=amount,
-                owner=deal_owner,
+                owner_id=deal_owner,
                 actor=case.actor,
                 at=case.at,
                 stage=stage,
@@ -98,11 +100,13 @@ class OpportunityService:
             target = process.stage(to)
             forward = process.position(to) > process.position(opportunity.stage)
             if target.approval_process_id is None or not forward:
-                opportunity.advance(to, actor, case.at, feedback)
+                opportunity.advance(actor, to, at=case.at, feedback=feedback)
                 case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True)
             # Everything but the approval is checked first, on a copy: nothing starts in vain.
-            copy.deepcopy(opportunity).advance(to, actor, case.at, feedback, approval_ref=_DRY_RUN)
+            copy.deepcopy(opportunity).advance(
+                actor, to, at=case.at, feedback=feedback, approval_ref=_DRY_RUN
+            )
             links = case.repo(ApprovalLink)
             if links.find(subject_id=opportunity.id, status=LinkStatus.WAITING):
                 raise InvalidTransition(
@@ -118,7 +122,9 @@ class OpportunityService:
             )
             case.repo(ApprovalInstance).add(instance)
             if instance.status is ApprovalStatus.APPROVED:  # the entry condition was false
-                opportunity.advance(to, actor, case.at, feedback, approval_ref=instance.id)
+                opportunity.advance(
+                    actor, to, at=case.at, feedback=feedback, approval_ref=instance.id
+                )
                 case.repo(Opportunity).save(opportunity)
                 return AdvanceResult(opportunity.id, opportunity.stage, True, instance.id)
             links.add(
@@ -143,7 +149,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.opportunity(opportunity_id)
-            opportunity.win(case.actor, case.at, feedback)
+            opportunity.win(case.actor, at=case.at, feedback=feedback)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
@@ -155,7 +161,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.opportunity(opportunity_id)
-            opportunity.invalidate(case.actor, case.at, reason)
+            opportunity.invalidate(case.actor, at=case.at, reason=reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 
@@ -166,10 +172,10 @@ class OpportunityService:
         actor: Actor | str,
         opportunity_id: str,
         *,
-        amount: Money | _Unchanged = UNCHANGED,
-        expected_close: date | _Unchanged | None = UNCHANGED,
-        probability_override: Percent | _Unchanged | None = UNCHANGED,
-        category: ForecastCategory | _Unchanged | None = UNCHANGED,
+        amount: Money | Unchanged = UNCHANGED,
+        expected_close: date | Unchanged | None = UNCHANGED,
+        probability_override: Percent | Unchanged | None = UNCHANGED,
+        category: ForecastCategory | Unchanged | None = UNCHANGED,
     ) -> Opportunity:
         """Revise an open deal's amount, expected close date, probability or forecast
         category (None clears an override); what is not given stays as it is."""
@@ -178,7 +184,7 @@ class OpportunityService:
             opportunity = case.opportunity(opportunity_id)
             opportunity.revise(
                 case.actor,
-                case.at,
+                at=case.at,
                 amount=amount,
                 expected_close=expected_close,
                 probability_override=probability_override,
@@ -194,7 +200,7 @@ class OpportunityService:
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.opportunity(opportunity_id)
-            opportunity.lose(case.actor, case.at, reason)
+            opportunity.lose(case.actor, at=case.at, reason=reason)
             case.repo(Opportunity).save(opportunity)
             return opportunity
 

@@ -28,6 +28,7 @@ from crmcore.orders import (
 from crmcore.ports import Actor
 from crmcore.pricing import Customer, LineRequest, OrderDiscount, PricedOrder
 from crmcore.receivables import CreditCheck, CreditDecision, Receivable, check_credit
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalProcess, ApprovalStatus
@@ -109,6 +110,7 @@ def _last_comment(instance: ApprovalInstance) -> str:
     return next(comments, "")
 
 
+@typed_boundary
 class OrderService:
     """The order use cases; each takes the acting user first and is one unit of work."""
 

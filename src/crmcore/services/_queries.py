@@ -14,6 +14,7 @@ from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import Actor, StoredEvent
 from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._reads import RecordQueries
 from crmcore.services._records import DunningLog
@@ -113,6 +114,7 @@ class InvoiceTodo:
     requested_at: datetime
 
 
+@typed_boundary
 class Queries(RecordQueries):
     """The screens' queries; each takes the user looking first.
 
@@ -243,7 +245,7 @@ class Queries(RecordQueries):
                     r.id,
                     p.id,
                     r.customer,
-                    r.owner,
+                    r.owner_id,
                     p.amount,
                     p.received_on,
                     p.recorded_by,
@@ -268,7 +270,7 @@ class Queries(RecordQueries):
                     r.id,
                     i.id,
                     r.customer,
-                    r.owner,
+                    r.owner_id,
                     i.amount,
                     i.title,
                     i.recorded_by,

@@ -21,6 +21,7 @@ from crmcore.leads import Lead
 from crmcore.orders import Order
 from crmcore.ports import Actor, Aggregate
 from crmcore.receivables import AgingReport, Receivable, aging
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._record_access import RecordRef
 from crmcore.workflow import ApprovalInstance
@@ -87,6 +88,7 @@ def _order_day(order: Order) -> date | None:
     return history[0].occurred_at.date() if history else None
 
 
+@typed_boundary
 class RecordQueries:
     """Get and list queries over every record kind; mixed into ``crm.queries``."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -21,8 +21,9 @@ from crmcore.receivables import (
     Reminder,
     due_reminders,
 )
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
-from crmcore.services._records import DunningLog, IdempotencyRecord, InstallmentOverdue
+from crmcore.services._records import DunningLog, IdempotencyRecord
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -38,6 +39,7 @@ T = TypeVar("T")
 RECORD_RETRIES = 10
 
 
+@typed_boundary
 class ReceivableService:
     """The receivable use cases; each takes the acting user first and is one unit of work."""
 
@@ -49,7 +51,7 @@ class ReceivableService:
         actor: Actor | str,
         *,
         customer: str,
-        owner: str,
+        owner_id: str,
         amount: Money,
         issue_date: date,
         anchor: date | None = None,
@@ -59,18 +61,18 @@ class ReceivableService:
         """Open a receivable with the customer's payment terms (orders do this on confirmation)."""
 
         def work(case: UseCase) -> Receivable:
-            case.create_for("receivable", owner, case.department_of(owner, department))
+            case.create_for("receivable", owner_id, case.department_of(owner_id, department))
             receivable = Receivable.open(
                 receivable_id or case.new_id("receivable"),
                 customer=customer,
-                owner=owner,
+                owner_id=owner_id,
                 amount=amount,
                 issue_date=issue_date,
                 terms=self._crm.config.terms.for_customer(customer),
                 actor=case.actor,
                 at=case.at,
                 anchor=anchor,
-                department=case.department_of(owner, department),
+                department=case.department_of(owner_id, department),
                 policy=self._crm.config.receivable_policy,
             )
             case.repo(Receivable).add(receivable)
@@ -243,7 +245,7 @@ class ReceivableService:
                     log, is_new = DunningLog(receivable.id), True
                 due = due_reminders([receivable], day, log.keys(), self._crm.config.dunning)
                 for reminder in due:
-                    log.record(reminder.key, _overdue_event(reminder, case.actor, case))
+                    log.record(case.actor, reminder.key, at=case.at, **_overdue_fields(reminder))
                 if due:
                     (logs.add if is_new else logs.save)(log)
                     sent.extend(due)
@@ -325,18 +327,15 @@ def _text(value: object, what: str) -> None:
         raise ValidationError(f"{what}: expected a non-empty string, got {value!r}")
 
 
-def _overdue_event(reminder: Reminder, actor: Actor, case: UseCase) -> InstallmentOverdue:
-    return InstallmentOverdue(
-        occurred_at=case.at,
-        actor_id=actor.user_id,
-        subject_kind="receivable",
-        subject_id=reminder.receivable_id,
-        owner_id=reminder.owner,
-        customer=reminder.customer,
-        installment=reminder.installment,
-        due_date=reminder.due_date,
-        level=reminder.level,
-        name=reminder.name,
-        days_late=reminder.days_late,
-        total_due=reminder.total_due,
-    )
+def _overdue_fields(reminder: Reminder) -> dict[str, Any]:
+    """The fields of the ``InstallmentOverdue`` event of one reminder."""
+    return {
+        "owner_id": reminder.owner,
+        "customer": reminder.customer,
+        "installment": reminder.installment,
+        "due_date": reminder.due_date,
+        "level": reminder.level,
+        "name": reminder.name,
+        "days_late": reminder.days_late,
+        "total_due": reminder.total_due,
+    }

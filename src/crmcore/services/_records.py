@@ -6,16 +6,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from crmcore._aggregate import AggregateRoot
 from crmcore._validators import non_empty
 from crmcore.errors import InvalidTransition
 from crmcore.events import DomainEvent
 from crmcore.money import Money
-from crmcore.serialization import converter
+from crmcore.ports import Actor
 
 __all__ = ["ApprovalLink", "DunningLog", "IdempotencyRecord", "InstallmentOverdue", "LinkStatus"]
 
@@ -29,13 +29,15 @@ class LinkStatus(enum.Enum):
 
 
 @attrs.define
-class ApprovalLink:
+class ApprovalLink(AggregateRoot):
     """The change an approval request stands for: on approval the subject's handler makes it.
 
     ``id`` is the approval instance's id; ``action`` and ``params`` say what to do (for an
     opportunity: ``"advance"`` with ``{"to": stage, "feedback": {...}}``); params are plain
     JSON data.
     """
+
+    aggregate_kind: ClassVar[str] = "approval_link"
 
     id: str = attrs.field(validator=non_empty)
     subject_kind: str = attrs.field(validator=non_empty)
@@ -46,8 +48,6 @@ class ApprovalLink:
     params: dict[str, Any] = attrs.field(factory=dict)
     status: LinkStatus = LinkStatus.WAITING
     outcome: str = ""
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
 
     def settle(self, status: LinkStatus, outcome: str) -> None:
         """Close the link once: APPLIED (the change was made) or DROPPED (with the reason)."""
@@ -58,13 +58,6 @@ class ApprovalLink:
             )
         self.status = status
         self.outcome = outcome
-
-    def peek_events(self) -> list[DomainEvent]:
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        events, self._events = self._events, []
-        return events
 
 
 @attrs.frozen(kw_only=True)
@@ -82,33 +75,32 @@ class InstallmentOverdue(DomainEvent):
 
 
 @attrs.define
-class DunningLog:
+class DunningLog(AggregateRoot):
     """The reminders already sent for one receivable (id = the receivable's id): never twice."""
+
+    aggregate_kind: ClassVar[str] = "dunning_log"
 
     id: str = attrs.field(validator=non_empty)
     sent: list[tuple[str, int, int]] = attrs.field(factory=list)
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
 
     def keys(self) -> Collection[tuple[str, int, int]]:
         """The reminder keys (receivable, installment, offset) sent so far."""
         return set(self.sent)
 
-    def record(self, key: tuple[str, int, int], event: InstallmentOverdue) -> None:
-        """Remember one reminder and raise its event."""
+    def record(
+        self, actor: Actor, key: tuple[str, int, int], *, at: datetime, **fields: Any
+    ) -> InstallmentOverdue:
+        """Remember one reminder and raise its ``InstallmentOverdue`` event (``fields``)."""
+        self._check_change(actor, at)
         self.sent.append(key)
-        self._events.append(event)
+        return self._emit(InstallmentOverdue, actor, at, **fields)
 
-    def peek_events(self) -> list[DomainEvent]:
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        events, self._events = self._events, []
-        return events
+    def _subject(self) -> tuple[str, str]:
+        return "receivable", self.id  # the reminder is about the receivable of the same id
 
 
 @attrs.define
-class IdempotencyRecord:
+class IdempotencyRecord(AggregateRoot):
     """A committed call made with an idempotency key: what it asked and what it made.
 
     ``id`` is ``<receivable id>/<action>/<key>``; ``request`` a fingerprint of the call's
@@ -116,28 +108,8 @@ class IdempotencyRecord:
     refund or invoice request it recorded, which a retry returns instead of recording again.
     """
 
+    aggregate_kind: ClassVar[str] = "idempotency_record"
+
     id: str = attrs.field(validator=non_empty)
     request: str
     result_id: str
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
-
-    def peek_events(self) -> list[DomainEvent]:
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        events, self._events = self._events, []
-        return events
-
-
-# Events belong to the outbox, not to the stored state: leave them out of the saved data.
-for _cls in (ApprovalLink, DunningLog, IdempotencyRecord):
-    converter.register_unstructure_hook(
-        _cls, make_dict_unstructure_fn(_cls, converter, _events=override(omit=True))
-    )
-    converter.register_structure_hook(
-        _cls,
-        make_dict_structure_fn(
-            _cls, converter, _events=override(omit=True), _cattrs_forbid_extra_keys=True
-        ),
-    )

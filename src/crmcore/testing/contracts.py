@@ -29,13 +29,14 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmcore._aggregate import AggregateRoot
 from crmcore.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -49,7 +50,7 @@ from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
 from crmcore.money import Money
 from crmcore.orders import Order
-from crmcore.ports import Aggregate, AggregateKind, Storage
+from crmcore.ports import Actor, Aggregate, AggregateKind, Storage
 from crmcore.receivables import Receivable
 from crmcore.serialization import converter, from_dict
 from crmcore.testing import strategies as cst
@@ -87,8 +88,10 @@ class SampleDeposited(DomainEvent):
 
 
 @attrs.define
-class SampleAccount:
+class SampleAccount(AggregateRoot):
     """A small aggregate with the shapes adapters must store: Money, enum, date, set, list."""
+
+    aggregate_kind: ClassVar[str] = "sample_account"
 
     id: str
     owner_id: str
@@ -97,11 +100,10 @@ class SampleAccount:
     status: SampleStatus = SampleStatus.OPEN
     tags: frozenset[str] = frozenset()
     notes: list[str] = attrs.field(factory=list)
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, init=False, eq=False, repr=False)
 
-    def deposit(self, amount: Money, actor_id: str, at: datetime) -> None:
+    def deposit(self, actor: Actor, amount: Money, *, at: datetime) -> None:
         """Add ``amount`` (positive, same currency) and record who did it."""
+        self._check_change(actor, at)
         if amount.currency != self.balance.currency:
             raise CurrencyMismatch(f"deposit {amount} into a {self.balance.currency} account")
         if amount.amount <= 0:
@@ -109,27 +111,11 @@ class SampleAccount:
         if self.status is not SampleStatus.OPEN:
             raise InvariantViolation(f"account {self.id} is closed")
         self.balance += amount
-        self._events.append(
-            SampleDeposited(
-                occurred_at=at,
-                actor_id=actor_id,
-                subject_kind="sample_account",
-                subject_id=self.id,
-                amount=amount,
-            )
-        )
+        self._emit(SampleDeposited, actor, at, amount=amount)
 
     def close(self) -> None:
         """Close the account; it then takes no deposits."""
         self.status = SampleStatus.CLOSED
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        events, self._events = self._events, []
-        return events
 
 
 #: The sample aggregate's kind.
@@ -152,8 +138,8 @@ def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
 DOMAIN_KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     AggregateKind("lead", Lead, indexes=("pool_id", "owner_id", "status")),
     AggregateKind("lead_pool", Pool),
-    AggregateKind("opportunity", Opportunity, indexes=("owner", "status", "lead_id")),
-    AggregateKind("receivable", Receivable, indexes=("customer", "owner")),
+    AggregateKind("opportunity", Opportunity, indexes=("owner_id", "status", "lead_id")),
+    AggregateKind("receivable", Receivable, indexes=("customer", "owner_id")),
     AggregateKind(
         "approval",
         ApprovalInstance,
@@ -344,7 +330,7 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money("0.50", "CNY"), "u9", AT)
+            account.deposit(Actor("u9"), Money("0.50", "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()
             assert account.version == 2
@@ -358,13 +344,13 @@ class StorageContract:
         with storage.unit_of_work() as first, storage.unit_of_work() as second:
             mine = first.repository(SampleAccount).get("acc-1")
             theirs = second.repository(SampleAccount).get("acc-1")
-            theirs.deposit(Money(1, "CNY"), "u2", AT)
+            theirs.deposit(Actor("u2"), Money(1, "CNY"), at=AT)
             second.repository(SampleAccount).save(theirs)
             second.commit()
             other = first.repository(SampleAccount).get("acc-2")
-            other.deposit(Money(5, "CNY"), "u1", AT)
+            other.deposit(Actor("u1"), Money(5, "CNY"), at=AT)
             first.repository(SampleAccount).save(other)
-            mine.deposit(Money(2, "CNY"), "u1", AT)
+            mine.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             first.repository(SampleAccount).save(mine)
             with pytest.raises(ConcurrencyConflict, match=r"acc-1.*changed by someone else"):
                 first.commit()
@@ -473,8 +459,8 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
-            account.deposit(Money(2, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
+            account.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
             uow.commit()
             assert account.peek_events() == []  # drained once written
@@ -501,7 +487,7 @@ class StorageContract:
             theirs.close()
             second.repository(SampleAccount).save(theirs)
             second.commit()
-            mine.deposit(Money(2, "CNY"), "u1", AT)
+            mine.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             first.repository(SampleAccount).save(mine)
             with pytest.raises(ConcurrencyConflict):
                 first.commit()
@@ -518,7 +504,7 @@ class StorageContract:
         bad.owner_id = 5  # type: ignore[assignment]  # slipped past a check
         with storage.unit_of_work() as uow:
             good = uow.repository(SampleAccount).get("acc-1")
-            good.deposit(Money(1, "CNY"), "u1", AT)
+            good.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             uow.repository(SampleAccount).save(good)
             uow.repository(SampleAccount).add(bad)
             with pytest.raises(ValidationError, match=r"acc-bad.*would not load back"):
@@ -533,7 +519,7 @@ class StorageContract:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")
-            account.deposit(Money(1, "CNY"), "u1", AT)
+            account.deposit(Actor("u1"), Money(1, "CNY"), at=AT)
             uow.repository(SampleAccount).save(account)
         assert storage.undelivered() == []
 
@@ -632,7 +618,7 @@ class StorageContract:
             with handle.unit_of_work() as uow:
                 account = uow.repository(SampleAccount).get("acc-1")
                 barrier.wait()
-                account.deposit(Money(n + 1, "CNY"), f"u{n}", AT)
+                account.deposit(Actor(f"u{n}"), Money(n + 1, "CNY"), at=AT)
                 uow.repository(SampleAccount).save(account)
                 try:
                     uow.commit()

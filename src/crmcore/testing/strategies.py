@@ -280,7 +280,7 @@ def _captured(draw: st.DrawFn, clock: _Clock) -> Lead:
         draw(ids("lead")),
         draw(_WORDS),
         source=draw(st.sampled_from(["web", "expo", "referral", "cold call"])),
-        by=MARKETING,
+        actor=MARKETING,
         at=clock.tick(draw),
         company=draw(st.text(max_size=12)),
         email=draw(st.sampled_from(["", "buyer@example.com"])),
@@ -308,11 +308,11 @@ def _take(draw: st.DrawFn, pool: Pool, lead: Lead, clock: _Clock) -> None:
     how = draw(st.sampled_from(["claim", "distribute", "assign"]))
     members = sorted(pool.members)
     if how == "claim":
-        pool.claim([lead], _salesperson(draw(st.sampled_from(members))), clock.tick(draw))
+        pool.claim(_salesperson(draw(st.sampled_from(members))), [lead], at=clock.tick(draw))
     elif how == "assign":
-        pool.assign_to([lead], draw(st.sampled_from(members)), MANAGER, clock.tick(draw))
+        pool.assign_to(MANAGER, [lead], draw(st.sampled_from(members)), at=clock.tick(draw))
     else:
-        pool.distribute([lead], MANAGER, clock.tick(draw))
+        pool.distribute(MANAGER, [lead], at=clock.tick(draw))
 
 
 def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
@@ -321,13 +321,17 @@ def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
     lead = _captured(draw, clock)
     if status is LeadStatus.NEW and draw(st.booleans()):
         return pool, lead  # captured, not routed yet
-    pool.admit([lead], MARKETING, clock.tick(draw), rule=draw(st.none() | st.just("region")))
+    pool.admit(MARKETING, [lead], at=clock.tick(draw), rule=draw(st.none() | st.just("region")))
     if status is LeadStatus.NEW:
         if draw(st.booleans()):  # taken, then given back
             _take(draw, pool, lead, clock)
             reason = draw(st.sampled_from(pool.return_reasons))
             pool.return_lead(
-                lead, _holder(lead), clock.tick(draw), reason, draw(st.text(max_size=8))
+                _holder(lead),
+                lead,
+                at=clock.tick(draw),
+                reason=reason,
+                note=draw(st.text(max_size=8)),
             )
         return pool, lead
     held = status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP) or draw(st.booleans())
@@ -336,7 +340,7 @@ def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
     if held and status is not LeadStatus.ASSIGNED:
         minimum = 1 if status is LeadStatus.FOLLOWING_UP else 0
         for _ in range(draw(st.integers(minimum, 3))):
-            lead.follow_up(_holder(lead), clock.tick(draw), draw(st.text(max_size=20)))
+            lead.follow_up(_holder(lead), at=clock.tick(draw), note=draw(st.text(max_size=20)))
     by = _holder(lead) if lead.owner_id is not None and draw(st.booleans()) else MANAGER
     if status is LeadStatus.CONVERTED:
         opportunity = None
@@ -348,9 +352,9 @@ def _lead_in(draw: st.DrawFn, status: LeadStatus) -> tuple[Pool, Lead]:
                 (clock.now + timedelta(days=draw(st.integers(1, 365)))).date(),
             )
         request = ConversionRequest(draw(ids("cust")), draw(ids("cont")), opportunity=opportunity)
-        pool.convert(lead, request, by, clock.tick(draw))
+        pool.convert(by, lead, request, at=clock.tick(draw))
     elif status is LeadStatus.INVALID:
-        pool.invalidate(lead, by, clock.tick(draw), draw(_REASONS))
+        pool.invalidate(by, lead, at=clock.tick(draw), reason=draw(_REASONS))
     return pool, lead
 
 
@@ -368,11 +372,11 @@ def pools(draw: st.DrawFn, max_leads: int = 5) -> Pool:
     clock = _clock(draw)
     pool = _pool(draw)
     batch = [_captured(draw, clock) for _ in range(draw(st.integers(0, max_leads)))]
-    pool.admit(batch, MARKETING, clock.tick(draw))
+    pool.admit(MARKETING, batch, at=clock.tick(draw))
     for lead in batch:
         _take(draw, pool, lead, clock)
         if draw(st.booleans()):
-            pool.return_lead(lead, _holder(lead), clock.tick(draw), "unreachable")
+            pool.return_lead(_holder(lead), lead, at=clock.tick(draw), reason="unreachable")
     return pool
 
 
@@ -429,7 +433,7 @@ def _part(draw: st.DrawFn, of: Decimal, places: int) -> Decimal:
 def _receivable_step(draw: st.DrawFn, receivable: Receivable, step: str, clock: _Clock) -> None:
     cur = receivable.currency
     places = cur.minor_units
-    sales = _salesperson(receivable.owner)
+    sales = _salesperson(receivable.owner_id)
     finance = draw(st.sampled_from(FINANCE))
     at = clock.tick(draw, max_hours=24 * 20)
     if step in ("pay", "pay and confirm"):
@@ -520,7 +524,7 @@ def receivables(
     receivable = Receivable.open(
         draw(ids("rcv")),
         customer=draw(st.sampled_from(["acme", "globex", "initech"])),
-        owner=owner.user_id,
+        owner_id=owner.user_id,
         department=draw(st.none() | st.just("east")),
         amount=draw(money(currency=currency, min_value="200", max_value="1000000")),
         issue_date=clock.now.date(),
@@ -690,7 +694,7 @@ def opportunities(
         draw(ids("opp")),
         SALES_PROCESS,
         amount=draw(money(currency="CNY", min_value="0", max_value="10000000")),
-        owner=owner.user_id,
+        owner_id=owner.user_id,
         actor=owner,
         at=clock.tick(draw),
         stage=draw(st.sampled_from(path[: path.index(gate)])),
@@ -708,26 +712,34 @@ def opportunities(
             continue
         approval = draw(ids("AP")) if target == gate else None
         opportunity.advance(
-            target, owner, clock.tick(draw), {"budget": draw(_FEEDBACK)}, approval_ref=approval
+            owner,
+            target,
+            at=clock.tick(draw),
+            feedback={"budget": draw(_FEEDBACK)},
+            approval_ref=approval,
         )
     if status is OpportunityStatus.WON and gate not in opportunity.approved_gates():
         opportunity.advance(
-            gate, owner, clock.tick(draw), {"budget": draw(_FEEDBACK)}, approval_ref="AP-0"
+            owner,
+            gate,
+            at=clock.tick(draw),
+            feedback={"budget": draw(_FEEDBACK)},
+            approval_ref="AP-0",
         )
     if draw(st.booleans()):
         opportunity.revise(
             owner,
-            clock.tick(draw),
+            at=clock.tick(draw),
             amount=draw(money(currency="CNY", min_value="0", max_value="10000000")),
             probability_override=draw(st.none() | percents(places=0)),
             category=draw(st.none() | st.sampled_from([ForecastCategory.COMMIT])),
         )
     if status is OpportunityStatus.WON:
-        opportunity.win(owner, clock.tick(draw), {"budget": draw(_FEEDBACK)})
+        opportunity.win(owner, at=clock.tick(draw), feedback={"budget": draw(_FEEDBACK)})
     elif status is OpportunityStatus.LOST:
-        opportunity.lose(owner, clock.tick(draw), draw(_REASONS))
+        opportunity.lose(owner, at=clock.tick(draw), reason=draw(_REASONS))
     elif status is OpportunityStatus.INVALID:
-        opportunity.invalidate(MANAGER, clock.tick(draw), draw(_REASONS))
+        opportunity.invalidate(MANAGER, at=clock.tick(draw), reason=draw(_REASONS))
     return opportunity
 
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore.errors import InvariantViolation, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor, Directory
@@ -84,13 +85,15 @@ def _fields(value: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str | N
 
 
 @attrs.define(kw_only=True)
-class ApprovalInstance:
+class ApprovalInstance(AggregateRoot):
     """An approval request for one subject, pinned to one process version.
 
     Create it with [`start`][crmcore.workflow.ApprovalInstance.start]; the other constructor
     arguments exist to rebuild a stored
     request.
     """
+
+    aggregate_kind: ClassVar[str] = "approval"
 
     id: str
     process: ApprovalProcess
@@ -104,11 +107,9 @@ class ApprovalInstance:
     round: int = 0
     step_started_at: datetime | None = None
     decided_at: datetime | None = None
-    version: int = 0
     _tasks: list[ApprovalTask] = attrs.field(factory=list)
     _history: list[ApprovalHistoryEntry] = attrs.field(factory=list)
     _path: list[int] = attrs.field(factory=list)
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -171,7 +172,7 @@ class ApprovalInstance:
             subject_users=subject_users,
         )
         instance._log(at, submitter_id, "submitted", detail=f"process {process.key}")
-        instance._emit(
+        instance._raise(
             ev.ApprovalRequestSubmitted,
             at,
             submitter_id,
@@ -185,7 +186,7 @@ class ApprovalInstance:
             instance.status = ApprovalStatus.APPROVED
             instance.decided_at = at
             instance._log(at, submitter_id, "not required", detail=reason)
-            instance._emit(ev.ApprovalNotRequired, at, submitter_id, reason=reason)
+            instance._raise(ev.ApprovalNotRequired, at, submitter_id, reason=reason)
             return instance
         for index, step_applies in enumerate(applies):
             if step_applies:
@@ -237,15 +238,6 @@ class ApprovalInstance:
     def open_tasks_for(self, user_id: str) -> list[ApprovalTask]:
         """The open tasks ``user_id`` holds."""
         return [t for t in self.open_tasks() if t.approver_id == user_id]
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
 
     def progress(self) -> ApprovalProgress:
         """Where the request stands, for the submitter: step, answers, who is awaited."""
@@ -363,7 +355,7 @@ class ApprovalInstance:
     ) -> None:
         """Approve every open task ``actor`` holds; may decide the step and start the next."""
         APPROVAL_LIFECYCLE.check("approve", self.status, actor)
-        self._check_time(at)
+        self._check_change(actor, at)
         mine = self._own_tasks(actor, "approve")
         _check_comment(comment)
         self._answer(mine, TaskStatus.APPROVED, actor, at, directory, comment)
@@ -371,7 +363,7 @@ class ApprovalInstance:
     def reject(self, actor: Actor, *, at: datetime, directory: Directory, comment: str) -> None:
         """Reject every open task ``actor`` holds (a comment is required)."""
         APPROVAL_LIFECYCLE.check("reject", self.status, actor)
-        self._check_time(at)
+        self._check_change(actor, at)
         mine = self._own_tasks(actor, "reject")
         if not isinstance(comment, str) or not comment.strip():
             raise ValidationError(f"reject: a comment is required (why?), got {comment!r}")
@@ -394,7 +386,7 @@ class ApprovalInstance:
                 self._close(task, answer, at, comment)
                 verb = "approved" if approved else "rejected"
                 self._log(at, actor.user_id, verb, task.step, _behalf(task), comment)
-                self._emit(
+                self._raise(
                     event,
                     at,
                     actor.user_id,
@@ -422,7 +414,7 @@ class ApprovalInstance:
         due date and the reminders already sent.
         """
         APPROVAL_LIFECYCLE.check("delegate", self.status, actor)
-        self._check_time(at)
+        self._check_change(actor, at)
         mine = self._own_tasks(actor, "delegate")
         _check_comment(comment)
         if not isinstance(to_user_id, str) or not to_user_id.strip():
@@ -458,7 +450,7 @@ class ApprovalInstance:
                     task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
                 )
                 self._log(at, actor.user_id, "delegated", task.step, f"to {to_user_id}", comment)
-                self._emit(
+                self._raise(
                     ev.ApprovalTaskDelegated,
                     at,
                     actor.user_id,
@@ -477,7 +469,7 @@ class ApprovalInstance:
         ``subject_cancelled`` the subject itself was cancelled by ``actor`` (the caller checked
         they may): the request ends the same way, and its history names who cancelled."""
         APPROVAL_LIFECYCLE.check("withdraw", self.status, actor)
-        self._check_time(at)
+        self._check_change(actor, at)
         _check_comment(comment)
         if not subject_cancelled and actor.user_id != self.submitter_id:
             raise PermissionDenied(
@@ -501,7 +493,7 @@ class ApprovalInstance:
         _check_datetime(now, "now")
         if self.status is not ApprovalStatus.PENDING or self.current_step is None:
             return []
-        self._check_time(now, "now")
+        self._check_change(Actor(actor_id), now, name="now")
         step = self.process.steps[self.current_step]
         sla = step.sla
         if sla is None:
@@ -518,7 +510,7 @@ class ApprovalInstance:
         ]
         if not work:
             return []  # the usual sweep: nothing due, nothing copied
-        before = len(self._events)
+        before = len(self._pending_events)
         with self._atomic():
             for task, reminders in work:
                 if not reminders:
@@ -527,7 +519,7 @@ class ApprovalInstance:
                 for hours in reminders:
                     detail = f"{task.approver_id}, {hours} h before due"
                     self._log(now, actor_id, "reminded", task.step, detail)
-                    self._emit(
+                    self._raise(
                         ev.ApprovalReminderSent,
                         now,
                         actor_id,
@@ -538,24 +530,9 @@ class ApprovalInstance:
                         due_at=task.due_at,
                     )
                 self._replace(task, reminders_sent=(*task.reminders_sent, *reminders))
-        return self._events[before:]
+        return self._pending_events[before:]
 
     # -- internals --------------------------------------------------------------------------
-
-    def _check_time(self, at: object, name: str = "at") -> None:
-        """Refuse a non-datetime, a naive/aware mix and a moment before the last change."""
-        moment = _check_datetime(at, name)
-        last = self._history[-1].at if self._history else self.submitted_at
-        if (moment.utcoffset() is None) != (last.utcoffset() is None):
-            raise ValidationError(
-                f"{name}: {moment.isoformat()} and the request's last change {last.isoformat()} "
-                "mix naive and timezone-aware datetimes"
-            )
-        if moment < last:
-            raise ValidationError(
-                f"{name}: {moment.isoformat()} is before the request's last change "
-                f"{last.isoformat()}; history is append-only"
-            )
 
     def _answered(self) -> set[str]:
         """The people who approved or rejected in the current step run."""
@@ -590,7 +567,7 @@ class ApprovalInstance:
             list(self._tasks),
             list(self._history),
             list(self._path),
-            list(self._events),
+            list(self._pending_events),
         )
         try:
             yield
@@ -604,23 +581,20 @@ class ApprovalInstance:
                 self._tasks,
                 self._history,
                 self._path,
-                self._events,
+                self._pending_events,
             ) = saved
             raise
 
-    def _emit(
+    def _subject(self) -> tuple[str, str]:
+        return self.process.subject_kind, self.subject_id
+
+    def _last_change_at(self) -> datetime | None:
+        return self._history[-1].at if self._history else self.submitted_at
+
+    def _raise(
         self, cls: Callable[..., DomainEvent], at: datetime, actor_id: str, **fields: Any
     ) -> None:
-        self._events.append(
-            cls(
-                occurred_at=at,
-                actor_id=actor_id,
-                subject_kind=self.process.subject_kind,
-                subject_id=self.subject_id,
-                instance_id=self.id,
-                **fields,
-            )
-        )
+        self._emit(cls, Actor(actor_id), at, instance_id=self.id, **fields)
 
     def _log(
         self,
@@ -738,7 +712,7 @@ class ApprovalInstance:
             step = steps[index]
             reason = f"condition is false: {step.condition.describe() if step.condition else ''}"
             self._log(at, actor_id, "step skipped", step.name, reason)
-            self._emit(ev.ApprovalStepSkipped, at, actor_id, step=step.name, reason=reason)
+            self._raise(ev.ApprovalStepSkipped, at, actor_id, step=step.name, reason=reason)
             index += 1
         if index == len(steps):
             self._finish(ApprovalStatus.APPROVED, at, actor_id, "")
@@ -758,7 +732,7 @@ class ApprovalInstance:
         if found.notes:
             detail += "; " + "; ".join(found.notes)
         self._log(at, actor_id, "step started", step.name, detail)
-        self._emit(
+        self._raise(
             ev.ApprovalStepStarted,
             at,
             actor_id,
@@ -789,7 +763,7 @@ class ApprovalInstance:
             step.name,
             f"{step.mode}; no response: {', '.join(silent)}" if silent else str(step.mode),
         )
-        self._emit(
+        self._raise(
             ev.ApprovalStepDecided,
             at,
             actor_id,
@@ -805,7 +779,7 @@ class ApprovalInstance:
             del self._path[-2:]
             to_step = self.process.steps[previous].name
             self._log(at, actor_id, "sent back", step.name, f"to {to_step}", comment)
-            self._emit(ev.ApprovalSentBack, at, actor_id, from_step=step.name, to_step=to_step)
+            self._raise(ev.ApprovalSentBack, at, actor_id, from_step=step.name, to_step=to_step)
             self._enter_step(previous, at, actor_id, directory)
         else:
             self._finish(ApprovalStatus.REJECTED, at, actor_id, comment)
@@ -831,12 +805,12 @@ class ApprovalInstance:
         action = f"request {status.value.lower()}"
         self._log(at, actor_id, action, step.name if step else None, "", comment)
         if status is ApprovalStatus.APPROVED:
-            self._emit(ev.ApprovalRequestApproved, at, actor_id)
+            self._raise(ev.ApprovalRequestApproved, at, actor_id)
         elif status is ApprovalStatus.REJECTED:
             assert step is not None
-            self._emit(ev.ApprovalRequestRejected, at, actor_id, step=step.name, comment=comment)
+            self._raise(ev.ApprovalRequestRejected, at, actor_id, step=step.name, comment=comment)
         else:
-            self._emit(
+            self._raise(
                 ev.ApprovalRequestWithdrawn,
                 at,
                 actor_id,
@@ -852,7 +826,7 @@ class ApprovalInstance:
         if target is None:
             self._replace(task, overdue_handled=True)
             self._log(now, actor_id, "overdue", task.step, task.approver_id)
-            self._emit(
+            self._raise(
                 ev.ApprovalTaskOverdue,
                 now,
                 actor_id,
@@ -868,7 +842,7 @@ class ApprovalInstance:
             if busy:
                 reason += f"; already in step {step.name!r}: {', '.join(busy)}"
             self._log(now, actor_id, "escalation failed", task.step, reason)
-            self._emit(
+            self._raise(
                 ev.ApprovalEscalationFailed,
                 now,
                 actor_id,
@@ -881,7 +855,7 @@ class ApprovalInstance:
         successor = self._hand_over(task, TaskStatus.ESCALATED, to_id, now, None)
         self._replace(task, overdue_handled=True)
         self._log(now, actor_id, "escalated", task.step, f"{task.approver_id} to {to_id}")
-        self._emit(
+        self._raise(
             ev.ApprovalTaskEscalated,
             now,
             actor_id,

@@ -30,9 +30,10 @@ from typing import Any, Final
 import attrs
 
 from crmcore._decimal import to_decimal
+from crmcore._numbers import show
 from crmcore.errors import ConfigError, CrmError, CurrencyMismatch, ValidationError
 from crmcore.money import Money, Percent
-from crmcore.serialization import converter
+from crmcore.serialization import check_shape, converter
 
 __all__ = [
     "AllOf",
@@ -70,6 +71,8 @@ _ORDERING: Final = {
     Op.GE: operator.ge,
 }
 _MISSING: Final = object()
+#: The longest dotted field path a condition may name.
+_MAX_PATH: Final = 200
 
 
 class Condition(abc.ABC):
@@ -97,7 +100,7 @@ def as_condition(value: Condition | Callable[[Any], bool] | Mapping[str, Any]) -
         return condition_from_dict(value)
     if callable(value):
         return Predicate(value, getattr(value, "__name__", "custom predicate"))
-    raise ConfigError(f"a condition must be a Condition, a dict or a callable, got {value!r}")
+    raise ConfigError(f"a condition must be a Condition, a dict or a callable, got {show(value)}")
 
 
 def _conditions(items: Iterable[Condition]) -> tuple[Condition, ...]:
@@ -115,8 +118,28 @@ def _op(value: Op | str) -> Op:
 
 
 def _field_path(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    problem = _path_problem(value)
+    if problem is not None:
+        raise ConfigError(f"{attribute.name}: {problem}")
+
+
+def _path_problem(value: object) -> str | None:
+    """Why ``value`` is not a dotted path of data fields (``customer.region``), or None.
+
+    Each part names a data field: never empty, never private or dunder (``_x``,
+    ``__globals__``), so a condition can read a subject's data but never walk into its code.
+    """
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{attribute.name}: must be a non-empty string, got {value!r}")
+        return f"must be a non-empty string, got {show(value)}"
+    if len(value) > _MAX_PATH:
+        return f"a field path is at most {_MAX_PATH} characters, got {len(value)}"
+    for part in value.split("."):
+        if not part.strip() or part.startswith("_"):
+            return (
+                f"{show(value)} is not a path of data fields (each dotted part must be a "
+                "field name, not empty and not starting with '_')"
+            )
+    return None
 
 
 def _has_float(value: object) -> bool:
@@ -277,7 +300,7 @@ class _Absent:
         return "ABSENT"
 
 
-#: What `resolve` gives for a key a mapping along the path does not have.
+#: What ``resolve`` gives for a key a mapping along the path does not have.
 ABSENT: Final = _Absent()
 
 
@@ -305,6 +328,8 @@ def resolve(subject: object, path: str) -> Any:
 def _step(obj: object, part: str, walked: list[str]) -> Any:
     if obj is None or obj is ABSENT:
         return obj
+    if part.startswith("_"):
+        raise ConfigError(f"condition field {'.'.join(walked)!r}: {part!r} is not a data field")
     if isinstance(obj, Mapping):
         # Keys of a mapping (a lead's custom fields, a record's extras) are optional data:
         # a missing one is ABSENT, and every comparison on it is false.
@@ -313,6 +338,11 @@ def _step(obj: object, part: str, walked: list[str]) -> Any:
     if value is _MISSING:
         raise ConfigError(
             f"condition field {'.'.join(walked)!r}: {type(obj).__name__} has no {part!r}"
+        )
+    if callable(value) and not attrs.has(type(value)):
+        raise ConfigError(
+            f"condition field {'.'.join(walked)!r}: {part!r} of {type(obj).__name__} is a "
+            "method, not a data field"
         )
     return value
 
@@ -368,8 +398,10 @@ _NUMBER: Final = re.compile(r"-?\d+(\.\d+)?")
 def condition_from_dict(data: object, path: str = "") -> Condition:
     """Parse the data form; errors name the path inside the condition (``all[1].op``)."""
     where = f"{path}: " if path else ""
+    if not path:
+        check_shape(data, "condition")
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}a condition must be an object, got {data!r}")
+        raise ConfigError(f"{where}a condition must be an object, got {show(data)}")
     keys = set(data)
     combinators: tuple[tuple[str, type[AllOf] | type[AnyOf]], ...] = (
         ("all", AllOf),
@@ -379,7 +411,7 @@ def condition_from_dict(data: object, path: str = "") -> Condition:
         if keys == {combinator}:
             items = data[combinator]
             if not isinstance(items, list):
-                raise ConfigError(f"{_join(path, combinator)}: must be a list, got {items!r}")
+                raise ConfigError(f"{_join(path, combinator)}: must be a list, got {show(items)}")
             parts = tuple(
                 condition_from_dict(item, f"{_join(path, combinator)}[{i}]")
                 for i, item in enumerate(items)
@@ -389,14 +421,15 @@ def condition_from_dict(data: object, path: str = "") -> Condition:
         return Not(condition_from_dict(data["not"], _join(path, "not")))
     if keys == {"field", "op", "value"}:
         field = data["field"]
-        if not isinstance(field, str) or not field.strip():
-            raise ConfigError(f"{_join(path, 'field')}: must be a non-empty string, got {field!r}")
+        problem = _path_problem(field)
+        if problem is not None:
+            raise ConfigError(f"{_join(path, 'field')}: {problem}")
         try:
             op = Op(data["op"])
-        except ValueError:
+        except (ValueError, TypeError):
             allowed = ", ".join(o.value for o in Op)
             raise ConfigError(
-                f"{_join(path, 'op')}: unknown operator {data['op']!r} (use one of {allowed})"
+                f"{_join(path, 'op')}: unknown operator {show(data['op'])} (use one of {allowed})"
             ) from None
         value = data["value"]
         if isinstance(value, float):
@@ -404,11 +437,13 @@ def condition_from_dict(data: object, path: str = "") -> Condition:
                 f"{_join(path, 'value')}: float {value!r} refused; write it as a string"
             )
         if op in (Op.IN, Op.NOT_IN) and not isinstance(value, list):
-            raise ConfigError(f"{_join(path, 'value')}: {op.value!r} needs a list, got {value!r}")
+            raise ConfigError(
+                f"{_join(path, 'value')}: {op.value!r} needs a list, got {show(value)}"
+            )
         return Compare(field, op, value)
     raise ConfigError(
         f"{where}a condition is {{'all': [...]}}, {{'any': [...]}}, {{'not': {{...}}}} or "
-        f"{{'field', 'op', 'value'}}; got keys {sorted(keys)}"
+        f"{{'field', 'op', 'value'}}; got keys {sorted(str(k) for k in keys)}"
     )
 
 

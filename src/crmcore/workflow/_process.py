@@ -8,16 +8,16 @@ object it started with, so publishing a new version never changes a request in f
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 
+from crmcore._dates import MAX_DAYS, check_count
 from crmcore._validators import non_empty
 from crmcore.errors import ConfigError, NotFound, ValidationError
-from crmcore.serialization import converter, from_dict, to_dict
+from crmcore.serialization import converter, from_dict, load_json, to_dict
 from crmcore.workflow._approvers import Approver, EscalationTarget, static_capacity
 from crmcore.workflow._conditions import Condition, as_condition
 
@@ -131,7 +131,13 @@ class OnReject(enum.Enum):
 
 
 def _hours(value: Iterable[int]) -> tuple[int, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+        raise ValidationError(f"remind_before_hours: expected a list of hours, got {value!r:.40}")
     return tuple(value)
+
+
+def _sla_hours(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    check_count(value, attribute.name, MAX_DAYS * 24, "hours")
 
 
 @attrs.frozen
@@ -141,7 +147,7 @@ class Sla:
     Without ``escalate_to`` an overdue task only raises an ``ApprovalTaskOverdue`` event.
     """
 
-    hours: int = attrs.field(validator=_positive_int)
+    hours: int = attrs.field(validator=[_positive_int, _sla_hours])
     remind_before_hours: tuple[int, ...] = attrs.field(default=(), converter=_hours)
     escalate_to: EscalationTarget | None = None
 
@@ -253,11 +259,7 @@ class ApprovalProcess:
     def from_json(cls, text: str) -> ApprovalProcess:
         """Load from a JSON document (see
         [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict])."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"approval process JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(load_json(text, "approval process JSON"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict] reads back

@@ -1,0 +1,85 @@
+"""Depth and size limits for configuration data, checked before anything reads it.
+
+Configuration is nested (conditions in conditions, steps with approvers, routes with
+recipients), and hostile data nests deeper than Python's recursion limit or carries
+integers too big to print. ``check_shape`` walks the data without recursion and raises
+``crmcore.errors.ConfigError`` naming the path of the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from crmcore._numbers import MAX_DIGITS
+from crmcore.errors import ConfigError
+
+__all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_TEXT", "check_shape", "load_json"]
+
+#: The deepest nesting of objects and lists accepted in configuration.
+MAX_DEPTH: Final = 32
+#: The most values (objects, lists, scalars) one document may hold.
+MAX_ITEMS: Final = 1_000_000
+#: The longest string accepted in one value.
+MAX_TEXT: Final = 100_000
+
+_INT_LIMIT: Final = 10**MAX_DIGITS
+
+
+def _shown(path: str) -> str:
+    text = path or "(top level)"
+    return text if len(text) <= 80 else text[:60] + "…" + text[-19:]
+
+
+def check_shape(data: object, path: str = "", *, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse data nested deeper than ``max_depth``, bigger than MAX_ITEMS, or with huge values."""
+    stack: list[tuple[object, str, int]] = [(data, path, 0)]
+    count = 0
+    while stack:
+        value, where, depth = stack.pop()
+        count += 1
+        if count > MAX_ITEMS:
+            raise ConfigError(f"{_shown(path)}: more than {MAX_ITEMS} values")
+        if isinstance(value, Mapping | list | tuple):
+            if depth >= max_depth:
+                raise ConfigError(f"{_shown(where)}: nested deeper than {max_depth} levels")
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    name = key if isinstance(key, str) else repr(key)[:40]
+                    stack.append((item, f"{where}.{name}" if where else name, depth + 1))
+            else:
+                for i, item in enumerate(value):
+                    stack.append((item, f"{where}[{i}]", depth + 1))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not -_INT_LIMIT < value < _INT_LIMIT:
+                raise ConfigError(
+                    f"{_shown(where)}: number out of range (must be below 10**{MAX_DIGITS})"
+                )
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            raise ConfigError(f"{_shown(where)}: text longer than {MAX_TEXT} characters")
+
+
+def load_json(text: object, what: str) -> Any:
+    """Parse JSON text and check its shape, or raise ConfigError naming ``what``."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+    if not isinstance(text, str):
+        raise ConfigError(f"{what}: expected JSON text, got {type(text).__name__}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{what}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{what}: nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer too long to read
+        raise ConfigError(f"{what}: {str(exc)[:120]}") from None
+    check_shape(data, "")
+    return data

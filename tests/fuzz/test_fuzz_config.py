@@ -1,0 +1,161 @@
+"""Fuzz every configuration loader: valid documents with one hostile value, and raw junk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmcore.forecast import SalesProcess
+from crmcore.leads import PoolConfig, Router, policy_from_dict
+from crmcore.pricing import OrderRequest, PriceList, PricingPolicy, RuleBook
+from crmcore.receivables import (
+    AgingBuckets,
+    CreditPolicy,
+    DunningPolicy,
+    PaymentTerms,
+    ReceivablePolicy,
+)
+from crmcore.serialization import from_dict, to_dict
+from crmcore.services import AccessPolicy, NotificationRoutes
+from crmcore.workflow import ApprovalProcess, condition_from_dict
+from tests.fuzz.hostile import FUZZ, HOSTILE, HOSTILE_JSON, contained, mutated
+from tests.services.helpers import HALF_AND_HALF, ORDER_APPROVAL, PROCESS, config
+
+_CONFIG = config()
+
+#: (loader name, loader, a valid document it reads)
+LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
+    ("PaymentTerms.from_dict", PaymentTerms.from_dict, to_dict(HALF_AND_HALF)),
+    ("ReceivablePolicy.from_dict", ReceivablePolicy.from_dict, to_dict(ReceivablePolicy())),
+    ("CreditPolicy.from_dict", CreditPolicy.from_dict, to_dict(CreditPolicy())),
+    (
+        "DunningPolicy.from_dict",
+        DunningPolicy.from_dict,
+        {"steps": [{"offset_days": 7, "level": 1, "fee": "5"}], "annual_interest": "8"},
+    ),
+    ("AgingBuckets.from_dict", AgingBuckets.from_dict, to_dict(AgingBuckets())),
+    ("SalesProcess.from_dict", SalesProcess.from_dict, to_dict(PROCESS)),
+    ("ApprovalProcess.from_dict", ApprovalProcess.from_dict, ORDER_APPROVAL.to_dict()),
+    (
+        "from_dict(PoolConfig, ...)",
+        lambda d: from_dict(PoolConfig, d),
+        to_dict(_CONFIG.pools[0]),
+    ),
+    ("from_dict(Router, ...)", lambda d: from_dict(Router, d), to_dict(_CONFIG.router)),
+    (
+        "from_dict(RuleBook, ...)",
+        lambda d: from_dict(RuleBook, d),
+        {
+            "rules": [
+                {
+                    "id": "r",
+                    "effect": {"kind": "free_items", "buy": "2", "get": "1"},
+                    "conditions": {"min_quantity": "1", "valid_from": "2026-01-01"},
+                },
+                {
+                    "id": "t",
+                    "effect": {
+                        "kind": "tiers",
+                        "tiers": [{"min_quantity": "10", "percent_off": "5"}],
+                    },
+                },
+            ]
+        },
+    ),
+    (
+        "from_dict(PriceList, ...)",
+        lambda d: from_dict(PriceList, d),
+        {"id": "STD", "currency": "CNY", "items": [{"sku": "DRILL", "unit_price": "100"}]},
+    ),
+    (
+        "from_dict(PricingPolicy, ...)",
+        lambda d: from_dict(PricingPolicy, d),
+        {"cash_rounding": {"step": "0.05", "mode": "down"}, "minimum_margin": "10"},
+    ),
+    (
+        "from_dict(OrderRequest, ...)",
+        lambda d: from_dict(OrderRequest, d),
+        {
+            "customer": {"id": "acme"},
+            "currency": "CNY",
+            "on": "2026-03-02",
+            "lines": [{"sku": "DRILL", "quantity": "2"}],
+        },
+    ),
+    (
+        "condition_from_dict",
+        condition_from_dict,
+        {
+            "all": [
+                {"field": "amount", "op": ">=", "value": "10"},
+                {"not": {"field": "a.b", "op": "in", "value": ["x"]}},
+            ]
+        },
+    ),
+    (
+        "NotificationRoutes.from_dict",
+        NotificationRoutes.from_dict,
+        {
+            "LeadAssigned": {
+                "topic": "t",
+                "to": [{"owner": True}, {"manager_of_owner": 1}],
+                "notify_actor": False,
+            }
+        },
+    ),
+    ("AccessPolicy.with_overrides", AccessPolicy.with_overrides, {"order.ship": ["warehouse"]}),
+    ("leads policy_from_dict", policy_from_dict, {"kind": "weighted"}),
+]
+
+IDS = [name for name, _, _ in LOADERS]
+
+
+@pytest.mark.parametrize(("name", "load", "document"), LOADERS, ids=IDS)
+def test_the_seed_documents_load(name: str, load: Callable[[Any], object], document: Any) -> None:
+    assert not isinstance(contained(lambda: load(document)), Exception), name
+
+
+@pytest.mark.parametrize(("name", "load", "document"), LOADERS, ids=IDS)
+@FUZZ
+@given(data=st.data())
+def test_a_hostile_value_anywhere_is_a_crmcore_error(
+    name: str, load: Callable[[Any], object], document: Any, data: st.DataObject
+) -> None:
+    hostile = data.draw(mutated(document))
+    contained(lambda: load(hostile))
+
+
+@pytest.mark.parametrize(("name", "load", "document"), LOADERS, ids=IDS)
+@FUZZ
+@given(junk=HOSTILE)
+def test_junk_is_a_crmcore_error(
+    name: str, load: Callable[[Any], object], document: Any, junk: Any
+) -> None:
+    contained(lambda: load(junk))
+
+
+def _brackets(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _long_version(digits: int) -> str:
+    return '{"version": ' + "9" * digits + "}"
+
+
+@FUZZ
+@given(data=st.data())
+def test_approval_process_json_text(data: st.DataObject) -> None:
+    text = data.draw(
+        st.one_of(
+            st.builds(json.dumps, mutated(ORDER_APPROVAL.to_dict(), HOSTILE_JSON, (40, 500))),
+            st.text(max_size=30),
+            st.builds(_brackets, st.integers(0, 100_000)),
+            st.builds(_long_version, st.integers(4000, 6000)),
+        )
+    )
+    contained(lambda: ApprovalProcess.from_json(text))
