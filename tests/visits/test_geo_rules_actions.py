@@ -63,7 +63,7 @@ def test_at_a_longitude_step_the_parallel_shrinks_with_the_cosine() -> None:
         ("90.0001", "0", "lat: must be between -90 and 90"),
         ("0", "-180.5", "lon: must be between -180 and 180"),
         ("north", "0", "lat: 'north' is not a decimal number"),
-        ("NaN", "0", "lat: 'NaN' is not a finite number"),
+        ("NaN", "0", "lat: 'NaN' is not a decimal number"),
     ],
 )
 def test_bad_coordinates_are_refused_naming_the_field(

@@ -19,6 +19,7 @@ from crmcore.errors import ConfigError, NotFound
 from crmcore.events import DomainEvent, event_types
 from crmcore.ports import Directory, Notification, Notifier, Storage
 from crmcore.serialization import check_shape
+from crmcore.visits import VisitPlanAssigned  # noqa: F401 - registers the visit events routed below
 
 __all__ = [
     "DEFAULT_ROUTES",

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore._decimal import to_decimal
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
-from crmcore.events import DomainEvent
 from crmcore.ports import Actor
 from crmcore.visits._aggregate import check_command
 from crmcore.visits._events import CustomerSiteChanged, CustomerSiteRegistered
@@ -42,7 +42,9 @@ _CHANGEABLE = ("name", "location", "owner_id", "tier", "type", "region", "campai
 
 
 @attrs.define
-class CustomerSite:
+class CustomerSite(AggregateRoot):
+    aggregate_kind: ClassVar[str] = "visit_customer"
+
     """A customer's visiting record: registered location, owner, tier (A, B...), type,
     region and the campaigns it takes part in. Change it with ``update``."""
 
@@ -56,8 +58,6 @@ class CustomerSite:
     campaigns: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
     active: bool = True
     updated_at: datetime | None = None
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
 
     @classmethod
     def register(
@@ -87,7 +87,7 @@ class CustomerSite:
             campaigns=frozenset(campaigns),
             updated_at=at,
         )
-        site._events.append(
+        site._pending_events.append(
             CustomerSiteRegistered(
                 occurred_at=at,
                 actor_id=by.user_id,
@@ -111,7 +111,7 @@ class CustomerSite:
         for name in changes:
             setattr(self, name, getattr(candidate, name))
         self.updated_at = at
-        self._events.append(
+        self._pending_events.append(
             CustomerSiteChanged(
                 occurred_at=at,
                 actor_id=actor.user_id,
@@ -121,15 +121,6 @@ class CustomerSite:
                 what=tuple(sorted(changes)),
             )
         )
-
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
 
 
 @attrs.frozen(kw_only=True)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore._validators import non_empty
 from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.events import DomainEvent
@@ -47,7 +48,9 @@ def _day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 @attrs.define
-class VisitPlan:
+class VisitPlan(AggregateRoot):
+    aggregate_kind: ClassVar[str] = "visit_plan"
+
     """The stops of ``owner_id`` on ``day``; build with ``create``."""
 
     id: str = attrs.field(validator=non_empty)
@@ -57,8 +60,6 @@ class VisitPlan:
     start: GeoPoint | None = None
     copied_from: str | None = None
     history: list[PlanChange] = attrs.field(factory=list)
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
 
     @classmethod
     def create(
@@ -83,7 +84,7 @@ class VisitPlan:
         how = "copied" if copied_from else ("optimised" if optimise else "created")
         plan.history.append(PlanChange(at, by.user_id, how, plan.order))
         route = plan.route
-        plan._emit(
+        plan._add(
             VisitPlanAssigned(
                 occurred_at=at,
                 actor_id=by.user_id,
@@ -180,15 +181,6 @@ class VisitPlan:
             copied_from=self.id,
         )
 
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
-
     # -- internals ------------------------------------------------------------------------
     def _command(self, actor: Actor, at: datetime) -> None:
         last = self.history[-1].at if self.history else None
@@ -201,7 +193,7 @@ class VisitPlan:
 
     def _changed(self, actor: Actor, at: datetime, how: str) -> None:
         self.history.append(PlanChange(at, actor.user_id, how, self.order))
-        self._emit(
+        self._add(
             VisitPlanChanged(
                 occurred_at=at,
                 actor_id=actor.user_id,
@@ -214,8 +206,8 @@ class VisitPlan:
             )
         )
 
-    def _emit(self, event: DomainEvent) -> None:
-        self._events.append(event)
+    def _add(self, event: DomainEvent) -> None:
+        self._pending_events.append(event)
 
 
 def _checked_stops(stops: Sequence[PlannedStop]) -> list[PlannedStop]:

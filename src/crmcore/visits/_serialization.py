@@ -51,15 +51,12 @@ def configure_converter(converter: cattrs.Converter) -> None:
 
     extra: dict[type, dict[str, Any]] = {Visit: {"actions": override(struct_hook=actions)}}
     for cls in (Visit, VisitPlan, CustomerSite):
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, _events=override(omit=True))
-        )
+        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
         converter.register_structure_hook(
             cls,
             make_dict_structure_fn(
                 cls,
                 converter,
-                _events=override(omit=True),
                 _cattrs_forbid_extra_keys=True,
                 **extra.get(cls, {}),
             ),

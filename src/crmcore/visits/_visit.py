@@ -7,10 +7,11 @@ import enum
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._aggregate import AggregateRoot
 from crmcore._validators import non_empty
 from crmcore.errors import (
     InvalidTransition,
@@ -117,7 +118,9 @@ def _visit_day(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
 
 
 @attrs.define
-class Visit:
+class Visit(AggregateRoot):
+    aggregate_kind: ClassVar[str] = "visit"
+
     """One visit of a salesperson (``owner_id``) to a customer on a day.
 
     Build it with ``schedule``. Every command is ``(actor, ..., *, at)``; a refused
@@ -141,8 +144,6 @@ class Visit:
     notes: list[Note] = attrs.field(factory=list)
     co_visits: list[CoVisit] = attrs.field(factory=list)
     history: list[StatusChange] = attrs.field(factory=list)
-    version: int = 0
-    _events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False, alias="_events")
 
     # -- creation -------------------------------------------------------------------------
     @classmethod
@@ -175,7 +176,7 @@ class Visit:
             ad_hoc=ad_hoc,
         )
         visit.history.append(StatusChange(None, VisitStatus.PLANNED, by.user_id, at))
-        visit._emit(VisitScheduled, by, at, customer_id=customer_id, day=day, ad_hoc=ad_hoc)
+        visit._raise(VisitScheduled, by, at, customer_id=customer_id, day=day, ad_hoc=ad_hoc)
         return visit
 
     # -- read -----------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class Visit:
         stamp = self._stamp("check-in", location, rules, at, rules.check_in)
         self.check_in = stamp
         self._move(VisitStatus.IN_PROGRESS, actor, at)
-        self._emit(
+        self._raise(
             VisitCheckedIn,
             actor,
             at,
@@ -264,7 +265,7 @@ class Visit:
         revision = 1 + sum(1 for r in self.actions if r.action_id == action_id)
         record = ActionRecord(action_id, revision, cleaned, actor.user_id, at)
         self.actions.append(record)
-        self._emit(VisitActionRecorded, actor, at, action_id=action_id, revision=revision)
+        self._raise(VisitActionRecorded, actor, at, action_id=action_id, revision=revision)
         return record
 
     def add_note(self, actor: Actor, text: str, *, at: datetime) -> Note:
@@ -281,7 +282,7 @@ class Visit:
             raise ValidationError(f"text: a note must be non-empty, got {text!r}")
         note = Note(actor.user_id, at, text)
         self.notes.append(note)
-        self._emit(VisitNoted, actor, at)
+        self._raise(VisitNoted, actor, at)
         return note
 
     def check_out_at(
@@ -327,7 +328,7 @@ class Visit:
         self.check_out = stamp
         self.overlong = overlong
         self._move(VisitStatus.COMPLETED, actor, at)
-        self._emit(
+        self._raise(
             VisitCheckedOut,
             actor,
             at,
@@ -345,7 +346,7 @@ class Visit:
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(f"reason: required to cancel a visit, got {reason!r}")
         self._move(VisitStatus.CANCELLED, actor, at, reason)
-        self._emit(VisitCancelled, actor, at, reason=reason)
+        self._raise(VisitCancelled, actor, at, reason=reason)
 
     # -- co-visits ------------------------------------------------------------------------
     def request_co_visit(self, actor: Actor, colleague_id: str, *, at: datetime) -> CoVisit:
@@ -360,7 +361,7 @@ class Visit:
             raise InvariantViolation(f"visit {self.id}: {colleague_id} is already asked to join")
         co = CoVisit(colleague_id, actor.user_id, at)
         self.co_visits.append(co)
-        self._emit(CoVisitRequested, actor, at, colleague_id=colleague_id)
+        self._raise(CoVisitRequested, actor, at, colleague_id=colleague_id)
         return co
 
     def co_visit_check_in(
@@ -379,7 +380,7 @@ class Visit:
         required = Requirement.OPTIONAL if rules.check_in is Requirement.OFF else rules.check_in
         stamp = self._stamp("co-visit check-in", location, rules, at, required)
         self.co_visits[index] = attrs.evolve(co, check_in=stamp)
-        self._emit(
+        self._raise(
             CoVisitCheckedIn, actor, at, colleague_id=actor.user_id, distance_m=stamp.distance_m
         )
         self._report_outside("co-visit check-in", stamp, rules, actor)
@@ -401,19 +402,10 @@ class Visit:
             raise ValidationError(f"feedback: must be non-empty, got {feedback!r}")
         updated = attrs.evolve(co, feedback=feedback, rating=rating, rated_at=at)
         self.co_visits[index] = updated
-        self._emit(CoVisitFeedbackGiven, actor, at, colleague_id=actor.user_id, rating=rating)
+        self._raise(CoVisitFeedbackGiven, actor, at, colleague_id=actor.user_id, rating=rating)
         return updated
 
     # -- events ---------------------------------------------------------------------------
-    def peek_events(self) -> list[DomainEvent]:
-        """The events raised since the last pull, without forgetting them."""
-        return list(self._events)
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events raised since the last call; forgets them."""
-        events, self._events = self._events, []
-        return events
-
     # -- internals ------------------------------------------------------------------------
     def _command(self, actor: Actor, at: datetime) -> None:
         check_command(f"visit {self.id}", actor, at, self.last_change)
@@ -461,7 +453,7 @@ class Visit:
 
     def _report_outside(self, step: str, stamp: Stamp, rules: VisitRules, actor: Actor) -> None:
         if stamp.outside_tolerance and stamp.distance_m is not None:
-            self._emit(
+            self._raise(
                 VisitOutsideTolerance,
                 actor,
                 stamp.at,
@@ -486,16 +478,7 @@ class Visit:
         self.history.append(StatusChange(self.status, to, actor.user_id, at, reason))
         self.status = to
 
-    def _emit(
+    def _raise(
         self, event: Callable[..., DomainEvent], by: Actor, at: datetime, **data: Any
     ) -> None:
-        self._events.append(
-            event(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="visit",
-                subject_id=self.id,
-                owner_id=self.owner_id,
-                **data,
-            )
-        )
+        self._emit(event, by, at, owner_id=self.owner_id, **data)
