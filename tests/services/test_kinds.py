@@ -21,6 +21,7 @@ from crmcore.money import Money
 from crmcore.ports import Actor, AggregateKind, Storage
 from crmcore.receivables import PaymentTerms, Receivable
 from crmcore.services import KINDS, ComputedKind
+from crmcore.visits import GeoPoint
 from tests.services.helpers import (
     ANN,
     BOB,
@@ -104,6 +105,15 @@ def _busy_world() -> World:
     crm.leads.claim(ANN, leads[4])
     crm.leads.follow_up(ANN, leads[4], "met")
     crm.leads.claim(BOB, leads[0])
+    here = GeoPoint("31.2300", "121.4700")
+    crm.visits.register_customer(MIA, "acme", "Acme", here, owner_id="ann", tier="A")
+    crm.visits.register_customer(ANN, "zen", "Zen", GeoPoint("31.2330", "121.4700"), tier="B")
+    plan = crm.visits.plan_day(MIA, "ann", clock.now().date(), ["zen", "acme"], start=here)
+    working, called_off = (stop.visit_id for stop in plan.stops)
+    crm.visits.check_in(ANN, working, GeoPoint("31.2301", "121.4700"))
+    crm.visits.request_co_visit(ANN, working, "mia")
+    crm.visits.add_note(ANN, working, "met the buyer")
+    crm.visits.cancel(ANN, called_off, "closed")
     assert other.id
     return world
 

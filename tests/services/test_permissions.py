@@ -14,6 +14,7 @@ from crmcore.errors import PermissionDenied
 from crmcore.leads import OpportunityDraft
 from crmcore.ports import Actor, DirectoryUser
 from crmcore.services import DEFAULT_ACCESS, AccessPolicy
+from crmcore.visits import GeoPoint
 from tests.services.helpers import ANN, BOB, FAY, MIA, ROLES, World, cny, memory_world
 from tests.services.order_helpers import (
     confirmed_order,
@@ -111,6 +112,20 @@ def _overdue(world: World) -> Ids:
     ids = _receivable(world)
     world.clock.advance(days=10)
     return ids
+
+
+SITE = GeoPoint("31.2300", "121.4700")
+
+
+def _visit_site(world: World) -> Ids:
+    world.crm.visits.register_customer(MIA, "vc1", "Vc1", SITE, owner_id="ann", tier="A")
+    return {"customer": "vc1"}
+
+
+def _planned_visit(world: World) -> Ids:
+    ids = _visit_site(world)
+    plan = world.crm.visits.plan_day(MIA, "ann", D, ["vc1"])
+    return {**ids, "visit": plan.stops[0].visit_id}
 
 
 #: action → (who would do it, set-up, the call)
@@ -311,6 +326,32 @@ CASES.update(
             confirmed_order,
             lambda w, a, i: w.crm.queries.order_money_view(a, i["order"]),
         ),
+        "visit.customer": (
+            "ann",
+            _nothing,
+            lambda w, a, i: w.crm.visits.register_customer(a, "vc9", "Vc9", SITE),
+        ),
+        "visit.plan": (
+            "ann",
+            _visit_site,
+            lambda w, a, i: w.crm.visits.plan_day(a, "ann", D, ["vc1"]),
+        ),
+        "visit.execute": (
+            "ann",
+            _planned_visit,
+            lambda w, a, i: w.crm.visits.check_in(a, i["visit"], SITE),
+        ),
+        "visit.cancel": (
+            "ann",
+            _planned_visit,
+            lambda w, a, i: w.crm.visits.cancel(a, i["visit"], "shop closed"),
+        ),
+        "visit.co_visit": (
+            "ann",
+            _planned_visit,
+            lambda w, a, i: w.crm.visits.request_co_visit(a, i["visit"], "mia"),
+        ),
+        "visit.view": ("ann", _planned_visit, lambda w, a, i: w.crm.visits.analysis(a, D, D)),
     }
 )
 

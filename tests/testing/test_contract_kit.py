@@ -46,7 +46,17 @@ def test_canonical_reloaded_and_observations_of_the_sample() -> None:
 
 def test_every_domain_kind_has_a_strategy_and_a_distinct_table() -> None:
     names = [kind.name for kind in DOMAIN_KINDS]
-    assert names == ["lead", "lead_pool", "opportunity", "receivable", "approval", "order"]
+    assert names == [
+        "lead",
+        "lead_pool",
+        "opportunity",
+        "receivable",
+        "approval",
+        "order",
+        "visit",
+        "visit_plan",
+        "visit_customer",
+    ]
     order_kind = next(kind for kind in DOMAIN_KINDS if kind.cls is Order)
     assert order_kind.indexes == ("customer_id", "owner_id", "status", "department")
     assert {
@@ -56,4 +66,7 @@ def test_every_domain_kind_has_a_strategy_and_a_distinct_table() -> None:
         "receivables",
         "orders",
         "approval_instances",
+        "visits",
+        "visit_plans",
+        "customer_sites",
     } <= set(cst.__all__)

@@ -32,6 +32,7 @@ from crmcore.cli._demo_company import (
     next_month,
 )
 from crmcore.cli._demo_story import OPENING, MonthSummary, play_month
+from crmcore.cli._demo_visits import VISIT_TOPICS, print_visit_week
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.cli._input import UsageError
 from crmcore.cli._output import text_table
@@ -108,6 +109,7 @@ _NAMES: Final = {
     "invoice issued": N_("invoice issued"),
     "invoice rejected": N_("invoice rejected"),
     "installment overdue": N_("installment overdue"),
+    **VISIT_TOPICS,
 }
 _BUCKET: Final = re.compile(r"(\d+)–(\d+)")
 
@@ -465,6 +467,10 @@ def _print(
         w._("received"),
     ]
     out.write(text_table(header, rows, 8))
+
+    if s.visits is not None:
+        _section(out, w._("Customer visits, week of {day}", day=w.day(s.visits.start)))
+        print_visit_week(out, s.visits, w)
 
     _section(out, w._("Notifications sent this run (one per recipient)"))
     out.write(

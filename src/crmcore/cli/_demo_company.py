@@ -13,6 +13,7 @@ from typing import Final
 
 import attrs
 
+from crmcore.cli._demo_visits import VISIT_SETTINGS
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.leads import ClaimLimits, Lead, PoolConfig, PoolMember, Router
 from crmcore.money import Money, Percent
@@ -236,6 +237,7 @@ def build_crm(storage: Storage, month: int, clock: FixedClock) -> tuple[Crm, Cou
         credit_policy=CreditPolicy.from_dict(
             {"no_limit": "allowed", "overdue_decision": None, "limits": {}}
         ),
+        visits=VISIT_SETTINGS,
     )
     notifier = CountingNotifier()
     crm = Crm(storage, StaticDirectory.of(USERS), notifier, clock, MonthIds(month), config)

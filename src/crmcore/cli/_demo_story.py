@@ -30,6 +30,7 @@ from crmcore.cli._demo_company import (
     USERS,
     month_start,
 )
+from crmcore.cli._demo_visits import VisitWeek, play_visit_week
 from crmcore.cli._forecast import DEFAULT_PROCESS
 from crmcore.errors import CrmError
 from crmcore.forecast import Opportunity
@@ -95,6 +96,7 @@ class MonthSummary:
     carried_confirmed: int = 0
     carried_issued: int = 0
     collected: int = 0
+    visits: VisitWeek | None = None
 
 
 def _actor(user_id: str) -> Actor:
@@ -529,4 +531,20 @@ def _department(user_id: str) -> str:
 def play_month(crm: Crm, clock: FixedClock, seed: int, month: int, as_of: date) -> MonthSummary:
     """Play ``month`` of the story with ``random.Random`` seeded by ``seed`` and the month."""
     rng = random.Random(seed * 1000 + month)
-    return _Story(crm, clock, rng, month).play(as_of)
+    story = _Story(crm, clock, rng, month)
+    summary = story.play(as_of)
+    # The week of visits (crmcore.cli._demo_visits) draws from its own seeded random, so
+    # the rest of the story stays what it was; it touches only visit records.
+    after = clock.now()
+    summary.visits = play_visit_week(
+        crm,
+        clock,
+        random.Random(f"visits-{seed}-{month}"),
+        summary.start,
+        story.customers,
+        users=USERS,
+        sales=SALES,
+        managers=MANAGER,
+    )
+    clock.set(after)
+    return summary

@@ -52,6 +52,7 @@ from crmcore.services._records import (
     InstallmentOverdue,
     LinkStatus,
 )
+from crmcore.services._visits import VisitService, VisitSettings
 
 __all__ = [
     "DEFAULT_ACCESS",
@@ -105,6 +106,8 @@ __all__ = [
     "TermsBook",
     "UseCase",
     "Users",
+    "VisitService",
+    "VisitSettings",
     "deliver_outbox",
     "owner_from_event",
     "receivable_id_of",

@@ -72,6 +72,13 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "invoice.request": frozenset({SALES}),
     "invoice.issue": frozenset({FINANCE}),
     "invoice.reject": frozenset({FINANCE}),
+    # visits (the record's owner, their managers and admins; see VisitService)
+    "visit.customer": frozenset({SALES, MANAGER, ADMIN}),
+    "visit.plan": frozenset({SALES, MANAGER, ADMIN}),
+    "visit.execute": frozenset({SALES, MANAGER}),
+    "visit.cancel": frozenset({SALES, MANAGER, ADMIN}),
+    "visit.co_visit": frozenset({SALES, MANAGER}),
+    "visit.view": frozenset({SALES, MANAGER, ADMIN}),
     # the outbox: events committed but not yet delivered to the notifier
     "outbox.view": frozenset({ADMIN}),
 }

@@ -38,6 +38,7 @@ from crmcore.services._opportunities import OpportunityService
 from crmcore.services._orders import OrderApproval, OrderService
 from crmcore.services._queries import Queries
 from crmcore.services._receivables import ReceivableService
+from crmcore.services._visits import VisitService
 
 __all__ = ["Crm"]
 
@@ -102,6 +103,7 @@ class Crm:
         self.approvals = ApprovalService(self)
         self.receivables = ReceivableService(self)
         self.orders = OrderService(self)
+        self.visits = VisitService(self)
         self.queries = Queries(self)
 
     # -- running use cases ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from crmcore.receivables import (
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
 from crmcore.services._record_access import Grant, RecordAccess
+from crmcore.services._visits import VisitSettings
 from crmcore.workflow import ProcessRegistry
 
 __all__ = ["GOODS_STATUSES", "CrmConfig", "TermsBook"]
@@ -110,6 +111,8 @@ class CrmConfig:
     team_write: bool = True
     #: More record grants beside the derived ones (``Grant({"audit"}, write=False)``).
     grants: tuple[Grant, ...] = attrs.field(default=(), converter=tuple)
+    #: Check-in rules, visit actions, frequency by tier (see ``crm.visits``).
+    visits: VisitSettings = attrs.field(factory=VisitSettings)
     #: Derived: the record-access rule every use case and query applies.
     record_access: RecordAccess = attrs.field(init=False, eq=False, repr=False)
     #: Derived: the order's own role names (who ships and confirms receipt).

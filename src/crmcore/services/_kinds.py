@@ -20,6 +20,7 @@ from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
 from crmcore.receivables import InvoiceState, PaymentState, Receivable
 from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
+from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
 
 __all__ = ["KINDS", "ComputedKind"]
@@ -130,6 +131,28 @@ ORDERS: Final = ComputedKind(
     computed={"awaiting_shipment": awaiting_shipment},
 )
 
+VISITS: Final = AggregateKind(
+    "visit",
+    Visit,
+    indexes=("owner_id", "customer_id", "day", "status", "plan_id"),
+    dump=to_data,
+    load=lambda data: from_data(Visit, data),
+)
+VISIT_PLANS: Final = AggregateKind(
+    "visit_plan",
+    VisitPlan,
+    indexes=("owner_id", "day"),
+    dump=to_data,
+    load=lambda data: from_data(VisitPlan, data),
+)
+VISIT_CUSTOMERS: Final = AggregateKind(
+    "visit_customer",
+    CustomerSite,
+    indexes=("owner_id", "tier", "region"),
+    dump=to_data,
+    load=lambda data: from_data(CustomerSite, data),
+)
+
 #: Every kind the services store; pass it (plus any kinds of your own) to the adapter:
 #: ``MemoryDatabase(KINDS)`` or ``SqliteDatabase(path, KINDS)``.
 KINDS: Final[tuple[AggregateKind[Any], ...]] = (
@@ -142,4 +165,7 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     DUNNING_LOGS,
     ORDERS,
     IDEMPOTENCY_KEYS,
+    VISITS,
+    VISIT_PLANS,
+    VISIT_CUSTOMERS,
 )

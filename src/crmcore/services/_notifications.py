@@ -19,6 +19,7 @@ from crmcore.errors import ConfigError, NotFound
 from crmcore.events import DomainEvent, event_types
 from crmcore.ports import ClaimingOutbox, Directory, Notification, Notifier, Storage
 from crmcore.serialization import check_shape
+from crmcore.visits import VisitPlanAssigned  # noqa: F401 - registers the visit events routed below
 
 __all__ = [
     "DEFAULT_ROUTES",
@@ -289,6 +290,16 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
         },
         "ReceivableInvoiceIssued": {"topic": "invoice issued", "to": [{"owner": True}]},
         "ReceivableInvoiceRejected": {"topic": "invoice rejected", "to": [{"owner": True}]},
+        "VisitPlanAssigned": {"topic": "visit plan assigned to you", "to": [{"owner": True}]},
+        "CoVisitRequested": {
+            "topic": "co-visit requested",
+            "to": [{"event_field": "colleague_id"}],
+        },
+        "VisitOutsideTolerance": {
+            "topic": "check-in outside tolerance",
+            "to": [{"manager_of_owner": 1}],
+        },
+        "CoVisitFeedbackGiven": {"topic": "co-visit feedback", "to": [{"owner": True}]},
         "InstallmentOverdue": {
             "topic": "installment overdue",
             "to": [{"owner": True}],

@@ -72,6 +72,7 @@ from crmcore.testing import strategies as cst
 from crmcore.testing._process_contracts import ClaimContract, CrashContract, DeliveryContract
 from crmcore.testing._sample import SampleAccount, SampleDeposited, SampleStatus
 from crmcore.testing._time_limits import DEFAULT_CAUSE, time_limit
+from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
 
 __all__ = [
@@ -123,6 +124,27 @@ DOMAIN_KINDS: Final[tuple[AggregateKind[Any], ...]] = (
         load=_instance_in,
     ),
     AggregateKind("order", Order, indexes=("customer_id", "owner_id", "status", "department")),
+    AggregateKind(
+        "visit",
+        Visit,
+        indexes=("owner_id", "customer_id", "day", "status", "plan_id"),
+        dump=to_data,
+        load=lambda data: from_data(Visit, data),
+    ),
+    AggregateKind(
+        "visit_plan",
+        VisitPlan,
+        indexes=("owner_id", "day"),
+        dump=to_data,
+        load=lambda data: from_data(VisitPlan, data),
+    ),
+    AggregateKind(
+        "visit_customer",
+        CustomerSite,
+        indexes=("owner_id", "tier", "region"),
+        dump=to_data,
+        load=lambda data: from_data(CustomerSite, data),
+    ),
 )
 
 #: The kinds a store under test must hold (unless the subclass overrides ``kinds``).
@@ -229,6 +251,19 @@ def observations(aggregate: object) -> object:
         return (aggregate.is_open, aggregate.assigned_at, aggregate.previous_owner)
     if isinstance(aggregate, Pool):
         return (aggregate.members, aggregate.current_weights())
+    if isinstance(aggregate, Visit):
+        return (
+            aggregate.status,
+            aggregate.duration_s,
+            aggregate.outside_tolerance,
+            aggregate.current_actions(),
+            aggregate.missing_actions(cst.VISIT_ACTIONS),
+            aggregate.last_change,
+        )
+    if isinstance(aggregate, VisitPlan):
+        return (aggregate.order, aggregate.route)
+    if isinstance(aggregate, CustomerSite):
+        return (aggregate.location, aggregate.campaigns, aggregate.active)
     return aggregate
 
 
@@ -686,6 +721,25 @@ class StorageContract:
         self, storage: Storage, kinds: Sequence[AggregateKind[Any]], instance: ApprovalInstance
     ) -> None:
         self._round_trip(storage, kinds, instance)
+
+    @_ROUND_TRIP
+    @given(visit=cst.visits())
+    def test_visits_round_trip_planned_in_progress_completed_and_cancelled(
+        self, storage: Storage, kinds: Sequence[AggregateKind[Any]], visit: Visit
+    ) -> None:
+        self._round_trip(storage, kinds, visit)
+
+    @_ROUND_TRIP
+    @given(plan=cst.visit_plans(), site=cst.customer_sites())
+    def test_visit_plans_and_customer_sites_round_trip(
+        self,
+        storage: Storage,
+        kinds: Sequence[AggregateKind[Any]],
+        plan: VisitPlan,
+        site: CustomerSite,
+    ) -> None:
+        self._round_trip(storage, kinds, plan)
+        self._round_trip(storage, kinds, site)
 
     def test_concurrent_writers_exactly_one_wins(
         self, storage: Storage, reopen: Callable[[], Storage]

@@ -1,7 +1,8 @@
 """Hypothesis strategies for crmcore's types and aggregates, for your own property tests.
 
 Values (``money``, ``percents``...) and the real aggregates in many states (``leads``,
-``pools``, ``receivables``, ``orders``, ``opportunities``, ``approval_instances``), each built
+``pools``, ``receivables``, ``orders``, ``opportunities``, ``approval_instances``, ``visits``,
+``visit_plans``, ``customer_sites``), each built
 through the public API with generated inputs. See docs/testing.md.
 
 >>> from hypothesis import given
@@ -73,6 +74,14 @@ from crmcore.receivables import (
     RefundState,
     TermLine,
 )
+from crmcore.testing._visit_strategies import (
+    VISIT_ACTIONS,
+    VISIT_RULES,
+    customer_sites,
+    geo_points,
+    visit_plans,
+    visits,
+)
 from crmcore.testing.fakes import StaticDirectory
 from crmcore.workflow import (
     ANY,
@@ -102,11 +111,15 @@ __all__ = [
     "SALES_PROCESS",
     "SHIPPING",
     "START",
+    "VISIT_ACTIONS",
+    "VISIT_RULES",
     "ApprovalSubjectSample",
     "aggregates",
     "amounts",
     "approval_instances",
     "currencies",
+    "customer_sites",
+    "geo_points",
     "ids",
     "leads",
     "money",
@@ -115,6 +128,8 @@ __all__ = [
     "percents",
     "pools",
     "receivables",
+    "visit_plans",
+    "visits",
     "weights",
 ]
 
@@ -828,5 +843,13 @@ def approval_instances(
 def aggregates() -> st.SearchStrategy[object]:
     """Any of the real aggregates above, in any state."""
     return st.one_of(
-        leads(), pools(), opportunities(), receivables(), orders(), approval_instances()
+        leads(),
+        pools(),
+        opportunities(),
+        receivables(),
+        orders(),
+        approval_instances(),
+        visits(),
+        visit_plans(),
+        customer_sites(),
     )

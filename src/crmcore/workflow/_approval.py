@@ -300,7 +300,7 @@ class ApprovalInstance(AggregateRoot):
         """Plain, JSON-ready data for a repository, with the pinned process inside it.
 
         Pending events are not part of it: hand them to the outbox with
-        [`pull_events`][crmcore.workflow.ApprovalInstance.pull_events].
+        `pull_events()`.
         Refused (ConfigError) when the process holds a condition written as Python code.
         """
         data: dict[str, Any] = to_dict(
@@ -485,7 +485,7 @@ class ApprovalInstance(AggregateRoot):
     ) -> list[DomainEvent]:
         """Send due reminders and escalate overdue tasks; each happens once, however often
         this is called. Returns the events raised (also kept for
-        [`pull_events`][crmcore.workflow.ApprovalInstance.pull_events]).
+        `pull_events()`).
 
         On a pending request ``now`` must not be before its last change (history is kept in
         time order).

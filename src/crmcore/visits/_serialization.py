@@ -1,0 +1,82 @@
+"""Plain data for the visits aggregates: ``configure_converter`` registers their hooks on a
+converter explicitly (nothing happens at import), and ``to_data`` / ``from_data`` use a
+private copy of crmcore's converter configured that way (the adapters' dump / load).
+
+Pending events are not data; an action's form values keep their types (Money, Decimal,
+dates as tagged values, see ``crmcore.serialization``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from crmcore.errors import ConfigError, CrmError, ValidationError
+from crmcore.serialization import converter as _crmcore_converter
+from crmcore.serialization import decode_values, encode_values
+from crmcore.visits._customers import CustomerSite
+from crmcore.visits._plan import VisitPlan
+from crmcore.visits._visit import ActionRecord, Visit
+
+__all__ = ["configure_converter", "from_data", "to_data"]
+
+T = TypeVar("T", Visit, VisitPlan, CustomerSite)
+
+
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Teach ``converter`` the visits aggregates (call once per converter)."""
+    converter.register_unstructure_hook(
+        ActionRecord,
+        make_dict_unstructure_fn(
+            ActionRecord, converter, data=override(unstruct_hook=encode_values("data"))
+        ),
+    )
+    converter.register_structure_hook(
+        ActionRecord,
+        make_dict_structure_fn(
+            ActionRecord,
+            converter,
+            data=override(struct_hook=decode_values),
+            _cattrs_forbid_extra_keys=True,
+        ),
+    )
+
+    def actions(value: object, _: object) -> list[ActionRecord]:
+        # crmcore's list hook structures items with its own converter: ask this one.
+        if not isinstance(value, list):
+            raise ValidationError(f"actions: expected a list, got {value!r}")
+        return [converter.structure(item, ActionRecord) for item in value]
+
+    extra: dict[type, dict[str, Any]] = {Visit: {"actions": override(struct_hook=actions)}}
+    for cls in (Visit, VisitPlan, CustomerSite):
+        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
+        converter.register_structure_hook(
+            cls,
+            make_dict_structure_fn(
+                cls,
+                converter,
+                _cattrs_forbid_extra_keys=True,
+                **extra.get(cls, {}),
+            ),
+        )
+
+
+_converter: Final = _crmcore_converter.copy()
+configure_converter(_converter)
+
+
+def to_data(aggregate: Visit | VisitPlan | CustomerSite) -> dict[str, Any]:
+    """The aggregate as JSON-ready data (its pending events left out)."""
+    data: dict[str, Any] = _converter.unstructure(aggregate)
+    return data
+
+
+def from_data(cls: type[T], data: Mapping[str, Any]) -> T:
+    """The aggregate back from ``to_data``'s output; ConfigError names a bad field."""
+    try:
+        return _converter.structure({"version": 0, **data}, cls)
+    except (cattrs.BaseValidationError, CrmError, ValueError, TypeError, KeyError) as exc:
+        problems = cattrs.transform_error(exc, path="$")
+        raise ConfigError(f"invalid {cls.__name__}: " + "; ".join(problems), problems) from None
