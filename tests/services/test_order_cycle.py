@@ -3,7 +3,6 @@ sends (on both adapters), approvals, credit checks, cancellation, returns and re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from crmcore.services import CrmConfig
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ProcessRegistry
 from tests.services.helpers import (
     ANN,
-    BACKENDS,
     BOB,
     DAN,
     FAY,
@@ -37,7 +35,7 @@ from tests.services.helpers import (
     World,
     cny,
     memory_world,
-    world_on,
+    sqlite_world,
 )
 from tests.services.order_helpers import (
     confirmed_order,
@@ -51,10 +49,9 @@ from tests.services.order_helpers import (
 )
 
 
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with world_on(request.param, tmp_path) as made:
-        yield made
+@pytest.fixture(params=["memory", "sqlite"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+    return memory_world() if request.param == "memory" else sqlite_world(tmp_path)
 
 
 def test_full_cycle_from_draft_to_completed_with_each_steps_notifications(world: World) -> None:

@@ -25,9 +25,9 @@ from crmcore.adapters._codec import (
 from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.adapters._verify import WriteCheck
-from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
+from crmcore.errors import ConcurrencyConflict, NotFound, StorageError
 from crmcore.events import DomainEvent
-from crmcore.ports import Aggregate, AggregateKind, StoredEvent, checkpoint
+from crmcore.ports import Aggregate, AggregateKind, StoredEvent
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteDatabase"]
 
@@ -221,12 +221,10 @@ class SqliteDatabase(KindRegistry):
         conn = self._conn
         versions: dict[tuple[str, str], int] = {}
         with self._errors("commit"):
-            checkpoint("begin")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
-                    checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
                     data = dump_checked(kind, aggregate, self.shapes)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
@@ -241,11 +239,9 @@ class SqliteDatabase(KindRegistry):
                     versions[key] = new_version
                 for event in events:
                     name, text = dump_event_checked(event, self.shapes)
-                    checkpoint(f"outbox {name}")
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
                     )
-                checkpoint("commit")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -270,7 +266,7 @@ class SqliteDatabase(KindRegistry):
                 [id, version, data, *keys],
             )
         except sqlite3.IntegrityError:
-            raise AlreadyExists(kind.name, id) from None
+            raise ConcurrencyConflict(f"{kind.name} {id!r} already exists") from None
 
     def _update(
         self,
@@ -292,8 +288,11 @@ class SqliteDatabase(KindRegistry):
             f"SELECT version FROM {_table(kind)} WHERE id = ?", (id,)
         ).fetchone()
         if row is None:
-            raise NeverAdded(kind.name, id)
-        raise StaleVersion(kind.name, id, row[0], expected)
+            raise NotFound(f"cannot save {kind.name} {id!r}: it was never added")
+        raise ConcurrencyConflict(
+            f"{kind.name} {id!r} was changed by someone else (version {row[0]}, this copy has "
+            f"{expected}); reload and retry"
+        )
 
     # -- the outbox ---------------------------------------------------------------------------
     def undelivered(self, limit: int = 100) -> list[StoredEvent]:
@@ -316,7 +315,7 @@ class SqliteDatabase(KindRegistry):
                 (when, seq),
             )
         if cursor.rowcount == 0:
-            raise NoOutboxEvent(seq)
+            raise NotFound(f"no outbox event {seq}")
 
     def count(self, cls: type[Aggregate]) -> int:
         """How many aggregates of a kind are stored."""
