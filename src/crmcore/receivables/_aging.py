@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal, Inexact, localcontext
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -54,6 +54,18 @@ class AgingBasis(enum.Enum):
 
     DUE_DATE = "due_date"
     ISSUE_DATE = "issue_date"
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choice(kind: type[E], value: object, name: str) -> E:
+    """``value`` as a member of ``kind``; ValidationError naming ``name`` and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise ValidationError(f"{name}: {value!r} is not one of {choices}") from None
 
 
 class GroupBy(enum.Enum):
@@ -279,7 +291,12 @@ class AgingAggregate:
         group_by: GroupBy | str = GroupBy.OWNER,
     ) -> AgingAggregate:
         """One streaming pass over ``items``."""
-        aggregate = cls(as_of, buckets, AgingBasis(basis), GroupBy(group_by))
+        aggregate = cls(
+            as_of,
+            buckets,
+            _choice(AgingBasis, basis, "basis"),
+            _choice(GroupBy, group_by, "group_by"),
+        )
         aggregate.add_all(items)
         return aggregate
 
