@@ -25,6 +25,7 @@ from babel.numbers import (
 
 from crmcore import _catalogs
 from crmcore._decimal import CONTEXT
+from crmcore._numbers import bounded
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
 
@@ -93,6 +94,7 @@ def parse_money(text: str, currency: str | Currency, *, locale: str) -> Money:
         raise ValidationError(
             f"parse_money: {text!r} is not a number in locale {locale} ({exc})"
         ) from None
+    amount = bounded(amount, "parse_money: ", text)
     if amount != amount.quantize(cur.quantum, context=CONTEXT):
         raise ValidationError(
             f"parse_money: {text!r} has more decimals than {cur.code} allows ({cur.minor_units})"

@@ -61,6 +61,8 @@ def test_parse_money(text: str, currency: str, locale: str, expected: Money) -> 
         ("1.234", "more decimals than CNY allows"),
         ("1,2,3.4.5", "is not a number in locale en_US"),
         ("", "is not an amount"),
+        ("1" * 120, "is out of range"),  # once a raw decimal.InvalidOperation
+        ("1" * 19 + ".5", "is out of range"),
     ],
 )
 def test_parse_money_refuses_what_is_not_an_amount(text: str, message: str) -> None:
