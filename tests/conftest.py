@@ -7,6 +7,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,26 +38,74 @@ settings.load_profile(
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
+# The PostgreSQL tests are opt-in: they run when CRMCORE_TEST_POSTGRES holds a libpq connection
+# string (.ci/run always sets it) and are *deselected* otherwise, never skipped, with a line in
+# the report saying how many and how to enable them. Under CI (CI=true) a missing server is a
+# usage error: CI never runs without them.
 HOW_TO_ENABLE_POSTGRES = (
-    "PostgreSQL tests need a server: set CRMCORE_TEST_POSTGRES to a libpq connection string "
-    "(`bash .ci/postgres.sh start /tmp/crmcore-pg` starts a throw-away one and prints it) and "
-    "install the extra: pip install -e '.[postgres]'"
+    "set CRMCORE_TEST_POSTGRES to a libpq connection string "
+    "(`bash .ci/postgres.sh start /tmp/crmcore-pg` starts a throw-away server and prints one) "
+    "and install the extra: pip install -e '.[postgres]'"
 )
+POSTGRES_ENV = "CRMCORE_TEST_POSTGRES"
 
 
-def postgres_conninfo_or_skip() -> str:
-    """The test server's connection string; skip without one, but fail under CI (CI=true)."""
-    conninfo = os.environ.get("CRMCORE_TEST_POSTGRES", "")
-    missing = "" if conninfo else "CRMCORE_TEST_POSTGRES is not set"
-    if not missing:
-        try:
-            import psycopg  # noqa: F401
-        except ImportError:
-            missing = "psycopg is not installed"
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI never skips PostgreSQL: {missing}. {HOW_TO_ENABLE_POSTGRES}")
-        pytest.skip(f"{missing}. {HOW_TO_ENABLE_POSTGRES}")
+def needs_postgres(item: pytest.Item) -> bool:
+    """Whether a collected test runs on the PostgreSQL test server."""
+    names = getattr(item, "fixturenames", ())
+    if "postgres_conninfo" in names:
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("world") == "postgres"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the PostgreSQL tests without a server; refuse to run without one under CI."""
+    if os.environ.get(POSTGRES_ENV):
+        return
+    postgres = [item for item in items if needs_postgres(item)]
+    if not postgres:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"CI never runs without the {len(postgres)} PostgreSQL tests: "
+            f"{POSTGRES_ENV} is not set; {HOW_TO_ENABLE_POSTGRES}"
+        )
+    items[:] = [item for item in items if not needs_postgres(item)]
+    config.hook.pytest_deselected(items=postgres)
+    config.stash[_DESELECTED] = len(postgres)
+    workeroutput = getattr(config, "workeroutput", None)  # a pytest-xdist worker
+    if workeroutput is not None:
+        workeroutput[_DESELECTED_KEY] = len(postgres)
+
+
+_DESELECTED = pytest.StashKey[int]()
+_DESELECTED_KEY = "crmcore_postgres_deselected"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: the controller learns from its workers how many were deselected."""
+    count = node.workeroutput.get(_DESELECTED_KEY, 0)
+    node.config.stash[_DESELECTED] = max(node.config.stash.get(_DESELECTED, 0), count)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say how many PostgreSQL tests did not run, and how to run them."""
+    count = config.stash.get(_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} PostgreSQL tests deselected ({POSTGRES_ENV} is not set): "
+            f"to run them, {HOW_TO_ENABLE_POSTGRES}",
+            yellow=True,
+        )
+
+
+def postgres_conninfo_or_fail() -> str:
+    """The test server's connection string (a selected PostgreSQL test has one)."""
+    conninfo = os.environ.get(POSTGRES_ENV, "")
+    if not conninfo:
+        pytest.fail(f"{POSTGRES_ENV} is not set: {HOW_TO_ENABLE_POSTGRES}")
     return conninfo
 
 
@@ -75,8 +124,8 @@ def fresh_postgres_schema(conninfo: str) -> Iterator[str]:
 
 @pytest.fixture
 def postgres_conninfo() -> str:
-    """The test server's connection string (skips, or fails under CI, without one)."""
-    return postgres_conninfo_or_skip()
+    """The test server's connection string (the test is deselected without one)."""
+    return postgres_conninfo_or_fail()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tests.adapters.mutants import MUTANTS, Mutant
-from tests.conftest import postgres_conninfo_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = ROOT / "src" / "crmcore" / "adapters" / "postgres"
@@ -75,8 +74,9 @@ def _run_kit(runs: dict[str, tuple[str, ...]], into: Path) -> dict[str, dict[str
     return outcomes
 
 
-def test_every_bug_planted_in_the_postgres_adapter_makes_the_kit_fail(tmp_path: Path) -> None:
-    postgres_conninfo_or_skip()
+def test_every_bug_planted_in_the_postgres_adapter_makes_the_kit_fail(
+    tmp_path: Path, postgres_conninfo: str
+) -> None:
     runs = {_copy(mutant, tmp_path): mutant.caught_by for mutant in MUTANTS}
     control = _copy(None, tmp_path)
     runs[control] = tuple(sorted({name for m in MUTANTS for name in m.caught_by}))

@@ -30,7 +30,7 @@ from crmcore.receivables import DueRule, PaymentTerms, Portion, TermLine
 from crmcore.services import KINDS, Crm, CrmConfig, TermsBook
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
 from crmcore.workflow import ApprovalProcess, ProcessRegistry
-from tests.conftest import fresh_postgres_schema, postgres_conninfo_or_skip
+from tests.conftest import fresh_postgres_schema, postgres_conninfo_or_fail
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -234,7 +234,7 @@ def world_on(backend: str, folder: Path, **changes: Any) -> Iterator[World]:
         finally:
             made.storage.close()  # type: ignore[attr-defined]
         return
-    conninfo = postgres_conninfo_or_skip()
+    conninfo = postgres_conninfo_or_fail()
     with fresh_postgres_schema(conninfo) as schema:
         made = postgres_world(conninfo, schema, **changes)
         try:
