@@ -6,7 +6,7 @@ and aging (Hypothesis stateful test)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -157,11 +157,11 @@ class CorrectionsMachine(RuleBasedStateMachine):
         if kept.amount <= 0:
             return
         amount = max((kept * share / 100).round(), Money("0.01", "CNY"))
-        if self.attempt(self.r.request_refund, SALES, amount, reason="r", at=self.tick(hours)):
-            if confirm:
-                self.attempt(
-                    self.r.confirm_refund, FINANCE, self.r.refunds[-1].id, at=self.tick(1)
-                )
+        requested = self.attempt(
+            self.r.request_refund, SALES, amount, reason="r", at=self.tick(hours)
+        )
+        if requested and confirm:
+            self.attempt(self.r.confirm_refund, FINANCE, self.r.refunds[-1].id, at=self.tick(1))
 
     @rule(share=st.integers(1, 100), hours=st.integers(0, 48))
     def invoice(self, share: int, hours: int) -> None:
