@@ -237,6 +237,10 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "OrderCreditWarning": {
+            "topic": "credit warning",
+            "to": [{"role": "finance"}, {"manager_of_owner": 1}],
+        },
         "ApprovalStepStarted": {
             "topic": "approval waiting for you",
             "to": [{"event_field": "approver_ids"}],
