@@ -29,6 +29,7 @@ from crmcore.leads._conversion import ConversionRequest, ConversionResult, build
 from crmcore.leads._events import (
     LeadAssigned,
     LeadConverted,
+    LeadHandedOver,
     LeadInvalidated,
     LeadLeftUnassigned,
     LeadPooled,
@@ -291,21 +292,102 @@ class Pool(AggregateRoot):
             if why_not is not None:
                 skipped.append(Assignment(lead.id, None, how, why_not))
                 continue
-            owner = self.policy.choose(self.state)
-            if owner is None and fallback is not None:
-                # Nobody has room: the pool's default assignee takes the overflow.
-                self._give(lead, fallback, "default_assignee", actor, at)
-                results.append(Assignment(lead.id, fallback, "default_assignee"))
-                continue
+            owner, how_given = self._pick(fallback)
             if owner is None:
                 lead._emit(
                     LeadLeftUnassigned, actor, at, pool_id=self.id, reason=UNASSIGNED_REASON
                 )
                 results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
                 continue
-            self._give(lead, owner, how, actor, at)
-            results.append(Assignment(lead.id, owner, how))
+            self._give(lead, owner, how_given, actor, at)
+            results.append(Assignment(lead.id, owner, how_given))
         return AssignmentResult(tuple(results), tuple(skipped))
+
+    def hand_over(
+        self,
+        actor: Actor,
+        leads: Sequence[Lead],
+        from_id: str,
+        *,
+        at: datetime,
+        reason: str,
+        to: str | None = None,
+        redistribute: bool = False,
+    ) -> AssignmentResult:
+        """An admin hands over the open leads ``from_id`` (a member who left or is inactive)
+        holds in this pool: to the colleague ``to``, to whom the pool's policy picks
+        (``redistribute``; the default assignee takes what nobody has room for, the rest
+        waits in the pool), or back to the pool to wait (neither).
+
+        The lead's history keeps every stretch: the departing member's ends "handed over by
+        <admin>: <reason>" and the receiver's begins with ``how`` "handover"; each lead
+        leaves a ``LeadHandedOver`` event naming both and the reason. Nothing changes when
+        anything is refused.
+        """
+        self._begin(actor, at, leads)
+        self._require_admin(actor, "hand over leads")
+        self._distinct(leads)
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(f"handover: a reason is required, got {reason!r}")
+        if not isinstance(from_id, str) or not from_id.strip():
+            raise ValidationError(f"handover: from_id must be a user id, got {from_id!r}")
+        if to is not None and redistribute:
+            raise ValidationError(
+                f"handover: give either to={to!r} or redistribute=True, not both"
+            )
+        if to == from_id:
+            raise ValidationError(f"handover: {from_id} cannot hand leads over to themself")
+        departing = self.state.members.get(from_id)
+        if departing is not None and departing.active:
+            raise InvariantViolation(
+                f"pool {self.id}: {from_id} is still an active member; remove or deactivate "
+                f"them before handing their leads over"
+            )
+        for lead in leads:
+            self._check_in_pool(lead)
+            if lead.owner_id != from_id or not lead.is_open:
+                raise InvariantViolation(
+                    f"lead {lead.id}: not an open lead held by {from_id} (owner "
+                    f"{lead.owner_id}, status {lead.status.name}); nothing to hand over"
+                )
+            LEAD_LIFECYCLE.check("release", lead.status, actor, lead)
+        if to is not None:
+            receiver = self._member(to)
+            if not receiver.active:
+                raise InvariantViolation(f"pool {self.id}: member {to} is inactive")
+            room = self.state.room(to)
+            if room is not None and len(leads) > room:
+                raise InvariantViolation(
+                    f"pool {self.id}: {to} holds {self.open_leads(to)} of capacity "
+                    f"{receiver.capacity}; cannot take {len(leads)} more (redistribute instead)"
+                )
+        because = f"handed over by {actor.user_id}: {reason}"
+        fallback = self._fallback() if redistribute else None
+        results = []
+        for lead in leads:
+            owner = to
+            if redistribute:
+                owner, _ = self._pick(fallback)
+            self.state.record_release(from_id)
+            lead._end_ownership(at, because)
+            if owner is None:
+                lead.status = LeadStatus.NEW
+            else:
+                lead._take(owner, "handover", at)
+                self.state.record_assignment(owner, at)
+            lead._emit(
+                LeadHandedOver,
+                actor,
+                at,
+                pool_id=self.id,
+                previous_owner_id=from_id,
+                owner_id=owner,
+                reason=reason,
+            )
+            results.append(
+                Assignment(lead.id, owner, "handover", None if owner else "back to the pool")
+            )
+        return AssignmentResult(tuple(results))
 
     def assign_to(
         self, actor: Actor, leads: Sequence[Lead], member_id: str, *, at: datetime
@@ -597,6 +679,14 @@ class Pool(AggregateRoot):
     def _check_in_pool(self, lead: Lead) -> None:
         if lead.pool_id != self.id:
             raise InvariantViolation(f"lead {lead.id} is in pool {lead.pool_id}, not {self.id}")
+
+    def _pick(self, fallback: str | None) -> tuple[str | None, str]:
+        """The policy's choice (and its name), else the fallback as "default_assignee"."""
+        owner = self.policy.choose(self.state)
+        if owner is None and fallback is not None:
+            # Nobody has room: the pool's default assignee takes the overflow.
+            return fallback, "default_assignee"
+        return owner, self.policy.kind
 
     def _fallback(self) -> str | None:
         """The default assignee when an active member: they take what nobody has room for."""

@@ -266,6 +266,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "topic": "lead recycled back to its pool",
             "to": [{"event_field": "previous_owner_id"}],
         },
+        "LeadHandedOver": {"topic": "lead handed over to you", "to": [{"owner": True}]},
+        "OpportunityHandedOver": {
+            "topic": "opportunity handed over to you",
+            "to": [{"owner": True}],
+        },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
         "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},
