@@ -217,6 +217,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
     ),
     "receivable.remind": ("fay", _overdue, lambda w, a, i: w.crm.receivables.send_reminders(a)),
     "lead.view": ("ann", _held_lead, lambda w, a, i: w.crm.queries.list_leads(a)),
+    "lead.hand_over": (
+        "mia",
+        _held_lead,
+        lambda w, a, i: w.crm.leads.hand_over(a, "ann", reason="left", to="bob"),
+    ),
     "opportunity.view": ("ann", _opportunity, lambda w, a, i: w.crm.queries.list_opportunities(a)),
     "approval.view": ("ann", _approval, lambda w, a, i: w.crm.queries.list_approvals(a)),
     "payment.record": (
@@ -234,6 +239,17 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _payment,
         lambda w, a, i: w.crm.receivables.reject_payment(a, i["rec"], i["payment"], "bounced"),
     ),
+    "payment.reverse": (
+        "fay",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.reverse_payment(a, i["rec"], i["payment"], "bounced"),
+    ),
+    "payment.write_off": (
+        "mia",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.write_off(a, i["rec"], cny("1.00"), "bank_fee"),
+    ),
+    "payment.exceptions": ("fay", _confirmed, lambda w, a, i: w.crm.queries.payment_exceptions(a)),
     "refund.record": (
         "ann",
         _confirmed,

@@ -28,6 +28,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "lead.follow_up": frozenset({SALES}),
     "lead.convert": frozenset({SALES, MANAGER}),
     "lead.view": frozenset({SALES, MANAGER, ADMIN}),
+    "lead.hand_over": frozenset({MANAGER, ADMIN}),
     # opportunities
     "opportunity.create": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
@@ -66,6 +67,11 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "payment.record": frozenset({SALES}),
     "payment.confirm": frozenset({FINANCE}),
     "payment.reject": frozenset({FINANCE}),
+    # corrections: finance reverses a bounced payment and reads the exceptions list; a
+    # write-off is checked against the per-role limits of its reason code (crm.config.write_offs)
+    "payment.reverse": frozenset({FINANCE}),
+    "payment.write_off": frozenset({FINANCE, MANAGER, ADMIN}),
+    "payment.exceptions": frozenset({FINANCE}),
     "refund.record": frozenset({SALES, FINANCE}),
     "refund.confirm": frozenset({FINANCE}),
     "refund.reject": frozenset({FINANCE}),

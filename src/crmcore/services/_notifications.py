@@ -246,6 +246,10 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "OrderCreditWarning": {
+            "topic": "credit warning",
+            "to": [{"role": "finance"}, {"manager_of_owner": 1}],
+        },
         "ApprovalStepStarted": {
             "topic": "approval waiting for you",
             "to": [{"event_field": "approver_ids"}],
@@ -271,6 +275,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "topic": "lead recycled back to its pool",
             "to": [{"event_field": "previous_owner_id"}],
         },
+        "LeadHandedOver": {"topic": "lead handed over to you", "to": [{"owner": True}]},
+        "OpportunityHandedOver": {
+            "topic": "opportunity handed over to you",
+            "to": [{"owner": True}],
+        },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
         "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},
@@ -284,6 +293,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"owner": True}, {"manager_of_owner": 1}],
         },
         "ReceivablePaymentRejected": {"topic": "payment rejected", "to": [{"owner": True}]},
+        "ReceivablePaymentReversed": {
+            "topic": "payment reversed",
+            "to": [{"owner": True}, {"manager_of_owner": 1}],
+        },
+        "ReceivableWrittenOff": {"topic": "amount written off", "to": [{"owner": True}]},
         "ReceivableInvoiceRequested": {
             "topic": "invoice awaiting issue",
             "to": [{"role": "finance"}],
