@@ -30,6 +30,7 @@ from crmcore.receivables._cash_forecast import (
     collections_forecast,
     days_sales_outstanding,
 )
+from crmcore.receivables._corrections import SalesReturn
 from crmcore.receivables._credit import (
     CreditAlert,
     CreditBypass,
@@ -51,6 +52,9 @@ from crmcore.receivables._dunning import (
     late_interest,
 )
 from crmcore.receivables._events import (
+    ReceivableCreditNoteIssued,
+    ReceivableCreditNoteRejected,
+    ReceivableCreditNoteRequested,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -64,7 +68,14 @@ from crmcore.receivables._events import (
     ReceivableRefundRequested,
     ReceivableReturnRecorded,
 )
-from crmcore.receivables._facts import Allocation, InvoiceRequest, Payment, Refund, ReturnNote
+from crmcore.receivables._facts import (
+    Allocation,
+    CreditNote,
+    InvoiceRequest,
+    Payment,
+    Refund,
+    ReturnNote,
+)
 from crmcore.receivables._policy import (
     InvoiceState,
     InvoicingPolicy,
@@ -72,6 +83,7 @@ from crmcore.receivables._policy import (
     PaymentState,
     ReceivablePolicy,
     RefundState,
+    ReturnCreditPolicy,
     invoice_lifecycle,
     payment_lifecycle,
     refund_lifecycle,
@@ -114,6 +126,7 @@ __all__ = [
     "CreditBypass",
     "CreditCheck",
     "CreditDecision",
+    "CreditNote",
     "CreditPolicy",
     "CustomerPayment",
     "DsoReport",
@@ -140,6 +153,9 @@ __all__ = [
     "Portion",
     "PortionKind",
     "Receivable",
+    "ReceivableCreditNoteIssued",
+    "ReceivableCreditNoteRejected",
+    "ReceivableCreditNoteRequested",
     "ReceivableInvoiceCancelled",
     "ReceivableInvoiceIssued",
     "ReceivableInvoiceRejected",
@@ -157,8 +173,10 @@ __all__ = [
     "Refund",
     "RefundState",
     "Reminder",
+    "ReturnCreditPolicy",
     "ReturnNote",
     "RiskAssessment",
+    "SalesReturn",
     "TargetRow",
     "TermLine",
     "aging",

@@ -44,8 +44,9 @@ class Balance:
     ``received`` counts confirmed payments only; ``outstanding`` is what the installments
     still ask for (the sum of their ``outstanding``); ``advance`` is confirmed money beyond
     the installments (kept as a customer advance). ``received − refunded`` always equals
-    the paid part of the installments plus ``advance``; ``invoiced + pending_invoice +
-    not_yet_invoiced`` equals ``net_amount``.
+    the paid part of the installments plus ``advance``; ``(invoiced − credited) +
+    (pending_invoice − pending_credit) + not_yet_invoiced`` equals ``net_amount``
+    (``credited``: issued credit notes; ``pending_credit``: credit notes requested).
     """
 
     as_of: date
@@ -66,3 +67,5 @@ class Balance:
     days_overdue: int
     status: ReceivableStatus
     installments: tuple[InstallmentStatus, ...]
+    credited: Money
+    pending_credit: Money

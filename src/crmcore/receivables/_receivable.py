@@ -29,6 +29,7 @@ from crmcore.events import DomainEvent
 from crmcore.money import Currency, Money
 from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
+from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
@@ -43,7 +44,14 @@ from crmcore.receivables._events import (
     ReceivableRefundRequested,
     ReceivableReturnRecorded,
 )
-from crmcore.receivables._facts import Allocation, InvoiceRequest, Payment, Refund, ReturnNote
+from crmcore.receivables._facts import (
+    Allocation,
+    CreditNote,
+    InvoiceRequest,
+    Payment,
+    Refund,
+    ReturnNote,
+)
 from crmcore.receivables._policy import (
     InvoiceState,
     InvoicingPolicy,
@@ -61,7 +69,7 @@ __all__ = ["Receivable"]
 
 _ZERO = Decimal(0)
 KIND = "receivable"
-F = TypeVar("F", Payment, Refund, InvoiceRequest)
+F = TypeVar("F", Payment, Refund, InvoiceRequest, CreditNote)
 
 
 def _text(value: str, what: str) -> str:
@@ -89,15 +97,22 @@ class _Ledger:
     returned: Decimal = _ZERO
     invoiced: Decimal = _ZERO
     pending_invoice: Decimal = _ZERO
+    credited: Decimal = _ZERO
+    pending_credit: Decimal = _ZERO
 
     @property
     def kept(self) -> Decimal:
         return self.received - self.refunded
 
+    @property
+    def billed(self) -> Decimal:
+        """Invoiced or requested, less credit notes issued or requested."""
+        return self.invoiced + self.pending_invoice - self.credited - self.pending_credit
+
 
 @context_class
 @attrs.define
-class Receivable(AggregateRoot):
+class Receivable(Corrections, AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
     Create it with [`open`][crmcore.receivables.Receivable.open] (from payment terms) or directly
@@ -120,6 +135,7 @@ class Receivable(AggregateRoot):
     _refunds: list[Refund] = attrs.field(factory=list)
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
+    _credit_notes: list[CreditNote] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
 
     def __attrs_post_init__(self) -> None:
@@ -420,7 +436,7 @@ class Receivable(AggregateRoot):
                 f"requested {self._money(ledger.refund_requested)})"
             )
         if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
-            invoiced = ledger.invoiced + ledger.pending_invoice
+            invoiced = ledger.billed
             if refundable - amount.amount < invoiced:
                 raise InvariantViolation(
                     f"receivable {self.id}: refund {amount} would leave "
@@ -512,7 +528,7 @@ class Receivable(AggregateRoot):
                 f"is received or pending ({self._money(self._net(ledger) - free)}); only "
                 f"{self._money(free)} is unpaid; record a refund first"
             )
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self._net(ledger) - amount.amount < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: return {amount} would take the net amount to "
@@ -572,7 +588,7 @@ class Receivable(AggregateRoot):
                 f"left unpaid on installment {installment}"
             )
         ledger = self._ledger(None)
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self._net(ledger) - discount.amount < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: discount {discount} would take the net amount below the "
@@ -623,7 +639,7 @@ class Receivable(AggregateRoot):
         self._check_change(actor, at)
         ledger = self._ledger(None)
         limit = self.invoicing_limit()
-        taken = ledger.invoiced + ledger.pending_invoice
+        taken = ledger.billed
         if taken + amount.amount > limit.amount:
             raise InvariantViolation(
                 f"receivable {self.id}: invoice {amount} exceeds the invoicing limit "
@@ -664,8 +680,10 @@ class Receivable(AggregateRoot):
     def cancel_invoice(
         self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
     ) -> InvoiceRequest:
-        """Finance cancels an issued invoice (red-letter invoice / credit note)."""
+        """Finance cancels an issued invoice (red-letter invoice); refused while a credit note
+        is issued or requested against it (the credit note already takes it back)."""
         _text(reason, "reason")
+        self._refuse_credited_cancel(invoice_id)
         return self._decide_invoice(
             actor, invoice_id, "cancel", ReceivableInvoiceCancelled, at, reason=reason
         )
@@ -774,13 +792,19 @@ class Receivable(AggregateRoot):
             advance=self._money(ledger.advance),
             invoiced=self._money(ledger.invoiced),
             pending_invoice=self._money(ledger.pending_invoice),
-            not_yet_invoiced=self._money(net - ledger.invoiced - ledger.pending_invoice),
+            not_yet_invoiced=self._money(
+                net
+                - (ledger.invoiced - ledger.credited)
+                - (ledger.pending_invoice - ledger.pending_credit)
+            ),
             next_due_date=None if next_row is None else next_row.due_date,
             next_amount_due=self._money(_ZERO) if next_row is None else next_row.outstanding,
             overdue_amount=self._money(overdue_amount),
             days_overdue=max((r.days_overdue for r in overdue), default=0),
             status=status,
             installments=rows,
+            credited=self._money(ledger.credited),
+            pending_credit=self._money(ledger.pending_credit),
         )
 
     def _ledger(self, as_of: date | None) -> _Ledger:
@@ -794,6 +818,9 @@ class Receivable(AggregateRoot):
                 ledger.returned += note.amount.amount
                 for cut in note.cuts:
                     ledger.cut[cut.installment - 1] += cut.amount.amount
+                for release in note.releases:  # paid money the return made customer credit
+                    ledger.paid[release.installment - 1] -= release.amount.amount
+                    ledger.advance += release.amount.amount
         for p in self._payments:
             if not seen(p.recorded_at):
                 continue
@@ -826,6 +853,13 @@ class Receivable(AggregateRoot):
                     ledger.invoiced += inv.amount.amount
             elif inv.state is InvoiceState.REQUESTED or not seen(inv.decided_at):
                 ledger.pending_invoice += inv.amount.amount
+        for credit in self._credit_notes:
+            if not seen(credit.recorded_at):
+                continue
+            if credit.state is InvoiceState.ISSUED and seen(credit.decided_at):
+                ledger.credited += credit.amount.amount
+            elif credit.state is InvoiceState.REQUESTED or not seen(credit.decided_at):
+                ledger.pending_credit += credit.amount.amount
         return ledger
 
     def _net(self, ledger: _Ledger) -> Decimal:

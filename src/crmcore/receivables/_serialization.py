@@ -56,6 +56,7 @@ converter.register_unstructure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _credit_notes=override(rename="credit_notes"),
     ),
 )
 converter.register_structure_hook(
@@ -69,6 +70,7 @@ converter.register_structure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _credit_notes=override(rename="credit_notes"),
     ),
 )
 # crmcore 0.1 stored the owner as "owner".
