@@ -249,7 +249,7 @@ def test_people_without_a_sales_role_change_nothing(process: SalesProcess, alice
     names = [
         t.name for t in opportunity_lifecycle(process).available_transitions(opp.status, alice)
     ]
-    assert names == ["advance", "revise", "win", "lose"]
+    assert names == ["advance", "revise", "win", "lose", "hand_over"]
 
 
 @pytest.mark.parametrize(

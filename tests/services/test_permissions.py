@@ -237,6 +237,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
     ),
     "receivable.remind": ("fay", _overdue, lambda w, a, i: w.crm.receivables.send_reminders(a)),
     "lead.view": ("ann", _held_lead, lambda w, a, i: w.crm.queries.list_leads(a)),
+    "lead.hand_over": (
+        "mia",
+        _held_lead,
+        lambda w, a, i: w.crm.leads.hand_over(a, "ann", reason="left", to="bob"),
+    ),
     "opportunity.view": ("ann", _opportunity, lambda w, a, i: w.crm.queries.list_opportunities(a)),
     "approval.view": ("ann", _approval, lambda w, a, i: w.crm.queries.list_approvals(a)),
     "payment.record": (

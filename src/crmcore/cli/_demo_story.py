@@ -195,8 +195,28 @@ class _Story:
     def carry_over(self) -> None:
         """What earlier months left: approvals decided, orders shipped and received, payments
         confirmed, invoices issued, and some customers paying what they owe."""
-        crm, people = self.crm, {u.id: u.as_actor() for u in USERS}
+        people = {u.id: u.as_actor() for u in USERS}
         self.day(1)
+        self._carry_decisions(people)
+        self.day(4)
+        with self.crm.storage.unit_of_work() as uow:
+            orders = sorted(uow.repository(Order).find(), key=lambda o: o.id)
+        for order in orders:
+            if order.status is OrderStatus.SHIPPED:
+                self.crm.orders.confirm_receipt(people["ship.wu"], order.id)
+                self.summary.carried_received += 1
+                self.tick()
+        self.day(6)
+        paid = self._carry_payments(orders)
+        self.day(8)
+        for receivable_id, payment_id in paid:
+            self.crm.receivables.confirm_payment(people["fin.zhou"], receivable_id, payment_id)
+            self.summary.collected += 1
+            self.tick()
+
+    def _carry_decisions(self, people: dict[str, Actor]) -> None:
+        """Day 1 the managers decide what waits for them; day 2 finance and shipping act."""
+        crm = self.crm
         for manager in ("mgr.east", "mgr.north", "director"):
             for task in crm.queries.approvals_waiting_for(people[manager]):
                 crm.orders.approve(
@@ -218,15 +238,10 @@ class _Story:
             crm.orders.ship(people["ship.wu"], ship.order_id)
             self.summary.carried_shipped += 1
             self.tick()
-        self.day(4)
-        with crm.storage.unit_of_work() as uow:
-            orders = sorted(uow.repository(Order).find(), key=lambda o: o.id)
-        for order in orders:
-            if order.status is OrderStatus.SHIPPED:
-                crm.orders.confirm_receipt(people["ship.wu"], order.id)
-                self.summary.carried_received += 1
-                self.tick()
-        self.day(6)
+
+    def _carry_payments(self, orders: list[Order]) -> list[tuple[str, str]]:
+        """About half the customers who still owe pay it all; (receivable, payment) each."""
+        crm = self.crm
         paid: list[tuple[str, str]] = []
         for order in orders:
             if order.status not in (OrderStatus.RECEIVED, OrderStatus.SHIPPED):
@@ -246,11 +261,7 @@ class _Story:
             )
             paid.append((view.payments.receivable_id, payment.id))
             self.tick()
-        self.day(8)
-        for receivable_id, payment_id in paid:
-            crm.receivables.confirm_payment(people["fin.zhou"], receivable_id, payment_id)
-            self.summary.collected += 1
-            self.tick()
+        return paid
 
     # -- leads ----------------------------------------------------------------------------
     def capture_leads(self) -> None:
@@ -436,15 +447,29 @@ class _Story:
 
     def collect(self, orders: list[str]) -> None:
         """Payments some days after receipt, confirmed by finance two days later; invoices."""
-        crm, rng = self.crm, self.rng
         received = [o for o in orders if self._order_status(o) is OrderStatus.RECEIVED]
         if len(received) >= 3 and self.after(received[2], 1):  # one unit comes back
             order_id = received[2]
-            crm.orders.record_return(
+            self.crm.orders.record_return(
                 _actor(self._order_owner(order_id)), order_id, {0: 1}, "damaged in transit"
             )
             self.summary.returns.append(order_id)
-        recorded: list[tuple[str, str, str]] = []  # (order, receivable, payment)
+        recorded = self._record_payments(received)
+        checked = self._check_payments(recorded)
+        self._invoice(recorded)
+        for order_id, _, _ in checked:
+            if not self.after(order_id, 1):
+                continue
+            try:
+                self.crm.orders.complete(_actor(self._order_owner(order_id)), order_id)
+            except CrmError:
+                continue  # not fully paid or invoiced yet
+            self.summary.completed += 1
+
+    def _record_payments(self, received: list[str]) -> list[tuple[str, str, str]]:
+        """Most customers pay, in full or the installment due; (order, receivable, payment)."""
+        crm, rng = self.crm, self.rng
+        recorded: list[tuple[str, str, str]] = []
         for order_id in received:
             owner = _actor(self._order_owner(order_id))
             if rng.random() < 0.2:
@@ -468,6 +493,10 @@ class _Story:
             )
             recorded.append((order_id, view.payments.receivable_id, payment.id))
             self.summary.payments += 1
+        return recorded
+
+    def _check_payments(self, recorded: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Finance confirms the payments two days on (one bounces, the last one waits)."""
         finance = (_actor("fin.sun"), _actor("fin.zhou"))
         checked: list[tuple[str, str, str]] = []
         for n, (order_id, receivable_id, payment_id) in enumerate(recorded):
@@ -477,14 +506,19 @@ class _Story:
             if not self.after(order_id, 2):
                 continue
             if n == 1:
-                crm.receivables.reject_payment(
+                self.crm.receivables.reject_payment(
                     checker, receivable_id, payment_id, "cheque bounced"
                 )
                 self.summary.payment_rejected.append(receivable_id)
             else:
-                crm.receivables.confirm_payment(checker, receivable_id, payment_id)
+                self.crm.receivables.confirm_payment(checker, receivable_id, payment_id)
                 self.summary.confirmed += 1
             checked.append((order_id, receivable_id, payment_id))
+        return checked
+
+    def _invoice(self, recorded: list[tuple[str, str, str]]) -> None:
+        """Invoices requested for what was paid, issued a day on (the last one waits)."""
+        crm = self.crm
         requested: list[tuple[str, str, str]] = []
         for order_id, receivable_id, _ in recorded:
             owner = _actor(self._order_owner(order_id))
@@ -509,16 +543,8 @@ class _Story:
             if not self.after(order_id, 1):
                 continue
             number = f"INV-{self.summary.month}-{n + 1:04d}"
-            crm.receivables.issue_invoice(finance[0], receivable_id, invoice_id, number)
+            crm.receivables.issue_invoice(_actor("fin.sun"), receivable_id, invoice_id, number)
             self.summary.issued += 1
-        for order_id, _, _ in checked:
-            if not self.after(order_id, 1):
-                continue
-            try:
-                crm.orders.complete(_actor(self._order_owner(order_id)), order_id)
-            except CrmError:
-                continue  # not fully paid or invoiced yet
-            self.summary.completed += 1
 
 
 def _department(user_id: str) -> str:

@@ -191,6 +191,62 @@ def load_process(path: str) -> SalesProcess:
         raise InputError(f"{path}: not a valid sales process\n{problems}") from None
 
 
+def _cell(row: list[str], index: int | None) -> str:
+    """The stripped text of an optional column ("" when the file has no such column)."""
+    return "" if index is None else row[index].strip()
+
+
+def _stage_and_status(
+    stage: str, status_text: str, process: SalesProcess
+) -> tuple[str, OpportunityStatus]:
+    """The row's stage and status: a status column, or a stage named like Salesforce's
+    ``Closed Won``, or the process's own stage names in any case."""
+    status = OpportunityStatus.OPEN
+    if status_text:
+        try:
+            status = resolve_status(status_text)
+        except ValidationError:
+            raise RowError(
+                "status", f"{status_text!r} is not one of {', '.join(_STATUSES)}"
+            ) from None
+    if process.has_stage(stage):
+        return stage, status
+    resolved = resolve_stage(stage, process)
+    if resolved is None:
+        raise RowError(
+            "stage",
+            f"{stage!r} is not a stage of the sales process {process.id!r} "
+            f"({', '.join(process.stage_names)}; or won / lost)",
+        )
+    return resolved[0], resolved[1] or status
+
+
+def _checked_currency(
+    row_currency: Currency | None, expected: Currency | None, rates: frozenset[Currency]
+) -> Currency:
+    """The row's currency; RowError when it has none, or one the forecast cannot convert."""
+    if row_currency is None:
+        raise RowError("currency", "is empty and no --currency was given")
+    if expected is not None and row_currency != expected and row_currency not in rates:
+        raise RowError(
+            "currency",
+            f"{row_currency.code!r} is not the forecast's currency {expected.code}; "
+            f"pass --rate {row_currency.code}=<value of 1 {row_currency.code} in "
+            f"{expected.code}>",
+        )
+    return row_currency
+
+
+def _category(text: str) -> ForecastCategory | None:
+    """The forecast category a cell names (any case, spaces or dashes), None when empty."""
+    if not text:
+        return None
+    category = _CATEGORIES.get(text.lower().replace(" ", "_").replace("-", "_"))
+    if category is None:
+        raise RowError("category", f"{text!r} is not one of {', '.join(_CATEGORIES)}")
+    return category
+
+
 def _builder(
     source: CsvFile,
     process: SalesProcess,
@@ -207,69 +263,33 @@ def _builder(
     i_probability = index.get("probability")
     i_category = index.get("category")
     i_status = index.get("status")
-    stages = process.stage_names
-    has_stage = process.has_stage
     forecast: list[Currency | None] = [currency]
     close_date = cached(parse_date, "expected_close")
     currency_of = cached(parse_currency, "currency")
 
     def build(row: list[str]) -> OpportunityRecord:
-        stage = required_text(row[i_stage], "stage")
-        status = OpportunityStatus.OPEN
-        if i_status is not None and (text := row[i_status].strip()):
-            try:
-                status = resolve_status(text)
-            except ValidationError:
-                raise RowError(
-                    "status", f"{text!r} is not one of {', '.join(_STATUSES)}"
-                ) from None
-        if not has_stage(stage):
-            resolved = resolve_stage(stage, process)
-            if resolved is None:
-                raise RowError(
-                    "stage",
-                    f"{stage!r} is not a stage of the sales process {process.id!r} "
-                    f"({', '.join(stages)}; or won / lost)",
-                )
-            stage, status = resolved[0], resolved[1] or status
+        stage, status = _stage_and_status(
+            required_text(row[i_stage], "stage"), _cell(row, i_status), process
+        )
         amount = parse_amount(row[i_amount], "amount", locale=locale)
-        row_currency = currency
-        if i_currency is not None and (code := row[i_currency].strip()):
-            row_currency = currency_of(code)
-        if row_currency is None:
-            raise RowError("currency", "is empty and no --currency was given")
-        expected = forecast[0]
-        if expected is not None and row_currency != expected and row_currency not in rates:
-            raise RowError(
-                "currency",
-                f"{row_currency.code!r} is not the forecast's currency {expected.code}; "
-                f"pass --rate {row_currency.code}=<value of 1 {row_currency.code} in "
-                f"{expected.code}>",
-            )
-        close = None
-        if i_close is not None and (text := row[i_close].strip()):
-            close = close_date(text)
-        probability = None
-        if i_probability is not None and (text := row[i_probability].strip()):
-            probability = parse_percent(text, "probability")
-        category = None
-        if i_category is not None and (text := row[i_category].strip()):
-            category = _CATEGORIES.get(text.lower().replace(" ", "_").replace("-", "_"))
-            if category is None:
-                raise RowError("category", f"{text!r} is not one of {', '.join(_CATEGORIES)}")
-        department = row[i_department].strip() or None if i_department is not None else None
+        code = _cell(row, i_currency)
+        row_currency = _checked_currency(
+            currency_of(code) if code else currency, forecast[0], rates
+        )
+        close = _cell(row, i_close)
+        probability = _cell(row, i_probability)
         record = OpportunityRecord(
             required_text(row[i_id], "id"),
             required_text(row[i_owner], "owner"),
             stage,
             Money(amount, row_currency),
-            close,
-            department,
-            probability,
-            category,
+            close_date(close) if close else None,
+            _cell(row, i_department) or None,
+            parse_percent(probability, "probability") if probability else None,
+            _category(_cell(row, i_category)),
             status,
         )
-        if expected is None:  # the first good row sets the forecast's currency
+        if forecast[0] is None:  # the first good row sets the forecast's currency
             forecast[0] = row_currency
         return record
 

@@ -21,6 +21,7 @@ from crmcore.forecast._funnel import (
 from crmcore.forecast._opportunity import (
     UNCHANGED,
     Opportunity,
+    OpportunityHandedOver,
     OpportunityInvalidated,
     OpportunityLost,
     OpportunityOpened,
@@ -28,6 +29,7 @@ from crmcore.forecast._opportunity import (
     OpportunitySource,
     OpportunityStageChanged,
     OpportunityWon,
+    OwnerChange,
     StageChange,
     opportunity_lifecycle,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "FunnelSnapshot",
     "FunnelSummary",
     "Opportunity",
+    "OpportunityHandedOver",
     "OpportunityHistory",
     "OpportunityInvalidated",
     "OpportunityLost",
@@ -86,6 +89,7 @@ __all__ = [
     "OpportunityStatus",
     "OpportunityWon",
     "OutcomeDistribution",
+    "OwnerChange",
     "Period",
     "SalesProcess",
     "Stage",

@@ -117,6 +117,44 @@ def _open_deals(
         yield amount, chances[record.stage] if override is None else override.value, currency
 
 
+def _checked_arguments(
+    method: object, resolution: object, seed: object, trials: object
+) -> Decimal | None:
+    """The bucket width asked for (None: chosen later), after checking every argument."""
+    if method not in ("exact", "fft", "normal", "monte_carlo"):
+        raise ValidationError(
+            f"method: {method!r} must be 'exact', 'fft', 'normal' or 'monte_carlo'"
+        )
+    step: Decimal | None = None
+    if resolution is not None:
+        step = to_decimal(resolution, "resolution: ")
+        if step <= 0:
+            raise ValidationError(f"resolution: must be > 0, got {resolution}")
+    if method == "monte_carlo":
+        if type(seed) is not int:
+            raise ValidationError(f"seed: Monte Carlo needs an explicit int seed, got {seed!r}")
+        if type(trials) is not int or trials < 1:
+            raise ValidationError(f"trials: must be a positive int, got {trials!r}")
+    return step
+
+
+def _currency_of(
+    deals: list[tuple[Decimal, Decimal, Currency]],
+    wanted: Currency | None,
+    target: Money | None,
+) -> Currency:
+    """The distribution's currency: the deals', else the one asked for, else the target's."""
+    cur = deals[0][2] if deals else (wanted or (target.currency if target else None))
+    if cur is None:
+        raise ValidationError("no open opportunity and no currency: pass currency=")
+    if target is not None:
+        if not isinstance(target, Money):
+            raise ValidationError(f"target: expected Money, got {target!r}")
+        if target.currency != cur:
+            raise CurrencyMismatch(f"target {target} is not in {cur.code}")
+    return cur
+
+
 def outcome_distribution(
     records: Iterable[OpportunityRecord],
     process: SalesProcess,
@@ -146,32 +184,12 @@ def outcome_distribution(
         max_buckets: refuse an exact computation wider than this (default 200,000); the
             FFT method's width limit (default 2¹⁸).
     """
-    if method not in ("exact", "fft", "normal", "monte_carlo"):
-        raise ValidationError(
-            f"method: {method!r} must be 'exact', 'fft', 'normal' or 'monte_carlo'"
-        )
-    step: Decimal | None = None
-    if resolution is not None:
-        step = to_decimal(resolution, "resolution: ")
-        if step <= 0:
-            raise ValidationError(f"resolution: must be > 0, got {resolution}")
-    if method == "monte_carlo":
-        if type(seed) is not int:
-            raise ValidationError(f"seed: Monte Carlo needs an explicit int seed, got {seed!r}")
-        if type(trials) is not int or trials < 1:
-            raise ValidationError(f"trials: must be a positive int, got {trials!r}")
+    step = _checked_arguments(method, resolution, seed, trials)
     limit = max_buckets if max_buckets is not None else (1 << 18 if method == "fft" else 200_000)
     wanted = None if currency is None else get_currency(currency)
     missing = [0]
     deals = list(_open_deals(records, process, wanted, rates, period, missing))
-    cur = deals[0][2] if deals else (wanted or (target.currency if target else None))
-    if cur is None:
-        raise ValidationError("no open opportunity and no currency: pass currency=")
-    if target is not None:
-        if not isinstance(target, Money):
-            raise ValidationError(f"target: expected Money, got {target!r}")
-        if target.currency != cur:
-            raise CurrencyMismatch(f"target {target} is not in {cur.code}")
+    cur = _currency_of(deals, wanted, target)
     expected = Decimal(0)
     for amount, probability, _ in deals:
         expected = EXACT.add(expected, EXACT.multiply(amount, probability))

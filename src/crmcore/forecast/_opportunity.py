@@ -34,6 +34,7 @@ from crmcore.workflow import StateMachine, Transition
 __all__ = [
     "UNCHANGED",
     "Opportunity",
+    "OpportunityHandedOver",
     "OpportunityInvalidated",
     "OpportunityLost",
     "OpportunityOpened",
@@ -41,6 +42,7 @@ __all__ = [
     "OpportunitySource",
     "OpportunityStageChanged",
     "OpportunityWon",
+    "OwnerChange",
     "StageChange",
     "opportunity_lifecycle",
 ]
@@ -107,6 +109,26 @@ class OpportunityRevised(DomainEvent):
     changes: tuple[str, ...]
 
 
+@attrs.frozen(kw_only=True)
+class OpportunityHandedOver(DomainEvent):
+    """The deal changed hands (its owner left, or a manager moved it), with the reason."""
+
+    previous_owner_id: str
+    owner_id: str
+    reason: str
+
+
+@attrs.frozen
+class OwnerChange:
+    """One change of hands in the append-only owner history: who had it, who has it, why."""
+
+    at: datetime
+    actor_id: str
+    from_owner_id: str
+    to_owner_id: str
+    reason: str
+
+
 @attrs.frozen
 class StageChange:
     """One entry of the append-only history: from → to (None outside any stage), when, who."""
@@ -130,6 +152,7 @@ def opportunity_lifecycle(process: SalesProcess) -> StateMachine[OpportunityStat
         Transition("win", _OPEN, OpportunityStatus.WON, sales),
         Transition("lose", _OPEN, OpportunityStatus.LOST, sales),
         Transition("invalidate", _OPEN, OpportunityStatus.INVALID, invalidate),
+        Transition("hand_over", _OPEN, _OPEN, sales),
     )
     return StateMachine("opportunity", OpportunityStatus, transitions)
 
@@ -189,6 +212,8 @@ class Opportunity(AggregateRoot):
     closed_at: datetime | None = None
     reason: str | None = None
     history: list[StageChange] = attrs.field(factory=list)
+    #: Every change of owner after opening (a handover), oldest first.
+    owner_history: list[OwnerChange] = attrs.field(factory=list)
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -525,8 +550,31 @@ class Opportunity(AggregateRoot):
             changes=tuple(changes),
         )
 
+    def hand_over(self, actor: Actor, to: str, *, at: datetime, reason: str) -> None:
+        """Give the open deal to the colleague ``to``, with the reason (the owner left);
+        the owner history keeps who had it, who handed it over, when and why."""
+        opportunity_lifecycle(self.process).check("hand_over", self.status, actor, self)
+        self._check_change(actor, at)
+        if not isinstance(to, str) or not to.strip():
+            raise ValidationError(f"opportunity {self.id}: to must be a user id, got {to!r}")
+        if to == self.owner_id:
+            raise ValidationError(f"opportunity {self.id}: {to} already owns it")
+        reason = _check_reason(reason)
+        previous = self.owner_id
+        self.owner_history.append(OwnerChange(at, actor.user_id, previous, to, reason))
+        self.owner_id = to
+        self._emit(
+            OpportunityHandedOver,
+            actor,
+            at,
+            previous_owner_id=previous,
+            owner_id=to,
+            reason=reason,
+        )
+
     def _last_change_at(self) -> datetime | None:
-        return self.history[-1].at if self.history else None
+        moments = [c.at for c in self.history[-1:]] + [c.at for c in self.owner_history[-1:]]
+        return max(moments) if moments else None
 
     # -- internals ----------------------------------------------------------------------------
     def _fill(self, feedback: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ __all__ = [
     "LeadCaptured",
     "LeadConverted",
     "LeadFollowedUp",
+    "LeadHandedOver",
     "LeadInvalidated",
     "LeadLeftUnassigned",
     "LeadPooled",
@@ -84,6 +85,17 @@ class LeadRecycled(DomainEvent):
     pool_id: str
     previous_owner_id: str
     due_on: date
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class LeadHandedOver(DomainEvent):
+    """An admin handed a departing member's lead over: to ``owner_id`` (a colleague, or
+    whom the pool's policy chose), or back to the pool to wait (``owner_id`` None)."""
+
+    pool_id: str
+    previous_owner_id: str
+    owner_id: str | None
     reason: str
 
 

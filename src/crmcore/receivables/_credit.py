@@ -277,7 +277,8 @@ def check_credit(
     utilisation = None
     if limit is None:
         decision = policy.no_limit
-        reasons.append(f"no credit limit configured for {customer}")
+        if decision is not CreditDecision.ALLOWED:  # allowed without a limit: nothing to see
+            reasons.append(f"no credit limit configured for {customer}")
     else:
         utilisation = _utilisation(after, limit)
         if after > limit:
@@ -290,6 +291,8 @@ def check_credit(
         ):
             decision = CreditDecision.BLOCKED
             reasons.append(f"utilisation above {policy.block_above} blocks new orders")
+        if not reasons and utilisation is not None and utilisation >= policy.alert_at:
+            reasons.append(f"utilisation {utilisation} reaches the alert level {policy.alert_at}")
     worst = _worst_overdue(customer, items, as_of)
     if worst > policy.overdue_days and policy.overdue_decision is not None:
         if _RANK[policy.overdue_decision] > _RANK[decision]:

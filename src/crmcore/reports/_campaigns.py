@@ -211,6 +211,75 @@ def _add_costs(
         tallies.setdefault(cost.campaign_id, _Tally()).add_cost(planned, actual)
 
 
+@attrs.define
+class _Attribution:
+    """Which campaign each lead and opportunity belongs to, and each customer's first
+    conversion (time, lead id, campaign, day)."""
+
+    of_lead: dict[str, str] = attrs.Factory(dict)
+    of_opportunity: dict[str, str] = attrs.Factory(dict)
+    first: dict[str, tuple[datetime, str, str, date]] = attrs.Factory(dict)
+
+
+def _count_leads(leads: Iterable[Lead], as_of: date, tallies: dict[str, _Tally]) -> _Attribution:
+    """Rules 1 and 2: count the leads and conversions, and find each customer's first."""
+    found = _Attribution()
+    for lead in leads:
+        if not isinstance(lead, Lead):
+            raise ValidationError(f"leads: expected a Lead, got {lead!r}")
+        if lead.captured_at is not None and lead.captured_at.date() > as_of:
+            continue
+        campaign = lead.campaign_id or NO_CAMPAIGN
+        tally = tallies.setdefault(campaign, _Tally())
+        tally.leads += 1
+        found.of_lead[lead.id] = campaign
+        conversion = lead.conversion
+        if conversion is None or conversion.converted_at.date() > as_of:
+            continue
+        tally.converted += 1
+        if conversion.opportunity is not None:
+            found.of_opportunity[conversion.opportunity.id] = campaign
+        claim = (
+            _instant(conversion.converted_at),
+            lead.id,
+            campaign,
+            conversion.converted_at.date(),
+        )
+        customer = conversion.customer.id
+        if customer not in found.first or claim[:2] < found.first[customer][:2]:
+            found.first[customer] = claim
+    for _, _, campaign, _ in found.first.values():
+        tallies[campaign].customers += 1
+    return found
+
+
+def _count_opportunities(
+    opportunities: Iterable[Opportunity | OpportunityRecord],
+    as_of: date,
+    attribution: _Attribution,
+    tallies: dict[str, _Tally],
+    money: ReportCurrency,
+) -> None:
+    """Rule 3: each opportunity under its lead's campaign, once."""
+    seen: set[str] = set()
+    for opportunity in opportunities:
+        if opportunity.id in seen:
+            continue
+        lead_id = getattr(opportunity, "lead_id", None)
+        campaign_or_none = attribution.of_opportunity.get(opportunity.id) or (
+            attribution.of_lead.get(lead_id) if lead_id else None
+        )
+        created = getattr(opportunity, "created_at", None)
+        if campaign_or_none is None or (created is not None and created.date() > as_of):
+            continue
+        seen.add(opportunity.id)
+        tally = tallies[campaign_or_none]
+        tally.opportunities += 1
+        tally.opportunity_amount += money.amount(
+            opportunity.amount, f"opportunity {opportunity.id}"
+        )
+
+
 @in_context
 def campaign_report(
     leads: Iterable[Lead],
@@ -250,52 +319,9 @@ def campaign_report(
     check_period(start, end, as_of)
     money = ReportCurrency(currency, rates)
     tallies: dict[str, _Tally] = {}
-    campaign_of_lead: dict[str, str] = {}
-    campaign_of_opportunity: dict[str, str] = {}
-    first: dict[str, tuple[datetime, str, str, date]] = {}  # customer → conversion
-    for lead in leads:
-        if not isinstance(lead, Lead):
-            raise ValidationError(f"leads: expected a Lead, got {lead!r}")
-        if lead.captured_at is not None and lead.captured_at.date() > as_of:
-            continue
-        campaign = lead.campaign_id or NO_CAMPAIGN
-        tally = tallies.setdefault(campaign, _Tally())
-        tally.leads += 1
-        campaign_of_lead[lead.id] = campaign
-        conversion = lead.conversion
-        if conversion is None or conversion.converted_at.date() > as_of:
-            continue
-        tally.converted += 1
-        if conversion.opportunity is not None:
-            campaign_of_opportunity[conversion.opportunity.id] = campaign
-        claim = (
-            _instant(conversion.converted_at),
-            lead.id,
-            campaign,
-            conversion.converted_at.date(),
-        )
-        customer = conversion.customer.id
-        if customer not in first or claim[:2] < first[customer][:2]:
-            first[customer] = claim
-    for _, _, campaign, _ in first.values():
-        tallies[campaign].customers += 1
-    seen: set[str] = set()
-    for opportunity in opportunities:
-        if opportunity.id in seen:
-            continue
-        lead_id = getattr(opportunity, "lead_id", None)
-        campaign_or_none = campaign_of_opportunity.get(opportunity.id) or (
-            campaign_of_lead.get(lead_id) if lead_id else None
-        )
-        created = getattr(opportunity, "created_at", None)
-        if campaign_or_none is None or (created is not None and created.date() > as_of):
-            continue
-        seen.add(opportunity.id)
-        tally = tallies[campaign_or_none]
-        tally.opportunities += 1
-        tally.opportunity_amount += money.amount(
-            opportunity.amount, f"opportunity {opportunity.id}"
-        )
+    attribution = _count_leads(leads, as_of, tallies)
+    _count_opportunities(opportunities, as_of, attribution, tallies, money)
+    first = attribution.first
     all_orders = 0
     all_amount = Decimal(0)
     all_received = Decimal(0)

@@ -14,6 +14,7 @@ from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
 from crmcore.services._config import GOODS_STATUSES, CrmConfig, TermsBook
+from crmcore.services._handover import HandoverReport
 from crmcore.services._identity import Acting, resolve_actor
 from crmcore.services._kinds import KINDS, ComputedKind
 from crmcore.services._leads import LeadService
@@ -72,6 +73,7 @@ __all__ = [
     "DunningLog",
     "EventUsers",
     "Grant",
+    "HandoverReport",
     "HasRole",
     "IdempotencyRecord",
     "InDepartment",

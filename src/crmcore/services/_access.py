@@ -28,6 +28,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "lead.follow_up": frozenset({SALES}),
     "lead.convert": frozenset({SALES, MANAGER}),
     "lead.view": frozenset({SALES, MANAGER, ADMIN}),
+    "lead.hand_over": frozenset({MANAGER, ADMIN}),
     # opportunities
     "opportunity.create": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),

@@ -123,14 +123,7 @@ def _problem(value: object, hint: Any, what: str) -> str | None:
     origin = get_origin(hint)
     args = get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        problems = [_problem(value, member, what) for member in args]
-        if any(p is None for p in problems):
-            return None
-        # One member of the right kind explains best (list[str] given [1]: its item's problem).
-        for member, problem in zip(args, problems, strict=True):
-            if _kind_fits(value, member):
-                return problem
-        return _wrong(value, hint, what)
+        return _union_problem(value, hint, args, what)
     if origin is typing.Literal:
         return None if value in args else _wrong(value, hint, what)
     if origin is abc.Callable or hint is abc.Callable:
@@ -146,39 +139,71 @@ def _problem(value: object, hint: Any, what: str) -> str | None:
     return _scalar_problem(value, hint, what)
 
 
+def _union_problem(value: object, hint: Any, members: tuple[Any, ...], what: str) -> str | None:
+    problems = [_problem(value, member, what) for member in members]
+    if any(p is None for p in problems):
+        return None
+    # One member of the right kind explains best (list[str] given [1]: its item's problem).
+    for member, problem in zip(members, problems, strict=True):
+        if _kind_fits(value, member):
+            return problem
+    return _wrong(value, hint, what)
+
+
 def _kind_fits(value: object, hint: Any) -> bool:
     kind = get_origin(hint) or hint
     return isinstance(kind, type) and not isinstance(value, str) and isinstance(value, kind)
 
 
+def _int_problem(value: object, what: str) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _wrong(value, int, what)
+    if not -_INT_LIMIT < value < _INT_LIMIT:
+        return f"{what}: {show(value)} is out of range (below 10**{MAX_DIGITS})"
+    return None
+
+
+def _decimal_problem(value: object, what: str) -> str | None:
+    if not isinstance(value, Decimal):
+        return _wrong(value, Decimal, what)
+    return _guard(lambda: bounded(value, ""), what)
+
+
+def _str_problem(value: object, what: str) -> str | None:
+    if not isinstance(value, str):
+        return _wrong(value, str, what)
+    if len(value) > MAX_ARGUMENT_TEXT:
+        return f"{what}: text longer than {MAX_ARGUMENT_TEXT} characters"
+    return None
+
+
+def _date_problem(value: object, what: str) -> str | None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return _wrong(value, date, what)
+    return _guard(lambda: check_date(value, ""), what)
+
+
+def _datetime_problem(value: object, what: str) -> str | None:
+    if not isinstance(value, datetime):
+        return _wrong(value, datetime, what)
+    return _guard(lambda: check_date(value, ""), what)
+
+
+#: The scalar types whose values are checked beyond their type (bounds, length, range).
+_SCALARS: Final[dict[type, Callable[[object, str], str | None]]] = {
+    int: _int_problem,
+    Decimal: _decimal_problem,
+    str: _str_problem,
+    date: _date_problem,
+    datetime: _datetime_problem,
+}
+
+
 def _scalar_problem(value: object, hint: type, what: str) -> str | None:
-    if hint is bool:
-        return None if isinstance(value, bool) else _wrong(value, hint, what)
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return _wrong(value, hint, what)
-        if not -_INT_LIMIT < value < _INT_LIMIT:
-            return f"{what}: {show(value)} is out of range (below 10**{MAX_DIGITS})"
-        return None
-    if hint is Decimal:
-        if not isinstance(value, Decimal):
-            return _wrong(value, hint, what)
-        return _guard(lambda: bounded(value, ""), what)
-    if hint is str:
-        if not isinstance(value, str):
-            return _wrong(value, hint, what)
-        if len(value) > MAX_ARGUMENT_TEXT:
-            return f"{what}: text longer than {MAX_ARGUMENT_TEXT} characters"
-        return None
-    if hint is date:
-        if isinstance(value, datetime) or not isinstance(value, date):
-            return _wrong(value, hint, what)
-        return _guard(lambda: check_date(value, ""), what)
-    if hint is datetime:
-        if not isinstance(value, datetime):
-            return _wrong(value, hint, what)
-        return _guard(lambda: check_date(value, ""), what)
-    if issubclass(hint, enum.Enum):
+    checker = _SCALARS.get(hint)
+    if checker is not None:
+        return checker(value, what)
+    if hint is bool or issubclass(hint, enum.Enum):
         return None if isinstance(value, hint) else _wrong(value, hint, what)
     try:
         fits = isinstance(value, hint)

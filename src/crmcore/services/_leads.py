@@ -21,6 +21,7 @@ from crmcore.leads import (
 from crmcore.ports import Actor
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
+from crmcore.services._handover import HandoverReport, hand_over
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -63,7 +64,8 @@ class LeadService:
         region: str | None = None,
         custom: dict[str, Any] | None = None,
     ) -> Lead:
-        """Capture a lead (and, with ``route``, send it to its pool in the same transaction)."""
+        """Capture a lead (and, with ``route``, send it to its pool in the same transaction,
+        where a pool with ``auto_assign`` hands it to a member at once)."""
 
         def work(case: UseCase) -> Lead:
             lead = Lead.capture(
@@ -88,7 +90,8 @@ class LeadService:
         return self._crm.run(actor, "lead.create", work)
 
     def route(self, actor: Actor | str, lead_id: str) -> str:
-        """Send a captured lead to the pool the router picks; returns the pool's id."""
+        """Send a captured lead to the pool the router picks (assigned at once when the pool
+        says ``auto_assign``); returns the pool's id."""
 
         def work(case: UseCase) -> str:
             lead = _lead(case, lead_id)
@@ -109,6 +112,8 @@ class LeadService:
             raise ConfigError("pools: no pool is configured to route leads to")
         pool = self._crm.pool(case, pool_id)
         pool.admit(case.actor, [lead], at=case.at, rule=rule)
+        if pool.auto_assign:
+            pool.assign_automatically(case.actor, [lead], at=case.at)
         case.repo(type(pool)).save(pool)
         return pool_id
 
@@ -232,6 +237,41 @@ class LeadService:
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
+
+    def hand_over(
+        self,
+        actor: Actor | str,
+        member_id: str,
+        *,
+        reason: str,
+        to: str | None = None,
+        redistribute: bool = True,
+        opportunities_to: str | None = None,
+        leaving: bool = True,
+    ) -> HandoverReport:
+        """Hand over everything open ``member_id`` holds, when they leave (``leaving``:
+        removed from every pool) or are away (set inactive in their pools).
+
+        Their open leads go to the colleague ``to``, else to whom each pool's policy picks
+        (``redistribute``; what nobody has room for waits in the pool), else back to their
+        pools to wait; their open opportunities go to ``opportunities_to``, else ``to``,
+        else their manager. Every record keeps its history (who held it, until when, who
+        handed it over and why) and each receiver is notified. The actor must be an admin
+        of each pool concerned and may write the receivers' records; one unit of work.
+        """
+
+        def work(case: UseCase) -> HandoverReport:
+            return hand_over(
+                case,
+                member_id,
+                reason=reason,
+                to=to,
+                redistribute=redistribute,
+                opportunities_to=opportunities_to,
+                leaving=leaving,
+            )
+
+        return self._crm.run(actor, "lead.hand_over", work)
 
     def todo(
         self, actor: Actor | str, *, as_of: date | None = None, warn_days: int = 3

@@ -237,6 +237,10 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "OrderCreditWarning": {
+            "topic": "credit warning",
+            "to": [{"role": "finance"}, {"manager_of_owner": 1}],
+        },
         "ApprovalStepStarted": {
             "topic": "approval waiting for you",
             "to": [{"event_field": "approver_ids"}],
@@ -261,6 +265,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
         "LeadRecycled": {
             "topic": "lead recycled back to its pool",
             "to": [{"event_field": "previous_owner_id"}],
+        },
+        "LeadHandedOver": {"topic": "lead handed over to you", "to": [{"owner": True}]},
+        "OpportunityHandedOver": {
+            "topic": "opportunity handed over to you",
+            "to": [{"owner": True}],
         },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},

@@ -1,5 +1,6 @@
 """The read side: get and list orders, receivables, leads, opportunities and approvals, with
-filters and paging, and the aging and forecast over what the user may see.
+filters and paging; the aging, the collections forecast, DSO, late payers and the sales
+forecast over what the user may see.
 
 Every query runs under the one record-access rule (``CrmConfig.record_access``, read mode):
 a user sees the records they own, their team's, and every record of the kinds a grant gives
@@ -20,7 +21,17 @@ from crmcore.forecast import ForecastTable, Opportunity, weighted_forecast
 from crmcore.leads import Lead
 from crmcore.orders import Order
 from crmcore.ports import Actor, Aggregate
-from crmcore.receivables import AgingReport, Receivable, aging
+from crmcore.receivables import (
+    AgingReport,
+    CashForecast,
+    DsoReport,
+    LatePayer,
+    Receivable,
+    aging,
+    collections_forecast,
+    days_sales_outstanding,
+    late_payers,
+)
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._record_access import RecordRef
@@ -198,11 +209,56 @@ class RecordQueries:
 
         def work(case: UseCase) -> AgingReport:
             day = case.day(as_of)
-            filters = {"customer": customer} if customer is not None else {}
-            visible = [
-                r for r in case.repo(Receivable).find(**filters) if case.may("receivable", r)
-            ]
-            return aging(visible, day, group_by=group_by)
+            return aging(self._visible_receivables(case, customer), day, group_by=group_by)
+
+        return self._crm.read(actor, "receivable.view", work)
+
+    def _visible_receivables(self, case: UseCase, customer: str | None) -> list[Receivable]:
+        filters = {"customer": customer} if customer is not None else {}
+        return [r for r in case.repo(Receivable).find(**filters) if case.may("receivable", r)]
+
+    def collections_forecast(
+        self,
+        actor: Actor,
+        as_of: date | None = None,
+        *,
+        by: str = "month",
+        group: str | None = None,
+        customer: str | None = None,
+    ) -> CashForecast:
+        """When the money of the receivables the actor may see should come in (see
+        [`collections_forecast`][crmcore.receivables.collections_forecast]); each customer's
+        delay is learnt from the receivables in view."""
+
+        def work(case: UseCase) -> CashForecast:
+            day = case.day(as_of)
+            visible = self._visible_receivables(case, customer)
+            return collections_forecast(visible, day, by=by, group=group)
+
+        return self._crm.read(actor, "receivable.view", work)
+
+    def days_sales_outstanding(
+        self, actor: Actor, as_of: date | None = None, *, by: str = "customer"
+    ) -> DsoReport:
+        """DSO by count-back per customer, owner or for the company, over what the actor may
+        see (see [`days_sales_outstanding`][crmcore.receivables.days_sales_outstanding])."""
+
+        def work(case: UseCase) -> DsoReport:
+            day = case.day(as_of)
+            return days_sales_outstanding(self._visible_receivables(case, None), day, by=by)
+
+        return self._crm.read(actor, "receivable.view", work)
+
+    def late_payers(
+        self, actor: Actor, as_of: date | None = None, *, min_settled: int = 3
+    ) -> list[LatePayer]:
+        """The customers who habitually pay late, worst first, from the receivables the actor
+        may see (see [`late_payers`][crmcore.receivables.late_payers])."""
+
+        def work(case: UseCase) -> list[LatePayer]:
+            day = case.day(as_of)
+            visible = self._visible_receivables(case, None)
+            return late_payers(visible, day, min_settled=min_settled)
 
         return self._crm.read(actor, "receivable.view", work)
 

@@ -5,8 +5,9 @@ and which departments may use each action."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import Final
 
 import attrs
 
@@ -39,6 +40,25 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _units(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+#: Form kinds whose value is taken as given once it passes its check: (check, expected).
+_SCALAR_CHECKS: Final[dict[FieldKind, tuple[Callable[[object], bool], str]]] = {
+    FieldKind.TEXT: (_text, "non-empty text"),
+    FieldKind.PHOTO: (_text, "non-empty text"),
+    FieldKind.INTEGER: (_units, "a whole number >= 0"),
+    FieldKind.BOOLEAN: (lambda v: isinstance(v, bool), "true or false"),
+    FieldKind.DATE: (lambda v: isinstance(v, date), "a date"),
+    FieldKind.MONEY: (lambda v: isinstance(v, Money), "Money"),
+}
+
+
 @attrs.frozen(kw_only=True)
 class FieldSpec:
     """One field of an action's form: its name, kind, whether required, allowed choices."""
@@ -57,31 +77,16 @@ class FieldSpec:
         """The value checked against the kind (Decimals normalised); ValidationError names
         ``path`` and what was wrong."""
         kind = self.kind
-        if kind in (FieldKind.TEXT, FieldKind.PHOTO):
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(f"{path}: expected non-empty text, got {value!r}")
-            return value
-        if kind is FieldKind.INTEGER:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValidationError(f"{path}: expected a whole number >= 0, got {value!r}")
-            return value
         if kind is FieldKind.DECIMAL:
             return to_decimal(value, path)
-        if kind is FieldKind.BOOLEAN:
-            if not isinstance(value, bool):
-                raise ValidationError(f"{path}: expected true or false, got {value!r}")
-            return value
         if kind is FieldKind.CHOICE:
             if value not in self.choices:
                 raise ValidationError(f"{path}: {value!r} is not one of {list(self.choices)}")
             return value
-        if kind is FieldKind.DATE:
-            if not isinstance(value, date):
-                raise ValidationError(f"{path}: expected a date, got {value!r}")
-            return value
-        if kind is FieldKind.MONEY:
-            if not isinstance(value, Money):
-                raise ValidationError(f"{path}: expected Money, got {value!r}")
+        if kind in _SCALAR_CHECKS:
+            fits, expected = _SCALAR_CHECKS[kind]
+            if not fits(value):
+                raise ValidationError(f"{path}: expected {expected}, got {value!r}")
             return value
         return self._per_product(value, path)
 

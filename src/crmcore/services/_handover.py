@@ -1,0 +1,127 @@
+"""The handover when a salesperson leaves: every open lead and open deal they hold moves on,
+with its history, in one unit of work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmcore.errors import ValidationError
+from crmcore.forecast import Opportunity, OpportunityStatus
+from crmcore.leads import Assignment, Lead, LeadStatus
+
+if TYPE_CHECKING:
+    from crmcore.services._case import UseCase
+
+__all__ = ["HandoverReport"]
+
+_HELD = (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+
+
+@attrs.frozen
+class HandoverReport:
+    """What a handover moved: each lead (where it went; ``owner_id`` None: back to its pool
+    to wait) and each open deal with its new owner."""
+
+    member_id: str
+    reason: str
+    leads: tuple[Assignment, ...]
+    opportunities: tuple[tuple[str, str], ...]
+
+    def per_receiver(self) -> dict[str, int]:
+        """How many records (leads and deals) each colleague received."""
+        counts = Counter(a.owner_id for a in self.leads if a.owner_id is not None)
+        counts.update(owner for _, owner in self.opportunities)
+        return dict(sorted(counts.items()))
+
+    @property
+    def back_to_pool(self) -> list[str]:
+        """Ids of the leads that went back to their pool to wait."""
+        return [a.lead_id for a in self.leads if a.owner_id is None]
+
+
+def _name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"handover: {what} must be a user id, got {value!r}")
+    return value
+
+
+def hand_over(
+    case: UseCase,
+    member_id: str,
+    *,
+    reason: str,
+    to: str | None,
+    redistribute: bool,
+    opportunities_to: str | None,
+    leaving: bool,
+) -> HandoverReport:
+    """The handover use case's work; see ``LeadService.hand_over``."""
+    crm = case.crm
+    _name(member_id, "member_id")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(f"handover: a reason is required, got {reason!r}")
+    crm.directory.user(member_id)  # NotFound for a user nobody knows
+    for name, value in (("to", to), ("opportunities_to", opportunities_to)):
+        if value is not None:
+            _name(value, name)
+            if not crm.directory.user(value).active:
+                raise ValidationError(f"handover: {name} {value!r} is not an active user")
+            if value == member_id:
+                raise ValidationError(f"handover: {member_id} cannot hand over to themself")
+    leads = case.repo(Lead)
+    held = [lead for status in _HELD for lead in leads.find(owner_id=member_id, status=status)]
+    by_pool: dict[str, list[Lead]] = {}
+    for lead in sorted(held, key=lambda lead: lead.id):
+        by_pool.setdefault(str(lead.pool_id), []).append(lead)
+    moved: list[Assignment] = []
+    pool_ids = [p.id for p in crm.config.pools]
+    pool_ids += sorted(set(by_pool) - set(pool_ids))
+    for pool_id in pool_ids:
+        pool = crm.pool(case, pool_id)
+        batch = by_pool.get(pool_id, [])
+        member = pool.state.members.get(member_id)
+        if member is None and not batch:
+            continue
+        if member is not None and leaving:
+            pool.remove_member(case.actor, member_id, at=case.at)
+        elif member is not None and member.active:
+            pool.update_member(case.actor, member_id, at=case.at, active=False)
+        if batch:
+            result = pool.hand_over(
+                case.actor,
+                batch,
+                member_id,
+                at=case.at,
+                reason=reason,
+                to=to,
+                redistribute=redistribute and to is None,
+            )
+            moved.extend(result.assignments)
+            for lead in batch:
+                leads.save(lead)
+        case.repo(type(pool)).save(pool)
+    deals = case.repo(Opportunity)
+    open_deals = sorted(
+        deals.find(owner_id=member_id, status=OpportunityStatus.OPEN), key=lambda o: o.id
+    )
+    given: list[tuple[str, str]] = []
+    if open_deals:
+        receiver = opportunities_to or to
+        if receiver is None:
+            manager = crm.directory.manager_of(member_id)
+            if manager is None or not manager.active:
+                raise ValidationError(
+                    f"handover: {member_id} has {len(open_deals)} open opportunities and no "
+                    f"active manager; name opportunities_to"
+                )
+            receiver = manager.id
+        case.create_for("opportunity", receiver, case.department_of(receiver))
+        for deal in open_deals:
+            deal = case.opportunity(deal.id)
+            deal.hand_over(case.actor, receiver, at=case.at, reason=reason)
+            deals.save(deal)
+            given.append((deal.id, receiver))
+    return HandoverReport(member_id, reason, tuple(moved), tuple(given))
