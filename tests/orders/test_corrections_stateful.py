@@ -2,12 +2,11 @@
 
 Random orders (random prices, quantities and tax, with and without cash rounding, rounding
 half up or down) go through random partial shipments, receipts per shipment, returns
-(closed or to ship again), short-closes, payments, invoices (issued at once or left
-requested), credit notes by hand and refunds of customer credit. After every step:
+(closed or to ship again), short-closes, payments, write-offs, invoices (issued at once or
+left requested), credit notes by hand and refunds of customer credit. After every step:
 
 - the receivable identity: net amount = (received − refunded − advance) + outstanding
-  (+ written off, where the receivable has that figure), the advance being the customer
-  credit; (invoiced − credited) + (pending invoice − pending credit) + not yet invoiced =
+  + written off, the advance being the customer credit; (invoiced − credited) + (pending invoice − pending credit) + not yet invoiced =
   net amount; invoiced − credited ≤ net amount; nothing negative;
 - the order's net amount is the receivable's; per line, ordered = delivered + closed + left
   to ship;
@@ -56,12 +55,14 @@ from crmcore.receivables import (
     Receivable,
     ReceivablePolicy,
     ReturnCreditPolicy,
+    WriteOffRules,
 )
 from crmcore.serialization import from_dict, to_dict
 from tests.orders.order_support import FINANCE, SALES, SHIPPING, TERMS
 
 FINANCE2 = Actor("frank", {"finance"})
 START = datetime(2026, 3, 2, 9)
+RULES = WriteOffRules.standard()
 ZERO = Decimal(0)
 
 #: at least 1.00 a unit, so every order (rounded down to whole yuan) has two installments
@@ -283,6 +284,18 @@ class Corrections(RuleBasedStateMachine):
 
         assert self.attempt(step)
 
+    @rule(percent=fractions)
+    def write_off(self, percent: int) -> None:
+        outstanding = self.receivable.balance(self.clock.date()).outstanding.amount
+        if outstanding <= 0:
+            return
+        amount = Money(min(_part(outstanding, percent), Decimal(10)), "CNY")
+        assert self.attempt(
+            lambda: self.receivable.write_off(
+                FINANCE, amount, reason_code="small_difference", rules=RULES, at=self.now()
+            )
+        )
+
     @rule()
     def refund_the_advance(self) -> None:
         advance = self.receivable.balance(self.clock.date()).advance
@@ -300,8 +313,9 @@ class Corrections(RuleBasedStateMachine):
     def the_receivable_identity_holds(self) -> None:
         b = self.receivable.balance(self.clock.date())
         zero = Money.zero("CNY")
-        written_off = getattr(b, "written_off", zero)
-        assert b.net_amount == (b.received - b.refunded - b.advance) + b.outstanding + written_off
+        assert (
+            b.net_amount == (b.received - b.refunded - b.advance) + b.outstanding + b.written_off
+        )
         billed = (b.invoiced - b.credited) + (b.pending_invoice - b.pending_credit)
         assert billed + b.not_yet_invoiced == b.net_amount
         assert b.invoiced - b.credited <= b.net_amount
@@ -311,6 +325,7 @@ class Corrections(RuleBasedStateMachine):
             b.refunded,
             b.advance,
             b.outstanding,
+            b.written_off,
             b.invoiced,
             b.credited,
             b.pending_invoice,
@@ -350,6 +365,7 @@ class Corrections(RuleBasedStateMachine):
         b = self.receivable.balance(self.clock.date())
         zero = Money.zero("CNY")
         assert (b.net_amount, b.outstanding, b.invoiced - b.credited) == (zero, zero, zero)
+        assert b.written_off == zero  # the goods came back: the write-offs are taken back
         assert self.order.net_amount == zero
         assert b.received - b.refunded == b.advance
         self.the_receivable_identity_holds()

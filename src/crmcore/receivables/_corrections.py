@@ -1,7 +1,8 @@
 """Corrections on a receivable: sales returns in every state, and credit notes.
 
 A sales return lowers the net amount by what came back, whatever was paid or invoiced
-already: it takes the unpaid room of the latest installments first, then paid money (which
+already: it takes the unpaid room of the latest installments first, then amounts written
+off (the write-off is taken back), then paid money (which
 becomes customer credit: kept as an advance or refunded, by policy), and asks for credit
 notes against the issued invoices for the part of it that was invoiced. A credit note is an
 invoice document of its own (requested → issued / rejected by finance), linked to the
@@ -107,8 +108,9 @@ class Corrections(AggregateRoot):
     ) -> SalesReturn:
         """Goods came back worth ``amount``: lower the net amount in any state.
 
-        Unpaid room of the latest installments goes first, then paid money (customer credit:
-        an advance, or a refund request by ``policy.return_credit``). The part of the return
+        Unpaid room of the latest installments goes first, then amounts written off (the
+        write-off is taken back), then paid money (customer credit: an advance, or a refund
+        request by ``policy.return_credit``). The part of the return
         already invoiced asks for credit notes against the latest issued invoices. Refused
         (nothing changes) beyond the net amount, while the money it would need is only
         pending confirmation, or while the invoices it would need to credit are only requested.
@@ -126,8 +128,8 @@ class Corrections(AggregateRoot):
             )
         room = self.room()
         unpaid = sum(room, _ZERO)
-        paid = list(ledger.paid)
-        if value > unpaid + sum(paid, _ZERO):
+        paid, written = list(ledger.paid), list(ledger.written)
+        if value > unpaid + sum(written, _ZERO) + sum(paid, _ZERO):
             raise InvariantViolation(
                 f"receivable {self.id}: return {amount} needs money still pending confirmation "
                 f"({self._money(ledger.pending)}); confirm or reject those payments first"
@@ -141,7 +143,7 @@ class Corrections(AggregateRoot):
                 f"{self._money(creditable)} of issued invoices can be credited; issue or reject "
                 f"the requested invoices ({self._money(ledger.pending_invoice)}) first"
             )
-        cuts, releases = self._takes(room, paid, value)
+        cuts, written_back, releases = self._takes(room, written, paid, value)
         note_id = f"{self.id}/R{len(self._returns) + 1}"
         credit_notes = self._return_credit_notes(need, note_id, reason, actor, at)
         released = sum((r.amount.amount for r in releases), _ZERO)
@@ -153,6 +155,7 @@ class Corrections(AggregateRoot):
             recorded_at=at,
             cuts=cuts,
             releases=releases,
+            written_back=written_back,
             credit_note_ids=tuple(c.id for c in credit_notes),
         )
         refund = None
@@ -189,14 +192,21 @@ class Corrections(AggregateRoot):
         return SalesReturn(note, credit_notes, self._money(released), refund)
 
     def _takes(
-        self, room: list[Decimal], paid: list[Decimal], value: Decimal
-    ) -> tuple[tuple[Allocation, ...], tuple[Allocation, ...]]:
-        """The cuts (unpaid room, then paid money) and the releases of paid money."""
+        self, room: list[Decimal], written: list[Decimal], paid: list[Decimal], value: Decimal
+    ) -> tuple[tuple[Allocation, ...], tuple[Allocation, ...], tuple[Allocation, ...]]:
+        """The cuts (unpaid room, then written-off amounts, then paid money), the write-offs
+        taken back and the releases of paid money, latest installments first."""
         latest = sorted(self.installments, key=lambda x: (x.due_date, x.number), reverse=True)
         cut = [_ZERO] * len(self.installments)
+        back = [_ZERO] * len(self.installments)
         release = [_ZERO] * len(self.installments)
         left = value
-        for source, target in ((room, None), (paid, release)):
+        sources: tuple[tuple[list[Decimal], list[Decimal] | None], ...] = (
+            (room, None),
+            (written, back),
+            (paid, release),
+        )
+        for source, target in sources:
             for inst in latest:
                 i = inst.number - 1
                 take = min(source[i], left)
@@ -205,9 +215,10 @@ class Corrections(AggregateRoot):
                     if target is not None:
                         target[i] += take
                     left -= take
-        cuts = tuple(Allocation(i + 1, self._money(v)) for i, v in enumerate(cut) if v > 0)
-        releases = tuple(Allocation(i + 1, self._money(v)) for i, v in enumerate(release) if v > 0)
-        return cuts, releases
+        return self._allocations(cut), self._allocations(back), self._allocations(release)
+
+    def _allocations(self, values: list[Decimal]) -> tuple[Allocation, ...]:
+        return tuple(Allocation(i + 1, self._money(v)) for i, v in enumerate(values) if v > 0)
 
     def _return_credit_notes(
         self, need: Decimal, note_id: str, reason: str, actor: Actor, at: datetime
