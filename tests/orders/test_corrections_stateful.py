@@ -5,9 +5,10 @@ half up or down) go through random partial shipments, receipts per shipment, ret
 (closed or to ship again), short-closes, payments, write-offs, invoices (issued at once or
 left requested), credit notes by hand and refunds of customer credit. After every step:
 
-- the receivable identity: net amount = (received − refunded − advance) + outstanding
-  + written off, the advance being the customer credit; (invoiced − credited) + (pending invoice − pending credit) + not yet invoiced =
-  net amount; invoiced − credited ≤ net amount; nothing negative;
+- the receivable identity: net amount = (received − refunded − advance) + outstanding +
+  written off, the advance being the customer credit; (invoiced − credited) + (pending
+  invoice − pending credit) + not yet invoiced = net amount; invoiced − credited ≤ net
+  amount; nothing negative;
 - the order's net amount is the receivable's; per line, ordered = delivered + closed + left
   to ship;
 - a refused step changes neither the order nor the receivable.
