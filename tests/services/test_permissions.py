@@ -250,6 +250,17 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _payment,
         lambda w, a, i: w.crm.receivables.reject_payment(a, i["rec"], i["payment"], "bounced"),
     ),
+    "payment.reverse": (
+        "fay",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.reverse_payment(a, i["rec"], i["payment"], "bounced"),
+    ),
+    "payment.write_off": (
+        "mia",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.write_off(a, i["rec"], cny("1.00"), "bank_fee"),
+    ),
+    "payment.exceptions": ("fay", _confirmed, lambda w, a, i: w.crm.queries.payment_exceptions(a)),
     "refund.record": (
         "ann",
         _confirmed,

@@ -51,6 +51,8 @@ from crmcore.receivables._dunning import (
     late_interest,
 )
 from crmcore.receivables._events import (
+    ReceivableDiscountGranted,
+    ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -59,12 +61,23 @@ from crmcore.receivables._events import (
     ReceivablePaymentConfirmed,
     ReceivablePaymentRecorded,
     ReceivablePaymentRejected,
+    ReceivablePaymentReversed,
     ReceivableRefundConfirmed,
     ReceivableRefundRejected,
     ReceivableRefundRequested,
     ReceivableReturnRecorded,
+    ReceivableWrittenOff,
 )
-from crmcore.receivables._facts import Allocation, InvoiceRequest, Payment, Refund, ReturnNote
+from crmcore.receivables._exceptions import ExceptionKind, PaymentException, payment_exceptions
+from crmcore.receivables._facts import (
+    Allocation,
+    EarlyPaymentDiscount,
+    InvoiceRequest,
+    Payment,
+    Refund,
+    ReturnNote,
+    WriteOff,
+)
 from crmcore.receivables._policy import (
     InvoiceState,
     InvoicingPolicy,
@@ -96,6 +109,7 @@ from crmcore.receivables._terms import (
     PortionKind,
     TermLine,
 )
+from crmcore.receivables._writeoff import WriteOffLimit, WriteOffReason, WriteOffRules
 
 __all__ = [
     "PRIOR_DELAY",
@@ -123,6 +137,8 @@ __all__ = [
     "DunningPolicy",
     "DunningStep",
     "EarlyDiscount",
+    "EarlyPaymentDiscount",
+    "ExceptionKind",
     "ExchangeRates",
     "GroupBy",
     "Installment",
@@ -135,11 +151,14 @@ __all__ = [
     "OverpaymentPolicy",
     "Payment",
     "PaymentBehaviour",
+    "PaymentException",
     "PaymentState",
     "PaymentTerms",
     "Portion",
     "PortionKind",
     "Receivable",
+    "ReceivableDiscountGranted",
+    "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
     "ReceivableInvoiceIssued",
     "ReceivableInvoiceRejected",
@@ -148,12 +167,14 @@ __all__ = [
     "ReceivablePaymentConfirmed",
     "ReceivablePaymentRecorded",
     "ReceivablePaymentRejected",
+    "ReceivablePaymentReversed",
     "ReceivablePolicy",
     "ReceivableRefundConfirmed",
     "ReceivableRefundRejected",
     "ReceivableRefundRequested",
     "ReceivableReturnRecorded",
     "ReceivableStatus",
+    "ReceivableWrittenOff",
     "Refund",
     "RefundState",
     "Reminder",
@@ -161,6 +182,10 @@ __all__ = [
     "RiskAssessment",
     "TargetRow",
     "TermLine",
+    "WriteOff",
+    "WriteOffLimit",
+    "WriteOffReason",
+    "WriteOffRules",
     "aging",
     "bucket_keys",
     "check_credit",
@@ -175,6 +200,7 @@ __all__ = [
     "late_payers",
     "merge_all",
     "payment_behaviour",
+    "payment_exceptions",
     "payment_lifecycle",
     "period_of",
     "record_customer_payment",

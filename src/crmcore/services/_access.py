@@ -68,6 +68,11 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "payment.record": frozenset({SALES}),
     "payment.confirm": frozenset({FINANCE}),
     "payment.reject": frozenset({FINANCE}),
+    # corrections: finance reverses a bounced payment and reads the exceptions list; a
+    # write-off is checked against the per-role limits of its reason code (crm.config.write_offs)
+    "payment.reverse": frozenset({FINANCE}),
+    "payment.write_off": frozenset({FINANCE, MANAGER, ADMIN}),
+    "payment.exceptions": frozenset({FINANCE}),
     "refund.record": frozenset({SALES, FINANCE}),
     "refund.confirm": frozenset({FINANCE}),
     "refund.reject": frozenset({FINANCE}),

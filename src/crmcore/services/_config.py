@@ -18,6 +18,7 @@ from crmcore.receivables import (
     ExchangeRates,
     PaymentTerms,
     ReceivablePolicy,
+    WriteOffRules,
 )
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
@@ -101,6 +102,8 @@ class CrmConfig:
     #: customer with receivables in several currencies converts with them.
     exchange_rates: ExchangeRates | Callable[[date], ExchangeRates | None] | None = None
     dunning: DunningPolicy = attrs.field(factory=DunningPolicy.standard)
+    #: The write-off reason codes and each role's limit per write-off.
+    write_offs: WriteOffRules = attrs.field(factory=WriteOffRules.standard)
     pricing: PricingEngine | None = None
     access: AccessPolicy = attrs.field(factory=AccessPolicy)
     routes: NotificationRoutes = attrs.field(factory=lambda: DEFAULT_ROUTES)
