@@ -68,6 +68,12 @@ def _opportunity(world: World) -> Ids:
     return {"opp": world.crm.opportunities.create(ANN, cny("500000"), stage="proposal").id}
 
 
+def _lost_opportunity(world: World) -> Ids:
+    ids = _opportunity(world)
+    world.crm.opportunities.lose(ANN, ids["opp"], "price")
+    return ids
+
+
 def _approval(world: World) -> Ids:
     ids = _opportunity(world)
     started = world.crm.opportunities.advance(ANN, ids["opp"], "contract")
@@ -196,6 +202,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         "ann",
         _opportunity,
         lambda w, a, i: w.crm.opportunities.revise(a, i["opp"], amount=cny("200")),
+    ),
+    "opportunity.reopen": (
+        "ann",
+        _lost_opportunity,
+        lambda w, a, i: w.crm.opportunities.reopen(a, i["opp"], "they called back"),
     ),
     "opportunity.invalidate": (
         "mia",

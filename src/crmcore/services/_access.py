@@ -34,6 +34,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.win": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.lose": frozenset({SALES, MANAGER, ADMIN}),
+    "opportunity.reopen": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.revise": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.invalidate": frozenset({MANAGER, ADMIN}),
     "opportunity.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
