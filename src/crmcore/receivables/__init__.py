@@ -30,6 +30,7 @@ from crmcore.receivables._cash_forecast import (
     collections_forecast,
     days_sales_outstanding,
 )
+from crmcore.receivables._corrections import SalesReturn
 from crmcore.receivables._credit import (
     CreditAlert,
     CreditBypass,
@@ -51,6 +52,9 @@ from crmcore.receivables._dunning import (
     late_interest,
 )
 from crmcore.receivables._events import (
+    ReceivableCreditNoteIssued,
+    ReceivableCreditNoteRejected,
+    ReceivableCreditNoteRequested,
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
@@ -71,6 +75,7 @@ from crmcore.receivables._events import (
 from crmcore.receivables._exceptions import ExceptionKind, PaymentException, payment_exceptions
 from crmcore.receivables._facts import (
     Allocation,
+    CreditNote,
     EarlyPaymentDiscount,
     InvoiceRequest,
     Payment,
@@ -85,6 +90,7 @@ from crmcore.receivables._policy import (
     PaymentState,
     ReceivablePolicy,
     RefundState,
+    ReturnCreditPolicy,
     invoice_lifecycle,
     payment_lifecycle,
     refund_lifecycle,
@@ -128,6 +134,7 @@ __all__ = [
     "CreditBypass",
     "CreditCheck",
     "CreditDecision",
+    "CreditNote",
     "CreditPolicy",
     "CustomerPayment",
     "DsoReport",
@@ -157,6 +164,9 @@ __all__ = [
     "Portion",
     "PortionKind",
     "Receivable",
+    "ReceivableCreditNoteIssued",
+    "ReceivableCreditNoteRejected",
+    "ReceivableCreditNoteRequested",
     "ReceivableDiscountGranted",
     "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
@@ -178,8 +188,10 @@ __all__ = [
     "Refund",
     "RefundState",
     "Reminder",
+    "ReturnCreditPolicy",
     "ReturnNote",
     "RiskAssessment",
+    "SalesReturn",
     "TargetRow",
     "TermLine",
     "WriteOff",
