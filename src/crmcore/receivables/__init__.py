@@ -3,6 +3,15 @@ balances derived from those facts, aging, dunning, customer credit and collectio
 
 import crmcore.receivables._serialization  # noqa: F401  (registers to_dict / from_dict hooks)
 from crmcore._merge import merge_all
+from crmcore.receivables._account import (
+    AccountBalance,
+    AccountCredit,
+    AccountReceipt,
+    AccountRefund,
+    Application,
+    CustomerAccount,
+    account_id_for,
+)
 from crmcore.receivables._aging import (
     AgingAggregate,
     AgingBasis,
@@ -51,6 +60,17 @@ from crmcore.receivables._dunning import (
     late_interest,
 )
 from crmcore.receivables._events import (
+    AccountApplicationConfirmed,
+    AccountApplicationRecorded,
+    AccountApplicationRejected,
+    AccountCreditAdded,
+    AccountOpened,
+    AccountReceiptConfirmed,
+    AccountReceiptRecorded,
+    AccountReceiptRejected,
+    AccountRefundConfirmed,
+    AccountRefundRejected,
+    AccountRefundRequested,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -99,12 +119,28 @@ from crmcore.receivables._terms import (
 
 __all__ = [
     "PRIOR_DELAY",
+    "AccountApplicationConfirmed",
+    "AccountApplicationRecorded",
+    "AccountApplicationRejected",
+    "AccountBalance",
+    "AccountCredit",
+    "AccountCreditAdded",
+    "AccountOpened",
+    "AccountReceipt",
+    "AccountReceiptConfirmed",
+    "AccountReceiptRecorded",
+    "AccountReceiptRejected",
+    "AccountRefund",
+    "AccountRefundConfirmed",
+    "AccountRefundRejected",
+    "AccountRefundRequested",
     "AgingAggregate",
     "AgingBasis",
     "AgingBuckets",
     "AgingReport",
     "AgingRow",
     "Allocation",
+    "Application",
     "Balance",
     "CashForecast",
     "CashForecastRow",
@@ -115,6 +151,7 @@ __all__ = [
     "CreditCheck",
     "CreditDecision",
     "CreditPolicy",
+    "CustomerAccount",
     "CustomerPayment",
     "DsoReport",
     "DsoRow",
@@ -161,6 +198,7 @@ __all__ = [
     "RiskAssessment",
     "TargetRow",
     "TermLine",
+    "account_id_for",
     "aging",
     "bucket_keys",
     "check_credit",
