@@ -68,6 +68,12 @@ def _opportunity(world: World) -> Ids:
     return {"opp": world.crm.opportunities.create(ANN, cny("500000"), stage="proposal").id}
 
 
+def _lost_opportunity(world: World) -> Ids:
+    ids = _opportunity(world)
+    world.crm.opportunities.lose(ANN, ids["opp"], "price")
+    return ids
+
+
 def _approval(world: World) -> Ids:
     ids = _opportunity(world)
     started = world.crm.opportunities.advance(ANN, ids["opp"], "contract")
@@ -190,6 +196,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _opportunity,
         lambda w, a, i: w.crm.opportunities.revise(a, i["opp"], amount=cny("200")),
     ),
+    "opportunity.reopen": (
+        "ann",
+        _lost_opportunity,
+        lambda w, a, i: w.crm.opportunities.reopen(a, i["opp"], "they called back"),
+    ),
     "opportunity.invalidate": (
         "mia",
         _opportunity,
@@ -252,6 +263,17 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _payment,
         lambda w, a, i: w.crm.receivables.reject_payment(a, i["rec"], i["payment"], "bounced"),
     ),
+    "payment.reverse": (
+        "fay",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.reverse_payment(a, i["rec"], i["payment"], "bounced"),
+    ),
+    "payment.write_off": (
+        "mia",
+        _confirmed,
+        lambda w, a, i: w.crm.receivables.write_off(a, i["rec"], cny("1.00"), "bank_fee"),
+    ),
+    "payment.exceptions": ("fay", _confirmed, lambda w, a, i: w.crm.queries.payment_exceptions(a)),
     "refund.record": (
         "ann",
         _confirmed,

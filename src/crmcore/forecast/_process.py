@@ -91,8 +91,9 @@ def _roles(value: Iterable[str]) -> frozenset[str]:
 class SalesProcess:
     """Ordered stages from first contact to the last step before won; won and lost are outcomes.
 
-    ``sales_roles`` may advance, win and lose an opportunity; ``invalidate_roles`` may
-    declare one invalid (spam, duplicate).
+    ``sales_roles`` may advance, win, lose and reopen an opportunity; ``invalidate_roles``
+    may declare one invalid (spam, duplicate); a deal is lost for one of ``lost_reasons``
+    when the list is configured.
     """
 
     id: str = attrs.field(validator=non_empty)
@@ -105,7 +106,17 @@ class SalesProcess:
     invalidate_roles: frozenset[str] = attrs.field(
         default=frozenset({"manager", "admin"}), converter=_roles
     )
+    #: The reasons a deal may be lost for (empty: any non-empty text, as before issue 19).
+    lost_reasons: tuple[str, ...] = attrs.field(
+        default=(), converter=_names, validator=_each_non_empty
+    )
     _index: dict[str, int] = attrs.field(init=False, eq=False, repr=False)
+
+    @lost_reasons.validator
+    def _check_lost_reasons(self, _: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        for i, reason in enumerate(value):
+            if reason in value[:i]:
+                raise ValidationError(f"lost_reasons[{i}]: duplicate reason {reason!r}")
 
     @stages.validator
     def _check_stages(self, _: attrs.Attribute[Any], value: tuple[Stage, ...]) -> None:

@@ -33,7 +33,7 @@ from crmcore.leads._policies import (
     Weighted,
     policy_from_dict,
 )
-from crmcore.leads._pool import Assignment, AssignmentResult, Pool, PoolConfig
+from crmcore.leads._pool import Assignment, AssignmentResult, MemberQuota, Pool, PoolConfig
 from crmcore.leads._recycling import RecycleDue, RecycleReason, protection_until, recycle_due
 from crmcore.leads._reports import (
     OwnerStatusReport,
@@ -72,6 +72,7 @@ __all__ = [
     "LeadTodo",
     "LeadTodoKind",
     "LoadBalanced",
+    "MemberQuota",
     "MemberState",
     "OpportunityDraft",
     "OwnerStatusReport",

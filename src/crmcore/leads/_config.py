@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from crmcore._validators import non_empty, non_negative, positive
-from crmcore.errors import ValidationError
+from crmcore.errors import ConfigError, ValidationError
+from crmcore.workflow import Condition, Predicate, as_condition
 
 __all__ = ["ClaimLimits", "PoolMember", "RecycleRules"]
 
@@ -27,14 +29,39 @@ _POSITIVE = attrs.validators.and_(_whole, positive)
 _NON_NEGATIVE = attrs.validators.and_(_whole, non_negative)
 
 
+def _member_condition(value: Condition | Mapping[str, Any] | None) -> Condition | None:
+    if value is None:
+        return None
+    condition = as_condition(value)
+    if isinstance(condition, Predicate):
+        raise ConfigError(
+            "condition: a member's condition is saved with the pool; give it as data "
+            "(a Compare / AllOf / AnyOf / Not or its dict form), not as Python code"
+        )
+    return condition
+
+
 @attrs.frozen
 class PoolMember:
-    """A salesperson in a pool: share of leads (``weight``), most open leads, active flag."""
+    """A salesperson in a pool: share of leads (``weight``), most open leads, active flag.
+
+    ``assignment_max`` caps the leads the pool's policy gives them over a rolling 30 days
+    (Odoo's team member quota) and ``condition`` says which leads they take (Odoo's
+    ``assignment_domain``, in the routing condition language); both bind the policy's
+    distribution, not an admin's explicit assignment or a claim.
+    """
 
     user_id: str = attrs.field(validator=non_empty)
     weight: int = attrs.field(default=1, validator=_POSITIVE)
     capacity: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)
     active: bool = attrs.field(default=True, validator=_flag)
+    assignment_max: int | None = attrs.field(default=None, validator=_NON_NEGATIVE)
+    condition: Condition | None = attrs.field(default=None, converter=_member_condition)
+
+    @property
+    def restricted(self) -> bool:
+        """True when a quota or a condition limits what the policy gives this member."""
+        return self.assignment_max is not None or self.condition is not None
 
 
 def _min(a: int | None, b: int | None) -> int | None:

@@ -42,10 +42,10 @@ from crmcore.leads._events import (
 from crmcore.leads._lead import LEAD_LIFECYCLE, Lead, LeadStatus
 from crmcore.leads._policies import AssignmentPolicy, RoundRobin
 from crmcore.leads._recycling import RecycleDue, recycle_due
-from crmcore.leads._state import PoolState
+from crmcore.leads._state import QUOTA_WINDOW_DAYS, PoolState, daily_share_of
 from crmcore.ports import Actor
 
-__all__ = ["Assignment", "AssignmentResult", "Pool", "PoolConfig"]
+__all__ = ["Assignment", "AssignmentResult", "MemberQuota", "Pool", "PoolConfig"]
 
 DEFAULT_RETURN_REASONS = ("unreachable", "not interested", "wrong contact", "duplicate")
 #: How a follow-up reached the prospect, unless the pool configures its own list.
@@ -75,6 +75,10 @@ class PoolConfig:
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
     channels: tuple[str, ...] = DEFAULT_CHANNELS
+    #: Hand each lead out by the policy as soon as it enters the pool (Odoo's auto-assign).
+    auto_assign: bool = False
+    #: Also hold each member to their quota's daily share (``assignment_max`` / 30).
+    quota_daily_share: bool = False
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -120,6 +124,24 @@ class AssignmentResult:
         return dict(sorted(counts.items()))
 
 
+@attrs.frozen
+class MemberQuota:
+    """A member's assignment quota on one day: the 30-day cap, what they got in the 30 days
+    up to that day, and the cap's daily share (None: no quota)."""
+
+    member_id: str
+    assignment_max: int | None
+    assigned: int
+    daily_share: int | None
+
+    @property
+    def remaining(self) -> int | None:
+        """Leads the policy may still give them in the window (None: no quota)."""
+        if self.assignment_max is None:
+            return None
+        return max(self.assignment_max - self.assigned, 0)
+
+
 @attrs.define
 class Pool(AggregateRoot):
     """A pool of leads with its members, admins, policy and limits; see the module docstring.
@@ -144,6 +166,8 @@ class Pool(AggregateRoot):
     members_may_claim: bool = True
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
     channels: tuple[str, ...] = DEFAULT_CHANNELS
+    auto_assign: bool = False
+    quota_daily_share: bool = False
 
     @classmethod
     def from_config(cls, config: PoolConfig) -> Pool:
@@ -163,6 +187,8 @@ class Pool(AggregateRoot):
             config.members_may_claim,
             config.return_reasons,
             config.channels,
+            auto_assign=config.auto_assign,
+            quota_daily_share=config.quota_daily_share,
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -179,6 +205,18 @@ class Pool(AggregateRoot):
     def current_weights(self) -> dict[str, int]:
         """The smooth-weighted current weight of each member."""
         return self.state.current_weights()
+
+    def quota(self, member_id: str, on: date) -> MemberQuota:
+        """The member's 30-day assignment quota as of ``on`` (every assignment in this pool
+        counts: the policy's, an admin's, a claim, a handover)."""
+        member = self._member(member_id)
+        cap = member.assignment_max
+        return MemberQuota(
+            member_id,
+            cap,
+            self.state.book(member_id).assigned_within(on, QUOTA_WINDOW_DAYS),
+            None if cap is None else daily_share_of(cap),
+        )
 
     def is_admin(self, actor: Actor) -> bool:
         """True for the pool's admins and holders of an admin role."""
@@ -282,25 +320,44 @@ class Pool(AggregateRoot):
         """
         self._begin(actor, at, leads)
         self._require_admin(actor, "distribute leads")
+        return self._hand_out(actor, leads, at)
+
+    def assign_automatically(
+        self, actor: Actor, leads: Sequence[Lead], *, at: datetime
+    ) -> AssignmentResult:
+        """Hand out leads that just entered a pool whose configuration says ``auto_assign``,
+        exactly as ``distribute`` would; whoever brought the leads in may trigger it."""
+        self._begin(actor, at, leads)
+        if not self.auto_assign:
+            raise InvariantViolation(
+                f"pool {self.id}: auto_assign is off; an admin distributes its leads"
+            )
+        return self._hand_out(actor, leads, at)
+
+    def _hand_out(self, actor: Actor, leads: Sequence[Lead], at: datetime) -> AssignmentResult:
         self._distinct(leads)
+        barred = self._barred_by_conditions(leads)
         how = self.policy.kind
         results = []
         skipped = []
         fallback = self._fallback()
-        for lead in leads:
-            why_not = self._not_waiting(lead)
-            if why_not is not None:
-                skipped.append(Assignment(lead.id, None, how, why_not))
-                continue
-            owner, how_given = self._pick(fallback)
-            if owner is None:
-                lead._emit(
-                    LeadLeftUnassigned, actor, at, pool_id=self.id, reason=UNASSIGNED_REASON
-                )
-                results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
-                continue
-            self._give(lead, owner, how_given, actor, at)
-            results.append(Assignment(lead.id, owner, how_given))
+        try:
+            for lead in leads:
+                why_not = self._not_waiting(lead)
+                if why_not is not None:
+                    skipped.append(Assignment(lead.id, None, how, why_not))
+                    continue
+                owner, how_given = self._pick(fallback, barred.get(lead.id), at)
+                if owner is None:
+                    lead._emit(
+                        LeadLeftUnassigned, actor, at, pool_id=self.id, reason=UNASSIGNED_REASON
+                    )
+                    results.append(Assignment(lead.id, None, how, UNASSIGNED_REASON))
+                    continue
+                self._give(lead, owner, how_given, actor, at)
+                results.append(Assignment(lead.id, owner, how_given))
+        finally:
+            self.state.block(set())
         return AssignmentResult(tuple(results), tuple(skipped))
 
     def hand_over(
@@ -363,11 +420,13 @@ class Pool(AggregateRoot):
                 )
         because = f"handed over by {actor.user_id}: {reason}"
         fallback = self._fallback() if redistribute else None
+        barred = self._barred_by_conditions(leads) if redistribute else {}
         results = []
         for lead in leads:
             owner = to
             if redistribute:
-                owner, _ = self._pick(fallback)
+                owner, _ = self._pick(fallback, barred.get(lead.id), at)
+                self.state.block(set())
             self.state.record_release(from_id)
             lead._end_ownership(at, because)
             if owner is None:
@@ -680,8 +739,39 @@ class Pool(AggregateRoot):
         if lead.pool_id != self.id:
             raise InvariantViolation(f"lead {lead.id} is in pool {lead.pool_id}, not {self.id}")
 
-    def _pick(self, fallback: str | None) -> tuple[str | None, str]:
-        """The policy's choice (and its name), else the fallback as "default_assignee"."""
+    def _barred_by_conditions(self, leads: Sequence[Lead]) -> dict[str, set[str]]:
+        """For each lead, the members whose condition it does not meet — evaluated before
+        anything changes, so a condition that cannot be evaluated refuses the whole batch."""
+        state = self.state
+        conditioned = [
+            (member_id, condition)
+            for member_id in state.restricted()
+            if (condition := state.members[member_id].condition) is not None
+        ]
+        if not conditioned:
+            return {}
+        return {
+            lead.id: {m for m, condition in conditioned if not condition.evaluate(lead)}
+            for lead in leads
+        }
+
+    def _pick(
+        self, fallback: str | None, barred: set[str] | None, at: datetime
+    ) -> tuple[str | None, str]:
+        """The policy's choice (and its name) among the members whose condition the lead
+        meets and whose 30-day quota is not used up, else the fallback as
+        "default_assignee". The caller unblocks (``state.block(set())``) when done."""
+        state = self.state
+        restricted = state.restricted()
+        if restricted:
+            day = at.date()
+            blocked = set(barred or ())
+            blocked.update(
+                m
+                for m in restricted
+                if m not in blocked and state.over_quota(m, day, self.quota_daily_share)
+            )
+            state.block(blocked)
         owner = self.policy.choose(self.state)
         if owner is None and fallback is not None:
             # Nobody has room: the pool's default assignee takes the overflow.

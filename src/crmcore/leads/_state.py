@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
 from crmcore.leads._config import PoolMember
 
-__all__ = ["MemberState", "PoolState"]
+__all__ = ["QUOTA_WINDOW_DAYS", "MemberState", "PoolState"]
+
+#: The rolling window of a member's assignment quota: today and the 29 days before.
+QUOTA_WINDOW_DAYS = 30
 
 
 @attrs.define
@@ -31,10 +34,26 @@ class MemberState:
     sw_tick: int | None = None
     claims_on: date | None = None
     claims_count: int = 0
+    #: Leads the member got on each of the last 30 days (older days are dropped).
+    assigned_days: dict[date, int] = attrs.field(factory=dict)
 
     def claims_that_day(self, day: date) -> int:
         """How many leads the member claimed on ``day`` (only the latest day is kept)."""
         return self.claims_count if self.claims_on == day else 0
+
+    def assigned_within(self, day: date, days: int = QUOTA_WINDOW_DAYS) -> int:
+        """Leads the member got on ``day`` and the ``days`` − 1 days before."""
+        first = day - timedelta(days=days - 1)
+        return sum(n for d, n in self.assigned_days.items() if first <= d <= day)
+
+    def count_assignment(self, day: date) -> None:
+        """One more lead on ``day``; days that left the window are dropped."""
+        if day not in self.assigned_days:
+            first = day - timedelta(days=QUOTA_WINDOW_DAYS - 1)
+            for old in [d for d in self.assigned_days if d < first]:
+                del self.assigned_days[old]
+            self.assigned_days[day] = 0
+        self.assigned_days[day] += 1
 
 
 @attrs.define
@@ -61,6 +80,9 @@ class PoolState:
         init=False, default=None, eq=False, repr=False
     )
     _total_weight: int = attrs.field(init=False, default=0, eq=False, repr=False)
+    #: Members a quota or a condition keeps from the lead being handed out now (transient).
+    _blocked: set[str] = attrs.field(init=False, factory=set, eq=False, repr=False)
+    _restricted: list[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Members given directly (not through change()) start their smooth-weighted clock now.
@@ -98,9 +120,37 @@ class PoolState:
     def available(self, member_id: str) -> bool:
         """True when the member is in the pool, active and below their capacity."""
         member = self.members.get(member_id)
-        if member is None or not member.active:
+        if member is None or not member.active or member_id in self._blocked:
             return False
         return member.capacity is None or self.open_leads(member_id) < member.capacity
+
+    def restricted(self) -> list[str]:
+        """Ids of the members with a quota or a condition, sorted (cached)."""
+        if self._restricted is None:
+            self._restricted = sorted(m for m, member in self.members.items() if member.restricted)
+        return self._restricted
+
+    def over_quota(self, member_id: str, day: date, daily_share: bool = False) -> bool:
+        """True when the member got their ``assignment_max`` over the 30 days up to ``day``
+        (with ``daily_share``: or their share of it on ``day`` itself)."""
+        member = self.members[member_id]
+        if member.assignment_max is None:
+            return False
+        book = self.book(member_id)
+        if book.assigned_within(day) >= member.assignment_max:
+            return True
+        return daily_share and book.assigned_within(day, 1) >= daily_share_of(
+            member.assignment_max
+        )
+
+    def block(self, blocked: set[str]) -> None:
+        """Make exactly ``blocked`` unavailable for the next choice (empty: nobody)."""
+        for member_id in sorted(self._blocked - blocked):
+            self._blocked.discard(member_id)
+            self._thaw(member_id)
+        for member_id in sorted(blocked - self._blocked):
+            self._freeze(member_id)
+            self._blocked.add(member_id)
 
     def current_weight(self, member_id: str) -> int:
         """The member's smooth-weighted current weight now."""
@@ -122,6 +172,7 @@ class PoolState:
             self.members.pop(member_id, None)
         else:
             self.members[member_id] = member
+        self._restricted = None
         self.book(member_id)
         self._thaw(member_id)
 
@@ -132,6 +183,7 @@ class PoolState:
         self._count(member_id, book.open_leads + 1)
         book.last_assigned_seq = self.seq
         book.last_assigned_at = at
+        book.count_assignment(at.date())
         self._push_load(member_id)
 
     def record_release(self, member_id: str) -> None:
@@ -263,3 +315,11 @@ class PoolState:
         self._load = None
         self._groups = None
         self._total_weight = 0
+
+
+def daily_share_of(assignment_max: int) -> int:
+    """A 30-day quota's share for one day, in whole leads: max / 30 rounded half up, at
+    least 1 for a quota above 0 (Odoo's daily share)."""
+    if assignment_max <= 0:
+        return 0
+    return max((2 * assignment_max + QUOTA_WINDOW_DAYS) // (2 * QUOTA_WINDOW_DAYS), 1)

@@ -24,7 +24,8 @@ class ReceivableStatus(enum.Enum):
 
 @attrs.frozen
 class InstallmentStatus:
-    """One installment on a date: its amount after returns, what paid it, what is left."""
+    """One installment on a date: its amount after returns and discounts, what paid it, what
+    was written off, what is left (``amount = paid + written_off + outstanding``)."""
 
     number: int
     due_date: date
@@ -35,6 +36,10 @@ class InstallmentStatus:
     outstanding: Money
     overdue: bool
     days_overdue: int
+    #: the early-payment discount granted on it (``original_amount − returned − discounted``
+    #: is ``amount``), and what finance wrote off.
+    discounted: Money
+    written_off: Money
 
 
 @attrs.frozen
@@ -45,7 +50,9 @@ class Balance:
     still ask for (the sum of their ``outstanding``); ``advance`` is confirmed money beyond
     the installments (kept as a customer advance). ``received − refunded`` always equals
     the paid part of the installments plus ``advance``; ``invoiced + pending_invoice +
-    not_yet_invoiced`` equals ``net_amount``.
+    not_yet_invoiced`` equals ``net_amount``. ``net_amount = amount − returned −
+    discounted`` (goods back and early-payment discounts, each shown as what it is), and
+    ``net_amount = received − refunded − advance + outstanding + written_off``.
     """
 
     as_of: date
@@ -66,3 +73,5 @@ class Balance:
     days_overdue: int
     status: ReceivableStatus
     installments: tuple[InstallmentStatus, ...]
+    discounted: Money
+    written_off: Money

@@ -19,6 +19,8 @@ __all__ = [
     "AccountRefundConfirmed",
     "AccountRefundRejected",
     "AccountRefundRequested",
+    "ReceivableDiscountGranted",
+    "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
     "ReceivableInvoiceIssued",
     "ReceivableInvoiceRejected",
@@ -27,10 +29,12 @@ __all__ = [
     "ReceivablePaymentConfirmed",
     "ReceivablePaymentRecorded",
     "ReceivablePaymentRejected",
+    "ReceivablePaymentReversed",
     "ReceivableRefundConfirmed",
     "ReceivableRefundRejected",
     "ReceivableRefundRequested",
     "ReceivableReturnRecorded",
+    "ReceivableWrittenOff",
 ]
 
 
@@ -68,6 +72,44 @@ class ReceivablePaymentRejected(DomainEvent):
     payment_id: str
     amount: Money
     reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablePaymentReversed(DomainEvent):
+    """Finance reversed a confirmed payment (the transfer bounced): it no longer counts."""
+
+    payment_id: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableWrittenOff(DomainEvent):
+    """Finance wrote off a small difference for a configured reason (no money moved)."""
+
+    write_off_id: str
+    amount: Money
+    reason_code: str
+    note: str | None
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableDiscountGranted(DomainEvent):
+    """An early-payment discount was granted against payments received in time."""
+
+    discount_id: str
+    installment: int
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableDiscountRevoked(DomainEvent):
+    """An early-payment discount was withdrawn: the payment it rested on was reversed."""
+
+    discount_id: str
+    installment: int
+    amount: Money
+    payment_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -14,7 +14,15 @@ import attrs
 from crmcore.money import Money
 from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
 
-__all__ = ["Allocation", "InvoiceRequest", "Payment", "Refund", "ReturnNote"]
+__all__ = [
+    "Allocation",
+    "EarlyPaymentDiscount",
+    "InvoiceRequest",
+    "Payment",
+    "Refund",
+    "ReturnNote",
+    "WriteOff",
+]
 
 
 @attrs.frozen
@@ -30,7 +38,9 @@ class Payment:
     """A payment (回款) recorded by sales; only counts as received once finance confirms it.
 
     ``allocations`` say which installments it pays; ``advance`` is the part beyond them that
-    the overpayment policy kept as a customer advance.
+    the overpayment policy kept as a customer advance. A confirmed payment that bounced is
+    reversed: it keeps its record (who confirmed it, who reversed it and why) and stops
+    counting as received from ``reversed_at`` on.
     """
 
     id: str
@@ -45,6 +55,45 @@ class Payment:
     decided_by: str | None = None
     decided_at: datetime | None = None
     reason: str | None = None
+    reversed_by: str | None = None
+    reversed_at: datetime | None = None
+    reversal_reason: str | None = None
+
+
+@attrs.frozen
+class WriteOff:
+    """A small difference finance settles without money (a bank fee, a rounding short-pay).
+
+    It closes part of the installments (``allocations``) without lowering the net amount:
+    the customer owed it, the company chose not to collect it, for a configured reason code.
+    """
+
+    id: str
+    amount: Money
+    reason_code: str
+    recorded_by: str
+    recorded_at: datetime
+    allocations: tuple[Allocation, ...]
+    note: str | None = None
+
+
+@attrs.frozen
+class EarlyPaymentDiscount:
+    """An early-payment discount granted on one installment against confirmed payments.
+
+    It lowers that installment (and the net amount) by the terms' percent; it is a discount,
+    not a return: balances show it as ``discounted``. ``payment_ids`` are the confirmed
+    payments received within the discount period that paid the rest.
+    """
+
+    id: str
+    installment: int
+    amount: Money
+    payment_ids: tuple[str, ...]
+    granted_by: str
+    granted_at: datetime
+    #: when a payment it rested on was reversed, the discount went with it.
+    revoked_at: datetime | None = None
 
 
 @attrs.frozen

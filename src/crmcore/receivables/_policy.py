@@ -46,11 +46,13 @@ class InvoicingPolicy(enum.Enum):
 
 
 class PaymentState(enum.Enum):
-    """Recorded by sales → confirmed or rejected by finance."""
+    """Recorded by sales → confirmed or rejected by finance; a confirmed one may be reversed."""
 
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    #: confirmed, then taken back (a bounced transfer): it no longer counts as received.
+    REVERSED = "reversed"
 
 
 class RefundState(enum.Enum):
@@ -131,7 +133,8 @@ def _not_by_recorder(subject: Any, actor: Actor) -> str | None:
 
 @functools.cache
 def payment_lifecycle(finance_roles: frozenset[str]) -> StateMachine[PaymentState]:
-    """pending → confirmed (finance, not the recorder) | rejected (finance)."""
+    """pending → confirmed (finance, not the recorder) | rejected (finance); confirmed →
+    reversed (finance: the transfer bounced)."""
     return StateMachine(
         "payment",
         PaymentState,
@@ -144,6 +147,7 @@ def payment_lifecycle(finance_roles: frozenset[str]) -> StateMachine[PaymentStat
                 (_not_by_recorder,),
             ),
             Transition("reject", PaymentState.PENDING, PaymentState.REJECTED, finance_roles),
+            Transition("reverse", PaymentState.CONFIRMED, PaymentState.REVERSED, finance_roles),
         ),
     )
 

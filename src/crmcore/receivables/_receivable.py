@@ -30,6 +30,7 @@ from crmcore.money import Currency, Money
 from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._events import (
+    ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -38,12 +39,22 @@ from crmcore.receivables._events import (
     ReceivablePaymentConfirmed,
     ReceivablePaymentRecorded,
     ReceivablePaymentRejected,
+    ReceivablePaymentReversed,
     ReceivableRefundConfirmed,
     ReceivableRefundRejected,
     ReceivableRefundRequested,
     ReceivableReturnRecorded,
+    ReceivableWrittenOff,
 )
-from crmcore.receivables._facts import Allocation, InvoiceRequest, Payment, Refund, ReturnNote
+from crmcore.receivables._facts import (
+    Allocation,
+    EarlyPaymentDiscount,
+    InvoiceRequest,
+    Payment,
+    Refund,
+    ReturnNote,
+    WriteOff,
+)
 from crmcore.receivables._policy import (
     InvoiceState,
     InvoicingPolicy,
@@ -56,12 +67,15 @@ from crmcore.receivables._policy import (
     refund_lifecycle,
 )
 from crmcore.receivables._terms import Installment, PaymentTerms
+from crmcore.receivables._writeoff import WriteOffRules
 
 __all__ = ["Receivable"]
 
 _ZERO = Decimal(0)
 KIND = "receivable"
-F = TypeVar("F", Payment, Refund, InvoiceRequest)
+#: the payment states that count as received from their decision on (until a reversal).
+_COUNTED = (PaymentState.CONFIRMED, PaymentState.REVERSED)
+F = TypeVar("F", Payment, Refund, InvoiceRequest, EarlyPaymentDiscount, WriteOff)
 
 
 def _text(value: str, what: str) -> str:
@@ -81,12 +95,17 @@ class _Ledger:
     cut: list[Decimal]
     paid: list[Decimal]
     reserved: list[Decimal]
+    #: per installment: early-payment discounts (part of ``cut``) and write-offs.
+    disc: list[Decimal]
+    written: list[Decimal]
     received: Decimal = _ZERO
     pending: Decimal = _ZERO
     refunded: Decimal = _ZERO
     refund_requested: Decimal = _ZERO
     advance: Decimal = _ZERO
     returned: Decimal = _ZERO
+    discounted: Decimal = _ZERO
+    written_off: Decimal = _ZERO
     invoiced: Decimal = _ZERO
     pending_invoice: Decimal = _ZERO
 
@@ -121,6 +140,8 @@ class Receivable(AggregateRoot):
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
+    _write_offs: list[WriteOff] = attrs.field(factory=list)
+    _discounts: list[EarlyPaymentDiscount] = attrs.field(factory=list)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
@@ -222,6 +243,16 @@ class Receivable(AggregateRoot):
     def invoices(self) -> tuple[InvoiceRequest, ...]:
         """Every invoice request, oldest first."""
         return tuple(self._invoices)
+
+    @property
+    def write_offs(self) -> tuple[WriteOff, ...]:
+        """Every write-off, oldest first."""
+        return tuple(self._write_offs)
+
+    @property
+    def discounts(self) -> tuple[EarlyPaymentDiscount, ...]:
+        """Every early-payment discount granted (revoked ones included), oldest first."""
+        return tuple(self._discounts)
 
     @property
     def history(self) -> tuple[DomainEvent, ...]:
@@ -400,6 +431,145 @@ class Receivable(AggregateRoot):
             reason=reason,
         )
         return updated
+
+    # -- corrections ------------------------------------------------------------------------
+    def reverse_payment(
+        self, actor: Actor, payment_id: str, *, reason: str, at: datetime
+    ) -> Payment:
+        """Finance reverses a confirmed payment (the transfer bounced), saying why.
+
+        Its allocations are undone: from ``at`` on it no longer counts, so the balance and
+        the aging are what they were without it; an early-payment discount that rested on it
+        is revoked with it. Refused when its money was already refunded (or is requested for
+        a refund), or — invoicing after payment — invoiced.
+        """
+        payment = self.payment(payment_id)
+        _text(reason, "reason")
+        self._check_change(actor, at)
+        state = payment_lifecycle(self.policy.finance_roles).check(
+            "reverse", payment.state, actor, payment
+        )
+        updated = attrs.evolve(
+            payment, state=state, reversed_by=actor.user_id, reversed_at=at, reversal_reason=reason
+        )
+        revoked = [
+            attrs.evolve(d, revoked_at=at)
+            for d in self._discounts
+            if d.revoked_at is None and payment.id in d.payment_ids
+        ]
+        payments, discounts = list(self._payments), list(self._discounts)
+        self._replace(self._payments, updated)
+        for discount in revoked:
+            self._replace(self._discounts, discount)
+        try:
+            self._check_reversal(payment)
+        except InvariantViolation:
+            self._payments, self._discounts = payments, discounts
+            raise
+        self._emit(
+            ReceivablePaymentReversed,
+            actor,
+            at,
+            payment_id=payment.id,
+            amount=payment.amount,
+            reason=reason,
+        )
+        for discount in revoked:
+            self._emit(
+                ReceivableDiscountRevoked,
+                actor,
+                at,
+                discount_id=discount.id,
+                installment=discount.installment,
+                amount=discount.amount,
+                payment_id=payment.id,
+            )
+        return updated
+
+    def _check_reversal(self, payment: Payment) -> None:
+        """The books without ``payment`` must still hold its refunds and invoices."""
+        ledger = self._ledger(None)
+        kept = ledger.kept - ledger.refund_requested
+        if kept < 0 or ledger.advance < 0 or any(v < 0 for v in ledger.paid):
+            raise InvariantViolation(
+                f"receivable {self.id}: reversing payment {payment.id} ({payment.amount}) would "
+                f"leave {self._money(ledger.received)} received, less than the "
+                f"{self._money(ledger.refunded + ledger.refund_requested)} refunded or requested "
+                "for refund out of it"
+            )
+        invoiced = ledger.invoiced + ledger.pending_invoice
+        if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT and kept < invoiced:
+            raise InvariantViolation(
+                f"receivable {self.id}: reversing payment {payment.id} ({payment.amount}) would "
+                f"leave {self._money(kept)} received, less than the {self._money(invoiced)} "
+                "invoiced or requested (invoice after payment); cancel an invoice first"
+            )
+
+    def write_off(
+        self,
+        actor: Actor,
+        amount: Money,
+        *,
+        reason_code: str,
+        rules: WriteOffRules,
+        at: datetime,
+        note: str | None = None,
+        installment: int | None = None,
+    ) -> WriteOff:
+        """Finance writes a small unpaid difference off, for a configured reason code.
+
+        ``rules`` say how much each role may write off per reason (more needs a role with a
+        higher limit). It closes the oldest unpaid installments first (or ``installment``),
+        never more than is unpaid and not waiting for confirmation; the net amount stays.
+        """
+        if not isinstance(rules, WriteOffRules):
+            raise ValidationError(f"rules: expected WriteOffRules, got {rules!r}")
+        self._check_amount(amount, "write-off")
+        rules.check(actor, reason_code, amount)
+        if note is not None:
+            _text(note, "note")
+        self._check_change(actor, at)
+        room = self.room()
+        if installment is None:
+            free = sum(room, _ZERO)
+            if amount.amount > free:
+                raise InvariantViolation(
+                    f"receivable {self.id}: write-off {amount} exceeds the {self._money(free)} "
+                    "unpaid and not waiting for confirmation"
+                )
+            parts = self._oldest_first(room, amount.amount)
+        else:
+            if type(installment) is not int or not 1 <= installment <= len(self.installments):
+                raise NotFound(
+                    f"receivable {self.id}: no installment {installment!r} "
+                    f"(has 1..{len(self.installments)})"
+                )
+            if amount.amount > room[installment - 1]:
+                raise InvariantViolation(
+                    f"receivable {self.id}: write-off {amount} exceeds the "
+                    f"{self._money(room[installment - 1])} unpaid on installment {installment}"
+                )
+            parts = [(installment, amount.amount)]
+        written = WriteOff(
+            id=f"{self.id}/W{len(self._write_offs) + 1}",
+            amount=amount,
+            reason_code=reason_code,
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            allocations=tuple(Allocation(n, self._money(v)) for n, v in parts),
+            note=note,
+        )
+        self._write_offs.append(written)
+        self._emit(
+            ReceivableWrittenOff,
+            actor,
+            at,
+            write_off_id=written.id,
+            amount=amount,
+            reason_code=reason_code,
+            note=note,
+        )
+        return written
 
     # -- refunds ----------------------------------------------------------------------------
     def request_refund(self, actor: Actor, amount: Money, *, reason: str, at: datetime) -> Refund:
@@ -707,11 +877,16 @@ class Receivable(AggregateRoot):
     def room(self) -> list[Decimal]:
         """Per installment (index = number − 1): what payments may still be allocated to it now.
 
-        Its amount after returns, less confirmed and pending allocations, plus refund releases.
+        Its amount after returns and discounts, less confirmed and pending allocations and
+        write-offs, plus refund releases.
         """
         ledger = self._ledger(None)
         return [
-            inst.amount.amount - ledger.cut[i] - ledger.paid[i] - ledger.reserved[i]
+            inst.amount.amount
+            - ledger.cut[i]
+            - ledger.paid[i]
+            - ledger.reserved[i]
+            - ledger.written[i]
             for i, inst in enumerate(self.installments)
         ]
 
@@ -723,19 +898,21 @@ class Receivable(AggregateRoot):
         rows = []
         for i, inst in enumerate(self.installments):
             effective = inst.amount.amount - ledger.cut[i]
-            outstanding = effective - ledger.paid[i]
+            outstanding = effective - ledger.paid[i] - ledger.written[i]
             overdue = outstanding > 0 and inst.due_date < as_of
             rows.append(
                 InstallmentStatus(
                     number=inst.number,
                     due_date=inst.due_date,
                     original_amount=inst.amount,
-                    returned=self._money(ledger.cut[i]),
+                    returned=self._money(ledger.cut[i] - ledger.disc[i]),
                     amount=self._money(effective),
                     paid=self._money(ledger.paid[i]),
                     outstanding=self._money(outstanding),
                     overdue=overdue,
                     days_overdue=(as_of - inst.due_date).days if overdue else 0,
+                    discounted=self._money(ledger.disc[i]),
+                    written_off=self._money(ledger.written[i]),
                 )
             )
         return tuple(rows)
@@ -747,7 +924,7 @@ class Receivable(AggregateRoot):
         net = self._net(ledger)
         # Outstanding from the totals; it equals the sum of the installments' outstanding
         # because received − refunded = Σ paid + advance (checked by the property tests).
-        outstanding = net - ledger.kept + ledger.advance
+        outstanding = net - ledger.kept + ledger.advance - ledger.written_off
         overdue = [r for r in rows if r.overdue]
         open_rows = sorted(
             (r for r in rows if r.outstanding.amount > 0), key=lambda r: (r.due_date, r.number)
@@ -781,6 +958,8 @@ class Receivable(AggregateRoot):
             days_overdue=max((r.days_overdue for r in overdue), default=0),
             status=status,
             installments=rows,
+            discounted=self._money(ledger.discounted),
+            written_off=self._money(ledger.written_off),
         )
 
     def _ledger(self, as_of: date | None) -> _Ledger:
@@ -788,16 +967,40 @@ class Receivable(AggregateRoot):
             return at is not None and (as_of is None or at.date() <= as_of)
 
         n = len(self.installments)
-        ledger = _Ledger(cut=[_ZERO] * n, paid=[_ZERO] * n, reserved=[_ZERO] * n)
+        ledger = _Ledger(
+            cut=[_ZERO] * n,
+            paid=[_ZERO] * n,
+            reserved=[_ZERO] * n,
+            disc=[_ZERO] * n,
+            written=[_ZERO] * n,
+        )
         for note in self._returns:
             if seen(note.recorded_at):
-                ledger.returned += note.amount.amount
+                # an early-payment discount stored by an earlier release as a return note
+                if note.discount_for is None:
+                    ledger.returned += note.amount.amount
+                else:
+                    ledger.discounted += note.amount.amount
                 for cut in note.cuts:
                     ledger.cut[cut.installment - 1] += cut.amount.amount
+                    if note.discount_for is not None:
+                        ledger.disc[cut.installment - 1] += cut.amount.amount
+        for d in self._discounts:
+            if seen(d.granted_at) and not seen(d.revoked_at):
+                ledger.discounted += d.amount.amount
+                ledger.cut[d.installment - 1] += d.amount.amount
+                ledger.disc[d.installment - 1] += d.amount.amount
+        for w in self._write_offs:
+            if seen(w.recorded_at):
+                ledger.written_off += w.amount.amount
+                for a in w.allocations:
+                    ledger.written[a.installment - 1] += a.amount.amount
         for p in self._payments:
             if not seen(p.recorded_at):
                 continue
-            if p.state is PaymentState.CONFIRMED and seen(p.decided_at):
+            if p.state in _COUNTED and seen(p.decided_at):
+                if seen(p.reversed_at):
+                    continue
                 ledger.received += p.amount.amount
                 ledger.advance += p.advance.amount
                 target = ledger.paid
@@ -829,7 +1032,7 @@ class Receivable(AggregateRoot):
         return ledger
 
     def _net(self, ledger: _Ledger) -> Decimal:
-        return self.amount.amount - ledger.returned
+        return self.amount.amount - ledger.returned - ledger.discounted
 
     # -- helpers ----------------------------------------------------------------------------
     def _money(self, value: Decimal) -> Money:

@@ -57,6 +57,8 @@ converter.register_unstructure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _write_offs=override(rename="write_offs"),
+        _discounts=override(rename="discounts"),
     ),
 )
 converter.register_structure_hook(
@@ -70,6 +72,8 @@ converter.register_structure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _write_offs=override(rename="write_offs"),
+        _discounts=override(rename="discounts"),
     ),
 )
 # crmcore 0.1 stored the owner as "owner".

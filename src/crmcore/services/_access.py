@@ -34,6 +34,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.win": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.lose": frozenset({SALES, MANAGER, ADMIN}),
+    "opportunity.reopen": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.revise": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.invalidate": frozenset({MANAGER, ADMIN}),
     "opportunity.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
@@ -67,6 +68,11 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "payment.record": frozenset({SALES}),
     "payment.confirm": frozenset({FINANCE}),
     "payment.reject": frozenset({FINANCE}),
+    # corrections: finance reverses a bounced payment and reads the exceptions list; a
+    # write-off is checked against the per-role limits of its reason code (crm.config.write_offs)
+    "payment.reverse": frozenset({FINANCE}),
+    "payment.write_off": frozenset({FINANCE, MANAGER, ADMIN}),
+    "payment.exceptions": frozenset({FINANCE}),
     "refund.record": frozenset({SALES, FINANCE}),
     "refund.confirm": frozenset({FINANCE}),
     "refund.reject": frozenset({FINANCE}),

@@ -64,7 +64,8 @@ class LeadService:
         region: str | None = None,
         custom: dict[str, Any] | None = None,
     ) -> Lead:
-        """Capture a lead (and, with ``route``, send it to its pool in the same transaction)."""
+        """Capture a lead (and, with ``route``, send it to its pool in the same transaction,
+        where a pool with ``auto_assign`` hands it to a member at once)."""
 
         def work(case: UseCase) -> Lead:
             lead = Lead.capture(
@@ -89,7 +90,8 @@ class LeadService:
         return self._crm.run(actor, "lead.create", work)
 
     def route(self, actor: Actor | str, lead_id: str) -> str:
-        """Send a captured lead to the pool the router picks; returns the pool's id."""
+        """Send a captured lead to the pool the router picks (assigned at once when the pool
+        says ``auto_assign``); returns the pool's id."""
 
         def work(case: UseCase) -> str:
             lead = _lead(case, lead_id)
@@ -110,6 +112,8 @@ class LeadService:
             raise ConfigError("pools: no pool is configured to route leads to")
         pool = self._crm.pool(case, pool_id)
         pool.admit(case.actor, [lead], at=case.at, rule=rule)
+        if pool.auto_assign:
+            pool.assign_automatically(case.actor, [lead], at=case.at)
         case.repo(type(pool)).save(pool)
         return pool_id
 
@@ -321,7 +325,7 @@ class LeadService:
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
-                        self._crm.config.require_sales_process(),
+                        self._crm.config.require_sales_process(opportunity.process_id),
                         amount=opportunity.amount,
                         owner_id=opportunity_owner,
                         actor=case.actor,

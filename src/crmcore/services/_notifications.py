@@ -289,6 +289,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"owner": True}, {"manager_of_owner": 1}],
         },
         "ReceivablePaymentRejected": {"topic": "payment rejected", "to": [{"owner": True}]},
+        "ReceivablePaymentReversed": {
+            "topic": "payment reversed",
+            "to": [{"owner": True}, {"manager_of_owner": 1}],
+        },
+        "ReceivableWrittenOff": {"topic": "amount written off", "to": [{"owner": True}]},
         "ReceivableInvoiceRequested": {
             "topic": "invoice awaiting issue",
             "to": [{"role": "finance"}],

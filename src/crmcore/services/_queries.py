@@ -3,6 +3,7 @@ work that is never committed, so they change nothing and send nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,7 +14,16 @@ from crmcore.errors import NotFound
 from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import Actor, StoredEvent
-from crmcore.receivables import InvoiceState, PaymentState, Receivable, Reminder, due_reminders
+from crmcore.receivables import (
+    ExceptionKind,
+    InvoiceState,
+    PaymentException,
+    PaymentState,
+    Receivable,
+    Reminder,
+    due_reminders,
+    payment_exceptions,
+)
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._reads import RecordQueries
@@ -258,6 +268,24 @@ class Queries(RecordQueries):
             ]
 
         return self._crm.read(actor, None, work)
+
+    def payment_exceptions(
+        self,
+        actor: Actor | str,
+        as_of: date | None = None,
+        kinds: Collection[ExceptionKind | str] | None = None,
+    ) -> list[PaymentException]:
+        """Finance's work list on ``as_of`` (default today): short, late, reversed and
+        unmatched payments on the receivables the actor may change (payment.exceptions)."""
+
+        def work(case: UseCase) -> list[PaymentException]:
+            day = case.day(as_of)
+            reachable = [
+                r for r in case.repo(Receivable).find() if case.may("receivable", r, "write")
+            ]
+            return payment_exceptions(reachable, day, kinds)
+
+        return self._crm.read(actor, "payment.exceptions", work)
 
     def invoices_awaiting_issue(self, actor: Actor | str) -> list[InvoiceTodo]:
         """Invoice requests waiting to be issued (for users who may issue them)."""

@@ -357,13 +357,18 @@ class RecordQueries:
             keep=lambda o: stage is None or o.stage == stage,
         )
 
-    def forecast(self, actor: Actor, by: str | Sequence[str] = "stage") -> ForecastTable:
-        """The weighted forecast of the open opportunities the actor may see."""
+    def forecast(
+        self, actor: Actor, by: str | Sequence[str] = "stage", *, process_id: str | None = None
+    ) -> ForecastTable:
+        """The weighted forecast of the opportunities the actor may see in one sales process
+        (``process_id``; None: the default one): stages and probabilities are per process."""
 
         def work(case: UseCase) -> ForecastTable:
-            process = case.crm.config.require_sales_process()
+            process = case.crm.config.require_sales_process(process_id)
             records: Iterable[Any] = (
-                o.to_record() for o in case.repo(Opportunity).find() if case.may("opportunity", o)
+                o.to_record()
+                for o in case.repo(Opportunity).find()
+                if o.process.id == process.id and case.may("opportunity", o)
             )
             return weighted_forecast(records, process, by)
 

@@ -19,6 +19,7 @@ from crmcore.receivables import (
     Receivable,
     Refund,
     Reminder,
+    WriteOff,
     due_reminders,
 )
 from crmcore.services._accounts import decide_application_of
@@ -139,6 +140,45 @@ class ReceivableService:
             return payment
 
         return self._change(actor, "payment.reject", receivable_id, reject)
+
+    def reverse_payment(
+        self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
+    ) -> Payment:
+        """Finance reverses a confirmed payment whose transfer bounced, saying why: its
+        allocations are undone and the owner (and their manager) are told."""
+        return self._change(
+            actor,
+            "payment.reverse",
+            receivable_id,
+            lambda r, c: r.reverse_payment(c.actor, payment_id, reason=reason, at=c.at),
+        )
+
+    def write_off(
+        self,
+        actor: Actor | str,
+        receivable_id: str,
+        amount: Money,
+        reason_code: str,
+        *,
+        note: str | None = None,
+        installment: int | None = None,
+    ) -> WriteOff:
+        """Write a small unpaid difference off for a configured reason code, within the
+        actor's limit for it (``CrmConfig.write_offs``); the owner is told."""
+        return self._change(
+            actor,
+            "payment.write_off",
+            receivable_id,
+            lambda r, c: r.write_off(
+                c.actor,
+                amount,
+                reason_code=reason_code,
+                rules=self._crm.config.write_offs,
+                at=c.at,
+                note=note,
+                installment=installment,
+            ),
+        )
 
     def request_refund(
         self,

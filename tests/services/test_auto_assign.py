@@ -1,0 +1,81 @@
+"""Issue 19 through the services on both adapters: a lead created into a pool that says
+auto_assign is routed AND assigned in the same unit of work, within the members' 30-day
+quotas and conditions, with the default assignee as the fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmcore.leads import Lead, LeadStatus, PoolConfig, PoolMember
+from tests.services.helpers import DAN, MIA, World, memory_world, sqlite_world
+
+EAST = PoolConfig(
+    "east",
+    members=(
+        PoolMember("ann", assignment_max=2),
+        PoolMember("bob", assignment_max=1),
+        PoolMember("mkt", condition={"field": "industry", "op": "==", "value": "retail"}),
+    ),
+    admins=frozenset({"mia", "dan"}),
+    default_assignee="mia",
+    auto_assign=True,
+)
+GENERAL = PoolConfig("general", members=(PoolMember("bob"),), admins=frozenset({"dan"}))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def team(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+    pools = (EAST, GENERAL)
+    if request.param == "memory":
+        return memory_world(pools=pools)
+    return sqlite_world(tmp_path, pools=pools)
+
+
+def test_new_leads_are_routed_and_assigned_within_quotas(team: World) -> None:
+    crm = team.crm
+    created = [
+        crm.leads.create(DAN, f"Prospect {i}", source="expo", region="Shanghai", industry=industry)
+        for i, industry in enumerate(["retail", "energy", "retail", "energy", "retail"])
+    ]
+    # round robin ann, bob, mkt (retail leads only); bob's quota is 1, ann's 2. When nobody
+    # has quota left the lead waits: the default assignee mia is no member of the pool.
+    assert [(lead.pool_id, lead.owner_id) for lead in created] == [
+        ("east", "ann"),
+        ("east", "bob"),
+        ("east", "mkt"),
+        ("east", "ann"),
+        ("east", "mkt"),
+    ]
+    assert team.sent() == [
+        ("ann", "lead assigned to you"),
+        ("bob", "lead assigned to you"),
+        ("mkt", "lead assigned to you"),
+        ("ann", "lead assigned to you"),
+        ("mkt", "lead assigned to you"),
+    ]
+    waiting = crm.leads.create(DAN, "Prospect 5", source="expo", region="Shanghai")
+    assert (waiting.owner_id, waiting.status) == (None, LeadStatus.NEW)
+    # the general pool does not auto-assign
+    walk_in = crm.leads.create(DAN, "Walk-in", source="web", region="Yunnan")
+    assert (walk_in.pool_id, walk_in.owner_id) == ("general", None)
+    with team.storage.unit_of_work() as uow:
+        stored = uow.repository(Lead).get(created[0].id)
+    assert (stored.owner_id, stored.history[0].how) == ("ann", "round_robin")
+
+
+def test_the_default_assignee_takes_the_overflow_when_every_quota_is_used_up() -> None:
+    east = PoolConfig(
+        "east",
+        members=(PoolMember("ann", assignment_max=1), PoolMember("bob", assignment_max=1)),
+        admins=frozenset({"mia"}),
+        default_assignee="bob",
+        auto_assign=True,
+    )
+    crm = memory_world(pools=(east,), router=None).crm
+    owners = [
+        (lead.owner_id, lead.history[-1].how)
+        for lead in (crm.leads.create(MIA, f"P{i}", source="expo") for i in range(3))
+    ]
+    assert owners == [("ann", "round_robin"), ("bob", "round_robin"), ("bob", "default_assignee")]
