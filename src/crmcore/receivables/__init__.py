@@ -39,6 +39,7 @@ from crmcore.receivables._cash_forecast import (
     collections_forecast,
     days_sales_outstanding,
 )
+from crmcore.receivables._corrections import SalesReturn
 from crmcore.receivables._credit import (
     CreditAlert,
     CreditBypass,
@@ -71,6 +72,9 @@ from crmcore.receivables._events import (
     AccountRefundConfirmed,
     AccountRefundRejected,
     AccountRefundRequested,
+    ReceivableCreditNoteIssued,
+    ReceivableCreditNoteRejected,
+    ReceivableCreditNoteRequested,
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
@@ -91,6 +95,7 @@ from crmcore.receivables._events import (
 from crmcore.receivables._exceptions import ExceptionKind, PaymentException, payment_exceptions
 from crmcore.receivables._facts import (
     Allocation,
+    CreditNote,
     EarlyPaymentDiscount,
     InvoiceRequest,
     Payment,
@@ -105,6 +110,7 @@ from crmcore.receivables._policy import (
     PaymentState,
     ReceivablePolicy,
     RefundState,
+    ReturnCreditPolicy,
     invoice_lifecycle,
     payment_lifecycle,
     refund_lifecycle,
@@ -164,6 +170,7 @@ __all__ = [
     "CreditBypass",
     "CreditCheck",
     "CreditDecision",
+    "CreditNote",
     "CreditPolicy",
     "CustomerAccount",
     "CustomerPayment",
@@ -194,6 +201,9 @@ __all__ = [
     "Portion",
     "PortionKind",
     "Receivable",
+    "ReceivableCreditNoteIssued",
+    "ReceivableCreditNoteRejected",
+    "ReceivableCreditNoteRequested",
     "ReceivableDiscountGranted",
     "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
@@ -215,8 +225,10 @@ __all__ = [
     "Refund",
     "RefundState",
     "Reminder",
+    "ReturnCreditPolicy",
     "ReturnNote",
     "RiskAssessment",
+    "SalesReturn",
     "TargetRow",
     "TermLine",
     "WriteOff",

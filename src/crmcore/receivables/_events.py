@@ -19,6 +19,9 @@ __all__ = [
     "AccountRefundConfirmed",
     "AccountRefundRejected",
     "AccountRefundRequested",
+    "ReceivableCreditNoteIssued",
+    "ReceivableCreditNoteRejected",
+    "ReceivableCreditNoteRequested",
     "ReceivableDiscountGranted",
     "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
@@ -145,6 +148,8 @@ class ReceivableReturnRecorded(DomainEvent):
     return_id: str
     amount: Money
     reason: str
+    #: paid money the return turned into customer credit (None: none, or before 0.3).
+    customer_credit: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -288,3 +293,34 @@ class AccountRefundRejected(DomainEvent):
     amount: Money
     reason: str
     owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteRequested(DomainEvent):
+    """A credit note was requested against an issued invoice (by hand or by a return)."""
+
+    credit_note_id: str
+    invoice_id: str
+    amount: Money
+    reason: str
+    return_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteIssued(DomainEvent):
+    """Finance issued a credit note under its official number."""
+
+    credit_note_id: str
+    invoice_id: str
+    amount: Money
+    number: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteRejected(DomainEvent):
+    """Finance rejected a credit note request."""
+
+    credit_note_id: str
+    invoice_id: str
+    amount: Money
+    reason: str

@@ -300,6 +300,13 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
         },
         "ReceivableInvoiceIssued": {"topic": "invoice issued", "to": [{"owner": True}]},
         "ReceivableInvoiceRejected": {"topic": "invoice rejected", "to": [{"owner": True}]},
+        "ReceivableInvoiceCancelled": {"topic": "invoice cancelled", "to": [{"owner": True}]},
+        "ReceivableCreditNoteRequested": {
+            "topic": "credit note awaiting issue",
+            "to": [{"role": "finance"}],
+        },
+        "ReceivableCreditNoteIssued": {"topic": "credit note issued", "to": [{"owner": True}]},
+        "ReceivableCreditNoteRejected": {"topic": "credit note rejected", "to": [{"owner": True}]},
         "VisitPlanAssigned": {"topic": "visit plan assigned to you", "to": [{"owner": True}]},
         "CoVisitRequested": {
             "topic": "co-visit requested",
