@@ -29,6 +29,7 @@ from crmcore.events import DomainEvent
 from crmcore.money import Currency, Money
 from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
+from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
     ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
@@ -48,6 +49,7 @@ from crmcore.receivables._events import (
 )
 from crmcore.receivables._facts import (
     Allocation,
+    CreditNote,
     EarlyPaymentDiscount,
     InvoiceRequest,
     Payment,
@@ -75,7 +77,7 @@ _ZERO = Decimal(0)
 KIND = "receivable"
 #: the payment states that count as received from their decision on (until a reversal).
 _COUNTED = (PaymentState.CONFIRMED, PaymentState.REVERSED)
-F = TypeVar("F", Payment, Refund, InvoiceRequest, EarlyPaymentDiscount, WriteOff)
+F = TypeVar("F", Payment, Refund, InvoiceRequest, EarlyPaymentDiscount, WriteOff, CreditNote)
 
 
 def _text(value: str, what: str) -> str:
@@ -108,15 +110,22 @@ class _Ledger:
     written_off: Decimal = _ZERO
     invoiced: Decimal = _ZERO
     pending_invoice: Decimal = _ZERO
+    credited: Decimal = _ZERO
+    pending_credit: Decimal = _ZERO
 
     @property
     def kept(self) -> Decimal:
         return self.received - self.refunded
 
+    @property
+    def billed(self) -> Decimal:
+        """Invoiced or requested, less credit notes issued or requested."""
+        return self.invoiced + self.pending_invoice - self.credited - self.pending_credit
+
 
 @context_class
 @attrs.define
-class Receivable(AggregateRoot):
+class Receivable(Corrections, AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
     Create it with [`open`][crmcore.receivables.Receivable.open] (from payment terms) or directly
@@ -139,6 +148,7 @@ class Receivable(AggregateRoot):
     _refunds: list[Refund] = attrs.field(factory=list)
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
+    _credit_notes: list[CreditNote] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
     _write_offs: list[WriteOff] = attrs.field(factory=list)
     _discounts: list[EarlyPaymentDiscount] = attrs.field(factory=list)
@@ -590,7 +600,7 @@ class Receivable(AggregateRoot):
                 f"requested {self._money(ledger.refund_requested)})"
             )
         if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
-            invoiced = ledger.invoiced + ledger.pending_invoice
+            invoiced = ledger.billed
             if refundable - amount.amount < invoiced:
                 raise InvariantViolation(
                     f"receivable {self.id}: refund {amount} would leave "
@@ -682,7 +692,7 @@ class Receivable(AggregateRoot):
                 f"is received or pending ({self._money(self._net(ledger) - free)}); only "
                 f"{self._money(free)} is unpaid; record a refund first"
             )
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self._net(ledger) - amount.amount < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: return {amount} would take the net amount to "
@@ -742,7 +752,7 @@ class Receivable(AggregateRoot):
                 f"left unpaid on installment {installment}"
             )
         ledger = self._ledger(None)
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self._net(ledger) - discount.amount < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: discount {discount} would take the net amount below the "
@@ -793,7 +803,7 @@ class Receivable(AggregateRoot):
         self._check_change(actor, at)
         ledger = self._ledger(None)
         limit = self.invoicing_limit()
-        taken = ledger.invoiced + ledger.pending_invoice
+        taken = ledger.billed
         if taken + amount.amount > limit.amount:
             raise InvariantViolation(
                 f"receivable {self.id}: invoice {amount} exceeds the invoicing limit "
@@ -834,8 +844,10 @@ class Receivable(AggregateRoot):
     def cancel_invoice(
         self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
     ) -> InvoiceRequest:
-        """Finance cancels an issued invoice (red-letter invoice / credit note)."""
+        """Finance cancels an issued invoice (red-letter invoice); refused while a credit note
+        is issued or requested against it (the credit note already takes it back)."""
         _text(reason, "reason")
+        self._refuse_credited_cancel(invoice_id)
         return self._decide_invoice(
             actor, invoice_id, "cancel", ReceivableInvoiceCancelled, at, reason=reason
         )
@@ -951,7 +963,11 @@ class Receivable(AggregateRoot):
             advance=self._money(ledger.advance),
             invoiced=self._money(ledger.invoiced),
             pending_invoice=self._money(ledger.pending_invoice),
-            not_yet_invoiced=self._money(net - ledger.invoiced - ledger.pending_invoice),
+            not_yet_invoiced=self._money(
+                net
+                - (ledger.invoiced - ledger.credited)
+                - (ledger.pending_invoice - ledger.pending_credit)
+            ),
             next_due_date=None if next_row is None else next_row.due_date,
             next_amount_due=self._money(_ZERO) if next_row is None else next_row.outstanding,
             overdue_amount=self._money(overdue_amount),
@@ -960,6 +976,8 @@ class Receivable(AggregateRoot):
             installments=rows,
             discounted=self._money(ledger.discounted),
             written_off=self._money(ledger.written_off),
+            credited=self._money(ledger.credited),
+            pending_credit=self._money(ledger.pending_credit),
         )
 
     def _ledger(self, as_of: date | None) -> _Ledger:
@@ -985,6 +1003,12 @@ class Receivable(AggregateRoot):
                     ledger.cut[cut.installment - 1] += cut.amount.amount
                     if note.discount_for is not None:
                         ledger.disc[cut.installment - 1] += cut.amount.amount
+                for release in note.releases:  # paid money the return made customer credit
+                    ledger.paid[release.installment - 1] -= release.amount.amount
+                    ledger.advance += release.amount.amount
+                for back in note.written_back:  # a write-off the goods coming back replaced
+                    ledger.written[back.installment - 1] -= back.amount.amount
+                    ledger.written_off -= back.amount.amount
         for d in self._discounts:
             if seen(d.granted_at) and not seen(d.revoked_at):
                 ledger.discounted += d.amount.amount
@@ -1029,6 +1053,13 @@ class Receivable(AggregateRoot):
                     ledger.invoiced += inv.amount.amount
             elif inv.state is InvoiceState.REQUESTED or not seen(inv.decided_at):
                 ledger.pending_invoice += inv.amount.amount
+        for credit in self._credit_notes:
+            if not seen(credit.recorded_at):
+                continue
+            if credit.state is InvoiceState.ISSUED and seen(credit.decided_at):
+                ledger.credited += credit.amount.amount
+            elif credit.state is InvoiceState.REQUESTED or not seen(credit.decided_at):
+                ledger.pending_credit += credit.amount.amount
         return ledger
 
     def _net(self, ledger: _Ledger) -> Decimal:

@@ -10,7 +10,7 @@ import attrs
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, Router
-from crmcore.orders import OrderPolicy
+from crmcore.orders import InvoiceBasis, OrderPolicy
 from crmcore.pricing import PricingEngine
 from crmcore.receivables import (
     CreditPolicy,
@@ -110,6 +110,8 @@ class CrmConfig:
     claim_limits: ClaimLimits | None = None
     #: The approval process orders go through (None: the first published for "order").
     order_process: str | None = None
+    #: What orders are to be invoiced for: ordered or delivered quantities (their progress).
+    invoice_basis: InvoiceBasis = attrs.field(default=InvoiceBasis.ORDERED, converter=InvoiceBasis)
     #: Roles that read and write every record whoever owns it.
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
     #: Roles whose holders reach the records of their own department (off when empty).
@@ -138,7 +140,11 @@ class CrmConfig:
         finance = roles("payment.confirm", "refund.confirm", "invoice.issue")
         shipping = roles("order.ship", "order.confirm_receipt")
         setattr_ = object.__setattr__
-        setattr_(self, "order_policy", OrderPolicy(shipping_roles=shipping))
+        setattr_(
+            self,
+            "order_policy",
+            OrderPolicy(shipping_roles=shipping, invoice_basis=self.invoice_basis),
+        )
         setattr_(
             self,
             "receivable_policy",
@@ -180,7 +186,7 @@ class CrmConfig:
         )
         grants = (
             Grant(self.admin_roles),
-            Grant(finance, kinds={"order", "receivable"}),
+            Grant(finance, kinds={"order", "receivable", "customer_account"}),
             Grant(shipping, kinds={"order"}, statuses=GOODS_STATUSES),
             *self.grants,
         )

@@ -237,6 +237,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "AccountReceiptRecorded": {
+            "topic": "money on account awaiting confirmation",
+            "to": [{"role": "finance"}],
+        },
+        "AccountReceiptRejected": {"topic": "money on account rejected", "to": [{"owner": True}]},
         "OrderCreditWarning": {
             "topic": "credit warning",
             "to": [{"role": "finance"}, {"manager_of_owner": 1}],
@@ -295,6 +300,13 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
         },
         "ReceivableInvoiceIssued": {"topic": "invoice issued", "to": [{"owner": True}]},
         "ReceivableInvoiceRejected": {"topic": "invoice rejected", "to": [{"owner": True}]},
+        "ReceivableInvoiceCancelled": {"topic": "invoice cancelled", "to": [{"owner": True}]},
+        "ReceivableCreditNoteRequested": {
+            "topic": "credit note awaiting issue",
+            "to": [{"role": "finance"}],
+        },
+        "ReceivableCreditNoteIssued": {"topic": "credit note issued", "to": [{"owner": True}]},
+        "ReceivableCreditNoteRejected": {"topic": "credit note rejected", "to": [{"owner": True}]},
         "VisitPlanAssigned": {"topic": "visit plan assigned to you", "to": [{"owner": True}]},
         "CoVisitRequested": {
             "topic": "co-visit requested",

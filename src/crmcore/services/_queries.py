@@ -12,7 +12,7 @@ import attrs
 
 from crmcore.errors import NotFound
 from crmcore.money import Money
-from crmcore.orders import Order
+from crmcore.orders import Order, OrderProgress, order_progress
 from crmcore.ports import Actor, StoredEvent
 from crmcore.receivables import (
     ExceptionKind,
@@ -203,6 +203,22 @@ class Queries(RecordQueries):
                 payments,
                 invoices,
             )
+
+        return self._crm.read(actor, "order.view", work)
+
+    def order_progress(
+        self, actor: Actor | str, order_id: str, as_of: date | None = None
+    ) -> OrderProgress:
+        """The order's delivered and billed progress and invoicing status on ``as_of``."""
+
+        def work(case: UseCase) -> OrderProgress:
+            day = case.day(as_of)
+            order = case.order(order_id, "read")
+            try:
+                receivable = case.repo(Receivable).get(f"AR-{order.id}")
+            except NotFound:
+                return order_progress(order, None)
+            return order_progress(order, receivable.balance(day))
 
         return self._crm.read(actor, "order.view", work)
 

@@ -14,6 +14,7 @@ from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
+    CreditNote,
     InvoiceRequest,
     Payment,
     Receivable,
@@ -22,6 +23,7 @@ from crmcore.receivables import (
     WriteOff,
     due_reminders,
 )
+from crmcore.services._accounts import decide_application_of
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog, IdempotencyRecord
@@ -120,23 +122,25 @@ class ReceivableService:
     def confirm_payment(self, actor: Actor | str, receivable_id: str, payment_id: str) -> Payment:
         """Finance confirms a payment someone else recorded (never retried: a conflict means
         somebody else decided it)."""
-        return self._change(
-            actor,
-            "payment.confirm",
-            receivable_id,
-            lambda r, c: r.confirm_payment(c.actor, payment_id, at=c.at),
-        )
+
+        def confirm(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.confirm_payment(case.actor, payment_id, at=case.at)
+            decide_application_of(case, receivable, payment)
+            return payment
+
+        return self._change(actor, "payment.confirm", receivable_id, confirm)
 
     def reject_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
     ) -> Payment:
         """Finance rejects a pending payment, saying why."""
-        return self._change(
-            actor,
-            "payment.reject",
-            receivable_id,
-            lambda r, c: r.reject_payment(c.actor, payment_id, reason=reason, at=c.at),
-        )
+
+        def reject(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.reject_payment(case.actor, payment_id, reason=reason, at=case.at)
+            decide_application_of(case, receivable, payment, reason)
+            return payment
+
+        return self._change(actor, "payment.reject", receivable_id, reject)
 
     def reverse_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
@@ -265,6 +269,66 @@ class ReceivableService:
             "invoice.reject",
             receivable_id,
             lambda r, c: r.reject_invoice(c.actor, invoice_id, reason=reason, at=c.at),
+        )
+
+    def cancel_invoice(
+        self, actor: Actor | str, receivable_id: str, invoice_id: str, reason: str
+    ) -> InvoiceRequest:
+        """Finance cancels an issued invoice (red-letter), saying why; refused while a credit
+        note takes part of it back."""
+        return self._change(
+            actor,
+            "invoice.cancel",
+            receivable_id,
+            lambda r, c: r.cancel_invoice(c.actor, invoice_id, reason=reason, at=c.at),
+        )
+
+    def request_credit_note(
+        self,
+        actor: Actor | str,
+        receivable_id: str,
+        invoice_id: str,
+        amount: Money,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CreditNote:
+        """Sales asks finance to credit part or all of an issued invoice. With an
+        ``idempotency_key`` a retry of a committed call returns the first request."""
+        return self._change(
+            actor,
+            "credit_note.request",
+            receivable_id,
+            lambda r, c: r.request_credit_note(
+                c.actor, invoice_id, amount, reason=reason, at=c.at
+            ),
+            key=_Keyed(
+                idempotency_key,
+                f"{invoice_id!r} {amount!r} {reason!r}",
+                lambda r, i: _find(r.credit_notes, i),
+            ),
+        )
+
+    def issue_credit_note(
+        self, actor: Actor | str, receivable_id: str, credit_note_id: str, number: str
+    ) -> CreditNote:
+        """Finance issues a requested credit note under its official number."""
+        return self._change(
+            actor,
+            "credit_note.issue",
+            receivable_id,
+            lambda r, c: r.issue_credit_note(c.actor, credit_note_id, number=number, at=c.at),
+        )
+
+    def reject_credit_note(
+        self, actor: Actor | str, receivable_id: str, credit_note_id: str, reason: str
+    ) -> CreditNote:
+        """Finance rejects a credit note request, saying why (not one a return needs)."""
+        return self._change(
+            actor,
+            "credit_note.reject",
+            receivable_id,
+            lambda r, c: r.reject_credit_note(c.actor, credit_note_id, reason=reason, at=c.at),
         )
 
     def send_reminders(self, actor: Actor | str, as_of: date | None = None) -> list[Reminder]:
