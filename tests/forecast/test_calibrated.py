@@ -37,7 +37,9 @@ RECORDS = [
 class Calibrated:
     """Stands for a funnel's Calibration: anything with ``probabilities``."""
 
-    probabilities = {"qualify": Percent(25)}
+    @property
+    def probabilities(self) -> dict[str, Percent]:
+        return {"qualify": Percent(25)}
 
 
 def test_calibrated_probabilities_replace_the_configured_ones_but_not_overrides() -> None:
@@ -60,7 +62,9 @@ def test_bad_probabilities_are_refused() -> None:
         PROCESS.with_probabilities({"close": Percent(120)})
 
     class Broken:
-        probabilities = [("qualify", Percent(1))]
+        @property
+        def probabilities(self) -> list[tuple[str, Percent]]:
+            return [("qualify", Percent(1))]
 
     with pytest.raises(ValidationError, match="expected stage → Percent"):
         PROCESS.with_probabilities(Broken())  # type: ignore[arg-type]
