@@ -31,6 +31,7 @@ from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
+    ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
@@ -335,9 +336,11 @@ class Receivable(Corrections, AggregateRoot):
         self._check_change(actor, at)
         if reference is not None:
             _text(reference, "reference")
+        check_date(received_on, "received_on")
         room = self.room()
         if allocations is None:
-            parts = self._oldest_first(room, amount.amount)
+            caps = self._discount_caps(room, received_on)
+            parts = self._oldest_first(room, amount.amount, caps)
         else:
             parts = self._explicit(room, amount, allocations)
         allocated = sum((part for _, part in parts), _ZERO)
@@ -370,15 +373,22 @@ class Receivable(Corrections, AggregateRoot):
             advance=payment.advance,
         )
 
-    def _oldest_first(self, room: list[Decimal], amount: Decimal) -> list[tuple[int, Decimal]]:
-        parts = []
+    def _oldest_first(
+        self, room: list[Decimal], amount: Decimal, caps: list[Decimal] | None = None
+    ) -> list[tuple[int, Decimal]]:
+        """Oldest due date first; with ``caps`` the installments are first filled up to their
+        caps (their amount less the early-payment discount), then up to their room."""
+        taken = [_ZERO] * len(room)
         left = amount
-        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number)):
-            take = min(room[inst.number - 1], left)
-            if take > 0:
-                parts.append((inst.number, take))
-                left -= take
-        return parts
+        order = sorted(self.installments, key=lambda x: (x.due_date, x.number))
+        for limits in (caps if caps is not None else room, room):
+            for inst in order:
+                i = inst.number - 1
+                take = min(limits[i] - taken[i], left)
+                if take > 0:
+                    taken[i] += take
+                    left -= take
+        return [(inst.number, taken[inst.number - 1]) for inst in order if taken[inst.number - 1]]
 
     def _explicit(
         self, room: list[Decimal], amount: Money, allocations: Mapping[int, Money]
@@ -405,7 +415,11 @@ class Receivable(Corrections, AggregateRoot):
         return parts
 
     def confirm_payment(self, actor: Actor, payment_id: str, *, at: datetime) -> Payment:
-        """Finance confirms a pending payment (not the person who recorded it)."""
+        """Finance confirms a pending payment (not the person who recorded it).
+
+        When it pays an installment less its early-payment discount and was received within
+        the discount period, the discount is granted with it (``discounts``).
+        """
         payment = self.payment(payment_id)
         self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
@@ -416,6 +430,10 @@ class Receivable(Corrections, AggregateRoot):
         self._emit(
             ReceivablePaymentConfirmed, actor, at, payment_id=payment.id, amount=payment.amount
         )
+        for number in sorted({a.installment for a in payment.allocations}):
+            amount, payment_ids, problem = self._earned_discount(number)
+            if problem is None and payment.id in payment_ids:
+                self._grant(actor, number, amount, payment_ids, at)
         return updated
 
     def reject_payment(
@@ -507,7 +525,7 @@ class Receivable(Corrections, AggregateRoot):
                 f"{self._money(ledger.refunded + ledger.refund_requested)} refunded or requested "
                 "for refund out of it"
             )
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT and kept < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: reversing payment {payment.id} ({payment.amount}) would "
@@ -721,58 +739,113 @@ class Receivable(Corrections, AggregateRoot):
         return note
 
     def grant_early_payment_discount(
-        self, actor: Actor, installment: int, *, paid_on: date, at: datetime
-    ) -> ReturnNote:
-        """Finance grants an installment's early-payment discount (once) as an allowance.
+        self, actor: Actor, installment: int, *, at: datetime, paid_on: date | None = None
+    ) -> EarlyPaymentDiscount:
+        """Finance grants an installment's early-payment discount (once) by hand.
 
-        The terms' percent of the installment's original amount, when it was paid on or
-        before ``discount_until``; it lowers that installment (and the net amount). Record
-        the discounted payment first: the discount only fills the room the payment left.
+        Confirming a payment grants it automatically; this is for a discount the confirmation
+        could not grant (an invoice in the way, cancelled since). It is granted only against
+        confirmed payments received on or before ``discount_until`` that pay the installment
+        less its discount, and only fills the room they left. ``paid_on`` is not trusted: it
+        is accepted for compatibility and the payments decide.
         """
         self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
-        if not 1 <= installment <= len(self.installments):
-            raise NotFound(f"receivable {self.id}: no installment {installment}")
+        if type(installment) is not int or not 1 <= installment <= len(self.installments):
+            raise NotFound(f"receivable {self.id}: no installment {installment!r}")
+        if paid_on is not None:
+            check_date(paid_on, "paid_on")
         self._check_change(actor, at)
-        inst = self.installments[installment - 1]
-        discount = inst.early_payment_discount(paid_on)
-        if not discount.amount > 0:
-            raise ValidationError(
-                f"receivable {self.id}: installment {installment} has no early-payment discount "
-                f"for payment on {paid_on.isoformat()} (offered until {inst.discount_until})"
-            )
-        if any(note.discount_for == installment for note in self._returns):
-            raise InvariantViolation(
-                f"receivable {self.id}: the discount of installment {installment} "
-                "was already granted"
-            )
-        room = self.room()[installment - 1]
-        if discount.amount > room:
-            raise InvariantViolation(
-                f"receivable {self.id}: discount {discount} exceeds the {self._money(room)} "
-                f"left unpaid on installment {installment}"
-            )
+        amount, payment_ids, problem = self._earned_discount(installment)
+        if problem is not None:
+            raise InvariantViolation(f"receivable {self.id}: {problem}")
+        return self._grant(actor, installment, amount, payment_ids, at)
+
+    def _has_discount(self, number: int) -> bool:
+        return any(
+            d.installment == number and d.revoked_at is None for d in self._discounts
+        ) or any(note.discount_for == number for note in self._returns)
+
+    def _earned_discount(self, number: int) -> tuple[Decimal, tuple[str, ...], str | None]:
+        """The discount installment ``number`` has earned now, the payments it rests on, or
+        why it has none (a sentence)."""
+        inst = self.installments[number - 1]
+        if inst.discount is None or inst.discount_until is None:
+            return _ZERO, (), f"installment {number} offers no early-payment discount"
+        if self._has_discount(number):
+            return _ZERO, (), f"the discount of installment {number} was already granted"
+        until = inst.discount_until
+        ids: list[str] = []
+        in_time = _ZERO
+        for p in self._payments:
+            if p.state is PaymentState.CONFIRMED and p.received_on <= until:
+                part = sum(
+                    (a.amount.amount for a in p.allocations if a.installment == number), _ZERO
+                )
+                if part > 0:
+                    ids.append(p.id)
+                    in_time += part
+        full = inst.early_payment_discount(until).amount
         ledger = self._ledger(None)
-        invoiced = ledger.billed
-        if self._net(ledger) - discount.amount < invoiced:
-            raise InvariantViolation(
-                f"receivable {self.id}: discount {discount} would take the net amount below the "
-                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first"
+        due = inst.amount.amount - ledger.cut[number - 1] - full
+        if in_time < due:
+            return (
+                _ZERO,
+                (),
+                f"installment {number}'s discount {self._money(full)} needs {self._money(due)} "
+                f"received by {until.isoformat()} and confirmed; {self._money(in_time)} was",
             )
-        reason = f"early-payment discount on installment {installment}"
-        note = ReturnNote(
-            id=f"{self.id}/R{len(self._returns) + 1}",
-            amount=discount,
-            reason=reason,
-            recorded_by=actor.user_id,
-            recorded_at=at,
-            cuts=(Allocation(installment, discount),),
-            discount_for=installment,
+        room = self.room()[number - 1]
+        grant = min(full, room)
+        if not grant > 0:
+            return _ZERO, (), f"installment {number} was paid in full: no discount was taken"
+        invoiced = ledger.billed
+        if self._net(ledger) - grant < invoiced:
+            return (
+                _ZERO,
+                (),
+                f"discount {self._money(grant)} would take the net amount below the "
+                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first",
+            )
+        return grant, tuple(ids), None
+
+    def _grant(
+        self,
+        actor: Actor,
+        number: int,
+        amount: Decimal,
+        payment_ids: tuple[str, ...],
+        at: datetime,
+    ) -> EarlyPaymentDiscount:
+        discount = EarlyPaymentDiscount(
+            id=f"{self.id}/D{len(self._discounts) + 1}",
+            installment=number,
+            amount=self._money(amount),
+            payment_ids=payment_ids,
+            granted_by=actor.user_id,
+            granted_at=at,
         )
-        self._returns.append(note)
+        self._discounts.append(discount)
         self._emit(
-            ReceivableReturnRecorded, actor, at, return_id=note.id, amount=discount, reason=reason
+            ReceivableDiscountGranted,
+            actor,
+            at,
+            discount_id=discount.id,
+            installment=number,
+            amount=discount.amount,
         )
-        return note
+        return discount
+
+    def _discount_caps(self, room: list[Decimal], received_on: date) -> list[Decimal]:
+        """Per installment, the room a payment received on ``received_on`` fills first: the
+        room less the early-payment discount it would earn (the discount is not asked for)."""
+        caps = []
+        for inst, left in zip(self.installments, room, strict=True):
+            discount = inst.early_payment_discount(received_on).amount
+            if discount > 0 and not self._has_discount(inst.number):
+                caps.append(max(left - discount, _ZERO))
+            else:
+                caps.append(left)
+        return caps
 
     # -- invoices ---------------------------------------------------------------------------
     def invoicing_limit(self, as_of: date | None = None) -> Money:
