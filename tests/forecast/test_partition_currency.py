@@ -4,6 +4,7 @@ took USD as its currency and failed to merge with a CNY one, though one pass wor
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -66,7 +67,7 @@ def test_any_partitioning_in_any_order_equals_one_pass(
     recs = [record(i, amount, currency, stage) for i, (amount, currency, stage) in enumerate(rows)]
     whole = ForecastAggregate.of(recs, PROCESS, rates=RATES)
     bounds = sorted({0, len(recs), *(min(c, len(recs)) for c in cuts)})
-    parts = [recs[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [recs[a:b] for a, b in itertools.pairwise(bounds)]
     order = data.draw(st.permutations(parts))
     merged = sum(ForecastAggregate.of(p, PROCESS, rates=RATES) for p in order)
     assert merged == whole
