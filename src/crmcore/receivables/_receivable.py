@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from string import ascii_letters
+from typing import ClassVar, Protocol, TypeVar
 
 import attrs
 
@@ -78,7 +79,14 @@ _ZERO = Decimal(0)
 KIND = "receivable"
 #: the payment states that count as received from their decision on (until a reversal).
 _COUNTED = (PaymentState.CONFIRMED, PaymentState.REVERSED)
-F = TypeVar("F", Payment, Refund, InvoiceRequest, EarlyPaymentDiscount, WriteOff, CreditNote)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+F = TypeVar("F", bound=_HasId)
 
 
 def _text(value: str, what: str) -> str:
@@ -153,6 +161,14 @@ class Receivable(Corrections, AggregateRoot):
     _history: list[DomainEvent] = attrs.field(factory=list)
     _write_offs: list[WriteOff] = attrs.field(factory=list)
     _discounts: list[EarlyPaymentDiscount] = attrs.field(factory=list)
+    # The figures now, folded once and kept up to date by the hot paths (a payment recorded,
+    # confirmed or rejected adds or swaps its own part); any other change is seen by
+    # ``_facts_key`` and refolds. Never stored, never compared.
+    _now: _Ledger | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    _now_key: tuple[int, ...] = attrs.field(default=(), init=False, eq=False, repr=False)
+    _revision: int = attrs.field(default=0, init=False, eq=False, repr=False)
+    _references: dict[str, int] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    _indexed: int = attrs.field(default=0, init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
@@ -311,7 +327,9 @@ class Receivable(Corrections, AggregateRoot):
     def _by_reference(self, reference: str | None, amount: Money) -> Payment | None:
         if reference is None:
             return None
-        for payment in self._payments:
+        index = self._reference_index().get(reference)
+        if index is not None:
+            payment = self._payments[index]
             if payment.reference == reference:
                 if payment.amount != amount:
                     raise InvariantViolation(
@@ -362,7 +380,7 @@ class Receivable(Corrections, AggregateRoot):
         )
 
     def _apply_payment(self, payment: Payment, actor: Actor, at: datetime) -> None:
-        self._payments.append(payment)
+        self._swap_payment(None, payment)
         self._emit(
             ReceivablePaymentRecorded,
             actor,
@@ -426,7 +444,7 @@ class Receivable(Corrections, AggregateRoot):
             "confirm", payment.state, actor, payment
         )
         updated = attrs.evolve(payment, state=state, decided_by=actor.user_id, decided_at=at)
-        self._replace(self._payments, updated)
+        self._swap_payment(payment, updated)
         self._emit(
             ReceivablePaymentConfirmed, actor, at, payment_id=payment.id, amount=payment.amount
         )
@@ -449,7 +467,7 @@ class Receivable(Corrections, AggregateRoot):
         updated = attrs.evolve(
             payment, state=state, decided_by=actor.user_id, decided_at=at, reason=reason
         )
-        self._replace(self._payments, updated)
+        self._swap_payment(payment, updated)
         self._emit(
             ReceivablePaymentRejected,
             actor,
@@ -1055,6 +1073,56 @@ class Receivable(Corrections, AggregateRoot):
         )
 
     def _ledger(self, as_of: date | None) -> _Ledger:
+        """The figures as of a date, or now (None: from the kept fold, as a copy). A date on
+        or after the last change sees every fact, so it reads the kept fold too."""
+        if as_of is not None:
+            last = self._last_change_at()
+            if last is None or as_of < last.date():
+                return self._fold(as_of)
+        if self._now is None or self._now_key != self._facts_key():
+            self._now, self._now_key = self._fold(None), self._facts_key()
+        elif VERIFY_FOLD:
+            assert self._now == self._fold(None), f"receivable {self.id}: kept fold drifted"
+        return _copy(self._now)
+
+    def _facts_key(self) -> tuple[int, ...]:
+        """Changes when any fact list is appended to, replaced or has an item replaced."""
+        lists = (
+            self._payments,
+            self._refunds,
+            self._returns,
+            self._invoices,
+            self._credit_notes,
+            self._write_offs,
+            self._discounts,
+        )
+        return (self._revision, *(len(x) for x in lists), *(id(x) for x in lists))
+
+    def _swap_payment(self, old: Payment | None, new: Payment) -> None:
+        """Record ``new`` (replacing ``old``), keeping the fold of now current in O(1)."""
+        current = self._now is not None and self._now_key == self._facts_key()
+        if old is None:
+            self._payments.append(new)
+        else:
+            self._replace(self._payments, new)
+        if current:
+            assert self._now is not None
+            if old is not None:
+                _fold_payment(self._now, old, _now_seen, -1)
+            _fold_payment(self._now, new, _now_seen, 1)
+            self._now_key = self._facts_key()
+
+    def _reference_index(self) -> dict[str, int]:
+        """Bank reference → position of its payment, extended with the payments recorded
+        since the last call (a payment's reference never changes)."""
+        for i in range(self._indexed, len(self._payments)):
+            reference = self._payments[i].reference
+            if reference is not None:
+                self._references.setdefault(reference, i)
+        self._indexed = len(self._payments)
+        return self._references
+
+    def _fold(self, as_of: date | None) -> _Ledger:
         def seen(at: datetime | None) -> bool:
             return at is not None and (as_of is None or at.date() <= as_of)
 
@@ -1094,21 +1162,7 @@ class Receivable(Corrections, AggregateRoot):
                 for a in w.allocations:
                     ledger.written[a.installment - 1] += a.amount.amount
         for p in self._payments:
-            if not seen(p.recorded_at):
-                continue
-            if p.state in _COUNTED and seen(p.decided_at):
-                if seen(p.reversed_at):
-                    continue
-                ledger.received += p.amount.amount
-                ledger.advance += p.advance.amount
-                target = ledger.paid
-            elif p.state is PaymentState.PENDING or not seen(p.decided_at):
-                ledger.pending += p.amount.amount
-                target = ledger.reserved
-            else:
-                continue
-            for a in p.allocations:
-                target[a.installment - 1] += a.amount.amount
+            _fold_payment(ledger, p, seen, 1)
         for f in self._refunds:
             if not seen(f.recorded_at):
                 continue
@@ -1160,17 +1214,70 @@ class Receivable(Corrections, AggregateRoot):
         return self._history[-1].occurred_at if self._history else None
 
     def _find(self, items: Sequence[F], item_id: str, what: str) -> F:
-        for item in items:
-            if item.id == item_id:
-                return item
-        raise NotFound(f"receivable {self.id}: no {what} {item_id!r}")
+        index = _position(items, item_id)
+        if index is None:
+            raise NotFound(f"receivable {self.id}: no {what} {item_id!r}")
+        return items[index]
 
-    @staticmethod
-    def _replace(items: list[F], updated: F) -> None:
-        for i, item in enumerate(items):
-            if item.id == updated.id:
-                items[i] = updated
-                return
+    def _replace(self, items: list[F], updated: F) -> None:
+        index = _position(items, updated.id)
+        if index is not None:
+            items[index] = updated
+            self._revision += 1
 
     def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
+
+
+#: Check the kept fold of now against a full fold on every read (the test suite sets it).
+VERIFY_FOLD = False
+
+
+def _now_seen(at: datetime | None) -> bool:
+    return at is not None
+
+
+def _fold_payment(
+    ledger: _Ledger, p: Payment, seen: Callable[[datetime | None], bool], sign: int
+) -> None:
+    """Add (``sign`` 1) or take back (-1) one payment's part of the figures."""
+    if not seen(p.recorded_at):
+        return
+    if p.state in _COUNTED and seen(p.decided_at):
+        if seen(p.reversed_at):
+            return
+        ledger.received += sign * p.amount.amount
+        ledger.advance += sign * p.advance.amount
+        target = ledger.paid
+    elif p.state is PaymentState.PENDING or not seen(p.decided_at):
+        ledger.pending += sign * p.amount.amount
+        target = ledger.reserved
+    else:
+        return
+    for a in p.allocations:
+        target[a.installment - 1] += sign * a.amount.amount
+
+
+def _copy(ledger: _Ledger) -> _Ledger:
+    return attrs.evolve(
+        ledger,
+        cut=list(ledger.cut),
+        paid=list(ledger.paid),
+        reserved=list(ledger.reserved),
+        disc=list(ledger.disc),
+        written=list(ledger.written),
+    )
+
+
+def _position(items: Sequence[_HasId], item_id: str) -> int | None:
+    """Where ``item_id`` is in ``items``: at once for ids ending in their 1-based position
+    (``R/P12`` is the twelfth payment), else by looking."""
+    tail = item_id.rpartition("/")[2].lstrip(ascii_letters)
+    if tail.isdigit():
+        guess = int(tail) - 1
+        if 0 <= guess < len(items) and items[guess].id == item_id:
+            return guess
+    for i, item in enumerate(items):
+        if item.id == item_id:
+            return i
+    return None
