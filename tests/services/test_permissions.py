@@ -88,6 +88,19 @@ def _receivable(world: World) -> Ids:
     return {"rec": opened.id}
 
 
+def _on_account(world: World) -> Ids:
+    """Ann's customer acme owes 1,000.00 and paid 100.00 on account (pending)."""
+    ids = _receivable(world)
+    receipt = world.crm.accounts.receive(ANN, "acme", cny("100.00"), received_on=D)
+    return {**ids, "account": "ACC-acme-CNY", "receipt": receipt.id}
+
+
+def _confirmed_on_account(world: World) -> Ids:
+    ids = _on_account(world)
+    world.crm.accounts.confirm_receipt(FAY, ids["account"], ids["receipt"])
+    return ids
+
+
 def _payment(world: World) -> Ids:
     ids = _receivable(world)
     paid = world.crm.receivables.record_payment(ANN, ids["rec"], cny("300.00"), received_on=D)
@@ -426,6 +439,36 @@ CASES.update(
             lambda w, a, i: w.crm.visits.request_co_visit(a, i["visit"], "mia"),
         ),
         "visit.view": ("ann", _planned_visit, lambda w, a, i: w.crm.visits.analysis(a, D, D)),
+        "account.receive": (
+            "ann",
+            _receivable,
+            lambda w, a, i: w.crm.accounts.receive(a, "acme", cny("5.00"), received_on=D),
+        ),
+        "account.credit": (
+            "fay",
+            _receivable,
+            lambda w, a, i: w.crm.accounts.add_credit(a, "acme", cny("5.00"), source="return"),
+        ),
+        "account.apply": (
+            "ann",
+            _confirmed_on_account,
+            lambda w, a, i: w.crm.accounts.apply(a, i["account"]),
+        ),
+        "account.refund": (
+            "ann",
+            _confirmed_on_account,
+            lambda w, a, i: w.crm.accounts.request_refund(a, i["account"], cny("5.00"), "asked"),
+        ),
+        "account.confirm": (
+            "fay",
+            _on_account,
+            lambda w, a, i: w.crm.accounts.confirm_receipt(a, i["account"], i["receipt"]),
+        ),
+        "account.view": (
+            "ann",
+            _on_account,
+            lambda w, a, i: w.crm.queries.get_account(a, i["account"]),
+        ),
     }
 )
 

@@ -3,6 +3,15 @@ balances derived from those facts, aging, dunning, customer credit and collectio
 
 import crmcore.receivables._serialization  # noqa: F401  (registers to_dict / from_dict hooks)
 from crmcore._merge import merge_all
+from crmcore.receivables._account import (
+    AccountBalance,
+    AccountCredit,
+    AccountReceipt,
+    AccountRefund,
+    Application,
+    CustomerAccount,
+    account_id_for,
+)
 from crmcore.receivables._aging import (
     AgingAggregate,
     AgingBasis,
@@ -52,6 +61,17 @@ from crmcore.receivables._dunning import (
     late_interest,
 )
 from crmcore.receivables._events import (
+    AccountApplicationConfirmed,
+    AccountApplicationRecorded,
+    AccountApplicationRejected,
+    AccountCreditAdded,
+    AccountOpened,
+    AccountReceiptConfirmed,
+    AccountReceiptRecorded,
+    AccountReceiptRejected,
+    AccountRefundConfirmed,
+    AccountRefundRejected,
+    AccountRefundRequested,
     ReceivableCreditNoteIssued,
     ReceivableCreditNoteRejected,
     ReceivableCreditNoteRequested,
@@ -119,12 +139,28 @@ from crmcore.receivables._writeoff import WriteOffLimit, WriteOffReason, WriteOf
 
 __all__ = [
     "PRIOR_DELAY",
+    "AccountApplicationConfirmed",
+    "AccountApplicationRecorded",
+    "AccountApplicationRejected",
+    "AccountBalance",
+    "AccountCredit",
+    "AccountCreditAdded",
+    "AccountOpened",
+    "AccountReceipt",
+    "AccountReceiptConfirmed",
+    "AccountReceiptRecorded",
+    "AccountReceiptRejected",
+    "AccountRefund",
+    "AccountRefundConfirmed",
+    "AccountRefundRejected",
+    "AccountRefundRequested",
     "AgingAggregate",
     "AgingBasis",
     "AgingBuckets",
     "AgingReport",
     "AgingRow",
     "Allocation",
+    "Application",
     "Balance",
     "CashForecast",
     "CashForecastRow",
@@ -136,6 +172,7 @@ __all__ = [
     "CreditDecision",
     "CreditNote",
     "CreditPolicy",
+    "CustomerAccount",
     "CustomerPayment",
     "DsoReport",
     "DsoRow",
@@ -198,6 +235,7 @@ __all__ = [
     "WriteOffLimit",
     "WriteOffReason",
     "WriteOffRules",
+    "account_id_for",
     "aging",
     "bucket_keys",
     "check_credit",

@@ -8,6 +8,17 @@ from crmcore.events import DomainEvent
 from crmcore.money import Money
 
 __all__ = [
+    "AccountApplicationConfirmed",
+    "AccountApplicationRecorded",
+    "AccountApplicationRejected",
+    "AccountCreditAdded",
+    "AccountOpened",
+    "AccountReceiptConfirmed",
+    "AccountReceiptRecorded",
+    "AccountReceiptRejected",
+    "AccountRefundConfirmed",
+    "AccountRefundRejected",
+    "AccountRefundRequested",
     "ReceivableCreditNoteIssued",
     "ReceivableCreditNoteRejected",
     "ReceivableCreditNoteRequested",
@@ -174,6 +185,114 @@ class ReceivableInvoiceCancelled(DomainEvent):
     invoice_id: str
     amount: Money
     reason: str
+
+
+# -- the customer's account ------------------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class AccountOpened(DomainEvent):
+    """A customer's account was opened in one currency."""
+
+    customer: str
+    currency: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptRecorded(DomainEvent):
+    """Money received on account was recorded; it waits for finance."""
+
+    receipt_id: str
+    amount: Money
+    reference: str | None
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptConfirmed(DomainEvent):
+    """Finance confirmed money received on account: it can be applied."""
+
+    receipt_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptRejected(DomainEvent):
+    """Finance rejected money recorded on account."""
+
+    receipt_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountCreditAdded(DomainEvent):
+    """A credit was added to the customer's account."""
+
+    credit_id: str
+    amount: Money
+    source: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationRecorded(DomainEvent):
+    """Unapplied money was put on a receivable; it waits for finance."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationConfirmed(DomainEvent):
+    """Finance confirmed an application: the receivable's payment counts."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationRejected(DomainEvent):
+    """Finance rejected an application: the money is unapplied again."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundRequested(DomainEvent):
+    """A refund of unapplied money was requested."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundConfirmed(DomainEvent):
+    """Finance confirmed a refund from the account: the money has left."""
+
+    refund_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundRejected(DomainEvent):
+    """Finance rejected a refund from the account."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+    owner_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -10,6 +10,7 @@ commits once, and only then are the new events routed to the Notifier.
 """
 
 from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
+from crmcore.services._accounts import AccountService
 from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
@@ -62,6 +63,7 @@ __all__ = [
     "KINDS",
     "MAX_PAGE",
     "AccessPolicy",
+    "AccountService",
     "Acting",
     "AdvanceResult",
     "ApprovalLink",

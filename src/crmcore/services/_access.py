@@ -92,6 +92,13 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "visit.cancel": frozenset({SALES, MANAGER, ADMIN}),
     "visit.co_visit": frozenset({SALES, MANAGER}),
     "visit.view": frozenset({SALES, MANAGER, ADMIN}),
+    # customer accounts: money on account, credits, applications, refunds
+    "account.receive": frozenset({SALES, FINANCE}),
+    "account.credit": frozenset({FINANCE}),
+    "account.apply": frozenset({SALES, FINANCE}),
+    "account.refund": frozenset({SALES, FINANCE}),
+    "account.confirm": frozenset({FINANCE}),
+    "account.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
     # the outbox: events committed but not yet delivered to the notifier
     "outbox.view": frozenset({ADMIN}),
 }

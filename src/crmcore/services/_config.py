@@ -186,7 +186,7 @@ class CrmConfig:
         )
         grants = (
             Grant(self.admin_roles),
-            Grant(finance, kinds={"order", "receivable"}),
+            Grant(finance, kinds={"order", "receivable", "customer_account"}),
             Grant(shipping, kinds={"order"}, statuses=GOODS_STATUSES),
             *self.grants,
         )

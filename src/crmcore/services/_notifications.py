@@ -237,6 +237,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
+        "AccountReceiptRecorded": {
+            "topic": "money on account awaiting confirmation",
+            "to": [{"role": "finance"}],
+        },
+        "AccountReceiptRejected": {"topic": "money on account rejected", "to": [{"owner": True}]},
         "OrderCreditWarning": {
             "topic": "credit warning",
             "to": [{"role": "finance"}, {"manager_of_owner": 1}],

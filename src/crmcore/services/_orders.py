@@ -31,7 +31,13 @@ from crmcore.orders import (
 )
 from crmcore.ports import Actor
 from crmcore.pricing import Customer, LineRequest, OrderDiscount, PricedOrder
-from crmcore.receivables import CreditCheck, CreditDecision, Receivable, check_credit
+from crmcore.receivables import (
+    CreditCheck,
+    CreditDecision,
+    CustomerAccount,
+    Receivable,
+    check_credit,
+)
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
@@ -299,6 +305,7 @@ class OrderService:
             policy=policy,
             open_orders=pending,
             rates=self._crm.config.rates_on(case.at.date()),
+            accounts=case.repo(CustomerAccount).find(customer=customer),
         )
 
     def _approval_of(self, case: UseCase, order_id: str) -> str:

@@ -24,6 +24,7 @@ from crmcore.ports import Actor, Aggregate
 from crmcore.receivables import (
     AgingReport,
     CashForecast,
+    CustomerAccount,
     DsoReport,
     LatePayer,
     Receivable,
@@ -212,6 +213,40 @@ class RecordQueries:
             return aging(self._visible_receivables(case, customer), day, group_by=group_by)
 
         return self._crm.read(actor, "receivable.view", work)
+
+    # -- customer accounts ----------------------------------------------------------------
+    def get_account(self, actor: Actor, account_id: str) -> CustomerAccount:
+        """One customer account the actor may see (``ACC-<customer>-<currency>``)."""
+        return self._get(actor, "account.view", CustomerAccount, account_id, "customer_account")
+
+    def list_accounts(
+        self,
+        actor: Actor,
+        *,
+        customer: str | None = None,
+        owner_id: str | None = None,
+        awaiting_confirmation: bool | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[CustomerAccount]:
+        """Customer accounts by id, filtered by customer, owner, or whether something on
+        them waits for finance (finance's to-do list)."""
+        indexed = {
+            "customer": customer,
+            "owner_id": owner_id,
+            "awaiting_confirmation": awaiting_confirmation,
+        }
+        return self._list(
+            actor,
+            "account.view",
+            CustomerAccount,
+            "customer_account",
+            indexed,
+            None,
+            lambda account: None,
+            offset,
+            limit,
+        )
 
     def _visible_receivables(self, case: UseCase, customer: str | None) -> list[Receivable]:
         filters = {"customer": customer} if customer is not None else {}

@@ -23,6 +23,7 @@ from crmcore.receivables import (
     WriteOff,
     due_reminders,
 )
+from crmcore.services._accounts import decide_application_of
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog, IdempotencyRecord
@@ -121,23 +122,25 @@ class ReceivableService:
     def confirm_payment(self, actor: Actor | str, receivable_id: str, payment_id: str) -> Payment:
         """Finance confirms a payment someone else recorded (never retried: a conflict means
         somebody else decided it)."""
-        return self._change(
-            actor,
-            "payment.confirm",
-            receivable_id,
-            lambda r, c: r.confirm_payment(c.actor, payment_id, at=c.at),
-        )
+
+        def confirm(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.confirm_payment(case.actor, payment_id, at=case.at)
+            decide_application_of(case, receivable, payment)
+            return payment
+
+        return self._change(actor, "payment.confirm", receivable_id, confirm)
 
     def reject_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
     ) -> Payment:
         """Finance rejects a pending payment, saying why."""
-        return self._change(
-            actor,
-            "payment.reject",
-            receivable_id,
-            lambda r, c: r.reject_payment(c.actor, payment_id, reason=reason, at=c.at),
-        )
+
+        def reject(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.reject_payment(case.actor, payment_id, reason=reason, at=case.at)
+            decide_application_of(case, receivable, payment, reason)
+            return payment
+
+        return self._change(actor, "payment.reject", receivable_id, reject)
 
     def reverse_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
