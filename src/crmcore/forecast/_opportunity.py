@@ -327,7 +327,10 @@ class Opportunity(AggregateRoot):
 
     @property
     def weighted_amount(self) -> Money:
-        """Amount × probability, exact."""
+        """Amount × probability, exact; nothing for a deal in the omitted category (the one
+        definition every forecast figure uses)."""
+        if self.forecast_category is ForecastCategory.OMITTED:
+            return self.amount * 0
         return self.amount * self.probability
 
     @property

@@ -7,8 +7,8 @@ every bad path (``stages[2].probability: must be between 0 % and 100 %, got 120 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 import attrs
 
@@ -17,7 +17,7 @@ from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Percent
 from crmcore.serialization import from_dict, to_dict
 
-__all__ = ["ForecastCategory", "SalesProcess", "Stage"]
+__all__ = ["ForecastCategory", "HasProbabilities", "SalesProcess", "Stage"]
 
 
 class ForecastCategory(enum.Enum):
@@ -77,6 +77,13 @@ class Stage:
     def applies_to(self, department: str | None) -> bool:
         """True when the stage is part of ``department``'s path (no departments: everyone's)."""
         return not self.departments or department in self.departments
+
+
+class HasProbabilities(Protocol):
+    """Anything giving a win probability per stage name, such as a funnel's ``Calibration``."""
+
+    @property
+    def probabilities(self) -> Mapping[str, Percent]: ...
 
 
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
@@ -164,6 +171,32 @@ class SalesProcess:
     def has_stage(self, name: str) -> bool:
         """True when the process has a stage called ``name``."""
         return name in self._index
+
+    def with_probabilities(
+        self, probabilities: Mapping[str, Percent] | HasProbabilities
+    ) -> SalesProcess:
+        """The same process with other win probabilities for the stages named (for example
+        the team's calibrated ones: ``process.with_probabilities(funnel.calibration())``);
+        an unknown stage or a probability outside 0–100 % is a ValidationError."""
+        given = (
+            probabilities if isinstance(probabilities, Mapping) else probabilities.probabilities
+        )
+        if not isinstance(given, Mapping):
+            raise ValidationError(f"probabilities: expected stage → Percent, got {given!r}")
+        unknown = sorted(str(name) for name in given if name not in self._index)
+        if unknown:
+            raise ValidationError(
+                f"probabilities: sales process {self.id!r} has no stage "
+                f"{', '.join(repr(u) for u in unknown)} (stages: {', '.join(self.stage_names)})"
+            )
+        stages = []
+        for stage in self.stages:
+            if stage.name in given:
+                value = given[stage.name]
+                chance = value if isinstance(value, Percent) else Percent(value)
+                stage = attrs.evolve(stage, probability=chance)
+            stages.append(stage)
+        return attrs.evolve(self, stages=tuple(stages))
 
     def path_for(self, department: str | None) -> tuple[Stage, ...]:
         """The stages that apply to ``department``, in order."""

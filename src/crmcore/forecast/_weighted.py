@@ -28,7 +28,7 @@ import attrs
 from crmcore._decimal import CONTEXT, to_decimal
 from crmcore._plots import bars
 from crmcore.errors import CurrencyMismatch, ValidationError
-from crmcore.forecast._process import ForecastCategory, SalesProcess
+from crmcore.forecast._process import ForecastCategory, HasProbabilities, SalesProcess
 from crmcore.forecast._records import (
     NO_CURRENCY,
     OpportunityRecord,
@@ -37,7 +37,7 @@ from crmcore.forecast._records import (
     period_label,
 )
 from crmcore.forecast._tables import Record, ResultTable
-from crmcore.money import Currency, Money, get_currency
+from crmcore.money import Currency, Money, Percent, get_currency
 
 __all__ = [
     "DIMENSIONS",
@@ -50,6 +50,8 @@ __all__ = [
     "TargetGap",
     "weighted_forecast",
 ]
+
+_OMITTED: Final = ForecastCategory.OMITTED
 
 #: The dimensions a forecast can be grouped by.
 DIMENSIONS: Final = ("stage", "owner", "department", "category", "period")
@@ -327,6 +329,8 @@ class ForecastAggregate:
                 resolved = ForecastCategory.OMITTED
             else:
                 resolved = category or stage_category
+                if resolved is _OMITTED:  # the one definition: an omitted deal weighs nothing
+                    weighted = _ZERO
             values = (stage_name, owner, department, resolved.value, label)
             yield values, status, count, amount, weighted
 
@@ -698,8 +702,16 @@ def weighted_forecast(
     currency: str | Currency | None = None,
     rates: Mapping[str, Any] | None = None,
     strict: bool = False,
+    probabilities: Mapping[str, Percent] | HasProbabilities | None = None,
 ) -> ForecastTable:
-    """One pass over ``records``: the open pipeline's count, amount and weighted amount ``by``."""
+    """One pass over ``records``: the open pipeline's count, amount and weighted amount ``by``.
+
+    ``probabilities`` replaces the stages' configured win probabilities — pass the team's
+    own history, ``FunnelAggregate.calibration()``, or a mapping stage → Percent; a deal's
+    probability override still wins.
+    """
+    if probabilities is not None:
+        process = process.with_probabilities(probabilities)
     return ForecastAggregate.of(
         records, process, period=period, currency=currency, rates=rates
     ).table(by, strict=strict)
