@@ -6,6 +6,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from crmcore.receivables import _receivable
+
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
     "ci",
@@ -29,3 +31,7 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+# Every read of a receivable's kept fold of "now" is checked against a full fold, so a change
+# that forgets to keep it current fails whichever test makes it.
+_receivable.VERIFY_FOLD = True

@@ -78,6 +78,7 @@ class Corrections(AggregateRoot):
         _returns: list[ReturnNote]
         _refunds: list[Refund]
 
+        def _replace(self, items: list[CreditNote], updated: CreditNote) -> None: ...
         def _ledger(self, as_of: date | None) -> _Ledger: ...
         def _net(self, ledger: _Ledger) -> Decimal: ...
         def _money(self, value: Decimal) -> Money: ...
@@ -372,4 +373,4 @@ class Corrections(AggregateRoot):
         )
 
     def _replace_credit(self, updated: CreditNote) -> None:
-        self._credit_notes[:] = [updated if c.id == updated.id else c for c in self._credit_notes]
+        self._replace(self._credit_notes, updated)  # the kept fold of now sees it

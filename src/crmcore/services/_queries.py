@@ -60,7 +60,9 @@ class OrderMoneyView:
     """An order's money on ``as_of``: what it is worth and where its receivable stands.
 
     ``payments`` is the record-a-payment screen and ``invoices`` the request-an-invoice
-    screen; both None while the order is not confirmed (no receivable yet).
+    screen; both None while the order is not confirmed (no receivable yet). ``discounted``
+    (early-payment discounts) and ``written_off`` come from the receivable, so
+    ``grand_total − returned − discounted`` is the receivable's net amount (``payments.amount``).
     """
 
     order_id: str
@@ -69,6 +71,8 @@ class OrderMoneyView:
     returned: Money
     payments: PaymentView | None
     invoices: InvoiceView | None
+    discounted: Money
+    written_off: Money
 
 
 @attrs.frozen
@@ -176,12 +180,15 @@ class Queries(RecordQueries):
         def work(case: UseCase) -> OrderMoneyView:
             day = case.day(as_of)
             order = case.order(order_id, "read")
+            zero = Money.zero(order.currency)
+            discounted = written_off = zero
             try:
                 receivable = case.repo(Receivable).get(f"AR-{order.id}")
             except NotFound:
                 payments, invoices = None, None
             else:
                 b = receivable.balance(day)
+                discounted, written_off = b.discounted, b.written_off
                 payments = PaymentView(
                     receivable.id,
                     day,
@@ -202,6 +209,8 @@ class Queries(RecordQueries):
                 order.returned_amount,
                 payments,
                 invoices,
+                discounted,
+                written_off,
             )
 
         return self._crm.read(actor, "order.view", work)
