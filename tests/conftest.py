@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from crmcore.receivables import _receivable
+
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
     "ci",
@@ -133,3 +135,8 @@ def postgres_schema(postgres_conninfo: str) -> Iterator[str]:
     """A fresh schema on the test server, dropped after the test."""
     with fresh_postgres_schema(postgres_conninfo) as name:
         yield name
+
+
+# Every read of a receivable's kept fold of "now" is checked against a full fold, so a change
+# that forgets to keep it current fails whichever test makes it.
+_receivable.VERIFY_FOLD = True

@@ -261,8 +261,13 @@ def test_available_transitions_follow_state_and_roles() -> None:
     assert order.available_transitions(SALES) == ["cancel"]
     assert order.available_transitions(SHIPPING) == ["ship", "ship_partially", "cancel"]
     order.ship_remaining(SHIPPING, at=at(3))
-    assert order.available_transitions(SALES) == []
-    assert order.available_transitions(SHIPPING) == ["confirm_receipt"]
+    assert order.available_transitions(SALES) == ["record_return", "return_for_reshipment"]
+    assert order.available_transitions(SHIPPING) == [
+        "confirm_receipt",
+        "confirm_shipment_receipt",
+        "record_return",
+        "return_for_reshipment",
+    ]
 
 
 def test_submitted_event_carries_the_figures() -> None:

@@ -304,7 +304,7 @@ def test_completing_before_receipt_or_with_another_currency_is_refused() -> None
     )
 
 
-def test_returns_beyond_what_was_received_are_refused() -> None:
+def test_returns_beyond_what_was_shipped_are_refused() -> None:
     order = confirmed_order()
     refused(
         order,
@@ -317,7 +317,7 @@ def test_returns_beyond_what_was_received_are_refused() -> None:
     refused(
         done,
         ValidationError,
-        r"cannot return 2; received 3, returned 2, left 1",
+        r"cannot return 2; shipped 3, returned 2, left 1",
         lambda: done.record_return(SALES, {0: 2}, at=at(7), reason="broken"),
     )
     refused(

@@ -211,9 +211,11 @@ class OrderLifecycle(RuleBasedStateMachine):
         for line in self.order.priced_lines:
             shipped = self.order.shipped_quantity(line.index)
             assert Decimal(0) <= shipped <= line.quantity
-            assert self.order.returned_quantity(line.index) <= self.order.received_quantity(
-                line.index
-            )
+            assert self.order.returned_quantity(line.index) <= shipped
+            assert self.order.received_quantity(line.index) <= shipped
+            left = self.order.remaining_to_ship().get(line.index, Decimal(0))
+            delivered = self.order.delivered_quantity(line.index)
+            assert delivered + self.order.closed_quantity(line.index) + left == line.quantity
         if self.order.status in (OrderStatus.SHIPPED, OrderStatus.RECEIVED):
             assert self.order.remaining_to_ship() == {}
 

@@ -4,13 +4,25 @@ with the notifications each step sends (hand-checked figures)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from crmcore.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from crmcore.receivables import ExceptionKind, PaymentState
-from tests.services.helpers import ANN, FAY, FIN, MIA, World, cny
+from crmcore.receivables import (
+    DueRule,
+    EarlyDiscount,
+    ExceptionKind,
+    PaymentState,
+    PaymentTerms,
+    Portion,
+    TermLine,
+)
+from crmcore.services import TermsBook
+from tests.services.helpers import ANN, FAY, FIN, MIA, World, cny, memory_world, sqlite_world
+from tests.services.order_helpers import confirmed_order
 
 ISSUED = date(2026, 3, 2)  # the world's clock starts on Monday 2 March 2026, 09:00 UTC
 
@@ -72,7 +84,8 @@ def test_a_bank_fee_is_written_off_within_the_limit_and_above_it_by_a_manager(
     short = crm.receivables.record_payment(ANN, rid, cny("940.00"), received_on=ISSUED)
     crm.receivables.confirm_payment(FAY, rid, short.id)
     world.sent()
-    (row,) = crm.queries.payment_exceptions(FIN, kinds=["short"])
+    assert crm.queries.payment_exceptions(FIN, kinds=["short"]) == []  # not due yet
+    (row,) = crm.queries.payment_exceptions(FIN, as_of=date(2026, 4, 1), kinds=["short"])
     assert (row.kind, row.installment, row.amount) == (ExceptionKind.SHORT, 1, cny("60.00"))
 
     before = world.snapshot()
@@ -118,3 +131,86 @@ def test_the_exceptions_list_follows_the_confirmation_roles(world: World) -> Non
     assert (row.kind, row.days_late, row.amount) == (ExceptionKind.LATE, 2, cny("1000.00"))
     with pytest.raises(ValidationError, match="no payment exception kind"):
         world.crm.queries.payment_exceptions(FIN, kinds=["odd"])
+
+
+TWO_TEN = PaymentTerms(
+    "2/10 net 30", [TermLine(Portion.balance(), DueRule.net(30), EarlyDiscount(2, 10))]
+)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def discounting(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The team's world where Acme buys on 2/10 net 30."""
+    terms = TermsBook(by_customer={"acme": TWO_TEN})
+    made = (
+        memory_world(terms=terms)
+        if request.param == "memory"
+        else sqlite_world(tmp_path, terms=terms)
+    )
+    yield made
+    close = getattr(made.storage, "close", None)
+    if close is not None:
+        close()
+
+
+def test_an_early_payment_is_discounted_on_confirmation_and_the_money_view_agrees(
+    discounting: World,
+) -> None:
+    world = discounting
+    crm, clock = world.crm, world.clock
+    ids = confirmed_order(world)  # 791.00: 2 % off = 15.82 until 12 March 2026
+    world.sent()
+    clock.advance(days=7)
+    paid = crm.receivables.record_payment(
+        ANN, ids["rec"], cny("775.18"), received_on=clock.now().date(), reference="BANK-9"
+    )
+    assert world.sent() == [
+        ("fay", "payment awaiting confirmation"),
+        ("fin", "payment awaiting confirmation"),
+    ]
+    crm.receivables.confirm_payment(FAY, ids["rec"], paid.id)
+    assert world.sent() == [("ann", "payment confirmed"), ("mia", "payment confirmed")]
+
+    view = crm.queries.order_money_view(ANN, ids["order"])
+    assert view.payments is not None
+    assert (view.grand_total, view.returned, view.discounted, view.written_off) == (
+        cny("791.00"),
+        cny("0.00"),
+        cny("15.82"),
+        cny("0.00"),
+    )
+    assert view.grand_total - view.returned - view.discounted == view.payments.amount
+    assert (view.payments.amount, view.payments.received, view.payments.outstanding) == (
+        cny("775.18"),
+        cny("775.18"),
+        cny("0.00"),
+    )
+    (discount,) = crm.queries.get_receivable(FAY, ids["rec"]).discounts
+    assert (discount.amount, discount.payment_ids, discount.granted_by) == (
+        cny("15.82"),
+        (paid.id,),
+        "fay",
+    )
+
+    clock.advance(days=1)
+    crm.receivables.reverse_payment(FIN, ids["rec"], paid.id, "bounced")
+    assert world.sent() == [("ann", "payment reversed"), ("mia", "payment reversed")]
+    view = crm.queries.order_money_view(ANN, ids["order"])
+    assert view.payments is not None
+    assert (view.discounted, view.payments.outstanding) == (cny("0.00"), cny("791.00"))
+
+
+def test_a_late_payment_through_the_services_is_not_discounted(discounting: World) -> None:
+    world = discounting
+    crm, clock = world.crm, world.clock
+    ids = confirmed_order(world)
+    clock.advance(days=11)
+    paid = crm.receivables.record_payment(
+        ANN, ids["rec"], cny("775.18"), received_on=clock.now().date()
+    )
+    crm.receivables.confirm_payment(FIN, ids["rec"], paid.id)
+    view = crm.queries.order_money_view(FAY, ids["order"])
+    assert view.payments is not None
+    assert (view.discounted, view.payments.outstanding) == (cny("0.00"), cny("15.82"))
+    (short,) = crm.queries.payment_exceptions(FAY, as_of=date(2026, 4, 1), kinds=["short"])
+    assert short.amount == cny("15.82")

@@ -15,7 +15,7 @@ from crmcore.leads import OpportunityDraft
 from crmcore.ports import Actor, DirectoryUser
 from crmcore.services import DEFAULT_ACCESS, AccessPolicy
 from crmcore.visits import GeoPoint
-from tests.services.helpers import ANN, BOB, FAY, MIA, ROLES, World, cny, memory_world
+from tests.services.helpers import ANN, BOB, FAY, MIA, ROLES, SID, World, cny, memory_world
 from tests.services.order_helpers import (
     confirmed_order,
     draft_order,
@@ -68,6 +68,12 @@ def _opportunity(world: World) -> Ids:
     return {"opp": world.crm.opportunities.create(ANN, cny("500000"), stage="proposal").id}
 
 
+def _lost_opportunity(world: World) -> Ids:
+    ids = _opportunity(world)
+    world.crm.opportunities.lose(ANN, ids["opp"], "price")
+    return ids
+
+
 def _approval(world: World) -> Ids:
     ids = _opportunity(world)
     started = world.crm.opportunities.advance(ANN, ids["opp"], "contract")
@@ -80,6 +86,19 @@ def _receivable(world: World) -> Ids:
         ANN, customer="acme", owner_id="ann", amount=cny("1000.00"), issue_date=D
     )
     return {"rec": opened.id}
+
+
+def _on_account(world: World) -> Ids:
+    """Ann's customer acme owes 1,000.00 and paid 100.00 on account (pending)."""
+    ids = _receivable(world)
+    receipt = world.crm.accounts.receive(ANN, "acme", cny("100.00"), received_on=D)
+    return {**ids, "account": "ACC-acme-CNY", "receipt": receipt.id}
+
+
+def _confirmed_on_account(world: World) -> Ids:
+    ids = _on_account(world)
+    world.crm.accounts.confirm_receipt(FAY, ids["account"], ids["receipt"])
+    return ids
 
 
 def _payment(world: World) -> Ids:
@@ -106,6 +125,26 @@ def _invoice(world: World) -> Ids:
         ANN, ids["rec"], cny("100.00"), title="Acme", tax_id="9131", address="Shanghai"
     )
     return {**ids, "invoice": invoice.id}
+
+
+def _issued(world: World) -> Ids:
+    ids = _invoice(world)
+    world.crm.receivables.issue_invoice(FAY, ids["rec"], ids["invoice"], "No. 1")
+    return ids
+
+
+def _credit_note(world: World) -> Ids:
+    ids = _issued(world)
+    note = world.crm.receivables.request_credit_note(
+        ANN, ids["rec"], ids["invoice"], cny("40.00"), "wrong price"
+    )
+    return {**ids, "credit": note.id}
+
+
+def _partly_shipped(world: World) -> Ids:
+    ids = confirmed_order(world)
+    world.crm.orders.ship(SID, ids["order"], {0: 1})
+    return ids
 
 
 def _overdue(world: World) -> Ids:
@@ -176,6 +215,11 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         "ann",
         _opportunity,
         lambda w, a, i: w.crm.opportunities.revise(a, i["opp"], amount=cny("200")),
+    ),
+    "opportunity.reopen": (
+        "ann",
+        _lost_opportunity,
+        lambda w, a, i: w.crm.opportunities.reopen(a, i["opp"], "they called back"),
     ),
     "opportunity.invalidate": (
         "mia",
@@ -282,6 +326,28 @@ CASES: dict[str, tuple[str, Setup, Call]] = {
         _invoice,
         lambda w, a, i: w.crm.receivables.reject_invoice(a, i["rec"], i["invoice"], "wrong title"),
     ),
+    "invoice.cancel": (
+        "fay",
+        _issued,
+        lambda w, a, i: w.crm.receivables.cancel_invoice(a, i["rec"], i["invoice"], "wrong title"),
+    ),
+    "credit_note.request": (
+        "ann",
+        _issued,
+        lambda w, a, i: w.crm.receivables.request_credit_note(
+            a, i["rec"], i["invoice"], cny("10.00"), "wrong price"
+        ),
+    ),
+    "credit_note.issue": (
+        "fay",
+        _credit_note,
+        lambda w, a, i: w.crm.receivables.issue_credit_note(a, i["rec"], i["credit"], "C-1"),
+    ),
+    "credit_note.reject": (
+        "fay",
+        _credit_note,
+        lambda w, a, i: w.crm.receivables.reject_credit_note(a, i["rec"], i["credit"], "no"),
+    ),
 }
 
 
@@ -289,6 +355,11 @@ CASES.update(
     {
         "order.draft": ("ann", _nothing, lambda w, a, i: draft_order(w, a)),
         "order.price": ("ann", draft_order, lambda w, a, i: w.crm.orders.price(a, i["order"])),
+        "order.reprice": (
+            "mia",
+            draft_order,
+            lambda w, a, i: w.crm.orders.reprice(a, i["order"], date(2026, 1, 5), "agreed price"),
+        ),
         "order.submit": ("ann", priced_order, lambda w, a, i: w.crm.orders.submit(a, i["order"])),
         "order.approve": (
             "mia",
@@ -325,6 +396,11 @@ CASES.update(
             "ann",
             received_order,
             lambda w, a, i: w.crm.orders.record_return(a, i["order"], {0: 1}, "damaged"),
+        ),
+        "order.short_close": (
+            "ann",
+            _partly_shipped,
+            lambda w, a, i: w.crm.orders.short_close(a, i["order"], "out of stock"),
         ),
         "order.reorder": (
             "ann",
@@ -368,6 +444,36 @@ CASES.update(
             lambda w, a, i: w.crm.visits.request_co_visit(a, i["visit"], "mia"),
         ),
         "visit.view": ("ann", _planned_visit, lambda w, a, i: w.crm.visits.analysis(a, D, D)),
+        "account.receive": (
+            "ann",
+            _receivable,
+            lambda w, a, i: w.crm.accounts.receive(a, "acme", cny("5.00"), received_on=D),
+        ),
+        "account.credit": (
+            "fay",
+            _receivable,
+            lambda w, a, i: w.crm.accounts.add_credit(a, "acme", cny("5.00"), source="return"),
+        ),
+        "account.apply": (
+            "ann",
+            _confirmed_on_account,
+            lambda w, a, i: w.crm.accounts.apply(a, i["account"]),
+        ),
+        "account.refund": (
+            "ann",
+            _confirmed_on_account,
+            lambda w, a, i: w.crm.accounts.request_refund(a, i["account"], cny("5.00"), "asked"),
+        ),
+        "account.confirm": (
+            "fay",
+            _on_account,
+            lambda w, a, i: w.crm.accounts.confirm_receipt(a, i["account"], i["receipt"]),
+        ),
+        "account.view": (
+            "ann",
+            _on_account,
+            lambda w, a, i: w.crm.queries.get_account(a, i["account"]),
+        ),
     }
 )
 

@@ -20,7 +20,7 @@ from crmcore.errors import PermissionDenied
 from crmcore.ports import Actor
 from crmcore.pricing import LineRequest
 from crmcore.services import DEFAULT_ACCESS
-from tests.services.helpers import ANN, ROLES, World, cny, memory_world
+from tests.services.helpers import ANN, FAY, ROLES, SID, World, cny, memory_world
 from tests.services.order_helpers import (
     confirmed_order,
     draft_order,
@@ -63,6 +63,18 @@ def _invoice(world: World) -> Ids:
         ANN, ids["rec"], cny("100.00"), title="Acme", tax_id="9131", address="Shanghai"
     )
     return {**ids, "invoice": invoice.id}
+
+
+def _issued(world: World) -> Ids:
+    ids = _invoice(world)
+    world.crm.receivables.issue_invoice(FAY, ids["rec"], ids["invoice"], "No. 1")
+    return ids
+
+
+def _partly_shipped(world: World) -> Ids:
+    ids = confirmed_order(world)
+    world.crm.orders.ship(SID, ids["order"], {0: 1})
+    return ids
 
 
 def _deal(world: World) -> Ids:
@@ -109,6 +121,13 @@ CASES: dict[str, Case] = {
     "order.price": Case(
         "order", "write", "draft", draft_order, lambda w, a, i: w.crm.orders.price(a, i["order"])
     ),
+    "order.reprice": Case(
+        "order",
+        "write",
+        "draft",
+        draft_order,
+        lambda w, a, i: w.crm.orders.reprice(a, i["order"], date(2026, 1, 5), "agreed in January"),
+    ),
     "order.submit": Case(
         "order", "write", "draft", priced_order, lambda w, a, i: w.crm.orders.submit(a, i["order"])
     ),
@@ -139,6 +158,13 @@ CASES: dict[str, Case] = {
         "received",
         received_order,
         lambda w, a, i: w.crm.orders.record_return(a, i["order"], {0: 1}, "damaged"),
+    ),
+    "order.short_close": Case(
+        "order",
+        "write",
+        "partially_shipped",
+        _partly_shipped,
+        lambda w, a, i: w.crm.orders.short_close(a, i["order"], "out of stock"),
     ),
     "order.reorder": Case(
         "order",
@@ -243,6 +269,22 @@ CASES: dict[str, Case] = {
         _invoice,
         lambda w, a, i: w.crm.receivables.reject_invoice(a, i["rec"], i["invoice"], "wrong"),
     ),
+    "invoice.cancel": Case(
+        "receivable",
+        "write",
+        None,
+        _issued,
+        lambda w, a, i: w.crm.receivables.cancel_invoice(a, i["rec"], i["invoice"], "wrong"),
+    ),
+    "credit_note.request": Case(
+        "receivable",
+        "write",
+        None,
+        _issued,
+        lambda w, a, i: w.crm.receivables.request_credit_note(
+            a, i["rec"], i["invoice"], cny("10.00"), "wrong price"
+        ),
+    ),
     # opportunities
     "opportunity.create for ann": Case(
         "opportunity",
@@ -330,7 +372,8 @@ def test_the_matrix_covers_every_record_action() -> None:
     record_actions = {a for a in DEFAULT_ACCESS if a.split(".")[0] in ("order", "receivable")}
     record_actions |= {"payment.record", "payment.confirm", "payment.reject"}
     record_actions |= {"refund.record", "refund.confirm", "refund.reject"}
-    record_actions |= {"invoice.request", "invoice.issue", "invoice.reject"}
+    record_actions |= {"invoice.request", "invoice.issue", "invoice.reject", "invoice.cancel"}
+    record_actions |= {"credit_note.request"}
     record_actions |= {"opportunity.create", "opportunity.advance", "opportunity.win"}
     record_actions |= {"opportunity.lose", "opportunity.revise", "opportunity.invalidate"}
     # approvals are reached through the approver's task; remind is the dunning run

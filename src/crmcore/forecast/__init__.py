@@ -25,6 +25,7 @@ from crmcore.forecast._opportunity import (
     OpportunityInvalidated,
     OpportunityLost,
     OpportunityOpened,
+    OpportunityReopened,
     OpportunityRevised,
     OpportunitySource,
     OpportunityStageChanged,
@@ -33,7 +34,7 @@ from crmcore.forecast._opportunity import (
     StageChange,
     opportunity_lifecycle,
 )
-from crmcore.forecast._process import ForecastCategory, SalesProcess, Stage
+from crmcore.forecast._process import ForecastCategory, HasProbabilities, SalesProcess, Stage
 from crmcore.forecast._records import (
     NO_CURRENCY,
     OpportunityHistory,
@@ -76,6 +77,7 @@ __all__ = [
     "FunnelRow",
     "FunnelSnapshot",
     "FunnelSummary",
+    "HasProbabilities",
     "Opportunity",
     "OpportunityHandedOver",
     "OpportunityHistory",
@@ -83,6 +85,7 @@ __all__ = [
     "OpportunityLost",
     "OpportunityOpened",
     "OpportunityRecord",
+    "OpportunityReopened",
     "OpportunityRevised",
     "OpportunitySource",
     "OpportunityStageChanged",

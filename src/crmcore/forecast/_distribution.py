@@ -48,11 +48,11 @@ from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
 from crmcore._plots import cdf
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast._convolution import CDF_ERROR, convolve_deals
-from crmcore.forecast._process import SalesProcess
+from crmcore.forecast._process import ForecastCategory, HasProbabilities, SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
 from crmcore.forecast._tables import Record, ResultTable, html_table
 from crmcore.forecast._weighted import EXACT
-from crmcore.money import Currency, Money, get_currency
+from crmcore.money import Currency, Money, Percent, get_currency
 
 __all__ = ["OutcomeDistribution", "outcome_distribution"]
 
@@ -87,6 +87,7 @@ def _open_deals(
         get_currency(c).code: to_decimal(r, f"rates[{c}]: ") for c, r in (rates or {}).items()
     }
     chances = {stage.name: stage.probability.value for stage in process.stages}
+    categories = {stage.name: stage.category for stage in process.stages}
     for record in records:
         if record.status is not OpportunityStatus.OPEN:
             continue
@@ -95,6 +96,8 @@ def _open_deals(
                 f"opportunity {record.id!r}: unknown stage {record.stage!r} (sales process "
                 f"{process.id!r} has stages {', '.join(process.stage_names)})"
             )
+        if (record.category or categories[record.stage]) is ForecastCategory.OMITTED:
+            continue  # the one definition: an open deal the owner omitted is no win
         if grouping is not None:
             if record.expected_close is None:
                 missing[0] += 1
@@ -168,6 +171,7 @@ def outcome_distribution(
     currency: str | Currency | None = None,
     rates: Mapping[str, Any] | None = None,
     max_buckets: int | None = None,
+    probabilities: Mapping[str, Percent] | HasProbabilities | None = None,
 ) -> OutcomeDistribution:
     """The distribution of the amount the open deals (closing in ``period``) will bring.
 
@@ -183,7 +187,11 @@ def outcome_distribution(
         target: report the probability of reaching at least this amount.
         max_buckets: refuse an exact computation wider than this (default 200,000); the
             FFT method's width limit (default 2¹⁸).
+        probabilities: the stages' win probabilities to use instead of the configured ones
+            (the team's calibrated ones, or a mapping stage → Percent).
     """
+    if probabilities is not None:
+        process = process.with_probabilities(probabilities)
     step = _checked_arguments(method, resolution, seed, trials)
     limit = max_buckets if max_buckets is not None else (1 << 18 if method == "fft" else 200_000)
     wanted = None if currency is None else get_currency(currency)

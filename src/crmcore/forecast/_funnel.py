@@ -659,6 +659,11 @@ class Calibration(ResultTable):
     prior_weight: Decimal
     rows: tuple[CalibrationRow, ...]
 
+    @property
+    def probabilities(self) -> dict[str, Percent]:
+        """Stage → calibrated probability, for ``weighted_forecast(..., probabilities=)``."""
+        return {r.stage: r.calibrated for r in self.rows}
+
     def row(self, stage: str) -> CalibrationRow:
         """The row of ``stage``."""
         for r in self.rows:

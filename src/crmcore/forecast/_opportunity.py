@@ -38,6 +38,7 @@ __all__ = [
     "OpportunityInvalidated",
     "OpportunityLost",
     "OpportunityOpened",
+    "OpportunityReopened",
     "OpportunityRevised",
     "OpportunitySource",
     "OpportunityStageChanged",
@@ -92,6 +93,15 @@ class OpportunityLost(DomainEvent):
 
     reason: str
     stage: str
+
+
+@attrs.frozen(kw_only=True)
+class OpportunityReopened(DomainEvent):
+    """A lost deal came back to life in the stage it was lost from, with the reason."""
+
+    reason: str
+    stage: str
+    lost_reason: str | None
 
 
 @attrs.frozen(kw_only=True)
@@ -153,6 +163,7 @@ def opportunity_lifecycle(process: SalesProcess) -> StateMachine[OpportunityStat
         Transition("lose", _OPEN, OpportunityStatus.LOST, sales),
         Transition("invalidate", _OPEN, OpportunityStatus.INVALID, invalidate),
         Transition("hand_over", _OPEN, _OPEN, sales),
+        Transition("reopen", OpportunityStatus.LOST, _OPEN, sales),
     )
     return StateMachine("opportunity", OpportunityStatus, transitions)
 
@@ -316,7 +327,10 @@ class Opportunity(AggregateRoot):
 
     @property
     def weighted_amount(self) -> Money:
-        """Amount × probability, exact."""
+        """Amount × probability, exact; nothing for a deal in the omitted category (the one
+        definition every forecast figure uses)."""
+        if self.forecast_category is ForecastCategory.OMITTED:
+            return self.amount * 0
         return self.amount * self.probability
 
     @property
@@ -480,8 +494,39 @@ class Opportunity(AggregateRoot):
         )
 
     def lose(self, actor: Actor, *, at: datetime, reason: str) -> None:
-        """Close as lost, with the reason (price, competitor, no budget...)."""
+        """Close as lost, with the reason (price, competitor, no budget...): one of the
+        process's ``lost_reasons`` when it lists them."""
+        reasons = self.process.lost_reasons
+        if reasons and reason not in reasons:
+            raise ValidationError(
+                f"opportunity {self.id}: lost reason {reason!r} is not one of "
+                f"{', '.join(repr(r) for r in reasons)}"
+            )
         self._close_with_reason("lose", OpportunityStatus.LOST, OpportunityLost, actor, at, reason)
+
+    def reopen(self, actor: Actor, *, at: datetime, reason: str) -> None:
+        """Bring a lost deal back, open in the stage it was lost from, with the reason; the
+        stage gates hold (an approval given before it was lost still stands) and the history
+        keeps the loss and the reopening."""
+        opportunity_lifecycle(self.process).check("reopen", self.status, actor, self)
+        self._check_change(actor, at)
+        reason = _check_reason(reason)
+        there = self.process.position(self.stage)
+        _check_gates(
+            self.id, self.process, self.department, there, self.approved_gates(), None, "reopen in"
+        )
+        lost_reason = self.reason
+        self.status = _OPEN
+        self.closed_at = None
+        self.reason = None
+        self._record(
+            actor,
+            StageChange(at, actor.user_id, None, self.stage, _OPEN, reason),
+            OpportunityReopened,
+            reason=reason,
+            stage=self.stage,
+            lost_reason=lost_reason,
+        )
 
     def invalidate(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Declare the opportunity invalid (duplicate, spam); it leaves every forecast."""

@@ -7,8 +7,8 @@ every bad path (``stages[2].probability: must be between 0 % and 100 %, got 120 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 import attrs
 
@@ -17,7 +17,7 @@ from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Percent
 from crmcore.serialization import from_dict, to_dict
 
-__all__ = ["ForecastCategory", "SalesProcess", "Stage"]
+__all__ = ["ForecastCategory", "HasProbabilities", "SalesProcess", "Stage"]
 
 
 class ForecastCategory(enum.Enum):
@@ -79,6 +79,13 @@ class Stage:
         return not self.departments or department in self.departments
 
 
+class HasProbabilities(Protocol):
+    """Anything giving a win probability per stage name, such as a funnel's ``Calibration``."""
+
+    @property
+    def probabilities(self) -> Mapping[str, Percent]: ...
+
+
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
     return tuple(value)
 
@@ -91,8 +98,9 @@ def _roles(value: Iterable[str]) -> frozenset[str]:
 class SalesProcess:
     """Ordered stages from first contact to the last step before won; won and lost are outcomes.
 
-    ``sales_roles`` may advance, win and lose an opportunity; ``invalidate_roles`` may
-    declare one invalid (spam, duplicate).
+    ``sales_roles`` may advance, win, lose and reopen an opportunity; ``invalidate_roles``
+    may declare one invalid (spam, duplicate); a deal is lost for one of ``lost_reasons``
+    when the list is configured.
     """
 
     id: str = attrs.field(validator=non_empty)
@@ -105,7 +113,17 @@ class SalesProcess:
     invalidate_roles: frozenset[str] = attrs.field(
         default=frozenset({"manager", "admin"}), converter=_roles
     )
+    #: The reasons a deal may be lost for (empty: any non-empty text, as before issue 19).
+    lost_reasons: tuple[str, ...] = attrs.field(
+        default=(), converter=_names, validator=_each_non_empty
+    )
     _index: dict[str, int] = attrs.field(init=False, eq=False, repr=False)
+
+    @lost_reasons.validator
+    def _check_lost_reasons(self, _: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        for i, reason in enumerate(value):
+            if reason in value[:i]:
+                raise ValidationError(f"lost_reasons[{i}]: duplicate reason {reason!r}")
 
     @stages.validator
     def _check_stages(self, _: attrs.Attribute[Any], value: tuple[Stage, ...]) -> None:
@@ -153,6 +171,32 @@ class SalesProcess:
     def has_stage(self, name: str) -> bool:
         """True when the process has a stage called ``name``."""
         return name in self._index
+
+    def with_probabilities(
+        self, probabilities: Mapping[str, Percent] | HasProbabilities
+    ) -> SalesProcess:
+        """The same process with other win probabilities for the stages named (for example
+        the team's calibrated ones: ``process.with_probabilities(funnel.calibration())``);
+        an unknown stage or a probability outside 0–100 % is a ValidationError."""
+        given = (
+            probabilities if isinstance(probabilities, Mapping) else probabilities.probabilities
+        )
+        if not isinstance(given, Mapping):
+            raise ValidationError(f"probabilities: expected stage → Percent, got {given!r}")
+        unknown = sorted(str(name) for name in given if name not in self._index)
+        if unknown:
+            raise ValidationError(
+                f"probabilities: sales process {self.id!r} has no stage "
+                f"{', '.join(repr(u) for u in unknown)} (stages: {', '.join(self.stage_names)})"
+            )
+        stages = []
+        for stage in self.stages:
+            if stage.name in given:
+                value = given[stage.name]
+                chance = value if isinstance(value, Percent) else Percent(value)
+                stage = attrs.evolve(stage, probability=chance)
+            stages.append(stage)
+        return attrs.evolve(self, stages=tuple(stages))
 
     def path_for(self, department: str | None) -> tuple[Stage, ...]:
         """The stages that apply to ``department``, in order."""

@@ -72,6 +72,17 @@ def _percent_or_none(value: Percent | str | int | None) -> Percent | None:
     return Percent(value)
 
 
+def _category_or_none(value: object) -> ForecastCategory | None:
+    """A category or its name (``"omitted"``); anything else is a ValidationError."""
+    if value is None or isinstance(value, ForecastCategory):
+        return value
+    try:
+        return ForecastCategory(value)
+    except ValueError:
+        names = ", ".join(c.value for c in ForecastCategory)
+        raise ValidationError(f"category: {value!r} is not one of {names}") from None
+
+
 @attrs.frozen(slots=True)
 class OpportunityRecord:
     """One opportunity as the forecast sees it.
@@ -89,7 +100,7 @@ class OpportunityRecord:
     probability_override: Percent | None = attrs.field(
         default=None, converter=_percent_or_none, validator=percent_0_100
     )
-    category: ForecastCategory | None = None
+    category: ForecastCategory | None = attrs.field(default=None, converter=_category_or_none)
     status: OpportunityStatus = OpportunityStatus.OPEN
 
 

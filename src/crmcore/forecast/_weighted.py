@@ -28,7 +28,7 @@ import attrs
 from crmcore._decimal import CONTEXT, to_decimal
 from crmcore._plots import bars
 from crmcore.errors import CurrencyMismatch, ValidationError
-from crmcore.forecast._process import ForecastCategory, SalesProcess
+from crmcore.forecast._process import ForecastCategory, HasProbabilities, SalesProcess
 from crmcore.forecast._records import (
     NO_CURRENCY,
     OpportunityRecord,
@@ -37,7 +37,7 @@ from crmcore.forecast._records import (
     period_label,
 )
 from crmcore.forecast._tables import Record, ResultTable
-from crmcore.money import Currency, Money, get_currency
+from crmcore.money import Currency, Money, Percent, get_currency
 
 __all__ = [
     "DIMENSIONS",
@@ -50,6 +50,8 @@ __all__ = [
     "TargetGap",
     "weighted_forecast",
 ]
+
+_OMITTED: Final = ForecastCategory.OMITTED
 
 #: The dimensions a forecast can be grouped by.
 DIMENSIONS: Final = ("stage", "owner", "department", "category", "period")
@@ -113,6 +115,12 @@ class ForecastAggregate:
     _cells: dict[_CellKey, list[Any]] = attrs.field(factory=dict, init=False)
     _missing_count: int = attrs.field(default=0, init=False)
     _missing_ids: list[str] = attrs.field(factory=list, init=False)
+    #: True when the caller named the currency (else it is the first record's, and may
+    #: move to the currency the rates convert into: see ``_base_for``).
+    _named: bool = attrs.field(default=False, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._named = self.currency is not None
 
     # -- building -----------------------------------------------------------------------------
     @classmethod
@@ -163,6 +171,12 @@ class ForecastAggregate:
                         money = record.amount
                         if money.currency is currency:
                             amount = money.amount
+                        elif self._moves_to(currency, money.currency):
+                            # the partition began with converted amounts: its base is the
+                            # currency the rates convert into, whatever record came first
+                            cells = _rebased(cells, self._rate(currency))
+                            currency = money.currency
+                            amount = money.amount
                         else:
                             amount = self._convert(record, currency)
                         day = record.expected_close
@@ -199,10 +213,21 @@ class ForecastAggregate:
             ) from None
         self._check_stages(cells)
         # Validated: now merge into self (all or nothing).
+        if self.currency is not None and currency != self.currency:
+            self._cells = _rebased(self._cells, self._rate(self.currency))
         self.currency = currency
         _add_cells(self._cells, cells)
         self._missing_count += missing_count
         self._missing_ids = heapq.nsmallest(MISSING_SAMPLE, set(self._missing_ids) | set(missing))
+
+    def _moves_to(self, base: Currency, other: Currency) -> bool:
+        """True when ``base`` was only the first record's currency, the rates convert it and
+        not ``other``: ``other`` is the currency the rates convert into."""
+        rates = self.rates or {}
+        return not self._named and base.code in rates and other.code not in rates
+
+    def _rate(self, currency: Currency) -> Decimal:
+        return (self.rates or {})[currency.code]
 
     def _convert(self, record: OpportunityRecord, currency: Currency) -> Decimal:
         code = record.amount.currency.code
@@ -210,6 +235,12 @@ class ForecastAggregate:
             raise CurrencyMismatch(
                 f"opportunity {record.id!r}: amount {record.amount} is not in {currency.code} "
                 f"and no conversion rate for {code} was given (pass rates={{{code!r}: ...}})"
+            )
+        if not self._named and currency.code in self.rates:
+            # both are converted currencies: the rates convert into a third one, not yet seen
+            raise CurrencyMismatch(
+                f"opportunity {record.id!r}: {code} and {currency.code} both convert into "
+                f"the currency of the rates; name it (currency=...)"
             )
         return EXACT.multiply(record.amount.amount, self.rates[code])
 
@@ -238,14 +269,23 @@ class ForecastAggregate:
             raise ValidationError(
                 f"merge: different conversion rates {self.rates} / {other.rates}"
             )
+        mine, theirs = self._cells, other._cells
+        currency = self.currency or other.currency
         if self.currency and other.currency and self.currency != other.currency:
-            raise CurrencyMismatch(
-                f"merge: aggregates in {self.currency.code} and {other.currency.code}"
-            )
-        merged = ForecastAggregate(self.process, self.period, self.currency or other.currency)
+            # a partition whose first record was in a converted currency moves to the base
+            if self._moves_to(self.currency, other.currency):
+                mine, currency = _rebased(mine, self._rate(self.currency)), other.currency
+            elif other._moves_to(other.currency, self.currency):
+                theirs = _rebased(theirs, other._rate(other.currency))
+            else:
+                raise CurrencyMismatch(
+                    f"merge: aggregates in {self.currency.code} and {other.currency.code}"
+                )
+        merged = ForecastAggregate(self.process, self.period, currency)
         merged.rates = self.rates
-        _add_cells(merged._cells, self._cells)
-        _add_cells(merged._cells, other._cells)
+        merged._named = self._named or other._named
+        _add_cells(merged._cells, mine)
+        _add_cells(merged._cells, theirs)
         merged._missing_count = self._missing_count + other._missing_count
         merged._missing_ids = heapq.nsmallest(
             MISSING_SAMPLE, set(self._missing_ids) | set(other._missing_ids)
@@ -327,6 +367,8 @@ class ForecastAggregate:
                 resolved = ForecastCategory.OMITTED
             else:
                 resolved = category or stage_category
+                if resolved is _OMITTED:  # the one definition: an omitted deal weighs nothing
+                    weighted = _ZERO
             values = (stage_name, owner, department, resolved.value, label)
             yield values, status, count, amount, weighted
 
@@ -523,6 +565,13 @@ def _add_cells(into: dict[_CellKey, list[Any]], cells: Mapping[_CellKey, list[An
                 cell[i] = EXACT.add(cell[i], values[i])
 
 
+def _rebased(cells: Mapping[_CellKey, list[Any]], rate: Decimal) -> dict[_CellKey, list[Any]]:
+    """The cells' amounts converted at ``rate`` (exact: every sum is linear in the amounts)."""
+    return {
+        key: [c[0], *(EXACT.multiply(c[i], rate) for i in (1, 2, 3))] for key, c in cells.items()
+    }
+
+
 def _label(value: str | None, dim: str) -> str | None:
     return NO_CLOSE_DATE if dim == "period" and value is None else value
 
@@ -698,8 +747,16 @@ def weighted_forecast(
     currency: str | Currency | None = None,
     rates: Mapping[str, Any] | None = None,
     strict: bool = False,
+    probabilities: Mapping[str, Percent] | HasProbabilities | None = None,
 ) -> ForecastTable:
-    """One pass over ``records``: the open pipeline's count, amount and weighted amount ``by``."""
+    """One pass over ``records``: the open pipeline's count, amount and weighted amount ``by``.
+
+    ``probabilities`` replaces the stages' configured win probabilities — pass the team's
+    own history, ``FunnelAggregate.calibration()``, or a mapping stage → Percent; a deal's
+    probability override still wins.
+    """
+    if probabilities is not None:
+        process = process.with_probabilities(probabilities)
     return ForecastAggregate.of(
         records, process, period=period, currency=currency, rates=rates
     ).table(by, strict=strict)

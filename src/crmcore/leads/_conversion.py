@@ -84,6 +84,8 @@ class OpportunityDraft:
     amount: Money
     expected_close: date
     owner_id: str | None = None
+    #: The sales process to open it in (None: the application's default one).
+    process_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.amount.amount < 0:

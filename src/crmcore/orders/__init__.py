@@ -20,18 +20,41 @@ from crmcore.orders._events import (
     OrderRejected,
     OrderReturnRecorded,
     OrderShipped,
+    OrderShortClosed,
     OrderSubmitted,
     OrderWithdrawn,
 )
-from crmcore.orders._facts import LineQuantity, OrderReturn, ReturnLine, Shipment
+from crmcore.orders._facts import (
+    LineQuantity,
+    OrderReturn,
+    Receipt,
+    ReturnDisposition,
+    ReturnLine,
+    Shipment,
+    ShortClose,
+)
 from crmcore.orders._order import KIND, Order
-from crmcore.orders._receivable import open_receivable, record_return_on
+from crmcore.orders._progress import InvoicingStatus, OrderProgress, order_progress
+from crmcore.orders._receivable import (
+    has_receivable,
+    open_receivable,
+    record_return_on,
+    record_short_close_on,
+)
 from crmcore.orders._reorder import reorder_order
-from crmcore.orders._state import ORDER_LIFECYCLE, OrderPolicy, OrderStatus, order_lifecycle
+from crmcore.orders._state import (
+    ORDER_LIFECYCLE,
+    InvoiceBasis,
+    OrderPolicy,
+    OrderStatus,
+    order_lifecycle,
+)
 
 __all__ = [
     "KIND",
     "ORDER_LIFECYCLE",
+    "InvoiceBasis",
+    "InvoicingStatus",
     "LineQuantity",
     "Order",
     "OrderApproved",
@@ -44,18 +67,26 @@ __all__ = [
     "OrderEvent",
     "OrderPolicy",
     "OrderPriced",
+    "OrderProgress",
     "OrderReceived",
     "OrderRejected",
     "OrderReturn",
     "OrderReturnRecorded",
     "OrderShipped",
+    "OrderShortClosed",
     "OrderStatus",
     "OrderSubmitted",
     "OrderWithdrawn",
+    "Receipt",
+    "ReturnDisposition",
     "ReturnLine",
     "Shipment",
+    "ShortClose",
+    "has_receivable",
     "open_receivable",
     "order_lifecycle",
+    "order_progress",
     "record_return_on",
+    "record_short_close_on",
     "reorder_order",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "OrderRejected",
     "OrderReturnRecorded",
     "OrderShipped",
+    "OrderShortClosed",
     "OrderSubmitted",
     "OrderWithdrawn",
 ]
@@ -129,7 +130,9 @@ class OrderShipped(OrderEvent):
 
 @attrs.frozen(kw_only=True)
 class OrderReceived(OrderEvent):
-    """The customer confirmed receipt of everything shipped."""
+    """The customer confirmed receipt of everything shipped (or of one shipment)."""
+
+    shipment_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -137,6 +140,18 @@ class OrderReturnRecorded(OrderEvent):
     """A return note: its lines and the exact amount the receivable's net amount drops by."""
 
     return_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
+    amount: Money
+    reason: str
+    disposition: str = "close"
+
+
+@attrs.frozen(kw_only=True)
+class OrderShortClosed(OrderEvent):
+    """The rest of a partly shipped order was closed: it will not ship; the order is worth
+    ``amount`` less."""
+
+    short_close_id: str
     quantities: tuple[tuple[int, Decimal], ...]
     amount: Money
     reason: str

@@ -15,6 +15,7 @@ from crmcore.errors import (
     CurrencyMismatch,
     InvalidTransition,
     NotFound,
+    PermissionDenied,
     ValidationError,
 )
 from crmcore.events import DomainEvent
@@ -33,10 +34,19 @@ from crmcore.orders._events import (
     OrderRejected,
     OrderReturnRecorded,
     OrderShipped,
+    OrderShortClosed,
     OrderSubmitted,
     OrderWithdrawn,
 )
-from crmcore.orders._facts import LineQuantity, OrderReturn, ReturnLine, Shipment
+from crmcore.orders._facts import (
+    LineQuantity,
+    OrderReturn,
+    Receipt,
+    ReturnDisposition,
+    ReturnLine,
+    Shipment,
+    ShortClose,
+)
 from crmcore.orders._state import OrderPolicy, OrderStatus, order_lifecycle
 from crmcore.ports import Actor
 from crmcore.pricing import (
@@ -154,6 +164,8 @@ class Order(AggregateRoot):
     policy: OrderPolicy = attrs.field(factory=OrderPolicy)
     _shipments: list[Shipment] = attrs.field(factory=list)
     _returns: list[OrderReturn] = attrs.field(factory=list)
+    _receipts: list[Receipt] = attrs.field(factory=list)
+    _short_closes: list[ShortClose] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
 
     def __attrs_post_init__(self) -> None:
@@ -229,6 +241,16 @@ class Order(AggregateRoot):
         return tuple(self._returns)
 
     @property
+    def receipts(self) -> tuple[Receipt, ...]:
+        """Every shipment's receipt, in the order they were confirmed."""
+        return tuple(self._receipts)
+
+    @property
+    def short_closes(self) -> tuple[ShortClose, ...]:
+        """The short-close of the rest of the order, if there was one."""
+        return tuple(self._short_closes)
+
+    @property
     def is_price_current(self) -> bool:
         """True when the snapshot priced the draft as it is now."""
         return self.priced is not None and self.priced_revision == self.revision
@@ -275,23 +297,51 @@ class Order(AggregateRoot):
         )
 
     def received_quantity(self, line: int) -> Decimal:
-        """How much of ``line`` the customer confirmed receiving (all shipped, once received)."""
-        return self.shipped_quantity(line) if self.status in _RECEIVED else Decimal(0)
+        """How much of ``line`` the customer confirmed receiving (per shipment received)."""
+        received = self._received_ids()
+        return sum(
+            (
+                q.quantity
+                for s in self._shipments
+                if s.id in received
+                for q in s.lines
+                if q.line == line
+            ),
+            Decimal(0),
+        )
 
     def returned_quantity(self, line: int) -> Decimal:
-        """How much of ``line`` came back on return notes."""
+        """How much of ``line`` came back on return notes (closed or to ship again)."""
         return sum(
             (r.quantity for note in self._returns for r in note.lines if r.line == line),
             Decimal(0),
         )
 
+    def delivered_quantity(self, line: int) -> Decimal:
+        """How much of ``line`` the customer has: shipped less returned."""
+        return self.shipped_quantity(line) - self.returned_quantity(line)
+
+    def closed_quantity(self, line: int) -> Decimal:
+        """How much of ``line`` will never ship: returned and closed, or short-closed."""
+        closed = [
+            r.quantity
+            for note in self._returns
+            if note.disposition is ReturnDisposition.CLOSE
+            for r in note.lines
+            if r.line == line
+        ]
+        closed += [r.quantity for c in self._short_closes for r in c.lines if r.line == line]
+        return sum(closed, Decimal(0))
+
     def remaining_to_ship(self) -> dict[int, Decimal]:
-        """Per priced line, the quantity still to ship (lines fully shipped left out)."""
+        """Per priced line, the quantity still to ship: ordered less closed less delivered
+        (returned units to ship again count; lines with nothing left are left out)."""
         remaining = {}
         for priced in self.priced_lines:
-            left = priced.quantity - self.shipped_quantity(priced.index)
+            i = priced.index
+            left = priced.quantity - self.closed_quantity(i) - self.delivered_quantity(i)
             if left > 0:
-                remaining[priced.index] = left
+                remaining[i] = left
         return remaining
 
     @property
@@ -300,10 +350,17 @@ class Order(AggregateRoot):
         return sum((r.amount for r in self._returns), Money.zero(self.currency))
 
     @property
+    def short_closed_amount(self) -> Money:
+        """What the short-closed units were worth."""
+        return sum((c.amount for c in self._short_closes), Money.zero(self.currency))
+
+    @property
     def net_amount(self) -> Money | None:
-        """The grand total less the returns: what the order is worth now."""
+        """The grand total less the returns and the short-close: what the order is worth now."""
         total = self.grand_total
-        return None if total is None else total - self.returned_amount
+        if total is None:
+            return None
+        return total - self.returned_amount - self.short_closed_amount
 
     def available_transitions(self, actor: Actor) -> list[str]:
         """The lifecycle transitions ``actor`` could attempt now, by name."""
@@ -354,26 +411,39 @@ class Order(AggregateRoot):
         self._edited(actor, at, self.lines, f"codes {sorted(new)}")
 
     def price(
-        self, engine: PricingEngine, actor: Actor, *, at: datetime, on: date | None = None
+        self,
+        engine: PricingEngine,
+        actor: Actor,
+        *,
+        at: datetime,
+        on: date | None = None,
+        reason: str | None = None,
     ) -> PricedOrder:
         """Price the draft as of ``on`` (default ``at``'s date) and keep the snapshot.
 
-        The actor's roles set the discount authority. Pricing errors (unknown SKU, a
-        missing price...) propagate and leave the order unchanged.
+        The actor's roles set the discount authority. A day before the order was drafted
+        (an expired, maybe cheaper price list) is refused unless the actor holds one of the
+        policy's ``reprice_roles`` and gives a ``reason``; such a price is then an approval
+        reason (``backdated_price``). Pricing errors (unknown SKU, a missing price...)
+        propagate and leave the order unchanged.
         """
         self._check("price", actor, at)
         if not self.lines:
             raise ValidationError(f"order {self.id}: cannot price a draft without lines")
+        day = on if on is not None else at.date()
+        backdated = self._check_price_day(actor, day, reason)
         request = OrderRequest(
             customer=self.customer,
             currency=self.currency,
-            on=on if on is not None else at.date(),
+            on=day,
             lines=self.lines,
             order_discount=self.order_discount,
             codes=self.codes,
             roles=actor.roles,
         )
         priced = engine.price(request, actor=actor)
+        if backdated is not None:
+            priced = attrs.evolve(priced, approval_reasons=(*priced.approval_reasons, backdated))
         self.priced = priced
         self.priced_revision = self.revision
         self._transition(
@@ -387,6 +457,43 @@ class Order(AggregateRoot):
             approval_reasons=tuple(r.kind for r in priced.approval_reasons),
         )
         return priced
+
+    @property
+    def drafted_on(self) -> date | None:
+        """The day the order was drafted (None for an order restored without its history)."""
+        return self._history[0].occurred_at.date() if self._history else None
+
+    def _check_price_day(
+        self, actor: Actor, day: date, reason: str | None
+    ) -> ApprovalReason | None:
+        """Refuse a price day before the draft date unless an authorised actor gives a
+        reason; then the approval reason that comes with it."""
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValidationError(f"on: expected a date, got {day!r}")
+        drafted = self.drafted_on
+        if drafted is None or day >= drafted:
+            return None
+        roles = self.policy.reprice_roles
+        if not actor.has_role(*roles):
+            held = ", ".join(sorted(actor.roles)) or "none"
+            raise PermissionDenied(
+                f"order {self.id}: {actor.user_id} (roles: {held}) may not price as of "
+                f"{day.isoformat()}, before the draft date {drafted.isoformat()}; requires one "
+                f"of: {', '.join(sorted(roles))}, with a reason"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(
+                f"reason: pricing order {self.id} as of {day.isoformat()}, before its draft "
+                f"date {drafted.isoformat()}, needs a reason; got {reason!r}"
+            )
+        return ApprovalReason(
+            "backdated_price",
+            None,
+            drafted,
+            day,
+            f"priced as of {day.isoformat()}, before the draft date {drafted.isoformat()} "
+            f"by {actor.user_id}: {reason}",
+        )
 
     # -- submission and approval ------------------------------------------------------------
     def submit(
@@ -499,8 +606,9 @@ class Order(AggregateRoot):
     ) -> Shipment:
         """Ship these quantities per priced line; never more than ordered minus shipped."""
         wanted = self._quantities(quantities, "ship")
+        remaining = self.remaining_to_ship()
         for line, quantity in wanted.items():
-            left = self.ordered_quantity(line) - self.shipped_quantity(line)
+            left = remaining.get(line, Decimal(0))
             if quantity > left:
                 raise ValidationError(
                     f"order {self.id}: line {line} ({self._priced_line(line).sku}): cannot ship "
@@ -508,7 +616,7 @@ class Order(AggregateRoot):
                     f"{self.shipped_quantity(line)}, left {left}"
                 )
         complete = all(
-            self.shipped_quantity(p.index) + wanted.get(p.index, Decimal(0)) == p.quantity
+            remaining.get(p.index, Decimal(0)) == wanted.get(p.index, Decimal(0))
             for p in self.priced_lines
         )
         self._check("ship" if complete else "ship_partially", actor, at)
@@ -537,37 +645,75 @@ class Order(AggregateRoot):
         """Ship everything not yet shipped."""
         return self.ship(actor, self.remaining_to_ship(), at=at, reference=reference)
 
-    def confirm_receipt(self, actor: Actor, *, at: datetime) -> None:
-        """The customer confirmed receiving everything shipped."""
-        self._check("confirm_receipt", actor, at)
-        self._transition(OrderReceived, actor, at, _S.RECEIVED)
+    def confirm_receipt(
+        self, actor: Actor, *, at: datetime, shipment_id: str | None = None
+    ) -> None:
+        """The customer confirmed receiving everything shipped, or one shipment.
+
+        With ``shipment_id`` only that shipment is received (in any shipped state); the order
+        is RECEIVED once everything is shipped and every shipment received.
+        """
+        if shipment_id is None:
+            self._check("confirm_receipt", actor, at)
+            received = self._received_ids()
+            self._receipts.extend(
+                Receipt(s.id, actor.user_id, at) for s in self._shipments if s.id not in received
+            )
+            self._transition(OrderReceived, actor, at, _S.RECEIVED)
+            return
+        self._check("confirm_shipment_receipt", actor, at)
+        shipment = self._shipment(shipment_id)
+        if shipment.id in self._received_ids():
+            raise InvalidTransition(f"order {self.id}: shipment {shipment.id} is already received")
+        self._receipts.append(Receipt(shipment.id, actor.user_id, at))
+        everything = self.status is _S.SHIPPED and all(
+            s.id in self._received_ids() for s in self._shipments
+        )
+        target = _S.RECEIVED if everything else self.status
+        self._transition(OrderReceived, actor, at, target, shipment_id=shipment.id)
 
     def record_return(
-        self, actor: Actor, quantities: Quantities, *, at: datetime, reason: str
+        self,
+        actor: Actor,
+        quantities: Quantities,
+        *,
+        at: datetime,
+        reason: str,
+        disposition: ReturnDisposition = ReturnDisposition.CLOSE,
     ) -> OrderReturn:
-        """A return note after receipt: per line quantity, with the exact amount per line.
+        """A return note of shipped units, in any state after shipment.
 
-        A line's returned amount is cumulative: amount(q) = round(line total × q / ordered),
-        and each note takes the difference, so returning a line in several notes sums to
-        exactly the line total. Record ``note.amount`` on the receivable with
+        ``disposition`` says what becomes of them: CLOSE (default) makes the order worth
+        less by the note's amount; RESHIP puts them back to left-to-ship (amount zero; not
+        from a completed order). Amounts are cumulative over everything closed: a line's
+        amount(q) = round(line total × q / ordered), and the order's = round(Σ lines × grand
+        total / Σ line totals), which carries the cash rounding, so closing every unit sums
+        to exactly the grand total. Record ``note.amount`` on the receivable with
         [`crmcore.orders.record_return_on`][crmcore.orders.record_return_on].
         """
-        self._check("record_return", actor, at)
+        if not isinstance(disposition, ReturnDisposition):
+            raise ValidationError(
+                f"order {self.id}: disposition: expected a ReturnDisposition, got {disposition!r}"
+            )
+        close = disposition is ReturnDisposition.CLOSE
+        self._check("record_return" if close else "return_for_reshipment", actor, at)
         _text(reason, "reason")
         wanted = self._quantities(quantities, "return")
-        lines = []
         for line, quantity in sorted(wanted.items()):
-            priced = self._priced_line(line)
             before = self.returned_quantity(line)
-            received = self.received_quantity(line)
-            if before + quantity > received:
+            shipped = self.shipped_quantity(line)
+            if before + quantity > shipped:
                 raise ValidationError(
-                    f"order {self.id}: line {line} ({priced.sku}): cannot return {quantity}; "
-                    f"received {received}, returned {before}, left {received - before}"
+                    f"order {self.id}: line {line} ({self._priced_line(line).sku}): cannot "
+                    f"return {quantity}; shipped {shipped}, returned {before}, "
+                    f"left {shipped - before}"
                 )
-            amount = _cumulative(priced, before + quantity) - _cumulative(priced, before)
-            lines.append(ReturnLine(line, quantity, amount))
-        total = sum((r.amount for r in lines), Money.zero(self.currency))
+        if close:
+            lines, total, rounding = self._closing(wanted)
+        else:
+            zero = Money.zero(self.currency).round()
+            lines = [ReturnLine(line, q, zero) for line, q in sorted(wanted.items())]
+            total, rounding = zero, None
         note = OrderReturn(
             id=f"{self.id}/R{len(self._returns) + 1}",
             lines=lines,
@@ -575,25 +721,70 @@ class Order(AggregateRoot):
             reason=reason,
             recorded_by=actor.user_id,
             recorded_at=at,
+            disposition=disposition,
+            rounding=rounding,
         )
         self._returns.append(note)
         self._transition(
             OrderReturnRecorded,
             actor,
             at,
-            _S.RECEIVED,
+            self.status if close else _S.PARTIALLY_SHIPPED,
             return_id=note.id,
             quantities=tuple((r.line, r.quantity) for r in note.lines),
             amount=total,
             reason=reason,
+            disposition=disposition.value,
         )
         return note
 
-    def complete(self, actor: Actor, *, at: datetime, balance: Balance) -> None:
+    def short_close(self, actor: Actor, *, at: datetime, reason: str) -> ShortClose:
+        """Close the rest of a partly shipped order: it will not ship, the order is SHIPPED
+        and worth the short-close's amount less (pass it to the receivable with
+        [`crmcore.orders.record_short_close_on`][crmcore.orders.record_short_close_on])."""
+        self._check("short_close", actor, at)
+        _text(reason, "reason")
+        remaining = self.remaining_to_ship()
+        if not remaining:
+            raise InvalidTransition(f"order {self.id}: nothing is left to ship to close")
+        lines, total, rounding = self._closing(remaining)
+        closed = ShortClose(
+            id=f"{self.id}/X{len(self._short_closes) + 1}",
+            lines=lines,
+            amount=total,
+            reason=reason,
+            closed_by=actor.user_id,
+            closed_at=at,
+            rounding=rounding,
+        )
+        self._short_closes.append(closed)
+        self._transition(
+            OrderShortClosed,
+            actor,
+            at,
+            _S.SHIPPED,
+            short_close_id=closed.id,
+            quantities=tuple((r.line, r.quantity) for r in closed.lines),
+            amount=total,
+            reason=reason,
+        )
+        return closed
+
+    def complete(self, actor: Actor, *, at: datetime, balance: Balance | None) -> None:
         """Close the order: received, fully paid and fully invoiced per the receivable's
-        ``balance``; refused with the figures otherwise."""
+        ``balance``; refused with the figures otherwise. A zero-amount order (a free sample)
+        has no receivable: its ``balance`` is None."""
         self._check("complete", actor, at)
         priced = self._snapshot()
+        if balance is None:
+            if priced.grand_total.amount != 0:
+                raise ValidationError(
+                    f"order {self.id}: a balance is required to complete an order of "
+                    f"{priced.grand_total}; only a zero-amount order has none"
+                )
+            zero = priced.grand_total
+            self._transition(OrderCompleted, actor, at, _S.COMPLETED, net_amount=zero)
+            return
         if balance.amount.currency != self.currency:
             raise CurrencyMismatch(
                 f"order {self.id}: balance in {balance.amount.currency}, order in {self.currency}"
@@ -612,6 +803,8 @@ class Order(AggregateRoot):
             missing.append(f"not yet invoiced {balance.not_yet_invoiced}")
         if balance.pending_invoice.amount > 0:
             missing.append(f"pending invoice {balance.pending_invoice}")
+        if balance.pending_credit.amount > 0:
+            missing.append(f"pending credit note {balance.pending_credit}")
         if missing:
             raise InvalidTransition(
                 f"order {self.id}: cannot complete: net amount {balance.net_amount}, received "
@@ -667,6 +860,40 @@ class Order(AggregateRoot):
         if self.priced is None:
             raise InvalidTransition(f"order {self.id}: has no priced snapshot")
         return self.priced
+
+    def _received_ids(self) -> set[str]:
+        """The shipments received (before receipts were kept: all, once RECEIVED)."""
+        if not self._receipts and self.status in _RECEIVED:
+            return {s.id for s in self._shipments}
+        return {r.shipment_id for r in self._receipts}
+
+    def _shipment(self, shipment_id: str) -> Shipment:
+        for shipment in self._shipments:
+            if shipment.id == shipment_id:
+                return shipment
+        raise NotFound(f"order {self.id}: no shipment {shipment_id!r}")
+
+    def _closing(
+        self, quantities: Mapping[int, Decimal]
+    ) -> tuple[list[ReturnLine], Money, Money | None]:
+        """The lines, amount and rounding share of closing ``quantities`` more units.
+
+        Cumulative, so the notes sum to what everything closed is worth: the lines as
+        round(line total × closed / ordered), the order as round(Σ lines × grand total /
+        Σ line totals), which carries the cash rounding to the last unit.
+        """
+        priced = self._snapshot()
+        closed = {p.index: self.closed_quantity(p.index) for p in priced.lines}
+        lines = []
+        for line, quantity in sorted(quantities.items()):
+            p = self._priced_line(line)
+            amount = _cumulative(p, closed[line] + quantity) - _cumulative(p, closed[line])
+            lines.append(ReturnLine(line, quantity, amount))
+            closed[line] += quantity
+        worth = _worth(priced, closed)
+        total = worth - self.returned_amount - self.short_closed_amount
+        share = total - sum((r.amount for r in lines), Money.zero(self.currency))
+        return lines, total, (share if share.amount != 0 else None)
 
     def _priced_line(self, line: int) -> PricedLine:
         for priced in self.priced_lines:
@@ -749,6 +976,22 @@ class Order(AggregateRoot):
 
     def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
+
+
+def _worth(priced: PricedOrder, closed: Mapping[int, Decimal]) -> Money:
+    """What ``closed`` units are worth, cash rounding carried: round(S × grand / Σ totals)."""
+    currency = priced.grand_total.currency
+    lines = sum(
+        (_cumulative(p, closed.get(p.index, Decimal(0))) for p in priced.lines),
+        Money.zero(currency),
+    )
+    totals = sum((p.total for p in priced.lines), Money.zero(currency))
+    if totals == priced.grand_total or not totals.amount:
+        return lines.round()
+    share = CONTEXT.divide(
+        CONTEXT.multiply(lines.amount, priced.grand_total.amount), totals.amount
+    )
+    return Money(share, currency).round()
 
 
 def _cumulative(line: PricedLine, quantity: Decimal) -> Money:

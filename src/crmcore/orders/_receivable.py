@@ -6,12 +6,19 @@ from datetime import datetime
 
 from crmcore._decimal import in_context
 from crmcore.errors import InvalidTransition, ValidationError
-from crmcore.orders._facts import OrderReturn
+from crmcore.orders._facts import OrderReturn, ShortClose
 from crmcore.orders._order import CONFIRMED_STATES, Order
 from crmcore.ports import Actor
-from crmcore.receivables import PaymentTerms, Receivable, ReceivablePolicy, ReturnNote
+from crmcore.receivables import PaymentTerms, Receivable, ReceivablePolicy, SalesReturn
 
-__all__ = ["open_receivable", "record_return_on"]
+__all__ = ["has_receivable", "open_receivable", "record_return_on", "record_short_close_on"]
+
+
+def has_receivable(order: Order) -> bool:
+    """True when the confirmed order has something to collect (a zero-amount order, such
+    as a free sample, has no receivable)."""
+    total = order.grand_total
+    return total is not None and total.amount > 0
 
 
 @in_context
@@ -58,11 +65,25 @@ def open_receivable(
 @in_context
 def record_return_on(
     receivable: Receivable, note: OrderReturn, *, actor: Actor, at: datetime
-) -> ReturnNote | None:
-    """Lower the receivable's net amount by the return note's amount (None for a free-goods
-    return worth nothing). Run it in the same unit of work as the order's return."""
+) -> SalesReturn | None:
+    """Lower the receivable's net amount by the return note's amount, whatever was paid or
+    invoiced (see ``Receivable.record_sales_return``); None for a return worth nothing (free
+    goods, or units to ship again). Run it in the same unit of work as the order's return."""
     if not note.amount.amount > 0:
         return None
-    return receivable.record_return(
+    return receivable.record_sales_return(
         actor, note.amount, reason=f"return {note.id}: {note.reason}", at=at
+    )
+
+
+@in_context
+def record_short_close_on(
+    receivable: Receivable, closed: ShortClose, *, actor: Actor, at: datetime
+) -> SalesReturn | None:
+    """Lower the receivable's net amount by what the short-closed units were worth (None
+    when they were worth nothing). Run it in the same unit of work as the short-close."""
+    if not closed.amount.amount > 0:
+        return None
+    return receivable.record_sales_return(
+        actor, closed.amount, reason=f"short-close {closed.id}: {closed.reason}", at=at
     )

@@ -23,6 +23,8 @@ converter.register_unstructure_hook(
         _history=override(rename="history"),
         _shipments=override(rename="shipments"),
         _returns=override(rename="returns"),
+        _receipts=override(rename="receipts"),
+        _short_closes=override(rename="short_closes"),
     ),
 )
 converter.register_structure_hook(
@@ -34,5 +36,7 @@ converter.register_structure_hook(
         _history=override(rename="history"),
         _shipments=override(rename="shipments"),
         _returns=override(rename="returns"),
+        _receipts=override(rename="receipts"),
+        _short_closes=override(rename="short_closes"),
     ),
 )

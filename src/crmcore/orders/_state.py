@@ -12,7 +12,7 @@ from crmcore.errors import PermissionDenied
 from crmcore.ports import Actor
 from crmcore.workflow import StateMachine, Transition
 
-__all__ = ["ORDER_LIFECYCLE", "OrderPolicy", "OrderStatus", "order_lifecycle"]
+__all__ = ["ORDER_LIFECYCLE", "InvoiceBasis", "OrderPolicy", "OrderStatus", "order_lifecycle"]
 
 
 class OrderStatus(enum.Enum):
@@ -28,18 +28,37 @@ class OrderStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+class InvoiceBasis(enum.Enum):
+    """What an order is to be invoiced for (Odoo's invoicing policy)."""
+
+    #: the ordered quantities (less what was closed): invoice before delivery.
+    ORDERED = "ordered"
+    #: the delivered quantities (shipped less returned): invoice what the customer has.
+    DELIVERED = "delivered"
+
+
 def _roles(value: Iterable[str] | str) -> frozenset[str]:
     return frozenset({value}) if isinstance(value, str) else frozenset(value)
 
 
 @attrs.frozen
 class OrderPolicy:
-    """Role names the order itself checks: who ships and confirms receipt (a business rule)."""
+    """Role names the order itself checks: who ships and confirms receipt (a business rule),
+    who may price before the draft date; and what the order is to be invoiced for
+    (``invoice_basis``, read by its progress)."""
 
     shipping_roles: frozenset[str] = attrs.field(default=frozenset({"shipping"}), converter=_roles)
+    #: who may price a draft as of a day before it was drafted (with a reason; the backdated
+    #: price is then an approval reason).
+    reprice_roles: frozenset[str] = attrs.field(
+        default=frozenset({"manager", "admin"}), converter=_roles
+    )
+    invoice_basis: InvoiceBasis = attrs.field(default=InvoiceBasis.ORDERED, converter=InvoiceBasis)
 
 
 _S = OrderStatus
+#: The states once something has shipped (returns are recorded in any of them).
+_AFTER_SHIPMENT = frozenset({_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.RECEIVED, _S.COMPLETED})
 
 
 def _submitter_only(order: object, actor: Actor) -> str | None:
@@ -76,7 +95,22 @@ def order_lifecycle(policy: OrderPolicy = OrderPolicy()) -> StateMachine[OrderSt
                 shipping,
             ),
             Transition("confirm_receipt", _S.SHIPPED, _S.RECEIVED, shipping),
-            Transition("record_return", _S.RECEIVED, _S.RECEIVED),
+            # one shipment received: the order stays, or is RECEIVED once all shipped arrived
+            Transition(
+                "confirm_shipment_receipt",
+                {_S.PARTIALLY_SHIPPED, _S.SHIPPED},
+                _S.PARTIALLY_SHIPPED,
+                shipping,
+            ),
+            # returned units closed: the order stays where it is, worth less
+            Transition("record_return", _AFTER_SHIPMENT, _S.RECEIVED),
+            # returned units to ship again: something is left to ship
+            Transition(
+                "return_for_reshipment",
+                {_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.RECEIVED},
+                _S.PARTIALLY_SHIPPED,
+            ),
+            Transition("short_close", _S.PARTIALLY_SHIPPED, _S.SHIPPED),
             Transition("complete", _S.RECEIVED, _S.COMPLETED),
             Transition("cancel", {_S.DRAFT, _S.PENDING_APPROVAL, _S.CONFIRMED}, _S.CANCELLED),
         ],

@@ -40,6 +40,8 @@ class InstallmentStatus:
     #: is ``amount``), and what finance wrote off.
     discounted: Money
     written_off: Money
+    #: recorded payments allocated to it that finance has not confirmed yet.
+    pending_confirmation: Money
 
 
 @attrs.frozen
@@ -49,10 +51,12 @@ class Balance:
     ``received`` counts confirmed payments only; ``outstanding`` is what the installments
     still ask for (the sum of their ``outstanding``); ``advance`` is confirmed money beyond
     the installments (kept as a customer advance). ``received − refunded`` always equals
-    the paid part of the installments plus ``advance``; ``invoiced + pending_invoice +
-    not_yet_invoiced`` equals ``net_amount``. ``net_amount = amount − returned −
-    discounted`` (goods back and early-payment discounts, each shown as what it is), and
-    ``net_amount = received − refunded − advance + outstanding + written_off``.
+    the paid part of the installments plus ``advance``; ``(invoiced − credited) +
+    (pending_invoice − pending_credit) + not_yet_invoiced`` equals ``net_amount``
+    (``credited``: issued credit notes; ``pending_credit``: credit notes requested).
+    ``net_amount = amount − returned − discounted`` (goods back and early-payment discounts,
+    each shown as what it is), and ``net_amount = received − refunded − advance +
+    outstanding + written_off`` (the advance is the customer's credit).
     """
 
     as_of: date
@@ -75,3 +79,5 @@ class Balance:
     installments: tuple[InstallmentStatus, ...]
     discounted: Money
     written_off: Money
+    credited: Money
+    pending_credit: Money

@@ -14,6 +14,7 @@ from crmcore._decimal import CONTEXT, in_context
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
+from crmcore.receivables._account import CustomerAccount
 from crmcore.receivables._behaviour import settlements
 from crmcore.receivables._rates import ExchangeRates
 from crmcore.receivables._receivable import Receivable
@@ -163,10 +164,12 @@ def exposure(
     *,
     currency: Currency | str | None = None,
     rates: ExchangeRates | None = None,
+    accounts: Iterable[CustomerAccount] = (),
 ) -> Money | None:
     """The customer's net position on ``as_of``: outstanding receivables plus open, not yet
-    invoiced orders, less the advances it has paid (money confirmed beyond its installments),
-    as ERPNext and Odoo count it.
+    invoiced orders, less the advances it has paid (money confirmed beyond its installments)
+    and the money it holds on its ``accounts`` (unapplied cash and credits, and applications
+    finance has not confirmed yet), as ERPNext and Odoo count it.
 
     Amounts in another currency than ``currency`` (default: the first amount's) are
     converted with ``rates``; a zero amount needs no rate, a missing one raises
@@ -196,6 +199,9 @@ def exposure(
             add(-figures.advance, f"receivable {r.id} advance")
     for i, order in enumerate(open_orders):
         add(order, f"open_orders[{i}]")
+    for account in accounts:
+        if account.customer == customer:
+            add(-account.balance().on_account, f"account {account.id}")
     if total is None or target is None:
         return None
     return Money(total, target)
@@ -251,6 +257,7 @@ def check_credit(
     policy: CreditPolicy,
     open_orders: Iterable[Money] = (),
     rates: ExchangeRates | None = None,
+    accounts: Iterable[CustomerAccount] = (),
 ) -> CreditCheck:
     """Allowed, needs approval or blocked: the customer's net position + ``new_amount``
     against its limit, in the limit's currency (other currencies through ``rates``)."""
@@ -260,7 +267,9 @@ def check_credit(
     grade = risk_grade(customer, items, as_of).grade if policy.uses_grades else None
     limit = policy.limit_for(customer, grade)
     currency = new_amount.currency if limit is None else limit.currency
-    current = exposure(customer, items, as_of, open_orders, currency=currency, rates=rates)
+    current = exposure(
+        customer, items, as_of, open_orders, currency=currency, rates=rates, accounts=accounts
+    )
     if current is None:
         current = Money.zero(currency)
     converted = new_amount

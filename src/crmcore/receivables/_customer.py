@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import attrs
 
+from crmcore._dates import check_date
 from crmcore._decimal import in_context
 from crmcore.errors import CurrencyMismatch, InvariantViolation, NotFound, ValidationError
 from crmcore.money import Money
@@ -65,6 +66,7 @@ def record_customer_payment(
     """
     if not receivables:
         raise ValidationError("receivables: at least one receivable is required")
+    check_date(received_on, "received_on")
     if not isinstance(reference, str) or not reference.strip():
         raise ValidationError(f"reference: a bank reference is required, got {reference!r}")
     customers = {r.customer for r in receivables}
@@ -86,7 +88,7 @@ def record_customer_payment(
         return CustomerPayment(reference, amount, tuple(existing))
     by_id = {r.id: r for r in receivables}
     plan = (
-        _oldest_first(receivables, amount.amount)
+        _oldest_first(receivables, amount.amount, received_on)
         if allocations is None
         else _explicit(by_id, amount, allocations)
     )
@@ -118,25 +120,32 @@ def record_customer_payment(
 
 
 def _oldest_first(
-    receivables: Sequence[Receivable], amount: Decimal
+    receivables: Sequence[Receivable], amount: Decimal, received_on: date
 ) -> dict[str, dict[int, Money]]:
+    """Oldest due date first over every installment: first up to each installment's amount
+    less the early-payment discount the transfer earns, then up to its room."""
     slots = []
     for r in receivables:
         room = r.room()
+        caps = r._discount_caps(room, received_on)
         for inst in r.installments:
-            if room[inst.number - 1] > 0:
-                slots.append(
-                    (inst.due_date, r.issue_date, r.id, inst.number, room[inst.number - 1], r)
-                )
+            i = inst.number - 1
+            if room[i] > 0:
+                slots.append((inst.due_date, r.issue_date, r.id, inst.number, caps[i], room[i], r))
     slots.sort(key=lambda s: s[:4])
-    plan: dict[str, dict[int, Money]] = {}
+    taken: dict[tuple[str, int], Decimal] = {}
     left = amount
-    for _, _, rid, number, room_left, r in slots:
-        if left <= 0:
-            break
-        take = min(room_left, left)
-        plan.setdefault(rid, {})[number] = Money(take, r.currency)
-        left -= take
+    for first_pass in (True, False):
+        for _, _, rid, number, cap, room_left, _r in slots:
+            limit = cap if first_pass else room_left
+            take = min(limit - taken.get((rid, number), Decimal(0)), left)
+            if take > 0:
+                taken[(rid, number)] = taken.get((rid, number), Decimal(0)) + take
+                left -= take
+    plan: dict[str, dict[int, Money]] = {}
+    for _, _, rid, number, _, _, r in slots:
+        if (rid, number) in taken:
+            plan.setdefault(rid, {})[number] = Money(taken[(rid, number)], r.currency)
     return plan
 
 

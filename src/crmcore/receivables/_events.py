@@ -8,6 +8,20 @@ from crmcore.events import DomainEvent
 from crmcore.money import Money
 
 __all__ = [
+    "AccountApplicationConfirmed",
+    "AccountApplicationRecorded",
+    "AccountApplicationRejected",
+    "AccountCreditAdded",
+    "AccountOpened",
+    "AccountReceiptConfirmed",
+    "AccountReceiptRecorded",
+    "AccountReceiptRejected",
+    "AccountRefundConfirmed",
+    "AccountRefundRejected",
+    "AccountRefundRequested",
+    "ReceivableCreditNoteIssued",
+    "ReceivableCreditNoteRejected",
+    "ReceivableCreditNoteRequested",
     "ReceivableDiscountGranted",
     "ReceivableDiscountRevoked",
     "ReceivableInvoiceCancelled",
@@ -134,6 +148,8 @@ class ReceivableReturnRecorded(DomainEvent):
     return_id: str
     amount: Money
     reason: str
+    #: paid money the return turned into customer credit (None: none, or before 0.3).
+    customer_credit: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -166,6 +182,145 @@ class ReceivableInvoiceRejected(DomainEvent):
 class ReceivableInvoiceCancelled(DomainEvent):
     """Finance cancelled an issued invoice (a red-letter / credit note)."""
 
+    invoice_id: str
+    amount: Money
+    reason: str
+
+
+# -- the customer's account ------------------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class AccountOpened(DomainEvent):
+    """A customer's account was opened in one currency."""
+
+    customer: str
+    currency: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptRecorded(DomainEvent):
+    """Money received on account was recorded; it waits for finance."""
+
+    receipt_id: str
+    amount: Money
+    reference: str | None
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptConfirmed(DomainEvent):
+    """Finance confirmed money received on account: it can be applied."""
+
+    receipt_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountReceiptRejected(DomainEvent):
+    """Finance rejected money recorded on account."""
+
+    receipt_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountCreditAdded(DomainEvent):
+    """A credit was added to the customer's account."""
+
+    credit_id: str
+    amount: Money
+    source: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationRecorded(DomainEvent):
+    """Unapplied money was put on a receivable; it waits for finance."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationConfirmed(DomainEvent):
+    """Finance confirmed an application: the receivable's payment counts."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountApplicationRejected(DomainEvent):
+    """Finance rejected an application: the money is unapplied again."""
+
+    application_id: str
+    receivable_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundRequested(DomainEvent):
+    """A refund of unapplied money was requested."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundConfirmed(DomainEvent):
+    """Finance confirmed a refund from the account: the money has left."""
+
+    refund_id: str
+    amount: Money
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountRefundRejected(DomainEvent):
+    """Finance rejected a refund from the account."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+    owner_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteRequested(DomainEvent):
+    """A credit note was requested against an issued invoice (by hand or by a return)."""
+
+    credit_note_id: str
+    invoice_id: str
+    amount: Money
+    reason: str
+    return_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteIssued(DomainEvent):
+    """Finance issued a credit note under its official number."""
+
+    credit_note_id: str
+    invoice_id: str
+    amount: Money
+    number: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableCreditNoteRejected(DomainEvent):
+    """Finance rejected a credit note request."""
+
+    credit_note_id: str
     invoice_id: str
     amount: Money
     reason: str

@@ -1,8 +1,9 @@
 """Payment exceptions: finance's work list of payments that need a decision.
 
-Short (an installment partly paid: write the rest off or chase it), late (paid after its due
-date), reversed (a confirmed transfer that bounced) and unmatched (money no installment had
-room for, kept as an advance). Derived from the facts on a date, like every other figure.
+Short (an installment due and only partly paid: write the rest off or chase it), late
+(paid after its due date), reversed (a confirmed transfer that bounced) and unmatched (money
+no installment had room for, kept as an advance). Derived from the facts on a date, like
+every other figure.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def _of_receivable(r: Receivable, as_of: date) -> list[PaymentException]:
                     f"received {late} days after the due date {due[a.installment].isoformat()}",
                 )
     for row in r.installment_view(as_of):
-        if row.paid.amount > 0 and row.outstanding.amount > 0:
+        if row.paid.amount > 0 and row.outstanding.amount > 0 and row.due_date <= as_of:
             add(
                 ExceptionKind.SHORT,
                 last_payment.get(row.number),

@@ -16,6 +16,7 @@ from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
 
 __all__ = [
     "Allocation",
+    "CreditNote",
     "EarlyPaymentDiscount",
     "InvoiceRequest",
     "Payment",
@@ -129,6 +130,12 @@ class ReturnNote:
     cuts: tuple[Allocation, ...]
     #: the installment whose early-payment discount this allowance grants, if it is one.
     discount_for: int | None = None
+    #: paid money this return took back from the installments: it became customer credit.
+    releases: tuple[Allocation, ...] = ()
+    #: the credit notes the return asked for (the part of it already invoiced).
+    credit_note_ids: tuple[str, ...] = ()
+    #: written-off amounts the return made unnecessary (the goods came back instead).
+    written_back: tuple[Allocation, ...] = ()
 
 
 @attrs.frozen
@@ -148,3 +155,27 @@ class InvoiceRequest:
     decided_at: datetime | None = None
     reason: str | None = None
     cancelled_at: datetime | None = None
+
+
+@attrs.frozen
+class CreditNote:
+    """A credit note (红字发票): an invoice document that takes back part or all of an issued
+    invoice; requested → issued / rejected by finance like an invoice.
+
+    ``invoice_id`` is the invoice it credits; ``return_id`` the return note that asked for
+    it (a credit note a return needs cannot be rejected: the invoices would exceed the net
+    amount).
+    """
+
+    id: str
+    invoice_id: str
+    amount: Money
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+    return_id: str | None = None
+    state: InvoiceState = InvoiceState.REQUESTED
+    number: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    rejection: str | None = None

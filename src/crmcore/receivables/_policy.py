@@ -21,6 +21,7 @@ __all__ = [
     "PaymentState",
     "ReceivablePolicy",
     "RefundState",
+    "ReturnCreditPolicy",
     "invoice_lifecycle",
     "payment_lifecycle",
     "refund_lifecycle",
@@ -43,6 +44,15 @@ class InvoicingPolicy(enum.Enum):
     NET_AMOUNT = "net_amount"
     #: only what has been received and kept (received − refunded): invoice after payment.
     AFTER_PAYMENT = "after_payment"
+
+
+class ReturnCreditPolicy(enum.Enum):
+    """What happens to paid money a return takes back (the customer's credit)."""
+
+    #: keep it on the receivable as a customer advance (``Balance.advance``).
+    ADVANCE = "advance"
+    #: ask for a refund of it at once (finance confirms it, four eyes).
+    REFUND = "refund"
 
 
 class PaymentState(enum.Enum):
@@ -87,7 +97,8 @@ class ReceivablePolicy:
 
     Defaults: sales records payments, requests refunds and invoices; finance confirms and
     rejects payments and refunds and issues invoices; sales or finance record returns;
-    overpayment becomes an advance; invoices up to the net amount.
+    overpayment becomes an advance; invoices up to the net amount; paid money a return takes
+    back stays as a customer advance (``return_credit``).
     """
 
     record_roles: frozenset[str] = attrs.field(
@@ -104,6 +115,9 @@ class ReceivablePolicy:
     )
     invoicing: InvoicingPolicy = attrs.field(
         default=InvoicingPolicy.NET_AMOUNT, converter=InvoicingPolicy
+    )
+    return_credit: ReturnCreditPolicy = attrs.field(
+        default=ReturnCreditPolicy.ADVANCE, converter=ReturnCreditPolicy
     )
 
     @classmethod

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from string import ascii_letters
+from typing import ClassVar, Protocol, TypeVar
 
 import attrs
 
@@ -29,7 +30,9 @@ from crmcore.events import DomainEvent
 from crmcore.money import Currency, Money
 from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
+from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
+    ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
@@ -48,6 +51,7 @@ from crmcore.receivables._events import (
 )
 from crmcore.receivables._facts import (
     Allocation,
+    CreditNote,
     EarlyPaymentDiscount,
     InvoiceRequest,
     Payment,
@@ -75,7 +79,14 @@ _ZERO = Decimal(0)
 KIND = "receivable"
 #: the payment states that count as received from their decision on (until a reversal).
 _COUNTED = (PaymentState.CONFIRMED, PaymentState.REVERSED)
-F = TypeVar("F", Payment, Refund, InvoiceRequest, EarlyPaymentDiscount, WriteOff)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+F = TypeVar("F", bound=_HasId)
 
 
 def _text(value: str, what: str) -> str:
@@ -108,15 +119,22 @@ class _Ledger:
     written_off: Decimal = _ZERO
     invoiced: Decimal = _ZERO
     pending_invoice: Decimal = _ZERO
+    credited: Decimal = _ZERO
+    pending_credit: Decimal = _ZERO
 
     @property
     def kept(self) -> Decimal:
         return self.received - self.refunded
 
+    @property
+    def billed(self) -> Decimal:
+        """Invoiced or requested, less credit notes issued or requested."""
+        return self.invoiced + self.pending_invoice - self.credited - self.pending_credit
+
 
 @context_class
 @attrs.define
-class Receivable(AggregateRoot):
+class Receivable(Corrections, AggregateRoot):
     """What one order's customer owes: the plan, and every payment, refund, return, invoice.
 
     Create it with [`open`][crmcore.receivables.Receivable.open] (from payment terms) or directly
@@ -139,9 +157,18 @@ class Receivable(AggregateRoot):
     _refunds: list[Refund] = attrs.field(factory=list)
     _returns: list[ReturnNote] = attrs.field(factory=list)
     _invoices: list[InvoiceRequest] = attrs.field(factory=list)
+    _credit_notes: list[CreditNote] = attrs.field(factory=list)
     _history: list[DomainEvent] = attrs.field(factory=list)
     _write_offs: list[WriteOff] = attrs.field(factory=list)
     _discounts: list[EarlyPaymentDiscount] = attrs.field(factory=list)
+    # The figures now, folded once and kept up to date by the hot paths (a payment recorded,
+    # confirmed or rejected adds or swaps its own part); any other change is seen by
+    # ``_facts_key`` and refolds. Never stored, never compared.
+    _now: _Ledger | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    _now_key: tuple[int, ...] = attrs.field(default=(), init=False, eq=False, repr=False)
+    _revision: int = attrs.field(default=0, init=False, eq=False, repr=False)
+    _references: dict[str, int] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    _indexed: int = attrs.field(default=0, init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _text(self.id, "id")
@@ -300,7 +327,9 @@ class Receivable(AggregateRoot):
     def _by_reference(self, reference: str | None, amount: Money) -> Payment | None:
         if reference is None:
             return None
-        for payment in self._payments:
+        index = self._reference_index().get(reference)
+        if index is not None:
+            payment = self._payments[index]
             if payment.reference == reference:
                 if payment.amount != amount:
                     raise InvariantViolation(
@@ -325,9 +354,11 @@ class Receivable(AggregateRoot):
         self._check_change(actor, at)
         if reference is not None:
             _text(reference, "reference")
+        check_date(received_on, "received_on")
         room = self.room()
         if allocations is None:
-            parts = self._oldest_first(room, amount.amount)
+            caps = self._discount_caps(room, received_on)
+            parts = self._oldest_first(room, amount.amount, caps)
         else:
             parts = self._explicit(room, amount, allocations)
         allocated = sum((part for _, part in parts), _ZERO)
@@ -349,7 +380,7 @@ class Receivable(AggregateRoot):
         )
 
     def _apply_payment(self, payment: Payment, actor: Actor, at: datetime) -> None:
-        self._payments.append(payment)
+        self._swap_payment(None, payment)
         self._emit(
             ReceivablePaymentRecorded,
             actor,
@@ -360,15 +391,22 @@ class Receivable(AggregateRoot):
             advance=payment.advance,
         )
 
-    def _oldest_first(self, room: list[Decimal], amount: Decimal) -> list[tuple[int, Decimal]]:
-        parts = []
+    def _oldest_first(
+        self, room: list[Decimal], amount: Decimal, caps: list[Decimal] | None = None
+    ) -> list[tuple[int, Decimal]]:
+        """Oldest due date first; with ``caps`` the installments are first filled up to their
+        caps (their amount less the early-payment discount), then up to their room."""
+        taken = [_ZERO] * len(room)
         left = amount
-        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number)):
-            take = min(room[inst.number - 1], left)
-            if take > 0:
-                parts.append((inst.number, take))
-                left -= take
-        return parts
+        order = sorted(self.installments, key=lambda x: (x.due_date, x.number))
+        for limits in (caps if caps is not None else room, room):
+            for inst in order:
+                i = inst.number - 1
+                take = min(limits[i] - taken[i], left)
+                if take > 0:
+                    taken[i] += take
+                    left -= take
+        return [(inst.number, taken[inst.number - 1]) for inst in order if taken[inst.number - 1]]
 
     def _explicit(
         self, room: list[Decimal], amount: Money, allocations: Mapping[int, Money]
@@ -395,17 +433,25 @@ class Receivable(AggregateRoot):
         return parts
 
     def confirm_payment(self, actor: Actor, payment_id: str, *, at: datetime) -> Payment:
-        """Finance confirms a pending payment (not the person who recorded it)."""
+        """Finance confirms a pending payment (not the person who recorded it).
+
+        When it pays an installment less its early-payment discount and was received within
+        the discount period, the discount is granted with it (``discounts``).
+        """
         payment = self.payment(payment_id)
         self._check_change(actor, at)
         state = payment_lifecycle(self.policy.finance_roles).check(
             "confirm", payment.state, actor, payment
         )
         updated = attrs.evolve(payment, state=state, decided_by=actor.user_id, decided_at=at)
-        self._replace(self._payments, updated)
+        self._swap_payment(payment, updated)
         self._emit(
             ReceivablePaymentConfirmed, actor, at, payment_id=payment.id, amount=payment.amount
         )
+        for number in sorted({a.installment for a in payment.allocations}):
+            amount, payment_ids, problem = self._earned_discount(number)
+            if problem is None and payment.id in payment_ids:
+                self._grant(actor, number, amount, payment_ids, at)
         return updated
 
     def reject_payment(
@@ -421,7 +467,7 @@ class Receivable(AggregateRoot):
         updated = attrs.evolve(
             payment, state=state, decided_by=actor.user_id, decided_at=at, reason=reason
         )
-        self._replace(self._payments, updated)
+        self._swap_payment(payment, updated)
         self._emit(
             ReceivablePaymentRejected,
             actor,
@@ -497,7 +543,7 @@ class Receivable(AggregateRoot):
                 f"{self._money(ledger.refunded + ledger.refund_requested)} refunded or requested "
                 "for refund out of it"
             )
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT and kept < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: reversing payment {payment.id} ({payment.amount}) would "
@@ -590,7 +636,7 @@ class Receivable(AggregateRoot):
                 f"requested {self._money(ledger.refund_requested)})"
             )
         if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
-            invoiced = ledger.invoiced + ledger.pending_invoice
+            invoiced = ledger.billed
             if refundable - amount.amount < invoiced:
                 raise InvariantViolation(
                     f"receivable {self.id}: refund {amount} would leave "
@@ -682,7 +728,7 @@ class Receivable(AggregateRoot):
                 f"is received or pending ({self._money(self._net(ledger) - free)}); only "
                 f"{self._money(free)} is unpaid; record a refund first"
             )
-        invoiced = ledger.invoiced + ledger.pending_invoice
+        invoiced = ledger.billed
         if self._net(ledger) - amount.amount < invoiced:
             raise InvariantViolation(
                 f"receivable {self.id}: return {amount} would take the net amount to "
@@ -711,58 +757,113 @@ class Receivable(AggregateRoot):
         return note
 
     def grant_early_payment_discount(
-        self, actor: Actor, installment: int, *, paid_on: date, at: datetime
-    ) -> ReturnNote:
-        """Finance grants an installment's early-payment discount (once) as an allowance.
+        self, actor: Actor, installment: int, *, at: datetime, paid_on: date | None = None
+    ) -> EarlyPaymentDiscount:
+        """Finance grants an installment's early-payment discount (once) by hand.
 
-        The terms' percent of the installment's original amount, when it was paid on or
-        before ``discount_until``; it lowers that installment (and the net amount). Record
-        the discounted payment first: the discount only fills the room the payment left.
+        Confirming a payment grants it automatically; this is for a discount the confirmation
+        could not grant (an invoice in the way, cancelled since). It is granted only against
+        confirmed payments received on or before ``discount_until`` that pay the installment
+        less its discount, and only fills the room they left. ``paid_on`` is not trusted: it
+        is accepted for compatibility and the payments decide.
         """
         self.policy.require(actor, self.policy.finance_roles, "grant an early-payment discount")
-        if not 1 <= installment <= len(self.installments):
-            raise NotFound(f"receivable {self.id}: no installment {installment}")
+        if type(installment) is not int or not 1 <= installment <= len(self.installments):
+            raise NotFound(f"receivable {self.id}: no installment {installment!r}")
+        if paid_on is not None:
+            check_date(paid_on, "paid_on")
         self._check_change(actor, at)
-        inst = self.installments[installment - 1]
-        discount = inst.early_payment_discount(paid_on)
-        if not discount.amount > 0:
-            raise ValidationError(
-                f"receivable {self.id}: installment {installment} has no early-payment discount "
-                f"for payment on {paid_on.isoformat()} (offered until {inst.discount_until})"
-            )
-        if any(note.discount_for == installment for note in self._returns):
-            raise InvariantViolation(
-                f"receivable {self.id}: the discount of installment {installment} "
-                "was already granted"
-            )
-        room = self.room()[installment - 1]
-        if discount.amount > room:
-            raise InvariantViolation(
-                f"receivable {self.id}: discount {discount} exceeds the {self._money(room)} "
-                f"left unpaid on installment {installment}"
-            )
+        amount, payment_ids, problem = self._earned_discount(installment)
+        if problem is not None:
+            raise InvariantViolation(f"receivable {self.id}: {problem}")
+        return self._grant(actor, installment, amount, payment_ids, at)
+
+    def _has_discount(self, number: int) -> bool:
+        return any(
+            d.installment == number and d.revoked_at is None for d in self._discounts
+        ) or any(note.discount_for == number for note in self._returns)
+
+    def _earned_discount(self, number: int) -> tuple[Decimal, tuple[str, ...], str | None]:
+        """The discount installment ``number`` has earned now, the payments it rests on, or
+        why it has none (a sentence)."""
+        inst = self.installments[number - 1]
+        if inst.discount is None or inst.discount_until is None:
+            return _ZERO, (), f"installment {number} offers no early-payment discount"
+        if self._has_discount(number):
+            return _ZERO, (), f"the discount of installment {number} was already granted"
+        until = inst.discount_until
+        ids: list[str] = []
+        in_time = _ZERO
+        for p in self._payments:
+            if p.state is PaymentState.CONFIRMED and p.received_on <= until:
+                part = sum(
+                    (a.amount.amount for a in p.allocations if a.installment == number), _ZERO
+                )
+                if part > 0:
+                    ids.append(p.id)
+                    in_time += part
+        full = inst.early_payment_discount(until).amount
         ledger = self._ledger(None)
-        invoiced = ledger.invoiced + ledger.pending_invoice
-        if self._net(ledger) - discount.amount < invoiced:
-            raise InvariantViolation(
-                f"receivable {self.id}: discount {discount} would take the net amount below the "
-                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first"
+        due = inst.amount.amount - ledger.cut[number - 1] - full
+        if in_time < due:
+            return (
+                _ZERO,
+                (),
+                f"installment {number}'s discount {self._money(full)} needs {self._money(due)} "
+                f"received by {until.isoformat()} and confirmed; {self._money(in_time)} was",
             )
-        reason = f"early-payment discount on installment {installment}"
-        note = ReturnNote(
-            id=f"{self.id}/R{len(self._returns) + 1}",
-            amount=discount,
-            reason=reason,
-            recorded_by=actor.user_id,
-            recorded_at=at,
-            cuts=(Allocation(installment, discount),),
-            discount_for=installment,
+        room = self.room()[number - 1]
+        grant = min(full, room)
+        if not grant > 0:
+            return _ZERO, (), f"installment {number} was paid in full: no discount was taken"
+        invoiced = ledger.billed
+        if self._net(ledger) - grant < invoiced:
+            return (
+                _ZERO,
+                (),
+                f"discount {self._money(grant)} would take the net amount below the "
+                f"{self._money(invoiced)} invoiced or requested; cancel an invoice first",
+            )
+        return grant, tuple(ids), None
+
+    def _grant(
+        self,
+        actor: Actor,
+        number: int,
+        amount: Decimal,
+        payment_ids: tuple[str, ...],
+        at: datetime,
+    ) -> EarlyPaymentDiscount:
+        discount = EarlyPaymentDiscount(
+            id=f"{self.id}/D{len(self._discounts) + 1}",
+            installment=number,
+            amount=self._money(amount),
+            payment_ids=payment_ids,
+            granted_by=actor.user_id,
+            granted_at=at,
         )
-        self._returns.append(note)
+        self._discounts.append(discount)
         self._emit(
-            ReceivableReturnRecorded, actor, at, return_id=note.id, amount=discount, reason=reason
+            ReceivableDiscountGranted,
+            actor,
+            at,
+            discount_id=discount.id,
+            installment=number,
+            amount=discount.amount,
         )
-        return note
+        return discount
+
+    def _discount_caps(self, room: list[Decimal], received_on: date) -> list[Decimal]:
+        """Per installment, the room a payment received on ``received_on`` fills first: the
+        room less the early-payment discount it would earn (the discount is not asked for)."""
+        caps = []
+        for inst, left in zip(self.installments, room, strict=True):
+            discount = inst.early_payment_discount(received_on).amount
+            if discount > 0 and not self._has_discount(inst.number):
+                caps.append(max(left - discount, _ZERO))
+            else:
+                caps.append(left)
+        return caps
 
     # -- invoices ---------------------------------------------------------------------------
     def invoicing_limit(self, as_of: date | None = None) -> Money:
@@ -793,7 +894,7 @@ class Receivable(AggregateRoot):
         self._check_change(actor, at)
         ledger = self._ledger(None)
         limit = self.invoicing_limit()
-        taken = ledger.invoiced + ledger.pending_invoice
+        taken = ledger.billed
         if taken + amount.amount > limit.amount:
             raise InvariantViolation(
                 f"receivable {self.id}: invoice {amount} exceeds the invoicing limit "
@@ -834,8 +935,10 @@ class Receivable(AggregateRoot):
     def cancel_invoice(
         self, actor: Actor, invoice_id: str, *, reason: str, at: datetime
     ) -> InvoiceRequest:
-        """Finance cancels an issued invoice (red-letter invoice / credit note)."""
+        """Finance cancels an issued invoice (red-letter invoice); refused while a credit note
+        is issued or requested against it (the credit note already takes it back)."""
         _text(reason, "reason")
+        self._refuse_credited_cancel(invoice_id)
         return self._decide_invoice(
             actor, invoice_id, "cancel", ReceivableInvoiceCancelled, at, reason=reason
         )
@@ -913,6 +1016,7 @@ class Receivable(AggregateRoot):
                     days_overdue=(as_of - inst.due_date).days if overdue else 0,
                     discounted=self._money(ledger.disc[i]),
                     written_off=self._money(ledger.written[i]),
+                    pending_confirmation=self._money(ledger.reserved[i]),
                 )
             )
         return tuple(rows)
@@ -951,7 +1055,11 @@ class Receivable(AggregateRoot):
             advance=self._money(ledger.advance),
             invoiced=self._money(ledger.invoiced),
             pending_invoice=self._money(ledger.pending_invoice),
-            not_yet_invoiced=self._money(net - ledger.invoiced - ledger.pending_invoice),
+            not_yet_invoiced=self._money(
+                net
+                - (ledger.invoiced - ledger.credited)
+                - (ledger.pending_invoice - ledger.pending_credit)
+            ),
             next_due_date=None if next_row is None else next_row.due_date,
             next_amount_due=self._money(_ZERO) if next_row is None else next_row.outstanding,
             overdue_amount=self._money(overdue_amount),
@@ -960,9 +1068,61 @@ class Receivable(AggregateRoot):
             installments=rows,
             discounted=self._money(ledger.discounted),
             written_off=self._money(ledger.written_off),
+            credited=self._money(ledger.credited),
+            pending_credit=self._money(ledger.pending_credit),
         )
 
     def _ledger(self, as_of: date | None) -> _Ledger:
+        """The figures as of a date, or now (None: from the kept fold, as a copy). A date on
+        or after the last change sees every fact, so it reads the kept fold too."""
+        if as_of is not None:
+            last = self._last_change_at()
+            if last is None or as_of < last.date():
+                return self._fold(as_of)
+        if self._now is None or self._now_key != self._facts_key():
+            self._now, self._now_key = self._fold(None), self._facts_key()
+        elif VERIFY_FOLD:
+            assert self._now == self._fold(None), f"receivable {self.id}: kept fold drifted"
+        return _copy(self._now)
+
+    def _facts_key(self) -> tuple[int, ...]:
+        """Changes when any fact list is appended to, replaced or has an item replaced."""
+        lists = (
+            self._payments,
+            self._refunds,
+            self._returns,
+            self._invoices,
+            self._credit_notes,
+            self._write_offs,
+            self._discounts,
+        )
+        return (self._revision, *(len(x) for x in lists), *(id(x) for x in lists))
+
+    def _swap_payment(self, old: Payment | None, new: Payment) -> None:
+        """Record ``new`` (replacing ``old``), keeping the fold of now current in O(1)."""
+        current = self._now is not None and self._now_key == self._facts_key()
+        if old is None:
+            self._payments.append(new)
+        else:
+            self._replace(self._payments, new)
+        if current:
+            assert self._now is not None
+            if old is not None:
+                _fold_payment(self._now, old, _now_seen, -1)
+            _fold_payment(self._now, new, _now_seen, 1)
+            self._now_key = self._facts_key()
+
+    def _reference_index(self) -> dict[str, int]:
+        """Bank reference → position of its payment, extended with the payments recorded
+        since the last call (a payment's reference never changes)."""
+        for i in range(self._indexed, len(self._payments)):
+            reference = self._payments[i].reference
+            if reference is not None:
+                self._references.setdefault(reference, i)
+        self._indexed = len(self._payments)
+        return self._references
+
+    def _fold(self, as_of: date | None) -> _Ledger:
         def seen(at: datetime | None) -> bool:
             return at is not None and (as_of is None or at.date() <= as_of)
 
@@ -985,6 +1145,12 @@ class Receivable(AggregateRoot):
                     ledger.cut[cut.installment - 1] += cut.amount.amount
                     if note.discount_for is not None:
                         ledger.disc[cut.installment - 1] += cut.amount.amount
+                for release in note.releases:  # paid money the return made customer credit
+                    ledger.paid[release.installment - 1] -= release.amount.amount
+                    ledger.advance += release.amount.amount
+                for back in note.written_back:  # a write-off the goods coming back replaced
+                    ledger.written[back.installment - 1] -= back.amount.amount
+                    ledger.written_off -= back.amount.amount
         for d in self._discounts:
             if seen(d.granted_at) and not seen(d.revoked_at):
                 ledger.discounted += d.amount.amount
@@ -996,21 +1162,7 @@ class Receivable(AggregateRoot):
                 for a in w.allocations:
                     ledger.written[a.installment - 1] += a.amount.amount
         for p in self._payments:
-            if not seen(p.recorded_at):
-                continue
-            if p.state in _COUNTED and seen(p.decided_at):
-                if seen(p.reversed_at):
-                    continue
-                ledger.received += p.amount.amount
-                ledger.advance += p.advance.amount
-                target = ledger.paid
-            elif p.state is PaymentState.PENDING or not seen(p.decided_at):
-                ledger.pending += p.amount.amount
-                target = ledger.reserved
-            else:
-                continue
-            for a in p.allocations:
-                target[a.installment - 1] += a.amount.amount
+            _fold_payment(ledger, p, seen, 1)
         for f in self._refunds:
             if not seen(f.recorded_at):
                 continue
@@ -1029,6 +1181,13 @@ class Receivable(AggregateRoot):
                     ledger.invoiced += inv.amount.amount
             elif inv.state is InvoiceState.REQUESTED or not seen(inv.decided_at):
                 ledger.pending_invoice += inv.amount.amount
+        for credit in self._credit_notes:
+            if not seen(credit.recorded_at):
+                continue
+            if credit.state is InvoiceState.ISSUED and seen(credit.decided_at):
+                ledger.credited += credit.amount.amount
+            elif credit.state is InvoiceState.REQUESTED or not seen(credit.decided_at):
+                ledger.pending_credit += credit.amount.amount
         return ledger
 
     def _net(self, ledger: _Ledger) -> Decimal:
@@ -1055,17 +1214,70 @@ class Receivable(AggregateRoot):
         return self._history[-1].occurred_at if self._history else None
 
     def _find(self, items: Sequence[F], item_id: str, what: str) -> F:
-        for item in items:
-            if item.id == item_id:
-                return item
-        raise NotFound(f"receivable {self.id}: no {what} {item_id!r}")
+        index = _position(items, item_id)
+        if index is None:
+            raise NotFound(f"receivable {self.id}: no {what} {item_id!r}")
+        return items[index]
 
-    @staticmethod
-    def _replace(items: list[F], updated: F) -> None:
-        for i, item in enumerate(items):
-            if item.id == updated.id:
-                items[i] = updated
-                return
+    def _replace(self, items: list[F], updated: F) -> None:
+        index = _position(items, updated.id)
+        if index is not None:
+            items[index] = updated
+            self._revision += 1
 
     def _remember(self, event: DomainEvent) -> None:
         self._history.append(event)
+
+
+#: Check the kept fold of now against a full fold on every read (the test suite sets it).
+VERIFY_FOLD = False
+
+
+def _now_seen(at: datetime | None) -> bool:
+    return at is not None
+
+
+def _fold_payment(
+    ledger: _Ledger, p: Payment, seen: Callable[[datetime | None], bool], sign: int
+) -> None:
+    """Add (``sign`` 1) or take back (-1) one payment's part of the figures."""
+    if not seen(p.recorded_at):
+        return
+    if p.state in _COUNTED and seen(p.decided_at):
+        if seen(p.reversed_at):
+            return
+        ledger.received += sign * p.amount.amount
+        ledger.advance += sign * p.advance.amount
+        target = ledger.paid
+    elif p.state is PaymentState.PENDING or not seen(p.decided_at):
+        ledger.pending += sign * p.amount.amount
+        target = ledger.reserved
+    else:
+        return
+    for a in p.allocations:
+        target[a.installment - 1] += sign * a.amount.amount
+
+
+def _copy(ledger: _Ledger) -> _Ledger:
+    return attrs.evolve(
+        ledger,
+        cut=list(ledger.cut),
+        paid=list(ledger.paid),
+        reserved=list(ledger.reserved),
+        disc=list(ledger.disc),
+        written=list(ledger.written),
+    )
+
+
+def _position(items: Sequence[_HasId], item_id: str) -> int | None:
+    """Where ``item_id`` is in ``items``: at once for ids ending in their 1-based position
+    (``R/P12`` is the twelfth payment), else by looking."""
+    tail = item_id.rpartition("/")[2].lstrip(ascii_letters)
+    if tail.isdigit():
+        guess = int(tail) - 1
+        if 0 <= guess < len(items) and items[guess].id == item_id:
+            return guess
+    for i, item in enumerate(items):
+        if item.id == item_id:
+            return i
+    return None

@@ -33,6 +33,8 @@ _FIGURES = (
     "outstanding",
     "invoiced",
     "pending_confirmation",
+    "discounted",
+    "written_off",
 )
 
 
@@ -69,6 +71,9 @@ class CollectionsRow:
     outstanding: Money
     invoiced: Money
     pending_confirmation: Money
+    #: early-payment discounts granted (not returns) and small differences written off.
+    discounted: Money
+    written_off: Money
 
     def to_record(self) -> dict[str, object]:
         """A plain dict (for pandas or CSV)."""
@@ -88,9 +93,10 @@ def collections_report(
     By owner, customer or department each receivable's balance on ``as_of`` goes to its
     group. By month or quarter every figure goes to the period of its own fact: the amount
     and the outstanding to the issue date's period, a return to its date, received money to
-    its confirmation date, a refund to its confirmation, an invoice to its issue date (and a
-    cancelled one out again in the period it was cancelled), pending confirmation to the
-    period the payment was recorded in.
+    its confirmation date (and a reversed payment out again in the period it was reversed),
+    a refund to its confirmation, an invoice to its issue date (and a cancelled one out again
+    in the period it was cancelled), pending confirmation to the period the payment was
+    recorded in, a discount to the day it was granted, a write-off to its day.
     """
     kind = CollectionsBy(by)
     sums: dict[tuple[str, Currency], dict[str, Decimal]] = {}
@@ -118,16 +124,28 @@ def collections_report(
             add(issued, cur, "outstanding", r.balance(as_of).outstanding.amount)
         for note in r.returns:
             if seen(note.recorded_at):
-                add(period_of(note.recorded_at.date(), kind), cur, "returned", note.amount.amount)
+                figure = "returned" if note.discount_for is None else "discounted"
+                add(period_of(note.recorded_at.date(), kind), cur, figure, note.amount.amount)
+        for d in r.discounts:
+            if seen(d.granted_at):
+                add(period_of(d.granted_at.date(), kind), cur, "discounted", d.amount.amount)
+                if d.revoked_at is not None and seen(d.revoked_at):
+                    add(period_of(d.revoked_at.date(), kind), cur, "discounted", -d.amount.amount)
+        for w in r.write_offs:
+            if seen(w.recorded_at):
+                add(period_of(w.recorded_at.date(), kind), cur, "written_off", w.amount.amount)
         for p in r.payments:
             if not seen(p.recorded_at):
                 continue
             if (
-                p.state is PaymentState.CONFIRMED
+                p.state in (PaymentState.CONFIRMED, PaymentState.REVERSED)
                 and p.decided_at is not None
                 and seen(p.decided_at)
             ):
                 add(period_of(p.decided_at.date(), kind), cur, "received", p.amount.amount)
+                if p.reversed_at is not None and seen(p.reversed_at):
+                    # a bounced payment comes out again in the period it was reversed
+                    add(period_of(p.reversed_at.date(), kind), cur, "received", -p.amount.amount)
             elif p.state is PaymentState.PENDING or not seen(p.decided_at):
                 add(
                     period_of(p.recorded_at.date(), kind),
@@ -191,12 +209,15 @@ def target_attainment(
     for r in receivables:
         for p in r.payments:
             if (
-                p.state is PaymentState.CONFIRMED
+                p.state in (PaymentState.CONFIRMED, PaymentState.REVERSED)
                 and p.decided_at is not None
                 and p.decided_at.date() <= as_of
             ):
                 key = (r.owner_id, period_of(p.decided_at.date(), kind))
                 achieved[key] = achieved.get(key, Decimal(0)) + p.amount.amount
+                if p.reversed_at is not None and p.reversed_at.date() <= as_of:
+                    key = (r.owner_id, period_of(p.reversed_at.date(), kind))
+                    achieved[key] = achieved.get(key, Decimal(0)) - p.amount.amount
         for f in r.refunds:
             if (
                 f.state is RefundState.CONFIRMED

@@ -10,6 +10,7 @@ from __future__ import annotations
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore.errors import ValidationError
+from crmcore.receivables._account import CustomerAccount
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import converter, load_aliases
@@ -56,6 +57,7 @@ converter.register_unstructure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _credit_notes=override(rename="credit_notes"),
         _write_offs=override(rename="write_offs"),
         _discounts=override(rename="discounts"),
     ),
@@ -71,9 +73,31 @@ converter.register_structure_hook(
         _refunds=override(rename="refunds"),
         _returns=override(rename="returns"),
         _invoices=override(rename="invoices"),
+        _credit_notes=override(rename="credit_notes"),
         _write_offs=override(rename="write_offs"),
         _discounts=override(rename="discounts"),
     ),
 )
 # crmcore 0.1 stored the owner as "owner".
 load_aliases(Receivable, owner="owner_id")
+
+_ACCOUNT_FACTS = {
+    "_receipts": override(rename="receipts"),
+    "_credits": override(rename="credits"),
+    "_applications": override(rename="applications"),
+    "_refunds": override(rename="refunds"),
+    "_history": override(rename="history"),
+}
+converter.register_unstructure_hook(
+    CustomerAccount,
+    make_dict_unstructure_fn(CustomerAccount, converter, **_ACCOUNT_FACTS),  # type: ignore[arg-type]
+)
+converter.register_structure_hook(
+    CustomerAccount,
+    make_dict_structure_fn(
+        CustomerAccount,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        **_ACCOUNT_FACTS,  # type: ignore[arg-type]
+    ),
+)

@@ -85,6 +85,9 @@ def _order_figures(order: Order, receivable: Receivable | None, as_of: date) -> 
     returned = sum(
         (r.amount for r in order.returns if r.recorded_at.date() <= as_of),
         Money.zero(order.currency),
+    ) + sum(
+        (c.amount for c in order.short_closes if c.closed_at.date() <= as_of),
+        Money.zero(order.currency),
     )
     zero = Money.zero(order.currency)
     return [total, returned, zero, zero, total - returned, zero]

@@ -34,30 +34,62 @@ def _shown(path: str) -> str:
 
 def check_shape(data: object, path: str = "", *, max_depth: int = MAX_DEPTH) -> None:
     """Refuse data nested deeper than ``max_depth``, bigger than MAX_ITEMS, or with huge values."""
-    stack: list[tuple[object, str, int]] = [(data, path, 0)]
+    # Each entry: the value, its crumb (parent crumb, key, is an index) and its depth; the
+    # path text is only built for a message (building it for every value costs more than
+    # the check itself on a large stored aggregate).
+    stack: list[tuple[object, _Crumb, int]] = [(data, None, 0)]
     count = 0
     while stack:
-        value, where, depth = stack.pop()
+        value, crumb, depth = stack.pop()
         count += 1
         if count > MAX_ITEMS:
             raise ConfigError(f"{_shown(path)}: more than {MAX_ITEMS} values")
-        if isinstance(value, Mapping | list | tuple):
-            if depth >= max_depth:
-                raise ConfigError(f"{_shown(where)}: nested deeper than {max_depth} levels")
-            if isinstance(value, Mapping):
-                for key, item in value.items():
-                    name = key if isinstance(key, str) else repr(key)[:40]
-                    stack.append((item, f"{where}.{name}" if where else name, depth + 1))
-            else:
-                for i, item in enumerate(value):
-                    stack.append((item, f"{where}[{i}]", depth + 1))
-        elif isinstance(value, int) and not isinstance(value, bool):
-            if not -_INT_LIMIT < value < _INT_LIMIT:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
                 raise ConfigError(
-                    f"{_shown(where)}: number out of range (must be below 10**{MAX_DIGITS})"
+                    f"{_shown(_path(path, crumb))}: text longer than {MAX_TEXT} characters"
                 )
-        elif isinstance(value, str) and len(value) > MAX_TEXT:
-            raise ConfigError(f"{_shown(where)}: text longer than {MAX_TEXT} characters")
+        elif isinstance(value, list | tuple):
+            if depth >= max_depth:
+                raise ConfigError(
+                    f"{_shown(_path(path, crumb))}: nested deeper than {max_depth} levels"
+                )
+            stack.extend((item, (crumb, i, True), depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, dict | Mapping):
+            if depth >= max_depth:
+                raise ConfigError(
+                    f"{_shown(_path(path, crumb))}: nested deeper than {max_depth} levels"
+                )
+            stack.extend((item, (crumb, key, False), depth + 1) for key, item in value.items())
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not -_INT_LIMIT < value < _INT_LIMIT
+        ):
+            raise ConfigError(
+                f"{_shown(_path(path, crumb))}: number out of range (must be below "
+                f"10**{MAX_DIGITS})"
+            )
+
+
+#: Where a value sits: (the parent's crumb, its key or index, whether it is an index).
+_Crumb = tuple["_Crumb", object, bool] | None
+
+
+def _path(start: str, crumb: _Crumb) -> str:
+    """The path text of a crumb: ``lines[2].quantity``, after ``start``."""
+    parts: list[tuple[object, bool]] = []
+    while crumb is not None:
+        crumb, key, is_index = crumb
+        parts.append((key, is_index))
+    text = start
+    for key, is_index in reversed(parts):
+        if is_index:
+            text = f"{text}[{key}]"
+        else:
+            name = key if isinstance(key, str) else repr(key)[:40]
+            text = f"{text}.{name}" if text else name
+    return text
 
 
 def load_json(text: object, what: str) -> Any:

@@ -10,6 +10,7 @@ commits once, and only then are the new events routed to the Notifier.
 """
 
 from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
+from crmcore.services._accounts import AccountService
 from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
@@ -50,6 +51,8 @@ from crmcore.services._records import (
     ApprovalLink,
     DunningLog,
     IdempotencyRecord,
+    InstallmentDueSoon,
+    InstallmentDueToday,
     InstallmentOverdue,
     LinkStatus,
 )
@@ -62,6 +65,7 @@ __all__ = [
     "KINDS",
     "MAX_PAGE",
     "AccessPolicy",
+    "AccountService",
     "Acting",
     "AdvanceResult",
     "ApprovalLink",
@@ -77,6 +81,8 @@ __all__ = [
     "HasRole",
     "IdempotencyRecord",
     "InDepartment",
+    "InstallmentDueSoon",
+    "InstallmentDueToday",
     "InstallmentOverdue",
     "InvoiceTodo",
     "InvoiceView",

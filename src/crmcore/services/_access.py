@@ -34,6 +34,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "opportunity.advance": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.win": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.lose": frozenset({SALES, MANAGER, ADMIN}),
+    "opportunity.reopen": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.revise": frozenset({SALES, MANAGER, ADMIN}),
     "opportunity.invalidate": frozenset({MANAGER, ADMIN}),
     "opportunity.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
@@ -48,6 +49,8 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     # the owner's managers and admins act on a salesperson's orders too (record access)
     "order.draft": frozenset({SALES, MANAGER, ADMIN}),
     "order.price": frozenset({SALES, MANAGER, ADMIN}),
+    # pricing as of a day before the draft date (with a reason; then an approval reason)
+    "order.reprice": frozenset({MANAGER, ADMIN}),
     "order.submit": frozenset({SALES, MANAGER, ADMIN}),
     "order.approve": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
     "order.reject": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
@@ -57,6 +60,7 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "order.confirm_receipt": frozenset({SHIPPING}),
     "order.cancel": frozenset({SALES, MANAGER, ADMIN}),
     "order.return": frozenset({SALES, SHIPPING, MANAGER}),
+    "order.short_close": frozenset({SALES, MANAGER}),
     "order.reorder": frozenset({SALES, MANAGER}),
     "order.complete": frozenset({SALES, MANAGER, FINANCE}),
     "order.view": frozenset({SALES, MANAGER, FINANCE, SHIPPING, ADMIN}),
@@ -78,6 +82,11 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "invoice.request": frozenset({SALES}),
     "invoice.issue": frozenset({FINANCE}),
     "invoice.reject": frozenset({FINANCE}),
+    "invoice.cancel": frozenset({FINANCE}),
+    # credit notes are invoice documents: sales asks, finance issues or rejects
+    "credit_note.request": frozenset({SALES}),
+    "credit_note.issue": frozenset({FINANCE}),
+    "credit_note.reject": frozenset({FINANCE}),
     # visits (the record's owner, their managers and admins; see VisitService)
     "visit.customer": frozenset({SALES, MANAGER, ADMIN}),
     "visit.plan": frozenset({SALES, MANAGER, ADMIN}),
@@ -85,6 +94,13 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     "visit.cancel": frozenset({SALES, MANAGER, ADMIN}),
     "visit.co_visit": frozenset({SALES, MANAGER}),
     "visit.view": frozenset({SALES, MANAGER, ADMIN}),
+    # customer accounts: money on account, credits, applications, refunds
+    "account.receive": frozenset({SALES, FINANCE}),
+    "account.credit": frozenset({FINANCE}),
+    "account.apply": frozenset({SALES, FINANCE}),
+    "account.refund": frozenset({SALES, FINANCE}),
+    "account.confirm": frozenset({FINANCE}),
+    "account.view": frozenset({SALES, MANAGER, FINANCE, ADMIN}),
     # the outbox: events committed but not yet delivered to the notifier
     "outbox.view": frozenset({ADMIN}),
 }

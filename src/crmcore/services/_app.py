@@ -28,6 +28,7 @@ from crmcore.ports import (
     UnitOfWork,
 )
 from crmcore.receivables import Receivable
+from crmcore.services._accounts import AccountService
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
 from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
 from crmcore.services._config import CrmConfig
@@ -66,7 +67,7 @@ def _receivable_owner(uow: UnitOfWork, id: str) -> str | None:
 class Crm:
     """One crmcore application: ports, configuration, and the use-case groups.
 
-    ``crm.leads``, ``crm.opportunities``, ``crm.approvals``, ``crm.receivables``,
+    ``crm.leads``, ``crm.opportunities``, ``crm.approvals``, ``crm.receivables``, ``crm.accounts``,
     ``crm.orders`` hold the
     use cases (each ``(actor, ...)``); ``crm.queries`` the screens' read models.
     """
@@ -102,6 +103,7 @@ class Crm:
         self.opportunities = OpportunityService(self)
         self.approvals = ApprovalService(self)
         self.receivables = ReceivableService(self)
+        self.accounts = AccountService(self)
         self.orders = OrderService(self)
         self.visits = VisitService(self)
         self.queries = Queries(self)

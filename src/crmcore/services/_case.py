@@ -93,9 +93,15 @@ class UseCase:
         opportunity = self.reach("opportunity", self.repo(Opportunity).get(opportunity_id), mode)
         config, process = self.crm.config, opportunity.process
         roles = (config.sales_roles, config.invalidate_roles or process.invalidate_roles)
-        if (process.sales_roles, process.invalidate_roles) != roles:
+        # the configured lost reasons of the deal's process (stages stay as pinned at opening)
+        configured = next((p for p in config.processes if p.id == process.id), process)
+        wanted = (*roles, configured.lost_reasons)
+        if (process.sales_roles, process.invalidate_roles, process.lost_reasons) != wanted:
             opportunity.process = attrs.evolve(
-                process, sales_roles=roles[0], invalidate_roles=roles[1]
+                process,
+                sales_roles=roles[0],
+                invalidate_roles=roles[1],
+                lost_reasons=configured.lost_reasons,
             )
         return opportunity
 

@@ -7,10 +7,10 @@ from datetime import date
 
 import attrs
 
-from crmcore.errors import ConfigError
+from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, Router
-from crmcore.orders import OrderPolicy
+from crmcore.orders import InvoiceBasis, OrderPolicy
 from crmcore.pricing import PricingEngine
 from crmcore.receivables import (
     CreditPolicy,
@@ -34,6 +34,7 @@ _SELLING = (
     "opportunity.advance",
     "opportunity.win",
     "opportunity.lose",
+    "opportunity.reopen",
     "lead.convert",
 )
 
@@ -88,6 +89,9 @@ class CrmConfig:
 
     #: The stages opportunities go through (None: the host opens no opportunities).
     sales_process: SalesProcess | None = None
+    #: More sales processes (per product line or team), chosen by id when a deal opens;
+    #: ``sales_process`` (else the first of these) is the default.
+    sales_processes: tuple[SalesProcess, ...] = attrs.field(default=(), converter=tuple)
     approvals: ProcessRegistry = attrs.field(factory=ProcessRegistry)
     pools: tuple[PoolConfig, ...] = attrs.field(default=(), converter=_pools)
     router: Router | None = None
@@ -106,6 +110,8 @@ class CrmConfig:
     claim_limits: ClaimLimits | None = None
     #: The approval process orders go through (None: the first published for "order").
     order_process: str | None = None
+    #: What orders are to be invoiced for: ordered or delivered quantities (their progress).
+    invoice_basis: InvoiceBasis = attrs.field(default=InvoiceBasis.ORDERED, converter=InvoiceBasis)
     #: Roles that read and write every record whoever owns it.
     admin_roles: frozenset[str] = attrs.field(default=frozenset({"admin"}), converter=_roles)
     #: Roles whose holders reach the records of their own department (off when empty).
@@ -134,7 +140,15 @@ class CrmConfig:
         finance = roles("payment.confirm", "refund.confirm", "invoice.issue")
         shipping = roles("order.ship", "order.confirm_receipt")
         setattr_ = object.__setattr__
-        setattr_(self, "order_policy", OrderPolicy(shipping_roles=shipping))
+        setattr_(
+            self,
+            "order_policy",
+            OrderPolicy(
+                shipping_roles=shipping,
+                invoice_basis=self.invoice_basis,
+                reprice_roles=roles("order.reprice") or OrderPolicy().reprice_roles,
+            ),
+        )
         setattr_(
             self,
             "receivable_policy",
@@ -149,13 +163,26 @@ class CrmConfig:
         )
         setattr_(self, "sales_roles", roles(*_SELLING))
         setattr_(self, "invalidate_roles", roles("opportunity.invalidate"))
-        if self.sales_process is not None:
-            process = attrs.evolve(
-                self.sales_process,
+
+        def with_roles(process: SalesProcess) -> SalesProcess:
+            return attrs.evolve(
+                process,
                 sales_roles=self.sales_roles,
-                invalidate_roles=self.invalidate_roles or self.sales_process.invalidate_roles,
+                invalidate_roles=self.invalidate_roles or process.invalidate_roles,
             )
-            setattr_(self, "sales_process", process)
+
+        if self.sales_process is not None:
+            setattr_(self, "sales_process", with_roles(self.sales_process))
+        for i, process in enumerate(self.sales_processes):
+            if not isinstance(process, SalesProcess):
+                raise ConfigError(
+                    f"sales_processes[{i}]: expected a SalesProcess, got {process!r}"
+                )
+        setattr_(self, "sales_processes", tuple(with_roles(p) for p in self.sales_processes))
+        ids = [p.id for p in self.processes]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ConfigError(f"sales_processes: ids {duplicated} are configured twice")
         setattr_(
             self,
             "pools",
@@ -163,7 +190,7 @@ class CrmConfig:
         )
         grants = (
             Grant(self.admin_roles),
-            Grant(finance, kinds={"order", "receivable"}),
+            Grant(finance, kinds={"order", "receivable", "customer_account"}),
             Grant(shipping, kinds={"order"}, statuses=GOODS_STATUSES),
             *self.grants,
         )
@@ -188,14 +215,30 @@ class CrmConfig:
             )
         return found
 
-    def require_sales_process(self) -> SalesProcess:
-        """The sales process; ConfigError when opportunities are used without one."""
-        if self.sales_process is None:
+    @property
+    def processes(self) -> tuple[SalesProcess, ...]:
+        """Every configured sales process, the default first."""
+        first = () if self.sales_process is None else (self.sales_process,)
+        return (*first, *self.sales_processes)
+
+    def require_sales_process(self, process_id: str | None = None) -> SalesProcess:
+        """The sales process called ``process_id`` (None: the default one); ConfigError when
+        opportunities are used without any, ValidationError for an id nobody configured."""
+        processes = self.processes
+        if not processes:
             raise ConfigError(
                 "sales_process: required to open opportunities; "
                 "pass CrmConfig(sales_process=SalesProcess.from_dict(...))"
             )
-        return self.sales_process
+        if process_id is None:
+            return processes[0]
+        for process in processes:
+            if process.id == process_id:
+                return process
+        raise ValidationError(
+            f"process_id: no sales process {process_id!r} is configured (configured: "
+            f"{', '.join(p.id for p in processes)})"
+        )
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

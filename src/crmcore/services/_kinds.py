@@ -18,7 +18,13 @@ from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Aggregate, AggregateKind
-from crmcore.receivables import InvoiceState, PaymentState, Receivable
+from crmcore.receivables import (
+    CustomerAccount,
+    InvoiceState,
+    PaymentState,
+    Receivable,
+    RefundState,
+)
 from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
 from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
@@ -71,6 +77,15 @@ def has_outstanding(receivable: Receivable) -> bool:
     """True while some installment still asks for money, on every fact recorded: only these
     receivables count in a customer's exposure and overdue days (the credit check)."""
     return any(row.outstanding.amount != 0 for row in receivable.installment_view(date.max))
+
+
+def account_awaiting_confirmation(account: CustomerAccount) -> bool:
+    """True while a receipt, application or refund of the account waits for finance."""
+    return (
+        any(r.state is PaymentState.PENDING for r in account.receipts)
+        or any(a.state is PaymentState.PENDING for a in account.applications)
+        or any(f.state is RefundState.REQUESTED for f in account.refunds)
+    )
 
 
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
@@ -153,6 +168,13 @@ VISIT_CUSTOMERS: Final = AggregateKind(
     load=lambda data: from_data(CustomerSite, data),
 )
 
+ACCOUNTS: Final = ComputedKind(
+    "customer_account",
+    CustomerAccount,
+    indexes=("customer", "owner_id", "awaiting_confirmation"),
+    computed={"awaiting_confirmation": lambda account: account_awaiting_confirmation(account)},
+)
+
 #: Every kind the services store; pass it (plus any kinds of your own) to the adapter:
 #: ``MemoryDatabase(KINDS)`` or ``SqliteDatabase(path, KINDS)``.
 KINDS: Final[tuple[AggregateKind[Any], ...]] = (
@@ -168,4 +190,5 @@ KINDS: Final[tuple[AggregateKind[Any], ...]] = (
     VISITS,
     VISIT_PLANS,
     VISIT_CUSTOMERS,
+    ACCOUNTS,
 )

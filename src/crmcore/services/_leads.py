@@ -325,7 +325,7 @@ class LeadService:
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
-                        self._crm.config.require_sales_process(),
+                        self._crm.config.require_sales_process(opportunity.process_id),
                         amount=opportunity.amount,
                         owner_id=opportunity_owner,
                         actor=case.actor,

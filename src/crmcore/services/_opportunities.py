@@ -1,5 +1,5 @@
 """Opportunity use cases: create, advance (through an approval where the stage asks), revise,
-win, lose, invalidate."""
+win, lose, reopen, invalidate."""
 
 from __future__ import annotations
 
@@ -57,8 +57,10 @@ class OpportunityService:
         department: str | None = None,
         expected_close: date | None = None,
         fields: Mapping[str, Any] | None = None,
+        process_id: str | None = None,
     ) -> Opportunity:
-        """Open a deal directly (not from a lead); the owner defaults to the actor."""
+        """Open a deal directly (not from a lead) in the sales process ``process_id`` (None:
+        the default one); the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
             deal_owner = owner_id or case.actor.user_id
@@ -66,7 +68,7 @@ class OpportunityService:
             case.create_for("opportunity", deal_owner, dept)
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
-                self._crm.config.require_sales_process(),
+                self._crm.config.require_sales_process(process_id),
                 amount=amount,
                 owner_id=deal_owner,
                 actor=case.actor,
@@ -195,8 +197,20 @@ class OpportunityService:
 
         return self._crm.run(actor, "opportunity.revise", work)
 
+    def reopen(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
+        """Bring a lost deal back, open in the stage it was lost from, with the reason."""
+
+        def work(case: UseCase) -> Opportunity:
+            opportunity = case.opportunity(opportunity_id)
+            opportunity.reopen(case.actor, at=case.at, reason=reason)
+            case.repo(Opportunity).save(opportunity)
+            return opportunity
+
+        return self._crm.run(actor, "opportunity.reopen", work)
+
     def lose(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
-        """Close the deal as lost, with the reason."""
+        """Close the deal as lost, with the reason (one of the process's ``lost_reasons``
+        when it lists them)."""
 
         def work(case: UseCase) -> Opportunity:
             opportunity = case.opportunity(opportunity_id)

@@ -20,14 +20,24 @@ from crmcore.orders import (
     Order,
     OrderReturn,
     OrderStatus,
+    ReturnDisposition,
     Shipment,
+    ShortClose,
+    has_receivable,
     open_receivable,
     record_return_on,
+    record_short_close_on,
     reorder_order,
 )
 from crmcore.ports import Actor
 from crmcore.pricing import Customer, LineRequest, OrderDiscount, PricedOrder
-from crmcore.receivables import CreditCheck, CreditDecision, Receivable, check_credit
+from crmcore.receivables import (
+    CreditCheck,
+    CreditDecision,
+    CustomerAccount,
+    Receivable,
+    check_credit,
+)
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import ApprovalLink, LinkStatus
@@ -59,12 +69,15 @@ class SubmitResult:
     credit: CreditCheck | None = None
 
 
-def _open_receivable(case: UseCase, order: Order) -> Receivable:
-    """Open the confirmed order's receivable on the customer's terms, for its owner.
+def _open_receivable(case: UseCase, order: Order) -> Receivable | None:
+    """Open the confirmed order's receivable on the customer's terms, for its owner (None
+    for a zero-amount order: nothing to collect).
 
     It is opened by whoever confirmed the order (the submitter, or the approver who decided)
     with the order's authority: the history names them, never the owner in their place.
     """
+    if not has_receivable(order):
+        return None
     crm = case.crm
     policy = crm.config.receivable_policy
     confirmer = Actor(case.actor.user_id, case.actor.roles | policy.record_roles)
@@ -90,8 +103,10 @@ class OrderApproval:
         order.policy = case.crm.config.order_policy
         if instance.status is ApprovalStatus.APPROVED:
             order.approve(case.actor, at=case.at, approval_id=instance.id)
-            _open_receivable(case, order)
+            opened = _open_receivable(case, order)
             orders.save(order)
+            if opened is None:
+                return "confirmed; nothing to collect"
             return f"confirmed; receivable {receivable_id_of(order.id)} opened"
         if instance.status is ApprovalStatus.REJECTED:
             reason = _last_comment(instance) or "rejected by the approver"
@@ -197,12 +212,27 @@ class OrderService:
         )
 
     def price(self, actor: Actor | str, order_id: str, on: date | None = None) -> PricedOrder:
-        """Price the draft with the configured pricing engine (the actor's discount authority)."""
+        """Price the draft with the configured pricing engine (the actor's discount authority),
+        as of ``on`` (default today); never before the draft date (see ``reprice``)."""
         engine = self._crm.config.pricing
         if engine is None:
             raise ConfigError("pricing: no PricingEngine is configured; orders cannot be priced")
         return self._change(
             actor, "order.price", order_id, lambda o, c: o.price(engine, c.actor, at=c.at, on=on)
+        )
+
+    def reprice(self, actor: Actor | str, order_id: str, on: date, reason: str) -> PricedOrder:
+        """Price the draft as of a day before it was drafted (an agreed old price), saying
+        why (action ``order.reprice``: managers and admins); the backdated price is an
+        approval reason, so the order goes to approval when submitted."""
+        engine = self._crm.config.pricing
+        if engine is None:
+            raise ConfigError("pricing: no PricingEngine is configured; orders cannot be priced")
+        return self._change(
+            actor,
+            "order.reprice",
+            order_id,
+            lambda o, c: o.price(engine, c.actor, at=c.at, on=on, reason=reason),
         )
 
     # -- submission -------------------------------------------------------------------------
@@ -271,8 +301,8 @@ class OrderService:
 
     def _credit(self, case: UseCase, order: Order) -> CreditCheck | None:
         policy = self._crm.config.credit_policy
-        if policy is None or order.grand_total is None:
-            return None
+        if policy is None or order.grand_total is None or not order.grand_total.amount > 0:
+            return None  # a zero-amount order (a free sample) adds nothing to the exposure
         customer = order.customer_id
         # Settled receivables add nothing to the exposure nor to the overdue days: only the
         # open ones are loaded, through the index, however long the customer's history.
@@ -290,6 +320,7 @@ class OrderService:
             policy=policy,
             open_orders=pending,
             rates=self._crm.config.rates_on(case.at.date()),
+            accounts=case.repo(CustomerAccount).find(customer=customer),
         )
 
     def _approval_of(self, case: UseCase, order_id: str) -> str:
@@ -341,13 +372,15 @@ class OrderService:
 
         return self._change(actor, "order.ship", order_id, change)
 
-    def confirm_receipt(self, actor: Actor | str, order_id: str) -> Order:
-        """The customer confirmed receiving everything shipped."""
+    def confirm_receipt(
+        self, actor: Actor | str, order_id: str, shipment_id: str | None = None
+    ) -> Order:
+        """The customer confirmed receiving everything shipped, or one shipment."""
         return self._change(
             actor,
             "order.confirm_receipt",
             order_id,
-            then(lambda o, c: o.confirm_receipt(c.actor, at=c.at)),
+            then(lambda o, c: o.confirm_receipt(c.actor, at=c.at, shipment_id=shipment_id)),
         )
 
     def cancel(self, actor: Actor | str, order_id: str, reason: str) -> Order:
@@ -377,7 +410,7 @@ class OrderService:
                 link = case.repo(ApprovalLink).get(approval_id)
                 link.settle(LinkStatus.DROPPED, f"order cancelled: {reason}")
                 case.repo(ApprovalLink).save(link)
-            if was is OrderStatus.CONFIRMED:
+            if was is OrderStatus.CONFIRMED and has_receivable(order):
                 receivables = case.repo(Receivable)
                 receivable = case.receivable(receivable_id_of(order.id), None)
                 net = receivable.balance(case.at.date()).net_amount
@@ -397,25 +430,52 @@ class OrderService:
         order_id: str,
         quantities: Mapping[int, Decimal | int | str],
         reason: str,
+        *,
+        disposition: ReturnDisposition = ReturnDisposition.CLOSE,
     ) -> OrderReturn:
-        """A return note after receipt; its amount lowers the receivable in the same unit."""
+        """A return note of shipped units, in any state after shipment; closed units lower
+        the receivable in the same unit of work (credit notes for what was invoiced, customer
+        credit for what was paid), units to ship again go back to left-to-ship."""
 
         def work(case: UseCase) -> OrderReturn:
             order = case.order(order_id)
-            note = order.record_return(case.actor, quantities, at=case.at, reason=reason)
-            # the order's write access carries its receivable's return
-            receivable = case.receivable(receivable_id_of(order.id), None)
-            if record_return_on(receivable, note, actor=case.actor, at=case.at):
-                case.repo(Receivable).save(receivable)
+            note = order.record_return(
+                case.actor, quantities, at=case.at, reason=reason, disposition=disposition
+            )
+            if has_receivable(order):
+                # the order's write access carries its receivable's return
+                receivable = case.receivable(receivable_id_of(order.id), None)
+                if record_return_on(receivable, note, actor=case.actor, at=case.at):
+                    case.repo(Receivable).save(receivable)
             case.repo(Order).save(order)
             return note
 
         return self._crm.run(actor, "order.return", work)
 
+    def short_close(self, actor: Actor | str, order_id: str, reason: str) -> ShortClose:
+        """Close the rest of a partly shipped order: it will not ship; its receivable drops
+        by what the closed units were worth in the same unit of work."""
+
+        def work(case: UseCase) -> ShortClose:
+            order = case.order(order_id)
+            closed = order.short_close(case.actor, at=case.at, reason=reason)
+            if has_receivable(order):
+                receivable = case.receivable(receivable_id_of(order.id), None)
+                if record_short_close_on(receivable, closed, actor=case.actor, at=case.at):
+                    case.repo(Receivable).save(receivable)
+            case.repo(Order).save(order)
+            return closed
+
+        return self._crm.run(actor, "order.short_close", work)
+
     def complete(self, actor: Actor | str, order_id: str) -> Order:
-        """Close the received order once its receivable is fully paid and invoiced."""
+        """Close the received order once its receivable is fully paid and invoiced (a
+        zero-amount order has none: it completes once received)."""
 
         def change(order: Order, case: UseCase) -> Order:
+            if not has_receivable(order):
+                order.complete(case.actor, at=case.at, balance=None)
+                return order
             receivable = case.receivable(receivable_id_of(order.id), None)
             order.complete(case.actor, at=case.at, balance=receivable.balance(case.at.date()))
             return order

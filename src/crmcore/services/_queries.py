@@ -12,7 +12,7 @@ import attrs
 
 from crmcore.errors import NotFound
 from crmcore.money import Money
-from crmcore.orders import Order
+from crmcore.orders import Order, OrderProgress, order_progress
 from crmcore.ports import Actor, StoredEvent
 from crmcore.receivables import (
     ExceptionKind,
@@ -27,6 +27,7 @@ from crmcore.receivables import (
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._reads import RecordQueries
+from crmcore.services._receivables import dunned
 from crmcore.services._records import DunningLog
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
 
@@ -60,7 +61,9 @@ class OrderMoneyView:
     """An order's money on ``as_of``: what it is worth and where its receivable stands.
 
     ``payments`` is the record-a-payment screen and ``invoices`` the request-an-invoice
-    screen; both None while the order is not confirmed (no receivable yet).
+    screen; both None while the order is not confirmed (no receivable yet). ``discounted``
+    (early-payment discounts) and ``written_off`` come from the receivable, so
+    ``grand_total − returned − discounted`` is the receivable's net amount (``payments.amount``).
     """
 
     order_id: str
@@ -69,6 +72,8 @@ class OrderMoneyView:
     returned: Money
     payments: PaymentView | None
     invoices: InvoiceView | None
+    discounted: Money
+    written_off: Money
 
 
 @attrs.frozen
@@ -176,12 +181,15 @@ class Queries(RecordQueries):
         def work(case: UseCase) -> OrderMoneyView:
             day = case.day(as_of)
             order = case.order(order_id, "read")
+            zero = Money.zero(order.currency)
+            discounted = written_off = zero
             try:
                 receivable = case.repo(Receivable).get(f"AR-{order.id}")
             except NotFound:
                 payments, invoices = None, None
             else:
                 b = receivable.balance(day)
+                discounted, written_off = b.discounted, b.written_off
                 payments = PaymentView(
                     receivable.id,
                     day,
@@ -202,7 +210,25 @@ class Queries(RecordQueries):
                 order.returned_amount,
                 payments,
                 invoices,
+                discounted,
+                written_off,
             )
+
+        return self._crm.read(actor, "order.view", work)
+
+    def order_progress(
+        self, actor: Actor | str, order_id: str, as_of: date | None = None
+    ) -> OrderProgress:
+        """The order's delivered and billed progress and invoicing status on ``as_of``."""
+
+        def work(case: UseCase) -> OrderProgress:
+            day = case.day(as_of)
+            order = case.order(order_id, "read")
+            try:
+                receivable = case.repo(Receivable).get(f"AR-{order.id}")
+            except NotFound:
+                return order_progress(order, None)
+            return order_progress(order, receivable.balance(day))
 
         return self._crm.read(actor, "order.view", work)
 
@@ -320,7 +346,7 @@ class Queries(RecordQueries):
             day = case.day(as_of)
             candidates = [
                 r
-                for r in case.repo(Receivable).find(has_unpaid=True)
+                for r in case.repo(Receivable).find(**dunned(self._crm.config.dunning))
                 if case.may("receivable", r, "read")
             ]
             logs = case.repo(DunningLog)

@@ -24,6 +24,7 @@ from crmcore.ports import Actor, Aggregate
 from crmcore.receivables import (
     AgingReport,
     CashForecast,
+    CustomerAccount,
     DsoReport,
     LatePayer,
     Receivable,
@@ -213,6 +214,40 @@ class RecordQueries:
 
         return self._crm.read(actor, "receivable.view", work)
 
+    # -- customer accounts ----------------------------------------------------------------
+    def get_account(self, actor: Actor, account_id: str) -> CustomerAccount:
+        """One customer account the actor may see (``ACC-<customer>-<currency>``)."""
+        return self._get(actor, "account.view", CustomerAccount, account_id, "customer_account")
+
+    def list_accounts(
+        self,
+        actor: Actor,
+        *,
+        customer: str | None = None,
+        owner_id: str | None = None,
+        awaiting_confirmation: bool | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[CustomerAccount]:
+        """Customer accounts by id, filtered by customer, owner, or whether something on
+        them waits for finance (finance's to-do list)."""
+        indexed = {
+            "customer": customer,
+            "owner_id": owner_id,
+            "awaiting_confirmation": awaiting_confirmation,
+        }
+        return self._list(
+            actor,
+            "account.view",
+            CustomerAccount,
+            "customer_account",
+            indexed,
+            None,
+            lambda account: None,
+            offset,
+            limit,
+        )
+
     def _visible_receivables(self, case: UseCase, customer: str | None) -> list[Receivable]:
         filters = {"customer": customer} if customer is not None else {}
         return [r for r in case.repo(Receivable).find(**filters) if case.may("receivable", r)]
@@ -322,13 +357,18 @@ class RecordQueries:
             keep=lambda o: stage is None or o.stage == stage,
         )
 
-    def forecast(self, actor: Actor, by: str | Sequence[str] = "stage") -> ForecastTable:
-        """The weighted forecast of the open opportunities the actor may see."""
+    def forecast(
+        self, actor: Actor, by: str | Sequence[str] = "stage", *, process_id: str | None = None
+    ) -> ForecastTable:
+        """The weighted forecast of the opportunities the actor may see in one sales process
+        (``process_id``; None: the default one): stages and probabilities are per process."""
 
         def work(case: UseCase) -> ForecastTable:
-            process = case.crm.config.require_sales_process()
+            process = case.crm.config.require_sales_process(process_id)
             records: Iterable[Any] = (
-                o.to_record() for o in case.repo(Opportunity).find() if case.may("opportunity", o)
+                o.to_record()
+                for o in case.repo(Opportunity).find()
+                if o.process.id == process.id and case.may("opportunity", o)
             )
             return weighted_forecast(records, process, by)
 

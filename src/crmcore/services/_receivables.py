@@ -10,18 +10,22 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
+    CreditNote,
+    DunningPolicy,
     InvoiceRequest,
     Payment,
+    PaymentState,
     Receivable,
     Refund,
     Reminder,
     WriteOff,
     due_reminders,
 )
+from crmcore.services._accounts import decide_application_of
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._records import DunningLog, IdempotencyRecord
@@ -99,6 +103,8 @@ class ReceivableService:
         request = f"{amount!r} {received_on!r} {reference!r} {allocations!r}"
 
         def change(receivable: Receivable, case: UseCase) -> Payment:
+            if reference is not None:
+                _unique_reference(case, receivable, reference)
             return receivable.record_payment(
                 case.actor,
                 amount,
@@ -120,23 +126,25 @@ class ReceivableService:
     def confirm_payment(self, actor: Actor | str, receivable_id: str, payment_id: str) -> Payment:
         """Finance confirms a payment someone else recorded (never retried: a conflict means
         somebody else decided it)."""
-        return self._change(
-            actor,
-            "payment.confirm",
-            receivable_id,
-            lambda r, c: r.confirm_payment(c.actor, payment_id, at=c.at),
-        )
+
+        def confirm(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.confirm_payment(case.actor, payment_id, at=case.at)
+            decide_application_of(case, receivable, payment)
+            return payment
+
+        return self._change(actor, "payment.confirm", receivable_id, confirm)
 
     def reject_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
     ) -> Payment:
         """Finance rejects a pending payment, saying why."""
-        return self._change(
-            actor,
-            "payment.reject",
-            receivable_id,
-            lambda r, c: r.reject_payment(c.actor, payment_id, reason=reason, at=c.at),
-        )
+
+        def reject(receivable: Receivable, case: UseCase) -> Payment:
+            payment = receivable.reject_payment(case.actor, payment_id, reason=reason, at=case.at)
+            decide_application_of(case, receivable, payment, reason)
+            return payment
+
+        return self._change(actor, "payment.reject", receivable_id, reject)
 
     def reverse_payment(
         self, actor: Actor | str, receivable_id: str, payment_id: str, reason: str
@@ -267,6 +275,66 @@ class ReceivableService:
             lambda r, c: r.reject_invoice(c.actor, invoice_id, reason=reason, at=c.at),
         )
 
+    def cancel_invoice(
+        self, actor: Actor | str, receivable_id: str, invoice_id: str, reason: str
+    ) -> InvoiceRequest:
+        """Finance cancels an issued invoice (red-letter), saying why; refused while a credit
+        note takes part of it back."""
+        return self._change(
+            actor,
+            "invoice.cancel",
+            receivable_id,
+            lambda r, c: r.cancel_invoice(c.actor, invoice_id, reason=reason, at=c.at),
+        )
+
+    def request_credit_note(
+        self,
+        actor: Actor | str,
+        receivable_id: str,
+        invoice_id: str,
+        amount: Money,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CreditNote:
+        """Sales asks finance to credit part or all of an issued invoice. With an
+        ``idempotency_key`` a retry of a committed call returns the first request."""
+        return self._change(
+            actor,
+            "credit_note.request",
+            receivable_id,
+            lambda r, c: r.request_credit_note(
+                c.actor, invoice_id, amount, reason=reason, at=c.at
+            ),
+            key=_Keyed(
+                idempotency_key,
+                f"{invoice_id!r} {amount!r} {reason!r}",
+                lambda r, i: _find(r.credit_notes, i),
+            ),
+        )
+
+    def issue_credit_note(
+        self, actor: Actor | str, receivable_id: str, credit_note_id: str, number: str
+    ) -> CreditNote:
+        """Finance issues a requested credit note under its official number."""
+        return self._change(
+            actor,
+            "credit_note.issue",
+            receivable_id,
+            lambda r, c: r.issue_credit_note(c.actor, credit_note_id, number=number, at=c.at),
+        )
+
+    def reject_credit_note(
+        self, actor: Actor | str, receivable_id: str, credit_note_id: str, reason: str
+    ) -> CreditNote:
+        """Finance rejects a credit note request, saying why (not one a return needs)."""
+        return self._change(
+            actor,
+            "credit_note.reject",
+            receivable_id,
+            lambda r, c: r.reject_credit_note(c.actor, credit_note_id, reason=reason, at=c.at),
+        )
+
     def send_reminders(self, actor: Actor | str, as_of: date | None = None) -> list[Reminder]:
         """The dunning run: every reminder due on ``as_of`` (default today) that was not sent
         yet becomes an ``InstallmentOverdue`` event for the owner, and is remembered."""
@@ -275,7 +343,7 @@ class ReceivableService:
             day = case.day(as_of)
             logs = case.repo(DunningLog)
             sent: list[Reminder] = []
-            for receivable in case.repo(Receivable).find(has_unpaid=True):
+            for receivable in case.repo(Receivable).find(**dunned(self._crm.config.dunning)):
                 if not case.may("receivable", receivable, "write"):
                     continue
                 try:
@@ -360,6 +428,31 @@ def _find(items: Iterable[X], item_id: str) -> X:
         if item.id == item_id:
             return item
     raise NotFound(f"{item_id}: recorded under an idempotency key but not found")
+
+
+def dunned(policy: DunningPolicy) -> dict[str, bool]:
+    """The index filter of the receivables a dunning run looks at: those with room for money,
+    or — when pending money does not count as paid — those with anything outstanding."""
+    return {"has_unpaid": True} if policy.pending_counts_as_paid else {"has_outstanding": True}
+
+
+def _unique_reference(case: UseCase, receivable: Receivable, reference: str) -> None:
+    """A bank reference names one transfer of a customer: refused when another receivable of
+    the same customer already holds a payment under it (rejected ones aside)."""
+    for other in case.repo(Receivable).find(customer=receivable.customer):
+        if other.id == receivable.id:
+            continue
+        for payment in other.payments:
+            if payment.reference == reference and payment.state is not PaymentState.REJECTED:
+                where = (
+                    f"payment {payment.id} on receivable {other.id}"
+                    if case.may("receivable", other, "read")
+                    else "a payment on another receivable"
+                )
+                raise InvariantViolation(
+                    f"receivable {receivable.id}: bank reference {reference!r} of customer "
+                    f"{receivable.customer} is already {where}; one transfer is recorded once"
+                )
 
 
 def _text(value: object, what: str) -> None:
