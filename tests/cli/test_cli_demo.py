@@ -209,8 +209,9 @@ def test_awkward_seeds_play_two_months(seed: int) -> None:
 def test_demo_on_a_postgresql_database_that_does_not_exist_says_so(capsys, postgres_conninfo):
     import psycopg
 
-    host = psycopg.conninfo.conninfo_to_dict(postgres_conninfo).get("host", "")
-    code = main(["demo", "--db", f"postgresql://postgres@/no_such_db?host={host}"])
+    server = psycopg.conninfo.conninfo_to_dict(postgres_conninfo)
+    where = f"host={server.get('host', '')}&port={server.get('port', 5432)}"
+    code = main(["demo", "--db", f"postgresql://postgres@/no_such_db?{where}"])
     err = capsys.readouterr().err
     assert code != 0
     assert 'database "no_such_db" does not exist' in err
