@@ -52,6 +52,8 @@ from crmcore.services._records import (
     ApprovalLink,
     DunningLog,
     IdempotencyRecord,
+    InstallmentDueSoon,
+    InstallmentDueToday,
     InstallmentOverdue,
     LinkStatus,
 )
@@ -81,6 +83,8 @@ __all__ = [
     "HasRole",
     "IdempotencyRecord",
     "InDepartment",
+    "InstallmentDueSoon",
+    "InstallmentDueToday",
     "InstallmentOverdue",
     "InvoiceTodo",
     "InvoiceView",
