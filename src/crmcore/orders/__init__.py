@@ -9,6 +9,7 @@ from crmcore.orders import _serialization  # noqa: F401  (registers to_dict / fr
 from crmcore.orders._events import (
     OrderApproved,
     OrderCancelled,
+    OrderHandedOver,
     OrderCompleted,
     OrderConfirmed,
     OrderCreditWarning,
@@ -59,6 +60,7 @@ __all__ = [
     "Order",
     "OrderApproved",
     "OrderCancelled",
+    "OrderHandedOver",
     "OrderCompleted",
     "OrderConfirmed",
     "OrderCreditWarning",

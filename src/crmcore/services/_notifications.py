@@ -276,6 +276,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "topic": "opportunity handed over to you",
             "to": [{"owner": True}],
         },
+        "OrderHandedOver": {"topic": "order handed over to you", "to": [{"owner": True}]},
+        "ReceivableHandedOver": {
+            "topic": "receivable handed over to you",
+            "to": [{"owner": True}],
+        },
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
         "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},
