@@ -1,0 +1,10 @@
+"""The events of ``crmcore.services``: what its aggregates leave behind, for notification
+routes, projections and the outbox (one public home per event)."""
+
+from crmcore.services._records import (
+    InstallmentOverdue,
+)
+
+__all__ = [
+    "InstallmentOverdue",
+]
