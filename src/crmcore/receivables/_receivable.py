@@ -32,9 +32,9 @@ from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
-    ReceivableHandedOver,
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
+    ReceivableHandedOver,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
