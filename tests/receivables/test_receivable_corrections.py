@@ -18,6 +18,7 @@ from crmcore.receivables import (
     ReceivablePolicy,
     ReceivableStatus,
     ReturnCreditPolicy,
+    WriteOffRules,
 )
 from crmcore.serialization import from_dict, to_dict
 from tests.receivables.rcv_support import FINANCE, FINANCE2, SALES, at, cny, make_receivable
@@ -230,7 +231,29 @@ def test_returns_and_credit_notes_store_and_old_rows_still_load() -> None:
     del row["credit_notes"]
     del row["policy"]["return_credit"]
     for note in row["returns"]:
-        del note["releases"], note["credit_note_ids"]
+        del note["releases"], note["credit_note_ids"], note["written_back"]
+    for event in row["history"]:
+        if event["event"] == "ReceivableReturnRecorded":
+            del event["customer_credit"]
     loaded = from_dict(Receivable, row)
     assert loaded.balance(TODAY).net_amount == cny(900)
     assert loaded.credit_notes == ()
+
+
+def test_a_return_takes_back_a_write_off_before_paid_money() -> None:
+    r = make_receivable(amount="1000")
+    paid(r, "995")  # 300 + 500 + 195: 5.00 short, a bank fee
+    r.write_off(FINANCE2, cny(5), reason_code="bank_fee", rules=WriteOffRules.standard(), at=at(3))
+    done = r.record_sales_return(SALES, cny(200), reason="4 units back", at=at(4))
+    assert done.note.written_back == (Allocation(3, cny(5)),)
+    assert done.note.releases == (Allocation(3, cny(195)),)
+    assert done.customer_credit == cny(195)
+    b = r.balance(TODAY)
+    assert (b.net_amount, b.received, b.advance, b.written_off, b.outstanding) == (
+        cny(800),
+        cny(995),
+        cny(195),
+        cny(0),
+        cny(0),
+    )
+    assert b.net_amount == b.received - b.refunded - b.advance + b.outstanding + b.written_off

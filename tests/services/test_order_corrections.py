@@ -23,7 +23,13 @@ from crmcore.orders import (
     ReturnDisposition,
 )
 from crmcore.pricing import LineRequest, PercentOff
-from crmcore.receivables import Balance, Receivable, ReceivablePolicy, ReturnCreditPolicy
+from crmcore.receivables import (
+    Balance,
+    CreditPolicy,
+    Receivable,
+    ReceivablePolicy,
+    ReturnCreditPolicy,
+)
 from crmcore.reports import sales_report
 from tests.services.helpers import (
     ANN,
@@ -331,6 +337,18 @@ def test_a_free_sample_is_confirmed_shipped_and_completed_without_a_receivable(
         cny("0.00"),
         cny("0.00"),
     )
+
+
+def test_a_free_sample_passes_the_credit_check_untouched(adapter: str, tmp_path: Path) -> None:
+    world = _world(adapter, tmp_path, credit_policy=CreditPolicy())
+    crm = world.crm
+    order = crm.orders.draft(ANN, customer="acme", currency="CNY", lines=[LineRequest("DRILL", 1)])
+    crm.orders.set_discount(ANN, order.id, PercentOff(Percent(100)))
+    crm.orders.price(ANN, order.id)
+    submitted = crm.orders.submit(ANN, order.id)
+    # nothing to expose: no credit check is made; the 100 % discount still needs Mia
+    assert (submitted.credit, submitted.status) == (None, OrderStatus.PENDING_APPROVAL)
+    getattr(world.storage, "close", lambda: None)()
 
 
 def test_a_free_sample_cancelled_after_confirmation(world: World) -> None:

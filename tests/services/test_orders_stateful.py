@@ -14,7 +14,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from crmcore.errors import CrmError
 from crmcore.money import Money, Percent
-from crmcore.orders import Order, OrderStatus
+from crmcore.orders import Order, OrderStatus, ReturnDisposition
 from crmcore.ports import Actor
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.receivables import Receivable
@@ -123,9 +123,28 @@ class OrdersMachine(RuleBasedStateMachine):
     def receive(self, actor: Actor, order: str) -> None:
         self._try(lambda: self.world.crm.orders.confirm_receipt(actor, order))
 
+    @rule(actor=LIKELY, order=orders, reship=st.booleans())
+    def give_back(self, actor: Actor, order: str, reship: bool) -> None:
+        how = ReturnDisposition.RESHIP if reship else ReturnDisposition.CLOSE
+        self._try(
+            lambda: self.world.crm.orders.record_return(
+                actor, order, {0: 1}, "broken", disposition=how
+            )
+        )
+
     @rule(actor=LIKELY, order=orders)
-    def give_back(self, actor: Actor, order: str) -> None:
-        self._try(lambda: self.world.crm.orders.record_return(actor, order, {0: 1}, "broken"))
+    def short_close(self, actor: Actor, order: str) -> None:
+        self._try(lambda: self.world.crm.orders.short_close(actor, order, "no more"))
+
+    @rule(order=orders, issuer=FINANCE)
+    def issue_credit_notes(self, order: str, issuer: Actor) -> None:
+        receivable = self._receivable(order)
+        for credit in () if receivable is None else receivable.credit_notes:
+            self._issue_credit_note(issuer, order, credit.id)
+
+    def _issue_credit_note(self, issuer: Actor, order: str, credit_id: str) -> None:
+        rec = self.world.crm.receivables
+        self._try(lambda: rec.issue_credit_note(issuer, f"AR-{order}", credit_id, "CN"))
 
     @rule(actor=ANYONE, order=orders)
     def cancel(self, actor: Actor, order: str) -> None:
@@ -208,15 +227,20 @@ class OrdersMachine(RuleBasedStateMachine):
                 assert order.grand_total is not None
                 assert receivable.amount == order.grand_total
                 balance = receivable.balance(day)
-                assert balance.net_amount == order.grand_total - order.returned_amount
+                assert balance.net_amount == order.net_amount
+                # a credit note the return asked for covers the excess until finance issues it
+                credit = balance.credited + balance.pending_credit
+                assert balance.invoiced - credit <= balance.net_amount
             elif order.status is OrderStatus.DRAFT:
                 assert receivable is None
             if order.status is OrderStatus.CANCELLED and receivable is not None:
                 assert receivable.balance(day).net_amount.amount == 0
             for line in order.priced_lines:
                 shipped = order.shipped_quantity(line.index)
-                assert Decimal(0) <= shipped <= line.quantity
                 assert order.returned_quantity(line.index) <= shipped
+                left = order.remaining_to_ship().get(line.index, Decimal(0))
+                delivered = order.delivered_quantity(line.index)
+                assert delivered + order.closed_quantity(line.index) + left == line.quantity
             if order.status is OrderStatus.COMPLETED:
                 assert receivable is not None
                 b = receivable.balance(day)
@@ -237,7 +261,7 @@ def test_the_orders_machine_reaches_completion() -> None:
     machine.ship(sid, order, 1)
     machine.ship(sid, order, None)
     machine.receive(sid, order)
-    machine.give_back(ann, order)
+    machine.give_back(ann, order, False)
     machine.pay(order, ACTORS["fay"], True, True)
     machine.invoice(order, ACTORS["fay"])
     machine.complete(ann, order)
@@ -247,6 +271,14 @@ def test_the_orders_machine_reaches_completion() -> None:
         assert uow.repository(Order).get(order).status is OrderStatus.COMPLETED
     machine.cancel(ann, order)  # out of order: completed orders are not cancelled
     assert machine.refused == 1
+    # a return from the completed order asks for a credit note; finance issues it
+    machine.give_back(ann, order, False)
+    machine.issue_credit_notes(order, ACTORS["fay"])
+    machine.orders_receivables_and_approvals_agree()
+    assert machine.refused == 1
+    receivable = machine._receivable(order)
+    assert receivable is not None
+    assert [c.state.value for c in receivable.credit_notes] == ["issued"]
 
 
 OrdersMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=40, deadline=None)

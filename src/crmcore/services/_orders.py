@@ -286,8 +286,8 @@ class OrderService:
 
     def _credit(self, case: UseCase, order: Order) -> CreditCheck | None:
         policy = self._crm.config.credit_policy
-        if policy is None or order.grand_total is None:
-            return None
+        if policy is None or order.grand_total is None or not order.grand_total.amount > 0:
+            return None  # a zero-amount order (a free sample) adds nothing to the exposure
         customer = order.customer_id
         # Settled receivables add nothing to the exposure nor to the overdue days: only the
         # open ones are loaded, through the index, however long the customer's history.
