@@ -19,6 +19,7 @@ from crmcore.errors import (
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
+    DunningPolicy,
     ExceptionKind,
     InvoicingPolicy,
     PaymentState,
@@ -28,6 +29,7 @@ from crmcore.receivables import (
     WriteOffReason,
     WriteOffRules,
     aging,
+    due_reminders,
     payment_exceptions,
 )
 from crmcore.serialization import from_dict, to_dict
@@ -253,3 +255,25 @@ def test_corrections_round_trip_and_old_rows_without_them_load() -> None:
         for key in ("reversed_by", "reversed_at", "reversal_reason"):
             payment.pop(key, None)
     assert from_dict(type(r), old).balance(date(2024, 1, 5)).written_off == cny(0)
+
+
+def test_dunning_counts_money_waiting_for_confirmation_as_paid_unless_told_not_to() -> None:
+    r = make_receivable()  # 60.00 due 1 Jan
+    r.record_payment(SALES, cny(45), received_on=date(2024, 1, 6), at=at(6))
+    policy = DunningPolicy.standard()
+    (reminder,) = due_reminders([r], date(2024, 1, 8), set(), policy)
+    assert (reminder.installment, reminder.outstanding, reminder.total_due) == (
+        1,
+        cny(15),
+        cny(15),
+    )
+    strict = DunningPolicy.from_dict(
+        {"steps": [{"offset_days": 7, "level": 2}], "pending_counts_as_paid": False}
+    )
+    (reminder,) = due_reminders([r], date(2024, 1, 8), set(), strict)
+    assert reminder.outstanding == cny(60)
+    r.record_payment(SALES, cny(15), received_on=date(2024, 1, 7), at=at(7))
+    assert due_reminders([r], date(2024, 1, 8), set(), policy) == []
+    assert r.balance(date(2024, 1, 8)).installments[0].pending_confirmation == cny(60)
+    with pytest.raises(ValidationError):
+        DunningPolicy(steps=policy.steps, pending_counts_as_paid="no")  # type: ignore[arg-type]

@@ -163,7 +163,7 @@ def test_overdue_installment_reminds_the_owner_once(world: World) -> None:
     clock.advance(days=7)
     sent = crm.receivables.send_reminders(DAN, late)
     assert [r.installment for r in sent] == [1]
-    assert world.sent() == [("bob", "installment overdue")]
+    assert world.sent() == [("bob", "installment overdue, level 2")]
     assert crm.receivables.send_reminders(DAN, late) == []
     assert world.sent() == []
     assert crm.queries.reminders_due(BOB, late) == []

@@ -355,6 +355,11 @@ CASES.update(
     {
         "order.draft": ("ann", _nothing, lambda w, a, i: draft_order(w, a)),
         "order.price": ("ann", draft_order, lambda w, a, i: w.crm.orders.price(a, i["order"])),
+        "order.reprice": (
+            "mia",
+            draft_order,
+            lambda w, a, i: w.crm.orders.reprice(a, i["order"], date(2026, 1, 5), "agreed price"),
+        ),
         "order.submit": ("ann", priced_order, lambda w, a, i: w.crm.orders.submit(a, i["order"])),
         "order.approve": (
             "mia",

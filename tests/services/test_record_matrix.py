@@ -121,6 +121,13 @@ CASES: dict[str, Case] = {
     "order.price": Case(
         "order", "write", "draft", draft_order, lambda w, a, i: w.crm.orders.price(a, i["order"])
     ),
+    "order.reprice": Case(
+        "order",
+        "write",
+        "draft",
+        draft_order,
+        lambda w, a, i: w.crm.orders.reprice(a, i["order"], date(2026, 1, 5), "agreed in January"),
+    ),
     "order.submit": Case(
         "order", "write", "draft", priced_order, lambda w, a, i: w.crm.orders.submit(a, i["order"])
     ),

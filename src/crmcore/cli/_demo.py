@@ -105,9 +105,14 @@ _NAMES: Final = {
     "invoice issued": N_("invoice issued"),
     "invoice rejected": N_("invoice rejected"),
     "installment overdue": N_("installment overdue"),
+    "installment due soon": N_("installment due soon"),
+    "installment due today": N_("installment due today"),
+    "payment reversed": N_("payment reversed"),
+    "amount written off": N_("amount written off"),
     **VISIT_TOPICS,
 }
 _BUCKET: Final = re.compile(r"(\d+)–(\d+)")
+_LEVEL: Final = re.compile(r"installment overdue, level (\d+)")
 
 
 @attrs.frozen
@@ -246,6 +251,14 @@ def _name(w: Words, key: object) -> str:
     """A record's display name in the reader's language (ids and people stay as they are)."""
     text = str(key)
     return w._(_NAMES[text]) if text in _NAMES else text
+
+
+def _topic(w: Words, topic: str) -> str:
+    """A notification topic in the reader's language (the overdue one names its level)."""
+    level = _LEVEL.fullmatch(topic)
+    if level is not None:
+        return w._("installment overdue, level {level}", level=level[1])
+    return _name(w, topic)
 
 
 def _bucket(w: Words, label: str) -> str:
@@ -465,7 +478,7 @@ def _print(
     out.write(
         text_table(
             [w._("topic"), w._("notifications")],
-            [[_name(w, t), str(n)] for t, n in sorted(topics.items())],
+            [[_topic(w, t), str(n)] for t, n in sorted(topics.items())],
             1,
         )
     )

@@ -15,6 +15,7 @@ from crmcore.errors import (
     CurrencyMismatch,
     InvalidTransition,
     NotFound,
+    PermissionDenied,
     ValidationError,
 )
 from crmcore.events import DomainEvent
@@ -411,26 +412,39 @@ class Order(AggregateRoot):
         self._edited(actor, at, self.lines, f"codes {sorted(new)}")
 
     def price(
-        self, engine: PricingEngine, actor: Actor, *, at: datetime, on: date | None = None
+        self,
+        engine: PricingEngine,
+        actor: Actor,
+        *,
+        at: datetime,
+        on: date | None = None,
+        reason: str | None = None,
     ) -> PricedOrder:
         """Price the draft as of ``on`` (default ``at``'s date) and keep the snapshot.
 
-        The actor's roles set the discount authority. Pricing errors (unknown SKU, a
-        missing price...) propagate and leave the order unchanged.
+        The actor's roles set the discount authority. A day before the order was drafted
+        (an expired, maybe cheaper price list) is refused unless the actor holds one of the
+        policy's ``reprice_roles`` and gives a ``reason``; such a price is then an approval
+        reason (``backdated_price``). Pricing errors (unknown SKU, a missing price...)
+        propagate and leave the order unchanged.
         """
         self._check("price", actor, at)
         if not self.lines:
             raise ValidationError(f"order {self.id}: cannot price a draft without lines")
+        day = on if on is not None else at.date()
+        backdated = self._check_price_day(actor, day, reason)
         request = OrderRequest(
             customer=self.customer,
             currency=self.currency,
-            on=on if on is not None else at.date(),
+            on=day,
             lines=self.lines,
             order_discount=self.order_discount,
             codes=self.codes,
             roles=actor.roles,
         )
         priced = engine.price(request, actor=actor)
+        if backdated is not None:
+            priced = attrs.evolve(priced, approval_reasons=(*priced.approval_reasons, backdated))
         self.priced = priced
         self.priced_revision = self.revision
         self._transition(
@@ -444,6 +458,43 @@ class Order(AggregateRoot):
             approval_reasons=tuple(r.kind for r in priced.approval_reasons),
         )
         return priced
+
+    @property
+    def drafted_on(self) -> date | None:
+        """The day the order was drafted (None for an order restored without its history)."""
+        return self._history[0].occurred_at.date() if self._history else None
+
+    def _check_price_day(
+        self, actor: Actor, day: date, reason: str | None
+    ) -> ApprovalReason | None:
+        """Refuse a price day before the draft date unless an authorised actor gives a
+        reason; then the approval reason that comes with it."""
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValidationError(f"on: expected a date, got {day!r}")
+        drafted = self.drafted_on
+        if drafted is None or day >= drafted:
+            return None
+        roles = self.policy.reprice_roles
+        if not actor.has_role(*roles):
+            held = ", ".join(sorted(actor.roles)) or "none"
+            raise PermissionDenied(
+                f"order {self.id}: {actor.user_id} (roles: {held}) may not price as of "
+                f"{day.isoformat()}, before the draft date {drafted.isoformat()}; requires one "
+                f"of: {', '.join(sorted(roles))}, with a reason"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(
+                f"reason: pricing order {self.id} as of {day.isoformat()}, before its draft "
+                f"date {drafted.isoformat()}, needs a reason; got {reason!r}"
+            )
+        return ApprovalReason(
+            "backdated_price",
+            None,
+            drafted,
+            day,
+            f"priced as of {day.isoformat()}, before the draft date {drafted.isoformat()} "
+            f"by {actor.user_id}: {reason}",
+        )
 
     # -- submission and approval ------------------------------------------------------------
     def submit(

@@ -43,10 +43,16 @@ def _roles(value: Iterable[str] | str) -> frozenset[str]:
 
 @attrs.frozen
 class OrderPolicy:
-    """Role names the order itself checks: who ships and confirms receipt (a business rule);
-    and what the order is to be invoiced for (``invoice_basis``, read by its progress)."""
+    """Role names the order itself checks: who ships and confirms receipt (a business rule),
+    who may price before the draft date; and what the order is to be invoiced for
+    (``invoice_basis``, read by its progress)."""
 
     shipping_roles: frozenset[str] = attrs.field(default=frozenset({"shipping"}), converter=_roles)
+    #: who may price a draft as of a day before it was drafted (with a reason; the backdated
+    #: price is then an approval reason).
+    reprice_roles: frozenset[str] = attrs.field(
+        default=frozenset({"manager", "admin"}), converter=_roles
+    )
     invoice_basis: InvoiceBasis = attrs.field(default=InvoiceBasis.ORDERED, converter=InvoiceBasis)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import attrs
@@ -49,14 +50,15 @@ class ApprovalReason:
     """Why the priced order needs approval; ``line`` is the line index, None for the order.
 
     ``kind`` is one of ``"discount_above_authority"``, ``"below_margin_floor"``,
-    ``"below_minimum_price"``; ``limit`` and ``actual`` are Percents for discounts and unit
-    prices (tax-exclusive Money) for the floors.
+    ``"below_minimum_price"``, ``"backdated_price"``; ``limit`` and ``actual`` are Percents
+    for discounts, unit prices (tax-exclusive Money) for the floors, and dates for a
+    backdated price (the order's draft date and the date it was priced as of).
     """
 
     kind: str
     line: int | None
-    limit: Money | Percent
-    actual: Money | Percent
+    limit: Money | Percent | date
+    actual: Money | Percent | date
     message: str
 
     def __str__(self) -> str:

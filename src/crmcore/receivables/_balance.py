@@ -40,6 +40,8 @@ class InstallmentStatus:
     #: is ``amount``), and what finance wrote off.
     discounted: Money
     written_off: Money
+    #: recorded payments allocated to it that finance has not confirmed yet.
+    pending_confirmation: Money
 
 
 @attrs.frozen

@@ -47,6 +47,11 @@ class DunningStep:
     fee: Decimal = attrs.field(default=Decimal(0), converter=_fee, validator=non_negative)
 
 
+def _flag(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{attribute.name}: expected true or false, got {show(value)}")
+
+
 def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
     steps = tuple(value)
     if not steps:
@@ -62,13 +67,19 @@ def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
 
 @attrs.frozen
 class DunningPolicy:
-    """Steps by offset, and the annual interest rate charged on late money (actual/365)."""
+    """Steps by offset, and the annual interest rate charged on late money (actual/365).
+
+    ``pending_counts_as_paid`` (default on): money recorded against an installment and
+    waiting for finance's confirmation counts as paid for reminders, so a customer who
+    has paid is not dunned while finance checks the bank statement.
+    """
 
     steps: tuple[DunningStep, ...] = attrs.field(converter=_steps)
     annual_interest: Percent = attrs.field(
         default=Percent(0), converter=Percent, validator=[non_negative, percent_0_100]
     )
     day_count: int = attrs.field(default=365, validator=attrs.validators.in_((360, 365)))
+    pending_counts_as_paid: bool = attrs.field(default=True, validator=_flag)
 
     @classmethod
     def standard(
@@ -141,13 +152,17 @@ def due_reminders(
 
     Per open installment only the latest step reached counts (when several were missed,
     one reminder at the highest level goes out, not a burst); a paid installment gets none.
-    Interest runs on the outstanding amount for the days late on ``as_of``.
+    Money waiting for confirmation counts as paid unless the policy says otherwise.
+    Interest runs on the amount dunned for the days late on ``as_of``.
     """
     result: list[Reminder] = []
     steps: Sequence[DunningStep] = policy.steps
     for receivable in receivables:
         for row in receivable.installment_view(as_of):
-            if not row.outstanding.amount > 0:
+            owed = row.outstanding
+            if policy.pending_counts_as_paid:
+                owed = owed - row.pending_confirmation
+            if not owed.amount > 0:
                 continue
             reached = [s for s in steps if row.due_date + timedelta(days=s.offset_days) <= as_of]
             if not reached:
@@ -157,9 +172,7 @@ def due_reminders(
                 continue
             days_late = max(0, (as_of - row.due_date).days)
             fee = Money(step.fee, receivable.currency).round()
-            interest = late_interest(
-                row.outstanding, policy.annual_interest, days_late, policy.day_count
-            )
+            interest = late_interest(owed, policy.annual_interest, days_late, policy.day_count)
             result.append(
                 Reminder(
                     receivable_id=receivable.id,
@@ -172,10 +185,10 @@ def due_reminders(
                     name=step.name,
                     send_on=row.due_date + timedelta(days=step.offset_days),
                     days_late=days_late,
-                    outstanding=row.outstanding,
+                    outstanding=owed,
                     fee=fee,
                     interest=interest,
-                    total_due=row.outstanding + fee + interest,
+                    total_due=owed + fee + interest,
                 )
             )
     return result

@@ -1032,6 +1032,7 @@ class Receivable(Corrections, AggregateRoot):
                     days_overdue=(as_of - inst.due_date).days if overdue else 0,
                     discounted=self._money(ledger.disc[i]),
                     written_off=self._money(ledger.written[i]),
+                    pending_confirmation=self._money(ledger.reserved[i]),
                 )
             )
         return tuple(rows)

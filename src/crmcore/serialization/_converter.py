@@ -153,6 +153,17 @@ def _structure_event(value: object, _: type) -> DomainEvent:
 
 
 converter.register_structure_hook_func(lambda t: t == Money | Percent, _structure_money_or_percent)
+
+
+def _structure_limit(value: object, _: type) -> Money | Percent | date:
+    # An approval reason's limit: an amount, a share, or a day (an ISO date string).
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return _structure_date(value, date)
+    return _structure_money_or_percent(value, Money)
+
+
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+converter.register_structure_hook_func(lambda t: t == Money | Percent | date, _structure_limit)
 # Only for the base class itself: a concrete event type keeps its plain attrs form.
 converter.register_unstructure_hook_func(lambda t: t is DomainEvent, _unstructure_event)
 converter.register_structure_hook_func(lambda t: t is DomainEvent, _structure_event)

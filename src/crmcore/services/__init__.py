@@ -51,6 +51,8 @@ from crmcore.services._records import (
     ApprovalLink,
     DunningLog,
     IdempotencyRecord,
+    InstallmentDueSoon,
+    InstallmentDueToday,
     InstallmentOverdue,
     LinkStatus,
 )
@@ -79,6 +81,8 @@ __all__ = [
     "HasRole",
     "IdempotencyRecord",
     "InDepartment",
+    "InstallmentDueSoon",
+    "InstallmentDueToday",
     "InstallmentOverdue",
     "InvoiceTodo",
     "InvoiceView",

@@ -49,6 +49,8 @@ DEFAULT_ACCESS: Final[Mapping[str, frozenset[str]]] = {
     # the owner's managers and admins act on a salesperson's orders too (record access)
     "order.draft": frozenset({SALES, MANAGER, ADMIN}),
     "order.price": frozenset({SALES, MANAGER, ADMIN}),
+    # pricing as of a day before the draft date (with a reason; then an approval reason)
+    "order.reprice": frozenset({MANAGER, ADMIN}),
     "order.submit": frozenset({SALES, MANAGER, ADMIN}),
     "order.approve": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),
     "order.reject": frozenset({MANAGER, FINANCE, SHIPPING, ADMIN}),

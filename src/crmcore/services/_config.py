@@ -143,7 +143,11 @@ class CrmConfig:
         setattr_(
             self,
             "order_policy",
-            OrderPolicy(shipping_roles=shipping, invoice_basis=self.invoice_basis),
+            OrderPolicy(
+                shipping_roles=shipping,
+                invoice_basis=self.invoice_basis,
+                reprice_roles=roles("order.reprice") or OrderPolicy().reprice_roles,
+            ),
         )
         setattr_(
             self,

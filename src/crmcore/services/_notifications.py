@@ -8,6 +8,7 @@ The person who caused the event is not told about their own action unless a rout
 from __future__ import annotations
 
 import difflib
+import string
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -19,6 +20,7 @@ from crmcore.errors import ConfigError, NotFound
 from crmcore.events import DomainEvent, event_types
 from crmcore.ports import Directory, Notification, Notifier, Storage
 from crmcore.serialization import check_shape
+from crmcore.services._records import InstallmentDueSoon  # noqa: F401 - registers the reminder events
 from crmcore.visits import VisitPlanAssigned  # noqa: F401 - registers the visit events routed below
 
 __all__ = [
@@ -123,11 +125,45 @@ Recipient = Owner | ManagerOfOwner | HasRole | InDepartment | Users | EventUsers
 
 @attrs.frozen
 class Route:
-    """Who hears of one event type, and the topic line they get."""
+    """Who hears of one event type, and the topic line they get.
+
+    The topic may name fields of the event in braces (``"installment overdue, level
+    {level}"``); each is replaced by the field's value when the notification is made.
+    """
 
     topic: str
     recipients: tuple[Recipient, ...]
     notify_actor: bool = False
+
+    def topic_of(self, event: DomainEvent) -> str:
+        """The topic line for ``event``: its placeholders filled with the event's fields."""
+        if "{" not in self.topic:
+            return self.topic
+        return self.topic.format_map({name: getattr(event, name) for name in _fields(self.topic)})
+
+
+def _fields(topic: str) -> list[str]:
+    """The field names a topic's placeholders name (plain names: no format specs)."""
+    return [name for _, name, _, _ in string.Formatter().parse(topic) if name is not None]
+
+
+def _check_topic(name: str, topic: str, known: Mapping[str, type[DomainEvent]]) -> None:
+    """A topic's placeholders must be plain fields of the event: ``{level}``, not ``{0}``,
+    ``{level!r}``, ``{level:>3}`` or ``{level.real}``."""
+    try:
+        parts = list(string.Formatter().parse(topic))
+    except ValueError as error:
+        raise ConfigError(f"{name}.topic: {error} in {show(topic)}") from None
+    cls = known.get(name)
+    fields = {f.name for f in attrs.fields(cls)} if cls is not None and attrs.has(cls) else set()
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if spec or conversion or field not in fields:
+            raise ConfigError(
+                f"{name}.topic: {{{field}}} is not a field of {name} "
+                f"(one of {', '.join(sorted(fields)) or 'none'}) in {show(topic)}"
+            )
 
 
 def _recipient(data: object, path: str) -> Recipient:
@@ -189,6 +225,7 @@ class NotificationRoutes:
                 near = difflib.get_close_matches(str(name), known, n=1)
                 hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise ConfigError(f"routes.{show(name)}: no event is called that{hint}")
+            _check_topic(name, spec["topic"], known)
             routes[name] = Route(spec["topic"], recipients, notify_actor)
         return cls(routes)
 
@@ -205,7 +242,8 @@ class NotificationRoutes:
             for user_id in recipient.resolve(event, directory, owner):
                 if user_id not in seen and (route.notify_actor or user_id != event.actor_id):
                     seen.append(user_id)
-        return [Notification(user_id, route.topic, event) for user_id in seen]
+        topic = route.topic_of(event)
+        return [Notification(user_id, topic, event) for user_id in seen]
 
 
 def deliver_outbox(
@@ -281,10 +319,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "topic": "receivable handed over to you",
             "to": [{"owner": True}],
         },
+        # one notification per decision: the approval's events tell the owner, so the order's
+        # own OrderApproved / OrderRejected of the same decision are not routed
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},
         "ApprovalRequestRejected": {"topic": "request rejected", "to": [{"owner": True}]},
         "OrderConfirmed": {"topic": "order awaiting shipment", "to": [{"role": "shipping"}]},
-        "OrderRejected": {"topic": "order rejected", "to": [{"owner": True}]},
         "ReceivablePaymentRecorded": {
             "topic": "payment awaiting confirmation",
             "to": [{"role": "finance"}],
@@ -322,8 +361,18 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"manager_of_owner": 1}],
         },
         "CoVisitFeedbackGiven": {"topic": "co-visit feedback", "to": [{"owner": True}]},
+        "InstallmentDueSoon": {
+            "topic": "installment due soon",
+            "to": [{"owner": True}],
+            "notify_actor": True,
+        },
+        "InstallmentDueToday": {
+            "topic": "installment due today",
+            "to": [{"owner": True}],
+            "notify_actor": True,
+        },
         "InstallmentOverdue": {
-            "topic": "installment overdue",
+            "topic": "installment overdue, level {level}",
             "to": [{"owner": True}],
             "notify_actor": True,
         },

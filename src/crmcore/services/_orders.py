@@ -212,12 +212,27 @@ class OrderService:
         )
 
     def price(self, actor: Actor | str, order_id: str, on: date | None = None) -> PricedOrder:
-        """Price the draft with the configured pricing engine (the actor's discount authority)."""
+        """Price the draft with the configured pricing engine (the actor's discount authority),
+        as of ``on`` (default today); never before the draft date (see ``reprice``)."""
         engine = self._crm.config.pricing
         if engine is None:
             raise ConfigError("pricing: no PricingEngine is configured; orders cannot be priced")
         return self._change(
             actor, "order.price", order_id, lambda o, c: o.price(engine, c.actor, at=c.at, on=on)
+        )
+
+    def reprice(self, actor: Actor | str, order_id: str, on: date, reason: str) -> PricedOrder:
+        """Price the draft as of a day before it was drafted (an agreed old price), saying
+        why (action ``order.reprice``: managers and admins); the backdated price is an
+        approval reason, so the order goes to approval when submitted."""
+        engine = self._crm.config.pricing
+        if engine is None:
+            raise ConfigError("pricing: no PricingEngine is configured; orders cannot be priced")
+        return self._change(
+            actor,
+            "order.reprice",
+            order_id,
+            lambda o, c: o.price(engine, c.actor, at=c.at, on=on, reason=reason),
         )
 
     # -- submission -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from crmcore.receivables import (
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._reads import RecordQueries
+from crmcore.services._receivables import dunned
 from crmcore.services._records import DunningLog
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ApprovalTodo, pending_tasks_for
 
@@ -345,7 +346,7 @@ class Queries(RecordQueries):
             day = case.day(as_of)
             candidates = [
                 r
-                for r in case.repo(Receivable).find(has_unpaid=True)
+                for r in case.repo(Receivable).find(**dunned(self._crm.config.dunning))
                 if case.may("receivable", r, "read")
             ]
             logs = case.repo(DunningLog)

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
     CreditNote,
+    DunningPolicy,
     InvoiceRequest,
     Payment,
+    PaymentState,
     Receivable,
     Refund,
     Reminder,
@@ -101,6 +103,8 @@ class ReceivableService:
         request = f"{amount!r} {received_on!r} {reference!r} {allocations!r}"
 
         def change(receivable: Receivable, case: UseCase) -> Payment:
+            if reference is not None:
+                _unique_reference(case, receivable, reference)
             return receivable.record_payment(
                 case.actor,
                 amount,
@@ -339,7 +343,7 @@ class ReceivableService:
             day = case.day(as_of)
             logs = case.repo(DunningLog)
             sent: list[Reminder] = []
-            for receivable in case.repo(Receivable).find(has_unpaid=True):
+            for receivable in case.repo(Receivable).find(**dunned(self._crm.config.dunning)):
                 if not case.may("receivable", receivable, "write"):
                     continue
                 try:
@@ -424,6 +428,31 @@ def _find(items: Iterable[X], item_id: str) -> X:
         if item.id == item_id:
             return item
     raise NotFound(f"{item_id}: recorded under an idempotency key but not found")
+
+
+def dunned(policy: DunningPolicy) -> dict[str, bool]:
+    """The index filter of the receivables a dunning run looks at: those with room for money,
+    or — when pending money does not count as paid — those with anything outstanding."""
+    return {"has_unpaid": True} if policy.pending_counts_as_paid else {"has_outstanding": True}
+
+
+def _unique_reference(case: UseCase, receivable: Receivable, reference: str) -> None:
+    """A bank reference names one transfer of a customer: refused when another receivable of
+    the same customer already holds a payment under it (rejected ones aside)."""
+    for other in case.repo(Receivable).find(customer=receivable.customer):
+        if other.id == receivable.id:
+            continue
+        for payment in other.payments:
+            if payment.reference == reference and payment.state is not PaymentState.REJECTED:
+                where = (
+                    f"payment {payment.id} on receivable {other.id}"
+                    if case.may("receivable", other, "read")
+                    else "a payment on another receivable"
+                )
+                raise InvariantViolation(
+                    f"receivable {receivable.id}: bank reference {reference!r} of customer "
+                    f"{receivable.customer} is already {where}; one transfer is recorded once"
+                )
 
 
 def _text(value: object, what: str) -> None:

@@ -17,7 +17,15 @@ from crmcore.events import DomainEvent
 from crmcore.money import Money
 from crmcore.ports import Actor
 
-__all__ = ["ApprovalLink", "DunningLog", "IdempotencyRecord", "InstallmentOverdue", "LinkStatus"]
+__all__ = [
+    "ApprovalLink",
+    "DunningLog",
+    "IdempotencyRecord",
+    "InstallmentDueSoon",
+    "InstallmentDueToday",
+    "InstallmentOverdue",
+    "LinkStatus",
+]
 
 
 class LinkStatus(enum.Enum):
@@ -62,7 +70,8 @@ class ApprovalLink(AggregateRoot):
 
 @attrs.frozen(kw_only=True)
 class InstallmentOverdue(DomainEvent):
-    """A dunning reminder for one installment is due; ``owner_id`` is the receivable's owner."""
+    """A dunning reminder for an overdue installment (a step after the due date, at its
+    ``level``); ``owner_id`` is the receivable's owner."""
 
     owner_id: str
     customer: str
@@ -72,6 +81,16 @@ class InstallmentOverdue(DomainEvent):
     name: str
     days_late: int
     total_due: Money
+
+
+@attrs.frozen(kw_only=True)
+class InstallmentDueSoon(InstallmentOverdue):
+    """A friendly reminder before an installment falls due (a step before the due date)."""
+
+
+@attrs.frozen(kw_only=True)
+class InstallmentDueToday(InstallmentOverdue):
+    """The reminder on an installment's due date."""
 
 
 @attrs.define
@@ -90,10 +109,20 @@ class DunningLog(AggregateRoot):
     def record(
         self, actor: Actor, key: tuple[str, int, int], *, at: datetime, **fields: Any
     ) -> InstallmentOverdue:
-        """Remember one reminder and raise its ``InstallmentOverdue`` event (``fields``)."""
+        """Remember one reminder and raise its event (``fields``): ``InstallmentDueSoon``
+        before the due date, ``InstallmentDueToday`` on it, ``InstallmentOverdue`` after it
+        (by the step's offset, the key's last part)."""
         self._check_change(actor, at)
+        offset = key[2]
+        kind = (
+            InstallmentDueSoon
+            if offset < 0
+            else InstallmentDueToday
+            if offset == 0
+            else InstallmentOverdue
+        )
         self.sent.append(key)
-        return self._emit(InstallmentOverdue, actor, at, **fields)
+        return self._emit(kind, actor, at, **fields)
 
     def _subject(self) -> tuple[str, str]:
         return "receivable", self.id  # the reminder is about the receivable of the same id

@@ -2,9 +2,13 @@
 routes, projections and the outbox (one public home per event)."""
 
 from crmcore.services._records import (
+    InstallmentDueSoon,
+    InstallmentDueToday,
     InstallmentOverdue,
 )
 
 __all__ = [
+    "InstallmentDueSoon",
+    "InstallmentDueToday",
     "InstallmentOverdue",
 ]
