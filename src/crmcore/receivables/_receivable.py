@@ -34,6 +34,7 @@ from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
+    ReceivableHandedOver,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -262,6 +263,21 @@ class Receivable(Corrections, AggregateRoot):
     def invoice(self, invoice_id: str) -> InvoiceRequest:
         """The invoice request with that id; NotFound otherwise."""
         return self._find(self._invoices, invoice_id, "invoice request")
+
+    # -- ownership --------------------------------------------------------------------------
+    def hand_over(self, actor: Actor, to: str, *, at: datetime, reason: str) -> None:
+        """Give the receivable to the colleague ``to`` to collect (its salesperson left),
+        with the reason; the history keeps who had it. The services check who may."""
+        self._check_change(actor, at)
+        _text(to, "to")
+        _text(reason, "reason")
+        if to == self.owner_id:
+            raise ValidationError(f"receivable {self.id}: {to} already owns it")
+        previous = self.owner_id
+        self.owner_id = to
+        self._emit(
+            ReceivableHandedOver, actor, at, previous_owner_id=previous, owner_id=to, reason=reason
+        )
 
     # -- payments ---------------------------------------------------------------------------
     def record_payment(
