@@ -42,6 +42,7 @@ from crmcore.services._orders import (
     receivable_id_of,
 )
 from crmcore.services._queries import (
+    CreditNoteTodo,
     InvoiceTodo,
     InvoiceView,
     OrderMoneyView,
@@ -78,6 +79,7 @@ __all__ = [
     "ApprovalService",
     "ApprovalSubject",
     "ComputedKind",
+    "CreditNoteTodo",
     "Crm",
     "CrmConfig",
     "DecisionResult",
