@@ -15,7 +15,7 @@ from crmcore.leads._state import daily_share_of
 from crmcore.money import Money
 from crmcore.services import Crm
 from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
-from tests.services.helpers import ANN, DAN, MIA, PROCESS, config, cny, memory_world
+from tests.services.helpers import ANN, DAN, MIA, PROCESS, cny, config, memory_world
 
 
 def test_a_handover_needs_a_real_member_an_active_receiver_and_someone_for_the_deals() -> None:
