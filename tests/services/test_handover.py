@@ -8,10 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from crmcore.errors import InvariantViolation, NotFound, PermissionDenied, ValidationError
+from crmcore.errors import (
+    InvalidTransition,
+    InvariantViolation,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from crmcore.forecast import Opportunity, OpportunityStatus, OwnerChange
 from crmcore.leads import Assignment, Lead, LeadStatus, Ownership, Pool, PoolConfig, PoolMember
+from crmcore.orders import OrderHandedOver
+from crmcore.receivables import Receivable
 from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world, sqlite_world
+from tests.services.order_helpers import confirmed_order, draft_order, paid_order, stored_order
 
 CLAIMED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEFT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -195,3 +204,61 @@ def test_the_pool_refuses_an_active_member_or_a_lead_someone_else_holds() -> Non
     with pytest.raises(InvariantViolation, match="member bob is inactive"):
         east.hand_over(MIA, leads, "ann", at=LEFT, reason="left", to="bob")
     assert [x.owner_id for x in leads] == ["ann", "ann", "ann"]
+
+
+def test_her_open_orders_and_receivables_to_collect_go_with_her_deals(world: World) -> None:
+    crm = world.crm
+    draft = draft_order(world)["order"]
+    confirmed = confirmed_order(world)  # receivable AR-<id>: 791.00 to collect
+    paid = paid_order(world)  # received and paid in full: the order is still open
+    crm.orders.cancel(ANN, draft_order(world)["order"], "customer changed their mind")
+    world.clock.set(LEFT)
+    world.sent()
+    report = crm.leads.hand_over(MIA, "ann", reason="left the company", to="bob")
+    assert report.orders == tuple(
+        sorted((o, "bob") for o in (draft, confirmed["order"], paid["order"]))
+    )
+    assert report.receivables == ((confirmed["rec"], "bob"),)  # nothing left on the paid one
+    assert report.per_receiver() == {"bob": 4}
+    order = stored_order(world, confirmed["order"])
+    assert order.owner_id == "bob"
+    handed = order.history[-1]
+    assert isinstance(handed, OrderHandedOver)
+    assert (handed.previous_owner_id, handed.owner_id, handed.reason) == (
+        "ann",
+        "bob",
+        "left the company",
+    )
+    with world.storage.unit_of_work() as uow:
+        receivable = uow.repository(Receivable).get(confirmed["rec"])
+        settled = uow.repository(Receivable).get(paid["rec"])
+    assert (receivable.owner_id, settled.owner_id) == ("bob", "ann")
+    assert sorted(world.sent()) == [
+        ("bob", "order handed over to you"),
+        ("bob", "order handed over to you"),
+        ("bob", "order handed over to you"),
+        ("bob", "receivable handed over to you"),
+    ]
+    # bob collects it now: the payment he records is his
+    view = crm.queries.payment_view(BOB, confirmed["rec"])
+    assert view.outstanding == cny("791.00")
+
+
+def test_an_order_or_receivable_refuses_a_bad_handover_and_changes_nothing() -> None:
+    world = memory_world()
+    ids = confirmed_order(world)
+    cancelled = draft_order(world)["order"]
+    world.crm.orders.cancel(ANN, cancelled, "no longer needed")
+    order = stored_order(world, ids["order"])
+    with world.storage.unit_of_work() as uow:
+        receivable = uow.repository(Receivable).get(ids["rec"])
+    for record in (order, receivable):
+        with pytest.raises(ValidationError, match="ann already owns it"):
+            record.hand_over(MIA, "ann", at=LEFT, reason="left")
+        with pytest.raises(ValidationError, match="reason: must be a non-empty string"):
+            record.hand_over(MIA, "bob", at=LEFT, reason=" ")
+        with pytest.raises(ValidationError, match="to: must be a non-empty string"):
+            record.hand_over(MIA, "", at=LEFT, reason="left")
+        assert record.owner_id == "ann"
+    with pytest.raises(InvalidTransition, match="it is cancelled"):
+        stored_order(world, cancelled).hand_over(MIA, "bob", at=LEFT, reason="left")

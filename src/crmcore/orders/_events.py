@@ -19,6 +19,7 @@ __all__ = [
     "OrderDrafted",
     "OrderEdited",
     "OrderEvent",
+    "OrderHandedOver",
     "OrderPriced",
     "OrderReceived",
     "OrderRejected",
@@ -162,6 +163,14 @@ class OrderCompleted(OrderEvent):
     """Received, fully paid and fully invoiced."""
 
     net_amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class OrderHandedOver(OrderEvent):
+    """The order changed hands (its salesperson left): ``owner_id`` is the new owner."""
+
+    previous_owner_id: str
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

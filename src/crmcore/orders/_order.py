@@ -29,6 +29,7 @@ from crmcore.orders._events import (
     OrderDrafted,
     OrderEdited,
     OrderEvent,
+    OrderHandedOver,
     OrderPriced,
     OrderReceived,
     OrderRejected,
@@ -587,6 +588,25 @@ class Order(AggregateRoot):
         """The submitter takes the pending order back to DRAFT (nobody else may)."""
         self._check("withdraw", actor, at)
         self._transition(OrderWithdrawn, actor, at, _S.DRAFT, reason=reason)
+
+    def hand_over(self, actor: Actor, to: str, *, at: datetime, reason: str) -> None:
+        """Give the order to the colleague ``to`` (its salesperson left), with the reason,
+        while it is not completed or cancelled; the history keeps who had it and why. The
+        caller (the services' handover) has checked who may."""
+        self._check_change(actor, at)
+        if self.status in (_S.COMPLETED, _S.CANCELLED):
+            raise InvalidTransition(
+                f"order {self.id}: it is {self.status.value}; only an open order is handed over"
+            )
+        _text(to, "to")
+        _text(reason, "reason")
+        if to == self.owner_id:
+            raise ValidationError(f"order {self.id}: {to} already owns it")
+        previous = self.owner_id
+        self.owner_id = to
+        self._transition(
+            OrderHandedOver, actor, at, self.status, previous_owner_id=previous, reason=reason
+        )
 
     def cancel(self, actor: Actor, *, at: datetime, reason: str) -> None:
         """Cancel before any shipment, with the reason."""

@@ -34,8 +34,8 @@ from crmcore.receivables._policy import InvoiceState, ReturnCreditPolicy, invoic
 
 if TYPE_CHECKING:
     from crmcore.receivables._facts import InvoiceRequest
+    from crmcore.receivables._ledger import Ledger as _Ledger
     from crmcore.receivables._policy import ReceivablePolicy
-    from crmcore.receivables._receivable import _Ledger
     from crmcore.receivables._terms import Installment
 
 __all__ = ["Corrections", "SalesReturn"]

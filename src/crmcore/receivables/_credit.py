@@ -272,36 +272,11 @@ def check_credit(
     )
     if current is None:
         current = Money.zero(currency)
-    converted = new_amount
-    if new_amount.currency != currency:
-        if rates is None:
-            raise CurrencyMismatch(
-                f"new_amount {new_amount} is not in the credit limit's currency "
-                f"{currency.code}; give exchange rates"
-            )
-        converted = rates.convert(new_amount, currency, what="new_amount")
+    converted = _in_currency(new_amount, currency, rates)
     after = current + converted
     reasons: list[str] = []
-    decision = CreditDecision.ALLOWED
-    utilisation = None
-    if limit is None:
-        decision = policy.no_limit
-        if decision is not CreditDecision.ALLOWED:  # allowed without a limit: nothing to see
-            reasons.append(f"no credit limit configured for {customer}")
-    else:
-        utilisation = _utilisation(after, limit)
-        if after > limit:
-            decision = policy.over_limit
-            reasons.append(
-                f"exposure {after} would exceed the limit {limit} ({utilisation or 'no'} used)"
-            )
-        if policy.block_above is not None and (
-            utilisation is None or utilisation > policy.block_above
-        ):
-            decision = CreditDecision.BLOCKED
-            reasons.append(f"utilisation above {policy.block_above} blocks new orders")
-        if not reasons and utilisation is not None and utilisation >= policy.alert_at:
-            reasons.append(f"utilisation {utilisation} reaches the alert level {policy.alert_at}")
+    utilisation = None if limit is None else _utilisation(after, limit)
+    decision = _limit_decision(customer, after, limit, utilisation, policy, reasons)
     worst = _worst_overdue(customer, items, as_of)
     if worst > policy.overdue_days and policy.overdue_decision is not None:
         if _RANK[policy.overdue_decision] > _RANK[decision]:
@@ -328,10 +303,53 @@ def check_credit(
         utilisation=utilisation,
         reasons=tuple(reasons),
         rates_on=rates.on
-        if rates is not None and (used_rates or converted is not new_amount)
+        if rates is not None and (used_rates or new_amount.currency != currency)
         else None,
         grade=grade,
     )
+
+
+def _in_currency(amount: Money, currency: Currency, rates: ExchangeRates | None) -> Money:
+    """``amount`` in the limit's currency (through ``rates`` when it is in another)."""
+    if amount.currency == currency:
+        return amount
+    if rates is None:
+        raise CurrencyMismatch(
+            f"new_amount {amount} is not in the credit limit's currency "
+            f"{currency.code}; give exchange rates"
+        )
+    return rates.convert(amount, currency, what="new_amount")
+
+
+def _limit_decision(
+    customer: str,
+    after: Money,
+    limit: Money | None,
+    utilisation: Percent | None,
+    policy: CreditPolicy,
+    reasons: list[str],
+) -> CreditDecision:
+    """What the limit alone says about the position ``after`` the order (reasons appended)."""
+    if limit is None:
+        if (
+            policy.no_limit is not CreditDecision.ALLOWED
+        ):  # allowed without a limit: nothing to see
+            reasons.append(f"no credit limit configured for {customer}")
+        return policy.no_limit
+    decision = CreditDecision.ALLOWED
+    if after > limit:
+        decision = policy.over_limit
+        reasons.append(
+            f"exposure {after} would exceed the limit {limit} ({utilisation or 'no'} used)"
+        )
+    if policy.block_above is not None and (
+        utilisation is None or utilisation > policy.block_above
+    ):
+        decision = CreditDecision.BLOCKED
+        reasons.append(f"utilisation above {policy.block_above} blocks new orders")
+    if not reasons and utilisation is not None and utilisation >= policy.alert_at:
+        reasons.append(f"utilisation {utilisation} reaches the alert level {policy.alert_at}")
+    return decision
 
 
 @attrs.frozen

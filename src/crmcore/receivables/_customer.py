@@ -64,20 +64,7 @@ def record_customer_payment(
     allows; otherwise the transfer is refused). Recording the same ``reference`` again
     returns the first recording; with a different amount it is refused.
     """
-    if not receivables:
-        raise ValidationError("receivables: at least one receivable is required")
-    check_date(received_on, "received_on")
-    if not isinstance(reference, str) or not reference.strip():
-        raise ValidationError(f"reference: a bank reference is required, got {reference!r}")
-    customers = {r.customer for r in receivables}
-    if len(customers) > 1:
-        raise ValidationError(f"receivables: belong to several customers {sorted(customers)}")
-    for r in receivables:
-        if r.currency != amount.currency:
-            raise CurrencyMismatch(f"receivable {r.id} is in {r.currency}, the payment {amount}")
-    ids = [r.id for r in receivables]
-    if len(set(ids)) != len(ids):
-        raise ValidationError(f"receivables: listed twice in {ids}")
+    ids = _checked_transfer(receivables, amount, reference, received_on)
     existing = [(r.id, p) for r in receivables for p in r.payments if p.reference == reference]
     if existing:
         total = sum((p.amount for _, p in existing), Money.zero(amount.currency))
@@ -117,6 +104,27 @@ def record_customer_payment(
     for r, payment in prepared:
         r._apply_payment(payment, actor, at)
     return CustomerPayment(reference, amount, tuple((r.id, p) for r, p in prepared))
+
+
+def _checked_transfer(
+    receivables: Sequence[Receivable], amount: Money, reference: object, received_on: object
+) -> list[str]:
+    """The receivables' ids, after checking they can share one transfer of ``amount``."""
+    if not receivables:
+        raise ValidationError("receivables: at least one receivable is required")
+    check_date(received_on, "received_on")
+    if not isinstance(reference, str) or not reference.strip():
+        raise ValidationError(f"reference: a bank reference is required, got {reference!r}")
+    customers = {r.customer for r in receivables}
+    if len(customers) > 1:
+        raise ValidationError(f"receivables: belong to several customers {sorted(customers)}")
+    for r in receivables:
+        if r.currency != amount.currency:
+            raise CurrencyMismatch(f"receivable {r.id} is in {r.currency}, the payment {amount}")
+    ids = [r.id for r in receivables]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(f"receivables: listed twice in {ids}")
+    return ids
 
 
 def _oldest_first(

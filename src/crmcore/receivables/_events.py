@@ -24,6 +24,7 @@ __all__ = [
     "ReceivableCreditNoteRequested",
     "ReceivableDiscountGranted",
     "ReceivableDiscountRevoked",
+    "ReceivableHandedOver",
     "ReceivableInvoiceCancelled",
     "ReceivableInvoiceIssued",
     "ReceivableInvoiceRejected",
@@ -39,6 +40,15 @@ __all__ = [
     "ReceivableReturnRecorded",
     "ReceivableWrittenOff",
 ]
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableHandedOver(DomainEvent):
+    """The receivable changed hands (its salesperson left): ``owner_id`` collects it now."""
+
+    previous_owner_id: str
+    owner_id: str
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

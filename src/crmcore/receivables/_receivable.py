@@ -34,6 +34,7 @@ from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
+    ReceivableHandedOver,
     ReceivableInvoiceCancelled,
     ReceivableInvoiceIssued,
     ReceivableInvoiceRejected,
@@ -59,13 +60,13 @@ from crmcore.receivables._facts import (
     ReturnNote,
     WriteOff,
 )
+from crmcore.receivables._ledger import Ledger as _Ledger
+from crmcore.receivables._ledger import copy_ledger, fold, fold_payment, now_seen
 from crmcore.receivables._policy import (
-    InvoiceState,
     InvoicingPolicy,
     OverpaymentPolicy,
     PaymentState,
     ReceivablePolicy,
-    RefundState,
     invoice_lifecycle,
     payment_lifecycle,
     refund_lifecycle,
@@ -77,8 +78,6 @@ __all__ = ["Receivable"]
 
 _ZERO = Decimal(0)
 KIND = "receivable"
-#: the payment states that count as received from their decision on (until a reversal).
-_COUNTED = (PaymentState.CONFIRMED, PaymentState.REVERSED)
 
 
 class _HasId(Protocol):
@@ -97,39 +96,6 @@ def _text(value: str, what: str) -> str:
 
 def _installments(value: Iterable[Installment]) -> tuple[Installment, ...]:
     return tuple(value)
-
-
-@attrs.define(slots=False)
-class _Ledger:
-    """Per-installment and total figures (bare Decimals) as of a date, or now (None)."""
-
-    cut: list[Decimal]
-    paid: list[Decimal]
-    reserved: list[Decimal]
-    #: per installment: early-payment discounts (part of ``cut``) and write-offs.
-    disc: list[Decimal]
-    written: list[Decimal]
-    received: Decimal = _ZERO
-    pending: Decimal = _ZERO
-    refunded: Decimal = _ZERO
-    refund_requested: Decimal = _ZERO
-    advance: Decimal = _ZERO
-    returned: Decimal = _ZERO
-    discounted: Decimal = _ZERO
-    written_off: Decimal = _ZERO
-    invoiced: Decimal = _ZERO
-    pending_invoice: Decimal = _ZERO
-    credited: Decimal = _ZERO
-    pending_credit: Decimal = _ZERO
-
-    @property
-    def kept(self) -> Decimal:
-        return self.received - self.refunded
-
-    @property
-    def billed(self) -> Decimal:
-        """Invoiced or requested, less credit notes issued or requested."""
-        return self.invoiced + self.pending_invoice - self.credited - self.pending_credit
 
 
 @context_class
@@ -297,6 +263,21 @@ class Receivable(Corrections, AggregateRoot):
     def invoice(self, invoice_id: str) -> InvoiceRequest:
         """The invoice request with that id; NotFound otherwise."""
         return self._find(self._invoices, invoice_id, "invoice request")
+
+    # -- ownership --------------------------------------------------------------------------
+    def hand_over(self, actor: Actor, to: str, *, at: datetime, reason: str) -> None:
+        """Give the receivable to the colleague ``to`` to collect (its salesperson left),
+        with the reason; the history keeps who had it. The services check who may."""
+        self._check_change(actor, at)
+        _text(to, "to")
+        _text(reason, "reason")
+        if to == self.owner_id:
+            raise ValidationError(f"receivable {self.id}: {to} already owns it")
+        previous = self.owner_id
+        self.owner_id = to
+        self._emit(
+            ReceivableHandedOver, actor, at, previous_owner_id=previous, owner_id=to, reason=reason
+        )
 
     # -- payments ---------------------------------------------------------------------------
     def record_payment(
@@ -1083,7 +1064,7 @@ class Receivable(Corrections, AggregateRoot):
             self._now, self._now_key = self._fold(None), self._facts_key()
         elif VERIFY_FOLD:
             assert self._now == self._fold(None), f"receivable {self.id}: kept fold drifted"
-        return _copy(self._now)
+        return copy_ledger(self._now)
 
     def _facts_key(self) -> tuple[int, ...]:
         """Changes when any fact list is appended to, replaced or has an item replaced."""
@@ -1108,8 +1089,8 @@ class Receivable(Corrections, AggregateRoot):
         if current:
             assert self._now is not None
             if old is not None:
-                _fold_payment(self._now, old, _now_seen, -1)
-            _fold_payment(self._now, new, _now_seen, 1)
+                fold_payment(self._now, old, now_seen, -1)
+            fold_payment(self._now, new, now_seen, 1)
             self._now_key = self._facts_key()
 
     def _reference_index(self) -> dict[str, int]:
@@ -1123,72 +1104,17 @@ class Receivable(Corrections, AggregateRoot):
         return self._references
 
     def _fold(self, as_of: date | None) -> _Ledger:
-        def seen(at: datetime | None) -> bool:
-            return at is not None and (as_of is None or at.date() <= as_of)
-
-        n = len(self.installments)
-        ledger = _Ledger(
-            cut=[_ZERO] * n,
-            paid=[_ZERO] * n,
-            reserved=[_ZERO] * n,
-            disc=[_ZERO] * n,
-            written=[_ZERO] * n,
+        return fold(
+            len(self.installments),
+            as_of,
+            returns=self._returns,
+            discounts=self._discounts,
+            write_offs=self._write_offs,
+            payments=self._payments,
+            refunds=self._refunds,
+            invoices=self._invoices,
+            credit_notes=self._credit_notes,
         )
-        for note in self._returns:
-            if seen(note.recorded_at):
-                # an early-payment discount stored by an earlier release as a return note
-                if note.discount_for is None:
-                    ledger.returned += note.amount.amount
-                else:
-                    ledger.discounted += note.amount.amount
-                for cut in note.cuts:
-                    ledger.cut[cut.installment - 1] += cut.amount.amount
-                    if note.discount_for is not None:
-                        ledger.disc[cut.installment - 1] += cut.amount.amount
-                for release in note.releases:  # paid money the return made customer credit
-                    ledger.paid[release.installment - 1] -= release.amount.amount
-                    ledger.advance += release.amount.amount
-                for back in note.written_back:  # a write-off the goods coming back replaced
-                    ledger.written[back.installment - 1] -= back.amount.amount
-                    ledger.written_off -= back.amount.amount
-        for d in self._discounts:
-            if seen(d.granted_at) and not seen(d.revoked_at):
-                ledger.discounted += d.amount.amount
-                ledger.cut[d.installment - 1] += d.amount.amount
-                ledger.disc[d.installment - 1] += d.amount.amount
-        for w in self._write_offs:
-            if seen(w.recorded_at):
-                ledger.written_off += w.amount.amount
-                for a in w.allocations:
-                    ledger.written[a.installment - 1] += a.amount.amount
-        for p in self._payments:
-            _fold_payment(ledger, p, seen, 1)
-        for f in self._refunds:
-            if not seen(f.recorded_at):
-                continue
-            if f.state is RefundState.CONFIRMED and seen(f.decided_at):
-                ledger.refunded += f.amount.amount
-                ledger.advance -= f.advance_release.amount if f.advance_release else _ZERO
-                for a in f.releases:
-                    ledger.paid[a.installment - 1] -= a.amount.amount
-            elif f.state is RefundState.REQUESTED or not seen(f.decided_at):
-                ledger.refund_requested += f.amount.amount
-        for inv in self._invoices:
-            if not seen(inv.recorded_at):
-                continue
-            if inv.state in (InvoiceState.ISSUED, InvoiceState.CANCELLED) and seen(inv.decided_at):
-                if not seen(inv.cancelled_at):
-                    ledger.invoiced += inv.amount.amount
-            elif inv.state is InvoiceState.REQUESTED or not seen(inv.decided_at):
-                ledger.pending_invoice += inv.amount.amount
-        for credit in self._credit_notes:
-            if not seen(credit.recorded_at):
-                continue
-            if credit.state is InvoiceState.ISSUED and seen(credit.decided_at):
-                ledger.credited += credit.amount.amount
-            elif credit.state is InvoiceState.REQUESTED or not seen(credit.decided_at):
-                ledger.pending_credit += credit.amount.amount
-        return ledger
 
     def _net(self, ledger: _Ledger) -> Decimal:
         return self.amount.amount - ledger.returned - ledger.discounted
@@ -1231,42 +1157,6 @@ class Receivable(Corrections, AggregateRoot):
 
 #: Check the kept fold of now against a full fold on every read (the test suite sets it).
 VERIFY_FOLD = False
-
-
-def _now_seen(at: datetime | None) -> bool:
-    return at is not None
-
-
-def _fold_payment(
-    ledger: _Ledger, p: Payment, seen: Callable[[datetime | None], bool], sign: int
-) -> None:
-    """Add (``sign`` 1) or take back (-1) one payment's part of the figures."""
-    if not seen(p.recorded_at):
-        return
-    if p.state in _COUNTED and seen(p.decided_at):
-        if seen(p.reversed_at):
-            return
-        ledger.received += sign * p.amount.amount
-        ledger.advance += sign * p.advance.amount
-        target = ledger.paid
-    elif p.state is PaymentState.PENDING or not seen(p.decided_at):
-        ledger.pending += sign * p.amount.amount
-        target = ledger.reserved
-    else:
-        return
-    for a in p.allocations:
-        target[a.installment - 1] += sign * a.amount.amount
-
-
-def _copy(ledger: _Ledger) -> _Ledger:
-    return attrs.evolve(
-        ledger,
-        cut=list(ledger.cut),
-        paid=list(ledger.paid),
-        reserved=list(ledger.reserved),
-        disc=list(ledger.disc),
-        written=list(ledger.written),
-    )
 
 
 def _position(items: Sequence[_HasId], item_id: str) -> int | None:

@@ -4,7 +4,7 @@ owner, customer, department, month or quarter — and attainment of collection t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ import attrs
 from crmcore._decimal import CONTEXT, in_context
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, Percent
+from crmcore.receivables._facts import Payment
 from crmcore.receivables._policy import InvoiceState, PaymentState, RefundState
 from crmcore.receivables._receivable import Receivable
 
@@ -84,6 +85,64 @@ class CollectionsRow:
         }
 
 
+def _dated_figures(r: Receivable, as_of: date) -> Iterator[tuple[date, str, Decimal]]:
+    """Each figure of ``r`` on the day of its own fact (seen by ``as_of``)."""
+
+    def seen(at: datetime | None) -> bool:
+        return at is not None and at.date() <= as_of
+
+    if r.issue_date <= as_of:
+        yield r.issue_date, "amount", r.amount.amount
+        yield r.issue_date, "outstanding", r.balance(as_of).outstanding.amount
+    for note in r.returns:
+        # an early-payment discount stored by an earlier release as a return note
+        figure = "returned" if note.discount_for is None else "discounted"
+        yield from _undone(note.recorded_at, None, figure, note.amount.amount, seen)
+    for d in r.discounts:
+        yield from _undone(d.granted_at, d.revoked_at, "discounted", d.amount.amount, seen)
+    for w in r.write_offs:
+        if seen(w.recorded_at):
+            yield w.recorded_at.date(), "written_off", w.amount.amount
+    for p in r.payments:
+        yield from _payment_figures(p, seen)
+    for f in r.refunds:
+        if f.state is RefundState.CONFIRMED and f.decided_at is not None and seen(f.decided_at):
+            yield f.decided_at.date(), "refunded", f.amount.amount
+    for inv in r.invoices:
+        if inv.state in (InvoiceState.ISSUED, InvoiceState.CANCELLED):
+            yield from _undone(
+                inv.decided_at, inv.cancelled_at, "invoiced", inv.amount.amount, seen
+            )
+
+
+def _undone(
+    done: datetime | None,
+    undone: datetime | None,
+    figure: str,
+    value: Decimal,
+    seen: Callable[[datetime | None], bool],
+) -> Iterator[tuple[date, str, Decimal]]:
+    """A figure on the day it was done, and out again on the day it was undone (a revoked
+    discount, a cancelled invoice)."""
+    if done is not None and seen(done):
+        yield done.date(), figure, value
+        if undone is not None and seen(undone):
+            yield undone.date(), figure, -value
+
+
+def _payment_figures(
+    p: Payment, seen: Callable[[datetime | None], bool]
+) -> Iterator[tuple[date, str, Decimal]]:
+    """Received on its confirmation (out again when reversed), or pending since recorded."""
+    if not seen(p.recorded_at):
+        return
+    if p.state in (PaymentState.CONFIRMED, PaymentState.REVERSED) and seen(p.decided_at):
+        # a bounced payment comes out again in the period it was reversed
+        yield from _undone(p.decided_at, p.reversed_at, "received", p.amount.amount, seen)
+    elif p.state is PaymentState.PENDING or not seen(p.decided_at):
+        yield p.recorded_at.date(), "pending_confirmation", p.amount.amount
+
+
 @in_context
 def collections_report(
     receivables: Iterable[Receivable], as_of: date, by: CollectionsBy | str = CollectionsBy.OWNER
@@ -105,9 +164,6 @@ def collections_report(
         row = sums.setdefault((key, currency), dict.fromkeys(_FIGURES, Decimal(0)))
         row[figure] += value
 
-    def seen(at: datetime | None) -> bool:
-        return at is not None and at.date() <= as_of
-
     for r in receivables:
         cur = r.currency
         if kind in (CollectionsBy.OWNER, CollectionsBy.CUSTOMER, CollectionsBy.DEPARTMENT):
@@ -118,62 +174,8 @@ def collections_report(
             for name in _FIGURES:
                 add(key, cur, name, getattr(b, name).amount)
             continue
-        if r.issue_date <= as_of:
-            issued = period_of(r.issue_date, kind)
-            add(issued, cur, "amount", r.amount.amount)
-            add(issued, cur, "outstanding", r.balance(as_of).outstanding.amount)
-        for note in r.returns:
-            if seen(note.recorded_at):
-                figure = "returned" if note.discount_for is None else "discounted"
-                add(period_of(note.recorded_at.date(), kind), cur, figure, note.amount.amount)
-        for d in r.discounts:
-            if seen(d.granted_at):
-                add(period_of(d.granted_at.date(), kind), cur, "discounted", d.amount.amount)
-                if d.revoked_at is not None and seen(d.revoked_at):
-                    add(period_of(d.revoked_at.date(), kind), cur, "discounted", -d.amount.amount)
-        for w in r.write_offs:
-            if seen(w.recorded_at):
-                add(period_of(w.recorded_at.date(), kind), cur, "written_off", w.amount.amount)
-        for p in r.payments:
-            if not seen(p.recorded_at):
-                continue
-            if (
-                p.state in (PaymentState.CONFIRMED, PaymentState.REVERSED)
-                and p.decided_at is not None
-                and seen(p.decided_at)
-            ):
-                add(period_of(p.decided_at.date(), kind), cur, "received", p.amount.amount)
-                if p.reversed_at is not None and seen(p.reversed_at):
-                    # a bounced payment comes out again in the period it was reversed
-                    add(period_of(p.reversed_at.date(), kind), cur, "received", -p.amount.amount)
-            elif p.state is PaymentState.PENDING or not seen(p.decided_at):
-                add(
-                    period_of(p.recorded_at.date(), kind),
-                    cur,
-                    "pending_confirmation",
-                    p.amount.amount,
-                )
-        for f in r.refunds:
-            if (
-                f.state is RefundState.CONFIRMED
-                and f.decided_at is not None
-                and seen(f.decided_at)
-            ):
-                add(period_of(f.decided_at.date(), kind), cur, "refunded", f.amount.amount)
-        for inv in r.invoices:
-            if (
-                inv.state in (InvoiceState.ISSUED, InvoiceState.CANCELLED)
-                and inv.decided_at is not None
-                and seen(inv.decided_at)
-            ):
-                add(period_of(inv.decided_at.date(), kind), cur, "invoiced", inv.amount.amount)
-                if inv.cancelled_at is not None and seen(inv.cancelled_at):
-                    add(
-                        period_of(inv.cancelled_at.date(), kind),
-                        cur,
-                        "invoiced",
-                        -inv.amount.amount,
-                    )
+        for day, figure, value in _dated_figures(r, as_of):
+            add(period_of(day, kind), cur, figure, value)
     rows = []
     for (key, cur), figures in sorted(
         sums.items(), key=lambda item: (item[0][0], item[0][1].code)

@@ -24,6 +24,7 @@ from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
 from crmcore.services._record_access import Grant, RecordAccess
 from crmcore.services._visits import VisitSettings
+from crmcore.services._vocabulary import check_roles
 from crmcore.workflow import ProcessRegistry
 
 __all__ = ["GOODS_STATUSES", "CrmConfig", "TermsBook"]
@@ -122,6 +123,12 @@ class CrmConfig:
     grants: tuple[Grant, ...] = attrs.field(default=(), converter=tuple)
     #: Check-in rules, visit actions, frequency by tier (see ``crm.visits``).
     visits: VisitSettings = attrs.field(factory=VisitSettings)
+    #: The role vocabulary (None: not checked). When given, every role the configuration
+    #: names — access, admin and department-head roles, grants, notification routes,
+    #: write-off limits, approval steps — must be one of these (a ConfigError names each).
+    roles: frozenset[str] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_roles)
+    )
     #: Derived: the record-access rule every use case and query applies.
     record_access: RecordAccess = attrs.field(init=False, eq=False, repr=False)
     #: Derived: the order's own role names (who ships and confirms receipt).
@@ -132,6 +139,7 @@ class CrmConfig:
     invalidate_roles: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        check_roles(self)
         access = self.access
 
         def roles(*actions: str) -> frozenset[str]:

@@ -1,5 +1,5 @@
-"""The handover when a salesperson leaves: every open lead and open deal they hold moves on,
-with its history, in one unit of work."""
+"""The handover when a salesperson leaves: every open lead, deal, order and receivable they
+hold moves on, with its history, in one unit of work."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import attrs
 from crmcore.errors import ValidationError
 from crmcore.forecast import Opportunity, OpportunityStatus
 from crmcore.leads import Assignment, Lead, LeadStatus
+from crmcore.orders import Order, OrderStatus
+from crmcore.receivables import Receivable
 
 if TYPE_CHECKING:
     from crmcore.services._case import UseCase
@@ -18,22 +20,30 @@ if TYPE_CHECKING:
 __all__ = ["HandoverReport"]
 
 _HELD = (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
+#: The orders still in progress: handed over with their salesperson's other open records.
+_OPEN_ORDERS = tuple(
+    s for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+)
 
 
 @attrs.frozen
 class HandoverReport:
     """What a handover moved: each lead (where it went; ``owner_id`` None: back to its pool
-    to wait) and each open deal with its new owner."""
+    to wait), and each open deal, open order and receivable still to collect with its new
+    owner."""
 
     member_id: str
     reason: str
     leads: tuple[Assignment, ...]
     opportunities: tuple[tuple[str, str], ...]
+    orders: tuple[tuple[str, str], ...] = ()
+    receivables: tuple[tuple[str, str], ...] = ()
 
     def per_receiver(self) -> dict[str, int]:
-        """How many records (leads and deals) each colleague received."""
+        """How many records (leads, deals, orders, receivables) each colleague received."""
         counts = Counter(a.owner_id for a in self.leads if a.owner_id is not None)
-        counts.update(owner for _, owner in self.opportunities)
+        for records in (self.opportunities, self.orders, self.receivables):
+            counts.update(owner for _, owner in records)
         return dict(sorted(counts.items()))
 
     @property
@@ -104,24 +114,55 @@ def hand_over(
                 leads.save(lead)
         case.repo(type(pool)).save(pool)
     deals = case.repo(Opportunity)
-    open_deals = sorted(
-        deals.find(owner_id=member_id, status=OpportunityStatus.OPEN), key=lambda o: o.id
-    )
+    open_deals = [d.id for d in deals.find(owner_id=member_id, status=OpportunityStatus.OPEN)]
+    orders = case.repo(Order)
+    open_orders = [
+        o.id for status in _OPEN_ORDERS for o in orders.find(owner_id=member_id, status=status)
+    ]
+    receivables = case.repo(Receivable)
+    to_collect = [r.id for r in receivables.find(owner_id=member_id, has_outstanding=True)]
+    count = len(open_deals) + len(open_orders) + len(to_collect)
+    if not count:
+        return HandoverReport(member_id, reason, tuple(moved), ())
+    receiver = opportunities_to or to
+    if receiver is None:
+        manager = crm.directory.manager_of(member_id)
+        if manager is None or not manager.active:
+            raise ValidationError(
+                f"handover: {member_id} holds {count} open opportunities, orders or "
+                f"receivables and has no active manager; name opportunities_to"
+            )
+        receiver = manager.id
+    department = case.department_of(receiver)
     given: list[tuple[str, str]] = []
     if open_deals:
-        receiver = opportunities_to or to
-        if receiver is None:
-            manager = crm.directory.manager_of(member_id)
-            if manager is None or not manager.active:
-                raise ValidationError(
-                    f"handover: {member_id} has {len(open_deals)} open opportunities and no "
-                    f"active manager; name opportunities_to"
-                )
-            receiver = manager.id
-        case.create_for("opportunity", receiver, case.department_of(receiver))
-        for deal in open_deals:
-            deal = case.opportunity(deal.id)
-            deal.hand_over(case.actor, receiver, at=case.at, reason=reason)
-            deals.save(deal)
-            given.append((deal.id, receiver))
-    return HandoverReport(member_id, reason, tuple(moved), tuple(given))
+        case.create_for("opportunity", receiver, department)
+    for deal_id in sorted(open_deals):
+        deal = case.opportunity(deal_id)
+        deal.hand_over(case.actor, receiver, at=case.at, reason=reason)
+        deals.save(deal)
+        given.append((deal.id, receiver))
+    given_orders: list[tuple[str, str]] = []
+    if open_orders:
+        case.create_for("order", receiver, department)
+    for order_id in sorted(open_orders):
+        order = case.order(order_id)
+        order.hand_over(case.actor, receiver, at=case.at, reason=reason)
+        orders.save(order)
+        given_orders.append((order.id, receiver))
+    given_receivables: list[tuple[str, str]] = []
+    if to_collect:
+        case.create_for("receivable", receiver, department)
+    for receivable_id in sorted(to_collect):
+        receivable = case.receivable(receivable_id)
+        receivable.hand_over(case.actor, receiver, at=case.at, reason=reason)
+        receivables.save(receivable)
+        given_receivables.append((receivable.id, receiver))
+    return HandoverReport(
+        member_id,
+        reason,
+        tuple(moved),
+        tuple(given),
+        tuple(given_orders),
+        tuple(given_receivables),
+    )

@@ -254,10 +254,11 @@ class LeadService:
 
         Their open leads go to the colleague ``to``, else to whom each pool's policy picks
         (``redistribute``; what nobody has room for waits in the pool), else back to their
-        pools to wait; their open opportunities go to ``opportunities_to``, else ``to``,
-        else their manager. Every record keeps its history (who held it, until when, who
-        handed it over and why) and each receiver is notified. The actor must be an admin
-        of each pool concerned and may write the receivers' records; one unit of work.
+        pools to wait; their open opportunities, open orders and receivables still to
+        collect go to ``opportunities_to``, else ``to``, else their manager. Every record
+        keeps its history (who held it, until when, who handed it over and why) and each
+        receiver is notified. The actor must be an admin of each pool concerned and may
+        write the receivers' records; one unit of work.
         """
 
         def work(case: UseCase) -> HandoverReport:

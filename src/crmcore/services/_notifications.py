@@ -314,6 +314,11 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "topic": "opportunity handed over to you",
             "to": [{"owner": True}],
         },
+        "OrderHandedOver": {"topic": "order handed over to you", "to": [{"owner": True}]},
+        "ReceivableHandedOver": {
+            "topic": "receivable handed over to you",
+            "to": [{"owner": True}],
+        },
         # one notification per decision: the approval's events tell the owner, so the order's
         # own OrderApproved / OrderRejected of the same decision are not routed
         "ApprovalRequestApproved": {"topic": "request approved", "to": [{"owner": True}]},

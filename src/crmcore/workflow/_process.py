@@ -302,6 +302,12 @@ class ProcessRegistry:
         """The published versions of ``process_id``, oldest first."""
         return sorted(self._versions.get(process_id, {}))
 
+    def published(self) -> list[ApprovalProcess]:
+        """Every published version of every process, by id then version."""
+        return [
+            self._versions[pid][v] for pid in sorted(self._versions) for v in self.versions(pid)
+        ]
+
     def for_subject(self, subject_kind: str) -> list[ApprovalProcess]:
         """The latest version of every process for ``subject_kind``, by id."""
         return [
