@@ -109,9 +109,15 @@ def test_a_return_from_a_completed_paid_and_invoiced_order(world: World) -> None
         cny("226.00"),
         cny("0.00"),
     )
+    todo = crm.queries.credit_notes_awaiting_issue(FAY)
+    assert [(t.credit_note_id, t.invoice_id, t.amount, t.return_id) for t in todo] == [
+        (credit.id, credit.invoice_id, cny("226.00"), f"{ids['rec']}/R1")
+    ]
+    assert crm.queries.credit_notes_awaiting_issue(ANN) == []  # sales may not issue them
     with pytest.raises(PermissionDenied, match=r"may not credit_note\.issue"):
         crm.receivables.issue_credit_note(ANN, ids["rec"], credit.id, "CN-1")
     crm.receivables.issue_credit_note(FAY, ids["rec"], credit.id, "CN-1")
+    assert crm.queries.credit_notes_awaiting_issue(FAY) == []
     assert world.sent() == [("ann", "credit note issued")]
     b = balance(world, ids["rec"])
     assert (b.invoiced, b.credited, b.pending_credit) == (

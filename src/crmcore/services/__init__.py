@@ -36,6 +36,7 @@ from crmcore.services._notifications import (
 from crmcore.services._opportunities import AdvanceResult, OpportunityService
 from crmcore.services._orders import OrderApproval, OrderService, SubmitResult, receivable_id_of
 from crmcore.services._queries import (
+    CreditNoteTodo,
     InvoiceTodo,
     InvoiceView,
     OrderMoneyView,
@@ -72,6 +73,7 @@ __all__ = [
     "ApprovalService",
     "ApprovalSubject",
     "ComputedKind",
+    "CreditNoteTodo",
     "Crm",
     "CrmConfig",
     "DunningLog",

@@ -64,8 +64,10 @@ def awaiting_confirmation(receivable: Receivable) -> bool:
 
 
 def awaiting_invoice(receivable: Receivable) -> bool:
-    """True while some invoice request of the receivable waits to be issued."""
-    return any(i.state is InvoiceState.REQUESTED for i in receivable.invoices)
+    """True while some invoice request or credit note of the receivable waits to be issued."""
+    return any(i.state is InvoiceState.REQUESTED for i in receivable.invoices) or any(
+        c.state is InvoiceState.REQUESTED for c in receivable.credit_notes
+    )
 
 
 def has_unpaid(receivable: Receivable) -> bool:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from crmcore.services._app import Crm
 
 __all__ = [
+    "CreditNoteTodo",
     "InvoiceTodo",
     "InvoiceView",
     "OrderMoneyView",
@@ -125,6 +126,22 @@ class InvoiceTodo:
     owner: str
     amount: Money
     title: str
+    requested_by: str
+    requested_at: datetime
+
+
+@attrs.frozen
+class CreditNoteTodo:
+    """A credit note waiting to be issued (``return_id``: the return that asked for it)."""
+
+    receivable_id: str
+    credit_note_id: str
+    invoice_id: str
+    customer: str
+    owner: str
+    amount: Money
+    reason: str
+    return_id: str | None
     requested_by: str
     requested_at: datetime
 
@@ -335,6 +352,34 @@ class Queries(RecordQueries):
                 for i in r.invoices
                 if i.state is InvoiceState.REQUESTED
             ]
+
+        return self._crm.read(actor, None, work)
+
+    def credit_notes_awaiting_issue(self, actor: Actor | str) -> list[CreditNoteTodo]:
+        """Credit notes waiting to be issued (for users who may issue them), oldest first."""
+
+        def work(case: UseCase) -> list[CreditNoteTodo]:
+            if not self._crm.config.access.allows(case.actor, "credit_note.issue"):
+                return []
+            todo = [
+                CreditNoteTodo(
+                    r.id,
+                    c.id,
+                    c.invoice_id,
+                    r.customer,
+                    r.owner_id,
+                    c.amount,
+                    c.reason,
+                    c.return_id,
+                    c.recorded_by,
+                    c.recorded_at,
+                )
+                for r in case.repo(Receivable).find(awaiting_invoice=True)
+                if case.may("receivable", r, "write")
+                for c in r.credit_notes
+                if c.state is InvoiceState.REQUESTED
+            ]
+            return sorted(todo, key=lambda t: (t.requested_at, t.credit_note_id))
 
         return self._crm.read(actor, None, work)
 
