@@ -6,14 +6,18 @@ Every operation that raises one of these has changed nothing.
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyExists",
     "ConcurrencyConflict",
     "ConfigError",
     "CrmError",
     "CurrencyMismatch",
     "InvalidTransition",
     "InvariantViolation",
+    "NeverAdded",
+    "NoOutboxEvent",
     "NotFound",
     "PermissionDenied",
+    "StaleVersion",
     "StorageError",
     "ValidationError",
 ]
@@ -53,6 +57,50 @@ class NotFound(CrmError, KeyError):
 
 class ConcurrencyConflict(CrmError):
     """Somebody else saved the object since it was loaded (optimistic version check)."""
+
+
+class NeverAdded(NotFound):
+    """A unit of work saved an aggregate the store never held (``save`` of a new object).
+
+    ``kind`` and ``id`` name it; adapters raise it at commit, having written nothing.
+    """
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"cannot save {kind} {id!r}: it was never added")
+        self.kind = kind
+        self.id = id
+
+
+class NoOutboxEvent(NotFound):
+    """``mark_delivered`` named an outbox sequence number the store never assigned (``seq``)."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"no outbox event {seq}")
+        self.seq = seq
+
+
+class AlreadyExists(ConcurrencyConflict):
+    """``add`` of an id the store already holds (``kind``, ``id``); nothing was written."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"{kind} {id!r} already exists")
+        self.kind = kind
+        self.id = id
+
+
+class StaleVersion(ConcurrencyConflict):
+    """A save of a copy loaded at ``expected`` while the store holds ``stored``: somebody
+    else committed it in between; nothing of that unit of work was written."""
+
+    def __init__(self, kind: str, id: str, stored: int, expected: int) -> None:
+        super().__init__(
+            f"{kind} {id!r} was changed by someone else (version {stored}, this copy has "
+            f"{expected}); reload and retry"
+        )
+        self.kind = kind
+        self.id = id
+        self.stored = stored
+        self.expected = expected
 
 
 class StorageError(CrmError):

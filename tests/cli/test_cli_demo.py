@@ -15,6 +15,7 @@ from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.cli import COMMANDS
 from crmcore.cli._demo import DEFAULT_DB, compute_figures, run_demo
 from crmcore.cli._demo_company import MonthIds, month_start, months_stored, next_month
+from crmcore.cli._main import main
 from crmcore.l10n import format_money
 from crmcore.leads import Lead
 from crmcore.money import Money
@@ -203,3 +204,14 @@ def test_awkward_seeds_play_two_months(seed: int) -> None:
     storage = MemoryDatabase(KINDS)
     months = [run_demo(storage, seed=seed, locale="en_US", out=io.StringIO()) for _ in (1, 2)]
     assert [m.month for m in months] == [1, 2]
+
+
+def test_demo_on_a_postgresql_database_that_does_not_exist_says_so(capsys, postgres_conninfo):
+    import psycopg
+
+    server = psycopg.conninfo.conninfo_to_dict(postgres_conninfo)
+    where = f"host={server.get('host', '')}&port={server.get('port', 5432)}"
+    code = main(["demo", "--db", f"postgresql://postgres@/no_such_db?{where}"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert 'database "no_such_db" does not exist' in err

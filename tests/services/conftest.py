@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.helpers import World, memory_world, sqlite_world
+from tests.services.helpers import BACKENDS, World, world_on
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    """A Crm with its fakes on the memory adapter, then on a SQLite file (closed after)."""
-    made = memory_world() if request.param == "memory" else sqlite_world(tmp_path)
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+    """A Crm with its fakes on memory, on a SQLite file and on a fresh PostgreSQL schema
+    (``postgres``: needs CRMCORE_TEST_POSTGRES), closed after."""
+    with world_on(request.param, tmp_path) as made:
+        yield made

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from crmcore.receivables import DueRule, PaymentTerms, Portion, TermLine
 from crmcore.services import KINDS, Crm, CrmConfig, TermsBook
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
 from crmcore.workflow import ApprovalProcess, ProcessRegistry
+from tests.conftest import fresh_postgres_schema, postgres_conninfo_or_fail
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -206,6 +209,38 @@ def memory_world(**changes: Any) -> World:
 
 def sqlite_world(folder: Path, **changes: Any) -> World:
     return World(SqliteDatabase(folder / "crm.sqlite3", KINDS), **changes)
+
+
+def postgres_world(conninfo: str, schema: str, **changes: Any) -> World:
+    from crmcore.adapters.postgres import PostgresDatabase
+
+    return World(PostgresDatabase(conninfo, KINDS, schema=schema), **changes)
+
+
+#: The storages the services suite runs on (``postgres`` needs CRMCORE_TEST_POSTGRES).
+BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+@contextlib.contextmanager
+def world_on(backend: str, folder: Path, **changes: Any) -> Iterator[World]:
+    """A world on a fresh store of ``backend``, closed (and its schema dropped) afterwards."""
+    if backend == "memory":
+        yield memory_world(**changes)
+        return
+    if backend == "sqlite":
+        made = sqlite_world(folder, **changes)
+        try:
+            yield made
+        finally:
+            made.storage.close()  # type: ignore[attr-defined]
+        return
+    conninfo = postgres_conninfo_or_fail()
+    with fresh_postgres_schema(conninfo) as schema:
+        made = postgres_world(conninfo, schema, **changes)
+        try:
+            yield made
+        finally:
+            made.storage.close()  # type: ignore[attr-defined]
 
 
 def cny(amount: str) -> Money:

@@ -3,6 +3,7 @@ sends (on both adapters), approvals, credit checks, cancellation, returns and re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from crmcore.services import CrmConfig
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ProcessRegistry
 from tests.services.helpers import (
     ANN,
+    BACKENDS,
     BOB,
     DAN,
     FAY,
@@ -35,7 +37,7 @@ from tests.services.helpers import (
     World,
     cny,
     memory_world,
-    sqlite_world,
+    world_on,
 )
 from tests.services.order_helpers import (
     confirmed_order,
@@ -49,9 +51,10 @@ from tests.services.order_helpers import (
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
-    return memory_world() if request.param == "memory" else sqlite_world(tmp_path)
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with world_on(request.param, tmp_path) as made:
+        yield made
 
 
 def test_full_cycle_from_draft_to_completed_with_each_steps_notifications(world: World) -> None:

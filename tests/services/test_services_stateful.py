@@ -69,6 +69,13 @@ class _Watched(MemoryDatabase):
             self.seen.setdefault(row.seq, row.event)
         return rows
 
+    def claim(self, limit: int = 100, lease: float = 60.0) -> list[StoredEvent]:
+        """The services deliver through leased claims when the store offers them."""
+        rows = super().claim(limit, lease)
+        for row in rows:
+            self.seen.setdefault(row.seq, row.event)
+        return rows
+
 
 class ServicesMachine(RuleBasedStateMachine):
     world: World

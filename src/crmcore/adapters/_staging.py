@@ -14,7 +14,7 @@ import attrs
 from crmcore.adapters._codec import index_filters, index_key
 from crmcore.adapters._decoded import MAX_ROWS, DecodedRows
 from crmcore.adapters._verify import ShapeLog, WriteCheck
-from crmcore.errors import ConcurrencyConflict, InvalidTransition, NotFound, ValidationError
+from crmcore.errors import AlreadyExists, InvalidTransition, NotFound, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind
 
@@ -58,8 +58,8 @@ class Staging:
 
     def new_events(self) -> list[DomainEvent]:
         """Every new event of the staged aggregates, in the order they were staged; they stay
-        on the aggregates until [`committed`][crmcore.adapters.Staging.committed] (a failed commit
-        must not lose them)."""
+        on the aggregates until [`committed`][crmcore.adapters.kit.Staging.committed] (a failed
+        commit must not lose them)."""
         events: list[DomainEvent] = []
         for staged in self.writes.values():
             events.extend(staged.aggregate.peek_events())
@@ -169,7 +169,7 @@ class StoreRepository(Generic[A]):
         staging = self._uow.staging()
         key = (self._kind.name, aggregate.id)
         if key in staging.loaded or self._uow.store.read(self._kind, aggregate.id) is not None:
-            raise ConcurrencyConflict(f"{self._kind.name} {aggregate.id!r} already exists")
+            raise AlreadyExists(self._kind.name, aggregate.id)
         staging.stage("add", self._kind, aggregate)
 
     def save(self, aggregate: A) -> None:

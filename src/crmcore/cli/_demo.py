@@ -2,7 +2,8 @@
 
 Each run plays one month of the story (`crmcore.cli._demo_story`) of the company of
 `crmcore.cli._demo_company` through the services, on a SQLite file (default
-``./crmcore-demo.sqlite3``) or in memory (``--memory``), then prints the weighted forecast,
+``./crmcore-demo.sqlite3``), on PostgreSQL (``--db postgresql://…``) or in memory
+(``--memory``), then prints the weighted forecast,
 the receivables summary and aging, the to-do lists and the reports over everything stored,
 with money formatted for ``--locale``. A second run on the same file plays the next month
 with new ids and reports on both.
@@ -57,6 +58,8 @@ from crmcore.testing.fakes import FixedClock
 __all__ = ["COMMAND", "DEFAULT_DB", "DemoFigures", "compute_figures", "run_demo"]
 
 DEFAULT_DB: Final = "crmcore-demo.sqlite3"
+#: ``--db`` values that name a PostgreSQL database rather than a SQLite file.
+POSTGRES_URLS: Final = ("postgresql://", "postgres://")
 #: The plain-text ``--help`` of the command (the module docstring is for developers).
 DESCRIPTION: Final = (
     "Play one month of a small company's lead-to-cash work on generated data, through the "
@@ -64,7 +67,8 @@ DESCRIPTION: Final = (
     "approvals, shipments, payments confirmed by finance, invoices, overdue reminders. Then "
     "print the weighted forecast, the receivables summary and aging, the to-do lists and "
     f"the reports over everything stored. The data is kept in ./{DEFAULT_DB} (or --db "
-    "PATH, or --memory); each further run on the same file plays the next month. The same "
+    "PATH, --db postgresql://..., or --memory); each further run on the same database plays "
+    "the next month. The same "
     "--seed tells the same story. Exit status: 0 done, 1 bad input, 2 usage error."
 )
 LOCALES: Final = ("en_US", "zh_CN")
@@ -134,6 +138,12 @@ class DemoFigures:
 def _open(args: argparse.Namespace) -> Storage:
     if args.memory:
         return MemoryDatabase(KINDS)
+    if str(args.db).startswith(POSTGRES_URLS):
+        try:
+            from crmcore.adapters.postgres import PostgresDatabase
+        except ImportError as exc:
+            raise UsageError(f"--db {args.db.split('@')[-1]}: {exc}") from None
+        return PostgresDatabase(args.db, KINDS)
     path = Path(args.db)
     return SqliteDatabase(path, KINDS)
 
@@ -150,9 +160,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--db",
         default=DEFAULT_DB,
-        metavar="PATH",
-        help=f"the SQLite file to keep the demo in (default ./{DEFAULT_DB}); a second run "
-        "on the same file plays the next month",
+        metavar="PATH|URL",
+        help=f"the SQLite file to keep the demo in (default ./{DEFAULT_DB}), or a "
+        "postgresql://user@host/db URL (needs the postgres extra); a second run on the same "
+        "database plays the next month",
     )
     where.add_argument("--memory", action="store_true", help="keep everything in memory")
     parser.add_argument(

@@ -1,7 +1,14 @@
 """Ports: the Protocols a host implements (storage, time, ids, users, messages) and Actor."""
 
 from crmcore.ports._actor import Actor, DirectoryUser
-from crmcore.ports._persistence import AggregateKind, Outbox, Storage, StoredEvent
+from crmcore.ports._checkpoints import CheckpointHook, checkpoint, set_checkpoint_hook
+from crmcore.ports._persistence import (
+    AggregateKind,
+    ClaimingOutbox,
+    Outbox,
+    Storage,
+    StoredEvent,
+)
 from crmcore.ports._protocols import (
     Aggregate,
     Clock,
@@ -17,6 +24,8 @@ __all__ = [
     "Actor",
     "Aggregate",
     "AggregateKind",
+    "CheckpointHook",
+    "ClaimingOutbox",
     "Clock",
     "Directory",
     "DirectoryUser",
@@ -28,4 +37,6 @@ __all__ = [
     "Storage",
     "StoredEvent",
     "UnitOfWork",
+    "checkpoint",
+    "set_checkpoint_hook",
 ]

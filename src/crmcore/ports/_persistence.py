@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -12,7 +12,7 @@ from crmcore.errors import ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports._protocols import Aggregate, UnitOfWork
 
-__all__ = ["AggregateKind", "Outbox", "Storage", "StoredEvent"]
+__all__ = ["AggregateKind", "ClaimingOutbox", "Outbox", "Storage", "StoredEvent"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -73,6 +73,24 @@ class Outbox(Protocol):
 
     def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
         """Record that the event ``seq`` reached the notifier at ``at`` (idempotent)."""
+        ...
+
+
+@runtime_checkable
+class ClaimingOutbox(Outbox, Protocol):
+    """An outbox several delivery processes share without delivering an event twice.
+
+    ``claim`` leases the oldest undelivered events not leased to anybody else (or whose
+    lease ran out: a deliverer that crashed) for ``lease`` seconds; the caller delivers them
+    and marks each delivered before the lease ends.
+    """
+
+    def claim(self, limit: int = 100, lease: float = 60.0) -> list[StoredEvent]:
+        """Lease up to ``limit`` undelivered events, oldest first, for ``lease`` seconds."""
+        ...
+
+    def release(self, seqs: Sequence[int]) -> None:
+        """End the lease of claimed events that were not delivered (a clean failure)."""
         ...
 
 

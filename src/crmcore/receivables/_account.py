@@ -15,10 +15,10 @@ applied or refunded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -324,46 +324,31 @@ class CustomerAccount(AggregateRoot):
     def confirm_receipt(self, actor: Actor, receipt_id: str, *, at: datetime) -> AccountReceipt:
         """Finance confirms a receipt (not the person who recorded it): it can be applied."""
         receipt = self.receipt(receipt_id)
-        self._check_change(actor, at)
-        state = payment_lifecycle(self.policy.finance_roles).check(
-            "confirm", receipt.state, actor, receipt
-        )
-        updated = attrs.evolve(receipt, state=state, decided_by=actor.user_id, decided_at=at)
-        self._replace(self._receipts, updated)
-        self._emit(
-            AccountReceiptConfirmed,
+        return self._decide(
+            self._receipts,
+            receipt,
+            "confirm",
             actor,
             at,
+            AccountReceiptConfirmed,
             receipt_id=receipt.id,
-            amount=receipt.amount,
-            owner_id=self.owner_id,
         )
-        return updated
 
     def reject_receipt(
         self, actor: Actor, receipt_id: str, *, reason: str, at: datetime
     ) -> AccountReceipt:
         """Finance rejects a pending receipt (not on the bank statement), saying why."""
         receipt = self.receipt(receipt_id)
-        _text(reason, "reason")
-        self._check_change(actor, at)
-        state = payment_lifecycle(self.policy.finance_roles).check(
-            "reject", receipt.state, actor, receipt
-        )
-        updated = attrs.evolve(
-            receipt, state=state, decided_by=actor.user_id, decided_at=at, reason=reason
-        )
-        self._replace(self._receipts, updated)
-        self._emit(
-            AccountReceiptRejected,
+        return self._decide(
+            self._receipts,
+            receipt,
+            "reject",
             actor,
             at,
-            receipt_id=receipt.id,
-            amount=receipt.amount,
+            AccountReceiptRejected,
             reason=reason,
-            owner_id=self.owner_id,
+            receipt_id=receipt.id,
         )
-        return updated
 
     # -- credits ----------------------------------------------------------------------------
     def add_credit(
@@ -448,48 +433,33 @@ class CustomerAccount(AggregateRoot):
     ) -> Application:
         """Finance confirms an application (not its recorder): the money is applied."""
         application = self.application(application_id)
-        self._check_change(actor, at)
-        state = payment_lifecycle(self.policy.finance_roles).check(
-            "confirm", application.state, actor, application
-        )
-        updated = attrs.evolve(application, state=state, decided_by=actor.user_id, decided_at=at)
-        self._replace(self._applications, updated)
-        self._emit(
-            AccountApplicationConfirmed,
+        return self._decide(
+            self._applications,
+            application,
+            "confirm",
             actor,
             at,
+            AccountApplicationConfirmed,
             application_id=application.id,
             receivable_id=application.receivable_id,
-            amount=application.amount,
-            owner_id=self.owner_id,
         )
-        return updated
 
     def reject_application(
         self, actor: Actor, application_id: str, *, reason: str, at: datetime
     ) -> Application:
         """Finance rejects an application: the money is unapplied again."""
         application = self.application(application_id)
-        _text(reason, "reason")
-        self._check_change(actor, at)
-        state = payment_lifecycle(self.policy.finance_roles).check(
-            "reject", application.state, actor, application
-        )
-        updated = attrs.evolve(
-            application, state=state, decided_by=actor.user_id, decided_at=at, reason=reason
-        )
-        self._replace(self._applications, updated)
-        self._emit(
-            AccountApplicationRejected,
+        return self._decide(
+            self._applications,
+            application,
+            "reject",
             actor,
             at,
+            AccountApplicationRejected,
+            reason=reason,
             application_id=application.id,
             receivable_id=application.receivable_id,
-            amount=application.amount,
-            reason=reason,
-            owner_id=self.owner_id,
         )
-        return updated
 
     # -- refunds ----------------------------------------------------------------------------
     def request_refund(
@@ -529,48 +499,66 @@ class CustomerAccount(AggregateRoot):
     def confirm_refund(self, actor: Actor, refund_id: str, *, at: datetime) -> AccountRefund:
         """Finance confirms a refund (not its requester): the money has left."""
         refund = self.refund(refund_id)
-        self._check_change(actor, at)
-        state = refund_lifecycle(self.policy.finance_roles).check(
-            "confirm", refund.state, actor, refund
-        )
-        updated = attrs.evolve(refund, state=state, decided_by=actor.user_id, decided_at=at)
-        self._replace(self._refunds, updated)
-        self._emit(
-            AccountRefundConfirmed,
+        return self._decide(
+            self._refunds,
+            refund,
+            "confirm",
             actor,
             at,
+            AccountRefundConfirmed,
             refund_id=refund.id,
-            amount=refund.amount,
-            owner_id=self.owner_id,
         )
-        return updated
 
     def reject_refund(
         self, actor: Actor, refund_id: str, *, reason: str, at: datetime
     ) -> AccountRefund:
         """Finance rejects a refund request: the money is unapplied again."""
         refund = self.refund(refund_id)
-        _text(reason, "reason")
-        self._check_change(actor, at)
-        state = refund_lifecycle(self.policy.finance_roles).check(
-            "reject", refund.state, actor, refund
-        )
-        updated = attrs.evolve(
-            refund, state=state, decided_by=actor.user_id, decided_at=at, rejection=reason
-        )
-        self._replace(self._refunds, updated)
-        self._emit(
-            AccountRefundRejected,
+        return self._decide(
+            self._refunds,
+            refund,
+            "reject",
             actor,
             at,
-            refund_id=refund.id,
-            amount=refund.amount,
+            AccountRefundRejected,
             reason=reason,
-            owner_id=self.owner_id,
+            refund_id=refund.id,
         )
-        return updated
 
     # -- internals --------------------------------------------------------------------------
+    def _decide(
+        self,
+        items: list[F],
+        fact: F,
+        action: str,
+        actor: Actor,
+        at: datetime,
+        event: Callable[..., DomainEvent],
+        *,
+        reason: str | None = None,
+        **fields: str,
+    ) -> F:
+        """Finance's decision on a pending fact: checked by its lifecycle (four eyes), the
+        fact replaced by its decided copy, the event raised; nothing changes on a refusal."""
+        if reason is not None:
+            _text(reason, "reason")
+        self._check_change(actor, at)
+        refund = isinstance(fact, AccountRefund)
+        machine = (refund_lifecycle if refund else payment_lifecycle)(self.policy.finance_roles)
+        state = machine.check(action, fact.state, actor, fact)  # type: ignore[arg-type]
+        changes: dict[str, Any] = {
+            "state": state,
+            "decided_by": actor.user_id,
+            "decided_at": at,
+        }
+        if reason is not None:
+            changes["rejection" if refund else "reason"] = reason
+            fields["reason"] = reason
+        updated = attrs.evolve(fact, **changes)
+        self._replace(items, updated)
+        self._emit(event, actor, at, amount=fact.amount, owner_id=self.owner_id, **fields)
+        return updated
+
     def _last_change_at(self) -> datetime | None:
         return self._history[-1].occurred_at if self._history else None
 

@@ -34,7 +34,13 @@ from crmcore.services._notifications import (
     owner_from_event,
 )
 from crmcore.services._opportunities import AdvanceResult, OpportunityService
-from crmcore.services._orders import OrderApproval, OrderService, SubmitResult, receivable_id_of
+from crmcore.services._orders import (
+    DecisionResult,
+    OrderApproval,
+    OrderService,
+    SubmitResult,
+    receivable_id_of,
+)
 from crmcore.services._queries import (
     CreditNoteTodo,
     InvoiceTodo,
@@ -76,6 +82,7 @@ __all__ = [
     "CreditNoteTodo",
     "Crm",
     "CrmConfig",
+    "DecisionResult",
     "DunningLog",
     "EventUsers",
     "Grant",

@@ -67,21 +67,16 @@ class AccountService:
         ``owner_id`` (default: the owner of the customer's latest receivable, else the
         actor). The same bank ``reference`` returns the first receipt."""
 
-        def work(case: UseCase) -> AccountReceipt:
-            account, is_new = self._account_for(case, customer, amount, owner_id)
-            receipt = account.receive(
+        def record(account: CustomerAccount, case: UseCase) -> AccountReceipt:
+            return account.receive(
                 case.actor,
                 amount,
                 received_on=case.day(received_on, "received_on", required=True),
                 at=case.at,
                 reference=reference,
             )
-            (case.repo(CustomerAccount).add if is_new else case.repo(CustomerAccount).save)(
-                account
-            )
-            return receipt
 
-        return self._crm.run(actor, "account.receive", work)
+        return self._on_account(actor, "account.receive", customer, amount, owner_id, record)
 
     def confirm_receipt(
         self, actor: Actor | str, account_id: str, receipt_id: str
@@ -117,15 +112,16 @@ class AccountService:
         """Finance puts a credit on the customer's account (a return the customer keeps as
         credit, an advance moved off a receivable); ``source`` says which."""
 
-        def work(case: UseCase) -> AccountCredit:
-            account, is_new = self._account_for(case, customer, amount, owner_id)
-            credit = account.add_credit(case.actor, amount, source=source, at=case.at)
-            (case.repo(CustomerAccount).add if is_new else case.repo(CustomerAccount).save)(
-                account
-            )
-            return credit
-
-        return self._crm.run(actor, "account.credit", work)
+        return self._on_account(
+            actor,
+            "account.credit",
+            customer,
+            amount,
+            owner_id,
+            lambda account, case: account.add_credit(
+                case.actor, amount, source=source, at=case.at
+            ),
+        )
 
     # -- applications -----------------------------------------------------------------------
     def apply(
@@ -232,6 +228,27 @@ class AccountService:
         account = case.repo(CustomerAccount).get(account_id)
         account.policy = self._crm.config.receivable_policy
         return account
+
+    def _on_account(
+        self,
+        actor: Actor | str,
+        action: str,
+        customer: str,
+        amount: Money,
+        owner_id: str | None,
+        change: Callable[[CustomerAccount, UseCase], T],
+    ) -> T:
+        """Put ``amount`` on the customer's account (opened when it has none)."""
+
+        def work(case: UseCase) -> T:
+            account, is_new = self._account_for(case, customer, amount, owner_id)
+            result = change(account, case)
+            (case.repo(CustomerAccount).add if is_new else case.repo(CustomerAccount).save)(
+                account
+            )
+            return result
+
+        return self._crm.run(actor, action, work)
 
     def _account_for(
         self, case: UseCase, customer: str, amount: Money, owner_id: str | None

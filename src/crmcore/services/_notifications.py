@@ -18,7 +18,7 @@ import attrs
 from crmcore._numbers import show
 from crmcore.errors import ConfigError, NotFound
 from crmcore.events import DomainEvent, event_types
-from crmcore.ports import Directory, Notification, Notifier, Storage
+from crmcore.ports import ClaimingOutbox, Directory, Notification, Notifier, Storage
 from crmcore.serialization import check_shape
 from crmcore.services._records import InstallmentDueSoon  # noqa: F401 - registers the reminder events
 from crmcore.visits import VisitPlanAssigned  # noqa: F401 - registers the visit events routed below
@@ -256,18 +256,27 @@ def deliver_outbox(
     batch: int = 100,
 ) -> int:
     """Send every undelivered event's notifications, marking each event delivered after its
-    notifications went out (at least once: a crash in between sends them again). Returns the
-    number of notifications sent."""
+    notifications went out (at least once: a crash in between sends them again). On a
+    [`ClaimingOutbox`][crmcore.ports.ClaimingOutbox] events are leased first, so several processes
+    delivering at once never send one event twice. Returns the number of notifications sent."""
     sent = 0
+    claimer = storage if isinstance(storage, ClaimingOutbox) else None
     while True:
-        pending = storage.undelivered(batch)
+        pending = claimer.claim(batch) if claimer is not None else storage.undelivered(batch)
         if not pending:
             return sent
-        for stored in pending:
-            for notification in routes.notifications(stored.event, directory, owner_of):
-                notifier.send(notification)
-                sent += 1
-            storage.mark_delivered(stored.seq, at)
+        done = 0
+        try:
+            for stored in pending:
+                for notification in routes.notifications(stored.event, directory, owner_of):
+                    notifier.send(notification)
+                    sent += 1
+                storage.mark_delivered(stored.seq, at)
+                done += 1
+        finally:
+            if claimer is not None and done < len(pending):
+                # Give the rest back so the next delivery (here or elsewhere) retries them now.
+                claimer.release([s.seq for s in pending[done:]])
 
 
 #: Who hears of what by default; replace or extend with ``NotificationRoutes.from_dict``.

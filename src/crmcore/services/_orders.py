@@ -69,6 +69,23 @@ class SubmitResult:
     credit: CreditCheck | None = None
 
 
+@attrs.frozen
+class DecisionResult:
+    """What a decision on an order's approval request did: the order's status now (like
+    ``SubmitResult``: ``confirmed`` once the last step approved, ``draft`` after a rejection
+    or a withdrawal, still ``pending_approval`` while steps remain) and the request itself
+    (its own ``status`` is the request's: ``APPROVED``, ``REJECTED``...)."""
+
+    order_id: str
+    status: OrderStatus
+    approval: ApprovalInstance
+
+    @property
+    def approval_id(self) -> str:
+        """The id of the approval request decided on."""
+        return self.approval.id
+
+
 def _open_receivable(case: UseCase, order: Order) -> Receivable | None:
     """Open the confirmed order's receivable on the customer's terms, for its owner (None
     for a zero-amount order: nothing to collect).
@@ -334,25 +351,37 @@ class OrderService:
         """The id of the approval request the order waits for (NotFound when none)."""
         return self._crm.read(actor, None, lambda c: self._approval_of(c, order_id))
 
-    def approve(self, actor: Actor | str, order_id: str, comment: str = "") -> ApprovalInstance:
+    def approve(self, actor: Actor | str, order_id: str, comment: str = "") -> DecisionResult:
         """Approve the actor's tasks on the order's request (the generic approvals)."""
-        return self._crm.approvals.approve(actor, self.approval_id(actor, order_id), comment)
+        instance = self._crm.approvals.approve(actor, self.approval_id(actor, order_id), comment)
+        return self._decided(actor, order_id, instance)
 
-    def reject(self, actor: Actor | str, order_id: str, comment: str) -> ApprovalInstance:
+    def reject(self, actor: Actor | str, order_id: str, comment: str) -> DecisionResult:
         """Reject the order's request: the order goes back to draft with ``comment``."""
-        return self._crm.approvals.reject(actor, self.approval_id(actor, order_id), comment)
+        instance = self._crm.approvals.reject(actor, self.approval_id(actor, order_id), comment)
+        return self._decided(actor, order_id, instance)
 
     def delegate(
         self, actor: Actor | str, order_id: str, to_user_id: str, comment: str = ""
-    ) -> ApprovalInstance:
+    ) -> DecisionResult:
         """Hand the actor's tasks on the order's request to another user."""
-        return self._crm.approvals.delegate(
+        instance = self._crm.approvals.delegate(
             actor, self.approval_id(actor, order_id), to_user_id, comment
         )
+        return self._decided(actor, order_id, instance)
 
-    def withdraw(self, actor: Actor | str, order_id: str, comment: str = "") -> ApprovalInstance:
+    def withdraw(self, actor: Actor | str, order_id: str, comment: str = "") -> DecisionResult:
         """The submitter takes the pending order back to draft."""
-        return self._crm.approvals.withdraw(actor, self.approval_id(actor, order_id), comment)
+        instance = self._crm.approvals.withdraw(actor, self.approval_id(actor, order_id), comment)
+        return self._decided(actor, order_id, instance)
+
+    def _decided(
+        self, actor: Actor | str, order_id: str, instance: ApprovalInstance
+    ) -> DecisionResult:
+        """The decision's result with the order's status after it (read as the system: the
+        decider may be an approver who cannot read the order)."""
+        status = self._crm.read(actor, None, lambda case: case.repo(Order).get(order_id).status)
+        return DecisionResult(order_id, status, instance)
 
     # -- goods ------------------------------------------------------------------------------
     def ship(

@@ -10,50 +10,68 @@ it two fixtures:
 - ``reopen``: a callable that opens *another* handle on the same store (a new connection),
   callable from another thread.
 
-Every test of the kit then runs against your adapter: get / add / save / find semantics,
-``NotFound``, optimistic version conflicts, rollback, the outbox, a round trip of generated
-aggregates — the sample and every real aggregate kind (leads, pools, opportunities,
-receivables, orders, approval requests, drawn in many states by
-[`crmcore.testing.strategies`][crmcore.testing.strategies]) — and concurrent writers. Override the
-``kinds`` fixture
-to run the round trips through other kinds of the same classes (your own indexes, or
-``crmcore.services.KINDS``). crmcore runs this kit against its own memory and SQLite
-adapters.
+Every test of the kit then runs against your adapter: get / add / save / find semantics, the
+storage errors by type (``AlreadyExists``, ``StaleVersion``, ``NeverAdded``,
+``NoOutboxEvent``), conflicts that write nothing and leave no lock, rollback, ``find`` pushed
+down to the store (rows loaded are counted), ``None`` filters, the outbox order, concurrent
+writers forced to meet between statements, and round trips of generated aggregates — the
+sample and every real aggregate kind (leads, pools, opportunities, receivables, orders,
+approval requests, drawn in many states by
+[`crmcore.testing.strategies`][crmcore.testing.strategies]). Override the ``kinds`` fixture to
+run the round trips through other kinds of the same classes (your own indexes, or
+``crmcore.services.KINDS``). Each test has a time limit that fails naming the likely cause.
+
+Mix in [`CrashContract`][crmcore.testing.contracts.CrashContract] (a commit killed at each of
+its statements in a child process: state and outbox both or neither),
+[`ClaimContract`][crmcore.testing.contracts.ClaimContract] (leased outbox claims) and
+[`DeliveryContract`][crmcore.testing.contracts.DeliveryContract] (four delivery processes,
+each event once); the process ones need an ``open_elsewhere`` fixture. crmcore runs the kit
+against its memory, SQLite and PostgreSQL adapters.
 """
 
 from __future__ import annotations
 
-import enum
+import contextlib
 import itertools
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcore._aggregate import AggregateRoot
 from crmcore.errors import (
+    AlreadyExists,
     ConcurrencyConflict,
-    CurrencyMismatch,
     InvalidTransition,
-    InvariantViolation,
+    NeverAdded,
+    NoOutboxEvent,
     NotFound,
+    StaleVersion,
     ValidationError,
 )
-from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.leads import Lead, Pool
 from crmcore.money import Money
 from crmcore.orders import Order
-from crmcore.ports import Actor, Aggregate, AggregateKind, Storage
+from crmcore.ports import (
+    Actor,
+    Aggregate,
+    AggregateKind,
+    ClaimingOutbox,
+    Storage,
+    set_checkpoint_hook,
+)
 from crmcore.receivables import Receivable
 from crmcore.serialization import converter, from_dict
 from crmcore.testing import strategies as cst
+from crmcore.testing._process_contracts import ClaimContract, CrashContract, DeliveryContract
+from crmcore.testing._sample import SampleAccount, SampleDeposited, SampleStatus
+from crmcore.testing._time_limits import DEFAULT_CAUSE, time_limit
 from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
 
@@ -61,6 +79,9 @@ __all__ = [
     "CONTRACT_KINDS",
     "DOMAIN_KINDS",
     "SAMPLE_KIND",
+    "ClaimContract",
+    "CrashContract",
+    "DeliveryContract",
     "SampleAccount",
     "SampleDeposited",
     "SampleStatus",
@@ -73,54 +94,9 @@ AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 A = TypeVar("A", bound=Aggregate)
 
 
-class SampleStatus(enum.Enum):
-    """The states of the sample aggregate."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-@attrs.frozen(kw_only=True)
-class SampleDeposited(DomainEvent):
-    """Money went into a sample account."""
-
-    amount: Money
-
-
-@attrs.define
-class SampleAccount(AggregateRoot):
-    """A small aggregate with the shapes adapters must store: Money, enum, date, set, list."""
-
-    aggregate_kind: ClassVar[str] = "sample_account"
-
-    id: str
-    owner_id: str
-    balance: Money
-    opened_on: date
-    status: SampleStatus = SampleStatus.OPEN
-    tags: frozenset[str] = frozenset()
-    notes: list[str] = attrs.field(factory=list)
-
-    def deposit(self, actor: Actor, amount: Money, *, at: datetime) -> None:
-        """Add ``amount`` (positive, same currency) and record who did it."""
-        self._check_change(actor, at)
-        if amount.currency != self.balance.currency:
-            raise CurrencyMismatch(f"deposit {amount} into a {self.balance.currency} account")
-        if amount.amount <= 0:
-            raise ValidationError(f"deposit: amount must be > 0, got {amount}")
-        if self.status is not SampleStatus.OPEN:
-            raise InvariantViolation(f"account {self.id} is closed")
-        self.balance += amount
-        self._emit(SampleDeposited, actor, at, amount=amount)
-
-    def close(self) -> None:
-        """Close the account; it then takes no deposits."""
-        self.status = SampleStatus.CLOSED
-
-
-#: The sample aggregate's kind.
+#: The sample aggregate's kind (``manager_id`` is often None: ``find(manager_id=None)``).
 SAMPLE_KIND: Final = AggregateKind(
-    "sample_account", SampleAccount, indexes=("owner_id", "status", "balance")
+    "sample_account", SampleAccount, indexes=("owner_id", "status", "balance", "manager_id")
 )
 
 
@@ -188,7 +164,22 @@ def sample_accounts(draw: st.DrawFn) -> SampleAccount:
         status=draw(st.sampled_from(SampleStatus)),
         tags=frozenset(draw(st.lists(st.text(max_size=5), max_size=3))),
         notes=draw(st.lists(st.text(max_size=20), max_size=3)),
+        manager_id=draw(st.sampled_from([None, "m1", "经理"])),
     )
+
+
+#: What makes a kit test hang, by test: the message of its time limit.
+_CAUSES: Final = {
+    "test_concurrent_writers_exactly_one_wins": "a writer that never gets its row lock — "
+    "a failed commit left its transaction open (no rollback), or commits wait on each other",
+    "test_a_conflict_leaves_no_lock_behind": "the failed commit kept its transaction open "
+    "(no rollback), so acc-1 stays locked",
+}
+
+
+def _amount(event: object) -> Money:
+    assert isinstance(event, SampleDeposited), f"not a sample deposit: {event!r}"
+    return event.amount
 
 
 def _account(id: str = "acc-1", owner_id: str = "u1", amount: str = "100.00") -> SampleAccount:
@@ -295,6 +286,40 @@ class StorageContract:
         """The kinds the store under test holds; the round trips look each class up here."""
         return CONTRACT_KINDS
 
+    #: Seconds each kit test may run before it fails naming the likely cause (scaled by the
+    #: environment variable ``CRMCORE_KIT_TIME_SCALE`` on slow machines).
+    time_limit: float = 300.0
+
+    @pytest.fixture(autouse=True)
+    def _kit_time_limit(self, request: pytest.FixtureRequest) -> Iterator[None]:
+        name = request.node.name
+        with time_limit(self.time_limit, f"kit test {name}", _CAUSES.get(name, DEFAULT_CAUSE)):
+            yield
+
+    @pytest.fixture
+    def rows_loaded(self, storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+        """A counter of the rows the store has loaded so far (for the push-down check).
+
+        By default it counts calls of the store's ``read`` (the ``Store`` of
+        ``crmcore.adapters.kit``); an adapter with its own repositories overrides this
+        fixture with its own count.
+        """
+        read = getattr(storage, "read", None)
+        if read is None:
+            pytest.fail(
+                f"{type(storage).__name__} has no read(): override the rows_loaded fixture "
+                "with a count of the rows your find loads"
+            )
+        count = 0
+
+        def counting(kind: AggregateKind[Any], id: str) -> object:
+            nonlocal count
+            count += 1
+            return read(kind, id)
+
+        monkeypatch.setattr(storage, "read", counting)
+        return lambda: count
+
     # -- get / add / save ---------------------------------------------------------------------
     def test_an_added_aggregate_comes_back_equal_with_version_1(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
@@ -352,8 +377,10 @@ class StorageContract:
             first.repository(SampleAccount).save(other)
             mine.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
             first.repository(SampleAccount).save(mine)
-            with pytest.raises(ConcurrencyConflict, match=r"acc-1.*changed by someone else"):
+            with pytest.raises(StaleVersion) as conflict:
                 first.commit()
+        assert (conflict.value.kind, conflict.value.id) == ("sample_account", "acc-1")
+        assert (conflict.value.stored, conflict.value.expected) == (2, 1)
         with storage.unit_of_work() as uow:
             repo = uow.repository(SampleAccount)
             assert repo.get("acc-1").balance == Money(101, "CNY")
@@ -375,16 +402,18 @@ class StorageContract:
             first.repository(SampleAccount).add(_account(amount="1"))
             second.repository(SampleAccount).add(_account(amount="2"))
             first.commit()
-            with pytest.raises(ConcurrencyConflict, match="already exists"):
+            with pytest.raises(AlreadyExists) as exists:
                 second.commit()
+        assert (exists.value.kind, exists.value.id) == ("sample_account", "acc-1")
         with storage.unit_of_work() as uow:
             assert uow.repository(SampleAccount).get("acc-1").balance == Money(1, "CNY")
 
     def test_saving_what_was_never_added_is_not_found(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
             uow.repository(SampleAccount).save(_account())
-            with pytest.raises(NotFound, match="never added"):
+            with pytest.raises(NeverAdded) as missing:
                 uow.commit()
+        assert (missing.value.kind, missing.value.id) == ("sample_account", "acc-1")
 
     # -- rollback -----------------------------------------------------------------------------
     def test_leaving_without_commit_leaves_nothing(self, storage: Storage) -> None:
@@ -454,7 +483,114 @@ class StorageContract:
             assert [a.id for a in repo.find(owner_id="u1")] == ["acc-2"]
             assert [a.id for a in repo.find(owner_id="u2")] == ["acc-1"]
 
+    def test_find_loads_only_the_matching_rows(
+        self, storage: Storage, rows_loaded: Callable[[], int]
+    ) -> None:
+        accounts = []
+        for n in range(24):
+            account = _account(f"acc-{n:02}", f"u{n % 3}")
+            if n % 2:
+                account.close()
+            accounts.append(account)
+        self._store(storage, *accounts)
+        with storage.unit_of_work() as uow:
+            repo = uow.repository(SampleAccount)
+            before = rows_loaded()
+            found = repo.find(owner_id="u1", status=SampleStatus.CLOSED)
+            loaded = rows_loaded() - before
+        assert [a.id for a in found] == ["acc-01", "acc-07", "acc-13", "acc-19"]
+        assert loaded == len(found), (
+            f"find(owner_id='u1', status=CLOSED) loaded {loaded} rows to return {len(found)}: "
+            "the store must filter on every index column itself (find never scans)"
+        )
+
+    def test_a_none_filter_finds_the_aggregates_whose_attribute_is_none(
+        self, storage: Storage
+    ) -> None:
+        managed = _account("acc-2")
+        managed.manager_id = "m1"
+        self._store(storage, _account("acc-1"), managed, _account("acc-3"))
+        with storage.unit_of_work() as uow:
+            repo = uow.repository(SampleAccount)
+            assert [a.id for a in repo.find(manager_id=None)] == ["acc-1", "acc-3"]
+            assert [a.id for a in repo.find(manager_id="m1")] == ["acc-2"]
+            assert [a.id for a in repo.find(manager_id=None, owner_id="u1")] == [
+                "acc-1",
+                "acc-3",
+            ]
+
+    def test_a_changed_index_value_moves_the_row(self, storage: Storage) -> None:
+        self._store(storage, _account("acc-1", "u1"))
+        for owner in ("u2", "u3"):
+            with storage.unit_of_work() as uow:
+                account = uow.repository(SampleAccount).get("acc-1")
+                account.owner_id = owner
+                account.manager_id = owner
+                uow.repository(SampleAccount).save(account)
+                uow.commit()
+        with storage.unit_of_work() as uow:
+            repo = uow.repository(SampleAccount)
+            assert [a.id for a in repo.find(owner_id="u3", manager_id="u3")] == ["acc-1"]
+            assert repo.find(owner_id="u1") == []
+            assert repo.find(owner_id="u2") == []
+            assert repo.find(manager_id=None) == []
+
+    def test_a_conflict_leaves_no_lock_behind(self, storage: Storage) -> None:
+        self._store(storage, _account("acc-1"), _account("acc-2"))
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            fresh = first.repository(SampleAccount).get("acc-1")
+            stale = first.repository(SampleAccount).get("acc-2")
+            theirs = second.repository(SampleAccount).get("acc-2")
+            theirs.deposit(Actor("u2"), Money(1, "CNY"), at=AT)
+            second.repository(SampleAccount).save(theirs)
+            second.commit()
+            fresh.deposit(Actor("u1"), Money(2, "CNY"), at=AT)
+            stale.deposit(Actor("u1"), Money(3, "CNY"), at=AT)
+            first.repository(SampleAccount).save(fresh)
+            first.repository(SampleAccount).save(stale)
+            with pytest.raises(StaleVersion):
+                first.commit()  # acc-1 was written before acc-2 failed: it must be undone
+        with storage.unit_of_work() as uow:
+            account = uow.repository(SampleAccount).get("acc-1")
+            assert account.version == 1
+            account.deposit(Actor("u1"), Money(4, "CNY"), at=AT)
+            uow.repository(SampleAccount).save(account)
+            uow.commit()  # hangs here when the failed commit kept its transaction open
+        with storage.unit_of_work() as uow:
+            assert uow.repository(SampleAccount).get("acc-1").balance == Money(104, "CNY")
+
     # -- events and the outbox ----------------------------------------------------------------
+    def test_the_outbox_is_oldest_first_and_reading_it_changes_nothing(
+        self, storage: Storage
+    ) -> None:
+        self._store(storage, _account("acc-1"), _account("acc-2"))
+        amounts = []
+        for n in range(1, 7):
+            with storage.unit_of_work() as uow:
+                account = uow.repository(SampleAccount).get(f"acc-{n % 2 + 1}")
+                account.deposit(Actor("u1"), Money(n, "CNY"), at=AT)
+                uow.repository(SampleAccount).save(account)
+                uow.commit()
+            amounts.append(Money(n, "CNY"))
+        claimer = storage if isinstance(storage, ClaimingOutbox) else None
+        if claimer is not None:
+            # Leasing and releasing the oldest events rewrites their rows: the order must hold.
+            claimer.release([e.seq for e in claimer.claim(2, 60.0)])
+        first = storage.undelivered()
+        assert storage.undelivered() == first, "reading the outbox changed it"
+        assert [_amount(e.event) for e in first] == amounts
+        assert [e.seq for e in first] == sorted(e.seq for e in first)
+        assert [_amount(e.event) for e in storage.undelivered(3)] == amounts[:3]
+        storage.mark_delivered(first[1].seq, AT)
+        storage.mark_delivered(first[4].seq, AT)
+        storage.mark_delivered(first[4].seq, AT)
+        assert [_amount(e.event) for e in storage.undelivered(3)] == [
+            amounts[0],
+            amounts[2],
+            amounts[3],
+        ]
+        assert [_amount(e.event) for e in storage.undelivered()][-1] == amounts[5]
+
     def test_events_are_collected_in_order_and_kept_in_the_outbox(self, storage: Storage) -> None:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:
@@ -476,8 +612,9 @@ class StorageContract:
         storage.mark_delivered(stored[0].seq, AT)
         storage.mark_delivered(stored[0].seq, AT)  # again is harmless
         assert [s.event for s in storage.undelivered()] == events[1:]
-        with pytest.raises(NotFound, match="no outbox event"):
+        with pytest.raises(NoOutboxEvent) as unknown:
             storage.mark_delivered(10_000)
+        assert unknown.value.seq == 10_000
 
     def test_a_failed_commit_keeps_the_events_on_the_aggregate(self, storage: Storage) -> None:
         self._store(storage, _account())
@@ -613,8 +750,21 @@ class StorageContract:
         outcomes: list[str] = []
         lock = threading.Lock()
 
+        # Each writer pauses before its second statement until all have got there (or 1 s
+        # passed): a commit that checks the version with a plain read and then writes lets
+        # all of them through; an atomic check lets one through and blocks the rest.
+        rendezvous = threading.Barrier(writers)
+        local = threading.local()
+
+        def meet(label: str) -> None:
+            local.statements = getattr(local, "statements", 0) + 1
+            if getattr(local, "writer", False) and local.statements == 2:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    rendezvous.wait(timeout=1.0)
+
         def write(n: int) -> None:
             handle = reopen()
+            local.writer = True
             with handle.unit_of_work() as uow:
                 account = uow.repository(SampleAccount).get("acc-1")
                 barrier.wait()
@@ -629,10 +779,18 @@ class StorageContract:
                 outcomes.append(outcome)
 
         threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        previous = set_checkpoint_hook(meet)
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        finally:
+            set_checkpoint_hook(previous)
+        stuck = sum(thread.is_alive() for thread in threads)
+        assert not stuck, (
+            f"{stuck} of {writers} writers still running after 60 s; likely cause: {DEFAULT_CAUSE}"
+        )
         assert sorted(outcomes) == ["conflict"] * (writers - 1) + ["won"]
         with storage.unit_of_work() as uow:
             account = uow.repository(SampleAccount).get("acc-1")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from crmcore.adapters._codec import (
 from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.adapters._verify import WriteCheck
-from crmcore.errors import ConcurrencyConflict, NotFound
+from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, StoredEvent
 
@@ -60,6 +61,7 @@ class MemoryDatabase(KindRegistry):
         }
         self._outbox: list[tuple[str, str]] = []  # (event name, json); seq = index + 1
         self._undelivered: dict[int, None] = {}  # seqs not yet delivered, oldest first
+        self._leases: dict[int, float] = {}  # seq -> time.monotonic() its lease ends
         self._lock = threading.RLock()
 
     # -- reads --------------------------------------------------------------------------------
@@ -83,15 +85,12 @@ class MemoryDatabase(KindRegistry):
             for (name, id), staged in staging.writes.items():
                 row = self._tables[name].rows.get(id)
                 if staged.op == "add" and row is not None:
-                    raise ConcurrencyConflict(f"{name} {id!r} already exists")
+                    raise AlreadyExists(name, id)
                 if staged.op == "save":
                     if row is None:
-                        raise NotFound(f"cannot save {name} {id!r}: it was never added")
+                        raise NeverAdded(name, id)
                     if row[0] != staged.expected_version:
-                        raise ConcurrencyConflict(
-                            f"{name} {id!r} was changed by someone else (version {row[0]}, "
-                            f"this copy has {staged.expected_version}); reload and retry"
-                        )
+                        raise StaleVersion(name, id, row[0], staged.expected_version)
             # Serialize everything before touching the tables: a failure leaves them as they were.
             rows = {
                 key: (
@@ -130,12 +129,30 @@ class MemoryDatabase(KindRegistry):
             rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
         return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
 
+    def claim(self, limit: int = 100, lease: float = 60.0) -> list[StoredEvent]:
+        """Lease up to ``limit`` undelivered events nobody else holds, oldest first."""
+        with self._lock:
+            now = time.monotonic()
+            free = (s for s in self._undelivered if self._leases.get(s, now - 1) < now)
+            seqs = list(itertools.islice(free, limit))
+            for seq in seqs:
+                self._leases[seq] = now + lease
+            rows = [(seq, *self._outbox[seq - 1]) for seq in seqs]
+        return [StoredEvent(seq, load_event(name, text)) for seq, name, text in rows]
+
+    def release(self, seqs: Sequence[int]) -> None:
+        """End the lease of events claimed but not delivered."""
+        with self._lock:
+            for seq in seqs:
+                self._leases.pop(seq, None)
+
     def mark_delivered(self, seq: int, at: datetime | None = None) -> None:
         """Record that event ``seq`` was delivered (again is fine); ``at`` is not kept here."""
         with self._lock:
             if not 1 <= seq <= len(self._outbox):
-                raise NotFound(f"no outbox event {seq}")
+                raise NoOutboxEvent(seq)
             self._undelivered.pop(seq, None)
+            self._leases.pop(seq, None)
 
     def count(self, cls: type[Aggregate]) -> int:
         """How many aggregates of a kind are stored."""

@@ -25,9 +25,9 @@ from crmcore.adapters._codec import (
 from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import KindRegistry, Staging
 from crmcore.adapters._verify import WriteCheck
-from crmcore.errors import ConcurrencyConflict, NotFound, StorageError
+from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
-from crmcore.ports import Aggregate, AggregateKind, StoredEvent
+from crmcore.ports import Aggregate, AggregateKind, StoredEvent, checkpoint
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteDatabase"]
 
@@ -221,10 +221,12 @@ class SqliteDatabase(KindRegistry):
         conn = self._conn
         versions: dict[tuple[str, str], int] = {}
         with self._errors("commit"):
+            checkpoint("begin")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
+                    checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
                     data = dump_checked(kind, aggregate, self.shapes)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
@@ -239,9 +241,11 @@ class SqliteDatabase(KindRegistry):
                     versions[key] = new_version
                 for event in events:
                     name, text = dump_event_checked(event, self.shapes)
+                    checkpoint(f"outbox {name}")
                     conn.execute(
                         "INSERT INTO crmcore_outbox (event_name, data) VALUES (?, ?)", (name, text)
                     )
+                checkpoint("commit")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -266,7 +270,7 @@ class SqliteDatabase(KindRegistry):
                 [id, version, data, *keys],
             )
         except sqlite3.IntegrityError:
-            raise ConcurrencyConflict(f"{kind.name} {id!r} already exists") from None
+            raise AlreadyExists(kind.name, id) from None
 
     def _update(
         self,
@@ -288,11 +292,8 @@ class SqliteDatabase(KindRegistry):
             f"SELECT version FROM {_table(kind)} WHERE id = ?", (id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"cannot save {kind.name} {id!r}: it was never added")
-        raise ConcurrencyConflict(
-            f"{kind.name} {id!r} was changed by someone else (version {row[0]}, this copy has "
-            f"{expected}); reload and retry"
-        )
+            raise NeverAdded(kind.name, id)
+        raise StaleVersion(kind.name, id, row[0], expected)
 
     # -- the outbox ---------------------------------------------------------------------------
     def undelivered(self, limit: int = 100) -> list[StoredEvent]:
@@ -315,7 +316,7 @@ class SqliteDatabase(KindRegistry):
                 (when, seq),
             )
         if cursor.rowcount == 0:
-            raise NotFound(f"no outbox event {seq}")
+            raise NoOutboxEvent(seq)
 
     def count(self, cls: type[Aggregate]) -> int:
         """How many aggregates of a kind are stored."""
