@@ -32,7 +32,7 @@ from crmcore.leads import Lead, LeadStatus, OpportunityDraft, Pool
 from crmcore.money import Money
 from crmcore.ports import Actor, DirectoryUser, StoredEvent
 from crmcore.receivables import PaymentState, Receivable
-from crmcore.services import KINDS, ApprovalLink, LinkStatus
+from crmcore.services import DEFAULT_ROUTES, KINDS, ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 from tests.services.helpers import ACTORS, World
 from tests.services.test_kinds import round_trip
@@ -361,7 +361,7 @@ class ServicesMachine(RuleBasedStateMachine):
             assert (
                 n.recipient_id != n.event.actor_id
                 or n.event.actor_id == "system"
-                or (n.topic in ("installment overdue", "approval due soon"))
+                or DEFAULT_ROUTES.routes[n.event.event_name].notify_actor  # reminders
             )
 
 

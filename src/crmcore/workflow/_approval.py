@@ -462,6 +462,68 @@ class ApprovalInstance(AggregateRoot):
                     comment=comment,
                 )
 
+    def reassign(
+        self,
+        actor: Actor,
+        from_id: str,
+        to_user_id: str,
+        *,
+        at: datetime,
+        directory: Directory,
+        reason: str,
+    ) -> None:
+        """Move the open tasks of ``from_id`` (who left) to ``to_user_id`` on their behalf:
+        a delegation they can no longer make themselves, recorded as made by ``actor`` with
+        the reason. The caller checks who may (the services' handover: managers and
+        admins); the delegate must be active and may not already sit in the step.
+        """
+        APPROVAL_LIFECYCLE.check("delegate", self.status, actor)
+        self._check_change(actor, at)
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(f"reassign: a reason is required, got {reason!r}")
+        if not isinstance(to_user_id, str) or not to_user_id.strip():
+            raise ValidationError(f"reassign: expected a user id, got {to_user_id!r}")
+        theirs = self.open_tasks_for(from_id)
+        if not theirs:
+            raise InvariantViolation(f"approval {self.id}: {from_id!r} holds no open task")
+        step = self.process.steps[theirs[0].step_index]
+        if not directory.user(to_user_id).active:
+            raise ValidationError(f"reassign: {to_user_id!r} is inactive")
+        if to_user_id == self.submitter_id and not step.allow_self_approval:
+            raise ValidationError(
+                f"reassign: {to_user_id!r} submitted the request and step {step.name!r} "
+                "does not allow self-approval"
+            )
+        if self.open_tasks_for(to_user_id) or to_user_id in self._answered():
+            raise ValidationError(
+                f"reassign: {to_user_id!r} already sits in step {step.name!r}; "
+                f"{step.mode} counts distinct people"
+            )
+        with self._atomic():
+            for task in theirs:
+                successor = self._hand_over(
+                    task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
+                )
+                self._log(
+                    at,
+                    actor.user_id,
+                    "reassigned",
+                    task.step,
+                    f"{from_id} to {to_user_id}",
+                    reason,
+                )
+                self._raise(
+                    ev.ApprovalTaskDelegated,
+                    at,
+                    actor.user_id,
+                    step=task.step,
+                    task_id=task.id,
+                    from_id=task.approver_id,
+                    to_id=to_user_id,
+                    new_task_id=successor.id,
+                    comment=reason,
+                )
+
     def withdraw(
         self, actor: Actor, *, at: datetime, comment: str = "", subject_cancelled: bool = False
     ) -> None:
