@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 
 from crmcore.errors import (
@@ -19,6 +20,7 @@ from crmcore.forecast import Opportunity, OpportunityStatus, OwnerChange
 from crmcore.leads import Assignment, Lead, LeadStatus, Ownership, Pool, PoolConfig, PoolMember
 from crmcore.orders import OrderHandedOver
 from crmcore.receivables import Receivable
+from crmcore.workflow import ApprovalInstance
 from tests.services.helpers import ANN, BOB, DAN, MIA, World, cny, memory_world, sqlite_world
 from tests.services.order_helpers import confirmed_order, draft_order, paid_order, stored_order
 
@@ -262,3 +264,51 @@ def test_an_order_or_receivable_refuses_a_bad_handover_and_changes_nothing() -> 
         assert record.owner_id == "ann"
     with pytest.raises(InvalidTransition, match="it is cancelled"):
         stored_order(world, cancelled).hand_over(MIA, "bob", at=LEFT, reason="left")
+
+
+def test_a_departing_manager_s_approval_tasks_go_to_the_colleague(world: World) -> None:
+    crm = world.crm
+    deal = crm.opportunities.create(ANN, cny("300000"), stage="proposal")
+    started = crm.opportunities.advance(ANN, deal.id, "contract")  # waits for mia
+    approval = str(started.approval_id)
+    world.clock.set(LEFT)
+    world.sent()
+    report = crm.leads.hand_over(DAN, "mia", reason="left the company", to="dan")
+    assert report.approvals == ((approval, "dan"),)
+    assert world.sent() == []  # dan handed the task to himself: nobody else to tell
+    assert [t.subject_id for t in crm.queries.approvals_waiting_for(DAN)] == [deal.id]
+    assert crm.queries.approvals_waiting_for(MIA) == []
+    crm.approvals.approve(DAN, approval, "go")
+    assert deal_stage(world, deal.id) == "contract"
+
+
+def deal_stage(world: World, deal_id: str) -> str:
+    return deal(world, deal_id).stage
+
+
+def test_reassigning_approval_tasks_is_checked() -> None:
+    world = memory_world()
+    crm = world.crm
+    opp = crm.opportunities.create(ANN, cny("300000"), stage="proposal")
+    approval_id = str(crm.opportunities.advance(ANN, opp.id, "contract").approval_id)
+    with world.storage.unit_of_work() as uow:
+        instance = uow.repository(ApprovalInstance).get(approval_id)
+    directory = world.directory
+    before = instance.to_dict()
+    cases = [
+        ("mia", "dan", "", ValidationError, "a reason is required"),
+        ("mia", " ", "left", ValidationError, "expected a user id"),
+        ("bob", "dan", "left", InvariantViolation, "'bob' holds no open task"),
+        ("mia", "mia", "left", ValidationError, "'mia' already sits in step 'manager'"),
+        ("mia", "ann", "left", ValidationError, "submitted the request"),
+    ]
+    for from_id, to_id, reason, error, message in cases:
+        with pytest.raises(error, match=message):
+            instance.reassign(DAN, from_id, to_id, at=LEFT, directory=directory, reason=reason)
+    directory.put(attrs.evolve(directory.user("bob"), active=False))
+    with pytest.raises(ValidationError, match="'bob' is inactive"):
+        instance.reassign(DAN, "mia", "bob", at=LEFT, directory=directory, reason="left")
+    assert instance.to_dict() == before
+    instance.reassign(DAN, "mia", "dan", at=LEFT, directory=directory, reason="left")
+    assert [t.approver_id for t in instance.open_tasks()] == ["dan"]
+    assert instance.history[-1].action == "reassigned"

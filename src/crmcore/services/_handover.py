@@ -13,6 +13,7 @@ from crmcore.forecast import Opportunity, OpportunityStatus
 from crmcore.leads import Assignment, Lead, LeadStatus
 from crmcore.orders import Order, OrderStatus
 from crmcore.receivables import Receivable
+from crmcore.workflow import ApprovalInstance, ApprovalStatus
 
 if TYPE_CHECKING:
     from crmcore.services._case import UseCase
@@ -38,11 +39,13 @@ class HandoverReport:
     opportunities: tuple[tuple[str, str], ...]
     orders: tuple[tuple[str, str], ...] = ()
     receivables: tuple[tuple[str, str], ...] = ()
+    #: Pending approval requests whose open tasks the member held, and who holds them now.
+    approvals: tuple[tuple[str, str], ...] = ()
 
     def per_receiver(self) -> dict[str, int]:
         """How many records (leads, deals, orders, receivables) each colleague received."""
         counts = Counter(a.owner_id for a in self.leads if a.owner_id is not None)
-        for records in (self.opportunities, self.orders, self.receivables):
+        for records in (self.opportunities, self.orders, self.receivables, self.approvals):
             counts.update(owner for _, owner in records)
         return dict(sorted(counts.items()))
 
@@ -121,7 +124,11 @@ def hand_over(
     ]
     receivables = case.repo(Receivable)
     to_collect = [r.id for r in receivables.find(owner_id=member_id, has_outstanding=True)]
-    count = len(open_deals) + len(open_orders) + len(to_collect)
+    instances = case.repo(ApprovalInstance)
+    awaiting = [
+        i.id for i in instances.find(status=ApprovalStatus.PENDING) if i.open_tasks_for(member_id)
+    ]
+    count = len(open_deals) + len(open_orders) + len(to_collect) + len(awaiting)
     if not count:
         return HandoverReport(member_id, reason, tuple(moved), ())
     receiver = opportunities_to or to
@@ -129,8 +136,9 @@ def hand_over(
         manager = crm.directory.manager_of(member_id)
         if manager is None or not manager.active:
             raise ValidationError(
-                f"handover: {member_id} holds {count} open opportunities, orders or "
-                f"receivables and has no active manager; name opportunities_to"
+                f"handover: {member_id} holds {count} open opportunities, orders, "
+                f"receivables or approval tasks and has no active manager; name "
+                f"opportunities_to"
             )
         receiver = manager.id
     department = case.department_of(receiver)
@@ -158,6 +166,14 @@ def hand_over(
         receivable.hand_over(case.actor, receiver, at=case.at, reason=reason)
         receivables.save(receivable)
         given_receivables.append((receivable.id, receiver))
+    given_approvals: list[tuple[str, str]] = []
+    for instance_id in sorted(awaiting):
+        instance = instances.get(instance_id)
+        instance.reassign(
+            case.actor, member_id, receiver, at=case.at, directory=crm.directory, reason=reason
+        )
+        instances.save(instance)
+        given_approvals.append((instance.id, receiver))
     return HandoverReport(
         member_id,
         reason,
@@ -165,4 +181,5 @@ def hand_over(
         tuple(given),
         tuple(given_orders),
         tuple(given_receivables),
+        tuple(given_approvals),
     )
