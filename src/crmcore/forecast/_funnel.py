@@ -193,22 +193,42 @@ class FunnelAggregate:
                     f"opportunity {history.id!r}: unknown stage {visit.stage!r} (sales process "
                     f"{process.id!r} has stages {', '.join(process.stage_names)})"
                 )
+        amount = self._amount(history)
+        won, lost = history.status is _WON, history.status is _LOST
+        positions = [process.position(v.stage) for v in history.visits]
+        self._reached[max(positions)] += 1
+        self._add_stages(history, positions, won, lost)
+        outcomes = self._outcomes
+        if won:
+            outcomes[0] += 1
+            outcomes[1] = EXACT.add(outcomes[1], amount)
+            closed = history.closed_at or history.visits[-1].left_at or history.created_at
+            outcomes[4] += _seconds(history.created_at, closed)
+        elif lost:
+            outcomes[2] += 1
+            outcomes[3] = EXACT.add(outcomes[3], amount)
+        elif history.status is _OPEN:
+            self._add_open(history, amount)
+
+    def _amount(self, history: OpportunityHistory) -> Decimal:
+        """The deal's amount in the funnel's currency (the first deal's, or converted)."""
         money = history.amount
         if self.currency is None:
             self.currency = money.currency
-        amount = money.amount
-        if money.currency != self.currency:
-            code = money.currency.code
-            if self.rates is None or code not in self.rates:
-                raise CurrencyMismatch(
-                    f"opportunity {history.id!r}: amount {money} is not in "
-                    f"{self.currency.code} and no conversion rate for {code} was given"
-                )
-            amount = EXACT.multiply(amount, self.rates[code])
-        status = history.status
-        won, lost = status is _WON, status is _LOST
-        positions = [process.position(v.stage) for v in history.visits]
-        self._reached[max(positions)] += 1
+        if money.currency == self.currency:
+            return money.amount
+        code = money.currency.code
+        if self.rates is None or code not in self.rates:
+            raise CurrencyMismatch(
+                f"opportunity {history.id!r}: amount {money} is not in "
+                f"{self.currency.code} and no conversion rate for {code} was given"
+            )
+        return EXACT.multiply(money.amount, self.rates[code])
+
+    def _add_stages(
+        self, history: OpportunityHistory, positions: list[int], won: bool, lost: bool
+    ) -> None:
+        """Dwell times, and per stage first entered: its cohort and its calibration."""
         first: dict[str, int] = {}
         for index, visit in enumerate(history.visits):
             first.setdefault(visit.stage, index)
@@ -229,29 +249,23 @@ class FunnelAggregate:
                 calibration = self._calibration.setdefault(stage, [0, 0])
                 calibration[0] += 1
                 calibration[1] += won
+
+    def _add_open(self, history: OpportunityHistory, amount: Decimal) -> None:
+        """An open deal: counted where it stands, and listed when stuck there too long."""
         outcomes = self._outcomes
-        if won:
-            outcomes[0] += 1
-            outcomes[1] = EXACT.add(outcomes[1], amount)
-            closed = history.closed_at or history.visits[-1].left_at or history.created_at
-            outcomes[4] += _seconds(history.created_at, closed)
-        elif lost:
-            outcomes[2] += 1
-            outcomes[3] = EXACT.add(outcomes[3], amount)
-        elif status is _OPEN:
-            outcomes[5] += 1
-            outcomes[6] = EXACT.add(outcomes[6], amount)
-            current = history.visits[-1]
-            cell = self._open.setdefault(current.stage, [0, Decimal(0)])
-            cell[0] += 1
-            cell[1] = EXACT.add(cell[1], amount)
-            expected = process.stage(current.stage).expected_days
-            if current.left_at is None and expected is not None:
-                stay = _seconds(current.entered_at, self.as_of)
-                if stay > self.stuck_factor * expected * _DAY:
-                    self._stuck.append(
-                        StuckRow(history.id, history.owner, current.stage, _days(stay), expected)
-                    )
+        outcomes[5] += 1
+        outcomes[6] = EXACT.add(outcomes[6], amount)
+        current = history.visits[-1]
+        cell = self._open.setdefault(current.stage, [0, Decimal(0)])
+        cell[0] += 1
+        cell[1] = EXACT.add(cell[1], amount)
+        expected = self.process.stage(current.stage).expected_days
+        if current.left_at is None and expected is not None:
+            stay = _seconds(current.entered_at, self.as_of)
+            if stay > self.stuck_factor * expected * _DAY:
+                self._stuck.append(
+                    StuckRow(history.id, history.owner, current.stage, _days(stay), expected)
+                )
 
     # -- merging ------------------------------------------------------------------------------
     def merge(self, other: FunnelAggregate) -> FunnelAggregate:
