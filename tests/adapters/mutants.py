@@ -88,9 +88,11 @@ MUTANTS: tuple[Mutant, ...] = (
                 "        self.schema = schema\n        self._shared: dict[Any, Any] = {}\n",
             ),
             (
-                "        return None if row is None else decode_aggregate(kind, row[1], row[0])",
-                "        return None if row is None else self._shared.setdefault("
-                "(kind.name, id), decode_aggregate(kind, row[1], row[0]))",
+                "        return None if row is None else "
+                "self.decode_row(kind, id, row[1], row[0])",
+                "        return None if row is None else "
+                "self._shared.setdefault("
+                "(kind.name, id), self.decode_row(kind, id, row[1], row[0]))",
             ),
         ),
         ("test_loaded_aggregates_are_copies",),

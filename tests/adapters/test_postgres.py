@@ -135,3 +135,27 @@ def test_a_database_that_does_not_exist_fails_at_once_naming_it(postgres_conninf
     wrong = psycopg.conninfo.make_conninfo(postgres_conninfo, dbname="no_such_database")
     with pytest.raises(StorageError, match='database "no_such_database" does not exist'):
         _open(wrong, "public", timeout=5.0)
+
+
+def test_a_server_opens_the_schema_while_another_holds_row_locks_in_a_commit(
+    postgres_conninfo: str, postgres_schema: str
+) -> None:
+    """Opening takes no table lock once the schema is there: a second application server starts
+    while the first is in the middle of a commit (before, CREATE INDEX IF NOT EXISTS waited on
+    that commit, and two servers doing both deadlocked)."""
+    with _open(postgres_conninfo, postgres_schema) as first:
+        with first.unit_of_work() as uow:
+            uow.repository(SampleAccount).add(_account("acc-1"))
+            uow.commit()
+        with psycopg.connect(postgres_conninfo) as committing:
+            committing.execute(
+                f'UPDATE "{postgres_schema}".kind_sample_account SET version = version '
+                "WHERE id = %s",
+                ("acc-1",),
+            )  # a commit in progress: a row lock and the table's RowExclusiveLock, held
+            with (
+                _open(postgres_conninfo, postgres_schema, timeout=2.0) as second,
+                second.unit_of_work() as uow,
+            ):
+                assert uow.repository(SampleAccount).find(owner_id="u1")[0].id == "acc-1"
+            committing.rollback()

@@ -2,7 +2,8 @@
 
 Random orders (random prices, quantities and tax, with and without cash rounding, rounding
 half up or down) go through random partial shipments, receipts per shipment, returns
-(closed or to ship again), short-closes, payments, write-offs, invoices (issued at once or
+(closed or to ship again), short-closes, payments (some earning a 2/10 early-payment
+discount), write-offs, invoices (issued at once or
 left requested), credit notes by hand and refunds of customer credit. After every step:
 
 - the receivable identity: net amount = (received − refunded − advance) + outstanding +
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -52,10 +53,15 @@ from crmcore.pricing import (
     RuleBook,
 )
 from crmcore.receivables import (
+    DueRule,
+    EarlyDiscount,
     InvoiceState,
+    PaymentTerms,
+    Portion,
     Receivable,
     ReceivablePolicy,
     ReturnCreditPolicy,
+    TermLine,
     WriteOffRules,
 )
 from crmcore.serialization import from_dict, to_dict
@@ -64,6 +70,9 @@ from tests.orders.order_support import FINANCE, SALES, SHIPPING, TERMS
 FINANCE2 = Actor("frank", {"finance"})
 START = datetime(2026, 3, 2, 9)
 RULES = WriteOffRules.standard()
+TWO_TEN = PaymentTerms(
+    "2/10 net 30", [TermLine(Portion.balance(), DueRule.net(30), EarlyDiscount(2, 10))]
+)
 ZERO = Decimal(0)
 
 #: at least 1.00 a unit, so every order (rounded down to whole yuan) has two installments
@@ -94,6 +103,7 @@ class Corrections(RuleBasedStateMachine):
         tax=st.sampled_from([0, 13]),
         rounding=roundings,
         refund=st.booleans(),
+        early=st.booleans(),
     )
     def sell(
         self,
@@ -101,6 +111,7 @@ class Corrections(RuleBasedStateMachine):
         tax: int,
         rounding: tuple[Decimal, RoundingMode] | None,
         refund: bool,
+        early: bool,
     ) -> None:
         skus = [f"P{i}" for i in range(len(items))]
         engine = PricingEngine(
@@ -134,7 +145,12 @@ class Corrections(RuleBasedStateMachine):
             return_credit=ReturnCreditPolicy.REFUND if refund else ReturnCreditPolicy.ADVANCE
         )
         self.receivable = open_receivable(
-            self.order, TERMS, "AR-1", actor=SALES, at=self.now(), policy=policy
+            self.order,
+            TWO_TEN if early else TERMS,
+            "AR-1",
+            actor=SALES,
+            at=self.now(),
+            policy=policy,
         )
 
     # -- helpers ----------------------------------------------------------------------------
@@ -238,6 +254,27 @@ class Corrections(RuleBasedStateMachine):
 
         assert self.attempt(step)
 
+    @rule()
+    def pay_early(self) -> None:
+        """Pay what is left less the 2 % early-payment discount (2/10 net 30 only)."""
+        first = self.receivable.installments[0]
+        if first.discount is None:
+            return
+        outstanding = self.receivable.balance(self.clock.date()).outstanding.amount
+        left = outstanding - first.early_payment_discount(self.clock.date()).amount
+        if left <= 0:
+            return
+
+        def step() -> None:
+            paid = self.receivable.record_payment(
+                SALES, Money(left, "CNY"), received_on=self.clock.date(), at=self.now()
+            )
+            self.receivable.confirm_payment(FINANCE, paid.id, at=self.now())
+
+        assert self.attempt(step)
+        if self.receivable.balance(self.clock.date()).discounted.amount > 0:
+            event("an early-payment discount was granted")
+
     @rule(percent=fractions, issue=st.booleans())
     def invoice(self, percent: int, issue: bool) -> None:
         room = self.receivable.balance(self.clock.date()).not_yet_invoiced.amount
@@ -336,7 +373,8 @@ class Corrections(RuleBasedStateMachine):
         ):
             assert figure >= zero, b
         assert sum((i.outstanding for i in b.installments), zero) == b.outstanding
-        assert self.order.net_amount == b.net_amount
+        # the order's worth less its early-payment discount is the receivable's net amount
+        assert self.order.net_amount == b.net_amount + b.discounted
 
     @invariant()
     def quantities_add_up(self) -> None:
@@ -367,6 +405,7 @@ class Corrections(RuleBasedStateMachine):
         zero = Money.zero("CNY")
         assert (b.net_amount, b.outstanding, b.invoiced - b.credited) == (zero, zero, zero)
         assert b.written_off == zero  # the goods came back: the write-offs are taken back
+        assert b.discounted == zero  # and the early-payment discount on them
         assert self.order.net_amount == zero
         assert b.received - b.refunded == b.advance
         self.the_receivable_identity_holds()

@@ -238,3 +238,8 @@ def test_an_order_stored_before_corrections_still_loads() -> None:
     assert [loaded.received_quantity(i) for i in (0, 1)] == [3, 2]
     assert loaded.returns[0].disposition is ReturnDisposition.CLOSE
     assert (loaded.net_amount, loaded.remaining_to_ship()) == (cny("678.00"), {})
+    # a replacement takes it back to shipping: what was received stays received
+    loaded.record_return(SALES, {1: 1}, at=at(7), reason="bent", disposition=RESHIP)
+    assert loaded.status is OrderStatus.PARTIALLY_SHIPPED
+    assert [loaded.received_quantity(i) for i in (0, 1)] == [3, 2]
+    assert [r.received_at for r in loaded.receipts] == [at(5)]

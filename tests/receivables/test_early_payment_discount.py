@@ -17,8 +17,10 @@ from crmcore.receivables import (
     Receivable,
     ReceivableStatus,
     TermLine,
+    WriteOffRules,
     collections_report,
     record_customer_payment,
+    target_attainment,
 )
 from crmcore.serialization import from_dict, to_dict
 from tests.receivables.rcv_support import FINANCE, FINANCE2, SALES, at, cny, make_receivable
@@ -212,3 +214,31 @@ def test_a_receivable_from_open_keeps_its_discount_after_a_reload() -> None:
     p = r.record_payment(SALES, cny(490), received_on=date(2024, 1, 2), at=at(2))
     r.confirm_payment(FINANCE, p.id, at=at(3))
     assert from_dict(Receivable, to_dict(r)).balance(date(2024, 1, 3)).discounted == cny(10)
+
+
+def test_collections_by_month_put_each_correction_in_its_own_month() -> None:
+    r = make_receivable("SO-10", "1000", terms=TWO_TEN)
+    p = r.record_payment(SALES, cny(980), received_on=date(2024, 1, 8), at=at(8))
+    r.confirm_payment(FINANCE, p.id, at=at(9))  # January: 980.00 received, 20.00 discounted
+    r.reverse_payment(FINANCE2, p.id, reason="bounced", at=at(2, month=2))  # February: out again
+    r.write_off(
+        FINANCE, cny(5), reason_code="bank_fee", rules=WriteOffRules.standard(), at=at(3, month=2)
+    )
+    jan, feb = collections_report([r], date(2024, 2, 29), by="month")
+    assert (jan.key, jan.received, jan.discounted, jan.written_off) == (
+        "2024-01",
+        cny(980),
+        cny(20),
+        cny(0),
+    )
+    assert (feb.key, feb.received, feb.discounted, feb.written_off) == (
+        "2024-02",
+        cny(-980),
+        cny(-20),
+        cny(5),
+    )
+    targets = {("sally", "2024-01"): cny(1000), ("sally", "2024-02"): cny(1000)}
+    assert [t.achieved for t in target_attainment([r], targets, date(2024, 2, 29))] == [
+        cny(980),
+        cny(-980),
+    ]

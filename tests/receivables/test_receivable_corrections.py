@@ -13,11 +13,16 @@ from crmcore.errors import InvalidTransition, InvariantViolation, NotFound, Perm
 from crmcore.ports import Actor
 from crmcore.receivables import (
     Allocation,
+    DueRule,
+    EarlyDiscount,
     InvoiceState,
+    PaymentTerms,
+    Portion,
     Receivable,
     ReceivablePolicy,
     ReceivableStatus,
     ReturnCreditPolicy,
+    TermLine,
     WriteOffRules,
 )
 from crmcore.serialization import from_dict, to_dict
@@ -232,6 +237,7 @@ def test_returns_and_credit_notes_store_and_old_rows_still_load() -> None:
     del row["policy"]["return_credit"]
     for note in row["returns"]:
         del note["releases"], note["credit_note_ids"], note["written_back"]
+        del note["discount_back"]
     for event in row["history"]:
         if event["event"] == "ReceivableReturnRecorded":
             del event["customer_credit"]
@@ -257,3 +263,39 @@ def test_a_return_takes_back_a_write_off_before_paid_money() -> None:
         cny(0),
     )
     assert b.net_amount == b.received - b.refunded - b.advance + b.outstanding + b.written_off
+
+
+def test_a_return_takes_back_the_early_payment_discount_on_the_goods() -> None:
+    two_ten = PaymentTerms(
+        "2/10 net 30", [TermLine(Portion.balance(), DueRule.net(30), EarlyDiscount(2, 10))]
+    )
+    r = make_receivable(amount="1000", terms=two_ten)
+    paid(r, "980")  # within ten days: the 20.00 discount is granted with the payment
+    assert r.balance(TODAY).discounted == cny(20)
+    # 100.00 of goods back: 2.00 of the discount goes with them, 98.00 paid comes back
+    part = r.record_sales_return(SALES, cny(100), reason="2 units back", at=at(4))
+    assert (part.note.discount_back, part.customer_credit) == ((Allocation(1, cny(2)),), cny(98))
+    b = r.balance(TODAY)
+    assert (b.net_amount, b.returned, b.discounted, b.advance, b.outstanding) == (
+        cny(882),
+        cny(100),
+        cny(18),
+        cny(98),
+        cny(0),
+    )
+    rest = r.record_sales_return(SALES, cny(900), reason="the rest back", at=at(5))
+    assert rest.customer_credit == cny(882)
+    b = r.balance(TODAY)
+    assert (b.net_amount, b.discounted, b.advance, b.outstanding) == (
+        cny(0),
+        cny(0),
+        cny(980),
+        cny(0),
+    )
+    assert b.net_amount == b.received - b.refunded - b.advance + b.outstanding + b.written_off
+    refused(
+        r,
+        InvariantViolation,
+        "exceeds the net amount 0.00",
+        lambda: r.record_sales_return(SALES, cny(1), reason="x", at=at(6)),
+    )

@@ -5,9 +5,7 @@ unless a manager reprices with a reason (then it is an approval reason)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import attrs
 import pytest
@@ -27,7 +25,6 @@ from tests.services.helpers import (
     World,
     cny,
     memory_world,
-    sqlite_world,
 )
 from tests.services.order_helpers import draft_order, stored_order
 
@@ -171,18 +168,11 @@ OLD_LIST = PriceList(
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def old_prices(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+@pytest.fixture
+def old_prices(world: World) -> World:
+    """The team's world (on each backend) with last year's price list too."""
     engine = attrs.evolve(ENGINE, price_lists=(*ENGINE.price_lists, OLD_LIST))
-    made = (
-        memory_world(pricing=engine)
-        if request.param == "memory"
-        else sqlite_world(tmp_path, pricing=engine)
-    )
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+    return World(world.storage, pricing=engine)
 
 
 def test_a_price_before_the_draft_date_needs_a_manager_a_reason_and_an_approval(

@@ -4,9 +4,7 @@ with the notifications each step sends (hand-checked figures)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,7 @@ from crmcore.receivables import (
     TermLine,
 )
 from crmcore.services import TermsBook
-from tests.services.helpers import ANN, FAY, FIN, MIA, World, cny, memory_world, sqlite_world
+from tests.services.helpers import ANN, FAY, FIN, MIA, World, cny
 from tests.services.order_helpers import confirmed_order
 
 ISSUED = date(2026, 3, 2)  # the world's clock starts on Monday 2 March 2026, 09:00 UTC
@@ -138,19 +136,10 @@ TWO_TEN = PaymentTerms(
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def discounting(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    """The team's world where Acme buys on 2/10 net 30."""
-    terms = TermsBook(by_customer={"acme": TWO_TEN})
-    made = (
-        memory_world(terms=terms)
-        if request.param == "memory"
-        else sqlite_world(tmp_path, terms=terms)
-    )
-    yield made
-    close = getattr(made.storage, "close", None)
-    if close is not None:
-        close()
+@pytest.fixture
+def discounting(world: World) -> World:
+    """The team's world (on each backend) where Acme buys on 2/10 net 30."""
+    return World(world.storage, terms=TermsBook(by_customer={"acme": TWO_TEN}))
 
 
 def test_an_early_payment_is_discounted_on_confirmation_and_the_money_view_agrees(

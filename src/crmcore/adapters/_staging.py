@@ -11,7 +11,13 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 import attrs
 
-from crmcore.adapters._codec import index_filters, index_key
+from crmcore.adapters._codec import (
+    dump_checked,
+    dump_event_checked,
+    index_filters,
+    index_key,
+    load_aggregate,
+)
 from crmcore.adapters._decoded import MAX_ROWS, DecodedRows
 from crmcore.adapters._verify import ShapeLog, WriteCheck
 from crmcore.errors import AlreadyExists, InvalidTransition, NotFound, ValidationError
@@ -118,6 +124,20 @@ class KindRegistry:
     def unit_of_work(self) -> StoreUnitOfWork:
         """A new unit of work over this store."""
         return StoreUnitOfWork(self)  # type: ignore[arg-type]  # subclasses implement Store
+
+    def encode_row(self, kind: AggregateKind[A], aggregate: A) -> str:
+        """The aggregate's row text, loaded back first when its shape is new for the kind
+        (every write with ``verify_writes="always"``); ValidationError unless it loads back."""
+        return dump_checked(kind, aggregate, self.shapes)
+
+    def encode_event_row(self, event: DomainEvent) -> tuple[str, str]:
+        """An outbox row (registered name, JSON), loaded back first when its shape is new."""
+        return dump_event_checked(event, self.shapes)
+
+    def decode_row(self, kind: AggregateKind[A], id: str, text: str, version: int) -> A:
+        """A fresh aggregate from its row: a copy of the one decoded before when the row is
+        unchanged (up to ``decoded_rows`` rows kept), else decoded from ``text``."""
+        return self.decoded.load(kind, id, version, text, load_aggregate)
 
 
 def kinds_by_class(kinds: Sequence[AggregateKind[Any]]) -> dict[type, AggregateKind[Any]]:

@@ -4,7 +4,9 @@ An adapter supplies a [`Store`][crmcore.adapters.kit.Store] — four methods tha
 one commit — and gets crmcore's repository, identity map and unit of work
 ([`StoreUnitOfWork`][crmcore.adapters.kit.StoreUnitOfWork]) for free. The codec functions turn
 aggregates, index values and events into the text the reference adapters store, so every adapter's
-rows look alike and load the same way. The PostgreSQL adapter
+rows look alike and load the same way; ``KindRegistry.encode_row`` / ``decode_row`` /
+``encode_event_row`` do the same with the reference stores' savings (a write loaded back only
+when its shape is new, an unchanged row copied instead of decoded again). The PostgreSQL adapter
 is built from this module only; ``docs/adapters.md`` walks through it.
 
 The rules a store must follow (the conformance kit, ``crmcore.testing.contracts``, checks
@@ -33,7 +35,7 @@ commit: the kit kills a committing process at each one to prove the commit is at
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from crmcore.adapters._codec import (
     dump_checked,
@@ -43,6 +45,7 @@ from crmcore.adapters._codec import (
     load_aggregate,
     load_event,
 )
+from crmcore.adapters._decoded import MAX_ROWS
 from crmcore.adapters._staging import (
     KindRegistry,
     Staged,
@@ -52,16 +55,19 @@ from crmcore.adapters._staging import (
     StoreUnitOfWork,
     kinds_by_class,
 )
+from crmcore.adapters._verify import WriteCheck
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind, checkpoint
 
 __all__ = [
+    "DECODED_ROWS",
     "KindRegistry",
     "Staged",
     "Staging",
     "Store",
     "StoreRepository",
     "StoreUnitOfWork",
+    "WriteCheck",
     "checkpoint",
     "decode_aggregate",
     "decode_event",
@@ -74,6 +80,9 @@ __all__ = [
 ]
 
 A = TypeVar("A", bound=Aggregate)
+
+#: How many decoded rows a store built on ``KindRegistry`` keeps by default (``decoded_rows``).
+DECODED_ROWS: Final = MAX_ROWS
 
 
 def encode_aggregate(kind: AggregateKind[A], aggregate: A) -> str:

@@ -744,6 +744,8 @@ class Order(AggregateRoot):
             disposition=disposition,
             rounding=rounding,
         )
+        if not close:
+            self._keep_legacy_receipts()
         self._returns.append(note)
         self._transition(
             OrderReturnRecorded,
@@ -886,6 +888,16 @@ class Order(AggregateRoot):
         if not self._receipts and self.status in _RECEIVED:
             return {s.id for s in self._shipments}
         return {r.shipment_id for r in self._receipts}
+
+    def _keep_legacy_receipts(self) -> None:
+        """Before the order leaves RECEIVED, write down the receipts of an order received
+        before receipts were kept (from its last ``OrderReceived``), so they stay received."""
+        if self._receipts or self.status not in _RECEIVED:
+            return
+        received = next(e for e in reversed(self._history) if isinstance(e, OrderReceived))
+        self._receipts.extend(
+            Receipt(s.id, received.actor_id, received.occurred_at) for s in self._shipments
+        )
 
     def _shipment(self, shipment_id: str) -> Shipment:
         for shipment in self._shipments:

@@ -111,10 +111,13 @@ class Corrections(AggregateRoot):
 
         Unpaid room of the latest installments goes first, then amounts written off (the
         write-off is taken back), then paid money (customer credit: an advance, or a refund
-        request by ``policy.return_credit``). The part of the return
-        already invoiced asks for credit notes against the latest issued invoices. Refused
-        (nothing changes) beyond the net amount, while the money it would need is only
-        pending confirmation, or while the invoices it would need to credit are only requested.
+        request by ``policy.return_credit``). An early-payment discount is taken back in
+        proportion to the goods that came back (``discount_back``): the net amount drops by
+        ``amount × net / (net + discounted)``, so returning everything leaves zero. The part
+        of the return already invoiced asks for credit notes against the latest issued
+        invoices. Refused (nothing changes) beyond the net amount, while the money it would
+        need is only pending confirmation, or while the invoices it would need to credit are
+        only requested.
         """
         self.policy.require(actor, self.policy.return_roles, "record a return")
         self._check_amount(amount, "return")
@@ -122,11 +125,16 @@ class Corrections(AggregateRoot):
         self._check_change(actor, at)
         ledger = self._ledger(None)
         net = self._net(ledger)
-        value = amount.amount
-        if value > net:
+        held = net + ledger.discounted  # what the goods still with the customer are worth
+        if amount.amount > held:
+            extra = f" and its early-payment discounts {self._money(ledger.discounted)}"
             raise InvariantViolation(
-                f"receivable {self.id}: return {amount} exceeds the net amount {self._money(net)}"
+                f"receivable {self.id}: return {amount} exceeds the net amount "
+                f"{self._money(net)}" + (extra if ledger.discounted else "")
             )
+        # the early-payment discount on the goods that came back is taken back with them
+        share = self._money(amount.amount * ledger.discounted / held).amount if held else _ZERO
+        value = amount.amount - share
         room = self.room()
         unpaid = sum(room, _ZERO)
         paid, written = list(ledger.paid), list(ledger.written)
@@ -145,6 +153,17 @@ class Corrections(AggregateRoot):
                 f"the requested invoices ({self._money(ledger.pending_invoice)}) first"
             )
         cuts, written_back, releases = self._takes(room, written, paid, value)
+        discount_back = self._discount_back(ledger.disc, share)
+        if discount_back:
+            cuts = self._allocations(
+                [
+                    sum(
+                        (a.amount.amount for a in (*cuts, *discount_back) if a.installment == n),
+                        _ZERO,
+                    )
+                    for n in range(1, len(self.installments) + 1)
+                ]
+            )
         note_id = f"{self.id}/R{len(self._returns) + 1}"
         credit_notes = self._return_credit_notes(need, note_id, reason, actor, at)
         released = sum((r.amount.amount for r in releases), _ZERO)
@@ -157,6 +176,7 @@ class Corrections(AggregateRoot):
             cuts=cuts,
             releases=releases,
             written_back=written_back,
+            discount_back=discount_back,
             credit_note_ids=tuple(c.id for c in credit_notes),
         )
         refund = None
@@ -217,6 +237,17 @@ class Corrections(AggregateRoot):
                         target[i] += take
                     left -= take
         return self._allocations(cut), self._allocations(back), self._allocations(release)
+
+    def _discount_back(self, disc: list[Decimal], share: Decimal) -> tuple[Allocation, ...]:
+        """``share`` of the early-payment discounts taken back, latest installments first."""
+        back = [_ZERO] * len(self.installments)
+        left = share
+        for inst in sorted(self.installments, key=lambda x: (x.due_date, x.number), reverse=True):
+            take = min(disc[inst.number - 1], left)
+            if take > 0:
+                back[inst.number - 1] = take
+                left -= take
+        return self._allocations(back)
 
     def _allocations(self, values: list[Decimal]) -> tuple[Allocation, ...]:
         return tuple(Allocation(i + 1, self._money(v)) for i, v in enumerate(values) if v > 0)

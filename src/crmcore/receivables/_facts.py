@@ -136,6 +136,8 @@ class ReturnNote:
     credit_note_ids: tuple[str, ...] = ()
     #: written-off amounts the return made unnecessary (the goods came back instead).
     written_back: tuple[Allocation, ...] = ()
+    #: the early-payment discount on the goods that came back, taken back with them.
+    discount_back: tuple[Allocation, ...] = ()
 
 
 @attrs.frozen

@@ -154,6 +154,10 @@ def _fold_return(ledger: Ledger, note: ReturnNote, seen: Seen) -> None:
     for back in note.written_back:  # a write-off the goods coming back replaced
         ledger.written[back.installment - 1] -= back.amount.amount
         ledger.written_off -= back.amount.amount
+    for back in note.discount_back:  # the discount on the goods that came back
+        ledger.discounted -= back.amount.amount
+        ledger.disc[back.installment - 1] -= back.amount.amount
+        ledger.cut[back.installment - 1] -= back.amount.amount
 
 
 def fold_payment(ledger: Ledger, p: Payment, seen: Seen, sign: int) -> None:

@@ -34,42 +34,47 @@ def _shown(path: str) -> str:
 
 def check_shape(data: object, path: str = "", *, max_depth: int = MAX_DEPTH) -> None:
     """Refuse data nested deeper than ``max_depth``, bigger than MAX_ITEMS, or with huge values."""
-    # Each entry: the value, its crumb (parent crumb, key, is an index) and its depth; the
-    # path text is only built for a message (building it for every value costs more than
-    # the check itself on a large stored aggregate).
-    stack: list[tuple[object, _Crumb, int]] = [(data, None, 0)]
-    count = 0
+    # Only containers go on the stack, each with its crumb (parent crumb, key, is an index)
+    # and depth; scalars are checked where they are met, and the path text is only built for
+    # a message (building it for every value cost more than the check itself).
+    _check_scalar(data, path, None)
+    if not isinstance(data, dict | list | tuple | Mapping):
+        return
+    stack: list[tuple[Any, _Crumb, int]] = [(data, None, 0)]
+    count = 1
     while stack:
         value, crumb, depth = stack.pop()
-        count += 1
+        if depth >= max_depth:
+            raise ConfigError(
+                f"{_shown(_path(path, crumb))}: nested deeper than {max_depth} levels"
+            )
+        items = enumerate(value) if isinstance(value, list | tuple) else value.items()
+        index = isinstance(value, list | tuple)
+        for key, item in items:
+            count += 1
+            if isinstance(item, str):
+                if len(item) > MAX_TEXT:
+                    _check_scalar(item, path, (crumb, key, index))
+            elif isinstance(item, dict | list | tuple | Mapping):
+                stack.append((item, (crumb, key, index), depth + 1))
+            elif isinstance(item, int):
+                _check_scalar(item, path, (crumb, key, index))
         if count > MAX_ITEMS:
             raise ConfigError(f"{_shown(path)}: more than {MAX_ITEMS} values")
-        if isinstance(value, str):
-            if len(value) > MAX_TEXT:
-                raise ConfigError(
-                    f"{_shown(_path(path, crumb))}: text longer than {MAX_TEXT} characters"
-                )
-        elif isinstance(value, list | tuple):
-            if depth >= max_depth:
-                raise ConfigError(
-                    f"{_shown(_path(path, crumb))}: nested deeper than {max_depth} levels"
-                )
-            stack.extend((item, (crumb, i, True), depth + 1) for i, item in enumerate(value))
-        elif isinstance(value, dict | Mapping):
-            if depth >= max_depth:
-                raise ConfigError(
-                    f"{_shown(_path(path, crumb))}: nested deeper than {max_depth} levels"
-                )
-            stack.extend((item, (crumb, key, False), depth + 1) for key, item in value.items())
-        elif (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and not -_INT_LIMIT < value < _INT_LIMIT
-        ):
-            raise ConfigError(
-                f"{_shown(_path(path, crumb))}: number out of range (must be below "
-                f"10**{MAX_DIGITS})"
-            )
+
+
+def _check_scalar(value: object, path: str, crumb: _Crumb) -> None:
+    """ConfigError for a text too long or an integer out of range, naming where it is."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ConfigError(f"{_shown(_path(path, crumb))}: text longer than {MAX_TEXT} characters")
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not -_INT_LIMIT < value < _INT_LIMIT
+    ):
+        raise ConfigError(
+            f"{_shown(_path(path, crumb))}: number out of range (must be below 10**{MAX_DIGITS})"
+        )
 
 
 #: Where a value sits: (the parent's crumb, its key or index, whether it is an index).

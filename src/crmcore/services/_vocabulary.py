@@ -5,7 +5,7 @@ instead of an action nobody may perform."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from crmcore.errors import ConfigError
@@ -27,15 +27,11 @@ def _step_roles(where: str, step: Step) -> Iterator[tuple[str, str]]:
 def role_uses(config: CrmConfig) -> Iterator[tuple[str, str]]:
     """(where, role name) for every role the configuration names."""
     for action, roles in sorted(config.access.roles.items()):
-        for role in sorted(roles):
-            yield f"access.{action}", role
-    for role in sorted(config.admin_roles):
-        yield "admin_roles", role
-    for role in sorted(config.department_head_roles):
-        yield "department_head_roles", role
+        yield from _each(f"access.{action}", roles)
+    yield from _each("admin_roles", config.admin_roles)
+    yield from _each("department_head_roles", config.department_head_roles)
     for i, grant in enumerate(config.grants):
-        for role in sorted(grant.roles):
-            yield f"grants[{i}].roles", role
+        yield from _each(f"grants[{i}].roles", grant.roles)
     for event, route in sorted(config.routes.routes.items()):
         for i, recipient in enumerate(route.recipients):
             if isinstance(recipient, HasRole):
@@ -46,6 +42,11 @@ def role_uses(config: CrmConfig) -> Iterator[tuple[str, str]]:
     for process in config.approvals.published():
         for s, step in enumerate(process.steps):
             yield from _step_roles(f"approvals.{process.id}@{process.version}.steps[{s}]", step)
+
+
+def _each(where: str, roles: Iterable[str]) -> Iterator[tuple[str, str]]:
+    for role in sorted(roles):
+        yield where, role
 
 
 def check_roles(config: CrmConfig) -> None:

@@ -31,8 +31,8 @@ from crmcore._aggregate import AggregateRoot
 from crmcore.errors import InvariantViolation, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor, Directory
-from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import _approval_events as ev
+from crmcore.workflow._approval_data import instance_fields, instance_to_data
 from crmcore.workflow._approvers import (
     Resolution,
     field_users_of,
@@ -44,10 +44,8 @@ from crmcore.workflow._process import ApprovalProcess, OnReject, Step
 from crmcore.workflow._statemachine import StateMachine, Transition
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
 from crmcore.workflow._views import (
-    Answer,
     ApprovalProgress,
-    Awaiting,
-    StepProgress,
+    progress_of,
 )
 
 __all__ = ["APPROVAL_LIFECYCLE", "ApprovalInstance"]
@@ -241,58 +239,7 @@ class ApprovalInstance(AggregateRoot):
 
     def progress(self) -> ApprovalProgress:
         """Where the request stands, for the submitter: step, answers, who is awaited."""
-        step = self.step
-        answered = tuple(
-            Answer(
-                approver_id=t.approver_id,
-                original_approver_id=t.original_approver_id,
-                decision=t.status.value,
-                at=t.decided_at or t.assigned_at,
-                comment=t.comment,
-            )
-            for t in self.current_tasks()
-            if t.status in (TaskStatus.APPROVED, TaskStatus.REJECTED)
-        )
-        awaiting = tuple(
-            Awaiting(
-                approver_id=t.approver_id,
-                original_approver_id=t.original_approver_id,
-                since=t.assigned_at,
-                due_at=t.due_at,
-            )
-            for t in self.open_tasks()
-        )
-        return ApprovalProgress(
-            instance_id=self.id,
-            status=self.status.value,
-            process=self.process.key,
-            step=step.name if step else None,
-            step_number=self.current_step + 1 if step and self.current_step is not None else None,
-            step_count=len(self.process.steps),
-            step_since=self.step_started_at if step else None,
-            answered=answered if step else (),
-            awaiting=awaiting,
-            steps=tuple(self._step_states()),
-            decided_at=self.decided_at,
-        )
-
-    def _step_states(self) -> Iterator[StepProgress]:
-        """Each step's latest state, read from the history."""
-        states = {
-            "step started": "in progress",
-            "step skipped": "skipped",
-            "step approved": "approved",
-            "step rejected": "rejected",
-        }
-        latest: dict[str, str] = {}
-        for entry in self._history:
-            if entry.step is not None and entry.action in states:
-                latest[entry.step] = states[entry.action]
-        for s in self.process.steps:
-            state = latest.get(s.name, "not reached" if self.is_decided else "waiting")
-            if state == "in progress" and self.is_decided:
-                state = "not decided"
-            yield StepProgress(name=s.name, state=state)
+        return progress_of(self)
 
     # -- storage --------------------------------------------------------------------------
 
@@ -303,50 +250,12 @@ class ApprovalInstance(AggregateRoot):
         `pull_events()`.
         Refused (ConfigError) when the process holds a condition written as Python code.
         """
-        data: dict[str, Any] = to_dict(
-            _Record(
-                id=self.id,
-                process=self.process,
-                subject_id=self.subject_id,
-                submitter_id=self.submitter_id,
-                submitted_at=self.submitted_at,
-                step_applies=self.step_applies,
-                subject_users=self.subject_users,
-                status=self.status,
-                current_step=self.current_step,
-                round=self.round,
-                step_started_at=self.step_started_at,
-                decided_at=self.decided_at,
-                version=self.version,
-                tasks=tuple(self._tasks),
-                history=tuple(self._history),
-                path=tuple(self._path),
-            )
-        )
-        return data
+        return instance_to_data(self)
 
     @classmethod
     def from_dict(cls, data: object) -> ApprovalInstance:
         """Rebuild a stored request; ConfigError names every bad path."""
-        record = from_dict(_Record, data, what="ApprovalInstance")
-        return cls(
-            id=record.id,
-            process=record.process,
-            subject_id=record.subject_id,
-            submitter_id=record.submitter_id,
-            submitted_at=record.submitted_at,
-            step_applies=record.step_applies,
-            subject_users=record.subject_users,
-            status=record.status,
-            current_step=record.current_step,
-            round=record.round,
-            step_started_at=record.step_started_at,
-            decided_at=record.decided_at,
-            version=record.version,
-            tasks=list(record.tasks),
-            history=list(record.history),
-            path=list(record.path),
-        )
+        return cls(**instance_fields(data))
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -961,28 +870,6 @@ class ApprovalInstance(AggregateRoot):
             allow_self=step.allow_self_approval,
         )
         return next((u for u in backup.user_ids if usable(u, True)), None), busy
-
-
-@attrs.frozen(kw_only=True)
-class _Record:
-    """The stored form of an [`ApprovalInstance`][crmcore.workflow.ApprovalInstance]."""
-
-    id: str
-    process: ApprovalProcess
-    subject_id: str
-    submitter_id: str
-    submitted_at: datetime
-    step_applies: tuple[bool, ...]
-    subject_users: tuple[tuple[str, str | None], ...]
-    status: ApprovalStatus
-    current_step: int | None
-    round: int
-    step_started_at: datetime | None
-    decided_at: datetime | None
-    version: int
-    tasks: tuple[ApprovalTask, ...]
-    history: tuple[ApprovalHistoryEntry, ...]
-    path: tuple[int, ...]
 
 
 def _check_datetime(value: object, name: str) -> datetime:

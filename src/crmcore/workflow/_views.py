@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
+
+from crmcore.workflow._tasks import TaskStatus
 
 if TYPE_CHECKING:
     from crmcore.workflow._approval import ApprovalInstance
@@ -18,6 +20,7 @@ __all__ = [
     "Awaiting",
     "StepProgress",
     "pending_tasks_for",
+    "progress_of",
 ]
 
 
@@ -129,3 +132,64 @@ def pending_tasks_for(user_id: str, instances: Iterable[ApprovalInstance]) -> li
         )
     )
     return todo
+
+
+#: What each history action says about its step's state.
+_STEP_STATES = {
+    "step started": "in progress",
+    "step skipped": "skipped",
+    "step approved": "approved",
+    "step rejected": "rejected",
+}
+
+
+def progress_of(instance: ApprovalInstance) -> ApprovalProgress:
+    """Where ``instance`` stands, for its submitter: step, answers, who is awaited."""
+    step = instance.step
+    answered = tuple(
+        Answer(
+            approver_id=t.approver_id,
+            original_approver_id=t.original_approver_id,
+            decision=t.status.value,
+            at=t.decided_at or t.assigned_at,
+            comment=t.comment,
+        )
+        for t in instance.current_tasks()
+        if t.status in (TaskStatus.APPROVED, TaskStatus.REJECTED)
+    )
+    awaiting = tuple(
+        Awaiting(
+            approver_id=t.approver_id,
+            original_approver_id=t.original_approver_id,
+            since=t.assigned_at,
+            due_at=t.due_at,
+        )
+        for t in instance.open_tasks()
+    )
+    current = instance.current_step
+    return ApprovalProgress(
+        instance_id=instance.id,
+        status=instance.status.value,
+        process=instance.process.key,
+        step=step.name if step else None,
+        step_number=current + 1 if step and current is not None else None,
+        step_count=len(instance.process.steps),
+        step_since=instance.step_started_at if step else None,
+        answered=answered if step else (),
+        awaiting=awaiting,
+        steps=tuple(_step_states(instance)),
+        decided_at=instance.decided_at,
+    )
+
+
+def _step_states(instance: ApprovalInstance) -> Iterator[StepProgress]:
+    """Each step's latest state, read from the history."""
+    latest: dict[str, str] = {}
+    for entry in instance.history:
+        if entry.step is not None and entry.action in _STEP_STATES:
+            latest[entry.step] = _STEP_STATES[entry.action]
+    for s in instance.process.steps:
+        state = latest.get(s.name, "not reached" if instance.is_decided else "waiting")
+        if state == "in progress" and instance.is_decided:
+            state = "not decided"
+        yield StepProgress(name=s.name, state=state)

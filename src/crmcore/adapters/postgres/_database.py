@@ -21,14 +21,13 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from crmcore.adapters.kit import (
+    DECODED_ROWS,
     KindRegistry,
     Staged,
     Staging,
+    WriteCheck,
     checkpoint,
-    decode_aggregate,
     decode_event,
-    encode_aggregate,
-    encode_event,
     index_keys,
 )
 from crmcore.adapters.postgres._schema import column, pg_key, prepare, table
@@ -109,6 +108,10 @@ class PostgresDatabase(KindRegistry):
         pool_size: the most connections this handle opens.
         timeout: seconds to wait for a connection or a row lock before
             [`StorageError`][crmcore.errors.StorageError].
+        verify_writes: which writes a commit loads back first (``"per_shape"``: each shape
+            new for its kind; ``"always"``: every write), as for the other reference stores.
+        decoded_rows: how many decoded rows to keep, so a read of an unchanged row copies
+            instead of decoding (0: decode every read).
     """
 
     def __init__(
@@ -119,8 +122,10 @@ class PostgresDatabase(KindRegistry):
         schema: str = "public",
         pool_size: int = 4,
         timeout: float = 30.0,
+        verify_writes: WriteCheck | str = WriteCheck.PER_SHAPE,
+        decoded_rows: int = DECODED_ROWS,
     ) -> None:
-        super().__init__(kinds)
+        super().__init__(kinds, verify_writes, decoded_rows)
         self.schema = schema
         self.timeout = timeout
         self._sql = {k.name: _KindSql(schema, k) for k in kinds}
@@ -140,7 +145,12 @@ class PostgresDatabase(KindRegistry):
         # instead of the pool retrying in the background until its timeout.
         with (
             self._errors("open"),
-            psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout)) as conn,
+            psycopg.connect(
+                conninfo,
+                autocommit=True,
+                connect_timeout=int(timeout),
+                options=f"-c lock_timeout={int(timeout * 1000)}",
+            ) as conn,
         ):
             prepare(conn, schema, kinds)
         with self._errors("open"):
@@ -183,7 +193,7 @@ class PostgresDatabase(KindRegistry):
         """A fresh copy of the stored aggregate, or None."""
         with self._errors(f"read {kind.name} {id!r}"), self._pool.connection() as conn:
             row = conn.execute(self._sql[kind.name].read, (id,)).fetchone()
-        return None if row is None else decode_aggregate(kind, row[1], row[0])
+        return None if row is None else self.decode_row(kind, id, row[1], row[0])
 
     def ids_matching(self, kind: AggregateKind[A], keys: dict[str, str | None]) -> list[str]:
         """Ids whose index columns equal ``keys`` (None: IS NULL), in id order."""
@@ -197,10 +207,10 @@ class PostgresDatabase(KindRegistry):
         # Serialize first (a bad value is refused before the transaction), then write in
         # (kind, id) order so two commits touching the same rows never deadlock.
         writes = [
-            (key, staged, encode_aggregate(staged.kind, staged.aggregate))
+            (key, staged, self.encode_row(staged.kind, staged.aggregate))
             for key, staged in sorted(staging.writes.items(), key=lambda item: item[0])
         ]
-        outbox = [encode_event(event) for event in events]
+        outbox = [self.encode_event_row(event) for event in events]
         insert_event = sql.SQL("INSERT INTO {} (event_name, data) VALUES (%s, %s::json)").format(
             self._outbox
         )

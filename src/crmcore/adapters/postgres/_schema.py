@@ -66,15 +66,24 @@ def _migrate_1_to_2(conn: Conn, schema: str) -> None:
 MIGRATIONS: Final[dict[int, Callable[[Conn, str], None]]] = {1: _migrate_1_to_2}
 
 
+def _exists(conn: Conn, schema: str, name: str) -> bool:
+    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{name}"',)).fetchone()
+    return found is not None and found[0] is not None
+
+
 def prepare(conn: Conn, schema: str, kinds: Sequence[AggregateKind[Any]]) -> None:
-    """Create or migrate the schema and the kinds' tables, one opener at a time."""
+    """Create or migrate the schema and the kinds' tables, one opener at a time.
+
+    DDL runs only for what is missing: ``CREATE INDEX IF NOT EXISTS`` locks its table even
+    when the index exists, so an application server opening a schema that others are writing
+    would otherwise wait on (or deadlock with) their commits."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("crmcore:" + schema,))
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         meta = table(schema, "crmcore_schema")
-        conn.execute(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {} (version integer NOT NULL)").format(meta)
-        )
+        if not _exists(conn, schema, "crmcore_schema"):
+            conn.execute(sql.SQL("CREATE TABLE {} (version integer NOT NULL)").format(meta))
         row = conn.execute(sql.SQL("SELECT version FROM {}").format(meta)).fetchone()
         version = 0 if row is None else int(row[0])
         if version > SCHEMA_VERSION:
@@ -86,22 +95,24 @@ def prepare(conn: Conn, schema: str, kinds: Sequence[AggregateKind[Any]]) -> Non
             _create_v1(conn, schema)
             conn.execute(sql.SQL("INSERT INTO {} (version) VALUES (1)").format(meta))
             version = 1
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](conn, schema)
-            version += 1
-        conn.execute(sql.SQL("UPDATE {} SET version = %s").format(meta), (SCHEMA_VERSION,))
+        if version < SCHEMA_VERSION:
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](conn, schema)
+                version += 1
+            conn.execute(sql.SQL("UPDATE {} SET version = %s").format(meta), (SCHEMA_VERSION,))
         for kind in kinds:
             _prepare_kind(conn, schema, kind)
 
 
 def _prepare_kind(conn: Conn, schema: str, kind: AggregateKind[Any]) -> None:
     name = f"kind_{kind.name}"
-    conn.execute(
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} "
-            "(id text PRIMARY KEY, version integer NOT NULL, data json NOT NULL)"
-        ).format(table(schema, name))
-    )
+    if not _exists(conn, schema, name):
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} "
+                "(id text PRIMARY KEY, version integer NOT NULL, data json NOT NULL)"
+            ).format(table(schema, name))
+        )
     have = {
         r[0]
         for r in conn.execute(
@@ -117,12 +128,20 @@ def _prepare_kind(conn: Conn, schema: str, kind: AggregateKind[Any]) -> None:
                 table(schema, name), sql.Identifier(column(index))
             )
         )
+    indexed = {
+        r[0]
+        for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = %s",
+            (schema, name),
+        )
+    }
     for index in kind.indexes:
+        index_name = f"{name}__{column(index)}"[:63]
+        if index_name in indexed:
+            continue
         conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
-                sql.Identifier(f"{name}__{column(index)}"[:63]),
-                table(schema, name),
-                sql.Identifier(column(index)),
+            sql.SQL("CREATE INDEX {} ON {} ({})").format(
+                sql.Identifier(index_name), table(schema, name), sql.Identifier(column(index))
             )
         )
     if missing:

@@ -1,0 +1,92 @@
+"""The stored form of an approval request: plain data with its pinned process inside.
+
+Kept apart from the aggregate so that the aggregate module holds its rules only; the
+aggregate's ``to_dict`` / ``from_dict`` are the doors, and this module is what they read
+and write.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from crmcore.serialization import from_dict, to_dict
+from crmcore.workflow._process import ApprovalProcess
+from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask
+
+if TYPE_CHECKING:
+    from crmcore.workflow._approval import ApprovalInstance
+
+__all__ = ["instance_fields", "instance_to_data"]
+
+
+@attrs.frozen(kw_only=True)
+class _Record:
+    """The stored form of an [`ApprovalInstance`][crmcore.workflow.ApprovalInstance]."""
+
+    id: str
+    process: ApprovalProcess
+    subject_id: str
+    submitter_id: str
+    submitted_at: datetime
+    step_applies: tuple[bool, ...]
+    subject_users: tuple[tuple[str, str | None], ...]
+    status: ApprovalStatus
+    current_step: int | None
+    round: int
+    step_started_at: datetime | None
+    decided_at: datetime | None
+    version: int
+    tasks: tuple[ApprovalTask, ...]
+    history: tuple[ApprovalHistoryEntry, ...]
+    path: tuple[int, ...]
+
+
+def instance_to_data(instance: ApprovalInstance) -> dict[str, Any]:
+    """The request as JSON-ready data (its pending events are not part of it)."""
+    data: dict[str, Any] = to_dict(
+        _Record(
+            id=instance.id,
+            process=instance.process,
+            subject_id=instance.subject_id,
+            submitter_id=instance.submitter_id,
+            submitted_at=instance.submitted_at,
+            step_applies=instance.step_applies,
+            subject_users=instance.subject_users,
+            status=instance.status,
+            current_step=instance.current_step,
+            round=instance.round,
+            step_started_at=instance.step_started_at,
+            decided_at=instance.decided_at,
+            version=instance.version,
+            tasks=instance.tasks,
+            history=instance.history,
+            path=tuple(instance._path),
+        )
+    )
+    return data
+
+
+def instance_fields(data: object) -> dict[str, Any]:
+    """The constructor arguments of a stored request; ConfigError names every bad path."""
+    record = from_dict(_Record, data, what="ApprovalInstance")
+    return {
+        "id": record.id,
+        "process": record.process,
+        "subject_id": record.subject_id,
+        "submitter_id": record.submitter_id,
+        "submitted_at": record.submitted_at,
+        "step_applies": record.step_applies,
+        "subject_users": record.subject_users,
+        "status": record.status,
+        "current_step": record.current_step,
+        "round": record.round,
+        "step_started_at": record.step_started_at,
+        "decided_at": record.decided_at,
+        "version": record.version,
+        "tasks": list(record.tasks),
+        "history": list(record.history),
+        "path": list(record.path),
+    }
