@@ -384,6 +384,48 @@ class Pool(AggregateRoot):
         self._begin(actor, at, leads)
         self._require_admin(actor, "hand over leads")
         self._distinct(leads)
+        self._check_handover(actor, leads, from_id, reason, to, redistribute)
+        because = f"handed over by {actor.user_id}: {reason}"
+        fallback = self._fallback() if redistribute else None
+        barred = self._barred_by_conditions(leads) if redistribute else {}
+        results = []
+        for lead in leads:
+            owner = to
+            if redistribute:
+                owner, _ = self._pick(fallback, barred.get(lead.id), at)
+                self.state.block(set())
+            self.state.record_release(from_id)
+            lead._end_ownership(at, because)
+            if owner is None:
+                lead.status = LeadStatus.NEW
+            else:
+                lead._take(owner, "handover", at)
+                self.state.record_assignment(owner, at)
+            lead._emit(
+                LeadHandedOver,
+                actor,
+                at,
+                pool_id=self.id,
+                previous_owner_id=from_id,
+                owner_id=owner,
+                reason=reason,
+            )
+            results.append(
+                Assignment(lead.id, owner, "handover", None if owner else "back to the pool")
+            )
+        return AssignmentResult(tuple(results))
+
+    def _check_handover(
+        self,
+        actor: Actor,
+        leads: Sequence[Lead],
+        from_id: str,
+        reason: str,
+        to: str | None,
+        redistribute: bool,
+    ) -> None:
+        """Refuse a handover without a reason, from an active member, of leads the member
+        does not hold, or to a receiver who is inactive or has no room for them."""
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(f"handover: a reason is required, got {reason!r}")
         if not isinstance(from_id, str) or not from_id.strip():
@@ -418,35 +460,6 @@ class Pool(AggregateRoot):
                     f"pool {self.id}: {to} holds {self.open_leads(to)} of capacity "
                     f"{receiver.capacity}; cannot take {len(leads)} more (redistribute instead)"
                 )
-        because = f"handed over by {actor.user_id}: {reason}"
-        fallback = self._fallback() if redistribute else None
-        barred = self._barred_by_conditions(leads) if redistribute else {}
-        results = []
-        for lead in leads:
-            owner = to
-            if redistribute:
-                owner, _ = self._pick(fallback, barred.get(lead.id), at)
-                self.state.block(set())
-            self.state.record_release(from_id)
-            lead._end_ownership(at, because)
-            if owner is None:
-                lead.status = LeadStatus.NEW
-            else:
-                lead._take(owner, "handover", at)
-                self.state.record_assignment(owner, at)
-            lead._emit(
-                LeadHandedOver,
-                actor,
-                at,
-                pool_id=self.id,
-                previous_owner_id=from_id,
-                owner_id=owner,
-                reason=reason,
-            )
-            results.append(
-                Assignment(lead.id, owner, "handover", None if owner else "back to the pool")
-            )
-        return AssignmentResult(tuple(results))
 
     def assign_to(
         self, actor: Actor, leads: Sequence[Lead], member_id: str, *, at: datetime
@@ -467,6 +480,60 @@ class Pool(AggregateRoot):
         for lead in leads:
             self._give(lead, member_id, "admin", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "admin") for lead in leads))
+
+    def _check_claim_limits(
+        self,
+        member: PoolMember,
+        leads: Sequence[Lead],
+        at: datetime,
+        global_limits: ClaimLimits | None,
+        held_elsewhere: int,
+        claimed_elsewhere_today: int,
+    ) -> ClaimLimits:
+        """The limits in force for this claim, after refusing one that passes any of them:
+        holding (pool and global), capacity, and claims per day (pool and global)."""
+        member_id = member.user_id
+        limits = self.claim_limits.tighter(global_limits)
+        held = self.open_leads(member_id)
+        wanted = len(leads)
+        pool_limit = self.claim_limits.max_held
+        global_limit = None if global_limits is None else global_limits.max_held
+        if limits.max_held is not None and held + wanted > limits.max_held:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} holds {held} leads; claiming {wanted} more would "
+                f"pass the holding limit of {limits.max_held} (pool {pool_limit}, "
+                f"global {global_limit})"
+            )
+        if global_limit is not None and held + held_elsewhere + wanted > global_limit:
+            raise InvariantViolation(
+                f"{member_id} holds {held + held_elsewhere} leads in all pools; claiming "
+                f"{wanted} more would pass the global holding limit of {global_limit}"
+            )
+        room = self.state.room(member_id)
+        if room is not None and wanted > room:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} holds {held} of capacity {member.capacity}; "
+                f"cannot claim {wanted} more"
+            )
+        today = at.date()
+        claimed_today = self.state.book(member_id).claims_that_day(today)
+        if limits.max_per_day is not None and claimed_today + wanted > limits.max_per_day:
+            raise InvariantViolation(
+                f"pool {self.id}: {member_id} claimed {claimed_today} leads on "
+                f"{today.isoformat()}; claiming {wanted} more would pass the daily claim "
+                f"limit of {limits.max_per_day}"
+            )
+        global_daily = None if global_limits is None else global_limits.max_per_day
+        if (
+            global_daily is not None
+            and claimed_today + claimed_elsewhere_today + wanted > global_daily
+        ):
+            raise InvariantViolation(
+                f"{member_id} claimed {claimed_today + claimed_elsewhere_today} leads in all "
+                f"pools on {today.isoformat()}; claiming {wanted} more would pass the global "
+                f"daily claim limit of {global_daily}"
+            )
+        return limits
 
     def claim(
         self,
@@ -508,46 +575,9 @@ class Pool(AggregateRoot):
                     f"lead {lead.id}: already owned by {lead.owner_id}; it cannot be claimed"
                 )
         self._check_waiting(leads, actor)
-        limits = self.claim_limits.tighter(global_limits)
-        held = self.open_leads(member_id)
-        wanted = len(leads)
-        pool_limit = self.claim_limits.max_held
-        global_limit = None if global_limits is None else global_limits.max_held
-        if limits.max_held is not None and held + wanted > limits.max_held:
-            raise InvariantViolation(
-                f"pool {self.id}: {member_id} holds {held} leads; claiming {wanted} more would "
-                f"pass the holding limit of {limits.max_held} (pool {pool_limit}, "
-                f"global {global_limit})"
-            )
-        if global_limit is not None and held + held_elsewhere + wanted > global_limit:
-            raise InvariantViolation(
-                f"{member_id} holds {held + held_elsewhere} leads in all pools; claiming "
-                f"{wanted} more would pass the global holding limit of {global_limit}"
-            )
-        room = self.state.room(member_id)
-        if room is not None and wanted > room:
-            raise InvariantViolation(
-                f"pool {self.id}: {member_id} holds {held} of capacity {member.capacity}; "
-                f"cannot claim {wanted} more"
-            )
-        today = at.date()
-        claimed_today = self.state.book(member_id).claims_that_day(today)
-        if limits.max_per_day is not None and claimed_today + wanted > limits.max_per_day:
-            raise InvariantViolation(
-                f"pool {self.id}: {member_id} claimed {claimed_today} leads on "
-                f"{today.isoformat()}; claiming {wanted} more would pass the daily claim "
-                f"limit of {limits.max_per_day}"
-            )
-        global_daily = None if global_limits is None else global_limits.max_per_day
-        if (
-            global_daily is not None
-            and claimed_today + claimed_elsewhere_today + wanted > global_daily
-        ):
-            raise InvariantViolation(
-                f"{member_id} claimed {claimed_today + claimed_elsewhere_today} leads in all "
-                f"pools on {today.isoformat()}; claiming {wanted} more would pass the global "
-                f"daily claim limit of {global_daily}"
-            )
+        limits = self._check_claim_limits(
+            member, leads, at, global_limits, held_elsewhere, claimed_elsewhere_today
+        )
         cooldown = timedelta(days=limits.reclaim_cooldown_days)
         for lead in leads:
             # Every stretch this member held counts, not only the last one: a colleague
@@ -560,7 +590,7 @@ class Pool(AggregateRoot):
                     f"may re-claim it only after the cooldown of "
                     f"{limits.reclaim_cooldown_days} days (from {allowed_from})"
                 )
-        self.state.record_claims(member_id, today, wanted)
+        self.state.record_claims(member_id, at.date(), len(leads))
         for lead in leads:
             self._give(lead, member_id, "claim", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "claim") for lead in leads))

@@ -4,6 +4,7 @@ hold moves on, with its history, in one unit of work."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import attrs
@@ -72,6 +73,58 @@ def hand_over(
     leaving: bool,
 ) -> HandoverReport:
     """The handover use case's work; see ``LeadService.hand_over``."""
+    _check_arguments(case, member_id, reason, to, opportunities_to)
+    moved = _hand_over_leads(case, member_id, reason, to, redistribute, leaving)
+    open_deals = [
+        d.id
+        for d in case.repo(Opportunity).find(owner_id=member_id, status=OpportunityStatus.OPEN)
+    ]
+    orders = case.repo(Order)
+    open_orders = [
+        o.id for status in _OPEN_ORDERS for o in orders.find(owner_id=member_id, status=status)
+    ]
+    to_collect = [
+        r.id for r in case.repo(Receivable).find(owner_id=member_id, has_outstanding=True)
+    ]
+    instances = case.repo(ApprovalInstance)
+    awaiting = [
+        i.id for i in instances.find(status=ApprovalStatus.PENDING) if i.open_tasks_for(member_id)
+    ]
+    count = len(open_deals) + len(open_orders) + len(to_collect) + len(awaiting)
+    if not count:
+        return HandoverReport(member_id, reason, tuple(moved), ())
+    receiver = _receiver(case, member_id, opportunities_to or to, count)
+    given = _give(case, "opportunity", open_deals, receiver, reason)
+    given_orders = _give(case, "order", open_orders, receiver, reason)
+    given_receivables = _give(case, "receivable", to_collect, receiver, reason)
+    given_approvals: list[tuple[str, str]] = []
+    for instance_id in sorted(awaiting):
+        instance = instances.get(instance_id)
+        instance.reassign(
+            case.actor,
+            member_id,
+            receiver,
+            at=case.at,
+            directory=case.crm.directory,
+            reason=reason,
+        )
+        instances.save(instance)
+        given_approvals.append((instance.id, receiver))
+    return HandoverReport(
+        member_id,
+        reason,
+        tuple(moved),
+        given,
+        given_orders,
+        given_receivables,
+        tuple(given_approvals),
+    )
+
+
+def _check_arguments(
+    case: UseCase, member_id: str, reason: str, to: str | None, opportunities_to: str | None
+) -> None:
+    """Refuse a missing reason, an unknown member, or a receiver who cannot take over."""
     crm = case.crm
     _name(member_id, "member_id")
     if not isinstance(reason, str) or not reason.strip():
@@ -84,7 +137,18 @@ def hand_over(
                 raise ValidationError(f"handover: {name} {value!r} is not an active user")
             if value == member_id:
                 raise ValidationError(f"handover: {member_id} cannot hand over to themself")
-    leads = case.repo(Lead)
+
+
+def _hand_over_leads(
+    case: UseCase,
+    member_id: str,
+    reason: str,
+    to: str | None,
+    redistribute: bool,
+    leaving: bool,
+) -> list[Assignment]:
+    """The member leaves (or pauses in) every pool; their held leads move on, pool by pool."""
+    crm, leads = case.crm, case.repo(Lead)
     held = [lead for status in _HELD for lead in leads.find(owner_id=member_id, status=status)]
     by_pool: dict[str, list[Lead]] = {}
     for lead in sorted(held, key=lambda lead: lead.id):
@@ -116,70 +180,40 @@ def hand_over(
             for lead in batch:
                 leads.save(lead)
         case.repo(type(pool)).save(pool)
-    deals = case.repo(Opportunity)
-    open_deals = [d.id for d in deals.find(owner_id=member_id, status=OpportunityStatus.OPEN)]
-    orders = case.repo(Order)
-    open_orders = [
-        o.id for status in _OPEN_ORDERS for o in orders.find(owner_id=member_id, status=status)
-    ]
-    receivables = case.repo(Receivable)
-    to_collect = [r.id for r in receivables.find(owner_id=member_id, has_outstanding=True)]
-    instances = case.repo(ApprovalInstance)
-    awaiting = [
-        i.id for i in instances.find(status=ApprovalStatus.PENDING) if i.open_tasks_for(member_id)
-    ]
-    count = len(open_deals) + len(open_orders) + len(to_collect) + len(awaiting)
-    if not count:
-        return HandoverReport(member_id, reason, tuple(moved), ())
-    receiver = opportunities_to or to
-    if receiver is None:
-        manager = crm.directory.manager_of(member_id)
-        if manager is None or not manager.active:
-            raise ValidationError(
-                f"handover: {member_id} holds {count} open opportunities, orders, "
-                f"receivables or approval tasks and has no active manager; name "
-                f"opportunities_to"
-            )
-        receiver = manager.id
-    department = case.department_of(receiver)
-    given: list[tuple[str, str]] = []
-    if open_deals:
-        case.create_for("opportunity", receiver, department)
-    for deal_id in sorted(open_deals):
-        deal = case.opportunity(deal_id)
-        deal.hand_over(case.actor, receiver, at=case.at, reason=reason)
-        deals.save(deal)
-        given.append((deal.id, receiver))
-    given_orders: list[tuple[str, str]] = []
-    if open_orders:
-        case.create_for("order", receiver, department)
-    for order_id in sorted(open_orders):
-        order = case.order(order_id)
-        order.hand_over(case.actor, receiver, at=case.at, reason=reason)
-        orders.save(order)
-        given_orders.append((order.id, receiver))
-    given_receivables: list[tuple[str, str]] = []
-    if to_collect:
-        case.create_for("receivable", receiver, department)
-    for receivable_id in sorted(to_collect):
-        receivable = case.receivable(receivable_id)
-        receivable.hand_over(case.actor, receiver, at=case.at, reason=reason)
-        receivables.save(receivable)
-        given_receivables.append((receivable.id, receiver))
-    given_approvals: list[tuple[str, str]] = []
-    for instance_id in sorted(awaiting):
-        instance = instances.get(instance_id)
-        instance.reassign(
-            case.actor, member_id, receiver, at=case.at, directory=crm.directory, reason=reason
+    return moved
+
+
+def _receiver(case: UseCase, member_id: str, named: str | None, count: int) -> str:
+    """Who takes the open records: the one named, else the member's active manager."""
+    if named is not None:
+        return named
+    manager = case.crm.directory.manager_of(member_id)
+    if manager is None or not manager.active:
+        raise ValidationError(
+            f"handover: {member_id} holds {count} open opportunities, orders, "
+            f"receivables or approval tasks and has no active manager; name "
+            f"opportunities_to"
         )
-        instances.save(instance)
-        given_approvals.append((instance.id, receiver))
-    return HandoverReport(
-        member_id,
-        reason,
-        tuple(moved),
-        tuple(given),
-        tuple(given_orders),
-        tuple(given_receivables),
-        tuple(given_approvals),
-    )
+    return manager.id
+
+
+def _give(
+    case: UseCase, kind: str, ids: list[str], receiver: str, reason: str
+) -> tuple[tuple[str, str], ...]:
+    """Hand each record of ``kind`` to ``receiver`` (who must be allowed to own it)."""
+    if not ids:
+        return ()
+    case.create_for(kind, receiver, case.department_of(receiver))
+    loaders: dict[str, Callable[[str], Opportunity | Order | Receivable]] = {
+        "opportunity": lambda record_id: case.opportunity(record_id),
+        "order": lambda record_id: case.order(record_id),
+        "receivable": lambda record_id: case.receivable(record_id),
+    }
+    load = loaders[kind]
+    given = []
+    for record_id in sorted(ids):
+        record = load(record_id)
+        record.hand_over(case.actor, receiver, at=case.at, reason=reason)
+        case.repo(type(record)).save(record)
+        given.append((record.id, receiver))
+    return tuple(given)
