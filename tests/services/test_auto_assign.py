@@ -4,12 +4,13 @@ quotas and conditions, with the default assignee as the fallback."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crmcore.leads import Lead, LeadStatus, PoolConfig, PoolMember
-from tests.services.helpers import DAN, MIA, World, memory_world, sqlite_world
+from tests.services.helpers import BACKENDS, DAN, MIA, World, memory_world, world_on
 
 EAST = PoolConfig(
     "east",
@@ -25,16 +26,15 @@ EAST = PoolConfig(
 GENERAL = PoolConfig("general", members=(PoolMember("bob"),), admins=frozenset({"dan"}))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def team(request: pytest.FixtureRequest, tmp_path: Path) -> World:
-    pools = (EAST, GENERAL)
-    if request.param == "memory":
-        return memory_world(pools=pools)
-    return sqlite_world(tmp_path, pools=pools)
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The shared world, with an east pool that auto-assigns within quotas."""
+    with world_on(request.param, tmp_path, pools=(EAST, GENERAL)) as made:
+        yield made
 
 
-def test_new_leads_are_routed_and_assigned_within_quotas(team: World) -> None:
-    crm = team.crm
+def test_new_leads_are_routed_and_assigned_within_quotas(world: World) -> None:
+    crm = world.crm
     created = [
         crm.leads.create(DAN, f"Prospect {i}", source="expo", region="Shanghai", industry=industry)
         for i, industry in enumerate(["retail", "energy", "retail", "energy", "retail"])
@@ -48,7 +48,7 @@ def test_new_leads_are_routed_and_assigned_within_quotas(team: World) -> None:
         ("east", "ann"),
         ("east", "mkt"),
     ]
-    assert team.sent() == [
+    assert world.sent() == [
         ("ann", "lead assigned to you"),
         ("bob", "lead assigned to you"),
         ("mkt", "lead assigned to you"),
@@ -60,7 +60,7 @@ def test_new_leads_are_routed_and_assigned_within_quotas(team: World) -> None:
     # the general pool does not auto-assign
     walk_in = crm.leads.create(DAN, "Walk-in", source="web", region="Yunnan")
     assert (walk_in.pool_id, walk_in.owner_id) == ("general", None)
-    with team.storage.unit_of_work() as uow:
+    with world.storage.unit_of_work() as uow:
         stored = uow.repository(Lead).get(created[0].id)
     assert (stored.owner_id, stored.history[0].how) == ("ann", "round_robin")
 

@@ -3,6 +3,7 @@ line), a configured lost-reason list, and reopening a lost deal with its history
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from crmcore.forecast import Opportunity, OpportunityStatus, SalesProcess, Stage
 from crmcore.leads import OpportunityDraft
 from tests.services.helpers import (
     ANN,
+    BACKENDS,
     BOB,
     DAN,
     MIA,
@@ -26,7 +28,7 @@ from tests.services.helpers import (
     World,
     cny,
     memory_world,
-    sqlite_world,
+    world_on,
 )
 
 REASONS = ("price", "competitor", "no budget", "no decision")
@@ -45,19 +47,19 @@ SERVICE = SalesProcess.from_dict(
 OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def team(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The shared world with two sales processes and a lost-reason list."""
     changes = {
         "sales_process": SalesProcess.from_dict({**PROCESS.to_dict(), "lost_reasons": REASONS}),
         "sales_processes": (SERVICE,),
     }
-    if request.param == "memory":
-        return memory_world(**changes)
-    return sqlite_world(tmp_path, **changes)
+    with world_on(request.param, tmp_path, **changes) as made:
+        yield made
 
 
-def test_each_deal_follows_its_own_process_and_forecast(team: World) -> None:
-    crm = team.crm
+def test_each_deal_follows_its_own_process_and_forecast(world: World) -> None:
+    crm = world.crm
     machines = crm.opportunities.create(ANN, cny("100000"), stage="proposal")
     service = crm.opportunities.create(ANN, cny("40000"), process_id="service")
     assert (machines.process.id, machines.stage) == ("b2b", "proposal")
@@ -84,28 +86,28 @@ def test_each_deal_follows_its_own_process_and_forecast(team: World) -> None:
         crm.opportunities.create(ANN, cny("1"), process_id="retail")
 
 
-def test_a_lead_converts_into_the_process_its_draft_names(team: World) -> None:
-    crm = team.crm
+def test_a_lead_converts_into_the_process_its_draft_names(world: World) -> None:
+    crm = world.crm
     lead = crm.leads.create(DAN, "Li Lei", source="expo", region="Shanghai")
     crm.leads.claim(ANN, lead.id)
     draft = OpportunityDraft(
         "opp-svc", "Maintenance", cny("30000"), OPENED.date(), process_id="service"
     )
     crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=draft)
-    with team.storage.unit_of_work() as uow:
+    with world.storage.unit_of_work() as uow:
         stored = uow.repository(Opportunity).get("opp-svc")
     assert (stored.process.id, stored.stage, stored.lead_id) == ("service", "scoping", lead.id)
 
 
-def test_a_deal_is_lost_for_a_listed_reason_and_reopened_with_its_history(team: World) -> None:
-    crm, clock = team.crm, team.clock
+def test_a_deal_is_lost_for_a_listed_reason_and_reopened_with_its_history(world: World) -> None:
+    crm, clock = world.crm, world.clock
     deal = crm.opportunities.create(ANN, cny("80000"), stage="proposal")
-    before = team.snapshot()
+    before = world.snapshot()
     with pytest.raises(ValidationError, match="lost reason 'too expensive' is not one of"):
         crm.opportunities.lose(ANN, deal.id, "too expensive")
     with pytest.raises(InvalidTransition):
         crm.opportunities.reopen(ANN, deal.id, "they called back")  # it is not lost
-    assert team.snapshot() == before
+    assert world.snapshot() == before
     clock.advance(days=3)
     crm.opportunities.lose(ANN, deal.id, "competitor")
     with pytest.raises(PermissionDenied):
