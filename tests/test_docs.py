@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import doctest
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from crmcore.money import _currency
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
@@ -17,6 +20,18 @@ FENCE = re.compile(r"^```(python|pycon)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOT
 def blocks(page: Path) -> list[tuple[str, str, int]]:
     text = page.read_text(encoding="utf-8")
     return [(m[1], m[2], text.count("\n", 0, m.start()) + 1) for m in FENCE.finditer(text)]
+
+
+@pytest.fixture(autouse=True)
+def _currencies_as_they_were() -> Iterator[None]:
+    """A page that registers a currency (money.md registers XTS with 4 decimals) leaves
+    the process's registry as it found it, for the tests that run after it."""
+    registry, overrides = dict(_currency._REGISTRY), dict(_currency._OVERRIDES)
+    yield
+    _currency._REGISTRY.clear()
+    _currency._REGISTRY.update(registry)
+    _currency._OVERRIDES.clear()
+    _currency._OVERRIDES.update(overrides)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
