@@ -92,6 +92,7 @@ start)
         chown -R postgres "$dir"
     fi
     chmod 700 "$dir"
+    echo "$bin" >"$dir/bin"  # stop uses the same binaries, whatever PATH and PY say then
     as_server_user "'$bin/initdb' -D '$dir/data' -U postgres -A trust -E UTF8 --no-sync >'$dir/initdb.log' 2>&1"
     as_server_user "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start -o \"-k '$dir' -p $port -c listen_addresses='' -c fsync=off -c max_connections=200\" >/dev/null"
     echo "host=$dir port=$port user=postgres dbname=postgres"
@@ -99,8 +100,13 @@ start)
 stop)
     [[ -n "$dir" ]] || { echo "usage: postgres.sh stop DIR" >&2; exit 2; }
     if [[ -f "$dir/data/postmaster.pid" ]]; then
-        bin=$(bin_dir)
-        as_server_user "'$bin/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null" || true
+        bin=$(cat "$dir/bin" 2>/dev/null || (bin_dir) 2>/dev/null || true)
+        if [[ -z "$bin" ]] || ! as_server_user "'$bin/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null"; then
+            # No pg_ctl to be found: a fast shutdown is SIGINT to the postmaster.
+            pid=$(head -n 1 "$dir/data/postmaster.pid")
+            kill -INT "$pid" 2>/dev/null || true
+            for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        fi
     fi
     rm -rf "$dir"
     ;;
