@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmcore.leads import Lead, LoadBalanced, PoolMember, RoundRobin, Weighted
+from crmcore.leads import Lead, LoadBalanced, Pool, PoolMember, RoundRobin, Weighted
 from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 
 IDS = [f"u{i}" for i in range(6)]
@@ -71,6 +71,32 @@ operations = st.lists(
 )
 
 
+def _change_member(pool: Pool, model: Model, op: str, uid: str, b: int) -> None:
+    """Join or leave, or change a member's active flag, weight or capacity, in both."""
+    if op == "membership":
+        if uid in pool.members:
+            pool.remove_member(ADMIN, uid, at=at())
+            del model.members[uid]
+        else:
+            new = PoolMember(uid, weight=b)
+            pool.add_member(ADMIN, new, at=at())
+            model.members[uid] = new
+        return
+    if uid not in pool.members:
+        return
+    old = model.members[uid]
+    if op == "toggle":
+        pool.update_member(ADMIN, uid, at=at(), active=not old.active)
+        model.members[uid] = PoolMember(uid, old.weight, old.capacity, not old.active)
+    elif op == "weight":
+        pool.update_member(ADMIN, uid, at=at(), weight=b)
+        model.members[uid] = PoolMember(uid, b, old.capacity, old.active)
+    else:
+        capacity = None if b < 0 else b
+        pool.update_member(ADMIN, uid, at=at(), capacity=capacity)
+        model.members[uid] = PoolMember(uid, old.weight, capacity, old.active)
+
+
 @given(
     kind=st.sampled_from(["round_robin", "load_balanced", "weighted"]),
     weights=st.lists(st.integers(1, 4), min_size=6, max_size=6),
@@ -104,26 +130,8 @@ def test_indexed_policies_match_the_naive_reference(
             assert owner is not None
             pool.invalidate(ADMIN, lead, at=at(), reason="spam")
             model.open[owner] -= 1
-        elif op == "membership":
-            if uid in pool.members:
-                pool.remove_member(ADMIN, uid, at=at())
-                del model.members[uid]
-            else:
-                new = PoolMember(uid, weight=b)
-                pool.add_member(ADMIN, new, at=at())
-                model.members[uid] = new
-        elif uid in pool.members:
-            old = model.members[uid]
-            if op == "toggle":
-                pool.update_member(ADMIN, uid, at=at(), active=not old.active)
-                model.members[uid] = PoolMember(uid, old.weight, old.capacity, not old.active)
-            elif op == "weight":
-                pool.update_member(ADMIN, uid, at=at(), weight=b)
-                model.members[uid] = PoolMember(uid, b, old.capacity, old.active)
-            else:
-                capacity = None if b < 0 else b
-                pool.update_member(ADMIN, uid, at=at(), capacity=capacity)
-                model.members[uid] = PoolMember(uid, old.weight, capacity, old.active)
+        else:
+            _change_member(pool, model, op, uid, b)
     if kind == "weighted":
         for uid in model.members:
             assert pool.state.current_weight(uid) == model.current.get(uid, 0)

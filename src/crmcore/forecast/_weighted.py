@@ -142,7 +142,7 @@ class ForecastAggregate:
         """Add one record (see [`add_all`][crmcore.forecast.ForecastAggregate.add_all])."""
         self.add_all((record,))
 
-    def add_all(self, records: Iterable[OpportunityRecord]) -> None:
+    def add_all(self, records: Iterable[OpportunityRecord]) -> None:  # noqa: C901 - hot loop
         """Stream ``records`` into the aggregate; on any bad record nothing is added.
 
         Raises CurrencyMismatch (another currency and no rate), ValidationError (unknown stage,
