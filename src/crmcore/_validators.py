@@ -10,7 +10,7 @@ import attrs
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 
-__all__ = ["non_empty", "non_negative", "percent_0_100", "positive"]
+__all__ = ["non_empty", "non_negative", "percent_0_100", "positive", "text"]
 
 
 def _number(value: Any) -> Decimal | int:
@@ -56,7 +56,13 @@ def percent_0_100(_: object, attribute: attrs.Attribute[Any], value: Percent | N
         raise ValidationError(f"{attribute.name}: must be between 0 % and 100 %, got {value}")
 
 
+def text(value: object, what: str) -> str:
+    """``value`` when it is a non-blank string, else ValidationError naming ``what``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
+    return value
+
+
 def non_empty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """Refuse an empty or blank string."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{attribute.name}: must be a non-empty string, got {value!r}")
+    text(value, attribute.name)

@@ -25,6 +25,7 @@ import attrs
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._dates import check_date
 from crmcore._decimal import context_class
+from crmcore._validators import text as _text
 from crmcore.errors import CurrencyMismatch, InvariantViolation, NotFound, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.money import Currency, Money, get_currency
@@ -68,12 +69,6 @@ F = TypeVar("F", "AccountReceipt", "Application", "AccountRefund")
 def account_id_for(customer: str, currency: str | Currency) -> str:
     """The id of a customer's account in one currency: ``ACC-<customer>-<code>``."""
     return f"ACC-{customer}-{get_currency(currency).code}"
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
-    return value
 
 
 @attrs.frozen

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmcore._aggregate import AggregateRoot
-from crmcore.errors import InvalidTransition, InvariantViolation, NotFound, ValidationError
+from crmcore._validators import text as _text
+from crmcore.errors import InvalidTransition, InvariantViolation, NotFound
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables._events import (
@@ -57,12 +58,6 @@ class SalesReturn:
     credit_notes: tuple[CreditNote, ...]
     customer_credit: Money
     refund: Refund | None
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
-    return value
 
 
 @attrs.define

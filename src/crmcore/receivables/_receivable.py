@@ -20,6 +20,7 @@ import attrs
 from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._dates import check_date
 from crmcore._decimal import context_class
+from crmcore._validators import text as _text
 from crmcore.errors import (
     CurrencyMismatch,
     InvariantViolation,
@@ -86,12 +87,6 @@ class _HasId(Protocol):
 
 
 F = TypeVar("F", bound=_HasId)
-
-
-def _text(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
-    return value
 
 
 def _installments(value: Iterable[Installment]) -> tuple[Installment, ...]:
