@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crmcore._aggregate import AggregateRoot
 from crmcore.adapters import _codec, _signed
@@ -25,7 +26,7 @@ from crmcore.leads import Lead
 from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import Actor, AggregateKind, Storage
-from crmcore.receivables import PaymentTerms, Receivable
+from crmcore.receivables import PaymentState, PaymentTerms, Receivable
 from crmcore.testing import strategies as cst
 from crmcore.testing.contracts import AT, DOMAIN_KINDS, SAMPLE_KIND, SampleAccount, _account
 
@@ -290,3 +291,39 @@ def _receivable_with_payments(n: int) -> Any:
     for i in range(n):
         _pay(receivable, f"bank-{i}")
     return receivable
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["record", "confirm", "reject"]), st.integers(0, 30)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_a_list_worked_out_from_the_one_before_is_what_a_fresh_walk_gives(
+    steps: list[tuple[str, int]],
+) -> None:
+    """Payments recorded (appended), confirmed or rejected (replaced where they are, not
+    always the last): after each step the signature, the limits flag and the text worked
+    out from the lists met before equal a walk and a conversion from scratch."""
+    signer = Signer()
+    receivable = _receivable_with_payments(2)
+    kind = next(k for k in DOMAIN_KINDS if isinstance(receivable, k.cls))
+    for n, (step, pick) in enumerate(steps):
+        pending = [p for p in receivable.payments if p.state is PaymentState.PENDING]
+        if step == "record" or not pending:
+            receivable.record_payment(
+                SALES, Money("1.00", "CNY"), received_on=AT.date(), at=AT, reference=f"r{n}"
+            )
+        elif step == "confirm":
+            receivable.confirm_payment(FINANCE, pending[pick % len(pending)].id, at=AT)
+        else:
+            receivable.reject_payment(
+                FINANCE, pending[pick % len(pending)].id, reason="bounced", at=AT
+            )
+        _, fast, fast_within = signer.copy(receivable)
+        assert signer.text(receivable) == dump_aggregate(kind, receivable)
+        signer._sig_lists.clear()
+        _, slow, slow_within = signer.copy(receivable)
+        assert (fast, fast_within) == (slow, slow_within)

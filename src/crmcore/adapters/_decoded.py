@@ -86,7 +86,9 @@ def _copy(value: Any) -> Any:
     if kind in _ATOMS or kind is frozenset or isinstance(value, enum.Enum):
         return value
     if kind is list:
-        return [v if _IMMUTABLE.get(type(v)) else _copy(v) for v in value]
+        if all(map(_IMMUTABLE.get, map(type, value))):  # records immutable by type: shared
+            return list(value)
+        return [_copy(v) for v in value]
     if kind is dict:
         return {k: _copy(v) for k, v in value.items()}
     if kind is tuple:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 import threading
 import types
 import typing
@@ -41,6 +42,8 @@ Signature = tuple[int, int]
 MAX_PARTS: Final = 200_000
 #: Immutable records whose signature is remembered; beyond it they are walked afresh.
 MAX_SHARED: Final = 100_000
+#: Lists of records remembered per signer (by aggregate and field); beyond it, afresh.
+MAX_LISTS: Final = 2_000
 
 
 #: Values immutable by type: shared by every copy.
@@ -100,6 +103,27 @@ def _item_type(declared: Any) -> Any:
     return None
 
 
+@attrs.define
+class _SigList:
+    """A list of shared records met in a top-level field: for ``Signer._top_list``."""
+
+    kind: type
+    items: list[Any]
+    #: The index where each item signature first appears.
+    firsts: dict[int, int]
+    #: The index of the first item beyond a load's limits (None: none).
+    beyond_at: int | None
+
+
+def _same_start(new: Any, old: list[Any]) -> int:
+    """How many items ``new`` starts with that are the very objects ``old`` starts with."""
+    flags = list(map(operator.is_, new, old))
+    try:
+        return flags.index(False)
+    except ValueError:
+        return len(flags)
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -115,6 +139,12 @@ class Signer:
         self._atoms: dict[type, int] = {}
         # The JSON text of shared records by (identity, type unstructured as).
         self._texts: dict[tuple[int, Any], str] = {}
+        # The last list of shared records met in each top-level field of each aggregate, by
+        # (class, id, field): for its signature (the first index of each item signature and
+        # of an item beyond the limits) and for its text (each item's); a list that starts
+        # with the same records is worked out from the new ones only.
+        self._sig_lists: dict[tuple[type, object, str], _SigList] = {}
+        self._text_lists: dict[tuple[type, object, str], tuple[list[Any], list[str]]] = {}
         self._beyond = False
         self.generation = 0
         self._lock = threading.Lock()
@@ -129,6 +159,7 @@ class Signer:
                 self._parts.clear()
                 self._shared.clear()
                 self._texts.clear()
+                self._sig_lists.clear()
                 self._atoms.clear()
                 self.generation += 1
             self._beyond = False
@@ -140,6 +171,9 @@ class Signer:
                 if len(self._shared) > MAX_SHARED:
                     self._shared.clear()
                     self._texts.clear()
+                for lists in (self._sig_lists, self._text_lists):
+                    if len(lists) > MAX_LISTS:
+                        lists.clear()
             return copied, (self.generation, number), not self._beyond
 
     def text(self, aggregate: Any) -> str:
@@ -151,38 +185,97 @@ class Signer:
         kind = type(aggregate)
         hints = _hints(kind)
         parts = []
+        own_id = getattr(aggregate, "id", None)
         with self._lock:
             for name, alias in sorted(_fields(kind), key=lambda field: field[1]):
                 if name == "version":
                     continue
                 value = getattr(aggregate, name)
-                parts.append(f"{_dump(alias)}:{self._field_text(value, hints[name])}")
+                text = self._field_text(value, hints[name], (kind, own_id, name))
+                parts.append(f"{_dump(alias)}:{text}")
         return "{" + ",".join(parts) + "}"
 
-    def _field_text(self, value: Any, declared: Any) -> str:
-        shared, cache = self._shared, self._texts
-        known = shared.get(id(value))
+    def _field_text(self, value: Any, declared: Any, where: tuple[type, object, str]) -> str:
+        known = self._shared.get(id(value))
         if known is not None and known[0] is value:
-            key = (id(value), declared)
-            text = cache.get(key)
-            if text is None:
-                text = cache[key] = _dump(converter.unstructure(value, unstructure_as=declared))
-            return text
+            return self._shared_text(value, declared)
         item_type = _item_type(declared)
         if item_type is None or type(value) not in (list, tuple):
             return _dump(converter.unstructure(value, unstructure_as=declared))
-        texts = []
-        for item in value:
+        before = self._text_lists.get(where)
+        start = 0 if before is None else _same_start(value, before[0])
+        texts = [] if before is None else before[1][:start]
+        reusable = True
+        shared = self._shared
+        for item in value[start:]:
             known = shared.get(id(item))
             if known is None or known[0] is not item:
+                reusable = False
                 texts.append(_dump(converter.unstructure(item, unstructure_as=item_type)))
-                continue
-            key = (id(item), item_type)
-            text = cache.get(key)
-            if text is None:
-                text = cache[key] = _dump(converter.unstructure(item, unstructure_as=item_type))
-            texts.append(text)
+            else:
+                texts.append(self._shared_text(item, item_type))
+        if reusable:
+            self._text_lists[where] = (list(value), texts)
+        else:
+            self._text_lists.pop(where, None)
         return "[" + ",".join(texts) + "]"
+
+    def _shared_text(self, value: Any, declared: Any) -> str:
+        """The text of a shared record unstructured as ``declared`` (kept)."""
+        key = (id(value), declared)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = _dump(converter.unstructure(value, unstructure_as=declared))
+        return text
+
+    def _top_list(self, value: Any, where: tuple[type, object, str]) -> tuple[Any, int]:
+        """``_value`` of a list in a top-level field, worked out from the records added
+        since the list met there before when it starts with the same records."""
+        before = self._sig_lists.get(where)
+        kind: type = type(value)
+        if before is not None and kind is before.kind:
+            start = _same_start(value, before.items)
+            firsts = {n: i for n, i in before.firsts.items() if i < start}
+            beyond_at = before.beyond_at
+            if beyond_at is not None and beyond_at >= start:
+                beyond_at = None
+            shared = self._shared
+            for index in range(start, len(value)):
+                item = value[index]
+                known = shared.get(id(item))
+                if known is None or known[0] is not item:
+                    outer, self._beyond = self._beyond, False
+                    copied, number = self._value(item)  # a record new to the list
+                    known = (item, number, self._beyond)
+                    self._beyond = outer
+                    if copied is not item:
+                        break
+                firsts.setdefault(known[1], index)
+                if known[2] and beyond_at is None:
+                    beyond_at = index
+            else:
+                self._sig_lists[where] = _SigList(kind, list(value), firsts, beyond_at)
+                self._beyond = self._beyond or beyond_at is not None
+                copied = list(value) if kind is list else value
+                return copied, self._intern((kind, *sorted(firsts)))
+        copied, number = self._value(value)
+        self._remember_list(value, copied, where)
+        return copied, number
+
+    def _remember_list(self, value: Any, copied: Any, where: tuple[type, object, str]) -> None:
+        """Keep a list whose items are all shared records for ``_top_list``."""
+        firsts: dict[int, int] = {}
+        beyond_at = None
+        shared = self._shared
+        for index, item in enumerate(value):
+            known = shared.get(id(item))
+            if known is None or known[0] is not item or copied[index] is not item:
+                self._sig_lists.pop(where, None)
+                return
+            firsts.setdefault(known[1], index)
+            if known[2] and beyond_at is None:
+                beyond_at = index
+        self._sig_lists[where] = _SigList(type(value), list(value), firsts, beyond_at)
 
     def _intern(self, key: object) -> int:
         parts = self._parts
@@ -293,7 +386,10 @@ class Signer:
             if top and name == "version":
                 arguments[alias] = original
                 continue
-            copied, number = self._value(original)
+            if top and (type(original) is list or type(original) is tuple):
+                copied, number = self._top_list(original, (kind, getattr(value, "id", None), name))
+            else:
+                copied, number = self._value(original)
             arguments[alias] = copied
             numbers.append(number)
             shared = shared and copied is original
