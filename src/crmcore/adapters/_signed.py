@@ -20,6 +20,7 @@ import operator
 import threading
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -124,6 +125,19 @@ def _same_start(new: Any, old: list[Any]) -> int:
         return len(flags)
 
 
+_encode_str: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or (
+    json.encoder.py_encode_basestring
+)
+
+#: JSON text of the scalars a field often holds, as ``json.dumps`` writes them.
+_SIMPLE: Final[dict[type, Callable[[Any], str]]] = {
+    str: _encode_str,
+    type(None): lambda _: "null",
+    bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+}
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -192,10 +206,13 @@ class Signer:
                     continue
                 value = getattr(aggregate, name)
                 text = self._field_text(value, hints[name], (kind, own_id, name))
-                parts.append(f"{_dump(alias)}:{text}")
+                parts.append(f"{_encode_str(alias)}:{text}")
         return "{" + ",".join(parts) + "}"
 
     def _field_text(self, value: Any, declared: Any, where: tuple[type, object, str]) -> str:
+        simple = _SIMPLE.get(type(value))
+        if simple is not None:
+            return simple(value)
         known = self._shared.get(id(value))
         if known is not None and known[0] is value:
             return self._shared_text(value, declared)
