@@ -94,8 +94,21 @@ def _hints(kind: type) -> dict[str, Any]:
     return hints
 
 
+_ITEM_TYPES: dict[Any, Any] = {}
+
+
 def _item_type(declared: Any) -> Any:
-    """The item type of ``list[X]`` or ``tuple[X, ...]``; None for any other type."""
+    """The item type of ``list[X]`` or ``tuple[X, ...]``; None for any other type (cached)."""
+    try:
+        return _ITEM_TYPES[declared]
+    except KeyError:
+        found = _ITEM_TYPES[declared] = _find_item_type(declared)
+        return found
+    except TypeError:  # an unhashable annotation
+        return _find_item_type(declared)
+
+
+def _find_item_type(declared: Any) -> Any:
     origin, args = typing.get_origin(declared), typing.get_args(declared)
     if origin is list and len(args) == 1:
         return args[0]
