@@ -5,6 +5,7 @@ a failed commit keeps nothing."""
 from __future__ import annotations
 
 import enum
+import types
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -27,6 +28,7 @@ from crmcore.money import Money
 from crmcore.orders import Order
 from crmcore.ports import Actor, AggregateKind, Storage
 from crmcore.receivables import PaymentState, PaymentTerms, Receivable
+from crmcore.serialization._limits import MAX_TEXT
 from crmcore.testing import strategies as cst
 from crmcore.testing.contracts import AT, DOMAIN_KINDS, SAMPLE_KIND, SampleAccount, _account
 
@@ -327,3 +329,63 @@ def test_a_list_worked_out_from_the_one_before_is_what_a_fresh_walk_gives(
         signer._sig_lists.clear()
         _, slow, slow_within = signer.copy(receivable)
         assert (fast, fast_within) == (slow, slow_within)
+
+
+@attrs.define
+class _Odds(AggregateRoot):
+    """An aggregate with the values the signer treats apart."""
+
+    aggregate_kind: ClassVar[str] = "odds"
+
+    id: str
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    labels: frozenset[str] = frozenset()
+    marks: set[Any] = attrs.field(factory=set)
+    view: Any = None
+
+
+def test_the_signer_notes_values_beyond_a_loads_limits_and_copies_what_it_knows() -> None:
+    signer = Signer()
+    assert signer.copy(_Odds("o"))[2]
+    assert not signer.copy(_Odds("o", count=10**18))[2]
+    assert not signer.copy(_Odds("o", amount=Decimal("1E+30")))[2]
+    assert not signer.copy(_Odds("o", view=["x" * (MAX_TEXT + 1)]))[2]
+    copied = signer.copy(_Odds("o", labels=frozenset({"b", "a"}), marks={"z", "y"}))[0]
+    assert copied.marks == {"y", "z"}
+    assert list(copied.marks) == list(set(sorted({"z", "y"})))  # built as a decode builds it
+    proxy = signer.copy(_Odds("o", view=types.MappingProxyType({"k": [1]})))[0]
+    assert dict(proxy.view) == {"k": [1]}
+    with pytest.raises(ValueError, match="cannot copy a set safely"):
+        signer.copy(_Odds("o", marks={1, "a"}))  # no order a decode would give
+    with pytest.raises(ValueError, match="cannot copy a object safely"):
+        signer.copy(_Odds("o", view=object()))
+
+
+def test_a_list_with_a_record_that_is_not_shared_is_walked_afresh() -> None:
+    signer = Signer()
+    keyed = _Keyed("k")
+    holder = _Odds("o", view=[])
+    signer.copy(holder)
+    holder.view = [keyed]  # a mutable record: never shared, never remembered
+    copied, first, _ = signer.copy(holder)
+    assert copied.view[0] is not keyed
+    assert copied.view[0] == keyed
+    assert signer.copy(holder)[1] == first
+
+
+def test_a_signer_that_starts_afresh_still_copies_and_writes_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("MAX_PARTS", "MAX_SHARED", "MAX_LISTS"):
+        monkeypatch.setattr(_signed, name, 0)
+    signer = Signer()
+    receivable = _receivable_with_payments(3)
+    kind = next(k for k in DOMAIN_KINDS if isinstance(receivable, k.cls))
+    first = signer.copy(receivable)
+    _pay(receivable, "again")
+    copied, second, within = signer.copy(receivable)
+    assert second[0] == first[1][0] + 1  # a new generation: numbers start again
+    assert within
+    assert signer.text(receivable) == dump_aggregate(kind, receivable)
+    assert same(copied, load_aggregate(kind, dump_aggregate(kind, receivable), 0))
