@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from crmcore.errors import ValidationError
 from crmcore.forecast import OpportunityRecord, SalesProcess, outcome_distribution
 from crmcore.money import Money, Percent
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
@@ -22,7 +24,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "c", "probability": "62.5"},
             {"name": "d", "probability": "90"},
         ],
-    }
+    },
 )
 LEVELS = [Fraction(k, 20) for k in range(1, 20)]
 
