@@ -1,15 +1,16 @@
-"""The handover when a salesperson leaves: every open lead, deal, order and receivable they
-hold moves on, with its history, in one unit of work."""
+"""The handover when a salesperson leaves: every open lead, deal, order, receivable and
+approval task they hold moves on, by rule or by an explicit map, with its history, in one
+unit of work or in batches (each its own unit of work; a later call resumes)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
-from crmcore.errors import ValidationError
+from crmcore.errors import NotFound, ValidationError
 from crmcore.forecast import Opportunity, OpportunityStatus
 from crmcore.leads import Assignment, Lead, LeadStatus
 from crmcore.orders import Order, OrderStatus
@@ -19,20 +20,23 @@ from crmcore.workflow import ApprovalInstance, ApprovalStatus
 if TYPE_CHECKING:
     from crmcore.services._case import UseCase
 
-__all__ = ["HandoverReport"]
+__all__ = ["HandoverReport", "HandoverRule"]
 
 _HELD = (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
 #: The orders still in progress: handed over with their salesperson's other open records.
 _OPEN_ORDERS = tuple(
     s for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 )
+#: The kinds of record a handover moves, in the order it moves them.
+_KINDS = ("lead", "opportunity", "order", "receivable", "approval")
 
 
 @attrs.frozen
 class HandoverReport:
     """What a handover moved: each lead (where it went; ``owner_id`` None: back to its pool
-    to wait), and each open deal, open order and receivable still to collect with its new
-    owner."""
+    to wait), and each open deal, open order, receivable still to collect and approval task
+    with its new holder; ``batches`` committed and the records ``remaining`` with the member
+    (0 once everything moved)."""
 
     member_id: str
     reason: str
@@ -42,6 +46,8 @@ class HandoverReport:
     receivables: tuple[tuple[str, str], ...] = ()
     #: Pending approval requests whose open tasks the member held, and who holds them now.
     approvals: tuple[tuple[str, str], ...] = ()
+    batches: int = 1
+    remaining: int = 0
 
     def per_receiver(self) -> dict[str, int]:
         """How many records (leads, deals, orders, receivables) each colleague received."""
@@ -55,6 +61,62 @@ class HandoverReport:
         """Ids of the leads that went back to their pool to wait."""
         return [a.lead_id for a in self.leads if a.owner_id is None]
 
+    @property
+    def moved(self) -> int:
+        """How many records changed hands (or went back to their pool)."""
+        return sum(
+            len(records)
+            for records in (
+                self.leads,
+                self.opportunities,
+                self.orders,
+                self.receivables,
+                self.approvals,
+            )
+        )
+
+    def then(self, later: HandoverReport) -> HandoverReport:
+        """This report followed by a later batch's."""
+        return HandoverReport(
+            self.member_id,
+            self.reason,
+            self.leads + later.leads,
+            self.opportunities + later.opportunities,
+            self.orders + later.orders,
+            self.receivables + later.receivables,
+            self.approvals + later.approvals,
+            self.batches + later.batches,
+            later.remaining,
+        )
+
+
+@attrs.frozen
+class HandoverRule:
+    """Who receives what: ``assignments`` (record id → colleague) first, then leads to
+    ``to`` or the pools' rotation (``redistribute``) or back to the pools, and every other
+    record to ``opportunities_to``, else ``to``, else the member's manager."""
+
+    to: str | None = None
+    redistribute: bool = True
+    opportunities_to: str | None = None
+    leaving: bool = True
+    assignments: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class _Holdings:
+    """What the member still holds, in the order a handover moves it."""
+
+    leads: list[Lead]
+    ids: dict[str, list[str]]
+
+    def items(self) -> list[tuple[str, str]]:
+        """(kind, id) of every record, leads first (by pool, then id)."""
+        items = [("lead", lead.id) for lead in self.leads]
+        for kind in _KINDS[1:]:
+            items.extend((kind, record_id) for record_id in self.ids[kind])
+        return items
+
 
 def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -63,42 +125,248 @@ def _name(value: object, what: str) -> str:
 
 
 def hand_over(
+    case: UseCase, member_id: str, reason: str, rule: HandoverRule, limit: int | None
+) -> HandoverReport:
+    """One batch of the handover: up to ``limit`` (None: all) of the records ``member_id``
+    still holds move on by ``rule``; see ``LeadService.hand_over``."""
+    _check_arguments(case, member_id, reason, rule)
+    holdings = _holdings(case, member_id)
+    _leave_pools(case, member_id, rule.leaving, {str(lead.pool_id) for lead in holdings.leads})
+    _check_map(case, member_id, rule.assignments, holdings)
+    items = holdings.items()
+    chosen = items if limit is None else items[:limit]
+    picked = {kind: [i for k, i in chosen if k == kind] for kind in _KINDS}
+    moved = _hand_over_leads(
+        case,
+        member_id,
+        reason,
+        rule,
+        [lead for lead in holdings.leads if lead.id in set(picked["lead"])],
+    )
+    default = _Receiver(case, member_id, rule.opportunities_to or rule.to)
+    given = {
+        kind: _give(case, kind, picked[kind], rule.assignments, default, reason)
+        for kind in ("opportunity", "order", "receivable")
+    }
+    approvals = _reassign_tasks(
+        case, member_id, picked["approval"], rule.assignments, default, reason
+    )
+    return HandoverReport(
+        member_id,
+        reason,
+        tuple(moved),
+        given["opportunity"],
+        given["order"],
+        given["receivable"],
+        approvals,
+        batches=1,
+        remaining=len(items) - len(chosen),
+    )
+
+
+def _check_arguments(case: UseCase, member_id: str, reason: str, rule: HandoverRule) -> None:
+    """Refuse a missing reason, an unknown member, or a receiver who cannot take over."""
+    crm = case.crm
+    _name(member_id, "member_id")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(f"handover: a reason is required, got {reason!r}")
+    crm.directory.user(member_id)  # NotFound for a user nobody knows
+    named = [("to", rule.to), ("opportunities_to", rule.opportunities_to)]
+    named += [(f"assignments[{key!r}]", value) for key, value in rule.assignments.items()]
+    for name, value in named:
+        if value is not None:
+            _name(value, name)
+            if not crm.directory.user(value).active:
+                raise ValidationError(f"handover: {name} {value!r} is not an active user")
+            if value == member_id:
+                raise ValidationError(f"handover: {member_id} cannot hand over to themself")
+
+
+def _leave_pools(case: UseCase, member_id: str, leaving: bool, holding: set[str]) -> None:
+    """The member leaves (or pauses in) every pool they are a member of (the configured
+    ones and those ``holding`` their leads); a pool they already left is not touched, so a
+    resumed handover changes nothing here."""
+    crm = case.crm
+    pool_ids = [p.id for p in crm.config.pools]
+    for pool_id in pool_ids + sorted(holding - set(pool_ids)):
+        pool = crm.pool(case, pool_id)
+        member = pool.state.members.get(member_id)
+        if member is None:
+            continue
+        if leaving:
+            pool.remove_member(case.actor, member_id, at=case.at)
+        elif member.active:
+            pool.update_member(case.actor, member_id, at=case.at, active=False)
+        else:
+            continue
+        case.repo(type(pool)).save(pool)
+
+
+def _holdings(case: UseCase, member_id: str) -> _Holdings:
+    """Every open record ``member_id`` holds today."""
+    leads = case.repo(Lead)
+    held = [lead for status in _HELD for lead in leads.find(owner_id=member_id, status=status)]
+    held.sort(key=lambda lead: (str(lead.pool_id), lead.id))
+    orders = case.repo(Order)
+    ids = {
+        "opportunity": [
+            d.id
+            for d in case.repo(Opportunity).find(owner_id=member_id, status=OpportunityStatus.OPEN)
+        ],
+        "order": [
+            o.id for status in _OPEN_ORDERS for o in orders.find(owner_id=member_id, status=status)
+        ],
+        "receivable": [
+            r.id for r in case.repo(Receivable).find(owner_id=member_id, has_outstanding=True)
+        ],
+        "approval": [
+            i.id
+            for i in case.repo(ApprovalInstance).find(status=ApprovalStatus.PENDING)
+            if i.open_tasks_for(member_id)
+        ],
+    }
+    return _Holdings(held, {kind: sorted(found) for kind, found in ids.items()})
+
+
+def _check_map(
+    case: UseCase, member_id: str, assignments: Mapping[str, str], holdings: _Holdings
+) -> None:
+    """Each id of the map names a record the member holds, or one its receiver already
+    holds (moved by an earlier batch of the same handover); anything else is refused."""
+    held = {record_id for _, record_id in holdings.items()}
+    for record_id, receiver in sorted(assignments.items()):
+        if record_id in held:
+            continue
+        holders = _holders(case, record_id)
+        if receiver in holders:
+            continue
+        found = ", ".join(sorted(holders)) if holders else "no open record has that id"
+        raise ValidationError(
+            f"handover: assignments names {record_id!r}, which is not an open record of "
+            f"{member_id} ({found})"
+        )
+
+
+def _holders(case: UseCase, record_id: str) -> set[str]:
+    """Who holds the record ``record_id`` of any kind a handover moves (owner, or the
+    approvers with an open task)."""
+    holders: set[str] = set()
+    owned: tuple[type[Lead | Opportunity | Order | Receivable], ...] = (
+        Lead,
+        Opportunity,
+        Order,
+        Receivable,
+    )
+    for cls in owned:
+        try:
+            owner = case.repo(cls).get(record_id).owner_id
+        except NotFound:
+            continue
+        if owner is not None:
+            holders.add(owner)
+    try:
+        instance = case.repo(ApprovalInstance).get(record_id)
+    except NotFound:
+        return holders
+    holders.update(task.approver_id for task in instance.open_tasks())
+    return holders
+
+
+def _hand_over_leads(
+    case: UseCase, member_id: str, reason: str, rule: HandoverRule, chosen: list[Lead]
+) -> list[Assignment]:
+    """The chosen leads move on, pool by pool: those in the map to their receiver, the rest
+    by the rule."""
+    crm, leads = case.crm, case.repo(Lead)
+    by_pool: dict[str, list[Lead]] = {}
+    for lead in chosen:
+        by_pool.setdefault(str(lead.pool_id), []).append(lead)
+    moved: dict[str, Assignment] = {}
+    for pool_id, batch in by_pool.items():
+        pool = crm.pool(case, pool_id)
+        groups: dict[str | None, list[Lead]] = {}
+        for lead in batch:
+            groups.setdefault(rule.assignments.get(lead.id), []).append(lead)
+        for receiver, group in sorted(groups.items(), key=lambda g: (g[0] is None, g[0] or "")):
+            to = receiver if receiver is not None else rule.to
+            result = pool.hand_over(
+                case.actor,
+                group,
+                member_id,
+                at=case.at,
+                reason=reason,
+                to=to,
+                redistribute=rule.redistribute and to is None,
+            )
+            moved.update((a.lead_id, a) for a in result.assignments)
+        for lead in batch:
+            leads.save(lead)
+        case.repo(type(pool)).save(pool)
+    return [moved[lead.id] for lead in chosen]
+
+
+class _Receiver:
+    """The default receiver of deals, orders, receivables and tasks: the one named, else the
+    member's active manager (looked up once, when first needed)."""
+
+    def __init__(self, case: UseCase, member_id: str, named: str | None) -> None:
+        self._case, self._member_id, self._named = case, member_id, named
+
+    def __call__(self) -> str:
+        if self._named is not None:
+            return self._named
+        manager = self._case.crm.directory.manager_of(self._member_id)
+        if manager is None or not manager.active:
+            raise ValidationError(
+                f"handover: {self._member_id} holds open opportunities, orders, receivables "
+                f"or approval tasks and has no active manager; name opportunities_to"
+            )
+        self._named = manager.id
+        return manager.id
+
+
+def _give(
+    case: UseCase,
+    kind: str,
+    ids: list[str],
+    assignments: Mapping[str, str],
+    default: Callable[[], str],
+    reason: str,
+) -> tuple[tuple[str, str], ...]:
+    """Hand each record of ``kind`` to its receiver (who must be allowed to own it)."""
+    loaders: dict[str, Callable[[str], Opportunity | Order | Receivable]] = {
+        "opportunity": lambda record_id: case.opportunity(record_id),
+        "order": lambda record_id: case.order(record_id),
+        "receivable": lambda record_id: case.receivable(record_id),
+    }
+    load = loaders[kind]
+    allowed: set[str] = set()
+    given = []
+    for record_id in ids:
+        receiver = assignments.get(record_id) or default()
+        if receiver not in allowed:
+            case.create_for(kind, receiver, case.department_of(receiver))
+            allowed.add(receiver)
+        record = load(record_id)
+        record.hand_over(case.actor, receiver, at=case.at, reason=reason)
+        case.repo(type(record)).save(record)
+        given.append((record.id, receiver))
+    return tuple(given)
+
+
+def _reassign_tasks(
     case: UseCase,
     member_id: str,
-    *,
+    ids: list[str],
+    assignments: Mapping[str, str],
+    default: Callable[[], str],
     reason: str,
-    to: str | None,
-    redistribute: bool,
-    opportunities_to: str | None,
-    leaving: bool,
-) -> HandoverReport:
-    """The handover use case's work; see ``LeadService.hand_over``."""
-    _check_arguments(case, member_id, reason, to, opportunities_to)
-    moved = _hand_over_leads(case, member_id, reason, to, redistribute, leaving)
-    open_deals = [
-        d.id
-        for d in case.repo(Opportunity).find(owner_id=member_id, status=OpportunityStatus.OPEN)
-    ]
-    orders = case.repo(Order)
-    open_orders = [
-        o.id for status in _OPEN_ORDERS for o in orders.find(owner_id=member_id, status=status)
-    ]
-    to_collect = [
-        r.id for r in case.repo(Receivable).find(owner_id=member_id, has_outstanding=True)
-    ]
+) -> tuple[tuple[str, str], ...]:
+    """The member's open tasks of each pending request go to its receiver."""
     instances = case.repo(ApprovalInstance)
-    awaiting = [
-        i.id for i in instances.find(status=ApprovalStatus.PENDING) if i.open_tasks_for(member_id)
-    ]
-    count = len(open_deals) + len(open_orders) + len(to_collect) + len(awaiting)
-    if not count:
-        return HandoverReport(member_id, reason, tuple(moved), ())
-    receiver = _receiver(case, member_id, opportunities_to or to, count)
-    given = _give(case, "opportunity", open_deals, receiver, reason)
-    given_orders = _give(case, "order", open_orders, receiver, reason)
-    given_receivables = _give(case, "receivable", to_collect, receiver, reason)
-    given_approvals: list[tuple[str, str]] = []
-    for instance_id in sorted(awaiting):
+    given = []
+    for instance_id in ids:
+        receiver = assignments.get(instance_id) or default()
         instance = instances.get(instance_id)
         instance.reassign(
             case.actor,
@@ -109,111 +377,5 @@ def hand_over(
             reason=reason,
         )
         instances.save(instance)
-        given_approvals.append((instance.id, receiver))
-    return HandoverReport(
-        member_id,
-        reason,
-        tuple(moved),
-        given,
-        given_orders,
-        given_receivables,
-        tuple(given_approvals),
-    )
-
-
-def _check_arguments(
-    case: UseCase, member_id: str, reason: str, to: str | None, opportunities_to: str | None
-) -> None:
-    """Refuse a missing reason, an unknown member, or a receiver who cannot take over."""
-    crm = case.crm
-    _name(member_id, "member_id")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError(f"handover: a reason is required, got {reason!r}")
-    crm.directory.user(member_id)  # NotFound for a user nobody knows
-    for name, value in (("to", to), ("opportunities_to", opportunities_to)):
-        if value is not None:
-            _name(value, name)
-            if not crm.directory.user(value).active:
-                raise ValidationError(f"handover: {name} {value!r} is not an active user")
-            if value == member_id:
-                raise ValidationError(f"handover: {member_id} cannot hand over to themself")
-
-
-def _hand_over_leads(
-    case: UseCase,
-    member_id: str,
-    reason: str,
-    to: str | None,
-    redistribute: bool,
-    leaving: bool,
-) -> list[Assignment]:
-    """The member leaves (or pauses in) every pool; their held leads move on, pool by pool."""
-    crm, leads = case.crm, case.repo(Lead)
-    held = [lead for status in _HELD for lead in leads.find(owner_id=member_id, status=status)]
-    by_pool: dict[str, list[Lead]] = {}
-    for lead in sorted(held, key=lambda lead: lead.id):
-        by_pool.setdefault(str(lead.pool_id), []).append(lead)
-    moved: list[Assignment] = []
-    pool_ids = [p.id for p in crm.config.pools]
-    pool_ids += sorted(set(by_pool) - set(pool_ids))
-    for pool_id in pool_ids:
-        pool = crm.pool(case, pool_id)
-        batch = by_pool.get(pool_id, [])
-        member = pool.state.members.get(member_id)
-        if member is None and not batch:
-            continue
-        if member is not None and leaving:
-            pool.remove_member(case.actor, member_id, at=case.at)
-        elif member is not None and member.active:
-            pool.update_member(case.actor, member_id, at=case.at, active=False)
-        if batch:
-            result = pool.hand_over(
-                case.actor,
-                batch,
-                member_id,
-                at=case.at,
-                reason=reason,
-                to=to,
-                redistribute=redistribute and to is None,
-            )
-            moved.extend(result.assignments)
-            for lead in batch:
-                leads.save(lead)
-        case.repo(type(pool)).save(pool)
-    return moved
-
-
-def _receiver(case: UseCase, member_id: str, named: str | None, count: int) -> str:
-    """Who takes the open records: the one named, else the member's active manager."""
-    if named is not None:
-        return named
-    manager = case.crm.directory.manager_of(member_id)
-    if manager is None or not manager.active:
-        raise ValidationError(
-            f"handover: {member_id} holds {count} open opportunities, orders, "
-            f"receivables or approval tasks and has no active manager; name "
-            f"opportunities_to"
-        )
-    return manager.id
-
-
-def _give(
-    case: UseCase, kind: str, ids: list[str], receiver: str, reason: str
-) -> tuple[tuple[str, str], ...]:
-    """Hand each record of ``kind`` to ``receiver`` (who must be allowed to own it)."""
-    if not ids:
-        return ()
-    case.create_for(kind, receiver, case.department_of(receiver))
-    loaders: dict[str, Callable[[str], Opportunity | Order | Receivable]] = {
-        "opportunity": lambda record_id: case.opportunity(record_id),
-        "order": lambda record_id: case.order(record_id),
-        "receivable": lambda record_id: case.receivable(record_id),
-    }
-    load = loaders[kind]
-    given = []
-    for record_id in sorted(ids):
-        record = load(record_id)
-        record.hand_over(case.actor, receiver, at=case.at, reason=reason)
-        case.repo(type(record)).save(record)
-        given.append((record.id, receiver))
+        given.append((instance.id, receiver))
     return tuple(given)

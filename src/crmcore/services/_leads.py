@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crmcore.errors import ConfigError, InvariantViolation
+from crmcore.errors import ConfigError, CrmError, InvariantViolation, ValidationError
 from crmcore.forecast import Opportunity
 from crmcore.leads import (
     AssignmentResult,
@@ -21,7 +22,7 @@ from crmcore.leads import (
 from crmcore.ports import Actor
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
-from crmcore.services._handover import HandoverReport, hand_over
+from crmcore.services._handover import HandoverReport, HandoverRule, hand_over
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -248,31 +249,49 @@ class LeadService:
         redistribute: bool = True,
         opportunities_to: str | None = None,
         leaving: bool = True,
+        assignments: Mapping[str, str] | None = None,
+        batch_size: int | None = None,
+        max_batches: int | None = None,
     ) -> HandoverReport:
         """Hand over everything open ``member_id`` holds, when they leave (``leaving``:
         removed from every pool) or are away (set inactive in their pools).
 
-        Their open leads go to the colleague ``to``, else to whom each pool's policy picks
-        (``redistribute``; what nobody has room for waits in the pool), else back to their
-        pools to wait; their open opportunities, open orders and receivables still to
-        collect go to ``opportunities_to``, else ``to``, else their manager. Every record
-        keeps its history (who held it, until when, who handed it over and why) and each
-        receiver is notified. The actor must be an admin of each pool concerned and may
-        write the receivers' records; one unit of work.
+        ``assignments`` (record id → colleague) names the receiver of single records —
+        leads, opportunities, orders, receivables, approval requests. The others follow the
+        rule: their open leads go to the colleague ``to``, else to whom each pool's policy
+        picks (``redistribute``; what nobody has room for waits in the pool), else back to
+        their pools to wait; their open opportunities, open orders, receivables still to
+        collect and open approval tasks go to ``opportunities_to``, else ``to``, else their
+        manager. Every record keeps its history (who held it, until when, who handed it
+        over and why) and each receiver is notified. The actor must be an admin of each pool
+        concerned and may write the receivers' records.
+
+        Without ``batch_size`` it is one unit of work. With it, the records move
+        ``batch_size`` at a time (leads first, by pool and id, then deals, orders,
+        receivables, approval requests), each batch its own unit of work, at most
+        ``max_batches`` of them; what a batch moved stays moved when a later one fails, and
+        calling again with the same arguments continues with what the member still holds.
+        The report sums the committed batches and says how many records remain.
         """
+        for name, value in (("batch_size", batch_size), ("max_batches", max_batches)):
+            if value is not None and value < 1:
+                raise ValidationError(f"hand_over: {name} must be at least 1, got {value}")
+        rule = HandoverRule(to, redistribute, opportunities_to, leaving, dict(assignments or {}))
 
-        def work(case: UseCase) -> HandoverReport:
-            return hand_over(
-                case,
-                member_id,
-                reason=reason,
-                to=to,
-                redistribute=redistribute,
-                opportunities_to=opportunities_to,
-                leaving=leaving,
-            )
+        def batch(case: UseCase) -> HandoverReport:
+            return hand_over(case, member_id, reason, rule, batch_size)
 
-        return self._crm.run(actor, "lead.hand_over", work)
+        report = self._crm.run(actor, "lead.hand_over", batch)
+        while report.remaining and batch_size is not None and report.batches != max_batches:
+            try:
+                report = report.then(self._crm.run(actor, "lead.hand_over", batch))
+            except CrmError as error:
+                error.add_note(
+                    f"hand_over {member_id}: {report.batches} batches committed before this "
+                    f"one ({report.moved} records moved); call hand_over again to continue"
+                )
+                raise
+        return report
 
     def todo(
         self, actor: Actor | str, *, as_of: date | None = None, warn_days: int = 3

@@ -1,0 +1,152 @@
+"""Issue 19: the handover by an explicit map and in batches — each batch its own unit of
+work, a later call resuming where a partial or failed one stopped — through the services on
+memory, SQLite (and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+from crmcore.errors import ValidationError
+from crmcore.leads import Assignment
+from tests.services.helpers import ANN, BACKENDS, DAN, MIA, World, cny, world_on
+from tests.services.test_handover import anns_book, deal, lead, pool, three_seller_pools
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """East (ann, bob, mkt; admins mia and dan) and general (bob), on each adapter."""
+    with world_on(request.param, tmp_path, pools=three_seller_pools()) as made:
+        yield made
+
+
+def moved(report_leads: tuple[Assignment, ...]) -> list[tuple[str, str | None]]:
+    return [(a.lead_id, a.owner_id) for a in report_leads]
+
+
+def test_an_explicit_map_wins_over_the_rule_for_the_records_it_names(world: World) -> None:
+    ids, open_deal, won = anns_book(world)
+    report = world.crm.leads.hand_over(
+        MIA, "ann", reason="left the company", assignments={ids[2]: "mkt", open_deal: "bob"}
+    )
+    # ids[2] to mkt as mapped; ids[0] and ids[1] by the rotation over bob and mkt from its
+    # start: bob, mkt; the deal to bob as mapped (by the rule it would go to her manager mia)
+    assert moved(report.leads) == [(ids[0], "bob"), (ids[1], "mkt"), (ids[2], "mkt")]
+    assert report.opportunities == ((open_deal, "bob"),)
+    assert report.per_receiver() == {"bob": 2, "mkt": 2}
+    assert (report.batches, report.remaining, report.moved) == (1, 0, 4)
+    assert [lead(world, i).owner_id for i in ids] == ["bob", "mkt", "mkt"]
+    assert (deal(world, open_deal).owner_id, deal(world, won).owner_id) == ("bob", "ann")
+    assert sorted(world.sent()) == [
+        ("bob", "lead handed over to you"),
+        ("bob", "opportunity handed over to you"),
+        ("mkt", "lead handed over to you"),
+        ("mkt", "lead handed over to you"),
+    ]
+
+
+def test_batches_of_two_give_what_one_pass_gives(world: World) -> None:
+    ids, open_deal, _ = anns_book(world)
+    report = world.crm.leads.hand_over(MIA, "ann", reason="left the company", batch_size=2)
+    # 4 records in 2 units of work: [ids0, ids1] then [ids2, deal]; the rotation goes on
+    # across them (bob, mkt, bob) and the deal goes to her manager, as in one pass
+    assert moved(report.leads) == [(ids[0], "bob"), (ids[1], "mkt"), (ids[2], "bob")]
+    assert report.opportunities == ((open_deal, "mia"),)
+    assert (report.batches, report.remaining, report.moved) == (2, 0, 4)
+    assert report.per_receiver() == {"bob": 2, "mia": 1, "mkt": 1}
+    assert world.sent() == [
+        ("bob", "lead handed over to you"),
+        ("mkt", "lead handed over to you"),
+        ("bob", "lead handed over to you"),
+    ]
+    east = pool(world, "east")
+    assert ("ann" in east.members, east.open_leads("bob"), east.open_leads("mkt")) == (
+        False,
+        2,
+        1,
+    )
+
+
+def test_a_partial_handover_resumes_with_what_she_still_holds(world: World) -> None:
+    ids, open_deal, _ = anns_book(world)
+    crm = world.crm
+    mapped = {ids[2]: "mkt", open_deal: "bob"}
+    first = crm.leads.hand_over(
+        MIA, "ann", reason="left", assignments=mapped, batch_size=2, max_batches=1
+    )
+    assert moved(first.leads) == [(ids[0], "bob"), (ids[1], "mkt")]
+    assert (first.batches, first.remaining, first.opportunities) == (1, 2, ())
+    assert [lead(world, i).owner_id for i in ids] == ["bob", "mkt", "ann"]
+    # the same call again continues with what ann still holds: ids[2] and the deal, both
+    # in the map
+    second = crm.leads.hand_over(MIA, "ann", reason="left", assignments=mapped, batch_size=2)
+    assert moved(second.leads) == [(ids[2], "mkt")]
+    assert second.opportunities == ((open_deal, "bob"),)
+    assert (second.batches, second.remaining) == (1, 0)
+    # once more: nothing left, and the map's records are now with their receivers
+    third = crm.leads.hand_over(MIA, "ann", reason="left", assignments=mapped, batch_size=2)
+    assert (third.moved, third.batches, third.remaining) == (0, 1, 0)
+
+
+def test_a_failed_batch_keeps_the_committed_ones_and_a_second_call_finishes(
+    world: World,
+) -> None:
+    ids, open_deal, _ = anns_book(world)
+    crm = world.crm
+    # her manager mia is away: the deal, in the second batch, has nobody to go to
+    world.directory.put(attrs.evolve(world.directory.user("mia"), active=False))
+    with pytest.raises(ValidationError, match="has no active manager") as refused:
+        crm.leads.hand_over(DAN, "ann", reason="left", batch_size=2)
+    assert refused.value.__notes__ == [
+        "hand_over ann: 1 batches committed before this one (2 records moved); call "
+        "hand_over again to continue"
+    ]
+    # the first batch stands; the second was rolled back whole (ids[2] is still ann's)
+    assert [lead(world, i).owner_id for i in ids] == ["bob", "mkt", "ann"]
+    assert deal(world, open_deal).owner_id == "ann"
+    assert world.sent() == [("bob", "lead handed over to you"), ("mkt", "lead handed over to you")]
+    done = crm.leads.hand_over(DAN, "ann", reason="left", opportunities_to="bob", batch_size=2)
+    assert moved(done.leads) == [(ids[2], "bob")]
+    assert (done.opportunities, done.remaining) == (((open_deal, "bob"),), 0)
+
+
+def test_a_bad_map_or_batch_size_changes_nothing(world: World) -> None:
+    ids, _, won = anns_book(world)
+    crm = world.crm
+    before = world.snapshot()
+    cases = [
+        ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
+        ({"max_batches": 0, "batch_size": 1}, "max_batches must be at least 1, got 0"),
+        ({"assignments": {"nothing-1": "bob"}}, r"'nothing-1'.*\(no open record has that id\)"),
+        ({"assignments": {won: "bob"}}, rf"'{won}', which is not an open record of ann \(ann\)"),
+        ({"assignments": {ids[0]: "ann"}}, "cannot hand over to themself"),
+        ({"assignments": {ids[0]: " "}}, r"assignments\[.*\] must be a user id"),
+    ]
+    for arguments, message in cases:
+        with pytest.raises(ValidationError, match=message):
+            crm.leads.hand_over(MIA, "ann", reason="left", **arguments)  # type: ignore[arg-type]
+    world.directory.put(attrs.evolve(world.directory.user("mkt"), active=False))
+    with pytest.raises(ValidationError, match=r"assignments\['lead-.*'\] 'mkt' is not an active"):
+        crm.leads.hand_over(MIA, "ann", reason="left", assignments={ids[1]: "mkt"})
+    assert world.snapshot() == before
+
+
+def test_an_approval_request_in_the_map_goes_to_its_receiver_and_a_rerun_accepts_it(
+    world: World,
+) -> None:
+    crm = world.crm
+    big = crm.opportunities.create(ANN, cny("300000"), stage="proposal")
+    approval = str(crm.opportunities.advance(ANN, big.id, "contract").approval_id)
+    world.sent()
+    report = crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "dan"})
+    assert (report.approvals, report.moved) == (((approval, "dan"),), 1)
+    # run again: the request is dan's now, which the map says; nothing else to move
+    again = crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "dan"})
+    assert (again.moved, again.remaining) == (0, 0)
+    with pytest.raises(ValidationError, match=r"not an open record of mia \(dan\)"):
+        crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "bob"})
