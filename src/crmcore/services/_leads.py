@@ -342,15 +342,22 @@ class LeadService:
                 opportunity_owner = opportunity.owner_id or owner or case.actor.user_id
                 if opportunity_owner not in (owner, case.actor.user_id):
                     case.create_for("opportunity", opportunity_owner, department)
+                dept = department or _department(self._crm, opportunity_owner)
+                process = self._crm.config.select_sales_process(
+                    opportunity.process_id,
+                    department=dept,
+                    record_type=opportunity.record_type,
+                    product_line=opportunity.product_line,
+                )
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
-                        self._crm.config.require_sales_process(opportunity.process_id),
+                        process,
                         amount=opportunity.amount,
                         owner_id=opportunity_owner,
                         actor=case.actor,
                         at=case.at,
-                        department=department or _department(self._crm, opportunity_owner),
+                        department=dept,
                         expected_close=opportunity.expected_close,
                         lead_id=lead.id,
                     )
