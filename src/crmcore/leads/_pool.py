@@ -18,6 +18,7 @@ import attrs
 from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged
 from crmcore._validators import non_empty
 from crmcore.errors import (
+    ConfigError,
     InvalidTransition,
     InvariantViolation,
     NotFound,
@@ -57,6 +58,17 @@ def _strings(value: Iterable[str]) -> frozenset[str]:
     return frozenset({value}) if isinstance(value, str) else frozenset(value)
 
 
+#: What a pool's ``quota_limits`` may say, from the narrowest to the widest.
+QUOTA_LIMITS = ("automatic", "claims", "all")
+
+
+def _quota_limits(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in QUOTA_LIMITS:
+        raise ValidationError(
+            f"{attribute.name}: {value!r} is not one of {', '.join(map(repr, QUOTA_LIMITS))}"
+        )
+
+
 @attrs.frozen
 class PoolConfig:
     """A pool as configuration data (loads from dicts / JSON through ``from_dict``)."""
@@ -79,6 +91,10 @@ class PoolConfig:
     auto_assign: bool = False
     #: Also hold each member to their quota's daily share (``assignment_max`` / 30).
     quota_daily_share: bool = False
+    #: Which assignments the members' quotas limit: ``"automatic"`` (the policy's, as
+    #: Odoo's ``assignment_max``), ``"claims"`` (members' own claims too) or ``"all"`` (an
+    #: admin's assignments too). Every assignment counts towards the quota whatever this says.
+    quota_limits: str = attrs.field(default="automatic", validator=_quota_limits)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -86,6 +102,11 @@ class PoolConfig:
             if member.user_id in seen:
                 raise ValidationError(f"members[{i}].user_id: duplicate {member.user_id!r}")
             seen.add(member.user_id)
+        if self.default_assignee is not None and self.default_assignee not in seen:
+            raise ConfigError(
+                f"pool {self.id}: default_assignee {self.default_assignee!r} is not a member "
+                f"(members: {', '.join(sorted(seen)) or 'none'}); the fallback must be one"
+            )
 
 
 @attrs.frozen
@@ -168,6 +189,7 @@ class Pool(AggregateRoot):
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     auto_assign: bool = False
     quota_daily_share: bool = False
+    quota_limits: str = attrs.field(default="automatic", validator=_quota_limits)
 
     @classmethod
     def from_config(cls, config: PoolConfig) -> Pool:
@@ -189,6 +211,7 @@ class Pool(AggregateRoot):
             config.channels,
             auto_assign=config.auto_assign,
             quota_daily_share=config.quota_daily_share,
+            quota_limits=config.quota_limits,
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -477,9 +500,33 @@ class Pool(AggregateRoot):
                 f"pool {self.id}: {member_id} holds {self.open_leads(member_id)} of capacity "
                 f"{member.capacity}; cannot take {len(leads)} more"
             )
+        if self.quota_limits == "all":
+            self._check_quota(member, len(leads), at, "assigning")
         for lead in leads:
             self._give(lead, member_id, "admin", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "admin") for lead in leads))
+
+    def _check_quota(self, member: PoolMember, wanted: int, at: datetime, doing: str) -> None:
+        """Refuse ``wanted`` more leads that would pass the member's 30-day quota (or, with
+        ``quota_daily_share``, its share for the day)."""
+        cap = member.assignment_max
+        if cap is None:
+            return
+        day = at.date()
+        book = self.state.book(member.user_id)
+        got = book.assigned_within(day)
+        limits = [(got, cap, f"the 30 days up to {day.isoformat()}", "quota")]
+        if self.quota_daily_share:
+            limits.append(
+                (book.assigned_within(day, 1), daily_share_of(cap), "that day", "daily share")
+            )
+        for count, limit, when, what in limits:
+            if count + wanted > limit:
+                raise InvariantViolation(
+                    f"pool {self.id}: {member.user_id} got {count} leads in {when}; {doing} "
+                    f"{wanted} more would pass their {what} of {limit} (the pool's quotas "
+                    f"limit {self.quota_limits!r} assignments)"
+                )
 
     def _check_claim_limits(
         self,
@@ -578,6 +625,8 @@ class Pool(AggregateRoot):
         limits = self._check_claim_limits(
             member, leads, at, global_limits, held_elsewhere, claimed_elsewhere_today
         )
+        if self.quota_limits != "automatic":
+            self._check_quota(member, len(leads), at, "claiming")
         cooldown = timedelta(days=limits.reclaim_cooldown_days)
         for lead in leads:
             # Every stretch this member held counts, not only the last one: a colleague
