@@ -647,11 +647,22 @@ class Pool(AggregateRoot):
     # -- giving back -------------------------------------------------------------------------
 
     def return_lead(
-        self, actor: Actor, lead: Lead, *, at: datetime, reason: str, note: str = ""
+        self,
+        actor: Actor,
+        lead: Lead,
+        *,
+        at: datetime,
+        reason: str,
+        note: str = "",
+        access_checked: bool = False,
     ) -> None:
-        """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
+        """The owner (or an admin) gives the lead back, with a reason from the pool's list.
+
+        ``access_checked``: the host's record-access rule already let the actor write the
+        lead (the services' rule: the owner's managers too); see ``_check_owner_or_admin``.
+        """
         self._begin(actor, at, [lead])
-        self._check_held(lead, actor, "return it")
+        self._check_held(lead, actor, "return it", access_checked)
         if reason not in self.return_reasons:
             raise ValidationError(
                 f"lead {lead.id}: return reason {reason!r} is not one of "
@@ -696,13 +707,20 @@ class Pool(AggregateRoot):
         return due
 
     def convert(
-        self, actor: Actor, lead: Lead, request: ConversionRequest, *, at: datetime
+        self,
+        actor: Actor,
+        lead: Lead,
+        request: ConversionRequest,
+        *,
+        at: datetime,
+        access_checked: bool = False,
     ) -> ConversionResult:
-        """Convert the lead (once) by its owner or an admin; the result says what to create."""
+        """Convert the lead (once) by its owner or an admin (or whom the host's record-access
+        rule let write it: ``access_checked``); the result says what to create."""
         self._begin(actor, at, [lead])
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("convert", lead.status, actor, lead)
-        self._check_owner_or_admin(lead, actor, "convert it")
+        self._check_owner_or_admin(lead, actor, "convert it", access_checked)
         result = build_result(lead, request, actor.user_id, at)
         if lead.owner_id is not None:
             self.state.record_release(lead.owner_id)
@@ -729,9 +747,11 @@ class Pool(AggregateRoot):
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
+        access_checked: bool = False,
     ) -> None:
         """The owner, while an active member of this pool, records a contact with the
-        prospect over one of the pool's ``channels``."""
+        prospect over one of the pool's ``channels`` (or whom the host's record-access rule
+        let write the lead: ``access_checked``)."""
         self._begin(actor, at, [lead])
         self._check_in_pool(lead)
         if channel is not None and channel not in self.channels:
@@ -748,6 +768,7 @@ class Pool(AggregateRoot):
             channel=channel,
             outcome=outcome,
             next_contact_on=next_contact_on,
+            access_checked=access_checked,
         )
 
     def invalidate(self, actor: Actor, lead: Lead, *, at: datetime, reason: str) -> None:
@@ -883,14 +904,24 @@ class Pool(AggregateRoot):
                 )
             LEAD_LIFECYCLE.check("assign", lead.status, actor, lead)
 
-    def _check_held(self, lead: Lead, actor: Actor, what: str) -> None:
+    def _check_held(
+        self, lead: Lead, actor: Actor, what: str, access_checked: bool = False
+    ) -> None:
         self._check_in_pool(lead)
         LEAD_LIFECYCLE.check("release", lead.status, actor, lead)
-        self._check_owner_or_admin(lead, actor, what)
+        self._check_owner_or_admin(lead, actor, what, access_checked)
 
-    def _check_owner_or_admin(self, lead: Lead, actor: Actor, what: str) -> None:
-        """The owner while an active member of the pool, or an admin, may act on the lead."""
+    def _check_owner_or_admin(
+        self, lead: Lead, actor: Actor, what: str, access_checked: bool = False
+    ) -> None:
+        """The owner while an active member of the pool, or an admin, may act on the lead.
+
+        With ``access_checked`` the host's record-access rule has already decided who may
+        (the services: the owner, their managers, the roles granted every lead, the pool's
+        admins); the owner acting themself must still be an active member."""
         if self.is_admin(actor):
+            return
+        if access_checked and lead.owner_id != actor.user_id:
             return
         if lead.owner_id != actor.user_id:
             raise PermissionDenied(
