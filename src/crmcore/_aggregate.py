@@ -55,17 +55,25 @@ def check_actor(actor: object, name: str = "actor") -> Actor:
 
 
 def check_time(
-    at: object, last: datetime | None = None, *, name: str = "at", subject: str = "the"
+    at: object,
+    last: datetime | None = None,
+    *,
+    name: str = "at",
+    subject: str = "the",
+    aware: bool = False,
 ) -> datetime:
     """``at`` if it is a datetime of the same kind as ``last`` (naive / aware), not before it.
 
     Raises ValidationError naming ``name`` for a non-datetime (a date, a string...), for a
-    naive moment after an aware one or the other way round, and for a moment before
-    ``last``: history is append-only. ``subject`` names whose last change it is in the
-    message (``"order SO-1's"``).
+    naive moment when ``aware`` is asked for (a visit's check-in is a moment on the map, so
+    its zone matters), for a naive moment after an aware one or the other way round, and for
+    a moment before ``last``: history is append-only. ``subject`` names whose last change it
+    is in the message (``"order SO-1's"``).
     """
     if not isinstance(at, datetime):
         raise ValidationError(f"{name}: expected a datetime, got {at!r}")
+    if aware and at.utcoffset() is None:
+        raise ValidationError(f"{name}: expected an aware datetime, got {at!r}")
     if last is None:
         return at
     if (at.utcoffset() is None) != (last.utcoffset() is None):
@@ -87,6 +95,9 @@ class AggregateRoot:
 
     #: The kind written into every event as its subject kind (``"order"``, ``"lead"``...).
     aggregate_kind: ClassVar[str] = ""
+
+    #: True when the aggregate's times must carry a zone (``check_time``'s ``aware``).
+    aware_times: ClassVar[bool] = False
 
     #: The stored version, set by the storage adapter for its optimistic check.
     version: int = attrs.field(default=0, kw_only=True)
@@ -124,7 +135,9 @@ class AggregateRoot:
         check_actor(actor)
         own_id: str = getattr(self, "id")  # noqa: B009 - every subclass declares an id
         subject = f"{self.aggregate_kind} {own_id}'s"
-        return check_time(at, self._last_change_at(), name=name, subject=subject)
+        return check_time(
+            at, self._last_change_at(), name=name, subject=subject, aware=self.aware_times
+        )
 
     def _emit(self, event_type: Callable[..., E], actor: Actor, at: datetime, **fields: Any) -> E:
         """Check ``actor`` and ``at``, then raise ``event_type`` about this aggregate."""

@@ -203,7 +203,7 @@ def test_check_in_switched_off_or_without_a_required_location() -> None:
         (
             lambda v: v.check_in_at(ALICE, BASE, rules(), at=AT - timedelta(days=4)),
             ValidationError,
-            "is before its last change",
+            "is before visit v1.s last change",
         ),
     ],
 )

@@ -370,6 +370,7 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"manager_of_owner": 1}],
         },
         "CoVisitFeedbackGiven": {"topic": "co-visit feedback", "to": [{"owner": True}]},
+        "VisitRescheduled": {"topic": "visit rescheduled", "to": [{"owner": True}]},
         "InstallmentDueSoon": {
             "topic": "installment due soon",
             "to": [{"owner": True}],

@@ -25,6 +25,7 @@ from crmcore.visits import (
     ActionCatalog,
     CustomerSelector,
     CustomerSite,
+    DayChange,
     DueCustomer,
     FrequencyRules,
     FrequencyTable,
@@ -306,6 +307,39 @@ class VisitService:
             copy = plan.copy_to(new_id, when, visit_ids, by=case.actor, at=case.at)
             case.repo(VisitPlan).add(copy)
             return copy
+
+        return self._crm.run(actor, "visit.plan", work)
+
+    def reschedule(self, actor: Actor | str, visit_id: str, day: date, reason: str) -> DayChange:
+        """Move a planned visit to another ``day`` with the reason (the owner, their managers
+        or an admin): it leaves its plan and joins the owner's plan on that day, if there is
+        one, at the end of the route; the owner is told when someone else moved it."""
+
+        def work(case: UseCase) -> DayChange:
+            visit = case.reach("visit", _visit(case, visit_id), "write")
+            when = case.day(day, "day", required=True)
+            plans = case.repo(VisitPlan)
+            same_day = when == visit.day  # the visit refuses it below, with the reason
+            found = [] if same_day else plans.find(owner_id=visit.owner_id, day=when)
+            target = next(iter(found), None)
+            if target is not None and visit.customer_id in target.order:
+                raise InvariantViolation(
+                    f"day: {visit.owner_id}'s plan on {when.isoformat()} already visits "
+                    f"{visit.customer_id}"
+                )
+            left = plans.get(visit.plan_id) if visit.plan_id is not None else None
+            change = visit.reschedule(
+                case.actor, when, reason, at=case.at, plan_id=target.id if target else None
+            )
+            if left is not None:
+                left.remove_stop(case.actor, visit.customer_id, at=case.at)
+                plans.save(left)
+            if target is not None:
+                stop = PlannedStop(visit.customer_id, visit.site, visit.id)
+                target.add_stop(case.actor, stop, at=case.at)
+                plans.save(target)
+            case.repo(Visit).save(visit)
+            return change
 
         return self._crm.run(actor, "visit.plan", work)
 

@@ -37,6 +37,7 @@ from crmcore.visits._serialization import configure_converter, from_data, to_dat
 from crmcore.visits._visit import (
     ActionRecord,
     CoVisit,
+    DayChange,
     Note,
     Stamp,
     StatusChange,
@@ -58,6 +59,7 @@ __all__ = [
     "CustomerSite",
     "CustomerSiteChanged",
     "CustomerSiteRegistered",
+    "DayChange",
     "DueCustomer",
     "FieldKind",
     "FieldSpec",

@@ -10,12 +10,11 @@ from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._aggregate import AggregateRoot
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._decimal import to_decimal
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.ports import Actor
-from crmcore.visits._aggregate import check_command
 from crmcore.visits._events import CustomerSiteChanged, CustomerSiteRegistered
 from crmcore.visits._geo import GeoPoint, distance_m
 
@@ -43,10 +42,11 @@ _CHANGEABLE = ("name", "location", "owner_id", "tier", "type", "region", "campai
 
 @attrs.define
 class CustomerSite(AggregateRoot):
-    aggregate_kind: ClassVar[str] = "visit_customer"
-
     """A customer's visiting record: registered location, owner, tier (A, B...), type,
     region and the campaigns it takes part in. Change it with ``update``."""
+
+    aggregate_kind: ClassVar[str] = "visit_customer"
+    aware_times: ClassVar[bool] = True
 
     id: str = attrs.field(validator=non_empty)
     name: str
@@ -75,7 +75,8 @@ class CustomerSite(AggregateRoot):
         campaigns: Iterable[str] = (),
     ) -> CustomerSite:
         """A customer's site, ready to plan visits to."""
-        check_command(f"customer {id}", by, at, None)
+        check_actor(by)
+        check_time(at, aware=True)
         site = cls(
             id,
             name,
@@ -87,21 +88,12 @@ class CustomerSite(AggregateRoot):
             campaigns=frozenset(campaigns),
             updated_at=at,
         )
-        site._pending_events.append(
-            CustomerSiteRegistered(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="visit_customer",
-                subject_id=id,
-                owner_id=owner_id,
-                tier=tier,
-            )
-        )
+        site._emit(CustomerSiteRegistered, by, at, owner_id=owner_id, tier=tier)
         return site
 
     def update(self, actor: Actor, *, at: datetime, **changes: Any) -> None:
         """Change some of name, location, owner_id, tier, type, region, campaigns, active."""
-        check_command(f"customer {self.id}", actor, at, self.updated_at)
+        self._check_change(actor, at)
         unknown = sorted(set(changes) - set(_CHANGEABLE))
         if unknown:
             raise ValidationError(f"{unknown[0]}: not a changeable field of a customer site")
@@ -111,16 +103,12 @@ class CustomerSite(AggregateRoot):
         for name in changes:
             setattr(self, name, getattr(candidate, name))
         self.updated_at = at
-        self._pending_events.append(
-            CustomerSiteChanged(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="visit_customer",
-                subject_id=self.id,
-                owner_id=self.owner_id,
-                what=tuple(sorted(changes)),
-            )
+        self._emit(
+            CustomerSiteChanged, actor, at, owner_id=self.owner_id, what=tuple(sorted(changes))
         )
+
+    def _last_change_at(self) -> datetime | None:
+        return self.updated_at
 
 
 @attrs.frozen(kw_only=True)

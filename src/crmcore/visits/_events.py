@@ -23,6 +23,7 @@ __all__ = [
     "VisitOutsideTolerance",
     "VisitPlanAssigned",
     "VisitPlanChanged",
+    "VisitRescheduled",
     "VisitScheduled",
 ]
 
@@ -118,6 +119,17 @@ class VisitCheckedOut(DomainEvent):
     customer_id: str
     duration_s: int | None
     overlong: bool
+
+
+@attrs.frozen(kw_only=True)
+class VisitRescheduled(DomainEvent):
+    """A planned visit was moved to another day (and onto that day's plan, if any)."""
+
+    owner_id: str
+    customer_id: str
+    from_day: date
+    to_day: date
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

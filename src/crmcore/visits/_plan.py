@@ -10,12 +10,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._aggregate import AggregateRoot
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._validators import non_empty
 from crmcore.errors import InvariantViolation, NotFound, ValidationError
-from crmcore.events import DomainEvent
 from crmcore.ports import Actor
-from crmcore.visits._aggregate import check_command
 from crmcore.visits._events import VisitPlanAssigned, VisitPlanChanged
 from crmcore.visits._geo import GeoPoint
 from crmcore.visits._route import Route, Stop, plan_route, route_of
@@ -49,9 +47,10 @@ def _day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 @attrs.define
 class VisitPlan(AggregateRoot):
-    aggregate_kind: ClassVar[str] = "visit_plan"
-
     """The stops of ``owner_id`` on ``day``; build with ``create``."""
+
+    aggregate_kind: ClassVar[str] = "visit_plan"
+    aware_times: ClassVar[bool] = True
 
     id: str = attrs.field(validator=non_empty)
     owner_id: str = attrs.field(validator=non_empty)
@@ -76,7 +75,8 @@ class VisitPlan(AggregateRoot):
         copied_from: str | None = None,
     ) -> VisitPlan:
         """A day's plan; with ``optimise`` the stops are put in route order first."""
-        check_command(f"visit plan {id}", by, at, None)
+        check_actor(by)
+        check_time(at, aware=True)
         listed = _checked_stops(stops)
         plan = cls(id, owner_id, day, listed, start, copied_from)
         if optimise:
@@ -84,17 +84,14 @@ class VisitPlan(AggregateRoot):
         how = "copied" if copied_from else ("optimised" if optimise else "created")
         plan.history.append(PlanChange(at, by.user_id, how, plan.order))
         route = plan.route
-        plan._add(
-            VisitPlanAssigned(
-                occurred_at=at,
-                actor_id=by.user_id,
-                subject_kind="visit_plan",
-                subject_id=id,
-                owner_id=owner_id,
-                day=day,
-                stops=len(plan.stops),
-                distance_m=route.total_m,
-            )
+        plan._emit(
+            VisitPlanAssigned,
+            by,
+            at,
+            owner_id=owner_id,
+            day=day,
+            stops=len(plan.stops),
+            distance_m=route.total_m,
         )
         return plan
 
@@ -183,8 +180,10 @@ class VisitPlan(AggregateRoot):
 
     # -- internals ------------------------------------------------------------------------
     def _command(self, actor: Actor, at: datetime) -> None:
-        last = self.history[-1].at if self.history else None
-        check_command(f"visit plan {self.id}", actor, at, last)
+        self._check_change(actor, at)
+
+    def _last_change_at(self) -> datetime | None:
+        return self.history[-1].at if self.history else None
 
     def _optimised(self) -> list[PlannedStop]:
         by_id = {s.customer_id: s for s in self.stops}
@@ -193,21 +192,15 @@ class VisitPlan(AggregateRoot):
 
     def _changed(self, actor: Actor, at: datetime, how: str) -> None:
         self.history.append(PlanChange(at, actor.user_id, how, self.order))
-        self._add(
-            VisitPlanChanged(
-                occurred_at=at,
-                actor_id=actor.user_id,
-                subject_kind="visit_plan",
-                subject_id=self.id,
-                owner_id=self.owner_id,
-                how=how,
-                stops=len(self.stops),
-                distance_m=self.distance_m,
-            )
+        self._emit(
+            VisitPlanChanged,
+            actor,
+            at,
+            owner_id=self.owner_id,
+            how=how,
+            stops=len(self.stops),
+            distance_m=self.distance_m,
         )
-
-    def _add(self, event: DomainEvent) -> None:
-        self._pending_events.append(event)
 
 
 def _checked_stops(stops: Sequence[PlannedStop]) -> list[PlannedStop]:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._aggregate import AggregateRoot
+from crmcore._aggregate import AggregateRoot, check_actor, check_time
 from crmcore._validators import non_empty
 from crmcore.errors import (
     InvalidTransition,
@@ -22,7 +22,6 @@ from crmcore.errors import (
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor
 from crmcore.visits._actions import ActionCatalog
-from crmcore.visits._aggregate import check_command
 from crmcore.visits._events import (
     CoVisitCheckedIn,
     CoVisitFeedbackGiven,
@@ -33,6 +32,7 @@ from crmcore.visits._events import (
     VisitCheckedOut,
     VisitNoted,
     VisitOutsideTolerance,
+    VisitRescheduled,
     VisitScheduled,
 )
 from crmcore.visits._geo import GeoPoint, distance_m
@@ -41,6 +41,7 @@ from crmcore.visits._rules import OutsidePolicy, Requirement, VisitRules
 __all__ = [
     "ActionRecord",
     "CoVisit",
+    "DayChange",
     "Note",
     "Stamp",
     "StatusChange",
@@ -112,6 +113,19 @@ class StatusChange:
     reason: str = ""
 
 
+@attrs.frozen
+class DayChange:
+    """A planned visit moved to another day: from, to, who, when, why, and the plan it
+    left (None when it had none)."""
+
+    from_day: date
+    to_day: date
+    by: str
+    at: datetime
+    reason: str
+    from_plan: str | None = None
+
+
 def _visit_day(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ValidationError(f"{attribute.name}: expected a date, got {value!r}")
@@ -119,14 +133,15 @@ def _visit_day(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
 
 @attrs.define
 class Visit(AggregateRoot):
-    aggregate_kind: ClassVar[str] = "visit"
-
     """One visit of a salesperson (``owner_id``) to a customer on a day.
 
     Build it with ``schedule``. Every command is ``(actor, ..., *, at)``; a refused
     command raises a ``crmcore.errors`` exception and changes nothing. ``actions``,
     ``notes``, ``co_visits`` and ``history`` only grow.
     """
+
+    aggregate_kind: ClassVar[str] = "visit"
+    aware_times: ClassVar[bool] = True
 
     id: str = attrs.field(validator=non_empty)
     owner_id: str = attrs.field(validator=non_empty)
@@ -144,6 +159,7 @@ class Visit(AggregateRoot):
     notes: list[Note] = attrs.field(factory=list)
     co_visits: list[CoVisit] = attrs.field(factory=list)
     history: list[StatusChange] = attrs.field(factory=list)
+    reschedules: list[DayChange] = attrs.field(factory=list)
 
     # -- creation -------------------------------------------------------------------------
     @classmethod
@@ -162,7 +178,8 @@ class Visit(AggregateRoot):
         ad_hoc: bool = False,
     ) -> Visit:
         """A planned visit of ``owner_id`` to ``customer_id`` (at ``site``) on ``day``."""
-        check_command(f"visit {id}", by, at, None)
+        check_actor(by)
+        check_time(at, aware=True)
         if not isinstance(site, GeoPoint):
             raise ValidationError(f"site: expected a GeoPoint, got {site!r}")
         visit = cls(
@@ -184,7 +201,7 @@ class Visit(AggregateRoot):
     def last_change(self) -> datetime | None:
         """When the visit last changed (commands may not be dated before it)."""
         times = [c.at for c in self.history] + [n.at for n in self.notes]
-        times += [a.at for a in self.actions]
+        times += [a.at for a in self.actions] + [r.at for r in self.reschedules]
         for co in self.co_visits:
             times.append(co.requested_at)
             if co.check_in is not None:
@@ -348,6 +365,39 @@ class Visit(AggregateRoot):
         self._move(VisitStatus.CANCELLED, actor, at, reason)
         self._raise(VisitCancelled, actor, at, reason=reason)
 
+    def reschedule(
+        self, actor: Actor, day: date, reason: str, *, at: datetime, plan_id: str | None = None
+    ) -> DayChange:
+        """Move a planned visit to ``day`` (not in the past, not its own day), with the
+        reason; ``plan_id`` is the plan it joins on that day (None: it stands alone)."""
+        self._command(actor, at)
+        self._status_in("reschedule", VisitStatus.PLANNED)
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise ValidationError(f"day: expected a date, got {day!r}")
+        if day == self.day:
+            raise ValidationError(f"day: visit {self.id} is already on {day.isoformat()}")
+        if day < at.date():
+            raise ValidationError(
+                f"day: {day.isoformat()} is in the past (today is {at.date().isoformat()})"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(f"reason: required to reschedule a visit, got {reason!r}")
+        if plan_id is not None and (not isinstance(plan_id, str) or not plan_id.strip()):
+            raise ValidationError(f"plan_id: expected a plan id or None, got {plan_id!r}")
+        change = DayChange(self.day, day, actor.user_id, at, reason, self.plan_id)
+        self.reschedules.append(change)
+        self.day, self.plan_id = day, plan_id
+        self._raise(
+            VisitRescheduled,
+            actor,
+            at,
+            customer_id=self.customer_id,
+            from_day=change.from_day,
+            to_day=day,
+            reason=reason,
+        )
+        return change
+
     # -- co-visits ------------------------------------------------------------------------
     def request_co_visit(self, actor: Actor, colleague_id: str, *, at: datetime) -> CoVisit:
         """Ask a manager or colleague to join the visit (each person once)."""
@@ -408,7 +458,10 @@ class Visit(AggregateRoot):
     # -- events ---------------------------------------------------------------------------
     # -- internals ------------------------------------------------------------------------
     def _command(self, actor: Actor, at: datetime) -> None:
-        check_command(f"visit {self.id}", actor, at, self.last_change)
+        self._check_change(actor, at)
+
+    def _last_change_at(self) -> datetime | None:
+        return self.last_change
 
     def _owner_only(self, actor: Actor, what: str) -> None:
         if actor.user_id != self.owner_id:

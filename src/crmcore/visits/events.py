@@ -15,6 +15,7 @@ from crmcore.visits._events import (
     VisitOutsideTolerance,
     VisitPlanAssigned,
     VisitPlanChanged,
+    VisitRescheduled,
     VisitScheduled,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "VisitOutsideTolerance",
     "VisitPlanAssigned",
     "VisitPlanChanged",
+    "VisitRescheduled",
     "VisitScheduled",
 ]
