@@ -235,3 +235,45 @@ def test_csv_with_thousands_separators_and_outcomes(tmp_path: Any) -> None:
     assert aggregate == ForecastAggregate.of(table.records(PROCESS), PROCESS)
     assert aggregate.missing_close_date == (1, ("A-3",))
     assert Decimal(1000) in table.frame["amount"].to_list()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ann", "bo", "张伟"]),
+            st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+            st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False),
+            st.sampled_from([None, "east"]),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_messy_text_types_like_clean_text(
+    rows: list[tuple[str, date, Decimal, str | None]], messy: bool
+) -> None:
+    """Cells with padding or empty optional cells take the detailed path, clean ones the
+    one-pass path; both type the same values alike."""
+
+    def cell(text: str) -> str:
+        return f" {text} " if messy else text
+
+    def frame(pad: bool) -> pl.DataFrame:
+        show = cell if pad else str
+        return pl.DataFrame(
+            {
+                "customer": [show(owner) for owner, *_ in rows],
+                "owner": [owner for owner, *_ in rows],
+                "due_date": [show(due.isoformat()) for _, due, *_ in rows],
+                "issue_date": [due.isoformat() for _, due, *_ in rows],
+                "outstanding": [show(str(amount)) for _, _, amount, _ in rows],
+                "department": [("" if messy else None) if d is None else d for *_, d in rows],
+                "currency": ["cny"] * len(rows),
+            }
+        )
+
+    clean = Installments.from_polars(frame(False)).frame
+    assert Installments.from_polars(frame(True)).frame.equals(clean)
+    assert clean["outstanding"].to_list() == [amount for _, _, amount, _ in rows]
+    assert clean["currency"].to_list() == ["CNY"] * len(rows)

@@ -22,8 +22,10 @@ __all__ = [
     "amount_column",
     "check_text",
     "date_column",
+    "first_null",
     "frame_of",
     "percent_column",
+    "prepare",
     "read_csv_frame",
     "select",
 ]
@@ -98,6 +100,14 @@ def _fail(frame: Any, bad: Any, column: str, message: str) -> None:
     more = f" (and {rows.height - _SHOWN} more rows)" if rows.height > _SHOWN else ""
     del pl
     raise ValidationError(f"{column}: {shown}{more}")
+
+
+def first_null(frame: Any, column: str, message: str) -> None:
+    """Raise ValidationError naming the first row where ``column`` is null, if any."""
+    pl = polars()
+    if frame[column].null_count():
+        row = frame.with_row_index("_row", offset=1).filter(pl.col(column).is_null())["_row"][0]
+        raise ValidationError(f"{column}: row {row} {message}")
 
 
 def check_text(frame: Any, column: str, *, required: bool) -> Any:
@@ -211,4 +221,86 @@ def percent_column(frame: Any, column: str) -> Any:
         column,
         "is not a percentage between 0 and 100",
     )
+    return frame
+
+
+def _clean_flags(
+    frame: Any,
+    required: Sequence[str],
+    optional: Sequence[str],
+    dates: Sequence[str],
+    amounts: Sequence[str],
+) -> dict[str, Any]:
+    """One parallel scan: for each text column whether any cell needs work (empty, padded,
+    missing), for each date whether any cell is not ``YYYY-MM-DD``, for each amount whether
+    any cell is not a plain decimal, and the amounts' largest scale."""
+    pl = polars()
+    checks = []
+    for name in (*required, *optional):
+        col = pl.col(name)
+        dirty = col.str.contains(r"^\s|\s$|^$")
+        checks.append((dirty | col.is_null() if name in required else dirty).any().alias(name))
+    for name in dates:
+        col = pl.col(name)
+        parsed = col.str.to_date("%Y-%m-%d", strict=False)
+        checks.append(
+            ((col.str.len_bytes() != 10) | (parsed.is_null() & col.is_not_null()))
+            .any()
+            .alias(name)
+        )
+    for name in amounts:
+        col = pl.col(name)
+        checks.append((col.is_null() | ~col.str.contains(f"^{_PLAIN}$")).any().alias(name))
+        places = col.str.len_bytes() - col.str.find(".", literal=True) - 1
+        checks.append(places.max().alias(f"{name}:scale"))
+    return dict(frame.select(checks).row(0, named=True))
+
+
+def prepare(
+    frame: Any,
+    *,
+    required: Sequence[str] = (),
+    optional: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    amounts: Mapping[str, bool] | None = None,
+    locale: str | None = None,
+) -> Any:
+    """The columns checked and typed: text stripped (``required`` never empty), ``dates`` as
+    ``Date``, ``amounts`` (name → negative allowed) as exact decimals.
+
+    Text columns whose every cell is already clean — the usual export — are checked in one
+    parallel scan and typed in one more; any column with a cell that needs work (padding,
+    an empty cell, a locale's separators, a bad value) takes its detailed path above, which
+    fixes what it may and names the rows it refuses. The result is the same either way.
+    """
+    pl = polars()
+    amounts = amounts or {}
+    schema = frame.schema
+    for name in (*required, *optional):
+        if schema[name] != pl.String:
+            frame = frame.with_columns(pl.col(name).cast(pl.String))
+    is_text = {name for name in (*dates, *amounts) if schema[name] == pl.String}
+    fast_dates = [n for n in dates if n in is_text]
+    fast_amounts = [n for n in amounts if n in is_text and locale is None]
+    flags = _clean_flags(frame, required, optional, fast_dates, fast_amounts)
+    for name in (*required, *optional):
+        if flags[name]:
+            frame = check_text(frame, name, required=name in required)
+    typed = []
+    for name in dates:
+        if name in fast_dates and not flags[name]:
+            typed.append(pl.col(name).str.to_date("%Y-%m-%d"))
+        else:
+            frame = date_column(frame, name)
+    for name, negative in amounts.items():
+        if name in fast_amounts and not flags[name]:
+            scale = flags[f"{name}:scale"] or 0
+            typed.append(pl.col(name).str.strip_suffix(".").cast(pl.Decimal(38, scale)))
+        else:
+            frame = amount_column(frame, name, negative=negative, locale=locale)
+    if typed:
+        frame = frame.with_columns(typed)
+    for name, negative in amounts.items():
+        if name in fast_amounts and not flags[name] and not negative:
+            _fail(frame, pl.col(name) < 0, name, "is negative; amounts must be >= 0")
     return frame

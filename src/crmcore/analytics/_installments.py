@@ -14,11 +14,10 @@ from typing import Any, Final
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
-    amount_column,
-    check_text,
-    date_column,
+    first_null,
     frame_of,
     polars,
+    prepare,
     read_csv_frame,
     select,
 )
@@ -58,11 +57,14 @@ class Installments:
         """From a polars DataFrame; ``currency`` fills rows (or a file) without one."""
         pl = polars()
         data = select(frame_of(frame), INSTALLMENT_COLUMNS, REQUIRED, columns)
-        for name in ("customer", "owner"):
-            data = check_text(data, name, required=True)
-        for name in ("department", "currency"):
-            if name in data.columns:
-                data = check_text(data, name, required=False)
+        data = prepare(
+            data,
+            required=("customer", "owner"),
+            optional=[name for name in ("department", "currency") if name in data.columns],
+            dates=("due_date", "issue_date"),
+            amounts={"outstanding": True},
+            locale=locale,
+        )
         if "department" not in data.columns:
             data = data.with_columns(pl.lit(None, pl.String).alias("department"))
         fill = None if currency is None else get_currency(currency).code
@@ -72,22 +74,14 @@ class Installments:
             data = data.with_columns(pl.lit(fill).alias("currency"))
         elif fill is not None:
             data = data.with_columns(pl.col("currency").fill_null(fill))
-        data = data.with_columns(pl.col("currency").str.to_uppercase())
-        empty = data.with_row_index("_row", offset=1).filter(pl.col("currency").is_null())
-        if empty.height:
-            raise ValidationError(
-                f"currency: row {empty['_row'][0]} is empty and no currency= was given"
-            )
-        for code in data["currency"].unique().to_list():
+        first_null(data, "currency", "is empty and no currency= was given")
+        codes = data["currency"].unique().to_list()
+        if any(code != code.upper() for code in codes):
+            data = data.with_columns(pl.col("currency").str.to_uppercase())
+        for code in sorted({code.upper() for code in codes}):
             get_currency(code)
         for name in ("due_date", "issue_date"):
-            data = date_column(data, name)
-            nulls = data.with_row_index("_row", offset=1).filter(pl.col(name).is_null())
-            if nulls.height:
-                raise ValidationError(
-                    f"{name}: row {nulls['_row'][0]} is empty (a date is required)"
-                )
-        data = amount_column(data, "outstanding", negative=True, locale=locale)
+            first_null(data, name, "is empty (a date is required)")
         return cls(data)
 
     @classmethod

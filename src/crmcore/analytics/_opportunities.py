@@ -18,12 +18,10 @@ from typing import Any, Final
 from crmcore.analytics._columns import OPPORTUNITY_COLUMNS
 from crmcore.analytics._exact import EXACT
 from crmcore.analytics._frame import (
-    amount_column,
-    check_text,
-    date_column,
     frame_of,
     percent_column,
     polars,
+    prepare,
     read_csv_frame,
     select,
 )
@@ -117,14 +115,18 @@ class Opportunities:
     ) -> Opportunities:
         """From a polars DataFrame; every value is checked and typed (exact decimals)."""
         data = select(frame_of(frame), OPPORTUNITY_COLUMNS, REQUIRED, columns)
-        for name in ("id", "owner", "stage"):
-            data = check_text(data, name, required=True)
-        for name in ("currency", "department", "category", "status"):
-            if name in data.columns:
-                data = check_text(data, name, required=False)
-        data = amount_column(data, "amount", negative=False, locale=locale)
-        if "expected_close" in data.columns:
-            data = date_column(data, "expected_close")
+        data = prepare(
+            data,
+            required=("id", "owner", "stage"),
+            optional=[
+                name
+                for name in ("currency", "department", "category", "status")
+                if name in data.columns
+            ],
+            dates=["expected_close"] if "expected_close" in data.columns else [],
+            amounts={"amount": False},
+            locale=locale,
+        )
         if "probability" in data.columns:
             data = percent_column(data, "probability")
         return cls(data)

@@ -9,21 +9,27 @@ to exactly 1. The mean of that distribution equals the weighted forecast exactly
 amount is a multiple of the resolution — which the default resolution, the greatest common
 divisor of the amounts, guarantees; ``expected_value`` is always the exact weighted
 forecast, computed from the unbucketed amounts. Cost: O(deals × buckets).
-**Monte Carlo**: ``trials`` draws from ``random.Random(seed)`` (no global random state) of
-the exact amounts; the empirical probabilities are Fractions count / trials (sum exactly 1).
+**Monte Carlo**: ``trials`` seeded draws (no global random state) of the exact amounts,
+vectorised with numpy (PCG64) or drawn by ``random.Random`` (``sampler``); the totals are
+exact integers of minor units and the empirical probabilities Fractions count / trials (sum
+exactly 1).
 **FFT** (``method="fft"``, numpy from the ``arrow`` extra): the same bucketed model,
 computed by blockwise DP and FFT convolution in float64 — 10,000 deals in well under a second
-at up to 2¹⁸ buckets. The resolution adapts: the common divisor of the amounts when that fits
-``max_buckets``, else the smallest round step that does.
+at up to 2¹⁸ buckets — then shifted by the exact mean of the rounding so that it is centred
+on the real distribution. The resolution adapts: the common divisor of the amounts when that
+fits ``max_buckets``, else the smallest round step that does.
 **Normal** (``method="normal"``): the central limit theorem with the exact mean and variance;
 100,000 deals in milliseconds.
 Quantiles: P(q) is the smallest amount whose cumulative probability is at least q.
 
 Error bounds, stated on every result and tested against the exact DP:
 ``error_bound`` (money): every outcome of the bucketed model is within Σ|amount − bucketed
-amount| of the real one (0 when no amount is rounded), so each quantile is too.
+amount| of the real one (0 when no amount is rounded), so each quantile is too; for FFT the
+tightest of that, the centred hard bound and the centred Hoeffding bound (√n·bucket, except
+with probability 10⁻⁹ — see ``_bucketing``); 0 for Monte Carlo, whose amounts are exact.
 ``cdf_error`` (probability): |computed − exact cumulative probability| ≤ this — 0 for the
-exact DP, 1e-9 for FFT's float arithmetic, the Berry–Esseen bound 0.56·Σρᵢ/σ³ for the normal
+exact DP, 1e-9 for FFT's float arithmetic (plus 10⁻⁹ when the Hoeffding bound is the one
+stated), the Berry–Esseen bound 0.56·Σρᵢ/σ³ for the normal
 approximation, and the Dvoretzky–Kiefer–Wolfowitz ε = √(ln(2/0.001)/2n) for Monte Carlo
 (which holds with probability 99.9 %). So the reported P(q) lies between the exact
 quantiles at q − cdf_error and q + cdf_error, widened by ``error_bound``.
@@ -32,9 +38,7 @@ quantiles at q − cdf_error and q + cdf_error, widened by ``error_bound``.
 from __future__ import annotations
 
 import math
-import random
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -47,9 +51,11 @@ import attrs
 from crmcore._decimal import CONTEXT, scale_to_integers, to_decimal
 from crmcore._plots import cdf
 from crmcore.errors import CurrencyMismatch, ValidationError
+from crmcore.forecast._bucketing import Centring, centring
 from crmcore.forecast._convolution import CDF_ERROR, convolve_deals
 from crmcore.forecast._process import ForecastCategory, HasProbabilities, SalesProcess
 from crmcore.forecast._records import OpportunityRecord, OpportunityStatus, Period, period_label
+from crmcore.forecast._sampling import SAMPLERS, Sampler, default_sampler, sample_totals
 from crmcore.forecast._tables import Record, ResultTable, html_table
 from crmcore.forecast._weighted import EXACT
 from crmcore.money import Currency, Money, Percent, get_currency
@@ -193,6 +199,7 @@ def outcome_distribution(
     rates: Mapping[str, Any] | None = None,
     max_buckets: int | None = None,
     probabilities: Mapping[str, Percent] | HasProbabilities | None = None,
+    sampler: Sampler | None = None,
 ) -> OutcomeDistribution:
     """The distribution of the amount the open deals (closing in ``period``) will bring.
 
@@ -214,6 +221,9 @@ def outcome_distribution(
             FFT method's width limit (default 2¹⁸).
         probabilities: the stages' win probabilities to use instead of the configured ones
             (the team's calibrated ones, or a mapping stage → Percent).
+        sampler: Monte Carlo's random stream: ``"numpy"`` (vectorised, PCG64; the default
+            when numpy is installed) or ``"python"`` (``random.Random``). Each is
+            reproducible from ``seed``; they draw different streams.
     """
     if probabilities is not None:
         process = process.with_probabilities(probabilities)
@@ -239,7 +249,11 @@ def outcome_distribution(
     }
     if method == "monte_carlo":
         assert seed is not None
-        amounts, weights = _monte_carlo(pairs, seed, trials)
+        if sampler is None:
+            sampler = default_sampler()
+        elif sampler not in SAMPLERS:
+            raise ValidationError(f"sampler: {sampler!r} must be 'numpy' or 'python'")
+        amounts, weights = _monte_carlo(pairs, seed, trials, sampler)
         epsilon = math.sqrt(math.log(2 / 0.001) / (2 * trials))
         return OutcomeDistribution(
             **common,
@@ -248,6 +262,8 @@ def outcome_distribution(
             denominator=trials,
             seed=seed,
             trials=trials,
+            sampler=sampler,
+            error_bound=Money(0, cur),
             cdf_error=Decimal(repr(epsilon)),
         )
     if method == "normal":
@@ -256,19 +272,24 @@ def outcome_distribution(
         step = _common_divisor([amount for amount, _ in pairs])
         if method == "fft":
             step = _fitting_step(pairs, step, limit)
-    common.update(resolution=step, error_bound=Money(_bucketing_error(pairs, step), cur))
+    common["resolution"] = step
     if method == "exact":
         amounts, weights, denominator = _exact(pairs, step, limit)
         return OutcomeDistribution(
-            **common, amounts=amounts, weights=weights, denominator=denominator
+            **common,
+            amounts=amounts,
+            weights=weights,
+            denominator=denominator,
+            error_bound=Money(_bucketing_error(pairs, step), cur),
         )
-    amounts, weights = _fft(pairs, step, limit)
+    amounts, weights, centred = _fft(pairs, step, limit, cur.quantum)
     return OutcomeDistribution(
         **common,
         amounts=amounts,
         weights=weights,
         denominator=_SCALE,
-        cdf_error=Decimal(repr(CDF_ERROR)),
+        error_bound=Money(centred.bound, cur),
+        cdf_error=CONTEXT.add(Decimal(repr(CDF_ERROR)), centred.delta),
     )
 
 
@@ -379,24 +400,25 @@ def _exact(
 
 
 def _fft(
-    deals: list[tuple[Decimal, Decimal]], step: Decimal, limit: int
-) -> tuple[tuple[Decimal, ...], tuple[int, ...]]:
+    deals: list[tuple[Decimal, Decimal]], step: Decimal, limit: int, quantum: Decimal
+) -> tuple[tuple[Decimal, ...], tuple[int, ...], Centring]:
+    """The bucketed distribution by FFT, centred on the exact mean (see ``_bucketing``)."""
     live = [(a, p) for a, p in deals if p > 0]
     units = _all_units(live, step)
     _check_width(sum(units) + 1, step, limit)
-    floats: dict[Decimal, float] = {}
-    chances = [floats.get(p) or floats.setdefault(p, float(p) / 100) for _, p in live]
-    dist = convolve_deals(units, chances)
+    ratios: dict[Decimal, tuple[int, int]] = {}
+    chances = [ratios.get(p) or ratios.setdefault(p, _as_ratio(p)) for _, p in live]
+    centred = centring([a for a, _ in live], chances, step, quantum)
+    dist = convolve_deals(units, [n / d for n, d in chances])
     cumulative = dist.cumsum()
     low = int((cumulative < _TAIL).sum())
-    high = len(dist) - int((cumulative > 1.0 - _TAIL).sum()) + 1
-    amounts, weights = [], []
-    for index in range(low, min(high, len(dist))):
-        weight = round(float(dist[index]) * _SCALE)
-        if weight:
-            amounts.append(CONTEXT.multiply(Decimal(index), step))
-            weights.append(weight)
-    return tuple(amounts), tuple(weights)
+    high = min(len(dist) - int((cumulative > 1.0 - _TAIL).sum()) + 1, len(dist))
+    scaled = (dist[low:high] * _SCALE).round()
+    kept = scaled.nonzero()[0]
+    shift, multiply, subtract = centred.shift, CONTEXT.multiply, CONTEXT.subtract
+    amounts = tuple(subtract(multiply(Decimal(low + int(i)), step), shift) for i in kept)
+    weights = tuple(int(w) for w in scaled[kept].tolist())
+    return amounts, weights, centred
 
 
 def _normal(
@@ -475,21 +497,16 @@ def _as_ratio(percent: Decimal) -> tuple[int, int]:
 
 
 def _monte_carlo(
-    deals: list[tuple[Decimal, Decimal]], seed: int, trials: int
+    deals: list[tuple[Decimal, Decimal]], seed: int, trials: int, sampler: Sampler
 ) -> tuple[tuple[Decimal, ...], tuple[int, ...]]:
-    rng = random.Random(seed)
-    draw = rng.random
     scaled = scale_to_integers([a for a, _ in deals] + [Decimal(1)])
     factor = scaled[-1]
     # The win probability as a float threshold: this is sampling, not money arithmetic.
+    floats: dict[Decimal, float] = {}
     chances = [
-        (units, float(Fraction(numerator, scale)))
-        for units, (_, percent) in zip(scaled, deals, strict=False)
-        for numerator, scale in (_as_ratio(percent),)
+        floats.get(p) or floats.setdefault(p, float(Fraction(*_as_ratio(p)))) for _, p in deals
     ]
-    totals: Counter[int] = Counter()
-    for _ in range(trials):
-        totals[sum(units for units, chance in chances if draw() < chance)] += 1
+    totals = sample_totals(scaled[:-1], chances, seed, trials, sampler)
     ordered = sorted(totals)
     amounts = tuple(CONTEXT.divide(Decimal(t), Decimal(factor)) for t in ordered)
     return amounts, tuple(totals[t] for t in ordered)
@@ -515,6 +532,8 @@ class OutcomeDistribution(ResultTable):
     resolution: Decimal | None = None
     seed: int | None = None
     trials: int | None = None
+    #: Monte Carlo's random stream (``"numpy"`` or ``"python"``).
+    sampler: str | None = None
     period: str | None = None
     missing_close_date: int = 0
     #: Every quantile is within this amount of the model's (bucketing; rounding to cents).
