@@ -866,11 +866,7 @@ class Pool(AggregateRoot):
         if restricted:
             day = at.date()
             blocked = set(barred or ())
-            blocked.update(
-                m
-                for m in restricted
-                if m not in blocked and state.over_quota(m, day, self.quota_daily_share)
-            )
+            blocked.update(state.over_quota_members(day, self.quota_daily_share))
             state.block(blocked)
         owner = self.policy.choose(self.state)
         if owner is None and fallback is not None:
