@@ -237,7 +237,7 @@ def _check_map(
         holders = _holders(case, record_id)
         if receiver in holders:
             continue
-        found = ", ".join(sorted(holders)) if holders else "no open record has that id"
+        found = f"held by {', '.join(sorted(holders))}" if holders else "held by nobody"
         raise ValidationError(
             f"handover: assignments names {record_id!r}, which is not an open record of "
             f"{member_id} ({found})"
