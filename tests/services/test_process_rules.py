@@ -13,22 +13,24 @@ import pytest
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import Opportunity, SalesProcess
 from crmcore.leads import OpportunityDraft
+from crmcore.serialization import from_dict
 from crmcore.services import CrmConfig, ProcessRule
 from tests.services.helpers import ACTORS, ANN, BACKENDS, DAN, PROCESS, World, cny, world_on
 
 MKT = ACTORS["mkt"]
-SERVICE = SalesProcess.from_dict(
+SERVICE = from_dict(
+    SalesProcess,
     {
         "id": "service",
         "stages": [
             {"name": "scoping", "probability": "20"},
             {"name": "quote", "probability": "60"},
         ],
-    }
+    },
 )
 #: Marketing's inbound deals: one stage at 30 %.
-INBOUND = SalesProcess.from_dict(
-    {"id": "inbound", "stages": [{"name": "talk", "probability": "30"}]}
+INBOUND = from_dict(
+    SalesProcess, {"id": "inbound", "stages": [{"name": "talk", "probability": "30"}]}
 )
 RULES = (
     ProcessRule("service", record_type="service"),

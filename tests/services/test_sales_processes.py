@@ -18,6 +18,7 @@ from crmcore.errors import (
 )
 from crmcore.forecast import Opportunity, OpportunityStatus, SalesProcess, StageChange
 from crmcore.leads import OpportunityDraft
+from crmcore.serialization import from_dict, to_dict
 from tests.services.helpers import (
     ANN,
     BACKENDS,
@@ -33,7 +34,8 @@ from tests.services.helpers import (
 
 REASONS = ("price", "competitor", "no budget", "no decision")
 #: Service contracts: a shorter process of their own, with its own probabilities.
-SERVICE = SalesProcess.from_dict(
+SERVICE = from_dict(
+    SalesProcess,
     {
         "id": "service",
         "name": "Service contracts",
@@ -42,7 +44,7 @@ SERVICE = SalesProcess.from_dict(
             {"name": "quote", "probability": "60", "required_fields": ["sla"]},
         ],
         "lost_reasons": ["price", "stayed with incumbent"],
-    }
+    },
 )
 OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,7 +53,7 @@ OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The shared world with two sales processes and a lost-reason list."""
     changes = {
-        "sales_process": SalesProcess.from_dict({**PROCESS.to_dict(), "lost_reasons": REASONS}),
+        "sales_process": from_dict(SalesProcess, {**to_dict(PROCESS), "lost_reasons": REASONS}),
         "sales_processes": (SERVICE,),
     }
     with world_on(request.param, tmp_path, **changes) as made:
