@@ -88,17 +88,20 @@ def test_each_deal_follows_its_own_process_and_forecast(world: World) -> None:
         crm.opportunities.create(ANN, cny("1"), process_id="retail")
 
 
-def test_a_lead_converts_into_the_process_its_draft_names(world: World) -> None:
+def converted(world: World, **draft: str) -> Opportunity:
+    """The deal "opp-svc" opened by converting a lead Ann claimed, with ``draft``'s fields."""
     crm = world.crm
     lead = crm.leads.create(DAN, "Li Lei", source="expo", region="Shanghai")
     crm.leads.claim(ANN, lead.id)
-    draft = OpportunityDraft(
-        "opp-svc", "Maintenance", cny("30000"), OPENED.date(), process_id="service"
-    )
-    crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=draft)
+    opportunity = OpportunityDraft("opp-svc", "Maintenance", cny("30000"), OPENED.date(), **draft)
+    crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=opportunity)
     with world.storage.unit_of_work() as uow:
-        stored = uow.repository(Opportunity).get("opp-svc")
-    assert (stored.process.id, stored.stage, stored.lead_id) == ("service", "scoping", lead.id)
+        return uow.repository(Opportunity).get("opp-svc")
+
+
+def test_a_lead_converts_into_the_process_its_draft_names(world: World) -> None:
+    stored = converted(world, process_id="service")
+    assert (stored.process.id, stored.stage, stored.lead_id) == ("service", "scoping", "lead-1")
 
 
 def test_a_deal_is_lost_for_a_listed_reason_and_reopened_with_its_history(world: World) -> None:

@@ -298,6 +298,10 @@ DEFAULT_ROUTES = routes_of(
             "to": [{"role": "finance"}],
         },
         "AccountReceiptRejected": {"topic": "money on account rejected", "to": [{"owner": True}]},
+        "ReceivableAdvanceMoved": {
+            "topic": "advance moved to the customer's account",
+            "to": [{"owner": True}],
+        },
         "OrderCreditWarning": {
             "topic": "credit warning",
             "to": [{"role": "finance"}, {"manager_of_owner": 1}],
