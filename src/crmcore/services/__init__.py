@@ -41,6 +41,7 @@ from crmcore.services._orders import (
     SubmitResult,
     receivable_id_of,
 )
+from crmcore.services._process_rules import ProcessRule
 from crmcore.services._queries import (
     CreditNoteTodo,
     InvoiceTodo,
@@ -63,6 +64,7 @@ from crmcore.services._records import (
     InstallmentOverdue,
     LinkStatus,
 )
+from crmcore.services._serialization import configure_converter
 from crmcore.services._visits import VisitService, VisitSettings
 
 __all__ = [
@@ -110,6 +112,7 @@ __all__ = [
     "PaymentTodo",
     "PaymentView",
     "Period",
+    "ProcessRule",
     "Queries",
     "ReceivableService",
     "Recipient",
@@ -125,6 +128,7 @@ __all__ = [
     "Users",
     "VisitService",
     "VisitSettings",
+    "configure_converter",
     "deliver_outbox",
     "owner_from_event",
     "receivable_id_of",
