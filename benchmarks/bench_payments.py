@@ -130,6 +130,5 @@ def run(quick: bool = False) -> None:
     last, mid = sizes[-1], sizes[1]
     print(f"domain ratio {last:,} / 10: {domain[last] / domain[10]:.2f}")
     print(f"services ratio {last:,} / 10: {services[last] / services[10]:.2f}")
-    print(
-        f"services at {mid:,}, ratio to the store before issue 23: {services[mid] / before[mid]:.2f}"
-    )
+    ratio = services[mid] / before[mid]
+    print(f"services at {mid:,}, ratio to the store before issue 23: {ratio:.2f}")

@@ -353,7 +353,7 @@ def test_the_signer_notes_values_beyond_a_loads_limits_and_copies_what_it_knows(
     assert not signer.copy(_Odds("o", view=["x" * (MAX_TEXT + 1)]))[2]
     copied = signer.copy(_Odds("o", labels=frozenset({"b", "a"}), marks={"z", "y"}))[0]
     assert copied.marks == {"y", "z"}
-    assert list(copied.marks) == list(set(sorted({"z", "y"})))  # built as a decode builds it
+    assert list(copied.marks) == list({"y", "z"})  # built in sorted order, as a decode builds it
     proxy = signer.copy(_Odds("o", view=types.MappingProxyType({"k": [1]})))[0]
     assert dict(proxy.view) == {"k": [1]}
     with pytest.raises(ValueError, match="cannot copy a set safely"):
@@ -362,7 +362,10 @@ def test_the_signer_notes_values_beyond_a_loads_limits_and_copies_what_it_knows(
         signer.copy(_Odds("o", view=object()))
 
 
-def test_a_list_with_a_record_that_is_not_shared_is_walked_afresh() -> None:
+def test_a_list_with_a_record_that_is_not_shared_is_walked_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_signed, "MIN_LIST", 0)  # remember even the empty list
     signer = Signer()
     keyed = _Keyed("k")
     holder = _Odds("o", view=[])
@@ -377,7 +380,7 @@ def test_a_list_with_a_record_that_is_not_shared_is_walked_afresh() -> None:
 def test_a_signer_that_starts_afresh_still_copies_and_writes_right(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("MAX_PARTS", "MAX_SHARED", "MAX_LISTS"):
+    for name in ("MAX_PARTS", "MAX_SHARED", "MAX_LISTS", "MIN_LIST"):
         monkeypatch.setattr(_signed, name, 0)
     signer = Signer()
     receivable = _receivable_with_payments(3)

@@ -44,7 +44,9 @@ MAX_PARTS: Final = 200_000
 #: Immutable records whose signature is remembered; beyond it they are walked afresh.
 MAX_SHARED: Final = 100_000
 #: Lists of records remembered per signer (by aggregate and field); beyond it, afresh.
-MAX_LISTS: Final = 2_000
+MAX_LISTS: Final = 512
+#: The shortest list worth remembering (a shorter one is walked and written afresh).
+MIN_LIST: Final = 16
 
 
 #: Values immutable by type: shared by every copy.
@@ -244,7 +246,7 @@ class Signer:
                 texts.append(_dump(converter.unstructure(item, unstructure_as=item_type)))
             else:
                 texts.append(self._shared_text(item, item_type))
-        if reusable:
+        if reusable and len(value) >= MIN_LIST:
             self._text_lists[where] = (list(value), texts)
         else:
             self._text_lists.pop(where, None)
@@ -294,6 +296,9 @@ class Signer:
 
     def _remember_list(self, value: Any, copied: Any, where: tuple[type, object, str]) -> None:
         """Keep a list whose items are all shared records for ``_top_list``."""
+        if len(value) < MIN_LIST:
+            self._sig_lists.pop(where, None)
+            return
         firsts: dict[int, int] = {}
         beyond_at = None
         shared = self._shared
