@@ -14,6 +14,7 @@ from crmcore.adapters.sqlite import SqliteDatabase
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.money import Money
 from crmcore.ports import Actor, Storage
+from crmcore.serialization._limits import MAX_TEXT
 from crmcore.testing.contracts import AT, SAMPLE_KIND, SampleAccount, _account
 
 
@@ -104,10 +105,34 @@ class _Other(enum.Enum):
     FROZEN = "frozen"
 
 
-def test_what_only_always_catches_a_value_of_the_right_json_type_that_will_not_load() -> None:
-    """The documented trade-off: another enum's member dumps as a string, like a status."""
+def test_a_value_of_another_type_with_the_same_json_shape_is_refused_too() -> None:
+    """Another enum's member dumps as a string, like a status: a new signature, loaded back."""
     shaped = MemoryDatabase([SAMPLE_KIND])
-    always = MemoryDatabase([SAMPLE_KIND], verify_writes="always")
+    _add(shaped, _account("a1"))
+    sneaky = _account("a2")
+    sneaky.status = _Other.FROZEN  # type: ignore[assignment]  # slipped past a check
+    with pytest.raises(ValidationError, match=r"a2.*would not load back"):
+        _add(shaped, sneaky)
+
+
+def test_a_value_beyond_a_loads_limits_is_loaded_back_and_refused() -> None:
+    """A note too long to load is still a string in a list: the signature is known, the
+    limit is not met, so the write is loaded back (and refused) all the same."""
+    store = MemoryDatabase([SAMPLE_KIND])
+    first = _account("a1")
+    first.notes.append("fine")
+    _add(store, first)
+    sneaky = _account("a2")
+    sneaky.notes.append("x" * (MAX_TEXT + 1))  # slipped past a check
+    with pytest.raises(ValidationError, match=r"a2.*would not load back"):
+        _add(store, sneaky)
+
+
+def test_what_only_always_catches_without_kept_rows_a_value_of_the_right_json_type() -> None:
+    """The documented trade-off where no signature is taken (``decoded_rows=0``, or a kind
+    the copier does not know): another enum's member dumps as a string, like a status."""
+    shaped = MemoryDatabase([SAMPLE_KIND], decoded_rows=0)
+    always = MemoryDatabase([SAMPLE_KIND], verify_writes="always", decoded_rows=0)
     for storage in (shaped, always):
         _add(storage, _account("a1"))
     sneaky = _account("a2")

@@ -178,3 +178,24 @@ def test_bad_rows_fall_back_to_the_streaming_report(capsys, tmp_path: Path) -> N
         "columnar",
     )
     assert "has more decimals than JPY's 0" in gbk.err
+
+
+@pytest.mark.parametrize("engine", ["stream", "columnar"])
+@pytest.mark.parametrize("locale", [None, "en_US", "ar_EG"])
+def test_digits_other_than_ascii_are_refused_by_every_engine(
+    capsys, tmp_path: Path, engine: str, locale: str | None
+) -> None:
+    """Arabic-Indic and full-width digits are named and refused, never read as numbers (the
+    streaming reader with an input locale took '١٢٣' as 123; the columnar one crashed)."""
+    body = "id,owner,stage,amount,currency\nA,x,proposal,١٢٣,CNY\nB,x,proposal,４５,CNY\n"
+    path = write(tmp_path, "digits.csv", body)
+    extra = [] if locale is None else ["--input-locale", locale]
+    result = run(capsys, "forecast", path, "--engine", engine, *extra)
+    assert result.code == 1
+    assert f"{path}:2: amount: '١٢٣' is not a decimal number (write the digits as 0-9)" in (
+        result.err
+    )
+    assert f"{path}:3: amount: '４５' is not a decimal number (write the digits as 0-9)" in (
+        result.err
+    )
+    assert "internal error" not in result.err

@@ -138,11 +138,22 @@ def test_period_filter_reports_missing_close_dates() -> None:
 
 def test_converted_currencies() -> None:
     deals = [record(1, "s60", cny(100)), record(2, "s40", Money(10, "USD"))]
-    with pytest.raises(CurrencyMismatch, match="no conversion rate for USD"):
+    with pytest.raises(CurrencyMismatch, match="in CNY, USD: give conversion rates"):
         outcome_distribution(deals, TEXTBOOK)
-    dist = outcome_distribution(deals, TEXTBOOK, rates={"USD": "7"})
-    assert dist.expected_value == cny(88)
-    assert dist.mean == cny(88)
+    with pytest.raises(CurrencyMismatch, match="no conversion rate for USD"):
+        outcome_distribution(deals, TEXTBOOK, currency="CNY")
+    # 100 × 60 % + 10 USD × 7 × 40 % = 60 + 28 = 88 CNY, whichever deal comes first: the
+    # rates convert USD, so CNY is the currency they convert into
+    for ordered in (deals, deals[::-1]):
+        dist = outcome_distribution(ordered, TEXTBOOK, rates={"USD": "7"})
+        assert (dist.expected_value, dist.mean) == (cny(88), cny(88))
+    # rates for both: nothing says which is the base; the caller names it
+    both = {"USD": "7", "CNY": "0.14"}
+    with pytest.raises(CurrencyMismatch, match="name the distribution's currency"):
+        outcome_distribution(deals[::-1], TEXTBOOK, rates=both)
+    in_usd = outcome_distribution(deals[::-1], TEXTBOOK, rates=both, currency="USD")
+    # 10 × 40 % + 100 × 0.14 × 60 % = 4 + 8.4 = 12.4 USD
+    assert in_usd.expected_value == Money("12.4", "USD")
 
 
 @pytest.mark.parametrize(

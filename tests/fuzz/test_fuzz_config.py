@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,20 +12,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore.forecast import SalesProcess
-from crmcore.leads import PoolConfig, Router, policy_from_dict
+from crmcore.leads import ClaimLimits, PoolConfig, Router, policy_from_dict
+from crmcore.money import Money
 from crmcore.pricing import OrderRequest, PriceList, PricingPolicy, RuleBook
 from crmcore.receivables import (
     AgingBuckets,
+    CreditBypass,
     CreditPolicy,
     DunningPolicy,
+    ExchangeRates,
     PaymentTerms,
     ReceivablePolicy,
+    WriteOffRules,
 )
+from crmcore.reports import CampaignCost
 from crmcore.serialization import from_dict, to_dict
-from crmcore.services import AccessPolicy, NotificationRoutes
+from crmcore.services import AccessPolicy, NotificationRoutes, VisitSettings
 from crmcore.workflow import ApprovalProcess, condition_from_dict
 from tests.fuzz.hostile import FUZZ, HOSTILE, HOSTILE_JSON, contained, mutated
 from tests.services.helpers import HALF_AND_HALF, ORDER_APPROVAL, PROCESS, config
+from tests.services.test_visit_services import SETTINGS as VISIT_SETTINGS
 
 _CONFIG = config()
 
@@ -109,6 +116,44 @@ LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
         },
     ),
     ("AccessPolicy.with_overrides", AccessPolicy.with_overrides, {"order.ship": ["warehouse"]}),
+    (
+        "from_dict(CreditPolicy, ...) with grades, default and bypass",
+        lambda d: from_dict(CreditPolicy, d),
+        to_dict(
+            CreditPolicy(
+                limits={"acme": Money("1000", "CNY")},
+                default_limit=Money("500", "CNY"),
+                grade_limits={"C": Money("200", "CNY")},
+                grade_decisions={"D": "blocked"},
+                bypass={"zen": CreditBypass("year-end deal", date(2026, 6, 30))},
+            )
+        ),
+    ),
+    (
+        "from_dict(ExchangeRates, ...)",
+        lambda d: from_dict(ExchangeRates, d),
+        {"base": "CNY", "rates": {"USD": "7.10", "EUR": "7.80"}, "on": "2026-03-02"},
+    ),
+    (
+        "from_dict(WriteOffRules, ...)",
+        lambda d: from_dict(WriteOffRules, d),
+        to_dict(WriteOffRules.standard()),
+    ),
+    (
+        "from_dict(CampaignCost, ...)",
+        lambda d: from_dict(CampaignCost, d),
+        to_dict(CampaignCost("spring", Money("1200", "CNY"), Money("900", "CNY"))),
+    ),
+    (
+        "from_dict(ClaimLimits, ...)",
+        lambda d: from_dict(ClaimLimits, d),
+        {"max_held": 5, "max_per_day": 2, "reclaim_cooldown_days": 7},
+    ),
+    (
+        "from_dict(VisitSettings, ...)",
+        lambda d: from_dict(VisitSettings, d),
+        to_dict(VISIT_SETTINGS),
+    ),
     ("leads policy_from_dict", policy_from_dict, {"kind": "weighted"}),
 ]
 

@@ -6,9 +6,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.errors import ConfigError
-from crmcore.leads import Lead, MemberQuota, Pool, PoolConfig, PoolMember, RoundRobin
+from crmcore.leads import (
+    Lead,
+    MemberQuota,
+    Pool,
+    PoolConfig,
+    PoolMember,
+    PoolState,
+    RoundRobin,
+)
 from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import Predicate
 from tests.leads.leads_helpers import ADMIN, CAPTURED, MARKETING, at, make_leads, make_pool
@@ -116,3 +126,42 @@ def test_quotas_and_conditions_save_and_old_pools_load() -> None:
     old = from_dict(Pool, data)
     assert (old.auto_assign, old.members["u1"].assignment_max) == (False, None)
     assert old.quota("u1", date(2026, 3, 25)).assigned == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("assign"), st.sampled_from(["u1", "u2", "u3", "u4"]), st.integers(0, 40)
+            ),
+            st.tuples(st.just("ask"), st.booleans(), st.integers(0, 40)),
+            st.tuples(
+                st.just("quota"), st.sampled_from(["u1", "u2", "u3", "u4"]), st.integers(0, 6)
+            ),
+        ),
+        max_size=60,
+    )
+)
+def test_the_members_over_quota_kept_within_a_day_are_those_a_scan_finds(
+    steps: list[tuple[str, object, int]],
+) -> None:
+    """Issue 23: a pick no longer scans every member with a quota; what it keeps (worked out
+    once per day, then updated by each assignment that day) is always what a scan finds."""
+    members = {
+        "u1": PoolMember("u1", assignment_max=3),
+        "u2": PoolMember("u2", assignment_max=5),
+        "u3": PoolMember("u3"),
+        "u4": PoolMember("u4", assignment_max=1),
+    }
+    state = PoolState(members=dict(members))
+    for what, who, day in steps:
+        moment = at(day)
+        if what == "assign":
+            state.record_assignment(str(who), moment)
+        elif what == "quota":
+            state.change(str(who), PoolMember(str(who), assignment_max=day or None))
+        else:
+            share = bool(who)
+            scan = {m for m in state.members if state.over_quota(m, moment.date(), share)}
+            assert state.over_quota_members(moment.date(), share) == scan

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from crmcore.errors import InvariantViolation
 from crmcore.leads import Lead, LeadStatus, PoolConfig, PoolMember
-from tests.services.helpers import BACKENDS, DAN, MIA, World, memory_world, world_on
+from tests.services.helpers import ANN, BACKENDS, DAN, MIA, World, memory_world, world_on
 
 EAST = PoolConfig(
     "east",
@@ -20,7 +21,6 @@ EAST = PoolConfig(
         PoolMember("mkt", condition={"field": "industry", "op": "==", "value": "retail"}),
     ),
     admins=frozenset({"mia", "dan"}),
-    default_assignee="mia",
     auto_assign=True,
 )
 GENERAL = PoolConfig("general", members=(PoolMember("bob"),), admins=frozenset({"dan"}))
@@ -40,7 +40,7 @@ def test_new_leads_are_routed_and_assigned_within_quotas(world: World) -> None:
         for i, industry in enumerate(["retail", "energy", "retail", "energy", "retail"])
     ]
     # round robin ann, bob, mkt (retail leads only); bob's quota is 1, ann's 2. When nobody
-    # has quota left the lead waits: the default assignee mia is no member of the pool.
+    # has quota left the lead waits: the pool has no default assignee.
     assert [(lead.pool_id, lead.owner_id) for lead in created] == [
         ("east", "ann"),
         ("east", "bob"),
@@ -79,3 +79,25 @@ def test_the_default_assignee_takes_the_overflow_when_every_quota_is_used_up() -
         for lead in (crm.leads.create(MIA, f"P{i}", source="expo") for i in range(3))
     ]
     assert owners == [("ann", "round_robin"), ("bob", "round_robin"), ("bob", "default_assignee")]
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_pool_whose_quotas_limit_claims_refuses_the_claim_past_the_quota(
+    backend: str, tmp_path: Path
+) -> None:
+    east = PoolConfig(
+        "east",
+        members=(PoolMember("ann", assignment_max=1), PoolMember("bob")),
+        admins=frozenset({"mia"}),
+        quota_limits="claims",
+    )
+    with world_on(backend, tmp_path, pools=(east,), router=None) as world:
+        crm = world.crm
+        first, second = (crm.leads.create(MIA, f"P{i}", source="expo") for i in range(2))
+        crm.leads.claim(ANN, first.id)
+        before = world.snapshot()
+        with pytest.raises(InvariantViolation, match="would pass their quota of 1"):
+            crm.leads.claim(ANN, second.id)
+        assert world.snapshot() == before
+        # the admin may still give it to her: "claims" leaves admins' assignments free
+        assert crm.leads.assign(MIA, second.id, "ann").per_member() == {"ann": 1}

@@ -20,7 +20,7 @@ from crmcore.errors import PermissionDenied
 from crmcore.ports import Actor
 from crmcore.pricing import LineRequest
 from crmcore.services import DEFAULT_ACCESS
-from tests.services.helpers import ANN, FAY, ROLES, SID, World, cny, memory_world
+from tests.services.helpers import ANN, DAN, FAY, ROLES, SID, World, cny, memory_world
 from tests.services.order_helpers import (
     confirmed_order,
     draft_order,
@@ -89,6 +89,13 @@ def _contract_deal(world: World) -> Ids:
 
 def _nothing(world: World) -> Ids:
     return {}
+
+
+def _held_lead(world: World) -> Ids:
+    """A lead of the east pool (admins mia and dan) that Ann claimed."""
+    lead = world.crm.leads.create(DAN, "Li Lei", source="expo", region="Shanghai")
+    world.crm.leads.claim(ANN, lead.id)
+    return {"lead": lead.id}
 
 
 @attrs.frozen
@@ -321,6 +328,28 @@ CASES: dict[str, Case] = {
         _deal,
         lambda w, a, i: w.crm.opportunities.invalidate(a, i["opp"], "duplicate"),
     ),
+    # leads: the same rule (own, team, all), widened by the pool's own admins (mia here)
+    "lead.follow_up": Case(
+        "lead",
+        "write",
+        None,
+        _held_lead,
+        lambda w, a, i: w.crm.leads.follow_up(a, i["lead"], "called", channel="call"),
+    ),
+    "lead.return": Case(
+        "lead",
+        "write",
+        None,
+        _held_lead,
+        lambda w, a, i: w.crm.leads.return_lead(a, i["lead"], "unreachable"),
+    ),
+    "lead.convert": Case(
+        "lead",
+        "write",
+        None,
+        _held_lead,
+        lambda w, a, i: w.crm.leads.convert(a, i["lead"], customer_id="acme", contact_id="li"),
+    ),
     "opportunity.lose": Case(
         "opportunity",
         "write",
@@ -376,6 +405,7 @@ def test_the_matrix_covers_every_record_action() -> None:
     record_actions |= {"credit_note.request"}
     record_actions |= {"opportunity.create", "opportunity.advance", "opportunity.win"}
     record_actions |= {"opportunity.lose", "opportunity.revise", "opportunity.invalidate"}
+    record_actions |= {"lead.follow_up", "lead.return", "lead.convert"}
     # approvals are reached through the approver's task; remind is the dunning run
     decided_elsewhere = {
         "order.approve",

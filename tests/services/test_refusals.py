@@ -69,10 +69,10 @@ CASES: list[tuple[str, Callable[[World], dict[str, str]], Bad, type[CrmError]]] 
         PermissionDenied,
     ),
     (
-        "follow up a waiting lead",
+        "follow up a waiting lead",  # it belongs to nobody: no salesperson may write it
         _pooled_lead,
         lambda w, i: w.crm.leads.follow_up(ANN, i["lead"]),
-        InvalidTransition,
+        PermissionDenied,
     ),
     (
         "return with an unknown reason",

@@ -203,7 +203,10 @@ def test_mode_spellings(text: object, mode: Mode) -> None:
     assert ApprovalProcess.from_dict(data).steps[0].mode == mode
 
 
-@pytest.mark.parametrize("text", ["QUORUM(0)", {"quorum": 0}, {"quorum": True}, 3, "MAJORITY"])
+@pytest.mark.parametrize(
+    "text",
+    ["QUORUM(0)", {"quorum": 0}, {"quorum": True}, 3, "MAJORITY", "QUORUM(٢)", "QUORUM(２)"],
+)
 def test_bad_modes(text: object) -> None:
     data = with_steps({"name": "a", "approvers": [{"role": "finance"}], "mode": text})
     assert problems(data)[0].startswith("steps[0].mode: unknown mode")

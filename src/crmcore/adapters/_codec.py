@@ -18,13 +18,17 @@ from crmcore.ports import Aggregate, AggregateKind
 from crmcore.serialization import converter, from_dict
 
 __all__ = [
+    "check_by_shape",
     "dump_aggregate",
     "dump_checked",
     "dump_event",
     "dump_event_checked",
     "index_key",
+    "json_of",
     "load_aggregate",
     "load_event",
+    "loads_back",
+    "plain_of",
 ]
 
 A = TypeVar("A", bound=Aggregate)
@@ -38,21 +42,30 @@ def dump_checked(kind: AggregateKind[A], aggregate: A, log: ShapeLog | None = No
     of poisoning every later load. With a ``log`` only a shape new for the kind is loaded
     back (see ``crmcore.adapters._verify``); without one, every write is.
     """
-    plain = _plain(kind, aggregate)
-    text = _json(plain)
-    if log is None:
-        _aggregate_loads_back(kind, aggregate, text)
-        return text
-    shape = log.shape(plain)
-    if log.needs_check(kind.name, shape):
-        _aggregate_loads_back(kind, aggregate, text)
-        log.loaded_back(kind.name, shape)
+    plain = plain_of(kind, aggregate)
+    text = json_of(plain)
+    check_by_shape(kind, aggregate, plain, text, log)
     return text
 
 
-def _aggregate_loads_back(kind: AggregateKind[A], aggregate: A, text: str) -> None:
+def check_by_shape(
+    kind: AggregateKind[A], aggregate: A, plain: object, text: str, log: ShapeLog | None
+) -> None:
+    """Load ``text`` back (ValidationError unless it loads) when ``log`` has not seen the
+    shape of ``plain`` load back for the kind before (always without a ``log``)."""
+    if log is None:
+        loads_back(kind, aggregate, text)
+        return
+    shape = log.shape(plain)
+    if log.needs_check(kind.name, shape):
+        loads_back(kind, aggregate, text)
+        log.loaded_back(kind.name, shape)
+
+
+def loads_back(kind: AggregateKind[A], aggregate: A, text: str) -> A:
+    """The aggregate decoded from ``text``; ValidationError naming it unless it loads."""
     try:
-        load_aggregate(kind, text, 0)
+        return load_aggregate(kind, text, 0)
     except ValidationError as exc:
         raise ValidationError(
             f"cannot store {kind.name} {aggregate.id!r}: it would not load back ({exc})"
@@ -86,20 +99,20 @@ def _event_loads_back(event: DomainEvent, text: str) -> None:
         ) from None
 
 
-def _plain(kind: AggregateKind[A], aggregate: A) -> dict[str, Any]:
+def plain_of(kind: AggregateKind[A], aggregate: A) -> dict[str, Any]:
     data = kind.dump(aggregate) if kind.dump is not None else converter.unstructure(aggregate)
     plain = dict(data)
     plain.pop("version", None)
     return plain
 
 
-def _json(plain: dict[str, Any]) -> str:
+def json_of(plain: dict[str, Any]) -> str:
     return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def dump_aggregate(kind: AggregateKind[A], aggregate: A) -> str:
     """The aggregate as canonical JSON (sorted keys), without its version."""
-    return _json(_plain(kind, aggregate))
+    return json_of(plain_of(kind, aggregate))
 
 
 def load_aggregate(kind: AggregateKind[A], text: str, version: int) -> A:

@@ -19,14 +19,11 @@ import types
 import typing
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-import attr._make
 import attrs
 
-from crmcore.money import Currency, Money, Percent
+from crmcore.adapters._signed import _ATOMS, _FROZEN_SETATTR, Signature, Signer, _NotCopyable
 from crmcore.ports import Aggregate, AggregateKind
 
 __all__ = ["MAX_ROWS", "DecodedRows", "copy_aggregate"]
@@ -36,18 +33,10 @@ A = TypeVar("A", bound=Aggregate)
 #: Rows kept decoded per store (least recently read first out).
 MAX_ROWS: Final = 10_000
 
-_ATOMS: Final = frozenset(
-    {str, int, float, bool, Decimal, date, datetime, time, timedelta, type(None), Money}
-    | {Percent, Currency}
-)
+#: Signatures remembered per kind; beyond it they are checked afresh.
+MAX_SIGNATURES: Final = 4096
+
 _IMMUTABLE: dict[type, bool] = {}
-
-# How attrs makes a class frozen; without it nothing is shared, everything is copied.
-_FROZEN_SETATTR: Final[object] = getattr(attr._make, "_frozen_setattrs", None)
-
-
-class _NotCopyable(Exception):
-    """A value the copier does not know how to copy safely."""
 
 
 def _immutable_type(tp: Any, seen: frozenset[type]) -> bool:
@@ -135,6 +124,10 @@ class DecodedRows:
         self._rows: OrderedDict[tuple[str, str], tuple[int, str, Aggregate]] = OrderedDict()
         self._uncopyable: set[str] = set()
         self._lock = threading.Lock()
+        self._signer = Signer()
+        #: Per kind: the signatures whose writes decode to an aggregate ``same`` as written
+        #: (True) or not (False).
+        self._signatures: dict[str, dict[Signature, bool]] = {}
 
     def load(
         self,
@@ -167,3 +160,38 @@ class DecodedRows:
             while len(self._rows) > self._size:
                 self._rows.popitem(last=False)
         return aggregate
+
+    def copy_written(self, aggregate: A) -> tuple[A, Signature, bool] | None:
+        """A copy of an aggregate about to be written, its signature and whether its values
+        are within a load's limits (see ``crmcore.adapters._signed``); None when rows are not
+        kept or it cannot be copied."""
+        if self._size <= 0:
+            return None
+        try:
+            return self._signer.copy(aggregate)
+        except ValueError:
+            return None
+
+    def verdict(self, kind: AggregateKind[A], signature: Signature) -> bool | None:
+        """Whether a write of ``signature`` decoded ``same`` as written (None: not known yet)."""
+        with self._lock:
+            return self._signatures.get(kind.name, {}).get(signature)
+
+    def judged(self, kind: AggregateKind[A], signature: Signature, verdict: bool) -> None:
+        """Remember whether a write of ``signature`` decoded ``same`` as written."""
+        with self._lock:
+            known = self._signatures.setdefault(kind.name, {})
+            if len(known) >= MAX_SIGNATURES:
+                known.clear()
+            known[signature] = verdict
+
+    def keep(self, kind: AggregateKind[A], id: str, version: int, text: str, kept: A) -> None:
+        """Keep ``kept`` as the decoded value of the row just written (``text`` at
+        ``version``): the next read of the row copies it instead of decoding."""
+        kept.version = version
+        with self._lock:
+            key = (kind.name, id)
+            self._rows[key] = (version, text, kept)
+            self._rows.move_to_end(key)
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)

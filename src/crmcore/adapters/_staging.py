@@ -5,26 +5,33 @@ commit is written)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 import attrs
 
 from crmcore.adapters._codec import (
-    dump_checked,
+    check_by_shape,
     dump_event_checked,
     index_filters,
     index_key,
+    json_of,
     load_aggregate,
+    loads_back,
+    plain_of,
 )
 from crmcore.adapters._decoded import MAX_ROWS, DecodedRows
+from crmcore.adapters._signed import same
 from crmcore.adapters._verify import ShapeLog, WriteCheck
 from crmcore.errors import AlreadyExists, InvalidTransition, NotFound, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Aggregate, AggregateKind
 
 A = TypeVar("A", bound=Aggregate)
+
+#: A row a commit wrote: its new version, its text and what to keep as its decoded value.
+Written = tuple[int, str, Aggregate | None]
 
 __all__ = [
     "KindRegistry",
@@ -33,6 +40,7 @@ __all__ = [
     "Store",
     "StoreRepository",
     "StoreUnitOfWork",
+    "Written",
     "kinds_by_class",
 ]
 
@@ -126,13 +134,48 @@ class KindRegistry:
         return StoreUnitOfWork(self)  # type: ignore[arg-type]  # subclasses implement Store
 
     def encode_row(self, kind: AggregateKind[A], aggregate: A) -> str:
-        """The aggregate's row text, loaded back first when its shape is new for the kind
+        """The aggregate's row text, loaded back first when its signature is new for the kind
         (every write with ``verify_writes="always"``); ValidationError unless it loads back."""
-        return dump_checked(kind, aggregate, self.shapes)
+        return self.encode_write(kind, aggregate)[0]
 
     def encode_event_row(self, event: DomainEvent) -> tuple[str, str]:
         """An outbox row (registered name, JSON), loaded back first when its shape is new."""
         return dump_event_checked(event, self.shapes)
+
+    def encode_write(self, kind: AggregateKind[A], aggregate: A) -> tuple[str, A | None]:
+        """The row text of a write, refused (ValidationError) unless it loads back, and what
+        to keep as the row's decoded value once it is stored (None: let a read decode it).
+
+        A copy of the aggregate is kept when a write of its signature (every runtime type
+        in it) loaded back ``same`` as written; the first write of each signature is loaded
+        back and compared, later ones are loaded back only when a value is beyond a load's
+        limits (a text too long, a number too big). An aggregate that cannot
+        be copied, or whose signature did not decode the same, is checked by its JSON shape
+        (``crmcore.adapters._verify``). ``verify_writes="always"`` loads back every write.
+        """
+        plain = plain_of(kind, aggregate)
+        text = json_of(plain)
+        always = self.shapes.check is WriteCheck.ALWAYS
+        copied = self.decoded.copy_written(aggregate)
+        verdict = None if copied is None else self.decoded.verdict(kind, copied[1])
+        if copied is None or verdict is False:
+            check_by_shape(kind, aggregate, plain, text, None if always else self.shapes)
+            return text, None
+        kept, signature, within = copied
+        if verdict and within and not always:
+            return text, kept
+        loaded = loads_back(kind, aggregate, text)
+        if verdict is None:
+            verdict = same(kept, loaded)
+            self.decoded.judged(kind, signature, verdict)
+        return text, kept if verdict else loaded
+
+    def keep_written(self, staging: Staging, rows: Mapping[tuple[str, str], Written]) -> None:
+        """After a commit stored ``rows`` ((kind, id) -> (new version, text, kept)): keep
+        each ``kept`` aggregate as its row's decoded value, so the next read copies it."""
+        for key, (version, text, kept) in rows.items():
+            if kept is not None:
+                self.decoded.keep(staging.writes[key].kind, key[1], version, text, kept)
 
     def decode_row(self, kind: AggregateKind[A], id: str, text: str, version: int) -> A:
         """A fresh aggregate from its row: a copy of the one decoded before when the row is

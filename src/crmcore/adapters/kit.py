@@ -53,6 +53,7 @@ from crmcore.adapters._staging import (
     Store,
     StoreRepository,
     StoreUnitOfWork,
+    Written,
     kinds_by_class,
 )
 from crmcore.adapters._verify import WriteCheck
@@ -68,6 +69,7 @@ __all__ = [
     "StoreRepository",
     "StoreUnitOfWork",
     "WriteCheck",
+    "Written",
     "checkpoint",
     "decode_aggregate",
     "decode_event",

@@ -33,7 +33,8 @@ __all__ = [
 #: What the tables accept: a pyarrow Table or RecordBatch, a pandas or a polars DataFrame.
 FrameInput = Any
 
-_PLAIN: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+#: ASCII digits only, as everywhere in crmcore (polars' ``\d`` would take Arabic-Indic ones).
+_PLAIN: Final = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 #: Bad values named in one message before "... and N more".
 _SHOWN: Final = 3
 
@@ -140,8 +141,8 @@ def _number_pattern(locale: str | None) -> tuple[str, str, str]:
 
     group, point = get_group_symbol(locale), get_decimal_symbol(locale)
     g, d = re.escape(group), re.escape(point)
-    grouped = rf"[+-]?\d{{1,3}}(?:{g}\d{{3}})+(?:{d}\d*)?"
-    plain = rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)"
+    grouped = rf"[+-]?[0-9]{{1,3}}(?:{g}[0-9]{{3}})+(?:{d}[0-9]*)?"
+    plain = rf"[+-]?(?:[0-9]+(?:{d}[0-9]*)?|{d}[0-9]+)"
     return f"(?:{grouped}|{plain})", group, point
 
 

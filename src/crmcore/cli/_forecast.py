@@ -75,8 +75,8 @@ REQUIRED: Final = ("id", "owner", "stage", "amount")
 
 _STATUSES: Final = {status.value: status for status in OpportunityStatus}
 _CATEGORIES: Final = {category.value: category for category in ForecastCategory}
-_MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_QUARTER: Final = re.compile(r"\d{4}-Q[1-4]")
+_MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])", re.ASCII)
+_QUARTER: Final = re.compile(r"\d{4}-Q[1-4]", re.ASCII)
 
 
 # -- options ----------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: Digits with one sign and the separators of some locale (checked by Babel, strictly).
-_LOCALISED: Final = re.compile(r"[+-]?[\d.,\s\u00a0\u202f'’]*\d[\d.,\s\u00a0\u202f'’]*")
+_LOCALISED: Final = re.compile(r"[+-]?[0-9.,\s\u00a0\u202f'’]*[0-9][0-9.,\s\u00a0\u202f'’]*")
 _SEPARATORS: Final = re.compile(r"[\s\-]+")
 _HUNDRED: Final = Decimal(100)
 #: Distinct values a cached parser remembers before it starts over.
@@ -106,7 +106,9 @@ def parse_amount(
             number = None
     if number is None or not number.is_finite():
         hint = ""
-        if "," in value or "." in value:
+        if any(ch.isdigit() and not ch.isascii() for ch in value):
+            hint = " (write the digits as 0-9)"
+        elif "," in value or "." in value:
             hint = (
                 f" (as {locale} writes numbers, e.g. {_example(locale)})"
                 if locale

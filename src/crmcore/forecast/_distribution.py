@@ -87,13 +87,15 @@ def _open_deals(
     period: str | None,
     missing: list[int],
 ) -> Iterator[tuple[Decimal, Decimal, Currency]]:
-    """(amount, probability in percent, currency) of each open record in ``period``."""
+    """(amount, probability in percent, currency) of each open record in ``period``, in the
+    currency asked for, else the one the deals' currencies settle on (``_settled``)."""
     grouping = None if period is None else _grouping(period)
     converted = {
         get_currency(c).code: to_decimal(r, f"rates[{c}]: ") for c, r in (rates or {}).items()
     }
     chances = {stage.name: stage.probability.value for stage in process.stages}
     categories = {stage.name: stage.category for stage in process.stages}
+    counted: list[tuple[OpportunityRecord, Decimal]] = []
     for record in records:
         if record.status is not OpportunityStatus.OPEN:
             continue
@@ -110,11 +112,15 @@ def _open_deals(
                 continue
             if period_label(record.expected_close, grouping) != period:
                 continue
+        override = record.probability_override
+        counted.append((record, chances[record.stage] if override is None else override.value))
+    if currency is None and counted:
+        currency = _settled({r.amount.currency for r, _ in counted}, converted)
+    for record, probability in counted:
         money = record.amount
-        if currency is None:
-            currency = money.currency
+        assert currency is not None
         amount = money.amount
-        if money.currency is not currency and money.currency != currency:
+        if money.currency != currency:
             code = money.currency.code
             if code not in converted:
                 raise CurrencyMismatch(
@@ -122,8 +128,23 @@ def _open_deals(
                     f"no conversion rate for {code} was given"
                 )
             amount = EXACT.multiply(amount, converted[code])
-        override = record.probability_override
-        yield amount, chances[record.stage] if override is None else override.value, currency
+        yield amount, probability, currency
+
+
+def _settled(currencies: set[Currency], converted: Mapping[str, Decimal]) -> Currency:
+    """The distribution's currency when the caller names none, whatever the records' order:
+    the deals' one currency, else the one of theirs the rates do not convert (the currency
+    the rates convert into); several candidates: name it."""
+    if len(currencies) == 1:
+        return next(iter(currencies))
+    bases = sorted((c for c in currencies if c.code not in converted), key=lambda c: c.code)
+    if len(bases) == 1:
+        return bases[0]
+    codes = ", ".join(sorted(c.code for c in currencies))
+    raise CurrencyMismatch(
+        f"the open deals are in {codes}: give conversion rates for all but one of them (the "
+        f"currency they convert into) or name the distribution's currency (currency=...)"
+    )
 
 
 def _checked_arguments(
@@ -192,6 +213,10 @@ def outcome_distribution(
         period: a label like ``"2026-Q1"`` or ``"2026-03"``; deals without a close date are
             counted in ``missing_close_date``. None: every open deal.
         target: report the probability of reaching at least this amount.
+        currency: the distribution's currency. None: the open deals' one currency, else the
+            one of theirs the ``rates`` do not convert (the currency they convert into),
+            whatever the records' order; CurrencyMismatch when that is not one currency.
+        rates: conversion rates into the currency (``{"USD": "7"}``: 1 USD = 7 of it).
         max_buckets: refuse an exact computation wider than this (default 200,000); the
             FFT method's width limit (default 2¹⁸).
         probabilities: the stages' win probabilities to use instead of the configured ones

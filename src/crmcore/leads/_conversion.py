@@ -84,8 +84,11 @@ class OpportunityDraft:
     amount: Money
     expected_close: date
     owner_id: str | None = None
-    #: The sales process to open it in (None: the application's default one).
+    #: The sales process to open it in (None: the one the application's process rules
+    #: choose for its department, record type and product line, else the default one).
     process_id: str | None = None
+    record_type: str | None = None
+    product_line: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.amount.amount < 0:

@@ -196,8 +196,11 @@ class Lead(AggregateRoot):
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
+        access_checked: bool = False,
     ) -> None:
-        """Record a contact with the prospect; only the owner may, while holding the lead."""
+        """Record a contact with the prospect; only the owner may, while holding the lead
+        (``access_checked``: whoever the host's record-access rule let write the lead, such
+        as the owner's manager; the follow-up names who made it)."""
         for name, text in (("note", note), ("outcome", outcome)):
             if not isinstance(text, str):
                 raise ValidationError(f"lead {self.id}: {name} must be text, got {text!r}")
@@ -214,7 +217,7 @@ class Lead(AggregateRoot):
                     f"the follow-up on {at.date().isoformat()}"
                 )
         target = LEAD_LIFECYCLE.check("follow_up", self.status, actor, self)
-        if actor.user_id != self.owner_id:
+        if actor.user_id != self.owner_id and not access_checked:
             raise PermissionDenied(
                 f"lead {self.id}: only the owner {self.owner_id} may record a follow-up, "
                 f"not {actor.user_id}"

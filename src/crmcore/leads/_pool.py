@@ -18,6 +18,7 @@ import attrs
 from crmcore._aggregate import UNCHANGED, AggregateRoot, Unchanged
 from crmcore._validators import non_empty
 from crmcore.errors import (
+    ConfigError,
     InvalidTransition,
     InvariantViolation,
     NotFound,
@@ -57,6 +58,17 @@ def _strings(value: Iterable[str]) -> frozenset[str]:
     return frozenset({value}) if isinstance(value, str) else frozenset(value)
 
 
+#: What a pool's ``quota_limits`` may say, from the narrowest to the widest.
+QUOTA_LIMITS = ("automatic", "claims", "all")
+
+
+def _quota_limits(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in QUOTA_LIMITS:
+        raise ValidationError(
+            f"{attribute.name}: {value!r} is not one of {', '.join(map(repr, QUOTA_LIMITS))}"
+        )
+
+
 @attrs.frozen
 class PoolConfig:
     """A pool as configuration data (loads from dicts / JSON through ``from_dict``)."""
@@ -79,6 +91,10 @@ class PoolConfig:
     auto_assign: bool = False
     #: Also hold each member to their quota's daily share (``assignment_max`` / 30).
     quota_daily_share: bool = False
+    #: Which assignments the members' quotas limit: ``"automatic"`` (the policy's, as
+    #: Odoo's ``assignment_max``), ``"claims"`` (members' own claims too) or ``"all"`` (an
+    #: admin's assignments too). Every assignment counts towards the quota whatever this says.
+    quota_limits: str = attrs.field(default="automatic", validator=_quota_limits)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -86,6 +102,11 @@ class PoolConfig:
             if member.user_id in seen:
                 raise ValidationError(f"members[{i}].user_id: duplicate {member.user_id!r}")
             seen.add(member.user_id)
+        if self.default_assignee is not None and self.default_assignee not in seen:
+            raise ConfigError(
+                f"pool {self.id}: default_assignee {self.default_assignee!r} is not a member "
+                f"(members: {', '.join(sorted(seen)) or 'none'}); the fallback must be one"
+            )
 
 
 @attrs.frozen
@@ -168,6 +189,7 @@ class Pool(AggregateRoot):
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     auto_assign: bool = False
     quota_daily_share: bool = False
+    quota_limits: str = attrs.field(default="automatic", validator=_quota_limits)
 
     @classmethod
     def from_config(cls, config: PoolConfig) -> Pool:
@@ -189,6 +211,7 @@ class Pool(AggregateRoot):
             config.channels,
             auto_assign=config.auto_assign,
             quota_daily_share=config.quota_daily_share,
+            quota_limits=config.quota_limits,
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -477,9 +500,33 @@ class Pool(AggregateRoot):
                 f"pool {self.id}: {member_id} holds {self.open_leads(member_id)} of capacity "
                 f"{member.capacity}; cannot take {len(leads)} more"
             )
+        if self.quota_limits == "all":
+            self._check_quota(member, len(leads), at, "assigning")
         for lead in leads:
             self._give(lead, member_id, "admin", actor, at)
         return AssignmentResult(tuple(Assignment(lead.id, member_id, "admin") for lead in leads))
+
+    def _check_quota(self, member: PoolMember, wanted: int, at: datetime, doing: str) -> None:
+        """Refuse ``wanted`` more leads that would pass the member's 30-day quota (or, with
+        ``quota_daily_share``, its share for the day)."""
+        cap = member.assignment_max
+        if cap is None:
+            return
+        day = at.date()
+        book = self.state.book(member.user_id)
+        got = book.assigned_within(day)
+        limits = [(got, cap, f"the 30 days up to {day.isoformat()}", "quota")]
+        if self.quota_daily_share:
+            limits.append(
+                (book.assigned_within(day, 1), daily_share_of(cap), "that day", "daily share")
+            )
+        for count, limit, when, what in limits:
+            if count + wanted > limit:
+                raise InvariantViolation(
+                    f"pool {self.id}: {member.user_id} got {count} leads in {when}; {doing} "
+                    f"{wanted} more would pass their {what} of {limit} (the pool's quotas "
+                    f"limit {self.quota_limits!r} assignments)"
+                )
 
     def _check_claim_limits(
         self,
@@ -578,6 +625,8 @@ class Pool(AggregateRoot):
         limits = self._check_claim_limits(
             member, leads, at, global_limits, held_elsewhere, claimed_elsewhere_today
         )
+        if self.quota_limits != "automatic":
+            self._check_quota(member, len(leads), at, "claiming")
         cooldown = timedelta(days=limits.reclaim_cooldown_days)
         for lead in leads:
             # Every stretch this member held counts, not only the last one: a colleague
@@ -598,11 +647,22 @@ class Pool(AggregateRoot):
     # -- giving back -------------------------------------------------------------------------
 
     def return_lead(
-        self, actor: Actor, lead: Lead, *, at: datetime, reason: str, note: str = ""
+        self,
+        actor: Actor,
+        lead: Lead,
+        *,
+        at: datetime,
+        reason: str,
+        note: str = "",
+        access_checked: bool = False,
     ) -> None:
-        """The owner (or an admin) gives the lead back, with a reason from the pool's list."""
+        """The owner (or an admin) gives the lead back, with a reason from the pool's list.
+
+        ``access_checked``: the host's record-access rule already let the actor write the
+        lead (the services' rule: the owner's managers too); see ``_check_owner_or_admin``.
+        """
         self._begin(actor, at, [lead])
-        self._check_held(lead, actor, "return it")
+        self._check_held(lead, actor, "return it", access_checked)
         if reason not in self.return_reasons:
             raise ValidationError(
                 f"lead {lead.id}: return reason {reason!r} is not one of "
@@ -647,13 +707,20 @@ class Pool(AggregateRoot):
         return due
 
     def convert(
-        self, actor: Actor, lead: Lead, request: ConversionRequest, *, at: datetime
+        self,
+        actor: Actor,
+        lead: Lead,
+        request: ConversionRequest,
+        *,
+        at: datetime,
+        access_checked: bool = False,
     ) -> ConversionResult:
-        """Convert the lead (once) by its owner or an admin; the result says what to create."""
+        """Convert the lead (once) by its owner or an admin (or whom the host's record-access
+        rule let write it: ``access_checked``); the result says what to create."""
         self._begin(actor, at, [lead])
         self._check_in_pool(lead)
         target = LEAD_LIFECYCLE.check("convert", lead.status, actor, lead)
-        self._check_owner_or_admin(lead, actor, "convert it")
+        self._check_owner_or_admin(lead, actor, "convert it", access_checked)
         result = build_result(lead, request, actor.user_id, at)
         if lead.owner_id is not None:
             self.state.record_release(lead.owner_id)
@@ -680,9 +747,11 @@ class Pool(AggregateRoot):
         channel: str | None = None,
         outcome: str = "",
         next_contact_on: date | None = None,
+        access_checked: bool = False,
     ) -> None:
         """The owner, while an active member of this pool, records a contact with the
-        prospect over one of the pool's ``channels``."""
+        prospect over one of the pool's ``channels`` (or whom the host's record-access rule
+        let write the lead: ``access_checked``)."""
         self._begin(actor, at, [lead])
         self._check_in_pool(lead)
         if channel is not None and channel not in self.channels:
@@ -699,6 +768,7 @@ class Pool(AggregateRoot):
             channel=channel,
             outcome=outcome,
             next_contact_on=next_contact_on,
+            access_checked=access_checked,
         )
 
     def invalidate(self, actor: Actor, lead: Lead, *, at: datetime, reason: str) -> None:
@@ -796,11 +866,7 @@ class Pool(AggregateRoot):
         if restricted:
             day = at.date()
             blocked = set(barred or ())
-            blocked.update(
-                m
-                for m in restricted
-                if m not in blocked and state.over_quota(m, day, self.quota_daily_share)
-            )
+            blocked.update(state.over_quota_members(day, self.quota_daily_share))
             state.block(blocked)
         owner = self.policy.choose(self.state)
         if owner is None and fallback is not None:
@@ -834,14 +900,24 @@ class Pool(AggregateRoot):
                 )
             LEAD_LIFECYCLE.check("assign", lead.status, actor, lead)
 
-    def _check_held(self, lead: Lead, actor: Actor, what: str) -> None:
+    def _check_held(
+        self, lead: Lead, actor: Actor, what: str, access_checked: bool = False
+    ) -> None:
         self._check_in_pool(lead)
         LEAD_LIFECYCLE.check("release", lead.status, actor, lead)
-        self._check_owner_or_admin(lead, actor, what)
+        self._check_owner_or_admin(lead, actor, what, access_checked)
 
-    def _check_owner_or_admin(self, lead: Lead, actor: Actor, what: str) -> None:
-        """The owner while an active member of the pool, or an admin, may act on the lead."""
+    def _check_owner_or_admin(
+        self, lead: Lead, actor: Actor, what: str, access_checked: bool = False
+    ) -> None:
+        """The owner while an active member of the pool, or an admin, may act on the lead.
+
+        With ``access_checked`` the host's record-access rule has already decided who may
+        (the services: the owner, their managers, the roles granted every lead, the pool's
+        admins); the owner acting themself must still be an active member."""
         if self.is_admin(actor):
+            return
+        if access_checked and lead.owner_id != actor.user_id:
             return
         if lead.owner_id != actor.user_id:
             raise PermissionDenied(

@@ -83,6 +83,12 @@ class PoolState:
     #: Members a quota or a condition keeps from the lead being handed out now (transient).
     _blocked: set[str] = attrs.field(init=False, factory=set, eq=False, repr=False)
     _restricted: list[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    #: The members over their quota on one day (with or without the daily share), kept up
+    #: to date as that day's assignments are recorded (transient).
+    _over: set[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    _over_key: tuple[date, bool] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         # Members given directly (not through change()) start their smooth-weighted clock now.
@@ -143,6 +149,14 @@ class PoolState:
             member.assignment_max
         )
 
+    def over_quota_members(self, day: date, daily_share: bool = False) -> set[str]:
+        """The members ``over_quota`` on ``day``: worked out once per day, then kept up to
+        date by each assignment recorded that day (a member only goes over within a day)."""
+        if self._over is None or self._over_key != (day, daily_share):
+            self._over = {m for m in self.restricted() if self.over_quota(m, day, daily_share)}
+            self._over_key = (day, daily_share)
+        return self._over
+
     def block(self, blocked: set[str]) -> None:
         """Make exactly ``blocked`` unavailable for the next choice (empty: nobody)."""
         for member_id in sorted(self._blocked - blocked):
@@ -173,6 +187,7 @@ class PoolState:
         else:
             self.members[member_id] = member
         self._restricted = None
+        self._over = None
         self.book(member_id)
         self._thaw(member_id)
 
@@ -185,6 +200,12 @@ class PoolState:
         book.last_assigned_at = at
         book.count_assignment(at.date())
         self._push_load(member_id)
+        if self._over is not None and self._over_key is not None:
+            day, daily_share = self._over_key
+            if day != at.date():
+                self._over = None
+            elif member_id in self.members and self.over_quota(member_id, day, daily_share):
+                self._over.add(member_id)
 
     def record_release(self, member_id: str) -> None:
         """The member no longer holds one lead (returned, recycled, converted, invalid)."""

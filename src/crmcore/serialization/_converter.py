@@ -162,7 +162,7 @@ def _structure_limit(value: object, _: type) -> Money | Percent | date:
     return _structure_money_or_percent(value, Money)
 
 
-_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 converter.register_structure_hook_func(lambda t: t == Money | Percent | date, _structure_limit)
 # Only for the base class itself: a concrete event type keeps its plain attrs form.
 converter.register_unstructure_hook_func(lambda t: t is DomainEvent, _unstructure_event)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crmcore._numbers import bounded, bounded_int
+from crmcore._numbers import bounded, bounded_int, show
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.serialization._converter import converter
@@ -56,13 +56,13 @@ def _check(value: object, path: str, depth: int = 0) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ValidationError(f"{path}: key {key!r} is not a string")
+                raise ValidationError(f"{path}: key {show(key)} is not a string")
             if key.startswith("$"):
                 raise ValidationError(f"{path}: key {key!r} may not start with '$'")
             _check(item, f"{path}.{key}", depth + 1)
         return
     raise ValidationError(
-        f"{path}: cannot store {type(value).__name__} {value!r} (use {_KINDS} of them)"
+        f"{path}: cannot store {type(value).__name__} {show(value)} (use {_KINDS} of them)"
     )
 
 
@@ -70,7 +70,7 @@ def check_values(values: Mapping[str, Any], path: str) -> None:
     """Refuse any value that would not save to JSON and load back equal."""
     for key, value in values.items():
         if not isinstance(key, str):
-            raise ValidationError(f"{path}: key {key!r} is not a string")
+            raise ValidationError(f"{path}: key {show(key)} is not a string")
         _check(value, f"{path}.{key}")
 
 

@@ -41,6 +41,7 @@ from crmcore.services._orders import (
     SubmitResult,
     receivable_id_of,
 )
+from crmcore.services._process_rules import ProcessRule
 from crmcore.services._queries import (
     CreditNoteTodo,
     InvoiceTodo,
@@ -110,6 +111,7 @@ __all__ = [
     "PaymentTodo",
     "PaymentView",
     "Period",
+    "ProcessRule",
     "Queries",
     "ReceivableService",
     "Recipient",

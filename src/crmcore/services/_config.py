@@ -22,6 +22,7 @@ from crmcore.receivables import (
 )
 from crmcore.services._access import AccessPolicy
 from crmcore.services._notifications import DEFAULT_ROUTES, NotificationRoutes
+from crmcore.services._process_rules import ProcessRule, check_rules, chosen_process_id
 from crmcore.services._record_access import Grant, RecordAccess
 from crmcore.services._visits import VisitSettings
 from crmcore.services._vocabulary import check_roles
@@ -93,6 +94,9 @@ class CrmConfig:
     #: More sales processes (per product line or team), chosen by id when a deal opens;
     #: ``sales_process`` (else the first of these) is the default.
     sales_processes: tuple[SalesProcess, ...] = attrs.field(default=(), converter=tuple)
+    #: Which process a new deal follows by its department, record type or product line:
+    #: the first rule it matches (an explicit ``process_id`` wins; no match: the default).
+    process_rules: tuple[ProcessRule, ...] = attrs.field(default=(), converter=tuple)
     approvals: ProcessRegistry = attrs.field(factory=ProcessRegistry)
     pools: tuple[PoolConfig, ...] = attrs.field(default=(), converter=_pools)
     router: Router | None = None
@@ -191,6 +195,7 @@ class CrmConfig:
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
             raise ConfigError(f"sales_processes: ids {duplicated} are configured twice")
+        setattr_(self, "process_rules", check_rules(self.process_rules, ids))
         setattr_(
             self,
             "pools",
@@ -247,6 +252,26 @@ class CrmConfig:
             f"process_id: no sales process {process_id!r} is configured (configured: "
             f"{', '.join(p.id for p in processes)})"
         )
+
+    def select_sales_process(
+        self,
+        process_id: str | None = None,
+        *,
+        department: str | None = None,
+        record_type: str | None = None,
+        product_line: str | None = None,
+    ) -> SalesProcess:
+        """The process a new deal follows: ``process_id`` when given, else the first of
+        ``process_rules`` the deal's department, record type and product line match, else
+        the default process."""
+        if process_id is None:
+            process_id = chosen_process_id(
+                self.process_rules,
+                department=department,
+                record_type=record_type,
+                product_line=product_line,
+            )
+        return self.require_sales_process(process_id)
 
     def pool(self, pool_id: str) -> PoolConfig:
         """The configuration of one pool; ConfigError when there is none."""

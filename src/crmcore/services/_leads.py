@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crmcore.errors import ConfigError, CrmError, InvariantViolation, ValidationError
+from crmcore.errors import (
+    ConfigError,
+    CrmError,
+    InvariantViolation,
+    PermissionDenied,
+    ValidationError,
+)
 from crmcore.forecast import Opportunity
 from crmcore.leads import (
     AssignmentResult,
@@ -16,6 +22,7 @@ from crmcore.leads import (
     LeadStatus,
     LeadTodo,
     OpportunityDraft,
+    Pool,
     RecycleDue,
     lead_todo,
 )
@@ -41,6 +48,21 @@ def _pooled(case: UseCase, lead: Lead) -> Any:
     if lead.pool_id is None:
         raise InvariantViolation(f"lead {lead.id}: it is in no pool yet; route it first")
     return case.crm.pool(case, lead.pool_id)
+
+
+def _writable(case: UseCase, lead: Lead, pool: Pool | None) -> None:
+    """The one record-access rule, for writing ``lead``: its owner, the owner's managers up
+    the chain (and department heads when configured), the roles granted every lead (admins)
+    — and, as documented for pools, the admins of the lead's pool. PermissionDenied names
+    the lead, its owner and who may."""
+    if pool is not None and pool.is_admin(case.actor):
+        return
+    try:
+        case.reach("lead", lead, "write")
+    except PermissionDenied as refused:
+        if pool is None:
+            raise
+        raise PermissionDenied(f"{refused}; the admins of pool {pool.id} may too") from None
 
 
 @typed_boundary
@@ -176,12 +198,16 @@ class LeadService:
         return self._crm.run(actor, "lead.claim", work)
 
     def return_lead(self, actor: Actor | str, lead_id: str, reason: str, note: str = "") -> None:
-        """The owner (or a pool admin) gives the lead back to its pool, with a reason."""
+        """Give the lead back to its pool, with a reason: whoever may write it (the owner,
+        their managers, the granted roles, the pool's admins)."""
 
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
             pool = _pooled(case, lead)
-            pool.return_lead(case.actor, lead, at=case.at, reason=reason, note=note)
+            _writable(case, lead, pool)
+            pool.return_lead(
+                case.actor, lead, at=case.at, reason=reason, note=note, access_checked=True
+            )
             case.repo(type(pool)).save(pool)
             case.repo(Lead).save(lead)
 
@@ -221,8 +247,9 @@ class LeadService:
         outcome: str = "",
         next_contact_on: date | None = None,
     ) -> None:
-        """The owner records a contact with the prospect over one of the pool's channels
-        (extends the lead's protection); ``next_contact_on`` puts the next one on their to-do."""
+        """Record a contact with the prospect over one of the pool's channels: the owner
+        (which extends the lead's protection) or whoever else may write the lead (their
+        manager on a joint visit); ``next_contact_on`` puts the next one on the to-do."""
 
         def work(case: UseCase) -> None:
             lead = _lead(case, lead_id)
@@ -230,11 +257,15 @@ class LeadService:
                 "channel": channel,
                 "outcome": outcome,
                 "next_contact_on": next_contact_on,
+                "access_checked": True,
             }
             if lead.pool_id is None:
+                _writable(case, lead, None)
                 lead.follow_up(case.actor, at=case.at, note=note, **details)
             else:
-                _pooled(case, lead).follow_up(case.actor, lead, at=case.at, note=note, **details)
+                pool = _pooled(case, lead)
+                _writable(case, lead, pool)
+                pool.follow_up(case.actor, lead, at=case.at, note=note, **details)
             case.repo(Lead).save(lead)
 
         self._crm.run(actor, "lead.follow_up", work)
@@ -324,8 +355,9 @@ class LeadService:
         existing_customer: bool = False,
         department: str | None = None,
     ) -> ConversionResult:
-        """Convert the lead once; with ``opportunity`` the Opportunity is opened in the sales
-        process in the same transaction (owner: the draft's, else the lead's owner)."""
+        """Convert the lead once (whoever may write it, as for ``return_lead``); with
+        ``opportunity`` the Opportunity is opened in the sales process in the same
+        transaction (owner: the draft's, else the lead's owner)."""
 
         def work(case: UseCase) -> ConversionResult:
             lead = _lead(case, lead_id)
@@ -337,20 +369,30 @@ class LeadService:
                 existing_customer=existing_customer,
                 opportunity=opportunity,
             )
-            result: ConversionResult = pool.convert(case.actor, lead, request, at=case.at)
+            _writable(case, lead, pool)
+            result: ConversionResult = pool.convert(
+                case.actor, lead, request, at=case.at, access_checked=True
+            )
             if opportunity is not None:
                 opportunity_owner = opportunity.owner_id or owner or case.actor.user_id
                 if opportunity_owner not in (owner, case.actor.user_id):
                     case.create_for("opportunity", opportunity_owner, department)
+                dept = department or _department(self._crm, opportunity_owner)
+                process = self._crm.config.select_sales_process(
+                    opportunity.process_id,
+                    department=dept,
+                    record_type=opportunity.record_type,
+                    product_line=opportunity.product_line,
+                )
                 case.repo(Opportunity).add(
                     Opportunity.open(
                         opportunity.id,
-                        self._crm.config.require_sales_process(opportunity.process_id),
+                        process,
                         amount=opportunity.amount,
                         owner_id=opportunity_owner,
                         actor=case.actor,
                         at=case.at,
-                        department=department or _department(self._crm, opportunity_owner),
+                        department=dept,
                         expected_close=opportunity.expected_close,
                         lead_id=lead.id,
                     )

@@ -58,17 +58,23 @@ class OpportunityService:
         expected_close: date | None = None,
         fields: Mapping[str, Any] | None = None,
         process_id: str | None = None,
+        record_type: str | None = None,
+        product_line: str | None = None,
     ) -> Opportunity:
-        """Open a deal directly (not from a lead) in the sales process ``process_id`` (None:
-        the default one); the owner defaults to the actor."""
+        """Open a deal directly (not from a lead) in the sales process ``process_id``, else
+        the one the configured ``process_rules`` choose for its department, ``record_type``
+        and ``product_line``, else the default one; the owner defaults to the actor."""
 
         def work(case: UseCase) -> Opportunity:
             deal_owner = owner_id or case.actor.user_id
             dept = case.department_of(deal_owner, department)
             case.create_for("opportunity", deal_owner, dept)
+            process = self._crm.config.select_sales_process(
+                process_id, department=dept, record_type=record_type, product_line=product_line
+            )
             opportunity = Opportunity.open(
                 case.new_id("opportunity"),
-                self._crm.config.require_sales_process(process_id),
+                process,
                 amount=amount,
                 owner_id=deal_owner,
                 actor=case.actor,

@@ -19,6 +19,7 @@ from crmcore._decimal import to_decimal
 from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Actor
+from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
 from crmcore.services._record_access import RecordRef
 from crmcore.visits import (
@@ -113,6 +114,7 @@ def _point(value: object, field: str) -> GeoPoint:
     return value
 
 
+@typed_boundary
 class VisitService:
     """The visit use cases and views; each takes the acting user first."""
 

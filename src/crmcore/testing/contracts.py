@@ -351,6 +351,26 @@ class StorageContract:
         assert again is not first
         assert again.notes == []
 
+    def test_what_the_writer_changes_after_commit_is_never_read(self, storage: Storage) -> None:
+        # A store may keep what it wrote to answer later reads (the reference stores do):
+        # the writer's object, changed after the commit, must not be what they get.
+        with storage.unit_of_work() as uow:
+            mine = _account()
+            uow.repository(SampleAccount).add(mine)
+            uow.commit()
+        mine.notes.append("after the commit")
+        mine.deposit(Actor("u9"), Money("0.50", "CNY"), at=AT)
+        with storage.unit_of_work() as uow:
+            read = uow.repository(SampleAccount).get("acc-1")
+            read.notes.append("read, changed, saved, rolled back")
+            uow.repository(SampleAccount).save(read)
+            uow.rollback()
+        with storage.unit_of_work() as uow:
+            again = uow.repository(SampleAccount).get("acc-1")
+        assert again == attrs.evolve(_account(), version=1)
+        assert again.notes == []
+        assert again.peek_events() == []
+
     def test_save_bumps_the_version_and_stores_the_change(self, storage: Storage) -> None:
         self._store(storage, _account())
         with storage.unit_of_work() as uow:

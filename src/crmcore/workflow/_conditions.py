@@ -389,7 +389,7 @@ def _show(value: Any) -> str:
     return str(value) if isinstance(value, Money | Percent | Decimal) else repr(value)
 
 
-_NUMBER: Final = re.compile(r"-?\d+(\.\d+)?")
+_NUMBER: Final = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 
 
 # -- data form ------------------------------------------------------------------------------

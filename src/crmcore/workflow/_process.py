@@ -97,7 +97,7 @@ def QUORUM(n: int) -> Mode:  # noqa: N802 - reads like the configuration keyword
     return Mode("QUORUM", n)
 
 
-_QUORUM_TEXT: Final = re.compile(r"^QUORUM\((\d+)\)$")
+_QUORUM_TEXT: Final = re.compile(r"^QUORUM\((\d+)\)$", re.ASCII)
 
 
 def _mode_from_data(data: object, _: type) -> Mode:

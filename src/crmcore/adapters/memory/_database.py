@@ -19,14 +19,13 @@ from typing import Any, TypeVar
 import attrs
 
 from crmcore.adapters._codec import (
-    dump_checked,
     dump_event_checked,
     index_key,
     load_aggregate,
     load_event,
 )
 from crmcore.adapters._decoded import MAX_ROWS
-from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._staging import KindRegistry, Staging, Written
 from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion
 from crmcore.events import DomainEvent
@@ -92,10 +91,10 @@ class MemoryDatabase(KindRegistry):
                     if row[0] != staged.expected_version:
                         raise StaleVersion(name, id, row[0], staged.expected_version)
             # Serialize everything before touching the tables: a failure leaves them as they were.
-            rows = {
+            rows: dict[tuple[str, str], Written] = {
                 key: (
                     staged.expected_version + 1,
-                    dump_checked(staged.kind, staged.aggregate, self.shapes),
+                    *self.encode_write(staged.kind, staged.aggregate),
                 )
                 for key, staged in staging.writes.items()
             }
@@ -107,17 +106,18 @@ class MemoryDatabase(KindRegistry):
             }
             events = staging.new_events()
             dumped = [dump_event_checked(e, self.shapes) for e in events]
-            for (name, id), row in rows.items():
+            for (name, id), (version, text, _) in rows.items():
                 table = self._tables[name]
                 for index, old in table.keys.get(id, {}).items():
                     table.index[index][old].discard(id)
-                table.rows[id] = row
+                table.rows[id] = (version, text)
                 table.keys[id] = keys[(name, id)]
                 for index, new in keys[(name, id)].items():
                     table.index[index].setdefault(new, set()).add(id)
-            for event_name, text in dumped:
-                self._outbox.append((event_name, text))
+            for event_name, event_text in dumped:
+                self._outbox.append((event_name, event_text))
                 self._undelivered[len(self._outbox)] = None
+            self.keep_written(staging, rows)
             staging.committed({key: row[0] for key, row in rows.items()})
         return events
 

@@ -26,6 +26,7 @@ from crmcore.adapters.kit import (
     Staged,
     Staging,
     WriteCheck,
+    Written,
     checkpoint,
     decode_event,
     index_keys,
@@ -207,7 +208,7 @@ class PostgresDatabase(KindRegistry):
         # Serialize first (a bad value is refused before the transaction), then write in
         # (kind, id) order so two commits touching the same rows never deadlock.
         writes = [
-            (key, staged, self.encode_row(staged.kind, staged.aggregate))
+            (key, staged, self.encode_write(staged.kind, staged.aggregate))
             for key, staged in sorted(staging.writes.items(), key=lambda item: item[0])
         ]
         outbox = [self.encode_event_row(event) for event in events]
@@ -216,12 +217,16 @@ class PostgresDatabase(KindRegistry):
         )
         versions: dict[tuple[str, str], int] = {}
         with self._errors("commit"), self._pool.connection() as conn, conn.transaction():
-            for key, staged, data in writes:
+            for key, staged, (data, _) in writes:
                 versions[key] = self._write(conn, staged, data)
             for name, text in outbox:
                 checkpoint(f"outbox {name}")
                 conn.execute(insert_event, (name, text))
             checkpoint("commit")
+        kept: dict[tuple[str, str], Written] = {
+            key: (versions[key], data, copy) for key, _, (data, copy) in writes
+        }
+        self.keep_written(staging, kept)
         staging.committed(versions)
         return events
 

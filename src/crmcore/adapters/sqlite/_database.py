@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
 from crmcore.adapters._codec import (
-    dump_checked,
     dump_event_checked,
     index_key,
     load_aggregate,
     load_event,
 )
 from crmcore.adapters._decoded import MAX_ROWS
-from crmcore.adapters._staging import KindRegistry, Staging
+from crmcore.adapters._staging import KindRegistry, Staging, Written
 from crmcore.adapters._verify import WriteCheck
 from crmcore.errors import AlreadyExists, NeverAdded, NoOutboxEvent, StaleVersion, StorageError
 from crmcore.events import DomainEvent
@@ -220,6 +219,7 @@ class SqliteDatabase(KindRegistry):
         events = staging.new_events()
         conn = self._conn
         versions: dict[tuple[str, str], int] = {}
+        written: dict[tuple[str, str], Written] = {}
         with self._errors("commit"):
             checkpoint("begin")
             conn.execute("BEGIN IMMEDIATE")
@@ -227,7 +227,7 @@ class SqliteDatabase(KindRegistry):
                 for key, staged in staging.writes.items():
                     kind, aggregate = staged.kind, staged.aggregate
                     checkpoint(f"{staged.op} {kind.name} {aggregate.id}")
-                    data = dump_checked(kind, aggregate, self.shapes)
+                    data, kept = self.encode_write(kind, aggregate)
                     values = kind.index_values(aggregate)
                     columns = [_column(i) for i in kind.indexes]
                     keys = [index_key(values[i]) for i in kind.indexes]
@@ -239,6 +239,7 @@ class SqliteDatabase(KindRegistry):
                             kind, aggregate.id, staged.expected_version, data, columns, keys
                         )
                     versions[key] = new_version
+                    written[key] = (new_version, data, kept)
                 for event in events:
                     name, text = dump_event_checked(event, self.shapes)
                     checkpoint(f"outbox {name}")
@@ -250,6 +251,7 @@ class SqliteDatabase(KindRegistry):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+        self.keep_written(staging, written)
         staging.committed(versions)
         return events
 
