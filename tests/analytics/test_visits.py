@@ -119,7 +119,7 @@ def test_refusals() -> None:
     }
     with pytest.raises(ValidationError, match="completed: row 1: 'maybe' is not yes or no"):
         Visits.from_pandas(pd.DataFrame({**base, "completed": ["maybe"]}))
-    with pytest.raises(ValidationError, match="duration_s: row 1: '1.5' is not whole seconds"):
+    with pytest.raises(ValidationError, match=r"duration_s: row 1: '1\.5' is not whole seconds"):
         Visits.from_pandas(pd.DataFrame({**base, "duration_s": ["1.5"]}))
     with pytest.raises(ValidationError, match="duration_s: a float column"):
         Visits.from_pandas(pd.DataFrame({**base, "duration_s": [1.5]}))
