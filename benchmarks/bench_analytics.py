@@ -37,8 +37,10 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money, Percent
 from crmcore.receivables import AgingAggregate, InstallmentRecord
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "bench",
         "stages": [
@@ -48,7 +50,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "negotiation", "probability": "80"},
             {"name": "contract", "probability": "90"},
         ],
-    }
+    },
 )
 PROBABILITY = {s.name: s.probability.value for s in PROCESS.stages}
 AS_OF = date(2026, 6, 30)

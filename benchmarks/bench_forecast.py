@@ -17,8 +17,10 @@ from decimal import Decimal
 from benchmarks._harness import best_time, peak_memory, table
 from crmcore.forecast import OpportunityRecord, SalesProcess, weighted_forecast
 from crmcore.money import Money, Percent
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "bench",
         "stages": [
@@ -28,7 +30,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "negotiation", "probability": "80"},
             {"name": "contract", "probability": "90"},
         ],
-    }
+    },
 )
 
 

@@ -41,6 +41,7 @@ from crmcore.pricing import (
     RuleBook,
 )
 from crmcore.receivables import CreditPolicy, PaymentTerms, Receivable
+from crmcore.serialization import from_dict
 from crmcore.services import KINDS, Crm, CrmConfig
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
 from crmcore.workflow import ApprovalProcess, ProcessRegistry
@@ -177,7 +178,8 @@ NEWCOMERS = 2_000
 def _order_config() -> CrmConfig:
     registry = ProcessRegistry()
     registry.publish(
-        ApprovalProcess.from_dict(
+        from_dict(
+            ApprovalProcess,
             {
                 "id": "orders",
                 "version": 1,
@@ -188,7 +190,7 @@ def _order_config() -> CrmConfig:
                     "value": "discount_above_authority",
                 },
                 "steps": [{"name": "manager", "approvers": [{"manager_of": 1}]}],
-            }
+            },
         )
     )
     customers = [Customer("acme")] + [Customer(f"new-{n}") for n in range(NEWCOMERS)]
@@ -210,7 +212,7 @@ def _order_config() -> CrmConfig:
             ],
         ),
     )
-    credit = CreditPolicy.from_dict({"no_limit": "allowed", "overdue_decision": None})
+    credit = from_dict(CreditPolicy, {"no_limit": "allowed", "overdue_decision": None})
     process = SalesProcess("b2b", [Stage("won", Percent(100))])
     return CrmConfig(process, approvals=registry, pricing=engine, credit_policy=credit)
 

@@ -24,8 +24,10 @@ from crmcore.forecast import (
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import InstallmentRecord, aging
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "b2b",
         "stages": [
@@ -35,7 +37,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "negotiation", "probability": "80", "category": "best_case"},
             {"name": "contract", "probability": "90", "category": "commit"},
         ],
-    }
+    },
 )
 COUNTS = {"qualify": 65, "needs": 34, "proposal": 27, "negotiation": 15, "contract": 6}
 

@@ -33,6 +33,7 @@ from crmcore.receivables import (
     ReceivablePaymentConfirmed,
     ReceivablePaymentRecorded,
 )
+from crmcore.serialization import from_dict
 from crmcore.services import KINDS, Crm, CrmConfig, Grant
 from crmcore.services._receivables import RECORD_RETRIES
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
@@ -111,8 +112,8 @@ class RacingStorage:
 
 
 def config() -> CrmConfig:
-    process = SalesProcess.from_dict(
-        {"id": "p", "stages": [{"name": "qualify", "probability": 10}]}
+    process = from_dict(
+        SalesProcess, {"id": "p", "stages": [{"name": "qualify", "probability": 10}]}
     )
     pool = PoolConfig("east", members=tuple(PoolMember(u.id) for u in SELLERS))
     # the sellers work one shared account here: sales may write every receivable

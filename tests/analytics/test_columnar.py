@@ -25,8 +25,10 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money, Percent
 from crmcore.receivables import AgingAggregate, InstallmentRecord
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
@@ -34,7 +36,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "proposal", "probability": "62.5", "expected_days": 10},
             {"name": "contract", "probability": "90", "category": "commit"},
         ],
-    }
+    },
 )
 AS_OF = date(2026, 3, 31)
 

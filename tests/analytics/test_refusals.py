@@ -13,15 +13,17 @@ import pytest
 from crmcore.analytics import Installments, Opportunities, StageHistories, resolve_columns
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast import SalesProcess
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
             {"name": "qualify", "probability": "10"},
             {"name": "won it", "probability": "90"},
         ],
-    }
+    },
 )
 
 

@@ -12,12 +12,14 @@ from crmcore._tables import arrow_table, require
 from crmcore.errors import ValidationError
 from crmcore.forecast import OpportunityRecord, SalesProcess, weighted_forecast
 from crmcore.money import Money
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [{"name": "a", "probability": "12.5"}, {"name": "b", "probability": "60"}],
-    }
+    },
 )
 
 

@@ -6,12 +6,13 @@ import pytest
 
 from crmcore.forecast import SalesProcess
 from crmcore.ports import Actor
+from crmcore.serialization import from_dict
 from tests.forecast.forecast_helpers import PROCESS_DATA
 
 
 @pytest.fixture(scope="session")
 def process() -> SalesProcess:
-    return SalesProcess.from_dict(PROCESS_DATA)
+    return from_dict(SalesProcess, PROCESS_DATA)
 
 
 @pytest.fixture

@@ -15,15 +15,17 @@ from crmcore.forecast import (
     weighted_forecast,
 )
 from crmcore.money import Money, Percent
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
             {"name": "qualify", "probability": "10"},
             {"name": "close", "probability": "80"},
         ],
-    }
+    },
 )
 RECORDS = [
     OpportunityRecord("a", "x", "qualify", Money(1000, "CNY"), date(2026, 3, 1)),

@@ -19,8 +19,10 @@ from crmcore.forecast import (
     weighted_forecast,
 )
 from crmcore.money import Money, Percent
+from crmcore.serialization import from_dict
 
-TEXTBOOK = SalesProcess.from_dict(
+TEXTBOOK = from_dict(
+    SalesProcess,
     {
         "id": "textbook",
         "stages": [
@@ -32,7 +34,7 @@ TEXTBOOK = SalesProcess.from_dict(
             {"name": "s100", "probability": "100"},
             {"name": "s0", "probability": "0"},
         ],
-    }
+    },
 )
 
 

@@ -15,8 +15,10 @@ from crmcore.forecast import OpportunityRecord, SalesProcess, outcome_distributi
 from crmcore.forecast import _sampling as sampling
 from crmcore.forecast._bucketing import centring
 from crmcore.money import Money, Percent
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
@@ -25,7 +27,7 @@ PROCESS = SalesProcess.from_dict(
             {"name": "c", "probability": "62.5"},
             {"name": "d", "probability": "90"},
         ],
-    }
+    },
 )
 LEVELS = [Fraction(k, 20) for k in range(1, 20)]
 

@@ -22,8 +22,10 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from crmcore.serialization import from_dict
 
-FUNNEL = SalesProcess.from_dict(
+FUNNEL = from_dict(
+    SalesProcess,
     {
         "id": "funnel",
         "stages": [
@@ -31,7 +33,7 @@ FUNNEL = SalesProcess.from_dict(
             {"name": "B", "probability": "50", "expected_days": 5},
             {"name": "C", "probability": "80"},
         ],
-    }
+    },
 )
 REP = Actor("rep", {"sales"})
 AS_OF = datetime(2026, 3, 1)

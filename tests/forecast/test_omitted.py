@@ -21,16 +21,18 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money
 from crmcore.ports import Actor
+from crmcore.serialization import from_dict
 from tests.forecast.forecast_helpers import at
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
             {"name": "proposal", "probability": "60"},
             {"name": "parked", "probability": "30", "category": "omitted"},
         ],
-    }
+    },
 )
 
 

@@ -25,6 +25,7 @@ from crmcore.forecast import (
 )
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from crmcore.serialization import from_dict
 from tests.forecast.forecast_helpers import at
 
 
@@ -325,8 +326,9 @@ def test_opening_refuses_bad_input(
     process: SalesProcess, alice: Actor, kwargs: dict[str, object], message: str | None
 ) -> None:
     if message is None:
-        only_enterprise = SalesProcess.from_dict(
-            {"id": "e", "stages": [{"name": "a", "probability": "5", "departments": ["ent"]}]}
+        only_enterprise = from_dict(
+            SalesProcess,
+            {"id": "e", "stages": [{"name": "a", "probability": "5", "departments": ["ent"]}]},
         )
         with pytest.raises(ValidationError, match="no stage of process 'e' applies"):
             deal(only_enterprise, alice, **kwargs)

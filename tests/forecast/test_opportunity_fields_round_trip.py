@@ -14,14 +14,15 @@ from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import from_dict, to_dict
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
             {"name": "qualify", "probability": "10"},
             {"name": "proposal", "probability": "60"},
         ],
-    }
+    },
 )
 SALES = Actor("sun", {"sales"})
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)

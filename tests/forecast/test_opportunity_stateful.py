@@ -12,9 +12,10 @@ from crmcore.errors import CrmError
 from crmcore.forecast import Opportunity, OpportunityStatus, SalesProcess, StageChange
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
+from crmcore.serialization import from_dict
 from tests.forecast.forecast_helpers import PROCESS_DATA, at
 
-PROCESS = SalesProcess.from_dict(PROCESS_DATA)
+PROCESS = from_dict(SalesProcess, PROCESS_DATA)
 ACTORS = [Actor("alice", {"sales"}), Actor("boss", {"manager"}), Actor("carol", {"finance"})]
 FIELDS = ["budget", "decision_maker", "legal_ok"]
 

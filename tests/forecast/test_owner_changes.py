@@ -16,14 +16,15 @@ from crmcore.ports import Actor
 from crmcore.serialization import from_dict, to_dict
 from tests.forecast.forecast_helpers import at
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "p",
         "stages": [
             {"name": "qualify", "probability": "10"},
             {"name": "close", "probability": "80"},
         ],
-    }
+    },
 )
 ALICE, MIA = Actor("alice", {"sales"}), Actor("mia", {"manager"})
 

@@ -14,9 +14,14 @@ from hypothesis import strategies as st
 from crmcore.errors import CurrencyMismatch
 from crmcore.forecast import ForecastAggregate, OpportunityRecord, SalesProcess
 from crmcore.money import Money
+from crmcore.serialization import from_dict
 
-PROCESS = SalesProcess.from_dict(
-    {"id": "p", "stages": [{"name": "a", "probability": "10"}, {"name": "b", "probability": "50"}]}
+PROCESS = from_dict(
+    SalesProcess,
+    {
+        "id": "p",
+        "stages": [{"name": "a", "probability": "10"}, {"name": "b", "probability": "50"}],
+    },
 )
 RATES = {"USD": "7", "EUR": "8"}
 

@@ -9,13 +9,14 @@ import pytest
 from crmcore.errors import ConfigError, NotFound, ValidationError
 from crmcore.forecast import ForecastCategory, SalesProcess, Stage
 from crmcore.money import Percent
+from crmcore.serialization import from_dict, to_dict
 from tests.forecast.forecast_helpers import PROCESS_DATA
 
 
 def test_loads_from_json_and_round_trips(process: SalesProcess) -> None:
-    loaded = SalesProcess.from_dict(json.loads(json.dumps(PROCESS_DATA)))
+    loaded = from_dict(SalesProcess, json.loads(json.dumps(PROCESS_DATA)))
     assert loaded == process
-    assert SalesProcess.from_dict(process.to_dict()) == process
+    assert from_dict(SalesProcess, to_dict(process)) == process
     assert process.stage_names == (
         "qualify",
         "needs",
@@ -66,7 +67,7 @@ def test_unknown_stage_is_not_found(process: SalesProcess) -> None:
 )
 def test_bad_configuration_names_the_path(stages: list[object], problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        SalesProcess.from_dict({"id": "p", "stages": stages})
+        from_dict(SalesProcess, {"id": "p", "stages": stages})
     assert any(problem in p for p in caught.value.problems), caught.value.problems
 
 

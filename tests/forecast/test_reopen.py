@@ -16,7 +16,7 @@ DATA = {
     "stages": [{"name": "qualify", "probability": "10"}, {"name": "close", "probability": "80"}],
     "lost_reasons": ["price", "competitor"],
 }
-PROCESS = SalesProcess.from_dict(DATA)
+PROCESS = from_dict(SalesProcess, DATA)
 ALICE, CLERK = Actor("alice", {"sales"}), Actor("carl", {"clerk"})
 
 
@@ -67,7 +67,7 @@ def test_bad_reopens_and_losses_change_nothing() -> None:
 
 def test_the_lost_reason_list_is_checked_and_old_processes_load_without_one() -> None:
     with pytest.raises(ValidationError, match=r"lost_reasons\[1\]: duplicate reason 'price'"):
-        SalesProcess.from_dict({**DATA, "lost_reasons": ["price", "price"]})
+        from_dict(SalesProcess, {**DATA, "lost_reasons": ["price", "price"]})
     stored = to_dict(lost_deal())
     del stored["process"]["lost_reasons"], stored["owner_history"]
     old = from_dict(Opportunity, stored)

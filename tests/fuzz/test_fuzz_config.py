@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore.forecast import SalesProcess
-from crmcore.leads import ClaimLimits, PoolConfig, Router, policy_from_dict
+from crmcore.leads import AssignmentPolicy, ClaimLimits, PoolConfig, Router
 from crmcore.money import Money
 from crmcore.pricing import OrderRequest, PriceList, PricingPolicy, RuleBook
 from crmcore.receivables import (
@@ -28,7 +28,7 @@ from crmcore.receivables import (
 from crmcore.reports import CampaignCost
 from crmcore.serialization import from_dict, to_dict
 from crmcore.services import AccessPolicy, NotificationRoutes, VisitSettings
-from crmcore.workflow import ApprovalProcess, condition_from_dict
+from crmcore.workflow import ApprovalProcess, Condition
 from tests.fuzz.hostile import FUZZ, HOSTILE, HOSTILE_JSON, contained, mutated
 from tests.services.helpers import HALF_AND_HALF, ORDER_APPROVAL, PROCESS, config
 from tests.services.test_visit_services import SETTINGS as VISIT_SETTINGS
@@ -37,17 +37,33 @@ _CONFIG = config()
 
 #: (loader name, loader, a valid document it reads)
 LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
-    ("PaymentTerms.from_dict", PaymentTerms.from_dict, to_dict(HALF_AND_HALF)),
-    ("ReceivablePolicy.from_dict", ReceivablePolicy.from_dict, to_dict(ReceivablePolicy())),
-    ("CreditPolicy.from_dict", CreditPolicy.from_dict, to_dict(CreditPolicy())),
+    ("from_dict(PaymentTerms, ...)", lambda d: from_dict(PaymentTerms, d), to_dict(HALF_AND_HALF)),
     (
-        "DunningPolicy.from_dict",
-        DunningPolicy.from_dict,
+        "from_dict(ReceivablePolicy, ...)",
+        lambda d: from_dict(ReceivablePolicy, d),
+        to_dict(ReceivablePolicy()),
+    ),
+    (
+        "from_dict(CreditPolicy, ...)",
+        lambda d: from_dict(CreditPolicy, d),
+        to_dict(CreditPolicy()),
+    ),
+    (
+        "from_dict(DunningPolicy, ...)",
+        lambda d: from_dict(DunningPolicy, d),
         {"steps": [{"offset_days": 7, "level": 1, "fee": "5"}], "annual_interest": "8"},
     ),
-    ("AgingBuckets.from_dict", AgingBuckets.from_dict, to_dict(AgingBuckets())),
-    ("SalesProcess.from_dict", SalesProcess.from_dict, to_dict(PROCESS)),
-    ("ApprovalProcess.from_dict", ApprovalProcess.from_dict, ORDER_APPROVAL.to_dict()),
+    (
+        "from_dict(AgingBuckets, ...)",
+        lambda d: from_dict(AgingBuckets, d),
+        to_dict(AgingBuckets()),
+    ),
+    ("from_dict(SalesProcess, ...)", lambda d: from_dict(SalesProcess, d), to_dict(PROCESS)),
+    (
+        "from_dict(ApprovalProcess, ...)",
+        lambda d: from_dict(ApprovalProcess, d),
+        to_dict(ORDER_APPROVAL),
+    ),
     (
         "from_dict(PoolConfig, ...)",
         lambda d: from_dict(PoolConfig, d),
@@ -95,8 +111,8 @@ LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
         },
     ),
     (
-        "condition_from_dict",
-        condition_from_dict,
+        "from_dict(Condition, ...)",
+        lambda d: from_dict(Condition, d),
         {
             "all": [
                 {"field": "amount", "op": ">=", "value": "10"},
@@ -105,8 +121,8 @@ LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
         },
     ),
     (
-        "NotificationRoutes.from_dict",
-        NotificationRoutes.from_dict,
+        "from_dict(NotificationRoutes, ...)",
+        lambda d: from_dict(NotificationRoutes, d),
         {
             "LeadAssigned": {
                 "topic": "t",
@@ -116,6 +132,11 @@ LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
         },
     ),
     ("AccessPolicy.with_overrides", AccessPolicy.with_overrides, {"order.ship": ["warehouse"]}),
+    (
+        "from_dict(AssignmentPolicy, ...)",
+        lambda d: from_dict(AssignmentPolicy, d),
+        {"kind": "weighted"},
+    ),
     (
         "from_dict(CreditPolicy, ...) with grades, default and bypass",
         lambda d: from_dict(CreditPolicy, d),
@@ -154,7 +175,6 @@ LOADERS: list[tuple[str, Callable[[Any], object], Any]] = [
         lambda d: from_dict(VisitSettings, d),
         to_dict(VISIT_SETTINGS),
     ),
-    ("leads policy_from_dict", policy_from_dict, {"kind": "weighted"}),
 ]
 
 IDS = [name for name, _, _ in LOADERS]
@@ -197,7 +217,7 @@ def _long_version(digits: int) -> str:
 def test_approval_process_json_text(data: st.DataObject) -> None:
     text = data.draw(
         st.one_of(
-            st.builds(json.dumps, mutated(ORDER_APPROVAL.to_dict(), HOSTILE_JSON, (40, 500))),
+            st.builds(json.dumps, mutated(to_dict(ORDER_APPROVAL), HOSTILE_JSON, (40, 500))),
             st.text(max_size=30),
             st.builds(_brackets, st.integers(0, 100_000)),
             st.builds(_long_version, st.integers(4000, 6000)),

@@ -96,7 +96,7 @@ def test_lead_follow_up_aware_after_naive_is_a_validation_error() -> None:
 
 
 def test_opportunity_advance_aware_after_naive_is_a_validation_error() -> None:
-    process = SalesProcess.from_dict(PROCESS_DATA)
+    process = from_dict(SalesProcess, PROCESS_DATA)
     alice = Actor("alice", {"sales"})
     opportunity = Opportunity.open(
         "opp-1",

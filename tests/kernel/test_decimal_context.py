@@ -36,7 +36,7 @@ from crmcore.pricing import (
     VolumeTiers,
 )
 from crmcore.receivables import aging
-from crmcore.serialization import to_dict
+from crmcore.serialization import from_dict, to_dict
 from tests.forecast.forecast_helpers import PROCESS_DATA
 from tests.pricing.pricing_helpers import engine, order
 from tests.receivables.rcv_support import FINANCE, SALES, make_receivable
@@ -132,7 +132,7 @@ def receivables() -> object:
 
 def forecasts() -> object:
     """The weighted pipeline and the distribution of the closed amount."""
-    process = SalesProcess.from_dict(PROCESS_DATA)
+    process = from_dict(SalesProcess, PROCESS_DATA)
     stages = process.stage_names
     records = [
         OpportunityRecord(

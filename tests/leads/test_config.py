@@ -6,6 +6,7 @@ import pytest
 
 from crmcore.errors import ConfigError
 from crmcore.leads import (
+    AssignmentPolicy,
     ClaimLimits,
     Lead,
     LoadBalanced,
@@ -16,7 +17,6 @@ from crmcore.leads import (
     PoolState,
     RoundRobin,
     Weighted,
-    policy_from_dict,
 )
 from crmcore.serialization import from_dict, to_dict
 from tests.leads.leads_helpers import ADMIN, at, make_leads, member
@@ -68,13 +68,13 @@ def test_duplicate_members_are_refused() -> None:
 
 
 def test_policy_data_forms() -> None:
-    assert policy_from_dict("round_robin") == RoundRobin()
-    assert policy_from_dict({"kind": "load_balanced"}) == LoadBalanced()
-    assert policy_from_dict(Weighted()) == Weighted()
+    assert from_dict(AssignmentPolicy, "round_robin") == RoundRobin()
+    assert from_dict(AssignmentPolicy, {"kind": "load_balanced"}) == LoadBalanced()
+    assert from_dict(AssignmentPolicy, Weighted()) == Weighted()
     with pytest.raises(ConfigError, match="takes only 'kind'"):
-        policy_from_dict({"kind": "weighted", "x": 1})
+        from_dict(AssignmentPolicy, {"kind": "weighted", "x": 1})
     with pytest.raises(ConfigError, match="unknown policy kind 3"):
-        policy_from_dict(3)
+        from_dict(AssignmentPolicy, 3)
 
 
 @pytest.mark.parametrize("kind", ["round_robin", "load_balanced", "weighted"])

@@ -74,6 +74,9 @@ def test_all_limits_an_admin_s_assignment_too_and_the_daily_share() -> None:
         shared.claim(U1, batch[2:], at=at())
     shared.claim(U1, batch[2:], at=at(1))
     assert [lead.owner_id for lead in batch] == ["u1", "u1", "u1"]
+    # u2 has no quota: nothing limits their claims
+    free = make_leads(shared, 3, prefix="f")
+    assert shared.claim(member("u2"), free, at=at()).per_member() == {"u2": 3}
 
 
 def test_the_pool_configuration_is_checked() -> None:

@@ -22,6 +22,7 @@ from crmcore.orders import (
     reorder_order,
 )
 from crmcore.pricing import LineRequest, PercentOff
+from crmcore.serialization import from_dict
 from crmcore.workflow import ApprovalProcess
 from tests.orders.order_support import (
     ENGINE,
@@ -38,7 +39,7 @@ from tests.orders.order_support import (
     received_order,
 )
 
-PROCESS = ApprovalProcess.from_dict(
+PROCESS = from_dict(ApprovalProcess,
     {
         "id": "order-discounts",
         "version": 1,

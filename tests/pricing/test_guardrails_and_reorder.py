@@ -24,7 +24,8 @@ from crmcore.pricing import (
     VolumeTiers,
     reorder,
 )
-from crmcore.workflow import condition_from_dict
+from crmcore.serialization import from_dict
+from crmcore.workflow import Condition
 from tests.pricing.pricing_helpers import cny, default_list, engine, order
 
 POLICY = PricingPolicy(
@@ -117,8 +118,9 @@ def test_costs_in_another_currency_are_not_compared() -> None:
 
 
 def test_the_workflow_condition_sees_the_reason_kinds() -> None:
-    condition = condition_from_dict(
-        {"field": "approval_reasons.kind", "op": "contains", "value": "below_margin_floor"}
+    condition = from_dict(
+        Condition,
+        {"field": "approval_reasons.kind", "op": "contains", "value": "below_margin_floor"},
     )
     low = engine(policy=POLICY).price(order(LineRequest("DRILL", 1, unit_price=cny(70))))
     fine = engine(policy=POLICY).price(order(("DRILL", 1)))

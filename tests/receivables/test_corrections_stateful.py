@@ -163,6 +163,18 @@ class CorrectionsMachine(RuleBasedStateMachine):
         if requested and confirm:
             self.attempt(self.r.confirm_refund, FINANCE, self.r.refunds[-1].id, at=self.tick(1))
 
+    @rule(share=st.integers(1, 120), hours=st.integers(0, 48))
+    def move_advance(self, share: int, hours: int) -> None:
+        """Move part of the advance (or, beyond 100 %, more than there is: refused) to an
+        account; the identity and the balance's figures hold either way."""
+        advance = self.r.balance(self.now.date()).advance
+        if advance.amount <= 0:
+            return
+        amount = max((advance * share / 100).round(), Money("0.01", "CNY"))
+        self.attempt(
+            self.r.move_advance, FINANCE, amount, account_id="ACC-c-CNY", at=self.tick(hours)
+        )
+
     @rule(share=st.integers(1, 100), hours=st.integers(0, 48))
     def invoice(self, share: int, hours: int) -> None:
         limit = self.r.invoicing_limit()

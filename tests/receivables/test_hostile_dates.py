@@ -9,6 +9,7 @@ import pytest
 from crmcore._dates import LAST_DATE, MAX_DAYS, MAX_MONTHS
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.receivables import DueKind, DueRule, PaymentTerms, Portion, TermLine
+from crmcore.serialization import from_dict
 from tests.receivables.rcv_support import cny, make_receivable
 
 
@@ -21,14 +22,14 @@ def test_three_million_days_is_refused_when_the_terms_load() -> None:
     with pytest.raises(
         ConfigError, match=r"lines\[0\]\.due\.days: 3000000 must be 0\.\.36600 days"
     ):
-        PaymentTerms.from_dict(terms({"kind": "days_after", "days": 3_000_000}))
+        from_dict(PaymentTerms, terms({"kind": "days_after", "days": 3_000_000}))
 
 
 def test_a_million_months_is_refused_when_the_terms_load() -> None:
     with pytest.raises(
         ConfigError, match=r"lines\[0\]\.due\.months: 1000000 must be 0\.\.1200 months"
     ):
-        PaymentTerms.from_dict(terms({"kind": "end_of_month_after", "months": 10**6}))
+        from_dict(PaymentTerms, terms({"kind": "end_of_month_after", "months": 10**6}))
 
 
 def test_the_longest_terms_give_a_due_date_from_the_last_supported_anchor() -> None:

@@ -176,7 +176,8 @@ def test_write_off_refusals_name_the_figures_and_change_nothing() -> None:
 
 
 def test_write_off_rules_load_from_plain_data_and_name_bad_paths() -> None:
-    rules = WriteOffRules.from_dict(
+    rules = from_dict(
+        WriteOffRules,
         {
             "reasons": [
                 {
@@ -188,15 +189,16 @@ def test_write_off_rules_load_from_plain_data_and_name_bad_paths() -> None:
                     ],
                 }
             ]
-        }
+        },
     )
     assert rules.reasons[0].limits == (
         WriteOffLimit("finance", Money(20, "EUR")),
         WriteOffLimit("admin"),
     )
     with pytest.raises(ConfigError, match=r"reasons\[0\].limits\[0\].role"):
-        WriteOffRules.from_dict(
-            {"reasons": [{"code": "x", "description": "y", "limits": [{"role": ""}]}]}
+        from_dict(
+            WriteOffRules,
+            {"reasons": [{"code": "x", "description": "y", "limits": [{"role": ""}]}]},
         )
     with pytest.raises(ValidationError, match="configured twice"):
         WriteOffRules([WriteOffReason("a", "b", ()), WriteOffReason("a", "c", ())])
@@ -267,8 +269,8 @@ def test_dunning_counts_money_waiting_for_confirmation_as_paid_unless_told_not_t
         cny(15),
         cny(15),
     )
-    strict = DunningPolicy.from_dict(
-        {"steps": [{"offset_days": 7, "level": 2}], "pending_counts_as_paid": False}
+    strict = from_dict(
+        DunningPolicy, {"steps": [{"offset_days": 7, "level": 2}], "pending_counts_as_paid": False}
     )
     (reminder,) = due_reminders([r], date(2024, 1, 8), set(), strict)
     assert reminder.outstanding == cny(60)

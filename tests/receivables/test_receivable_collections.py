@@ -43,6 +43,7 @@ from crmcore.receivables import (
     risk_grade,
     target_attainment,
 )
+from crmcore.serialization import from_dict
 from tests.receivables.rcv_support import FINANCE, SALES, TERMS_30_50_20, at, cny, make_receivable
 
 
@@ -166,7 +167,7 @@ def test_aging_of_plain_records_with_custom_buckets() -> None:
             "tom", "globex", None, date(2024, 2, 1), date(2023, 12, 1), Money(7, "USD")
         ),
     ]
-    buckets = AgingBuckets.from_dict({"edges": [15, 30]})
+    buckets = from_dict(AgingBuckets, {"edges": [15, 30]})
     assert buckets.labels == ("not yet due", "1–15", "16–30", "> 30")
     report = aging(iter(records), date(2024, 2, 1), buckets=buckets, group_by="department")
     assert [(row.group, row.total) for row in report.rows] == [
@@ -179,7 +180,7 @@ def test_aging_of_plain_records_with_custom_buckets() -> None:
     with pytest.raises(ValidationError, match="outstanding: must be Money"):
         InstallmentRecord("a", "b", None, date(2024, 1, 1), date(2024, 1, 1), Decimal(1))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"edges\[1\]"):
-        AgingBuckets.from_dict({"edges": [30, 30]})
+        from_dict(AgingBuckets, {"edges": [30, 30]})
     with pytest.raises(ValidationError, match="at least one edge"):
         AgingBuckets(())
     with pytest.raises(ValidationError, match=r"edges\[0\]"):
@@ -242,11 +243,12 @@ def test_reminders_before_due_and_none_for_paid_installments() -> None:
 
 
 def test_dunning_policy_from_data_and_bad_steps() -> None:
-    policy = DunningPolicy.from_dict(
+    policy = from_dict(
+        DunningPolicy,
         {
             "steps": [{"offset_days": 0, "level": 1}, {"offset_days": 10, "level": 2, "fee": "5"}],
             "annual_interest": "8",
-        }
+        },
     )
     assert policy.steps[1].fee == Decimal(5)
     assert policy.annual_interest == Percent(8)
@@ -255,7 +257,7 @@ def test_dunning_policy_from_data_and_bad_steps() -> None:
     with pytest.raises(ValidationError, match="at least one step"):
         DunningPolicy([])
     with pytest.raises(ConfigError, match="fee"):
-        DunningPolicy.from_dict({"steps": [{"offset_days": 0, "level": 1, "fee": "-1"}]})
+        from_dict(DunningPolicy, {"steps": [{"offset_days": 0, "level": 1, "fee": "-1"}]})
 
 
 # -- credit -----------------------------------------------------------------------------------
@@ -327,12 +329,13 @@ def test_credit_check_with_group_fallback() -> None:
 
 def test_credit_alerts_and_policy_from_data() -> None:
     r = make_receivable("SO-C", "850", customer="acme", terms=PaymentTerms.net(30))
-    policy = CreditPolicy.from_dict(
+    policy = from_dict(
+        CreditPolicy,
         {
             "limits": {"acme": {"amount": "1000", "currency": "CNY"}},
             "alert_at": "80",
             "overdue_days": 10,
-        }
+        },
     )
     alerts = credit_alerts("acme", receivables=[r], as_of=date(2024, 2, 15), policy=policy)
     assert [a.kind for a in alerts] == ["utilisation", "overdue"]
@@ -342,7 +345,7 @@ def test_credit_alerts_and_policy_from_data() -> None:
         credit_alerts("acme", receivables=[r], as_of=date(2024, 1, 2), policy=CreditPolicy()) == []
     )
     with pytest.raises(ConfigError, match="limits"):
-        CreditPolicy.from_dict({"limits": {"acme": {"amount": "-1", "currency": "CNY"}}})
+        from_dict(CreditPolicy, {"limits": {"acme": {"amount": "-1", "currency": "CNY"}}})
 
 
 def test_risk_grades_from_payment_history() -> None:
@@ -441,11 +444,11 @@ def test_target_attainment() -> None:
 
 
 def test_receivable_policy_from_data() -> None:
-    policy = ReceivablePolicy.from_dict({"finance_roles": ["treasury"], "overpayment": "refuse"})
+    policy = from_dict(ReceivablePolicy, {"finance_roles": ["treasury"], "overpayment": "refuse"})
     assert policy.finance_roles == frozenset({"treasury"})
     assert policy.overpayment is OverpaymentPolicy.REFUSE
     with pytest.raises(ConfigError, match="overpayment"):
-        ReceivablePolicy.from_dict({"overpayment": "keep"})
+        from_dict(ReceivablePolicy, {"overpayment": "keep"})
     with pytest.raises(ConfigError, match="finance_roles"):
-        ReceivablePolicy.from_dict({"finance_roles": []})
+        from_dict(ReceivablePolicy, {"finance_roles": []})
     assert TERMS_30_50_20.name == "30/50/20"

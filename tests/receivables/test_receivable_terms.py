@@ -20,6 +20,7 @@ from crmcore.receivables import (
     PortionKind,
     TermLine,
 )
+from crmcore.serialization import from_dict
 from tests.receivables.rcv_support import TERMS_30_50_20, cny
 
 
@@ -180,7 +181,8 @@ def test_early_payment_discount() -> None:
 
 
 def test_terms_load_from_plain_data() -> None:
-    terms = PaymentTerms.from_dict(
+    terms = from_dict(
+        PaymentTerms,
         {
             "name": "30/70 day 10",
             "lines": [
@@ -191,7 +193,7 @@ def test_terms_load_from_plain_data() -> None:
                     "discount": {"percent": "1.5", "days": 5},
                 },
             ],
-        }
+        },
     )
     plan = terms.schedule(cny(1000), date(2023, 12, 12))
     assert [(i.amount, i.due_date) for i in plan] == [
@@ -202,7 +204,8 @@ def test_terms_load_from_plain_data() -> None:
 
 def test_bad_terms_data_names_the_path() -> None:
     with pytest.raises(ConfigError) as info:
-        PaymentTerms.from_dict(
+        from_dict(
+            PaymentTerms,
             {
                 "name": "x",
                 "lines": [
@@ -211,7 +214,7 @@ def test_bad_terms_data_names_the_path() -> None:
                         "due": {"kind": "day_of_month_after", "day": 40},
                     }
                 ],
-            }
+            },
         )
     assert any(p.startswith("lines[0].due") for p in info.value.problems), info.value.problems
 

@@ -24,6 +24,7 @@ from crmcore.pricing import (
     RuleBook,
 )
 from crmcore.receivables import DueRule, PaymentTerms, Portion, Receivable, TermLine
+from crmcore.serialization import from_dict
 
 ANN, BOB, CAL = (Actor(u, {"sales"}) for u in ("ann", "bob", "cal"))
 SHIPPING = Actor("sam", {"shipping"})
@@ -51,14 +52,15 @@ ENGINE = PricingEngine(
     ),
 )
 TERMS = PaymentTerms("net 30", [TermLine(Portion.balance(), DueRule.net(30))])
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "b2b",
         "stages": [
             {"name": "qualify", "probability": "10"},
             {"name": "won", "probability": "100"},
         ],
-    }
+    },
 )
 
 

@@ -27,6 +27,7 @@ from crmcore.pricing import (
     RuleBook,
 )
 from crmcore.receivables import DueRule, PaymentTerms, Portion, TermLine
+from crmcore.serialization import from_dict
 from crmcore.services import KINDS, Crm, CrmConfig, TermsBook
 from crmcore.testing.fakes import FixedClock, RecordingNotifier, SequentialIds, StaticDirectory
 from crmcore.workflow import ApprovalProcess, ProcessRegistry
@@ -50,7 +51,8 @@ ANN, BOB, MIA, DAN, FAY, FIN, SID = (
 )
 ROLES = ("sales", "manager", "finance", "shipping", "admin")
 
-PROCESS = SalesProcess.from_dict(
+PROCESS = from_dict(
+    SalesProcess,
     {
         "id": "b2b",
         "stages": [
@@ -62,10 +64,11 @@ PROCESS = SalesProcess.from_dict(
                 "approval_process_id": "big-deal",
             },
         ],
-    }
+    },
 )
 
-BIG_DEAL = ApprovalProcess.from_dict(
+BIG_DEAL = from_dict(
+    ApprovalProcess,
     {
         "id": "big-deal",
         "version": 1,
@@ -76,10 +79,11 @@ BIG_DEAL = ApprovalProcess.from_dict(
             "value": {"amount": "100000", "currency": "CNY"},
         },
         "steps": [{"name": "manager", "approvers": [{"manager_of": 1}], "allow_delegation": True}],
-    }
+    },
 )
 
-ORDER_APPROVAL = ApprovalProcess.from_dict(
+ORDER_APPROVAL = from_dict(
+    ApprovalProcess,
     {
         "id": "order-approval",
         "version": 1,
@@ -104,7 +108,7 @@ ORDER_APPROVAL = ApprovalProcess.from_dict(
             ]
         },
         "steps": [{"name": "manager", "approvers": [{"manager_of": 1}], "allow_delegation": True}],
-    }
+    },
 )
 
 #: DRILL 100 (cost 60) and SAW 200 (cost 150), 13 % tax; sales may give 10 %, managers 25 %.

@@ -11,6 +11,7 @@ from crmcore.adapters.memory import MemoryDatabase
 from crmcore.errors import ConfigError, PermissionDenied
 from crmcore.money import Money
 from crmcore.ports import Actor, DirectoryUser, Notification
+from crmcore.serialization import from_dict
 from crmcore.services import (
     DEFAULT_ACCESS,
     AccessPolicy,
@@ -84,7 +85,8 @@ def test_overrides_replace_single_actions_and_typos_are_refused() -> None:
 
 
 def test_routes_resolve_owner_manager_roles_departments_and_users() -> None:
-    routes = NotificationRoutes.from_dict(
+    routes = from_dict(
+        NotificationRoutes,
         {
             "SampleDeposited": {
                 "topic": "money in",
@@ -97,7 +99,7 @@ def test_routes_resolve_owner_manager_roles_departments_and_users() -> None:
                     {"users": ["sun", "boss"]},
                 ],
             }
-        }
+        },
     )
     notes = routes.notifications(deposited(), DIRECTORY, owner_of=lambda e: "sun")
     # the actor (fang) is not told of their own action; inactive fu is skipped; no repeats
@@ -122,8 +124,9 @@ def test_recipient_kinds_directly() -> None:
 
 
 def test_notify_actor_and_events_without_route() -> None:
-    routes = NotificationRoutes.from_dict(
-        {"SampleDeposited": {"topic": "t", "to": [{"role": "finance"}], "notify_actor": True}}
+    routes = from_dict(
+        NotificationRoutes,
+        {"SampleDeposited": {"topic": "t", "to": [{"role": "finance"}], "notify_actor": True}},
     )
     assert [n.recipient_id for n in routes.notifications(deposited(), DIRECTORY)] == ["fang"]
     assert NotificationRoutes().notifications(deposited(), DIRECTORY) == []
@@ -142,13 +145,13 @@ def test_notify_actor_and_events_without_route() -> None:
 )
 def test_bad_routes_name_the_path(data: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        NotificationRoutes.from_dict(data)  # type: ignore[arg-type]
+        from_dict(NotificationRoutes, data)  # type: ignore[arg-type]
 
 
 def test_outbox_delivery_sends_after_commit_once_and_marks_delivered() -> None:
     storage = MemoryDatabase(CONTRACT_KINDS)
-    routes = NotificationRoutes.from_dict(
-        {"SampleDeposited": {"topic": "money in", "to": [{"role": "finance"}]}}
+    routes = from_dict(
+        NotificationRoutes, {"SampleDeposited": {"topic": "money in", "to": [{"role": "finance"}]}}
     )
     notifier = RecordingNotifier()
     with storage.unit_of_work() as uow:
@@ -171,8 +174,8 @@ def test_outbox_delivery_sends_after_commit_once_and_marks_delivered() -> None:
 
 
 def test_configuration_of_the_wrong_shape_is_refused() -> None:
-    with pytest.raises(ConfigError, match="routes: expected an object"):
-        NotificationRoutes.from_dict([])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="invalid NotificationRoutes: expected an object"):
+        from_dict(NotificationRoutes, [])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"order\.ship: roles must be a list"):
         AccessPolicy.with_overrides({"order.ship": None})  # type: ignore[dict-item]
     with pytest.raises(ConfigError, match="access: expected an object"):

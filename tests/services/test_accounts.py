@@ -267,3 +267,49 @@ def test_applying_in_any_split_keeps_outstanding_minus_unapplied(
             else:
                 crm.accounts.confirm_application(FAY, ACC, application.id)
         assert position() == start
+
+
+def test_an_advance_moves_to_the_account_in_one_step_and_pays_the_next_order(
+    world: World,
+) -> None:
+    """AR-1 1,000.00 paid 1,300.00: 300.00 advance. Finance moves it to acme's account in
+    one step; it then pays AR-2's first installment (300.00 due 1 Feb)."""
+    crm, q = world.crm, world.crm.queries
+    paid = crm.receivables.record_payment(
+        ANN, "AR-1", cny("1300.00"), received_on=DAY, reference="BANK-9"
+    )
+    crm.receivables.confirm_payment(FAY, "AR-1", paid.id)
+    assert q.get_receivable(FAY, "AR-1").balance(DAY).advance == cny("300.00")
+    world.sent()
+    before = world.snapshot()
+    with pytest.raises(PermissionDenied, match="ann"):
+        crm.accounts.take_advance(ANN, "AR-1")  # sales may not move money
+    with pytest.raises(InvariantViolation, match=r"400\.00 CNY is more than the advance"):
+        crm.accounts.take_advance(FAY, "AR-1", cny("400.00"))
+    with pytest.raises(InvariantViolation, match="AR-2: no advance to move"):
+        crm.accounts.take_advance(FAY, "AR-2")
+    with pytest.raises(ValidationError, match="amount"):
+        crm.accounts.take_advance(FAY, "AR-1", "300")  # type: ignore[arg-type]
+    assert world.snapshot() == before
+
+    credit = crm.accounts.take_advance(FAY, "AR-1")  # all of it, by one person
+    assert (credit.amount, credit.source) == (cny("300.00"), "advance of AR-1 (AR-1/F1)")
+    ar1 = q.get_receivable(FAY, "AR-1").balance(DAY)
+    assert (ar1.advance, ar1.outstanding, ar1.refunded) == (
+        cny("0.00"),
+        cny("0.00"),
+        cny("300.00"),
+    )
+    (moved,) = q.get_receivable(FAY, "AR-1").refunds
+    assert (moved.to_account, moved.decided_by) == (ACC, "fay")
+    assert q.get_account(ANN, ACC).balance().unapplied == cny("300.00")
+    assert world.sent() == [("ann", "advance moved to the customer's account")]
+    with pytest.raises(InvariantViolation, match="AR-1: no advance to move"):
+        crm.accounts.take_advance(FAY, "AR-1")  # nothing left: not moved twice
+
+    (application,) = crm.accounts.apply(ANN, ACC)
+    assert (application.receivable_id, application.amount) == ("AR-2", cny("300.00"))
+    crm.accounts.confirm_application(FAY, ACC, application.id)
+    assert _outstanding(world, "AR-2") == cny("300.00")
+    # the customer's money is where it was: 1,300.00 received = 1,000.00 AR-1 + 300.00 AR-2
+    assert q.get_account(FAY, ACC).balance().unapplied == cny("0.00")

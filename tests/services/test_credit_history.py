@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from crmcore.money import Money
 from crmcore.receivables import CreditPolicy, Receivable, check_credit, exposure
+from crmcore.serialization import from_dict
 from crmcore.services import KINDS
 from crmcore.services._kinds import has_outstanding
 from crmcore.testing import strategies as cst
@@ -25,8 +26,9 @@ LATER = date(2030, 1, 1)
 
 @pytest.fixture(params=["memory", "sqlite"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
-    policy = CreditPolicy.from_dict(
-        {"limits": {"acme": {"amount": "5000", "currency": "CNY"}}, "overdue_days": 10}
+    policy = from_dict(
+        CreditPolicy,
+        {"limits": {"acme": {"amount": "5000", "currency": "CNY"}}, "overdue_days": 10},
     )
     if request.param == "memory":
         return memory_world(credit_policy=policy)
@@ -81,8 +83,9 @@ def test_the_credit_check_loads_the_open_receivables_and_agrees_with_the_full_fo
         cny("791.00"),
         receivables=everything,
         as_of=today,
-        policy=CreditPolicy.from_dict(
-            {"limits": {"acme": {"amount": "5000", "currency": "CNY"}}, "overdue_days": 10}
+        policy=from_dict(
+            CreditPolicy,
+            {"limits": {"acme": {"amount": "5000", "currency": "CNY"}}, "overdue_days": 10},
         ),
     )
     # 0 + 250 + 250 (not yet confirmed) + 120 = 620.00 outstanding; half of the 120 has been
@@ -129,8 +132,9 @@ def test_checking_credit_on_the_open_receivables_equals_checking_on_all(
     found: list[Receivable],
 ) -> None:
     same = [attrs.evolve(r, customer="acme") for r in found if r.amount.currency.code == "CNY"]
-    policy = CreditPolicy.from_dict(
-        {"limits": {"acme": {"amount": "100000", "currency": "CNY"}}, "overdue_days": 5}
+    policy = from_dict(
+        CreditPolicy,
+        {"limits": {"acme": {"amount": "100000", "currency": "CNY"}}, "overdue_days": 5},
     )
     new = Money("10", "CNY")
     on_all = check_credit("acme", new, receivables=same, as_of=LATER, policy=policy)

@@ -11,6 +11,7 @@ from crmcore.errors import InvalidTransition, NotFound, PermissionDenied
 from crmcore.events import DomainEvent
 from crmcore.forecast import Opportunity
 from crmcore.leads import OpportunityDraft
+from crmcore.serialization import from_dict, to_dict
 from crmcore.services import (
     ApprovalLink,
     EventUsers,
@@ -23,14 +24,14 @@ from tests.services.helpers import ANN, BIG_DEAL, BOB, DAN, MIA, START, cny, mem
 
 
 def _with_sla() -> ProcessRegistry:
-    data = BIG_DEAL.to_dict()
+    data = to_dict(BIG_DEAL)
     data["steps"][0]["sla"] = {
         "hours": 24,
         "remind_before_hours": [8],
         "escalate_to": {"manager_of_approver": 1},
     }
     registry = ProcessRegistry()
-    registry.publish(ApprovalProcess.from_dict(data))
+    registry.publish(from_dict(ApprovalProcess, data))
     return registry
 
 
@@ -119,8 +120,9 @@ def test_a_link_is_settled_once_even_when_decided_twice() -> None:
 
 def test_an_owner_nobody_stores_gets_no_notification() -> None:
     world = memory_world(
-        routes=NotificationRoutes.from_dict(
-            {"LeadCaptured": {"topic": "new lead", "to": [{"owner": True}, {"users": ["dan"]}]}}
+        routes=from_dict(
+            NotificationRoutes,
+            {"LeadCaptured": {"topic": "new lead", "to": [{"owner": True}, {"users": ["dan"]}]}},
         )
     )
     world.crm.owners["lead"] = lambda uow, id: uow.repository(Opportunity).get("nope").owner_id
@@ -231,8 +233,9 @@ def test_a_failing_notifier_leaves_the_events_for_the_next_delivery() -> None:
 
 def test_a_lead_event_without_an_owner_finds_the_owner_on_the_lead() -> None:
     world = memory_world(
-        routes=NotificationRoutes.from_dict(
-            {"LeadFollowedUp": {"topic": "followed up", "to": [{"manager_of_owner": 1}]}}
+        routes=from_dict(
+            NotificationRoutes,
+            {"LeadFollowedUp": {"topic": "followed up", "to": [{"manager_of_owner": 1}]}},
         )
     )
     crm = world.crm
@@ -250,4 +253,4 @@ def test_bad_recipients_are_refused_with_their_path(recipient: dict[str, Any]) -
     from crmcore.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"X\.to\[0\]: a recipient is"):
-        NotificationRoutes.from_dict({"X": {"topic": "t", "to": [recipient]}})
+        from_dict(NotificationRoutes, {"X": {"topic": "t", "to": [recipient]}})

@@ -118,12 +118,18 @@ def test_a_failed_batch_keeps_the_committed_ones_and_a_second_call_finishes(
 def test_a_bad_map_or_batch_size_changes_nothing(world: World) -> None:
     ids, _, won = anns_book(world)
     crm = world.crm
+    waiting = crm.leads.create(DAN, "Walk-in", source="web", region="Shanghai").id
+    world.sent()
     before = world.snapshot()
     cases = [
         ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
         ({"max_batches": 0, "batch_size": 1}, "max_batches must be at least 1, got 0"),
-        ({"assignments": {"nothing-1": "bob"}}, r"'nothing-1'.*\(no open record has that id\)"),
-        ({"assignments": {won: "bob"}}, rf"'{won}', which is not an open record of ann \(ann\)"),
+        ({"assignments": {"nothing-1": "bob"}}, r"'nothing-1'.*\(held by nobody\)"),
+        (
+            {"assignments": {won: "bob"}},
+            rf"'{won}', which is not an open record of ann \(held by ann\)",
+        ),
+        ({"assignments": {waiting: "bob"}}, rf"'{waiting}', .*\(held by nobody\)"),
         ({"assignments": {ids[0]: "ann"}}, "cannot hand over to themself"),
         ({"assignments": {ids[0]: " "}}, r"assignments\[.*\] must be a user id"),
     ]
@@ -148,5 +154,5 @@ def test_an_approval_request_in_the_map_goes_to_its_receiver_and_a_rerun_accepts
     # run again: the request is dan's now, which the map says; nothing else to move
     again = crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "dan"})
     assert (again.moved, again.remaining) == (0, 0)
-    with pytest.raises(ValidationError, match=r"not an open record of mia \(dan\)"):
+    with pytest.raises(ValidationError, match=r"not an open record of mia \(held by dan\)"):
         crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "bob"})

@@ -13,6 +13,7 @@ from crmcore.forecast import ForecastAggregate, OpportunityRecord, SalesProcess
 from crmcore.leads import PoolConfig, PoolMember
 from crmcore.leads._state import daily_share_of
 from crmcore.money import Money
+from crmcore.serialization import from_dict, to_dict
 from crmcore.services import Crm
 from tests.leads.leads_helpers import ADMIN, at, make_leads, make_pool
 from tests.services.helpers import ANN, DAN, MIA, PROCESS, cny, config, memory_world
@@ -43,7 +44,7 @@ def test_an_inactive_member_stays_inactive_and_nothing_is_left_to_move() -> None
 def test_lost_reasons_configured_later_apply_to_deals_opened_before() -> None:
     world = memory_world()
     deal = world.crm.opportunities.create(ANN, cny("1000"))
-    stricter = SalesProcess.from_dict({**PROCESS.to_dict(), "lost_reasons": ["price"]})
+    stricter = from_dict(SalesProcess, {**to_dict(PROCESS), "lost_reasons": ["price"]})
     later = Crm(
         world.storage,
         world.directory,
@@ -83,7 +84,7 @@ def test_a_pool_without_auto_assign_refuses_to_assign_by_itself_and_a_zero_quota
 
 
 def test_a_partition_that_met_its_base_later_converts_what_it_had_already() -> None:
-    process = SalesProcess.from_dict({"id": "p", "stages": [{"name": "a", "probability": "10"}]})
+    process = from_dict(SalesProcess, {"id": "p", "stages": [{"name": "a", "probability": "10"}]})
     part = ForecastAggregate(process, rates={"USD": "7"})
     part.add(OpportunityRecord("u", "x", "a", Money(100, "USD"), date(2026, 3, 1)))
     part.add(OpportunityRecord("c", "x", "a", Money(300, "CNY"), date(2026, 3, 1)))

@@ -90,3 +90,13 @@ def test_without_team_write_only_the_owner_admins_and_the_pool_admins_write(
             world.crm.leads.return_lead(MIA, lead_id, "unreachable")
         world.crm.leads.return_lead(MKT, lead_id, "unreachable")  # the pool's admin
         assert stored(world, lead_id).owner_id is None
+
+
+def test_a_lead_in_no_pool_is_written_by_the_rule_alone(world: World) -> None:
+    lead = world.crm.leads.create(DAN, "Unrouted", source="web", route=False)
+    with pytest.raises(
+        PermissionDenied,
+        match=r"ann may not write lead lead-1: it belongs to nobody \(only "
+        r"the owner, the owner's managers or roles admin may\)$",
+    ):
+        world.crm.leads.follow_up(ANN, lead.id, "hello")

@@ -24,6 +24,7 @@ from crmcore.orders import OrderStatus
 from crmcore.ports import Actor, DirectoryUser
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.receivables import CreditPolicy, Receivable
+from crmcore.serialization import from_dict
 from crmcore.services import CrmConfig
 from crmcore.workflow import ApprovalInstance, ApprovalStatus, ProcessRegistry
 from tests.services.helpers import (
@@ -277,7 +278,7 @@ def test_credit_over_limit_forces_approval_whatever_the_process_says(world: Worl
 def test_credit_within_limit_counts_pending_orders_in_the_exposure(world: World) -> None:
     crm = world.crm
     crm.config = _with(
-        crm.config, credit_policy=CreditPolicy.from_dict({"limits": {"acme": _cny("2000")}})
+        crm.config, credit_policy=from_dict(CreditPolicy, {"limits": {"acme": _cny("2000")}})
     )
     pending_order(world)  # 632.80 waiting for approval
     ids = priced_order(world)
@@ -361,7 +362,7 @@ def _cny(amount: str) -> dict[str, str]:
 
 def _credit(over_limit: str) -> CreditPolicy:
     """Acme may owe 100.00; beyond that, ``over_limit`` decides."""
-    return CreditPolicy.from_dict({"limits": {"acme": _cny("100")}, "over_limit": over_limit})
+    return from_dict(CreditPolicy, {"limits": {"acme": _cny("100")}, "over_limit": over_limit})
 
 
 def _with(config: CrmConfig, **changes: Any) -> CrmConfig:

@@ -14,6 +14,7 @@ from crmcore.errors import ConfigError, InvariantViolation, PermissionDenied, Va
 from crmcore.orders import OrderStatus
 from crmcore.pricing import PriceList, PriceListItem
 from crmcore.receivables import DunningPolicy
+from crmcore.serialization import from_dict
 from crmcore.services import NotificationRoutes
 from tests.services.helpers import (
     ANN,
@@ -129,14 +130,16 @@ def test_reminder_topics_say_what_they_are(world: World) -> None:
 
 
 def test_a_topic_names_only_fields_of_its_event() -> None:
-    routes = NotificationRoutes.from_dict(
-        {"InstallmentDueToday": {"topic": "{name}: {total_due}", "to": [{"owner": True}]}}
+    routes = from_dict(
+        NotificationRoutes,
+        {"InstallmentDueToday": {"topic": "{name}: {total_due}", "to": [{"owner": True}]}},
     )
     assert routes.routes["InstallmentDueToday"].topic == "{name}: {total_due}"
     for topic in ("{level.real}", "{level!r}", "{level:>3}", "{0}", "{nope}", "{unclosed"):
         with pytest.raises(ConfigError, match=r"InstallmentOverdue\.topic"):
-            NotificationRoutes.from_dict(
-                {"InstallmentOverdue": {"topic": topic, "to": [{"owner": True}]}}
+            from_dict(
+                NotificationRoutes,
+                {"InstallmentOverdue": {"topic": topic, "to": [{"owner": True}]}},
             )
 
 

@@ -11,24 +11,26 @@ from pathlib import Path
 import pytest
 
 from crmcore.errors import ConfigError, ValidationError
-from crmcore.forecast import Opportunity, SalesProcess
-from crmcore.leads import OpportunityDraft
+from crmcore.forecast import SalesProcess
+from crmcore.serialization import from_dict
 from crmcore.services import CrmConfig, ProcessRule
-from tests.services.helpers import ACTORS, ANN, BACKENDS, DAN, PROCESS, World, cny, world_on
+from tests.services.helpers import ACTORS, ANN, BACKENDS, PROCESS, World, cny, world_on
+from tests.services.test_sales_processes import converted
 
 MKT = ACTORS["mkt"]
-SERVICE = SalesProcess.from_dict(
+SERVICE = from_dict(
+    SalesProcess,
     {
         "id": "service",
         "stages": [
             {"name": "scoping", "probability": "20"},
             {"name": "quote", "probability": "60"},
         ],
-    }
+    },
 )
 #: Marketing's inbound deals: one stage at 30 %.
-INBOUND = SalesProcess.from_dict(
-    {"id": "inbound", "stages": [{"name": "talk", "probability": "30"}]}
+INBOUND = from_dict(
+    SalesProcess, {"id": "inbound", "stages": [{"name": "talk", "probability": "30"}]}
 )
 RULES = (
     ProcessRule("service", record_type="service"),
@@ -73,15 +75,7 @@ def test_the_rules_choose_the_process_and_an_explicit_id_wins(world: World) -> N
 
 
 def test_a_converted_lead_s_deal_follows_the_rules_too(world: World) -> None:
-    crm = world.crm
-    lead = crm.leads.create(DAN, "Li Lei", source="expo", region="Shanghai")
-    crm.leads.claim(ANN, lead.id)
-    draft = OpportunityDraft(
-        "opp-svc", "Maintenance", cny("30000"), OPENED.date(), product_line="maintenance"
-    )
-    crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=draft)
-    with world.storage.unit_of_work() as uow:
-        stored = uow.repository(Opportunity).get("opp-svc")
+    stored = converted(world, product_line="maintenance")
     assert (stored.process.id, stored.stage) == ("service", "scoping")
 
 

@@ -6,6 +6,7 @@ import attrs
 import pytest
 
 from crmcore.errors import ConfigError
+from crmcore.serialization import from_dict
 from crmcore.services import AccessPolicy, CrmConfig, Grant
 from crmcore.workflow import ApprovalProcess, ProcessRegistry
 from tests.services.helpers import ROLES, config
@@ -35,13 +36,14 @@ def test_a_misspelt_role_is_named_with_where_it_is_and_a_suggestion() -> None:
 def test_approval_steps_routes_and_write_offs_are_checked_too() -> None:
     registry = ProcessRegistry()
     registry.publish(
-        ApprovalProcess.from_dict(
+        from_dict(
+            ApprovalProcess,
             {
                 "id": "refunds",
                 "version": 2,
                 "subject_kind": "order",
                 "steps": [{"name": "money", "approvers": [{"role": "finanace"}]}],
-            }
+            },
         )
     )
     with pytest.raises(ConfigError, match="did you mean 'finance'") as refused:

@@ -18,6 +18,7 @@ from crmcore.errors import (
 )
 from crmcore.forecast import Opportunity, OpportunityStatus, SalesProcess, StageChange
 from crmcore.leads import OpportunityDraft
+from crmcore.serialization import from_dict, to_dict
 from tests.services.helpers import (
     ANN,
     BACKENDS,
@@ -33,7 +34,8 @@ from tests.services.helpers import (
 
 REASONS = ("price", "competitor", "no budget", "no decision")
 #: Service contracts: a shorter process of their own, with its own probabilities.
-SERVICE = SalesProcess.from_dict(
+SERVICE = from_dict(
+    SalesProcess,
     {
         "id": "service",
         "name": "Service contracts",
@@ -42,7 +44,7 @@ SERVICE = SalesProcess.from_dict(
             {"name": "quote", "probability": "60", "required_fields": ["sla"]},
         ],
         "lost_reasons": ["price", "stayed with incumbent"],
-    }
+    },
 )
 OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,7 +53,7 @@ OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The shared world with two sales processes and a lost-reason list."""
     changes = {
-        "sales_process": SalesProcess.from_dict({**PROCESS.to_dict(), "lost_reasons": REASONS}),
+        "sales_process": from_dict(SalesProcess, {**to_dict(PROCESS), "lost_reasons": REASONS}),
         "sales_processes": (SERVICE,),
     }
     with world_on(request.param, tmp_path, **changes) as made:
@@ -86,17 +88,20 @@ def test_each_deal_follows_its_own_process_and_forecast(world: World) -> None:
         crm.opportunities.create(ANN, cny("1"), process_id="retail")
 
 
-def test_a_lead_converts_into_the_process_its_draft_names(world: World) -> None:
+def converted(world: World, **draft: str) -> Opportunity:
+    """The deal "opp-svc" opened by converting a lead Ann claimed, with ``draft``'s fields."""
     crm = world.crm
     lead = crm.leads.create(DAN, "Li Lei", source="expo", region="Shanghai")
     crm.leads.claim(ANN, lead.id)
-    draft = OpportunityDraft(
-        "opp-svc", "Maintenance", cny("30000"), OPENED.date(), process_id="service"
-    )
-    crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=draft)
+    opportunity = OpportunityDraft("opp-svc", "Maintenance", cny("30000"), OPENED.date(), **draft)
+    crm.leads.convert(ANN, lead.id, customer_id="acme", contact_id="li", opportunity=opportunity)
     with world.storage.unit_of_work() as uow:
-        stored = uow.repository(Opportunity).get("opp-svc")
-    assert (stored.process.id, stored.stage, stored.lead_id) == ("service", "scoping", lead.id)
+        return uow.repository(Opportunity).get("opp-svc")
+
+
+def test_a_lead_converts_into_the_process_its_draft_names(world: World) -> None:
+    stored = converted(world, process_id="service")
+    assert (stored.process.id, stored.stage, stored.lead_id) == ("service", "scoping", "lead-1")
 
 
 def test_a_deal_is_lost_for_a_listed_reason_and_reopened_with_its_history(world: World) -> None:

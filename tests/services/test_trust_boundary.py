@@ -20,6 +20,7 @@ from crmcore.orders import OrderStatus
 from crmcore.ports import Actor, DirectoryUser, Notification
 from crmcore.pricing import PercentOff
 from crmcore.receivables import Receivable
+from crmcore.serialization import from_dict
 from crmcore.services import AccessPolicy
 from crmcore.workflow import ApprovalInstance, ProcessRegistry
 from tests.services.helpers import (
@@ -190,7 +191,8 @@ def test_a_manager_submits_their_reports_order() -> None:
 
 # -- 4. gates hold on every path ---------------------------------------------------------------
 
-SIGNED = SalesProcess.from_dict(
+SIGNED = from_dict(
+    SalesProcess,
     {
         "id": "b2b",
         "stages": [
@@ -204,7 +206,7 @@ SIGNED = SalesProcess.from_dict(
             },
             {"name": "signed", "probability": "95"},
         ],
-    }
+    },
 )
 
 

@@ -61,8 +61,8 @@ def test_opportunities_and_approval_requests_load_back_the_same_data(
     assert again.to_record() == opportunity.to_record()
     assert again.to_history() == opportunity.to_history()
     assert again.fields == opportunity.fields  # text, numbers and yes / no keep their types
-    loaded = ApprovalInstance.from_dict(through_json(instance.to_dict()))
-    assert loaded.to_dict() == instance.to_dict()
+    loaded = from_dict(ApprovalInstance, through_json(to_dict(instance)))
+    assert to_dict(loaded) == to_dict(instance)
     assert loaded.progress() == instance.progress()
 
 
@@ -79,7 +79,7 @@ def test_an_approval_request_with_a_typed_condition_value_loads_back_equal() -> 
         process, subject, "ann", cst.APPROVAL_DIRECTORY, at=AT, instance_id="AP-1"
     )
     instance.pull_events()
-    loaded = ApprovalInstance.from_dict(through_json(instance.to_dict()))
+    loaded = from_dict(ApprovalInstance, through_json(to_dict(instance)))
     assert loaded.process.steps[0].condition == process.steps[0].condition
     assert loaded == instance
 
@@ -87,7 +87,7 @@ def test_an_approval_request_with_a_typed_condition_value_loads_back_equal() -> 
 def test_opportunity_feedback_values_keep_their_types() -> None:
     """FAILS: ``Opportunity.fields`` is ``dict[str, Any]`` and nothing tags its values (a lead's
     ``custom`` values are tagged and checked); Money, Decimal and dates come back changed."""
-    process = SalesProcess.from_dict({"id": "p", "stages": [{"name": "a", "probability": "10"}]})
+    process = from_dict(SalesProcess, {"id": "p", "stages": [{"name": "a", "probability": "10"}]})
     feedback = {
         "budget": Money("180000", "CNY"),
         "seats": Decimal("12.5"),

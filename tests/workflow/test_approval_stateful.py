@@ -33,6 +33,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.events import DomainEvent
+from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import (
     ALL,
     ANY,
@@ -372,8 +373,8 @@ class ApprovalRequestMachine(RuleBasedStateMachine):
 
     @invariant()
     def storing_and_loading_changes_nothing(self) -> None:
-        data = json.loads(json.dumps(self.request.to_dict()))
-        assert ApprovalInstance.from_dict(data) == self.request
+        data = json.loads(json.dumps(to_dict(self.request)))
+        assert from_dict(ApprovalInstance, data) == self.request
 
     @invariant()
     def history_only_grows(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crmcore.errors import ConfigError
-from crmcore.serialization import converter
+from crmcore.serialization import converter, from_dict
 from crmcore.testing.fakes import StaticDirectory
 from crmcore.workflow import (
     ANY,
@@ -81,13 +81,14 @@ def test_objects_pass_through_the_converter_unchanged() -> None:
 
 def test_required_levels_and_names() -> None:
     with pytest.raises(ConfigError) as err:
-        ApprovalProcess.from_dict(
+        from_dict(
+            ApprovalProcess,
             {
                 "id": "p",
                 "version": 1,
                 "subject_kind": "order",
                 "steps": [{"name": "a", "approvers": [{"manager_of": None}, {"field_user": 3}]}],
-            }
+            },
         )
     assert err.value.problems == [
         "steps[0].approvers[0].manager_of: required",

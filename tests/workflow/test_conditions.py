@@ -25,8 +25,6 @@ from crmcore.workflow import (
     Op,
     Predicate,
     as_condition,
-    condition_from_dict,
-    condition_to_dict,
 )
 from crmcore.workflow._conditions import resolve
 
@@ -109,19 +107,21 @@ ORDER = Order(
 def test_comparison_reads_the_subject_attribute_as_its_own_type(
     data: dict[str, Any], expected: bool
 ) -> None:
-    assert condition_from_dict(data).evaluate(ORDER) is expected
+    assert from_dict(Condition, data).evaluate(ORDER) is expected
 
 
 def test_discount_above_authority_is_configuration_over_approval_reasons() -> None:
-    needs_manager = condition_from_dict(
-        {"field": "approval_reasons.kind", "op": "contains", "value": "discount_above_authority"}
+    needs_manager = from_dict(
+        Condition,
+        {"field": "approval_reasons.kind", "op": "contains", "value": "discount_above_authority"},
     )
     assert needs_manager.evaluate(ORDER) is True
     assert needs_manager.evaluate(Order()) is False
     other = Order(approval_reasons=(Reason("below_margin_floor"),))
     assert needs_manager.evaluate(other) is False
-    not_reason = condition_from_dict(
-        {"field": "approval_reasons.kind", "op": "not contains", "value": "below_margin_floor"}
+    not_reason = from_dict(
+        Condition,
+        {"field": "approval_reasons.kind", "op": "not contains", "value": "below_margin_floor"},
     )
     assert not_reason.evaluate(ORDER) is False
     assert not_reason.evaluate(Order()) is True
@@ -230,8 +230,8 @@ def test_all_any_not_combine_and_describe_themselves() -> None:
     assert (
         text == "(net_total >= 10000.00 CNY and (customer.region == 'north' or not rush == True))"
     )
-    assert condition_from_dict(
-        {"field": "net_total", "op": ">", "value": {"amount": "5", "currency": "CNY"}}
+    assert from_dict(
+        Condition, {"field": "net_total", "op": ">", "value": {"amount": "5", "currency": "CNY"}}
     ).describe() == ("net_total > 5.00 CNY")
     assert big(ORDER) is True
 
@@ -251,7 +251,7 @@ def test_a_host_configuring_in_code_may_pass_a_callable() -> None:
     with pytest.raises(ConfigError, match="must be a Condition"):
         as_condition(42)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="Python code"):
-        condition_to_dict(cond)
+        to_dict(cond)
 
 
 # -- the data form ----------------------------------------------------------------------------
@@ -266,13 +266,13 @@ NESTED = {
 
 
 def test_data_form_round_trips() -> None:
-    cond = condition_from_dict(NESTED)
+    cond = from_dict(Condition, NESTED)
     assert isinstance(cond, AllOf)
     assert cond.evaluate(ORDER) is True
-    assert condition_to_dict(cond) == NESTED
-    assert condition_from_dict(condition_to_dict(cond)) == cond
+    assert to_dict(cond) == NESTED
+    assert from_dict(Condition, to_dict(cond)) == cond
     typed = Compare("net_total", Op.GT, Money("5", "CNY"))
-    assert condition_to_dict(typed)["value"] == {"amount": "5", "currency": "CNY"}
+    assert to_dict(typed)["value"] == {"amount": "5", "currency": "CNY"}
     assert converter.structure(NESTED, Condition) == cond
     assert to_dict(cond) == NESTED
 
@@ -292,7 +292,7 @@ def test_data_form_round_trips() -> None:
 )
 def test_bad_data_names_the_path(data: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        condition_from_dict(data)
+        from_dict(Condition, data)
 
 
 def test_bad_condition_inside_a_config_names_the_full_path() -> None:
@@ -331,7 +331,7 @@ conditions = st.recursive(
 
 @given(conditions)
 def test_data_form_keeps_the_meaning(cond: Condition) -> None:
-    again = condition_from_dict(condition_to_dict(cond))
+    again = from_dict(Condition, to_dict(cond))
     assert again == cond
     assert again.evaluate(ORDER) == cond.evaluate(ORDER)
 
@@ -368,7 +368,7 @@ def test_a_condition_built_in_code_equals_the_same_condition_loaded_from_json() 
             Compare("on", Op.LT, date(2026, 1, 1)),
         ]
     )
-    loaded = condition_from_dict(json.loads(json.dumps(condition_to_dict(built))))
+    loaded = from_dict(Condition, json.loads(json.dumps(to_dict(built))))
     assert loaded == built
     assert built.conditions[0].value == {"amount": "50000", "currency": "CNY"}  # type: ignore[attr-defined]
     assert built.conditions[2].value == ["A", "B"]  # type: ignore[attr-defined]
@@ -389,10 +389,12 @@ def test_a_missing_optional_key_makes_every_comparison_false() -> None:
         ({"field": "custom.employees", "op": "not in", "value": [1, 2]}, (True, False)),
         ({"not": {"field": "custom.employees", "op": "==", "value": 250}}, (False, True)),
     ):
-        condition = condition_from_dict(data)
+        condition = from_dict(Condition, data)
         assert (condition.evaluate(with_field), condition.evaluate(without)) == expected, data
     # through a list, elements without the key are left out
     rows = {"lines": [{"sku": "A"}, {"qty": 3}]}
-    assert condition_from_dict({"field": "lines.sku", "op": "==", "value": "A"}).evaluate(rows)
-    assert not condition_from_dict({"field": "lines.sku", "op": "==", "value": "B"}).evaluate(rows)
+    assert from_dict(Condition, {"field": "lines.sku", "op": "==", "value": "A"}).evaluate(rows)
+    assert not from_dict(Condition, {"field": "lines.sku", "op": "==", "value": "B"}).evaluate(
+        rows
+    )
     assert repr(resolve({"a": {}}, "a.b")) == "ABSENT"

@@ -11,10 +11,10 @@ import attrs
 import pytest
 
 from crmcore.errors import ConfigError, ValidationError
-from crmcore.leads import policy_from_dict
-from crmcore.serialization import MAX_DEPTH
+from crmcore.leads import AssignmentPolicy
+from crmcore.serialization import MAX_DEPTH, from_dict
 from crmcore.services import AccessPolicy, NotificationRoutes
-from crmcore.workflow import ApprovalProcess, Compare, Op, condition_from_dict
+from crmcore.workflow import ApprovalProcess, Compare, Condition, Op
 
 
 def nested_not(depth: int) -> dict[str, Any]:
@@ -30,17 +30,17 @@ def test_a_condition_nested_past_the_limit_names_the_path() -> None:
     gc.collect()
     start = time.perf_counter()
     with pytest.raises(
-        ConfigError, match=rf"condition\.not\.not.*: nested deeper than {MAX_DEPTH}"
+        ConfigError, match=rf"invalid Condition: not\.not.*: nested deeper than {MAX_DEPTH}"
     ):
-        condition_from_dict(deep)
+        from_dict(Condition, deep)
     assert time.perf_counter() - start < 1
-    assert condition_from_dict(nested_not(MAX_DEPTH - 1)).evaluate({"amount": 0})
+    assert from_dict(Condition, nested_not(MAX_DEPTH - 1)).evaluate({"amount": 0})
 
 
 def test_a_condition_cannot_walk_into_dunder_or_private_attributes() -> None:
     for path in ("__globals__", "amount.__class__", "_secret", "a..b"):
         with pytest.raises(ConfigError, match=r"field: .* is not a path of data fields"):
-            condition_from_dict({"field": path, "op": "==", "value": "x"})
+            from_dict(Condition, {"field": path, "op": "==", "value": "x"})
         with pytest.raises(ConfigError, match=r"field: .* is not a path of data fields"):
             Compare(path, Op.EQ, "x")
 
@@ -50,15 +50,15 @@ def test_a_condition_cannot_call_into_a_method() -> None:
     class Subject:
         name: str
 
-    condition = condition_from_dict({"field": "name.upper", "op": "==", "value": "X"})
+    condition = from_dict(Condition, {"field": "name.upper", "op": "==", "value": "X"})
     with pytest.raises(ConfigError, match=r"'upper' of str is a method, not a data field"):
         condition.evaluate(Subject("x"))
 
 
 def test_huge_integers_in_configuration_are_refused_with_the_path() -> None:
     # was ValueError from int → str conversion
-    with pytest.raises(ConfigError, match=r"condition\.value: number out of range"):
-        condition_from_dict({"field": "amount", "op": ">", "value": 10**5000})
+    with pytest.raises(ConfigError, match=r"invalid Condition: value: number out of range"):
+        from_dict(Condition, {"field": "amount", "op": ">", "value": 10**5000})
 
 
 def test_routes_refuse_deep_nesting_bad_booleans_and_unknown_events() -> None:
@@ -66,29 +66,36 @@ def test_routes_refuse_deep_nesting_bad_booleans_and_unknown_events() -> None:
     with pytest.raises(
         ConfigError, match=r"ReceivablePaymentConfirmed\.notify_actor: expected true or fal"
     ):
-        NotificationRoutes.from_dict(
-            {"ReceivablePaymentConfirmed": {"topic": "t", "to": to, "notify_actor": "false"}}
+        from_dict(
+            NotificationRoutes,
+            {"ReceivablePaymentConfirmed": {"topic": "t", "to": to, "notify_actor": "false"}},
         )
     with pytest.raises(
         ConfigError,
         match=r"routes\.'ReceivablePaymentConfirmd': no event is called that \(did you mean",
     ):
-        NotificationRoutes.from_dict({"ReceivablePaymentConfirmd": {"topic": "t", "to": to}})
+        from_dict(NotificationRoutes, {"ReceivablePaymentConfirmd": {"topic": "t", "to": to}})
     deep: Any = {"owner": True}
     for _ in range(10_000):
         deep = [deep]
     with pytest.raises(
-        ConfigError, match=r"routes\.ReceivablePaymentConfirmed\.to.*nested deeper than 32"
+        ConfigError,
+        match=r"invalid NotificationRoutes: ReceivablePaymentConfirmed\.to.*nested deeper than 32",
     ):
-        NotificationRoutes.from_dict({"ReceivablePaymentConfirmed": {"topic": "t", "to": deep}})
+        from_dict(NotificationRoutes, {"ReceivablePaymentConfirmed": {"topic": "t", "to": deep}})
     with pytest.raises(ConfigError, match=r"manager_of_owner': 1\.\.20"):
-        NotificationRoutes.from_dict(
-            {"ReceivablePaymentConfirmed": {"topic": "t", "to": [{"manager_of_owner": 21}]}}
+        from_dict(
+            NotificationRoutes,
+            {"ReceivablePaymentConfirmed": {"topic": "t", "to": [{"manager_of_owner": 21}]}},
         )
-    with pytest.raises(ConfigError, match=r"routes: expected an object of event names, got None"):
-        NotificationRoutes.from_dict(None)  # type: ignore[arg-type]
-    routes = NotificationRoutes.from_dict(
-        {"ReceivablePaymentConfirmed": {"topic": "t", "to": to, "notify_actor": False}}
+    with pytest.raises(
+        ConfigError,
+        match=r"invalid NotificationRoutes: expected an object .*, got NoneType None",
+    ):
+        from_dict(NotificationRoutes, None)  # type: ignore[arg-type]
+    routes = from_dict(
+        NotificationRoutes,
+        {"ReceivablePaymentConfirmed": {"topic": "t", "to": to, "notify_actor": False}},
     )
     assert routes.routes["ReceivablePaymentConfirmed"].notify_actor is False
 
@@ -107,11 +114,11 @@ def test_access_overrides_refuse_unhashable_or_missing_roles() -> None:
 
 def test_leads_policy_refuses_unhashable_and_none() -> None:
     with pytest.raises(ConfigError, match=r"unknown policy kind \[\]"):
-        policy_from_dict({"kind": []})
+        from_dict(AssignmentPolicy, {"kind": []})
     with pytest.raises(ConfigError, match=r"unknown policy kind None"):
-        policy_from_dict(None)
+        from_dict(AssignmentPolicy, None)
     with pytest.raises(ConfigError, match=r"takes only 'kind', got keys 'kind', 1"):
-        policy_from_dict({"kind": "round_robin", 1: 2})
+        from_dict(AssignmentPolicy, {"kind": "round_robin", 1: 2})
 
 
 def test_approval_process_json_nested_100000_deep_is_one_config_error() -> None:
@@ -141,9 +148,10 @@ def test_an_sla_of_a_million_years_is_refused() -> None:
     ):
         ApprovalProcess.from_json(json.dumps(process))
     with pytest.raises(ValidationError):
-        ApprovalProcess.from_dict(
+        from_dict(
+            ApprovalProcess,
             {
                 **process,
                 "steps": [{**process["steps"][0], "sla": {"hours": 24, "remind_before_hours": 5}}],
-            }
+            },
         )  # type: ignore[dict-item]

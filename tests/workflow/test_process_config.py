@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore.errors import ConfigError, NotFound, ValidationError
+from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import (
     ALL,
     ANY,
@@ -94,13 +95,13 @@ def test_order_approval_loads_from_json_into_typed_configuration() -> None:
 
 
 def test_to_dict_round_trips() -> None:
-    process = ApprovalProcess.from_dict(ORDER_APPROVAL)
-    data = process.to_dict()
+    process = from_dict(ApprovalProcess, ORDER_APPROVAL)
+    data = to_dict(process)
     assert data["steps"][1]["mode"] == "QUORUM(2)"
     assert data["steps"][1]["approvers"] == [{"role": "finance"}, {"user": "cfo"}]
     assert data["steps"][2]["approvers"] == [{"field_user": "key_account_manager_id"}]
     assert data["steps"][1]["sla"]["escalate_to"] == {"manager_of_approver": 1}
-    assert ApprovalProcess.from_dict(json.loads(json.dumps(data))) == process
+    assert from_dict(ApprovalProcess, json.loads(json.dumps(data))) == process
 
 
 def with_steps(*steps: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def with_steps(*steps: dict[str, Any]) -> dict[str, Any]:
 
 def problems(data: object) -> list[str]:
     with pytest.raises(ConfigError) as err:
-        ApprovalProcess.from_dict(data)
+        from_dict(ApprovalProcess, data)
     return err.value.problems
 
 
@@ -200,7 +201,7 @@ def test_bad_json_is_a_config_error() -> None:
 )
 def test_mode_spellings(text: object, mode: Mode) -> None:
     data = with_steps({"name": "a", "approvers": [{"role": "finance"}], "mode": text})
-    assert ApprovalProcess.from_dict(data).steps[0].mode == mode
+    assert from_dict(ApprovalProcess, data).steps[0].mode == mode
 
 
 @pytest.mark.parametrize(
@@ -262,13 +263,13 @@ def test_a_host_may_configure_conditions_in_code_but_not_save_them() -> None:
     assert step.condition.evaluate(Order())
     process = ApprovalProcess("p", 1, "order", [step])
     with pytest.raises(ConfigError, match="is Python code and cannot be saved"):
-        process.to_dict()
+        to_dict(process)
 
 
 def test_registry_keeps_every_version() -> None:
     registry = ProcessRegistry()
-    v1 = ApprovalProcess.from_dict(ORDER_APPROVAL)
-    v2 = ApprovalProcess.from_dict({**ORDER_APPROVAL, "version": 2})
+    v1 = from_dict(ApprovalProcess, ORDER_APPROVAL)
+    v2 = from_dict(ApprovalProcess, {**ORDER_APPROVAL, "version": 2})
     other = ApprovalProcess("leave", 1, "opportunity", [Step("m", [ManagerOf()])])
     registry.publish(v1)
     registry.publish(v2)

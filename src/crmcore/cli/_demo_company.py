@@ -93,7 +93,8 @@ TIERS: Final = ("A", "B", "C")
 #: Order discounts and how often they are chosen: beyond 10 % needs a manager's approval.
 DISCOUNTS: Final = ("0", "0", "5", "8", "12", "18")
 
-ORDER_PROCESS: Final = ApprovalProcess.from_dict(
+ORDER_PROCESS: Final = from_dict(
+    ApprovalProcess,
     {
         "id": "order-approval",
         "version": 1,
@@ -118,7 +119,7 @@ ORDER_PROCESS: Final = ApprovalProcess.from_dict(
             ]
         },
         "steps": [{"name": "manager", "approvers": [{"manager_of": 1}]}],
-    }
+    },
 )
 
 
@@ -234,8 +235,8 @@ def build_crm(storage: Storage, month: int, clock: FixedClock) -> tuple[Crm, Cou
         router=router,
         terms=TermsBook(default=PaymentTerms.net(30)),
         pricing=engine,
-        credit_policy=CreditPolicy.from_dict(
-            {"no_limit": "allowed", "overdue_decision": None, "limits": {}}
+        credit_policy=from_dict(
+            CreditPolicy, {"no_limit": "allowed", "overdue_decision": None, "limits": {}}
         ),
         visits=VISIT_SETTINGS,
     )

@@ -47,12 +47,13 @@ from crmcore.forecast import (
     TargetGap,
 )
 from crmcore.money import Currency, Money
-from crmcore.serialization import check_shape
+from crmcore.serialization import check_shape, from_dict
 
 __all__ = ["COMMAND", "DEFAULT_PROCESS", "GROUPINGS"]
 
 #: The process used without ``--process``: the textbook B2B funnel of docs/forecast.md.
-DEFAULT_PROCESS: Final = SalesProcess.from_dict(
+DEFAULT_PROCESS: Final = from_dict(
+    SalesProcess,
     {
         "id": "default",
         "name": "Default B2B process",
@@ -63,7 +64,7 @@ DEFAULT_PROCESS: Final = SalesProcess.from_dict(
             {"name": "negotiation", "probability": "80", "category": "best_case"},
             {"name": "contract", "probability": "90", "category": "commit"},
         ],
-    }
+    },
 )
 
 #: What ``--by`` accepts; month and quarter group the expected close date.
@@ -185,7 +186,7 @@ def load_process(path: str) -> SalesProcess:
         raise InputError(f"{path}: not valid JSON ({str(error)[:100]})") from None
     try:
         check_shape(data)
-        return SalesProcess.from_dict(data)
+        return from_dict(SalesProcess, data)
     except ConfigError as error:
         problems = "\n".join(f"{path}: {problem}" for problem in error.problems)
         raise InputError(f"{path}: not a valid sales process\n{problems}") from None

@@ -2,7 +2,6 @@
 distribution of what the pipeline will bring."""
 
 from crmcore._merge import merge_all
-from crmcore.forecast import _serialization  # noqa: F401  (registers converter hooks)
 from crmcore.forecast._distribution import OutcomeDistribution, outcome_distribution
 from crmcore.forecast._funnel import (
     Calibration,
@@ -44,6 +43,7 @@ from crmcore.forecast._records import (
     StageVisit,
     period_label,
 )
+from crmcore.forecast._serialization import configure_converter
 from crmcore.forecast._weighted import (
     DIMENSIONS,
     CategoryRollup,
@@ -101,6 +101,7 @@ __all__ = [
     "StuckOpportunities",
     "StuckRow",
     "TargetGap",
+    "configure_converter",
     "merge_all",
     "opportunity_lifecycle",
     "outcome_distribution",

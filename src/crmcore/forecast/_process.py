@@ -1,6 +1,6 @@
 """The sales process: ordered stages with win probabilities, stage feedback and forecast category.
 
-Configuration is data: ``SalesProcess.from_dict`` loads it from plain dicts / JSON and names
+Configuration is data: ``from_dict(SalesProcess, data)`` loads it from plain dicts / JSON and names
 every bad path (``stages[2].probability: must be between 0 % and 100 %, got 120 %``).
 """
 
@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from crmcore._deprecation import deprecated
 from crmcore._validators import non_empty, percent_0_100, positive
 from crmcore.errors import NotFound, ValidationError
 from crmcore.money import Percent
@@ -141,11 +142,13 @@ class SalesProcess:
 
     @classmethod
     def from_dict(cls, data: object) -> SalesProcess:
-        """Load from plain data; ConfigError names each bad path."""
-        return from_dict(cls, data, what="SalesProcess")
+        """Deprecated: use ``crmcore.serialization.from_dict(SalesProcess, data)``."""
+        deprecated("SalesProcess.from_dict", "crmcore.serialization.from_dict(SalesProcess, data)")
+        return from_dict(cls, data)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-ready data that ``from_dict`` reads back."""
+        """Deprecated: use ``crmcore.serialization.to_dict(process)``."""
+        deprecated("SalesProcess.to_dict", "crmcore.serialization.to_dict(process)")
         data: dict[str, Any] = to_dict(self)
         return data
 

@@ -1,6 +1,5 @@
 """Lead pools: routing, assignment policies, claims, returns, recycling, conversion, reports."""
 
-from crmcore.leads import _serialization  # noqa: F401  (registers the converter hooks)
 from crmcore.leads._config import ClaimLimits, PoolMember, RecycleRules
 from crmcore.leads._conversion import (
     ConversionRequest,
@@ -42,6 +41,7 @@ from crmcore.leads._reports import (
     leads_by_source_and_campaign,
 )
 from crmcore.leads._routing import Router, RoutingResult, RoutingRule
+from crmcore.leads._serialization import configure_converter
 from crmcore.leads._state import MemberState, PoolState
 from crmcore.leads._todo import LeadTodo, LeadTodoKind, lead_todo
 
@@ -93,6 +93,7 @@ __all__ = [
     "RoutingRule",
     "SourceCampaignRow",
     "Weighted",
+    "configure_converter",
     "lead_todo",
     "leads_by_owner_and_status",
     "leads_by_source_and_campaign",

@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._deprecation import deprecated
 from crmcore._numbers import show
 from crmcore.errors import ConfigError
 from crmcore.leads._state import PoolState
-from crmcore.serialization import converter
 
 __all__ = [
     "AssignmentPolicy",
@@ -28,6 +28,7 @@ __all__ = [
     "RoundRobin",
     "Weighted",
     "policy_from_dict",
+    "policy_of",
 ]
 
 
@@ -127,6 +128,12 @@ _KINDS: dict[str, type[AssignmentPolicy]] = {
 
 
 def policy_from_dict(data: object) -> AssignmentPolicy:
+    """Deprecated: use ``crmcore.serialization.from_dict(AssignmentPolicy, data)``."""
+    deprecated("policy_from_dict", "crmcore.serialization.from_dict(AssignmentPolicy, data)")
+    return policy_of(data)
+
+
+def policy_of(data: object) -> AssignmentPolicy:
     """``"round_robin"`` or ``{"kind": "round_robin"}`` → the policy; ConfigError otherwise."""
     if isinstance(data, AssignmentPolicy):
         return data
@@ -137,10 +144,3 @@ def policy_from_dict(data: object) -> AssignmentPolicy:
     if not isinstance(kind, str) or kind not in _KINDS:
         raise ConfigError(f"unknown policy kind {show(kind)} (use one of {', '.join(_KINDS)})")
     return _KINDS[kind]()
-
-
-converter.register_structure_hook(AssignmentPolicy, lambda data, _: policy_from_dict(data))
-converter.register_unstructure_hook_func(
-    lambda t: isinstance(t, type) and issubclass(t, AssignmentPolicy),
-    lambda policy: {"kind": policy.kind},
-)

@@ -7,73 +7,63 @@ values (a lead's ``custom``, a created record's ``fields``) keep their types (``
 
 from __future__ import annotations
 
+from typing import Any
+
+import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore.leads._conversion import CreatedRecord
 from crmcore.leads._lead import Lead
+from crmcore.leads._policies import AssignmentPolicy, policy_of
 from crmcore.leads._pool import Pool, PoolConfig
-from crmcore.serialization import converter, decode_values, encode_values
+from crmcore.serialization import decode_values, encode_values
 
-__all__: list[str] = []
+__all__ = ["configure_converter"]
 
 
 def _sorted(values: frozenset[str]) -> list[str]:
     return sorted(values)
 
 
-converter.register_unstructure_hook(
-    Pool,
-    make_dict_unstructure_fn(
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Teach ``converter`` the pools, leads and assignment policies (once per converter)."""
+    converter.register_structure_hook(AssignmentPolicy, lambda data, _: policy_of(data))
+    converter.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, AssignmentPolicy),
+        lambda policy: {"kind": policy.kind},
+    )
+    for cls in (Pool, PoolConfig):
+        converter.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(
+                cls,
+                converter,
+                admins=override(unstruct_hook=_sorted),
+                admin_roles=override(unstruct_hook=_sorted),
+            ),
+        )
+    converter.register_structure_hook(
         Pool,
-        converter,
-        admins=override(unstruct_hook=_sorted),
-        admin_roles=override(unstruct_hook=_sorted),
-    ),
-)
-converter.register_structure_hook(
-    Pool,
-    make_dict_structure_fn(Pool, converter, _cattrs_forbid_extra_keys=True),
-)
-converter.register_unstructure_hook(
-    PoolConfig,
-    make_dict_unstructure_fn(
-        PoolConfig,
-        converter,
-        admins=override(unstruct_hook=_sorted),
-        admin_roles=override(unstruct_hook=_sorted),
-    ),
-)
-# Free-form values keep their types through JSON (tagged Money, dates...; see _values).
-# CreatedRecord's hooks are registered before Lead's, whose generated code looks them up.
-converter.register_unstructure_hook(
-    CreatedRecord,
-    make_dict_unstructure_fn(
-        CreatedRecord, converter, fields=override(unstruct_hook=encode_values("fields"))
-    ),
-)
-converter.register_structure_hook(
-    CreatedRecord,
-    make_dict_structure_fn(
-        CreatedRecord,
-        converter,
-        fields=override(struct_hook=decode_values),
-        _cattrs_forbid_extra_keys=True,
-    ),
-)
-converter.register_unstructure_hook(
-    Lead,
-    make_dict_unstructure_fn(
-        Lead,
-        converter,
-        custom=override(unstruct_hook=encode_values("custom")),
-    ),
-)
-converter.register_structure_hook(
-    Lead,
-    make_dict_structure_fn(
-        Lead,
-        converter,
-        custom=override(struct_hook=decode_values),
-        _cattrs_forbid_extra_keys=True,
-    ),
-)
+        make_dict_structure_fn(Pool, converter, _cattrs_forbid_extra_keys=True),
+    )
+    # Free-form values keep their types through JSON (tagged Money, dates...; see _values).
+    # CreatedRecord's hooks are registered before Lead's, whose generated code looks them up.
+    free_form: tuple[tuple[type[Any], str], ...] = ((CreatedRecord, "fields"), (Lead, "custom"))
+    for record, name in free_form:
+        converter.register_unstructure_hook(
+            record,
+            make_dict_unstructure_fn(
+                record,
+                converter,
+                **{name: override(unstruct_hook=encode_values(name))},  # type: ignore[arg-type]
+            ),
+        )
+        converter.register_structure_hook(
+            record,
+            make_dict_structure_fn(
+                record,
+                converter,
+                _cattrs_forbid_extra_keys=True,
+                **{name: override(struct_hook=decode_values)},  # type: ignore[arg-type]
+            ),
+        )

@@ -5,7 +5,6 @@ shipped, received, returned and completed — every step a checked transition by
 ``record_return_on`` passes a return note to it, ``reorder_order`` starts a quick reorder.
 """
 
-from crmcore.orders import _serialization  # noqa: F401  (registers to_dict / from_dict hooks)
 from crmcore.orders._events import (
     OrderApproved,
     OrderCancelled,
@@ -43,6 +42,7 @@ from crmcore.orders._receivable import (
     record_short_close_on,
 )
 from crmcore.orders._reorder import reorder_order
+from crmcore.orders._serialization import configure_converter
 from crmcore.orders._state import (
     ORDER_LIFECYCLE,
     InvoiceBasis,
@@ -84,6 +84,7 @@ __all__ = [
     "ReturnLine",
     "Shipment",
     "ShortClose",
+    "configure_converter",
     "has_receivable",
     "open_receivable",
     "order_lifecycle",

@@ -6,7 +6,6 @@
 whose lines explain every step and whose ``approval_reasons`` list the guardrails crossed.
 """
 
-from crmcore.pricing import _serialization  # noqa: F401  (registers the cattrs hooks)
 from crmcore.pricing._book import RuleBook
 from crmcore.pricing._catalog import Catalog, Customer, Product, ProductGroup
 from crmcore.pricing._engine import PricingEngine
@@ -43,6 +42,7 @@ from crmcore.pricing._rules import (
     TierMode,
     VolumeTiers,
 )
+from crmcore.pricing._serialization import configure_converter
 
 __all__ = [
     "AmountOff",
@@ -82,5 +82,6 @@ __all__ = [
     "UnitAmountOff",
     "VolumeTiers",
     "WaterfallStep",
+    "configure_converter",
     "reorder",
 ]

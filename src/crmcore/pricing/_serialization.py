@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from crmcore.errors import ValidationError
@@ -24,13 +25,15 @@ from crmcore.pricing._request import (
     UnitAmountOff,
 )
 from crmcore.pricing._rules import EFFECT_KINDS, Effect
-from crmcore.serialization import converter
 
-__all__: list[str] = []
+__all__ = ["configure_converter"]
 
 
 def _tagged(
-    kinds: Mapping[str, type[Any]], what: str, aliases: Mapping[str, str]
+    converter: cattrs.Converter,
+    kinds: Mapping[str, type[Any]],
+    what: str,
+    aliases: Mapping[str, str],
 ) -> Callable[[object, object], Any]:
     classes = tuple(kinds.values())
     allowed = ", ".join(repr(k) for k in kinds)
@@ -51,9 +54,13 @@ def _tagged(
 
 
 def _register(
-    union: Any, kinds: Mapping[str, type[Any]], what: str, aliases: Mapping[str, str]
+    converter: cattrs.Converter,
+    union: Any,
+    kinds: Mapping[str, type[Any]],
+    what: str,
+    aliases: Mapping[str, str],
 ) -> None:
-    hook = _tagged(kinds, what, aliases)
+    hook = _tagged(converter, kinds, what, aliases)
     converter.register_structure_hook_func(lambda t: t == union, hook)
 
     def optional(value: object, _: object) -> Any:
@@ -62,27 +69,39 @@ def _register(
     converter.register_structure_hook_func(lambda t: t == union | None, optional)
 
 
-def _with_kind(cls: type[Any]) -> None:
+def _with_kind(converter: cattrs.Converter, cls: type[Any]) -> None:
     base = make_dict_unstructure_fn(cls, converter)
     converter.register_unstructure_hook(cls, lambda obj: {"kind": cls.kind, **base(obj)})
 
 
-def _customer(value: object, _: object) -> str | Customer:
-    if isinstance(value, str | Customer):
-        return value
-    return converter.structure(value, Customer)
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Teach ``converter`` the tagged effects and discounts (call once per converter)."""
 
+    def customer(value: object, _: object) -> str | Customer:
+        if isinstance(value, str | Customer):
+            return value
+        return converter.structure(value, Customer)
 
-#: The 0.1 tag ``amount_off`` meant per unit in a rule effect, the whole order in an order
-#: discount: each place loads it as what it meant there.
-_register(Effect, EFFECT_KINDS, "rule effect", {"amount_off": "unit_amount_off"})
-_register(LineDiscount, {c.kind: c for c in (PercentOff, UnitAmountOff)}, "line discount", {})
-_register(
-    OrderDiscount,
-    {c.kind: c for c in (PercentOff, AmountOff, TargetTotal)},
-    "order discount",
-    {"amount_off": "order_amount_off"},
-)
-for _cls in {*EFFECT_KINDS.values(), PercentOff, UnitAmountOff, AmountOff, TargetTotal}:
-    _with_kind(_cls)
-converter.register_structure_hook_func(lambda t: t == str | Customer, _customer)
+    # The 0.1 tag ``amount_off`` meant per unit in a rule effect, the whole order in an order
+    # discount: each place loads it as what it meant there.
+    _register(converter, Effect, EFFECT_KINDS, "rule effect", {"amount_off": "unit_amount_off"})
+    _register(
+        converter,
+        LineDiscount,
+        {c.kind: c for c in (PercentOff, UnitAmountOff)},
+        "line discount",
+        {},
+    )
+    _register(
+        converter,
+        OrderDiscount,
+        {c.kind: c for c in (PercentOff, AmountOff, TargetTotal)},
+        "order discount",
+        {"amount_off": "order_amount_off"},
+    )
+    for cls in sorted(
+        {*EFFECT_KINDS.values(), PercentOff, UnitAmountOff, AmountOff, TargetTotal},
+        key=lambda c: c.__name__,
+    ):
+        _with_kind(converter, cls)
+    converter.register_structure_hook_func(lambda t: t == str | Customer, customer)

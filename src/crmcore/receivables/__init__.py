@@ -1,7 +1,6 @@
 """Receivables: payment terms, payments confirmed by finance, refunds, returns, invoices,
 balances derived from those facts, aging, dunning, customer credit and collections reports."""
 
-import crmcore.receivables._serialization  # noqa: F401  (registers to_dict / from_dict hooks)
 from crmcore._merge import merge_all
 from crmcore.receivables._account import (
     AccountBalance,
@@ -126,6 +125,7 @@ from crmcore.receivables._reports import (
     period_of,
     target_attainment,
 )
+from crmcore.receivables._serialization import configure_converter
 from crmcore.receivables._terms import (
     DueKind,
     DueRule,
@@ -243,6 +243,7 @@ __all__ = [
     "check_credit",
     "collections_forecast",
     "collections_report",
+    "configure_converter",
     "credit_alerts",
     "days_sales_outstanding",
     "due_reminders",

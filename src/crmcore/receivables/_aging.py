@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from crmcore._decimal import CONTEXT
+from crmcore._deprecation import deprecated
 from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
@@ -116,8 +117,9 @@ class AgingBuckets:
 
     @classmethod
     def from_dict(cls, data: object) -> AgingBuckets:
-        """Load from plain data such as ``{"edges": [15, 30, 60]}``."""
-        return from_dict(cls, data, what="AgingBuckets")
+        """Deprecated: use ``crmcore.serialization.from_dict(AgingBuckets, data)``."""
+        deprecated("AgingBuckets.from_dict", "crmcore.serialization.from_dict(AgingBuckets, data)")
+        return from_dict(cls, data)
 
 
 def _outstanding(_: object, attribute: attrs.Attribute[Any], value: Money) -> None:

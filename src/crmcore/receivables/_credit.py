@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from crmcore._decimal import CONTEXT, in_context
+from crmcore._deprecation import deprecated
 from crmcore._validators import non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
@@ -139,8 +140,9 @@ class CreditPolicy:
 
     @classmethod
     def from_dict(cls, data: object) -> CreditPolicy:
-        """Load from plain data; bad values are reported with their path."""
-        return from_dict(cls, data, what="CreditPolicy")
+        """Deprecated: use ``crmcore.serialization.from_dict(CreditPolicy, data)``."""
+        deprecated("CreditPolicy.from_dict", "crmcore.serialization.from_dict(CreditPolicy, data)")
+        return from_dict(cls, data)
 
     def limit_for(self, customer: str, grade: str | None = None) -> Money | None:
         """The customer's own limit, else its group's, else its grade's, else the company

@@ -10,6 +10,7 @@ import attrs
 
 from crmcore._dates import MAX_DAYS
 from crmcore._decimal import CONTEXT, in_context, to_decimal
+from crmcore._deprecation import deprecated
 from crmcore._numbers import show
 from crmcore._validators import non_negative, percent_0_100
 from crmcore.errors import ValidationError
@@ -99,8 +100,11 @@ class DunningPolicy:
 
     @classmethod
     def from_dict(cls, data: object) -> DunningPolicy:
-        """Load from plain data; bad values are reported with their path."""
-        return from_dict(cls, data, what="DunningPolicy")
+        """Deprecated: use ``crmcore.serialization.from_dict(DunningPolicy, data)``."""
+        deprecated(
+            "DunningPolicy.from_dict", "crmcore.serialization.from_dict(DunningPolicy, data)"
+        )
+        return from_dict(cls, data)
 
 
 @in_context

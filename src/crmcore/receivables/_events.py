@@ -19,6 +19,7 @@ __all__ = [
     "AccountRefundConfirmed",
     "AccountRefundRejected",
     "AccountRefundRequested",
+    "ReceivableAdvanceMoved",
     "ReceivableCreditNoteIssued",
     "ReceivableCreditNoteRejected",
     "ReceivableCreditNoteRequested",
@@ -149,6 +150,16 @@ class ReceivableRefundRejected(DomainEvent):
     refund_id: str
     amount: Money
     reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReceivableAdvanceMoved(DomainEvent):
+    """Finance moved (part of) the receivable's advance to the customer's account: no money
+    left the company; it waits there to pay another order."""
+
+    refund_id: str
+    amount: Money
+    account_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -116,6 +116,9 @@ class Refund:
     rejection: str | None = None
     advance_release: Money | None = None
     releases: tuple[Allocation, ...] = ()
+    #: The customer account the money went to (an advance moved, not paid out); None for a
+    #: refund to the customer.
+    to_account: str | None = None
 
 
 @attrs.frozen

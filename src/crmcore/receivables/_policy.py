@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._deprecation import deprecated
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.ports import Actor
 from crmcore.serialization import from_dict
@@ -122,8 +123,11 @@ class ReceivablePolicy:
 
     @classmethod
     def from_dict(cls, data: object) -> ReceivablePolicy:
-        """Load from plain data; bad values are reported with their path."""
-        return from_dict(cls, data, what="ReceivablePolicy")
+        """Deprecated: use ``crmcore.serialization.from_dict(ReceivablePolicy, data)``."""
+        deprecated(
+            "ReceivablePolicy.from_dict", "crmcore.serialization.from_dict(ReceivablePolicy, data)"
+        )
+        return from_dict(cls, data)
 
     def require(self, actor: Actor, roles: frozenset[str], action: str) -> None:
         """Raise PermissionDenied unless ``actor`` holds one of ``roles``."""

@@ -33,6 +33,7 @@ from crmcore.ports import Actor
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._corrections import Corrections
 from crmcore.receivables._events import (
+    ReceivableAdvanceMoved,
     ReceivableDiscountGranted,
     ReceivableDiscountRevoked,
     ReceivableHandedOver,
@@ -68,6 +69,7 @@ from crmcore.receivables._policy import (
     OverpaymentPolicy,
     PaymentState,
     ReceivablePolicy,
+    RefundState,
     invoice_lifecycle,
     payment_lifecycle,
     refund_lifecycle,
@@ -659,6 +661,47 @@ class Receivable(Corrections, AggregateRoot):
         self._replace(self._refunds, updated)
         self._emit(ReceivableRefundConfirmed, actor, at, refund_id=refund.id, amount=refund.amount)
         return updated
+
+    def move_advance(
+        self, actor: Actor, amount: Money, *, account_id: str, at: datetime
+    ) -> Refund:
+        """Finance moves ``amount`` of the advance to the customer's account ``account_id``
+        (it leaves this receivable as a confirmed refund that releases only the advance; no
+        money leaves the company, so no second person confirms it)."""
+        self.policy.require(actor, self.policy.finance_roles, "move an advance to an account")
+        self._check_amount(amount, "advance")
+        _text(account_id, "account_id")
+        self._check_change(actor, at)
+        ledger = self._ledger(None)
+        movable = min(ledger.advance, ledger.kept - ledger.refund_requested)
+        if amount.amount > movable:
+            raise InvariantViolation(
+                f"receivable {self.id}: {amount} is more than the advance that can move "
+                f"{self._money(max(movable, _ZERO))} (advance {self._money(ledger.advance)}, "
+                f"refunds requested {self._money(ledger.refund_requested)})"
+            )
+        refund = Refund(
+            id=f"{self.id}/F{len(self._refunds) + 1}",
+            amount=amount,
+            reason=f"moved to customer account {account_id}",
+            recorded_by=actor.user_id,
+            recorded_at=at,
+            state=RefundState.CONFIRMED,
+            decided_by=actor.user_id,
+            decided_at=at,
+            advance_release=amount,
+            to_account=account_id,
+        )
+        self._refunds.append(refund)
+        self._emit(
+            ReceivableAdvanceMoved,
+            actor,
+            at,
+            refund_id=refund.id,
+            amount=amount,
+            account_id=account_id,
+        )
+        return refund
 
     def reject_refund(self, actor: Actor, refund_id: str, *, reason: str, at: datetime) -> Refund:
         """Finance rejects a refund request, saying why."""

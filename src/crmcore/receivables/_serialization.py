@@ -7,97 +7,75 @@ Sets of role names are saved as sorted lists so the output is stable.
 
 from __future__ import annotations
 
+import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore.errors import ValidationError
 from crmcore.receivables._account import CustomerAccount
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
-from crmcore.serialization import converter, load_aliases
+from crmcore.serialization import load_aliases
 
-__all__: list[str] = []
+__all__ = ["configure_converter"]
 
 
 def _sorted(values: frozenset[str]) -> list[str]:
     return sorted(values)
 
 
-def _roles(value: object, _: type) -> frozenset[str]:
-    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise ValidationError(f"expected a list of role names, got {value!r}")
-    return frozenset(converter.structure(v, str) for v in value)
-
-
 _ROLE_FIELDS = ("record_roles", "finance_roles", "return_roles")
+_RECEIVABLE_FACTS = (
+    "history",
+    "payments",
+    "refunds",
+    "returns",
+    "invoices",
+    "credit_notes",
+    "write_offs",
+    "discounts",
+)
+_ACCOUNT_FACTS = ("receipts", "credits", "applications", "refunds", "history")
 
-converter.register_unstructure_hook(
-    ReceivablePolicy,
-    make_dict_unstructure_fn(
-        ReceivablePolicy,
-        converter,
-        **{name: override(unstruct_hook=_sorted) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
-    ),
-)
-converter.register_structure_hook(
-    ReceivablePolicy,
-    make_dict_structure_fn(
-        ReceivablePolicy,
-        converter,
-        _cattrs_forbid_extra_keys=True,
-        **{name: override(struct_hook=_roles) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
-    ),
-)
-converter.register_unstructure_hook(
-    Receivable,
-    make_dict_unstructure_fn(
-        Receivable,
-        converter,
-        _history=override(rename="history"),
-        _payments=override(rename="payments"),
-        _refunds=override(rename="refunds"),
-        _returns=override(rename="returns"),
-        _invoices=override(rename="invoices"),
-        _credit_notes=override(rename="credit_notes"),
-        _write_offs=override(rename="write_offs"),
-        _discounts=override(rename="discounts"),
-    ),
-)
-converter.register_structure_hook(
-    Receivable,
-    make_dict_structure_fn(
-        Receivable,
-        converter,
-        _cattrs_forbid_extra_keys=True,
-        _history=override(rename="history"),
-        _payments=override(rename="payments"),
-        _refunds=override(rename="refunds"),
-        _returns=override(rename="returns"),
-        _invoices=override(rename="invoices"),
-        _credit_notes=override(rename="credit_notes"),
-        _write_offs=override(rename="write_offs"),
-        _discounts=override(rename="discounts"),
-    ),
-)
-# crmcore 0.1 stored the owner as "owner".
-load_aliases(Receivable, owner="owner_id")
 
-_ACCOUNT_FACTS = {
-    "_receipts": override(rename="receipts"),
-    "_credits": override(rename="credits"),
-    "_applications": override(rename="applications"),
-    "_refunds": override(rename="refunds"),
-    "_history": override(rename="history"),
-}
-converter.register_unstructure_hook(
-    CustomerAccount,
-    make_dict_unstructure_fn(CustomerAccount, converter, **_ACCOUNT_FACTS),  # type: ignore[arg-type]
-)
-converter.register_structure_hook(
-    CustomerAccount,
-    make_dict_structure_fn(
-        CustomerAccount,
-        converter,
-        _cattrs_forbid_extra_keys=True,
-        **_ACCOUNT_FACTS,  # type: ignore[arg-type]
-    ),
-)
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Teach ``converter`` the receivables' policy and aggregates (once per converter)."""
+
+    def roles(value: object, _: type) -> frozenset[str]:
+        if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+            raise ValidationError(f"expected a list of role names, got {value!r}")
+        return frozenset(converter.structure(v, str) for v in value)
+
+    converter.register_unstructure_hook(
+        ReceivablePolicy,
+        make_dict_unstructure_fn(
+            ReceivablePolicy,
+            converter,
+            **{name: override(unstruct_hook=_sorted) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
+        ),
+    )
+    converter.register_structure_hook(
+        ReceivablePolicy,
+        make_dict_structure_fn(
+            ReceivablePolicy,
+            converter,
+            _cattrs_forbid_extra_keys=True,
+            **{name: override(struct_hook=roles) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
+        ),
+    )
+    for cls, facts in ((Receivable, _RECEIVABLE_FACTS), (CustomerAccount, _ACCOUNT_FACTS)):
+        renames = {f"_{name}": override(rename=name) for name in facts}
+        converter.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(cls, converter, **renames),  # type: ignore[arg-type]
+        )
+        converter.register_structure_hook(
+            cls,
+            make_dict_structure_fn(
+                cls,
+                converter,
+                _cattrs_forbid_extra_keys=True,
+                **renames,  # type: ignore[arg-type]
+            ),
+        )
+    # crmcore 0.1 stored the owner as "owner".
+    load_aliases(Receivable, converter, owner="owner_id")

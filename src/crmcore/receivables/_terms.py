@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._dates import MAX_DAYS, MAX_MONTHS, check_count, check_date
 from crmcore._decimal import CONTEXT, context_class, to_decimal
+from crmcore._deprecation import deprecated
 from crmcore._validators import percent_0_100, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -229,8 +230,9 @@ class PaymentTerms:
 
     @classmethod
     def from_dict(cls, data: object) -> PaymentTerms:
-        """Load terms from plain data; errors name the path (``lines[1].due.day: ...``)."""
-        return from_dict(cls, data, what="PaymentTerms")
+        """Deprecated: use ``crmcore.serialization.from_dict(PaymentTerms, data)``."""
+        deprecated("PaymentTerms.from_dict", "crmcore.serialization.from_dict(PaymentTerms, data)")
+        return from_dict(cls, data)
 
     def schedule(self, amount: Money, anchor: date) -> tuple[Installment, ...]:
         """Installments that sum exactly to ``amount``; the last one takes the residual.

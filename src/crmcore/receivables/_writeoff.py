@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from crmcore._deprecation import deprecated
 from crmcore._numbers import show
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.money import Money
@@ -95,8 +96,11 @@ class WriteOffRules:
 
     @classmethod
     def from_dict(cls, data: object) -> WriteOffRules:
-        """Load from plain data; bad values are reported with their path."""
-        return from_dict(cls, data, what="WriteOffRules")
+        """Deprecated: use ``crmcore.serialization.from_dict(WriteOffRules, data)``."""
+        deprecated(
+            "WriteOffRules.from_dict", "crmcore.serialization.from_dict(WriteOffRules, data)"
+        )
+        return from_dict(cls, data)
 
     def reason(self, code: str) -> WriteOffReason:
         """The reason with that code; ValidationError naming the configured codes otherwise."""

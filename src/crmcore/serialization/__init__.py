@@ -1,6 +1,12 @@
 """One cattrs converter for all of crmcore: Decimal ⇄ str, Money ⇄ dict, dates ⇄ ISO 8601."""
 
-from crmcore.serialization._converter import converter, from_dict, load_aliases, to_dict
+from crmcore.serialization._converter import (
+    converter,
+    from_dict,
+    kernel_data,
+    load_aliases,
+    to_dict,
+)
 from crmcore.serialization._limits import MAX_DEPTH, check_shape, load_json
 from crmcore.serialization._values import check_values, decode_values, encode_values
 
@@ -12,6 +18,7 @@ __all__ = [
     "decode_values",
     "encode_values",
     "from_dict",
+    "kernel_data",
     "load_aliases",
     "load_json",
     "to_dict",

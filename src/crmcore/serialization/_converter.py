@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,13 +21,58 @@ from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.serialization._limits import check_shape
 
-__all__ = ["converter", "from_dict", "load_aliases", "to_dict"]
+__all__ = ["CrmConverter", "converter", "from_dict", "kernel_data", "load_aliases", "to_dict"]
 
 T = TypeVar("T")
 
-#: The converter every ``to_dict`` / ``from_dict``, the SQLite adapter and the CLI use.
-#: Packages register hooks for their own types on it at import time.
-converter: Final = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+class CrmConverter(cattrs.Converter):
+    """crmcore's converter: the kernel types at once, every package's types on first use.
+
+    No package touches it when imported. The first structure, unstructure, hook look-up or
+    copy calls each package's ``configure_converter`` once, in layer order, from one place
+    (``crmcore._converters``), so a hook generated for an order finds the pricing hooks.
+    """
+
+    _packages_configured: bool
+
+    def _configure_packages(self) -> None:
+        if getattr(self, "_packages_configured", False):
+            return
+        self._packages_configured = True  # set first: the packages' set-up uses the hooks
+        # A name, not an import: the kernel sits below the packages it configures.
+        importlib.import_module("crmcore._converters").configure_packages(self)
+
+    def structure(self, obj: Any, cl: type[T]) -> T:
+        """Build ``cl`` from plain data (see cattrs)."""
+        self._configure_packages()
+        return super().structure(obj, cl)
+
+    def unstructure(self, obj: Any, unstructure_as: Any = None) -> Any:
+        """Plain data for ``obj`` (see cattrs)."""
+        self._configure_packages()
+        return super().unstructure(obj, unstructure_as)
+
+    def get_structure_hook(self, type: Any, cache_result: bool = True) -> Any:
+        """The function that builds ``type`` (see cattrs)."""
+        self._configure_packages()
+        return super().get_structure_hook(type, cache_result)
+
+    def get_unstructure_hook(self, type: Any, cache_result: bool = True) -> Any:
+        """The function that gives plain data for ``type`` (see cattrs)."""
+        self._configure_packages()
+        return super().get_unstructure_hook(type, cache_result)
+
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
+        """A converter with every hook of this one, configured (see cattrs)."""
+        self._configure_packages()
+        copied = super().copy(*args, **kwargs)
+        copied._packages_configured = True
+        return copied
+
+
+#: The converter every ``to_dict`` / ``from_dict``, the storage adapters and the CLI use.
+converter: Final = CrmConverter(forbid_extra_keys=True, detailed_validation=True)
 
 
 def _structure_decimal(value: object, _: type) -> Decimal:
@@ -210,13 +256,16 @@ def _sorted_list(values: Any) -> list[Any]:
 converter.register_unstructure_hook_func(_is_set_type, _sorted_list)
 
 
-def load_aliases(cls: type[Any], **old_to_new: str) -> None:
+def load_aliases(
+    cls: type[Any], _converter: cattrs.Converter = converter, /, **old_to_new: str
+) -> None:
     """Also accept the old key of a renamed field when loading ``cls`` (``owner="owner_id"``).
 
     Stored data of earlier releases keeps loading; saving always writes the new key. Call it
-    after ``cls``'s own structure hook is registered: it wraps that hook.
+    from a ``configure_converter`` (passing its converter) after ``cls``'s own structure hook
+    is registered: it wraps that hook.
     """
-    inner = converter.get_structure_hook(cls)
+    inner = _converter.get_structure_hook(cls)
 
     def structure(value: object, type_: type) -> Any:
         if isinstance(value, dict) and not old_to_new.keys().isdisjoint(value):
@@ -226,7 +275,13 @@ def load_aliases(cls: type[Any], **old_to_new: str) -> None:
             }
         return inner(value, type_)
 
-    converter.register_structure_hook(cls, structure)
+    _converter.register_structure_hook(cls, structure)
+
+
+def kernel_data(value: Any) -> Any:
+    """Plain data for a kernel value (Money, Decimal, Percent, dates, enums) without teaching
+    the converter the packages' types: a condition built while a package is imported uses it."""
+    return cattrs.Converter.unstructure(converter, value)
 
 
 def to_dict(obj: Any) -> Any:

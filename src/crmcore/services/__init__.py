@@ -64,6 +64,7 @@ from crmcore.services._records import (
     InstallmentOverdue,
     LinkStatus,
 )
+from crmcore.services._serialization import configure_converter
 from crmcore.services._visits import VisitService, VisitSettings
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "Users",
     "VisitService",
     "VisitSettings",
+    "configure_converter",
     "deliver_outbox",
     "owner_from_event",
     "receivable_id_of",

@@ -123,6 +123,37 @@ class AccountService:
             ),
         )
 
+    def take_advance(
+        self, actor: Actor | str, receivable_id: str, amount: Money | None = None
+    ) -> AccountCredit:
+        """Finance moves a receivable's advance (all of it, or ``amount``) to the customer's
+        account in one step, so it can pay the customer's next order: the receivable gives
+        it up as a confirmed refund to the account, the account gains the credit."""
+
+        def work(case: UseCase) -> AccountCredit:
+            receivable = case.reach(
+                "receivable", case.repo(Receivable).get(receivable_id), "write"
+            )
+            moving = receivable.balance(case.at.date()).advance if amount is None else amount
+            if not isinstance(moving, Money) or not moving.amount > 0:
+                raise InvariantViolation(
+                    f"receivable {receivable_id}: no advance to move (amount {moving})"
+                )
+            account, is_new = self._account_for(
+                case, receivable.customer, moving, receivable.owner_id
+            )
+            refund = receivable.move_advance(case.actor, moving, account_id=account.id, at=case.at)
+            credit = account.add_credit(
+                case.actor, moving, source=f"advance of {receivable.id} ({refund.id})", at=case.at
+            )
+            case.repo(Receivable).save(receivable)
+            (case.repo(CustomerAccount).add if is_new else case.repo(CustomerAccount).save)(
+                account
+            )
+            return credit
+
+        return self._crm.run(actor, "account.credit", work)
+
     # -- applications -----------------------------------------------------------------------
     def apply(
         self,

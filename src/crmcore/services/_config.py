@@ -241,7 +241,7 @@ class CrmConfig:
         if not processes:
             raise ConfigError(
                 "sales_process: required to open opportunities; "
-                "pass CrmConfig(sales_process=SalesProcess.from_dict(...))"
+                "pass CrmConfig(sales_process=from_dict(SalesProcess, ...))"
             )
         if process_id is None:
             return processes[0]

@@ -145,12 +145,9 @@ def hand_over(
     )
     default = _Receiver(case, member_id, rule.opportunities_to or rule.to)
     given = {
-        kind: _give(case, kind, picked[kind], rule.assignments, default, reason)
-        for kind in ("opportunity", "order", "receivable")
+        kind: _give(case, member_id, kind, picked[kind], rule.assignments, default, reason)
+        for kind in _KINDS[1:]
     }
-    approvals = _reassign_tasks(
-        case, member_id, picked["approval"], rule.assignments, default, reason
-    )
     return HandoverReport(
         member_id,
         reason,
@@ -158,7 +155,7 @@ def hand_over(
         given["opportunity"],
         given["order"],
         given["receivable"],
-        approvals,
+        given["approval"],
         batches=1,
         remaining=len(items) - len(chosen),
     )
@@ -240,7 +237,7 @@ def _check_map(
         holders = _holders(case, record_id)
         if receiver in holders:
             continue
-        found = ", ".join(sorted(holders)) if holders else "no open record has that id"
+        found = f"held by {', '.join(sorted(holders))}" if holders else "held by nobody"
         raise ValidationError(
             f"handover: assignments names {record_id!r}, which is not an open record of "
             f"{member_id} ({found})"
@@ -327,55 +324,54 @@ class _Receiver:
 
 def _give(
     case: UseCase,
+    member_id: str,
     kind: str,
     ids: list[str],
     assignments: Mapping[str, str],
     default: Callable[[], str],
     reason: str,
 ) -> tuple[tuple[str, str], ...]:
-    """Hand each record of ``kind`` to its receiver (who must be allowed to own it)."""
-    loaders: dict[str, Callable[[str], Opportunity | Order | Receivable]] = {
-        "opportunity": lambda record_id: case.opportunity(record_id),
-        "order": lambda record_id: case.order(record_id),
-        "receivable": lambda record_id: case.receivable(record_id),
-    }
-    load = loaders[kind]
+    """Hand each record of ``kind`` (an approval request: the member's open tasks in it) to
+    its receiver, who must be allowed to own records of that kind."""
     allowed: set[str] = set()
     given = []
     for record_id in ids:
         receiver = assignments.get(record_id) or default()
-        if receiver not in allowed:
+        if kind != "approval" and receiver not in allowed:
             case.create_for(kind, receiver, case.department_of(receiver))
             allowed.add(receiver)
-        record = load(record_id)
+        _MOVERS[kind](case, member_id, record_id, receiver, reason)
+        given.append((record_id, receiver))
+    return tuple(given)
+
+
+def _move_owned(
+    load: Callable[[UseCase, str], Opportunity | Order | Receivable],
+) -> Callable[[UseCase, str, str, str, str], None]:
+    """Moving one owned record: load it (through the record-access rule), hand it over."""
+
+    def move(case: UseCase, member_id: str, record_id: str, receiver: str, reason: str) -> None:
+        record = load(case, record_id)
         record.hand_over(case.actor, receiver, at=case.at, reason=reason)
         case.repo(type(record)).save(record)
-        given.append((record.id, receiver))
-    return tuple(given)
+
+    return move
 
 
-def _reassign_tasks(
-    case: UseCase,
-    member_id: str,
-    ids: list[str],
-    assignments: Mapping[str, str],
-    default: Callable[[], str],
-    reason: str,
-) -> tuple[tuple[str, str], ...]:
-    """The member's open tasks of each pending request go to its receiver."""
+def _move_tasks(case: UseCase, member_id: str, record_id: str, receiver: str, reason: str) -> None:
+    """The member's open tasks of one pending approval request go to ``receiver``."""
     instances = case.repo(ApprovalInstance)
-    given = []
-    for instance_id in ids:
-        receiver = assignments.get(instance_id) or default()
-        instance = instances.get(instance_id)
-        instance.reassign(
-            case.actor,
-            member_id,
-            receiver,
-            at=case.at,
-            directory=case.crm.directory,
-            reason=reason,
-        )
-        instances.save(instance)
-        given.append((instance.id, receiver))
-    return tuple(given)
+    instance = instances.get(record_id)
+    instance.reassign(
+        case.actor, member_id, receiver, at=case.at, directory=case.crm.directory, reason=reason
+    )
+    instances.save(instance)
+
+
+#: How a handover moves one record of each kind but leads.
+_MOVERS: dict[str, Callable[[UseCase, str, str, str, str], None]] = {
+    "opportunity": _move_owned(lambda case, record_id: case.opportunity(record_id)),
+    "order": _move_owned(lambda case, record_id: case.order(record_id)),
+    "receivable": _move_owned(lambda case, record_id: case.receivable(record_id)),
+    "approval": _move_tasks,
+}

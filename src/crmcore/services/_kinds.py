@@ -25,6 +25,7 @@ from crmcore.receivables import (
     Receivable,
     RefundState,
 )
+from crmcore.serialization import from_dict, to_dict
 from crmcore.services._records import ApprovalLink, DunningLog, IdempotencyRecord
 from crmcore.visits import CustomerSite, Visit, VisitPlan, from_data, to_data
 from crmcore.workflow import ApprovalInstance
@@ -91,11 +92,12 @@ def account_awaiting_confirmation(account: CustomerAccount) -> bool:
 
 
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
-    return instance.to_dict()
+    data: Mapping[str, Any] = to_dict(instance)
+    return data
 
 
 def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
-    return ApprovalInstance.from_dict({"version": 0, **data})  # the adapter sets the version
+    return from_dict(ApprovalInstance, {"version": 0, **data})  # the adapter sets the version
 
 
 def awaiting_shipment(order: Order) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 
+from crmcore._deprecation import deprecated
 from crmcore._numbers import show
 from crmcore.errors import ConfigError, NotFound
 from crmcore.events import DomainEvent, event_types
@@ -36,6 +37,7 @@ __all__ = [
     "Users",
     "deliver_outbox",
     "owner_from_event",
+    "routes_of",
 ]
 
 #: How to find the owner of an event's subject (the salesperson of an order...).
@@ -200,34 +202,9 @@ class NotificationRoutes:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NotificationRoutes:
-        """``{"PaymentConfirmed": {"topic": "...", "to": [{"owner": true}, ...]}}``."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"routes: expected an object of event names, got {show(data)}")
-        check_shape(data, "routes")
-        known = event_types()
-        routes: dict[str, Route] = {}
-        for name, spec in data.items():
-            if not isinstance(spec, Mapping) or not isinstance(spec.get("topic"), str):
-                raise ConfigError(f"{name}.topic: required, a string")
-            targets = spec.get("to")
-            if not isinstance(targets, list) or not targets:
-                raise ConfigError(f"{name}.to: required, a non-empty list of recipients")
-            extra = set(spec) - {"topic", "to", "notify_actor"}
-            if extra:
-                raise ConfigError(f"{name}: unknown keys {sorted(extra)}")
-            notify_actor = spec.get("notify_actor", False)
-            if not isinstance(notify_actor, bool):
-                raise ConfigError(
-                    f"{name}.notify_actor: expected true or false, got {show(notify_actor)}"
-                )
-            recipients = tuple(_recipient(t, f"{name}.to[{i}]") for i, t in enumerate(targets))
-            if name not in known:
-                near = difflib.get_close_matches(str(name), known, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
-                raise ConfigError(f"routes.{show(name)}: no event is called that{hint}")
-            _check_topic(name, spec["topic"], known)
-            routes[name] = Route(spec["topic"], recipients, notify_actor)
-        return cls(routes)
+        """Deprecated: use ``crmcore.serialization.from_dict(NotificationRoutes, data)``."""
+        deprecated("NotificationRoutes.from_dict", "from_dict(NotificationRoutes, data)")
+        return routes_of(data)
 
     def notifications(
         self, event: DomainEvent, directory: Directory, owner_of: OwnerLookup = owner_from_event
@@ -244,6 +221,37 @@ class NotificationRoutes:
                     seen.append(user_id)
         topic = route.topic_of(event)
         return [Notification(user_id, topic, event) for user_id in seen]
+
+
+def routes_of(data: object) -> NotificationRoutes:
+    """``{"PaymentConfirmed": {"topic": "...", "to": [{"owner": true}, ...]}}``."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"routes: expected an object of event names, got {show(data)}")
+    check_shape(data, "routes")
+    known = event_types()
+    routes: dict[str, Route] = {}
+    for name, spec in data.items():
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("topic"), str):
+            raise ConfigError(f"{name}.topic: required, a string")
+        targets = spec.get("to")
+        if not isinstance(targets, list) or not targets:
+            raise ConfigError(f"{name}.to: required, a non-empty list of recipients")
+        extra = set(spec) - {"topic", "to", "notify_actor"}
+        if extra:
+            raise ConfigError(f"{name}: unknown keys {sorted(extra)}")
+        notify_actor = spec.get("notify_actor", False)
+        if not isinstance(notify_actor, bool):
+            raise ConfigError(
+                f"{name}.notify_actor: expected true or false, got {show(notify_actor)}"
+            )
+        recipients = tuple(_recipient(t, f"{name}.to[{i}]") for i, t in enumerate(targets))
+        if name not in known:
+            near = difflib.get_close_matches(str(name), known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(f"routes.{show(name)}: no event is called that{hint}")
+        _check_topic(name, spec["topic"], known)
+        routes[name] = Route(spec["topic"], recipients, notify_actor)
+    return NotificationRoutes(routes)
 
 
 def deliver_outbox(
@@ -279,8 +287,9 @@ def deliver_outbox(
                 claimer.release([s.seq for s in pending[done:]])
 
 
-#: Who hears of what by default; replace or extend with ``NotificationRoutes.from_dict``.
-DEFAULT_ROUTES = NotificationRoutes.from_dict(
+#: Who hears of what by default; replace or extend with
+#: ``from_dict(NotificationRoutes, data)``.
+DEFAULT_ROUTES = routes_of(
     {
         "LeadAssigned": {"topic": "lead assigned to you", "to": [{"owner": True}]},
         "OpportunityWon": {"topic": "opportunity won", "to": [{"manager_of_owner": 1}]},
@@ -289,6 +298,10 @@ DEFAULT_ROUTES = NotificationRoutes.from_dict(
             "to": [{"role": "finance"}],
         },
         "AccountReceiptRejected": {"topic": "money on account rejected", "to": [{"owner": True}]},
+        "ReceivableAdvanceMoved": {
+            "topic": "advance moved to the customer's account",
+            "to": [{"owner": True}],
+        },
         "OrderCreditWarning": {
             "topic": "credit warning",
             "to": [{"role": "finance"}, {"manager_of_owner": 1}],

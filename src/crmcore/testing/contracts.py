@@ -67,7 +67,7 @@ from crmcore.ports import (
     set_checkpoint_hook,
 )
 from crmcore.receivables import Receivable
-from crmcore.serialization import converter, from_dict
+from crmcore.serialization import converter, from_dict, to_dict
 from crmcore.testing import strategies as cst
 from crmcore.testing._process_contracts import ClaimContract, CrashContract, DeliveryContract
 from crmcore.testing._sample import SampleAccount, SampleDeposited, SampleStatus
@@ -101,11 +101,12 @@ SAMPLE_KIND: Final = AggregateKind(
 
 
 def _instance_out(instance: ApprovalInstance) -> Mapping[str, Any]:
-    return instance.to_dict()
+    data: Mapping[str, Any] = to_dict(instance)
+    return data
 
 
 def _instance_in(data: Mapping[str, Any]) -> ApprovalInstance:
-    return ApprovalInstance.from_dict({"version": 0, **data})  # the adapter sets the version
+    return from_dict(ApprovalInstance, {"version": 0, **data})  # the adapter sets the version
 
 
 #: crmcore's real aggregates with the tables, indexes and dump / load the services use

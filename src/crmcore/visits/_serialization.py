@@ -1,6 +1,6 @@
 """Plain data for the visits aggregates: ``configure_converter`` registers their hooks on a
-converter explicitly (nothing happens at import), and ``to_data`` / ``from_data`` use a
-private copy of crmcore's converter configured that way (the adapters' dump / load).
+converter explicitly (nothing happens at import; crmcore's converter calls it on first use),
+and ``to_data`` / ``from_data`` are the adapters' dump / load through that converter.
 
 Pending events are not data; an action's form values keep their types (Money, Decimal,
 dates as tagged values, see ``crmcore.serialization``)."""
@@ -8,7 +8,7 @@ dates as tagged values, see ``crmcore.serialization``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
@@ -63,20 +63,16 @@ def configure_converter(converter: cattrs.Converter) -> None:
         )
 
 
-_converter: Final = _crmcore_converter.copy()
-configure_converter(_converter)
-
-
 def to_data(aggregate: Visit | VisitPlan | CustomerSite) -> dict[str, Any]:
     """The aggregate as JSON-ready data (its pending events left out)."""
-    data: dict[str, Any] = _converter.unstructure(aggregate)
+    data: dict[str, Any] = _crmcore_converter.unstructure(aggregate)
     return data
 
 
 def from_data(cls: type[T], data: Mapping[str, Any]) -> T:
     """The aggregate back from ``to_data``'s output; ConfigError names a bad field."""
     try:
-        return _converter.structure({"version": 0, **data}, cls)
+        return _crmcore_converter.structure({"version": 0, **data}, cls)
     except (cattrs.BaseValidationError, CrmError, ValueError, TypeError, KeyError) as exc:
         problems = cattrs.transform_error(exc, path="$")
         raise ConfigError(f"invalid {cls.__name__}: " + "; ".join(problems), problems) from None

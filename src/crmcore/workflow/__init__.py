@@ -51,6 +51,7 @@ from crmcore.workflow._process import (
     Sla,
     Step,
 )
+from crmcore.workflow._serialization import configure_converter
 from crmcore.workflow._statemachine import Guard, StateMachine, Transition
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask, TaskStatus
 from crmcore.workflow._views import (
@@ -119,5 +120,6 @@ __all__ = [
     "as_condition",
     "condition_from_dict",
     "condition_to_dict",
+    "configure_converter",
     "pending_tasks_for",
 ]

@@ -28,11 +28,12 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore._aggregate import AggregateRoot
+from crmcore._deprecation import deprecated
 from crmcore.errors import InvariantViolation, PermissionDenied, ValidationError
 from crmcore.events import DomainEvent
 from crmcore.ports import Actor, Directory
+from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import _approval_events as ev
-from crmcore.workflow._approval_data import instance_fields, instance_to_data
 from crmcore.workflow._approvers import (
     Resolution,
     field_users_of,
@@ -244,18 +245,16 @@ class ApprovalInstance(AggregateRoot):
     # -- storage --------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-ready data for a repository, with the pinned process inside it.
-
-        Pending events are not part of it: hand them to the outbox with
-        `pull_events()`.
-        Refused (ConfigError) when the process holds a condition written as Python code.
-        """
-        return instance_to_data(self)
+        """Deprecated: use ``crmcore.serialization.to_dict(instance)``."""
+        deprecated("ApprovalInstance.to_dict", "crmcore.serialization.to_dict(instance)")
+        data: dict[str, Any] = to_dict(self)
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> ApprovalInstance:
-        """Rebuild a stored request; ConfigError names every bad path."""
-        return cls(**instance_fields(data))
+        """Deprecated: use ``crmcore.serialization.from_dict(ApprovalInstance, data)``."""
+        deprecated("ApprovalInstance.from_dict", "from_dict(ApprovalInstance, data)")
+        return from_dict(cls, data)
 
     # -- commands ---------------------------------------------------------------------------
 

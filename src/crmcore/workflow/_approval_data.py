@@ -1,8 +1,8 @@
 """The stored form of an approval request: plain data with its pinned process inside.
 
-Kept apart from the aggregate so that the aggregate module holds its rules only; the
-aggregate's ``to_dict`` / ``from_dict`` are the doors, and this module is what they read
-and write.
+Kept apart from the aggregate so that the aggregate module holds its rules only;
+``crmcore.serialization.to_dict`` / ``from_dict`` are the doors (the workflow's
+``configure_converter`` points them here), and this module is what they read and write.
 """
 
 from __future__ import annotations
@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow._process import ApprovalProcess
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask
 
 if TYPE_CHECKING:
     from crmcore.workflow._approval import ApprovalInstance
 
-__all__ = ["instance_fields", "instance_to_data"]
+__all__ = ["InstanceRecord", "instance_fields", "record_of"]
 
 
 @attrs.frozen(kw_only=True)
-class _Record:
+class InstanceRecord:
     """The stored form of an [`ApprovalInstance`][crmcore.workflow.ApprovalInstance]."""
 
     id: str
@@ -44,34 +43,30 @@ class _Record:
     path: tuple[int, ...]
 
 
-def instance_to_data(instance: ApprovalInstance) -> dict[str, Any]:
-    """The request as JSON-ready data (its pending events are not part of it)."""
-    data: dict[str, Any] = to_dict(
-        _Record(
-            id=instance.id,
-            process=instance.process,
-            subject_id=instance.subject_id,
-            submitter_id=instance.submitter_id,
-            submitted_at=instance.submitted_at,
-            step_applies=instance.step_applies,
-            subject_users=instance.subject_users,
-            status=instance.status,
-            current_step=instance.current_step,
-            round=instance.round,
-            step_started_at=instance.step_started_at,
-            decided_at=instance.decided_at,
-            version=instance.version,
-            tasks=instance.tasks,
-            history=instance.history,
-            path=tuple(instance._path),
-        )
+def record_of(instance: ApprovalInstance) -> InstanceRecord:
+    """The request's stored form (its pending events are not part of it)."""
+    return InstanceRecord(
+        id=instance.id,
+        process=instance.process,
+        subject_id=instance.subject_id,
+        submitter_id=instance.submitter_id,
+        submitted_at=instance.submitted_at,
+        step_applies=instance.step_applies,
+        subject_users=instance.subject_users,
+        status=instance.status,
+        current_step=instance.current_step,
+        round=instance.round,
+        step_started_at=instance.step_started_at,
+        decided_at=instance.decided_at,
+        version=instance.version,
+        tasks=instance.tasks,
+        history=instance.history,
+        path=tuple(instance._path),
     )
-    return data
 
 
-def instance_fields(data: object) -> dict[str, Any]:
-    """The constructor arguments of a stored request; ConfigError names every bad path."""
-    record = from_dict(_Record, data, what="ApprovalInstance")
+def instance_fields(record: InstanceRecord) -> dict[str, Any]:
+    """The constructor arguments of a stored request."""
     return {
         "id": record.id,
         "process": record.process,

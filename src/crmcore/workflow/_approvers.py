@@ -20,9 +20,10 @@ import attrs
 from crmcore._validators import non_empty
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import Directory, DirectoryUser
-from crmcore.serialization import converter
 
 __all__ = [
+    "APPROVER_TYPES",
+    "TARGET_TYPES",
     "Approver",
     "EscalationTarget",
     "FieldUser",
@@ -30,6 +31,10 @@ __all__ = [
     "ManagerOfApprover",
     "Role",
     "User",
+    "approver_from_data",
+    "approver_to_data",
+    "members",
+    "target_from_data",
 ]
 
 
@@ -97,8 +102,8 @@ Approver = Role | User | ManagerOf | FieldUser
 #: Where an overdue task goes when its SLA runs out.
 EscalationTarget = ManagerOfApprover | User
 
-_APPROVER_TYPES: tuple[type, ...] = (Role, User, ManagerOf, FieldUser)
-_TARGET_TYPES: tuple[type, ...] = (ManagerOfApprover, User)
+APPROVER_TYPES: tuple[type, ...] = (Role, User, ManagerOf, FieldUser)
+TARGET_TYPES: tuple[type, ...] = (ManagerOfApprover, User)
 
 
 def static_capacity(approvers: Sequence[Approver]) -> int | None:
@@ -226,7 +231,7 @@ _APPROVER_FORMS = "{'role': name}, {'user': id}, {'manager_of': levels}, {'field
 
 def approver_from_data(data: object) -> Approver:
     """Parse the data form of one approver (an approver object passes through)."""
-    if isinstance(data, _APPROVER_TYPES):
+    if isinstance(data, APPROVER_TYPES):
         return typing.cast(Approver, data)
     key, value = _single_key(data, _APPROVER_FORMS)
     if key == "role":
@@ -245,7 +250,7 @@ _TARGET_FORMS = "{'manager_of_approver': levels}, {'user': id}"
 
 def target_from_data(data: object) -> EscalationTarget:
     """Parse the data form of an escalation target."""
-    if isinstance(data, _TARGET_TYPES):
+    if isinstance(data, TARGET_TYPES):
         return typing.cast(EscalationTarget, data)
     key, value = _single_key(data, _TARGET_FORMS)
     if key == "manager_of_approver":
@@ -268,22 +273,9 @@ def approver_to_data(approver: Approver | ManagerOfApprover) -> dict[str, Any]:
     return {"manager_of_approver": approver.levels}
 
 
-def _members(t: object) -> set[object]:
+def members(t: object) -> set[object]:
+    """The types of a union (empty for any other type)."""
     return set(typing.get_args(t)) if typing.get_origin(t) in (typing.Union, _UnionType) else set()
 
 
 _UnionType = type(Role | User)
-_NONE = type(None)
-
-converter.register_structure_hook_func(
-    lambda t: _members(t) == set(_APPROVER_TYPES), lambda d, _: approver_from_data(d)
-)
-converter.register_structure_hook_func(
-    lambda t: _members(t) == set(_TARGET_TYPES), lambda d, _: target_from_data(d)
-)
-converter.register_structure_hook_func(
-    lambda t: _members(t) == {*_TARGET_TYPES, _NONE},
-    lambda d, _: None if d is None else target_from_data(d),
-)
-for _cls in (Role, User, ManagerOf, FieldUser, ManagerOfApprover):
-    converter.register_unstructure_hook(_cls, approver_to_data)

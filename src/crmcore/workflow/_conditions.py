@@ -30,10 +30,11 @@ from typing import Any, Final
 import attrs
 
 from crmcore._decimal import to_decimal
+from crmcore._deprecation import deprecated
 from crmcore._numbers import show
 from crmcore.errors import ConfigError, CrmError, CurrencyMismatch, ValidationError
 from crmcore.money import Money, Percent
-from crmcore.serialization import check_shape, converter
+from crmcore.serialization import check_shape, converter, kernel_data
 
 __all__ = [
     "AllOf",
@@ -44,7 +45,9 @@ __all__ = [
     "Op",
     "Predicate",
     "as_condition",
+    "condition_data",
     "condition_from_dict",
+    "condition_of",
     "condition_to_dict",
 ]
 
@@ -97,7 +100,7 @@ def as_condition(value: Condition | Callable[[Any], bool] | Mapping[str, Any]) -
     if isinstance(value, Condition):
         return value
     if isinstance(value, Mapping):
-        return condition_from_dict(value)
+        return condition_of(value)
     if callable(value):
         return Predicate(value, getattr(value, "__name__", "custom predicate"))
     raise ConfigError(f"a condition must be a Condition, a dict or a callable, got {show(value)}")
@@ -396,6 +399,12 @@ _NUMBER: Final = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 
 
 def condition_from_dict(data: object, path: str = "") -> Condition:
+    """Deprecated: use ``crmcore.serialization.from_dict(Condition, data)``."""
+    deprecated("condition_from_dict", "crmcore.serialization.from_dict(Condition, data)")
+    return condition_of(data, path)
+
+
+def condition_of(data: object, path: str = "") -> Condition:
     """Parse the data form; errors name the path inside the condition (``all[1].op``)."""
     where = f"{path}: " if path else ""
     if not path:
@@ -413,12 +422,12 @@ def condition_from_dict(data: object, path: str = "") -> Condition:
             if not isinstance(items, list):
                 raise ConfigError(f"{_join(path, combinator)}: must be a list, got {show(items)}")
             parts = tuple(
-                condition_from_dict(item, f"{_join(path, combinator)}[{i}]")
+                condition_of(item, f"{_join(path, combinator)}[{i}]")
                 for i, item in enumerate(items)
             )
             return cls(parts)
     if keys == {"not"}:
-        return Not(condition_from_dict(data["not"], _join(path, "not")))
+        return Not(condition_of(data["not"], _join(path, "not")))
     if keys == {"field", "op", "value"}:
         field = data["field"]
         problem = _path_problem(field)
@@ -452,6 +461,12 @@ def _join(path: str, key: str) -> str:
 
 
 def condition_to_dict(condition: Condition) -> dict[str, Any]:
+    """Deprecated: use ``crmcore.serialization.to_dict(condition)``."""
+    deprecated("condition_to_dict", "crmcore.serialization.to_dict(condition)")
+    return condition_data(condition)
+
+
+def condition_data(condition: Condition) -> dict[str, Any]:
     """The data form of a condition; a [`Predicate`][crmcore.workflow.Predicate] cannot be saved
     and is refused."""
     if isinstance(condition, Compare):
@@ -461,11 +476,11 @@ def condition_to_dict(condition: Condition) -> dict[str, Any]:
             "value": _plain(condition.value),
         }
     if isinstance(condition, AllOf):
-        return {"all": [condition_to_dict(c) for c in condition.conditions]}
+        return {"all": [condition_data(c) for c in condition.conditions]}
     if isinstance(condition, AnyOf):
-        return {"any": [condition_to_dict(c) for c in condition.conditions]}
+        return {"any": [condition_data(c) for c in condition.conditions]}
     if isinstance(condition, Not):
-        return {"not": condition_to_dict(condition.condition)}
+        return {"not": condition_data(condition.condition)}
     raise ConfigError(
         f"condition {condition.describe()!r} is Python code and cannot be saved as data"
     )
@@ -478,12 +493,4 @@ def _plain(value: Any) -> Any:
         return sorted((_plain(v) for v in value), key=repr)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    return converter.unstructure(value)
-
-
-converter.register_structure_hook_func(
-    lambda t: t is Condition, lambda data, _: condition_from_dict(data)
-)
-converter.register_unstructure_hook_func(
-    lambda t: isinstance(t, type) and issubclass(t, Condition), condition_to_dict
-)
+    return kernel_data(value)

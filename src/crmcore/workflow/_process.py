@@ -15,9 +15,10 @@ from typing import Any, Final
 import attrs
 
 from crmcore._dates import MAX_DAYS, check_count
+from crmcore._deprecation import deprecated
 from crmcore._validators import non_empty
 from crmcore.errors import ConfigError, NotFound, ValidationError
-from crmcore.serialization import converter, from_dict, load_json, to_dict
+from crmcore.serialization import from_dict, load_json, to_dict
 from crmcore.workflow._approvers import Approver, EscalationTarget, static_capacity
 from crmcore.workflow._conditions import Condition, as_condition
 
@@ -31,6 +32,7 @@ __all__ = [
     "ProcessRegistry",
     "Sla",
     "Step",
+    "mode_from_data",
 ]
 
 
@@ -100,7 +102,8 @@ def QUORUM(n: int) -> Mode:  # noqa: N802 - reads like the configuration keyword
 _QUORUM_TEXT: Final = re.compile(r"^QUORUM\((\d+)\)$", re.ASCII)
 
 
-def _mode_from_data(data: object, _: type) -> Mode:
+def mode_from_data(data: object, _: type) -> Mode:
+    """A step's mode from its data form (``"ALL"``, ``"QUORUM(2)"``, ``{"quorum": 2}``)."""
     if isinstance(data, Mode):
         return data
     if isinstance(data, str):
@@ -115,10 +118,6 @@ def _mode_from_data(data: object, _: type) -> Mode:
         if isinstance(n, int) and not isinstance(n, bool) and n >= 1:
             return QUORUM(n)
     raise ValidationError(f"unknown mode {data!r} (use 'ANY', 'ALL' or 'QUORUM(n)' with n >= 1)")
-
-
-converter.register_structure_hook(Mode, _mode_from_data)
-converter.register_unstructure_hook(Mode, str)
 
 
 class OnReject(enum.Enum):
@@ -252,18 +251,19 @@ class ApprovalProcess:
 
     @classmethod
     def from_dict(cls, data: object) -> ApprovalProcess:
-        """Load from plain data; ConfigError names the path of every problem."""
+        """Deprecated: use ``crmcore.serialization.from_dict(ApprovalProcess, data)``."""
+        deprecated("ApprovalProcess.from_dict", "from_dict(ApprovalProcess, data)")
         return from_dict(cls, data)
 
     @classmethod
     def from_json(cls, text: str) -> ApprovalProcess:
         """Load from a JSON document (see
-        [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict])."""
-        return cls.from_dict(load_json(text, "approval process JSON"))
+        [`from_dict`][crmcore.serialization.from_dict]); ConfigError names every bad path."""
+        return from_dict(cls, load_json(text, "approval process JSON"))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data that [`from_dict`][crmcore.workflow.ApprovalProcess.from_dict] reads back
-        (refused when a condition is code)."""
+        """Deprecated: use ``crmcore.serialization.to_dict(process)``."""
+        deprecated("ApprovalProcess.to_dict", "crmcore.serialization.to_dict(process)")
         data: dict[str, Any] = to_dict(self)
         return data
 
