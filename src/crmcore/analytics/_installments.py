@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from crmcore.analytics._collections import cash_forecast
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
@@ -20,9 +20,9 @@ from crmcore.analytics._frame import (
     frame_of,
     polars,
     prepare,
-    read_csv_frame,
     select,
 )
+from crmcore.analytics._table import ColumnTable
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
 from crmcore.receivables import (
@@ -46,14 +46,11 @@ def _exponent(amount: Decimal) -> int:
     return exponent if isinstance(exponent, int) else 0
 
 
-class Installments:
+class Installments(ColumnTable):
     """One row per open installment, held as typed columns (needs the ``arrow`` extra).
 
     A negative ``outstanding`` (a credit note) is accepted and lowers its bucket.
     """
-
-    def __init__(self, frame: Any) -> None:
-        self.frame = frame
 
     @classmethod
     def from_polars(
@@ -126,31 +123,6 @@ class Installments:
             },
         )
         return cls(frame)
-
-    @classmethod
-    def from_arrow(cls, table: Any, **options: Any) -> Installments:
-        """From a pyarrow Table."""
-        return cls.from_polars(frame_of(table), **options)
-
-    @classmethod
-    def from_pandas(cls, frame: Any, **options: Any) -> Installments:
-        """From a pandas DataFrame (float amount columns are refused)."""
-        return cls.from_polars(frame_of(frame), **options)
-
-    @classmethod
-    def read_csv(
-        cls, path: str, *, delimiter: str = ",", encoding: str = "utf-8", **options: Any
-    ) -> Installments:
-        """From a UTF-8 CSV file: every cell read as text and parsed exactly."""
-        return cls.from_polars(
-            read_csv_frame(path, delimiter=delimiter, encoding=encoding), **options
-        )
-
-    def __len__(self) -> int:
-        return int(self.frame.height)
-
-    def __repr__(self) -> str:
-        return f"<Installments: {len(self):,} rows, columns {', '.join(self.frame.columns)}>"
 
     def aging(
         self,

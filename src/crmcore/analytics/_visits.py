@@ -19,9 +19,9 @@ from crmcore.analytics._frame import (
     frame_of,
     polars,
     prepare,
-    read_csv_frame,
     select,
 )
+from crmcore.analytics._table import ColumnTable
 from crmcore.errors import ValidationError
 from crmcore.visits import Grain, VisitAnalysis, VisitFact
 
@@ -77,15 +77,12 @@ def _seconds(frame: Any) -> Any:
     return frame.with_columns(pl.col(column).cast(pl.Int64))
 
 
-class Visits:
+class Visits(ColumnTable):
     """One row per visit, held as typed columns (needs the ``arrow`` extra).
 
     Columns: visit_id, owner_id, customer_id, day (required), planned (default yes),
     completed, cancelled, outside (default no) and duration_s (whole seconds, optional).
     """
-
-    def __init__(self, frame: Any) -> None:
-        self.frame = frame
 
     @classmethod
     def from_polars(cls, frame: FrameInput, *, columns: Mapping[str, str] | None = None) -> Visits:
@@ -106,25 +103,6 @@ class Visits:
         return cls(data)
 
     @classmethod
-    def from_arrow(cls, table: Any, **options: Any) -> Visits:
-        """From a pyarrow Table."""
-        return cls.from_polars(frame_of(table), **options)
-
-    @classmethod
-    def from_pandas(cls, frame: Any, **options: Any) -> Visits:
-        """From a pandas DataFrame."""
-        return cls.from_polars(frame_of(frame), **options)
-
-    @classmethod
-    def read_csv(
-        cls, path: str, *, delimiter: str = ",", encoding: str = "utf-8", **options: Any
-    ) -> Visits:
-        """From a UTF-8 CSV file: every cell read as text and parsed exactly."""
-        return cls.from_polars(
-            read_csv_frame(path, delimiter=delimiter, encoding=encoding), **options
-        )
-
-    @classmethod
     def from_facts(cls, facts: Iterable[VisitFact]) -> Visits:
         """From `VisitFact` rows (already typed)."""
         pl = polars()
@@ -142,12 +120,6 @@ class Visits:
             "duration_s": pl.Int64,
         }
         return cls(pl.DataFrame({n: [getattr(r, n) for r in rows] for n in names}, schema=schema))
-
-    def __len__(self) -> int:
-        return int(self.frame.height)
-
-    def __repr__(self) -> str:
-        return f"<Visits: {len(self):,} rows, columns {', '.join(self.frame.columns)}>"
 
     def facts(self) -> Iterator[VisitFact]:
         """Each row as a `VisitFact` (the record path; slower)."""
