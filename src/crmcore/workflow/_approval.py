@@ -34,11 +34,12 @@ from crmcore.events import DomainEvent
 from crmcore.ports import Actor, Directory
 from crmcore.serialization import from_dict, to_dict
 from crmcore.workflow import _approval_events as ev
+from crmcore.workflow._approval_history import history_of
+from crmcore.workflow._approval_sla import sweep
 from crmcore.workflow._approvers import (
     Resolution,
     field_users_of,
     resolve_approvers,
-    resolve_target,
 )
 from crmcore.workflow._conditions import ABSENT, resolve
 from crmcore.workflow._process import ApprovalProcess, OnReject, Step
@@ -107,7 +108,9 @@ class ApprovalInstance(AggregateRoot):
     step_started_at: datetime | None = None
     decided_at: datetime | None = None
     _tasks: list[ApprovalTask] = attrs.field(factory=list)
-    _history: list[ApprovalHistoryEntry] = attrs.field(factory=list)
+    _events: list[DomainEvent] = attrs.field(factory=list)
+    #: History lines stored before the history was read from the events (kept as they were).
+    _earlier_history: list[ApprovalHistoryEntry] = attrs.field(factory=list)
     _path: list[int] = attrs.field(factory=list)
 
     # -- starting ---------------------------------------------------------------------------
@@ -170,7 +173,6 @@ class ApprovalInstance(AggregateRoot):
             step_applies=applies,
             subject_users=subject_users,
         )
-        instance._log(at, submitter_id, "submitted", detail=f"process {process.key}")
         instance._raise(
             ev.ApprovalRequestSubmitted,
             at,
@@ -184,7 +186,6 @@ class ApprovalInstance(AggregateRoot):
             )
             instance.status = ApprovalStatus.APPROVED
             instance.decided_at = at
-            instance._log(at, submitter_id, "not required", detail=reason)
             instance._raise(ev.ApprovalNotRequired, at, submitter_id, reason=reason)
             return instance
         for index, step_applies in enumerate(applies):
@@ -211,7 +212,7 @@ class ApprovalInstance(AggregateRoot):
     @property
     def history(self) -> tuple[ApprovalHistoryEntry, ...]:
         """The append-only record of everything that happened, oldest first."""
-        return tuple(self._history)
+        return history_of(self.process, self._events, self._earlier_history)
 
     @property
     def is_decided(self) -> bool:
@@ -292,8 +293,6 @@ class ApprovalInstance(AggregateRoot):
         with self._atomic():
             for task in mine:
                 self._close(task, answer, at, comment)
-                verb = "approved" if approved else "rejected"
-                self._log(at, actor.user_id, verb, task.step, _behalf(task), comment)
                 self._raise(
                     event,
                     at,
@@ -357,7 +356,6 @@ class ApprovalInstance(AggregateRoot):
                 successor = self._hand_over(
                     task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
                 )
-                self._log(at, actor.user_id, "delegated", task.step, f"to {to_user_id}", comment)
                 self._raise(
                     ev.ApprovalTaskDelegated,
                     at,
@@ -412,14 +410,6 @@ class ApprovalInstance(AggregateRoot):
                 successor = self._hand_over(
                     task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
                 )
-                self._log(
-                    at,
-                    actor.user_id,
-                    "reassigned",
-                    task.step,
-                    f"{from_id} to {to_user_id}",
-                    reason,
-                )
                 self._raise(
                     ev.ApprovalTaskDelegated,
                     at,
@@ -430,6 +420,7 @@ class ApprovalInstance(AggregateRoot):
                     to_id=to_user_id,
                     new_task_id=successor.id,
                     comment=reason,
+                    reassigned=True,
                 )
 
     def withdraw(
@@ -461,46 +452,7 @@ class ApprovalInstance(AggregateRoot):
         time order).
         """
         _check_datetime(now, "now")
-        if self.status is not ApprovalStatus.PENDING or self.current_step is None:
-            return []
-        self._check_change(Actor(actor_id), now, name="now")
-        step = self.process.steps[self.current_step]
-        sla = step.sla
-        if sla is None:
-            return []
-        work = [
-            (task, _reminders_due(task, sla.remind_before_hours, now))
-            for task in self.open_tasks()
-            if task.due_at is not None
-        ]
-        work = [
-            (task, reminders)
-            for task, reminders in work
-            if reminders or _overdue_unhandled(task, now)
-        ]
-        if not work:
-            return []  # the usual sweep: nothing due, nothing copied
-        before = len(self._pending_events)
-        with self._atomic():
-            for task, reminders in work:
-                if not reminders:
-                    self._overdue(task, step, now, directory, actor_id)
-                    continue
-                for hours in reminders:
-                    detail = f"{task.approver_id}, {hours} h before due"
-                    self._log(now, actor_id, "reminded", task.step, detail)
-                    self._raise(
-                        ev.ApprovalReminderSent,
-                        now,
-                        actor_id,
-                        step=task.step,
-                        task_id=task.id,
-                        recipient_id=task.approver_id,
-                        hours_before=hours,
-                        due_at=task.due_at,
-                    )
-                self._replace(task, reminders_sent=(*task.reminders_sent, *reminders))
-        return self._pending_events[before:]
+        return sweep(self, now, directory, actor_id)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -535,7 +487,7 @@ class ApprovalInstance(AggregateRoot):
             self.step_started_at,
             self.decided_at,
             list(self._tasks),
-            list(self._history),
+            list(self._events),
             list(self._path),
             list(self._pending_events),
         )
@@ -549,7 +501,7 @@ class ApprovalInstance(AggregateRoot):
                 self.step_started_at,
                 self.decided_at,
                 self._tasks,
-                self._history,
+                self._events,
                 self._path,
                 self._pending_events,
             ) = saved
@@ -559,27 +511,17 @@ class ApprovalInstance(AggregateRoot):
         return self.process.subject_kind, self.subject_id
 
     def _last_change_at(self) -> datetime | None:
-        return self._history[-1].at if self._history else self.submitted_at
+        if self._events:
+            return self._events[-1].occurred_at
+        return self._earlier_history[-1].at if self._earlier_history else self.submitted_at
+
+    def _remember(self, event: DomainEvent) -> None:
+        self._events.append(event)
 
     def _raise(
         self, cls: Callable[..., DomainEvent], at: datetime, actor_id: str, **fields: Any
     ) -> None:
         self._emit(cls, Actor(actor_id), at, instance_id=self.id, **fields)
-
-    def _log(
-        self,
-        at: datetime,
-        actor_id: str,
-        action: str,
-        step: str | None = None,
-        detail: str = "",
-        comment: str = "",
-    ) -> None:
-        self._history.append(
-            ApprovalHistoryEntry(
-                at=at, actor_id=actor_id, action=action, step=step, detail=detail, comment=comment
-            )
-        )
 
     def _replace(self, task: ApprovalTask, **changes: Any) -> ApprovalTask:
         index = next(i for i, t in enumerate(self._tasks) if t.id == task.id)
@@ -681,7 +623,6 @@ class ApprovalInstance(AggregateRoot):
         while index < len(steps) and not self.step_applies[index]:
             step = steps[index]
             reason = f"condition is false: {step.condition.describe() if step.condition else ''}"
-            self._log(at, actor_id, "step skipped", step.name, reason)
             self._raise(ev.ApprovalStepSkipped, at, actor_id, step=step.name, reason=reason)
             index += 1
         if index == len(steps):
@@ -696,12 +637,6 @@ class ApprovalInstance(AggregateRoot):
         due = at + timedelta(hours=step.sla.hours) if step.sla is not None else None
         for user_id in found.user_ids:
             self._new_task(index, user_id, user_id, at, due, overdue_handled=due is None)
-        detail = "approvers: " + ", ".join(found.user_ids)
-        if fallback:
-            detail += " (fallback)"
-        if found.notes:
-            detail += "; " + "; ".join(found.notes)
-        self._log(at, actor_id, "step started", step.name, detail)
         self._raise(
             ev.ApprovalStepStarted,
             at,
@@ -711,6 +646,7 @@ class ApprovalInstance(AggregateRoot):
             approver_ids=found.user_ids,
             fallback_used=fallback,
             due_at=due,
+            notes=tuple(found.notes),
         )
 
     def _settle(self, at: datetime, actor_id: str, directory: Directory, comment: str) -> None:
@@ -726,13 +662,6 @@ class ApprovalInstance(AggregateRoot):
         if outcome is None:
             return
         silent = self._close_open(at)
-        self._log(
-            at,
-            actor_id,
-            "step approved" if outcome else "step rejected",
-            step.name,
-            f"{step.mode}; no response: {', '.join(silent)}" if silent else str(step.mode),
-        )
         self._raise(
             ev.ApprovalStepDecided,
             at,
@@ -748,8 +677,14 @@ class ApprovalInstance(AggregateRoot):
             previous = self._path[-2]
             del self._path[-2:]
             to_step = self.process.steps[previous].name
-            self._log(at, actor_id, "sent back", step.name, f"to {to_step}", comment)
-            self._raise(ev.ApprovalSentBack, at, actor_id, from_step=step.name, to_step=to_step)
+            self._raise(
+                ev.ApprovalSentBack,
+                at,
+                actor_id,
+                from_step=step.name,
+                to_step=to_step,
+                comment=comment,
+            )
             self._enter_step(previous, at, actor_id, directory)
         else:
             self._finish(ApprovalStatus.REJECTED, at, actor_id, comment)
@@ -772,8 +707,6 @@ class ApprovalInstance(AggregateRoot):
         step = self.process.steps[self.current_step] if self.current_step is not None else None
         self.status = status
         self.decided_at = at
-        action = f"request {status.value.lower()}"
-        self._log(at, actor_id, action, step.name if step else None, "", comment)
         if status is ApprovalStatus.APPROVED:
             self._raise(ev.ApprovalRequestApproved, at, actor_id)
         elif status is ApprovalStatus.REJECTED:
@@ -788,88 +721,6 @@ class ApprovalInstance(AggregateRoot):
                 approver_ids=tuple(dict.fromkeys(waiting)),
             )
 
-    def _overdue(
-        self, task: ApprovalTask, step: Step, now: datetime, directory: Directory, actor_id: str
-    ) -> None:
-        assert step.sla is not None
-        target = step.sla.escalate_to
-        if target is None:
-            self._replace(task, overdue_handled=True)
-            self._log(now, actor_id, "overdue", task.step, task.approver_id)
-            self._raise(
-                ev.ApprovalTaskOverdue,
-                now,
-                actor_id,
-                step=task.step,
-                task_id=task.id,
-                approver_id=task.approver_id,
-            )
-            return
-        to_id, busy = self._escalation_target(task, step, directory)
-        if to_id is None:
-            self._replace(task, overdue_handled=True)
-            reason = f"nobody to escalate to ({target.describe()} of {task.approver_id})"
-            if busy:
-                reason += f"; already in step {step.name!r}: {', '.join(busy)}"
-            self._log(now, actor_id, "escalation failed", task.step, reason)
-            self._raise(
-                ev.ApprovalEscalationFailed,
-                now,
-                actor_id,
-                step=task.step,
-                task_id=task.id,
-                approver_id=task.approver_id,
-                reason=reason,
-            )
-            return
-        successor = self._hand_over(task, TaskStatus.ESCALATED, to_id, now, None)
-        self._replace(task, overdue_handled=True)
-        self._log(now, actor_id, "escalated", task.step, f"{task.approver_id} to {to_id}")
-        self._raise(
-            ev.ApprovalTaskEscalated,
-            now,
-            actor_id,
-            step=task.step,
-            task_id=task.id,
-            from_id=task.approver_id,
-            to_id=to_id,
-            new_task_id=successor.id,
-        )
-
-    def _escalation_target(
-        self, task: ApprovalTask, step: Step, directory: Directory
-    ) -> tuple[str | None, list[str]]:
-        """Who takes an overdue task over, and the candidates passed over because they
-        already hold a task of this step run or answered in it (one person, one seat)."""
-        assert step.sla is not None
-        assert step.sla.escalate_to is not None
-
-        engaged = self._engaged()
-        busy: list[str] = []
-
-        def usable(user_id: str, active: bool) -> bool:
-            if user_id in engaged and user_id != task.approver_id:
-                if user_id not in busy:
-                    busy.append(user_id)
-                return False
-            return (
-                active
-                and user_id != task.approver_id
-                and (user_id != self.submitter_id or step.allow_self_approval)
-            )
-
-        user = resolve_target(step.sla.escalate_to, task.approver_id, directory)
-        if user is not None and usable(user.id, user.active):
-            return user.id, busy
-        backup = resolve_approvers(
-            self.process.fallback_approvers,
-            submitter_id=self.submitter_id,
-            directory=directory,
-            subject_users=dict(self.subject_users),
-            allow_self=step.allow_self_approval,
-        )
-        return next((u for u in backup.user_ids if usable(u, True)), None), busy
-
 
 def _check_datetime(value: object, name: str) -> datetime:
     if not isinstance(value, datetime):
@@ -880,25 +731,3 @@ def _check_datetime(value: object, name: str) -> datetime:
 def _check_comment(comment: object) -> None:
     if not isinstance(comment, str):
         raise ValidationError(f"comment: expected a string, got {comment!r}")
-
-
-def _reminders_due(task: ApprovalTask, before_hours: tuple[int, ...], now: datetime) -> list[int]:
-    """The reminders (hours before due) not yet sent whose moment has come, earliest first."""
-    due = task.due_at
-    if due is None or now >= due:
-        return []
-    return [
-        hours
-        for hours in sorted(before_hours, reverse=True)
-        if hours not in task.reminders_sent and now >= due - timedelta(hours=hours)
-    ]
-
-
-def _overdue_unhandled(task: ApprovalTask, now: datetime) -> bool:
-    return task.due_at is not None and now >= task.due_at and not task.overdue_handled
-
-
-def _behalf(task: ApprovalTask) -> str:
-    if task.approver_id != task.original_approver_id:
-        return f"for {task.original_approver_id}"
-    return ""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from crmcore.events import DomainEvent
 from crmcore.workflow._process import ApprovalProcess
 from crmcore.workflow._tasks import ApprovalHistoryEntry, ApprovalStatus, ApprovalTask
 
@@ -39,7 +40,11 @@ class InstanceRecord:
     decided_at: datetime | None
     version: int
     tasks: tuple[ApprovalTask, ...]
-    history: tuple[ApprovalHistoryEntry, ...]
+    #: What happened, in order (the history is read from them).
+    events: tuple[DomainEvent, ...] = ()
+    #: History lines stored before the history was read from the events (the old
+    #: ``history`` key loads here).
+    earlier_history: tuple[ApprovalHistoryEntry, ...] = ()
     path: tuple[int, ...]
 
 
@@ -60,7 +65,8 @@ def record_of(instance: ApprovalInstance) -> InstanceRecord:
         decided_at=instance.decided_at,
         version=instance.version,
         tasks=instance.tasks,
-        history=instance.history,
+        events=tuple(instance._events),
+        earlier_history=tuple(instance._earlier_history),
         path=tuple(instance._path),
     )
 
@@ -82,6 +88,7 @@ def instance_fields(record: InstanceRecord) -> dict[str, Any]:
         "decided_at": record.decided_at,
         "version": record.version,
         "tasks": list(record.tasks),
-        "history": list(record.history),
+        "events": list(record.events),
+        "earlier_history": list(record.earlier_history),
         "path": list(record.path),
     }

@@ -59,6 +59,8 @@ class ApprovalStepStarted(DomainEvent):
     approver_ids: tuple[str, ...]
     fallback_used: bool
     due_at: datetime | None
+    #: What the look-up of approvers noticed (``"old is inactive"``), for the history.
+    notes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -105,6 +107,8 @@ class ApprovalTaskDelegated(DomainEvent):
     to_id: str
     new_task_id: str
     comment: str
+    #: Moved by someone else (a manager's handover) on behalf of ``from_id``, who left.
+    reassigned: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -170,6 +174,8 @@ class ApprovalSentBack(DomainEvent):
     instance_id: str
     from_step: str
     to_step: str
+    #: The rejecting comment that sent it back.
+    comment: str = ""
 
 
 @attrs.frozen(kw_only=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import cattrs
 
+from crmcore.serialization import load_aliases
 from crmcore.workflow._approval import ApprovalInstance
 from crmcore.workflow._approval_data import InstanceRecord, instance_fields, record_of
 from crmcore.workflow._approvers import (
@@ -52,6 +53,8 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_unstructure_hook(
         ApprovalInstance, lambda instance: converter.unstructure(record_of(instance))
     )
+    # Stored before the history was read from the events: its lines, under "history".
+    load_aliases(InstanceRecord, converter, history="earlier_history")
     converter.register_structure_hook(
         ApprovalInstance,
         lambda data, _: ApprovalInstance(
