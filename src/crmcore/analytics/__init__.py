@@ -7,8 +7,6 @@ from crmcore.analytics._columns import (
     HISTORY_COLUMNS,
     INSTALLMENT_COLUMNS,
     OPPORTUNITY_COLUMNS,
-    column_key,
-    resolve_columns,
 )
 from crmcore.analytics._histories import StageHistories
 from crmcore.analytics._installments import Installments
@@ -21,9 +19,7 @@ __all__ = [
     "Installments",
     "Opportunities",
     "StageHistories",
-    "column_key",
     "merge_all",
-    "resolve_columns",
     "resolve_stage",
     "resolve_status",
 ]
