@@ -9,10 +9,13 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.errors import ValidationError
-from crmcore.leads import Assignment
-from tests.services.helpers import ANN, BACKENDS, DAN, MIA, World, cny, world_on
+from crmcore.forecast import Opportunity
+from crmcore.leads import Assignment, Lead
+from tests.services.helpers import ANN, BACKENDS, DAN, MIA, World, cny, memory_world, world_on
 from tests.services.test_handover import anns_book, deal, lead, pool, three_seller_pools
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -156,3 +159,51 @@ def test_an_approval_request_in_the_map_goes_to_its_receiver_and_a_rerun_accepts
     assert (again.moved, again.remaining) == (0, 0)
     with pytest.raises(ValidationError, match=r"not an open record of mia \(held by dan\)"):
         crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "bob"})
+
+
+def book_of(world: World, leads: int, deals: int) -> None:
+    """Ann holds ``leads`` east leads and ``deals`` open deals."""
+    crm = world.crm
+    for n in range(leads):
+        lead_id = crm.leads.create(DAN, f"Prospect {n}", source="expo", region="Shanghai").id
+        crm.leads.claim(ANN, lead_id)
+    for n in range(deals):
+        crm.opportunities.create(ANN, cny(str(1000 * (n + 1))), stage="proposal")
+    world.sent()
+
+
+def outcome(world: World) -> tuple[object, ...]:
+    """Who holds every lead and deal, the east pool's counts, and who was told what."""
+    with world.storage.unit_of_work() as uow:
+        leads = sorted((x.id, x.owner_id, x.status.value) for x in uow.repository(Lead).find())
+        deals = sorted((x.id, x.owner_id) for x in uow.repository(Opportunity).find())
+    east = pool(world, "east")
+    counts = {m: east.open_leads(m) for m in ("ann", "bob", "mkt")}
+    return leads, deals, counts, sorted(world.sent())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    leads=st.integers(0, 7),
+    deals=st.integers(0, 2),
+    batch_size=st.integers(1, 5),
+    to_mkt=st.sets(st.integers(0, 6), max_size=3),
+)
+def test_any_batch_size_ends_as_one_pass_does(
+    leads: int, deals: int, batch_size: int, to_mkt: set[int]
+) -> None:
+    """Batches change when records move, never where they go: the rotation goes on across
+    units of work, the map and the manager rule apply alike, and every receiver is told."""
+    worlds = [memory_world(pools=three_seller_pools()) for _ in range(2)]
+    for world in worlds:
+        book_of(world, leads, deals)
+    mapped = {f"lead-{n + 1}": "mkt" for n in to_mkt if n < leads}
+    one = worlds[0].crm.leads.hand_over(MIA, "ann", reason="left", assignments=mapped)
+    batched = worlds[1].crm.leads.hand_over(
+        MIA, "ann", reason="left", assignments=mapped, batch_size=batch_size
+    )
+    assert outcome(worlds[0]) == outcome(worlds[1])
+    assert (batched.leads, batched.opportunities) == (one.leads, one.opportunities)
+    total = leads + deals
+    assert (batched.moved, batched.remaining) == (total, 0)
+    assert batched.batches == max(1, -(-total // batch_size))

@@ -18,6 +18,7 @@ __all__ = [
     "HISTORY_COLUMNS",
     "INSTALLMENT_COLUMNS",
     "OPPORTUNITY_COLUMNS",
+    "VISIT_COLUMNS",
     "column_key",
     "resolve_columns",
 ]
@@ -76,6 +77,20 @@ HISTORY_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "status": ("deal_status", "状态"),
     "closed_at": ("close_date", "closed", "关闭时间"),
     "department": ("team", "部门"),
+}
+
+
+#: Canonical visit column (one row per visit, as `crmcore.visits.VisitFact`) → other spellings.
+VISIT_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
+    "visit_id": ("visit", "id", "visit_number", "拜访编号", "编号"),
+    "owner_id": ("owner", "salesperson", "visit_owner", "assigned_to", "负责人", "拜访人", "销售"),
+    "customer_id": ("customer", "account", "account_name", "customer_name", "客户", "客户名称"),
+    "day": ("date", "visit_date", "planned_date", "拜访日期", "日期"),
+    "planned": ("is_planned", "计划内"),
+    "completed": ("is_completed", "done", "已完成"),
+    "cancelled": ("canceled", "is_cancelled", "已取消"),
+    "outside": ("outside_tolerance", "超出范围"),
+    "duration_s": ("duration", "duration_seconds", "时长", "时长(秒)"),
 }
 
 

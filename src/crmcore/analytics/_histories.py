@@ -22,10 +22,10 @@ from crmcore.analytics._frame import (
     check_text,
     frame_of,
     polars,
-    read_csv_frame,
     select,
 )
 from crmcore.analytics._opportunities import resolve_stage, resolve_status
+from crmcore.analytics._table import ColumnTable
 from crmcore.errors import ValidationError
 from crmcore.forecast import (
     FunnelAggregate,
@@ -61,11 +61,8 @@ def _datetime_column(frame: Any, column: str) -> Any:
     return frame.with_columns(parsed.alias(column))
 
 
-class StageHistories:
+class StageHistories(ColumnTable):
     """Stage visits as typed columns (needs the ``arrow`` extra)."""
-
-    def __init__(self, frame: Any) -> None:
-        self.frame = frame
 
     @classmethod
     def from_polars(
@@ -87,28 +84,6 @@ class StageHistories:
                 data = _datetime_column(data, name)
         data = amount_column(data, "amount", negative=False, locale=locale)
         return cls(data.sort("id", "entered_at"))
-
-    @classmethod
-    def from_arrow(cls, table: Any, **options: Any) -> StageHistories:
-        """From a pyarrow Table."""
-        return cls.from_polars(frame_of(table), **options)
-
-    @classmethod
-    def from_pandas(cls, frame: Any, **options: Any) -> StageHistories:
-        """From a pandas DataFrame."""
-        return cls.from_polars(frame_of(frame), **options)
-
-    @classmethod
-    def read_csv(
-        cls, path: str, *, delimiter: str = ",", encoding: str = "utf-8", **options: Any
-    ) -> StageHistories:
-        """From a UTF-8 CSV file."""
-        return cls.from_polars(
-            read_csv_frame(path, delimiter=delimiter, encoding=encoding), **options
-        )
-
-    def __len__(self) -> int:
-        return int(self.frame.height)
 
     def __repr__(self) -> str:
         return f"<StageHistories: {len(self):,} visits>"

@@ -7,10 +7,12 @@ are computed by polars; only the sums reach Python. The result equals the record
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any, Final
+from decimal import Decimal
+from typing import Final
 
+from crmcore.analytics._collections import cash_forecast
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
@@ -18,17 +20,20 @@ from crmcore.analytics._frame import (
     frame_of,
     polars,
     prepare,
-    read_csv_frame,
     select,
 )
+from crmcore.analytics._table import ColumnTable
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
 from crmcore.receivables import (
+    PRIOR_DELAY,
     AgingAggregate,
     AgingBasis,
     AgingBuckets,
+    CashForecast,
     GroupBy,
     InstallmentRecord,
+    PaymentBehaviour,
 )
 
 __all__ = ["Installments"]
@@ -36,14 +41,16 @@ __all__ = ["Installments"]
 REQUIRED: Final = ("customer", "owner", "due_date", "issue_date", "outstanding")
 
 
-class Installments:
+def _exponent(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
+
+
+class Installments(ColumnTable):
     """One row per open installment, held as typed columns (needs the ``arrow`` extra).
 
     A negative ``outstanding`` (a credit note) is accepted and lowers its bucket.
     """
-
-    def __init__(self, frame: Any) -> None:
-        self.frame = frame
 
     @classmethod
     def from_polars(
@@ -85,29 +92,37 @@ class Installments:
         return cls(data)
 
     @classmethod
-    def from_arrow(cls, table: Any, **options: Any) -> Installments:
-        """From a pyarrow Table."""
-        return cls.from_polars(frame_of(table), **options)
-
-    @classmethod
-    def from_pandas(cls, frame: Any, **options: Any) -> Installments:
-        """From a pandas DataFrame (float amount columns are refused)."""
-        return cls.from_polars(frame_of(frame), **options)
-
-    @classmethod
-    def read_csv(
-        cls, path: str, *, delimiter: str = ",", encoding: str = "utf-8", **options: Any
-    ) -> Installments:
-        """From a UTF-8 CSV file: every cell read as text and parsed exactly."""
-        return cls.from_polars(
-            read_csv_frame(path, delimiter=delimiter, encoding=encoding), **options
+    def from_records(cls, records: Iterable[InstallmentRecord]) -> Installments:
+        """From `InstallmentRecord` rows (already typed: no parsing, one column each)."""
+        pl = polars()
+        rows = list(records)
+        for row in rows:
+            if not isinstance(row, InstallmentRecord):
+                raise ValidationError(
+                    f"records: expected InstallmentRecord, got {type(row).__name__}"
+                )
+        scale = max((-_exponent(r.outstanding.amount) for r in rows), default=0)
+        frame = pl.DataFrame(
+            {
+                "customer": [r.customer for r in rows],
+                "owner": [r.owner for r in rows],
+                "department": [r.department for r in rows],
+                "due_date": [r.due_date for r in rows],
+                "issue_date": [r.issue_date for r in rows],
+                "outstanding": [r.outstanding.amount for r in rows],
+                "currency": [r.outstanding.currency.code for r in rows],
+            },
+            schema={
+                "customer": pl.String,
+                "owner": pl.String,
+                "department": pl.String,
+                "due_date": pl.Date,
+                "issue_date": pl.Date,
+                "outstanding": pl.Decimal(38, max(scale, 0)),
+                "currency": pl.String,
+            },
         )
-
-    def __len__(self) -> int:
-        return int(self.frame.height)
-
-    def __repr__(self) -> str:
-        return f"<Installments: {len(self):,} rows, columns {', '.join(self.frame.columns)}>"
+        return cls(frame)
 
     def aging(
         self,
@@ -145,6 +160,22 @@ class Installments:
         for name, code, count, *values in sums.iter_rows():
             aggregate.add_sums(name, code, values, count)
         return aggregate
+
+    def collections_forecast(
+        self,
+        as_of: date,
+        *,
+        by: str = "month",
+        group: str | None = None,
+        behaviour: Mapping[str, PaymentBehaviour] | None = None,
+        prior: tuple[int, int, int] = PRIOR_DELAY,
+    ) -> CashForecast:
+        """Expected cash-in per week or month from the rows with money outstanding, each due
+        date shifted by its customer's delays in ``behaviour`` (``prior`` for the others):
+        equal to `crmcore.receivables.collections_forecast` of the same rows as records."""
+        return cash_forecast(
+            self.frame, as_of, by=by, group=group, behaviour=behaviour, prior=prior
+        )
 
     def records(self) -> Iterator[InstallmentRecord]:
         """Each row as an `InstallmentRecord` (the record path; slower)."""

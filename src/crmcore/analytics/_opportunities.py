@@ -22,9 +22,9 @@ from crmcore.analytics._frame import (
     percent_column,
     polars,
     prepare,
-    read_csv_frame,
     select,
 )
+from crmcore.analytics._table import ColumnTable
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast import (
     CellKey,
@@ -96,7 +96,7 @@ def _category(text: str | None) -> ForecastCategory | None:
     return category
 
 
-class Opportunities:
+class Opportunities(ColumnTable):
     """One row per opportunity, held as typed columns (needs the ``arrow`` extra).
 
     Build with `from_arrow`, `from_pandas`, `from_polars` or
@@ -104,9 +104,6 @@ class Opportunities:
     currency, expected_close, department, probability, category, status) to the header
     that holds it, otherwise the header aliases of common CRM exports are recognised.
     """
-
-    def __init__(self, frame: Any) -> None:
-        self.frame = frame
 
     # -- ingress ------------------------------------------------------------------------------
     @classmethod
@@ -130,40 +127,6 @@ class Opportunities:
         if "probability" in data.columns:
             data = percent_column(data, "probability")
         return cls(data)
-
-    @classmethod
-    def from_arrow(
-        cls, table: Any, *, columns: Mapping[str, str] | None = None, locale: str | None = None
-    ) -> Opportunities:
-        """From a pyarrow Table (zero-copy into polars where the types allow)."""
-        return cls.from_polars(frame_of(table), columns=columns, locale=locale)
-
-    @classmethod
-    def from_pandas(
-        cls, frame: Any, *, columns: Mapping[str, str] | None = None, locale: str | None = None
-    ) -> Opportunities:
-        """From a pandas DataFrame (float amount columns are refused)."""
-        return cls.from_polars(frame_of(frame), columns=columns, locale=locale)
-
-    @classmethod
-    def read_csv(
-        cls,
-        path: str,
-        *,
-        columns: Mapping[str, str] | None = None,
-        locale: str | None = None,
-        delimiter: str = ",",
-        encoding: str = "utf-8",
-    ) -> Opportunities:
-        """From a UTF-8 CSV file: every cell read as text and parsed exactly."""
-        frame = read_csv_frame(path, delimiter=delimiter, encoding=encoding)
-        return cls.from_polars(frame, columns=columns, locale=locale)
-
-    def __len__(self) -> int:
-        return int(self.frame.height)
-
-    def __repr__(self) -> str:
-        return f"<Opportunities: {len(self):,} rows, columns {', '.join(self.frame.columns)}>"
 
     # -- the forecast -------------------------------------------------------------------------
     def forecast(

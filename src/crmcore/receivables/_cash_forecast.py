@@ -15,6 +15,7 @@ from crmcore._decimal import CONTEXT
 from crmcore._tables import Record, ResultTable
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money
+from crmcore.receivables._aging import InstallmentRecord
 from crmcore.receivables._behaviour import PaymentBehaviour, payment_behaviour
 from crmcore.receivables._receivable import Receivable
 
@@ -24,6 +25,7 @@ __all__ = [
     "CashForecastRow",
     "DsoReport",
     "DsoRow",
+    "check_forecast_arguments",
     "collections_forecast",
     "days_sales_outstanding",
 ]
@@ -194,8 +196,16 @@ class CashForecast(ResultTable):
     __hash__ = None  # type: ignore[assignment]
 
 
+def _delays_of(
+    found: PaymentBehaviour | None, prior: tuple[int, int, int]
+) -> tuple[int, int, int]:
+    if found is None:
+        return prior
+    return (found.median_days_late, found.p10_days_late, found.p90_days_late)
+
+
 def collections_forecast(
-    receivables: Iterable[Receivable],
+    receivables: Iterable[Receivable | InstallmentRecord],
     as_of: date,
     *,
     by: str = "month",
@@ -211,50 +221,161 @@ def collections_forecast(
     forecasting partitions), ``prior`` for a customer with no settled installment yet. A day
     already past puts the money in ``as_of``'s period: it is late, not lost. ``group`` splits
     the forecast by owner, customer or department.
+
+    Plain [`InstallmentRecord`][crmcore.receivables.InstallmentRecord] rows (an export of the
+    open installments; rows with nothing outstanding are skipped) may stand for receivables:
+    their customers' delays come from ``behaviour`` (the receivables among the items, if
+    any, when it is not given). The columnar engine computes the same forecast from a table
+    (`crmcore.analytics.Installments.collections_forecast`).
     """
+    check_forecast_arguments(by, group, prior)
+    every = _checked_items(receivables)
+    if behaviour is None:
+        known: Mapping[str, PaymentBehaviour] = payment_behaviour(
+            [r for r in every if isinstance(r, Receivable)], as_of
+        )
+    else:
+        known = behaviour
+    cells: _Cells = {}
+    periods = _Periods(as_of, by, known, prior)
+    if not every:
+        return CashForecast(as_of, by, group, None, cells)
+    first = every[0]
+    currency = (
+        first.outstanding.currency if isinstance(first, InstallmentRecord) else first.currency
+    )
+    records = []
+    for item in every:
+        if isinstance(item, InstallmentRecord):
+            records.append(item)
+            continue
+        if item.currency != currency:
+            raise _mismatch(f"receivable {item.id}", item.currency, currency)
+        key_group = _group(item, group)
+        for row in item.installment_view(as_of):
+            if row.outstanding.amount > 0:
+                _add(
+                    cells, key_group, row.outstanding.amount, periods[row.due_date, item.customer]
+                )
+    _add_records(cells, records, periods, group, currency)
+    return CashForecast(as_of, by, group, currency, cells)
+
+
+def _mismatch(name: str, found: Currency, currency: Currency) -> CurrencyMismatch:
+    return CurrencyMismatch(
+        f"{name} is in {found.code}, the forecast in {currency.code}: "
+        "forecast each currency separately"
+    )
+
+
+def _add_records(
+    cells: _Cells,
+    records: list[InstallmentRecord],
+    periods: _Periods,
+    group: str | None,
+    currency: Currency,
+) -> None:
+    """The records' amounts into the cells: the hot path of a large export, inlined."""
+    add, zero = CONTEXT.add, Decimal(0)
+    get = cells.get
+    delays, delays_of = periods.delays, periods.delays_of
+    labels, label_of = periods.labels, periods.label
+    for record in records:
+        money = record.outstanding
+        if money.currency is not currency and money.currency != currency:
+            raise _mismatch(f"installment of {record.customer}", money.currency, currency)
+        amount = money.amount
+        if not amount > 0:
+            continue
+        d0, d1, d2 = delays.get(record.customer) or delays_of(record.customer)
+        ordinal = record.due_date.toordinal()
+        expected = labels.get(ordinal + d0) or label_of(ordinal + d0)
+        early = labels.get(ordinal + d1) or label_of(ordinal + d1)
+        late = labels.get(ordinal + d2) or label_of(ordinal + d2)
+        name = "all" if group is None else (getattr(record, group) or "(none)")
+        cell = get((name, expected))
+        if cell is None:
+            cell = cells[name, expected] = [0, zero, zero, zero]
+        cell[0] += 1
+        cell[1] = add(cell[1], amount)
+        cell = get((name, early))
+        if cell is None:
+            cell = cells[name, early] = [0, zero, zero, zero]
+        cell[2] = add(cell[2], amount)
+        cell = get((name, late))
+        if cell is None:
+            cell = cells[name, late] = [0, zero, zero, zero]
+        cell[3] = add(cell[3], amount)
+
+
+def _checked_items(
+    items: Iterable[Receivable | InstallmentRecord],
+) -> list[Receivable | InstallmentRecord]:
+    every = list(items)
+    for item in every:
+        if not isinstance(item, (Receivable, InstallmentRecord)):
+            raise ValidationError(
+                f"receivables: expected Receivable or InstallmentRecord, got {type(item).__name__}"
+            )
+    return every
+
+
+class _Periods:
+    """The expected, early and late periods of a due date for a customer: each customer's
+    delays and each day's period (a day before ``as_of`` is in ``as_of``'s) computed once."""
+
+    def __init__(
+        self,
+        as_of: date,
+        by: str,
+        known: Mapping[str, PaymentBehaviour],
+        prior: tuple[int, int, int],
+    ) -> None:
+        self.as_of, self.by, self.known, self.prior = as_of, by, known, prior
+        self.delays: dict[str, tuple[int, int, int]] = {}
+        self.labels: dict[int, str] = {}
+
+    def delays_of(self, customer: str) -> tuple[int, int, int]:
+        """The customer's (median, p10, p90) days late, or the prior."""
+        found = self.delays.get(customer)
+        if found is None:
+            found = self.delays[customer] = _delays_of(self.known.get(customer), self.prior)
+        return found
+
+    def label(self, ordinal: int) -> str:
+        """The period of the day ``ordinal`` (``date.toordinal``)."""
+        found = self.labels.get(ordinal)
+        if found is None:
+            day = max(date.fromordinal(ordinal), self.as_of)
+            found = self.labels[ordinal] = _period(day, self.by)
+        return found
+
+    def __getitem__(self, key: tuple[date, str]) -> tuple[str, str, str]:
+        due, customer = key
+        ordinal = due.toordinal()
+        d0, d1, d2 = self.delays_of(customer)
+        return self.label(ordinal + d0), self.label(ordinal + d1), self.label(ordinal + d2)
+
+
+def _add(cells: _Cells, key_group: str, amount: Decimal, periods: tuple[str, str, str]) -> None:
+    """One installment's amount into its expected, early and late periods."""
+    expected, early, late = periods
+    counted = cells.setdefault((key_group, expected), [0, Decimal(0), Decimal(0), Decimal(0)])
+    counted[0] += 1
+    counted[1] = CONTEXT.add(counted[1], amount)
+    for index, period in ((2, early), (3, late)):
+        cell = cells.setdefault((key_group, period), [0, Decimal(0), Decimal(0), Decimal(0)])
+        cell[index] = CONTEXT.add(cell[index], amount)
+
+
+def check_forecast_arguments(by: str, group: str | None, prior: tuple[int, int, int]) -> None:
+    """Refuse a unit, a grouping or a prior delay the collections forecast does not know."""
     if by not in _UNITS:
         raise ValidationError(f"by: {by!r} is not one of {', '.join(_UNITS)}")
     if group is not None and group not in _GROUPS:
         raise ValidationError(f"group: {group!r} is not one of {', '.join(_GROUPS)}")
     if not (isinstance(prior, tuple) and len(prior) == 3 and all(type(d) is int for d in prior)):
         raise ValidationError(f"prior: expected (median, p10, p90) days, got {prior!r}")
-    every = list(receivables)
-    known = payment_behaviour(every, as_of) if behaviour is None else behaviour
-    cells: _Cells = {}
-    currency: Currency | None = None
-    for receivable in every:
-        if currency is None:
-            currency = receivable.currency
-        elif receivable.currency != currency:
-            raise CurrencyMismatch(
-                f"receivable {receivable.id} is in {receivable.currency.code}, the forecast in "
-                f"{currency.code}: forecast each currency separately"
-            )
-        found = known.get(receivable.customer)
-        delays = (
-            prior
-            if found is None
-            else (found.median_days_late, found.p10_days_late, found.p90_days_late)
-        )
-        key_group = _group(receivable, group)
-        for row in receivable.installment_view(as_of):
-            amount = row.outstanding.amount
-            if not amount > 0:
-                continue
-            expected, early, late = (
-                _period(max(row.due_date + timedelta(days=d), as_of), by) for d in delays
-            )
-            counted = cells.setdefault(
-                (key_group, expected), [0, Decimal(0), Decimal(0), Decimal(0)]
-            )
-            counted[0] += 1
-            counted[1] = CONTEXT.add(counted[1], amount)
-            for index, period in ((2, early), (3, late)):
-                cell = cells.setdefault(
-                    (key_group, period), [0, Decimal(0), Decimal(0), Decimal(0)]
-                )
-                cell[index] = CONTEXT.add(cell[index], amount)
-    return CashForecast(as_of, by, group, currency, cells)
 
 
 @attrs.frozen

@@ -146,6 +146,27 @@ class VisitAnalysis:
                     cell.timed += 1
         return cls(grain, _owned(owned), cells)
 
+    @classmethod
+    def of_groups(
+        cls,
+        groups: Iterable[tuple[str, str, Mapping[str, Any]]],
+        *,
+        grain: Grain = Grain.MONTH,
+        owned: Mapping[str, Iterable[str]] | None = None,
+    ) -> VisitAnalysis:
+        """From (owner, period, what they did) computed elsewhere — the columnar engine's way
+        in. What they did: the counts ``planned``, ``planned_done``, ``completed``,
+        ``ad_hoc``, ``cancelled``, ``outside``, ``duration_s``, ``timed`` and the sets
+        ``planned_customers``, ``covered``, ``field_days``; a repeated key is merged."""
+        if not isinstance(grain, Grain):
+            raise ValidationError(f"grain: expected a Grain, got {grain!r}")
+        cells: dict[tuple[str, str], _Cell] = {}
+        for owner, period, found in groups:
+            cell = _Cell(**found)
+            mine = cells.get((owner, period))
+            cells[owner, period] = cell if mine is None else mine.merge(cell)
+        return cls(grain, _owned(owned), cells)
+
     def merge(self, other: VisitAnalysis) -> VisitAnalysis:
         """The analysis of both parts' facts together (same grain; owned books combined)."""
         if other.grain is not self.grain:
