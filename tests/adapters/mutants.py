@@ -22,7 +22,7 @@ class Mutant:
 
 _COMMIT = """\
         with self._errors("commit"), self._pool.connection() as conn, conn.transaction():
-            for key, staged, data in writes:
+            for key, staged, (data, _) in writes:
                 versions[key] = self._write(conn, staged, data)
             for name, text in outbox:
                 checkpoint(f"outbox {name}")
@@ -45,7 +45,7 @@ MUTANTS: tuple[Mutant, ...] = (
                 _COMMIT,
                 """        with self._errors("commit"), self._pool.connection() as conn:
             with conn.transaction():
-                for key, staged, data in writes:
+                for key, staged, (data, _) in writes:
                     versions[key] = self._write(conn, staged, data)
                 checkpoint("commit")
             for name, text in outbox:
@@ -67,7 +67,7 @@ MUTANTS: tuple[Mutant, ...] = (
             self._commit_conn = conn
             if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
                 conn.execute("BEGIN")
-            for key, staged, data in writes:
+            for key, staged, (data, _) in writes:
                 versions[key] = self._write(conn, staged, data)
             for name, text in outbox:
                 checkpoint(f"outbox {name}")
