@@ -9,11 +9,23 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.errors import ValidationError
-from crmcore.leads import Assignment
-from tests.services.helpers import ANN, BACKENDS, DAN, MIA, World, cny, world_on
-from tests.services.test_handover import anns_book, deal, lead, pool, three_seller_pools
+from crmcore.forecast import Opportunity
+from crmcore.leads import Assignment, Lead
+from crmcore.services._handover import HandoverRule, HandoverRun
+from tests.services.helpers import ANN, BACKENDS, BOB, DAN, MIA, World, cny, memory_world, world_on
+from tests.services.order_helpers import confirmed_order, draft_order
+from tests.services.test_handover import (
+    LEFT,
+    anns_book,
+    deal,
+    lead,
+    pool,
+    three_seller_pools,
+)
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -156,3 +168,101 @@ def test_an_approval_request_in_the_map_goes_to_its_receiver_and_a_rerun_accepts
     assert (again.moved, again.remaining) == (0, 0)
     with pytest.raises(ValidationError, match=r"not an open record of mia \(held by dan\)"):
         crm.leads.hand_over(DAN, "mia", reason="left", assignments={approval: "bob"})
+
+
+def book_of(world: World, leads: int, deals: int) -> None:
+    """Ann holds ``leads`` east leads and ``deals`` open deals."""
+    crm = world.crm
+    for n in range(leads):
+        lead_id = crm.leads.create(DAN, f"Prospect {n}", source="expo", region="Shanghai").id
+        crm.leads.claim(ANN, lead_id)
+    for n in range(deals):
+        crm.opportunities.create(ANN, cny(str(1000 * (n + 1))), stage="proposal")
+    world.sent()
+
+
+def outcome(world: World) -> tuple[object, ...]:
+    """Who holds every lead and deal, the east pool's counts, and who was told what."""
+    with world.storage.unit_of_work() as uow:
+        leads = sorted((x.id, x.owner_id, x.status.value) for x in uow.repository(Lead).find())
+        deals = sorted((x.id, x.owner_id) for x in uow.repository(Opportunity).find())
+    east = pool(world, "east")
+    counts = {m: east.open_leads(m) for m in ("ann", "bob", "mkt")}
+    return leads, deals, counts, sorted(world.sent())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    leads=st.integers(0, 7),
+    deals=st.integers(0, 2),
+    batch_size=st.integers(1, 5),
+    to_mkt=st.sets(st.integers(0, 6), max_size=3),
+)
+def test_any_batch_size_ends_as_one_pass_does(
+    leads: int, deals: int, batch_size: int, to_mkt: set[int]
+) -> None:
+    """Batches change when records move, never where they go: the rotation goes on across
+    units of work, the map and the manager rule apply alike, and every receiver is told."""
+    worlds = [memory_world(pools=three_seller_pools()) for _ in range(2)]
+    for world in worlds:
+        book_of(world, leads, deals)
+    mapped = {f"lead-{n + 1}": "mkt" for n in to_mkt if n < leads}
+    one = worlds[0].crm.leads.hand_over(MIA, "ann", reason="left", assignments=mapped)
+    batched = worlds[1].crm.leads.hand_over(
+        MIA, "ann", reason="left", assignments=mapped, batch_size=batch_size
+    )
+    assert outcome(worlds[0]) == outcome(worlds[1])
+    assert (batched.leads, batched.opportunities) == (one.leads, one.opportunities)
+    total = leads + deals
+    assert (batched.moved, batched.remaining) == (total, 0)
+    assert batched.batches == max(1, -(-total // batch_size))
+
+
+def test_every_kind_of_record_moves_in_batches_of_one(world: World) -> None:
+    crm = world.crm
+    draft = draft_order(world)["order"]
+    confirmed = confirmed_order(world)  # an order and its receivable with 791.00 to collect
+    world.clock.set(LEFT)
+    world.sent()
+    report = crm.leads.hand_over(MIA, "ann", reason="left", to="bob", batch_size=1)
+    assert report.orders == tuple(sorted((o, "bob") for o in (draft, confirmed["order"])))
+    assert report.receivables == ((confirmed["rec"], "bob"),)
+    assert (report.batches, report.moved, report.remaining) == (3, 3, 0)
+    # mia decides two big deals of bob's: both tasks go to dan, one batch each
+    approvals = [
+        str(
+            crm.opportunities.advance(
+                BOB, crm.opportunities.create(BOB, cny(amount), stage="proposal").id, "contract"
+            ).approval_id
+        )
+        for amount in ("300000", "400000")
+    ]
+    tasks = crm.leads.hand_over(DAN, "mia", reason="left", to="dan", batch_size=1)
+    assert (tasks.approvals, tasks.batches) == (tuple((a, "dan") for a in sorted(approvals)), 2)
+
+
+def test_a_record_moved_by_someone_else_between_batches_is_left_alone(world: World) -> None:
+    ids, open_deal, _ = anns_book(world)
+    crm = world.crm
+    run = HandoverRun("ann", "left", HandoverRule(to="bob"), 2)
+    first = crm.run(MIA, "lead.hand_over", run.batch)
+    assert (moved(first.leads), first.remaining) == ([(ids[0], "bob"), (ids[1], "bob")], 2)
+    # meanwhile another handover gives the rest to mkt and her manager
+    crm.leads.hand_over(DAN, "ann", reason="left", to="mkt", opportunities_to="mia")
+    second = crm.run(MIA, "lead.hand_over", run.batch)
+    assert (second.moved, second.remaining) == (0, 0)
+    assert (lead(world, ids[2]).owner_id, deal(world, open_deal).owner_id) == ("mkt", "mia")
+
+
+def test_a_second_leave_of_absence_handover_finds_her_already_inactive(world: World) -> None:
+    ids, _, _ = anns_book(world)
+    crm = world.crm
+    away = {"reason": "leave", "leaving": False, "opportunities_to": "bob", "batch_size": 2}
+    first = crm.leads.hand_over(MIA, "ann", max_batches=1, **away)  # type: ignore[arg-type]
+    assert (first.moved, first.remaining, pool(world, "east").members["ann"].active) == (
+        2,
+        2,
+        False,
+    )
+    rest = crm.leads.hand_over(MIA, "ann", **away)  # type: ignore[arg-type]
+    assert (moved(rest.leads), rest.remaining) == ([(ids[2], "bob")], 0)

@@ -26,12 +26,16 @@ import attrs
 from crmcore.adapters._signed import _ATOMS, _FROZEN_SETATTR, Signature, Signer, _NotCopyable
 from crmcore.ports import Aggregate, AggregateKind
 
-__all__ = ["MAX_ROWS", "DecodedRows", "copy_aggregate"]
+__all__ = ["MAX_ROWS", "DecodedRows", "Verdict", "copy_aggregate"]
 
 A = TypeVar("A", bound=Aggregate)
 
 #: Rows kept decoded per store (least recently read first out).
 MAX_ROWS: Final = 10_000
+
+#: What a store learnt from the first write of a signature: (decoded ``same`` as written,
+#: its text from parts was the plain conversion's).
+Verdict = tuple[bool, bool]
 
 #: Signatures remembered per kind; beyond it they are checked afresh.
 MAX_SIGNATURES: Final = 4096
@@ -82,6 +86,8 @@ def _copy(value: Any) -> Any:
     if kind in _ATOMS or kind is frozenset or isinstance(value, enum.Enum):
         return value
     if kind is list:
+        if all(map(_IMMUTABLE.get, map(type, value))):  # records immutable by type: shared
+            return list(value)
         return [_copy(v) for v in value]
     if kind is dict:
         return {k: _copy(v) for k, v in value.items()}
@@ -125,9 +131,9 @@ class DecodedRows:
         self._uncopyable: set[str] = set()
         self._lock = threading.Lock()
         self._signer = Signer()
-        #: Per kind: the signatures whose writes decode to an aggregate ``same`` as written
-        #: (True) or not (False).
-        self._signatures: dict[str, dict[Signature, bool]] = {}
+        #: Per kind and signature: whether a write decoded ``same`` as written, and whether
+        #: its text put together by ``Signer.text`` was the plain conversion's.
+        self._signatures: dict[str, dict[Signature, Verdict]] = {}
 
     def load(
         self,
@@ -172,13 +178,20 @@ class DecodedRows:
         except ValueError:
             return None
 
-    def verdict(self, kind: AggregateKind[A], signature: Signature) -> bool | None:
-        """Whether a write of ``signature`` decoded ``same`` as written (None: not known yet)."""
+    def text_of(self, aggregate: A) -> str:
+        """The aggregate's row text put together from its parts (``Signer.text``), right
+        after ``copy_written`` of it."""
+        return self._signer.text(aggregate)
+
+    def verdict(self, kind: AggregateKind[A], signature: Signature) -> Verdict | None:
+        """Whether a write of ``signature`` decoded ``same`` as written and whether its text
+        from parts was the plain one (None: not known yet)."""
         with self._lock:
             return self._signatures.get(kind.name, {}).get(signature)
 
-    def judged(self, kind: AggregateKind[A], signature: Signature, verdict: bool) -> None:
-        """Remember whether a write of ``signature`` decoded ``same`` as written."""
+    def judged(self, kind: AggregateKind[A], signature: Signature, verdict: Verdict) -> None:
+        """Remember whether a write of ``signature`` decoded ``same`` as written and whether
+        its text from parts was the plain one."""
         with self._lock:
             known = self._signatures.setdefault(kind.name, {})
             if len(known) >= MAX_SIGNATURES:

@@ -13,6 +13,7 @@ import attrs
 
 from crmcore.adapters._codec import (
     check_by_shape,
+    dump_aggregate,
     dump_event_checked,
     index_filters,
     index_key,
@@ -149,26 +150,40 @@ class KindRegistry:
         A copy of the aggregate is kept when a write of its signature (every runtime type
         in it) loaded back ``same`` as written; the first write of each signature is loaded
         back and compared, later ones are loaded back only when a value is beyond a load's
-        limits (a text too long, a number too big). An aggregate that cannot
-        be copied, or whose signature did not decode the same, is checked by its JSON shape
-        (``crmcore.adapters._verify``). ``verify_writes="always"`` loads back every write.
+        limits (a text too long, a number too big), and their text is put together from the
+        texts of the records met before when that gave the plain conversion's text the
+        first time. An aggregate that cannot be copied, or whose signature did not decode
+        the same, is checked by its JSON shape (``crmcore.adapters._verify``).
+        ``verify_writes="always"`` loads back every write.
         """
-        plain = plain_of(kind, aggregate)
-        text = json_of(plain)
         always = self.shapes.check is WriteCheck.ALWAYS
         copied = self.decoded.copy_written(aggregate)
         verdict = None if copied is None else self.decoded.verdict(kind, copied[1])
-        if copied is None or verdict is False:
+        if copied is not None and verdict is not None and verdict[0] and copied[2] and not always:
+            if verdict[1]:
+                return self.decoded.text_of(aggregate), copied[0]
+            return dump_aggregate(kind, aggregate), copied[0]
+        plain = plain_of(kind, aggregate)
+        text = json_of(plain)
+        if copied is None or (verdict is not None and not verdict[0]):
             check_by_shape(kind, aggregate, plain, text, None if always else self.shapes)
             return text, None
-        kept, signature, within = copied
-        if verdict and within and not always:
-            return text, kept
+        kept, signature, _ = copied
         loaded = loads_back(kind, aggregate, text)
         if verdict is None:
-            verdict = same(kept, loaded)
+            verdict = (same(kept, loaded), self._text_of(kind, aggregate) == text)
             self.decoded.judged(kind, signature, verdict)
-        return text, kept if verdict else loaded
+        return text, kept if verdict[0] else loaded
+
+    def _text_of(self, kind: AggregateKind[A], aggregate: A) -> str | None:
+        """The row text from parts, for a kind the converter stores (None for a kind with
+        its own ``dump`` or one the parts cannot be put together for)."""
+        if kind.dump is not None:
+            return None
+        try:
+            return self.decoded.text_of(aggregate)
+        except Exception:
+            return None
 
     def keep_written(self, staging: Staging, rows: Mapping[tuple[str, str], Written]) -> None:
         """After a commit stored ``rows`` ((kind, id) -> (new version, text, kept)): keep

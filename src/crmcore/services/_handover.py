@@ -15,12 +15,13 @@ from crmcore.forecast import Opportunity, OpportunityStatus
 from crmcore.leads import Assignment, Lead, LeadStatus
 from crmcore.orders import Order, OrderStatus
 from crmcore.receivables import Receivable
+from crmcore.services._kinds import has_outstanding
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 
 if TYPE_CHECKING:
     from crmcore.services._case import UseCase
 
-__all__ = ["HandoverReport", "HandoverRule"]
+__all__ = ["HandoverReport", "HandoverRule", "HandoverRun", "remaining"]
 
 _HELD = (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING_UP)
 #: The orders still in progress: handed over with their salesperson's other open records.
@@ -110,6 +111,14 @@ class _Holdings:
     leads: list[Lead]
     ids: dict[str, list[str]]
 
+    def first(self, count: int) -> _Holdings:
+        """The first ``count`` records of ``items()``."""
+        chosen = set(self.items()[:count])
+        return _Holdings(
+            [lead for lead in self.leads if ("lead", lead.id) in chosen],
+            {kind: [i for i in ids if (kind, i) in chosen] for kind, ids in self.ids.items()},
+        )
+
     def items(self) -> list[tuple[str, str]]:
         """(kind, id) of every record, leads first (by pool, then id)."""
         items = [("lead", lead.id) for lead in self.leads]
@@ -124,28 +133,57 @@ def _name(value: object, what: str) -> str:
     return value
 
 
-def hand_over(
-    case: UseCase, member_id: str, reason: str, rule: HandoverRule, limit: int | None
+class HandoverRun:
+    """One call of the handover, batch by batch: the first batch lists everything the member
+    holds (the plan, checked against the map) and moves its first records; each later batch
+    moves the plan's next records that the member still holds — so a run costs one listing,
+    not one per batch."""
+
+    def __init__(
+        self, member_id: str, reason: str, rule: HandoverRule, batch_size: int | None
+    ) -> None:
+        self.member_id, self.reason, self.rule, self.batch_size = (
+            member_id,
+            reason,
+            rule,
+            batch_size,
+        )
+        self._plan: list[tuple[str, str]] | None = None
+        self._done = 0
+
+    def batch(self, case: UseCase) -> HandoverReport:
+        """Move the next batch in ``case``'s unit of work; see ``LeadService.hand_over``."""
+        member_id, rule = self.member_id, self.rule
+        _check_arguments(case, member_id, self.reason, rule)
+        plan, held = self._plan, None
+        if plan is None:
+            held = _holdings(case, member_id)
+            pools = {str(lead.pool_id) for lead in held.leads}
+            _leave_pools(case, member_id, rule.leaving, pools)
+            _check_map(case, member_id, rule.assignments, held)
+            plan = held.items()
+        end = len(plan) if self.batch_size is None else self._done + self.batch_size
+        chosen = plan[self._done : end]
+        # the first batch moves what it just listed; a later one what is still held of its part
+        batch = _still_held(case, member_id, chosen) if held is None else held.first(len(chosen))
+        report = _move(case, member_id, self.reason, rule, batch)
+        self._plan, self._done = plan, min(end, len(plan))
+        return attrs.evolve(report, remaining=len(plan) - self._done)
+
+
+def remaining(case: UseCase, member_id: str) -> int:
+    """How many open records ``member_id`` still holds (what a handover would move)."""
+    return len(_holdings(case, member_id).items())
+
+
+def _move(
+    case: UseCase, member_id: str, reason: str, rule: HandoverRule, held: _Holdings
 ) -> HandoverReport:
-    """One batch of the handover: up to ``limit`` (None: all) of the records ``member_id``
-    still holds move on by ``rule``; see ``LeadService.hand_over``."""
-    _check_arguments(case, member_id, reason, rule)
-    holdings = _holdings(case, member_id)
-    _leave_pools(case, member_id, rule.leaving, {str(lead.pool_id) for lead in holdings.leads})
-    _check_map(case, member_id, rule.assignments, holdings)
-    items = holdings.items()
-    chosen = items if limit is None else items[:limit]
-    picked = {kind: [i for k, i in chosen if k == kind] for kind in _KINDS}
-    moved = _hand_over_leads(
-        case,
-        member_id,
-        reason,
-        rule,
-        [lead for lead in holdings.leads if lead.id in set(picked["lead"])],
-    )
+    """Move ``held`` by ``rule``: leads pool by pool, then the other kinds."""
+    moved = _hand_over_leads(case, member_id, reason, rule, held.leads)
     default = _Receiver(case, member_id, rule.opportunities_to or rule.to)
     given = {
-        kind: _give(case, member_id, kind, picked[kind], rule.assignments, default, reason)
+        kind: _give(case, member_id, kind, held.ids[kind], rule.assignments, default, reason)
         for kind in _KINDS[1:]
     }
     return HandoverReport(
@@ -156,9 +194,51 @@ def hand_over(
         given["order"],
         given["receivable"],
         given["approval"],
-        batches=1,
-        remaining=len(items) - len(chosen),
     )
+
+
+def _still_held(case: UseCase, member_id: str, chosen: list[tuple[str, str]]) -> _Holdings:
+    """The records of ``chosen`` that ``member_id`` still holds, loaded (a record someone
+    else moved meanwhile is left alone)."""
+    leads: list[Lead] = []
+    ids: dict[str, list[str]] = {kind: [] for kind in _KINDS[1:]}
+    for kind, record_id in chosen:
+        if kind == "lead":
+            lead = case.repo(Lead).get(record_id)
+            if lead.owner_id == member_id and lead.status in _HELD:
+                leads.append(lead)
+        elif _HOLDS[kind](case, member_id, record_id):
+            ids[kind].append(record_id)
+    return _Holdings(leads, ids)
+
+
+def _holds_deal(case: UseCase, member_id: str, record_id: str) -> bool:
+    deal = case.repo(Opportunity).get(record_id)
+    return deal.owner_id == member_id and deal.status is OpportunityStatus.OPEN
+
+
+def _holds_order(case: UseCase, member_id: str, record_id: str) -> bool:
+    order = case.repo(Order).get(record_id)
+    return order.owner_id == member_id and order.status in _OPEN_ORDERS
+
+
+def _holds_receivable(case: UseCase, member_id: str, record_id: str) -> bool:
+    receivable = case.repo(Receivable).get(record_id)
+    return receivable.owner_id == member_id and has_outstanding(receivable)
+
+
+def _holds_task(case: UseCase, member_id: str, record_id: str) -> bool:
+    instance = case.repo(ApprovalInstance).get(record_id)
+    return instance.status is ApprovalStatus.PENDING and bool(instance.open_tasks_for(member_id))
+
+
+#: Whether the member still holds one record of each kind but leads.
+_HOLDS: dict[str, Callable[[UseCase, str, str], bool]] = {
+    "opportunity": _holds_deal,
+    "order": _holds_order,
+    "receivable": _holds_receivable,
+    "approval": _holds_task,
+}
 
 
 def _check_arguments(case: UseCase, member_id: str, reason: str, rule: HandoverRule) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from crmcore.errors import (
     ConfigError,
     CrmError,
@@ -29,7 +31,7 @@ from crmcore.leads import (
 from crmcore.ports import Actor
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
-from crmcore.services._handover import HandoverReport, HandoverRule, hand_over
+from crmcore.services._handover import HandoverReport, HandoverRule, HandoverRun, remaining
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -308,21 +310,22 @@ class LeadService:
             if value is not None and value < 1:
                 raise ValidationError(f"hand_over: {name} must be at least 1, got {value}")
         rule = HandoverRule(to, redistribute, opportunities_to, leaving, dict(assignments or {}))
-
-        def batch(case: UseCase) -> HandoverReport:
-            return hand_over(case, member_id, reason, rule, batch_size)
-
-        report = self._crm.run(actor, "lead.hand_over", batch)
-        while report.remaining and batch_size is not None and report.batches != max_batches:
+        run = HandoverRun(member_id, reason, rule, batch_size)
+        report = self._crm.run(actor, "lead.hand_over", run.batch)
+        if batch_size is None:
+            return report
+        while report.remaining and report.batches != max_batches:
             try:
-                report = report.then(self._crm.run(actor, "lead.hand_over", batch))
+                report = report.then(self._crm.run(actor, "lead.hand_over", run.batch))
             except CrmError as error:
                 error.add_note(
                     f"hand_over {member_id}: {report.batches} batches committed before this "
                     f"one ({report.moved} records moved); call hand_over again to continue"
                 )
                 raise
-        return report
+        # what the member holds now (records they got while the batches ran count too)
+        left = self._crm.read(actor, "lead.hand_over", lambda case: remaining(case, member_id))
+        return attrs.evolve(report, remaining=left)
 
     def todo(
         self, actor: Actor | str, *, as_of: date | None = None, warn_days: int = 3

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from crmcore import UNCHANGED
 from crmcore._aggregate import Unchanged
 from crmcore.errors import InvalidTransition
-from crmcore.forecast import UNCHANGED, ForecastCategory, Opportunity
+from crmcore.forecast import ForecastCategory, Opportunity
 from crmcore.money import Money, Percent
 from crmcore.ports import Actor
 from crmcore.serialization import converter
