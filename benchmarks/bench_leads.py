@@ -4,11 +4,12 @@ The ratio time(1,000 members) / time(10 members) shows that one assignment does 
 the members (heaps and a sorted rotation instead). Only ``Pool.distribute`` is timed; the
 leads are built beforehand. The claims table times ``Pool.claim`` one lead at a time with
 the limits in force: a daily claim limit (each member claims up to it, then the day turns),
-a holding limit, a 30-day assignment quota on every member, and a pool that remembers every
-claim of the months before; a claim past the daily limit is refused outside the timing, to
-show the limit bites. Times are the process's CPU time (best of the repeats, the two sizes
-interleaved): the benchmark machine is shared, and wall time there measures the neighbours
-as much as the code.
+a holding limit, a 30-day quota on every member that limits claims too (``quota_limits=
+"claims"``; 150 in 30 days is exactly 5 a day, so each member's quota is full to the edge
+every day), and a pool that remembers every claim of the months before; a claim past the
+daily limit is refused outside the timing, to show the limit bites. Times are the process's
+CPU time (best of the repeats, the two sizes interleaved): the benchmark machine is shared,
+and wall time there measures the neighbours as much as the code.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def _claim_pool(members: int) -> Pool:
             members=people,
             claim_limits=ClaimLimits(max_held=HELD, max_per_day=PER_DAY),
             quota_daily_share=True,
+            quota_limits="claims",  # the 30-day quota and its daily share limit claims too
         )
     )
 
@@ -137,7 +139,8 @@ def run_claims(quick: bool = False) -> None:
         table(
             f"leads: {n:,} single-lead claims with Pool.claim after {n:,} before, daily claim "
             f"limit {PER_DAY} per member, holding limit {HELD:,}, 30-day quota {QUOTA} per "
-            f"member, CPU time, best of {repeat} (goal: time(1,000 members) / time(10) <= 1.5)",
+            f"member limiting claims, CPU time, best of {repeat} "
+            "(goal: time(1,000 members) / time(10) <= 1.5)",
             ["members", "claims/s", "us/claim"],
             [(10, n / small, small / n * 1e6), (1_000, n / large, large / n * 1e6)],
         )

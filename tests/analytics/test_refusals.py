@@ -10,7 +10,8 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from crmcore.analytics import Installments, Opportunities, StageHistories, resolve_columns
+from crmcore.analytics import Installments, Opportunities, StageHistories
+from crmcore.analytics._columns import resolve_columns
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.forecast import SalesProcess
 from crmcore.serialization import from_dict

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from crmcore.cli import COMMANDS, Command, _main, build_parser, main
+from crmcore.cli import COMMANDS, Command, _main, main
+from crmcore.cli._main import build_parser
 from tests.cli.cli_helpers import EXAMPLES, OPPORTUNITIES, ROOT, run, write
 
 

@@ -21,8 +21,8 @@ from crmcore.services import (
     NotificationRoutes,
     Owner,
     Users,
-    deliver_outbox,
 )
+from crmcore.services._notifications import deliver_outbox
 from crmcore.testing.contracts import CONTRACT_KINDS, SampleAccount, SampleDeposited
 from crmcore.testing.fakes import RecordingNotifier, StaticDirectory
 

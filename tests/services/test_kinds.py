@@ -20,7 +20,8 @@ from crmcore.leads import OpportunityDraft
 from crmcore.money import Money
 from crmcore.ports import Actor, AggregateKind, Storage
 from crmcore.receivables import PaymentTerms, Receivable
-from crmcore.services import KINDS, ComputedKind
+from crmcore.services import KINDS
+from crmcore.services._kinds import ComputedKind
 from crmcore.visits import GeoPoint
 from tests.services.helpers import (
     ANN,

@@ -9,8 +9,6 @@ from crmcore.analytics._columns import (
     INSTALLMENT_COLUMNS,
     OPPORTUNITY_COLUMNS,
     VISIT_COLUMNS,
-    column_key,
-    resolve_columns,
 )
 from crmcore.analytics._histories import StageHistories
 from crmcore.analytics._installments import Installments
@@ -26,9 +24,7 @@ __all__ = [
     "Opportunities",
     "StageHistories",
     "Visits",
-    "column_key",
     "merge_all",
-    "resolve_columns",
     "resolve_stage",
     "resolve_status",
 ]

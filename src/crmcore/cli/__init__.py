@@ -12,17 +12,14 @@ recomputes its totals.
 from crmcore.cli._commands import COMMANDS
 from crmcore.cli._demo import DemoFigures, compute_figures, run_demo
 from crmcore.cli._demo_story import MonthSummary
-from crmcore.cli._forecast import DEFAULT_PROCESS
-from crmcore.cli._main import build_parser, main
+from crmcore.cli._main import main
 from crmcore.cli._registry import Command
 
 __all__ = [
     "COMMANDS",
-    "DEFAULT_PROCESS",
     "Command",
     "DemoFigures",
     "MonthSummary",
-    "build_parser",
     "compute_figures",
     "main",
     "run_demo",

@@ -1,6 +1,8 @@
 """The sales process and the funnel: opportunities, weighted forecast, funnel analytics and the
 distribution of what the pipeline will bring."""
 
+from crmcore._aggregate import UNCHANGED as _UNCHANGED
+from crmcore._deprecation import deprecated as _deprecated
 from crmcore._merge import merge_all
 from crmcore.forecast._distribution import OutcomeDistribution, outcome_distribution
 from crmcore.forecast._funnel import (
@@ -18,7 +20,6 @@ from crmcore.forecast._funnel import (
     StuckRow,
 )
 from crmcore.forecast._opportunity import (
-    UNCHANGED,
     Opportunity,
     OpportunityHandedOver,
     OpportunityInvalidated,
@@ -41,7 +42,6 @@ from crmcore.forecast._records import (
     OpportunityStatus,
     Period,
     StageVisit,
-    period_label,
 )
 from crmcore.forecast._serialization import configure_converter
 from crmcore.forecast._weighted import (
@@ -59,7 +59,6 @@ from crmcore.forecast._weighted import (
 __all__ = [
     "DIMENSIONS",
     "NO_CURRENCY",
-    "UNCHANGED",
     "Calibration",
     "CalibrationRow",
     "CategoryRollup",
@@ -105,6 +104,13 @@ __all__ = [
     "merge_all",
     "opportunity_lifecycle",
     "outcome_distribution",
-    "period_label",
     "weighted_forecast",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``crmcore.forecast.UNCHANGED`` (0.1) still works: the one sentinel is ``crmcore``'s."""
+    if name == "UNCHANGED":
+        _deprecated("crmcore.forecast.UNCHANGED", "crmcore.UNCHANGED")
+        return _UNCHANGED
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

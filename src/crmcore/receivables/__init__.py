@@ -20,7 +20,6 @@ from crmcore.receivables._aging import (
     GroupBy,
     InstallmentRecord,
     aging,
-    bucket_keys,
 )
 from crmcore.receivables._balance import Balance, InstallmentStatus, ReceivableStatus
 from crmcore.receivables._behaviour import (
@@ -239,7 +238,6 @@ __all__ = [
     "WriteOffRules",
     "account_id_for",
     "aging",
-    "bucket_keys",
     "check_credit",
     "collections_forecast",
     "collections_report",

@@ -14,7 +14,7 @@ import itertools
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from decimal import Decimal, Inexact, localcontext
+from decimal import ROUND_HALF_UP, Decimal, Inexact, localcontext
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
@@ -26,7 +26,7 @@ from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
-from crmcore.money import Money
+from crmcore.money import Currency, Money, get_currency
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
@@ -416,13 +416,24 @@ class AgingAggregate:
     def report(self) -> AgingReport:
         """The report: each bucket rounded once to the currency's minor units."""
         rows = []
+        currencies: dict[str, Currency] = {}
+        of_minor, one = Money.of_minor, Decimal(1)
         for key in sorted(self._totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
             group, code = key
             acc = self._totals[key]
-            parts = tuple(Money(v, code).round() for v in acc[:-1])
+            currency = currencies.get(code) or currencies.setdefault(code, get_currency(code))
+            places = currency.minor_units
+            # each bucket rounded half up to whole minor units (exact: scaling by 10ⁿ is)
+            minors = [
+                int(v.scaleb(places, CONTEXT).quantize(one, ROUND_HALF_UP, CONTEXT))
+                for v in acc[:-1]
+            ]
             rows.append(
                 AgingRow(
-                    group=group, buckets=parts, total=sum(parts, Money.zero(code)), count=acc[-1]
+                    group=group,
+                    buckets=tuple(of_minor(m, currency) for m in minors),
+                    total=of_minor(sum(minors), currency),
+                    count=acc[-1],
                 )
             )
         return AgingReport(

@@ -13,11 +13,10 @@ from crmcore.services._access import DEFAULT_ACCESS, AccessPolicy
 from crmcore.services._accounts import AccountService
 from crmcore.services._app import Crm
 from crmcore.services._approvals import ApprovalService, OpportunityAdvance
-from crmcore.services._case import ApprovalSubject, OwnerLookup, UseCase
+from crmcore.services._case import ApprovalSubject, UseCase
 from crmcore.services._config import GOODS_STATUSES, CrmConfig, TermsBook
 from crmcore.services._handover import HandoverReport
-from crmcore.services._identity import Acting, resolve_actor
-from crmcore.services._kinds import KINDS, ComputedKind
+from crmcore.services._kinds import KINDS
 from crmcore.services._leads import LeadService
 from crmcore.services._notifications import (
     DEFAULT_ROUTES,
@@ -30,8 +29,6 @@ from crmcore.services._notifications import (
     Recipient,
     Route,
     Users,
-    deliver_outbox,
-    owner_from_event,
 )
 from crmcore.services._opportunities import AdvanceResult, OpportunityService
 from crmcore.services._orders import (
@@ -54,11 +51,9 @@ from crmcore.services._queries import (
 )
 from crmcore.services._reads import MAX_PAGE, Page, Period, RecordQueries
 from crmcore.services._receivables import ReceivableService
-from crmcore.services._record_access import Grant, RecordAccess, RecordRef, Scope, record_of
+from crmcore.services._record_access import Grant, RecordAccess, RecordRef, Scope
 from crmcore.services._records import (
     ApprovalLink,
-    DunningLog,
-    IdempotencyRecord,
     InstallmentDueSoon,
     InstallmentDueToday,
     InstallmentOverdue,
@@ -75,22 +70,18 @@ __all__ = [
     "MAX_PAGE",
     "AccessPolicy",
     "AccountService",
-    "Acting",
     "AdvanceResult",
     "ApprovalLink",
     "ApprovalService",
     "ApprovalSubject",
-    "ComputedKind",
     "CreditNoteTodo",
     "Crm",
     "CrmConfig",
     "DecisionResult",
-    "DunningLog",
     "EventUsers",
     "Grant",
     "HandoverReport",
     "HasRole",
-    "IdempotencyRecord",
     "InDepartment",
     "InstallmentDueSoon",
     "InstallmentDueToday",
@@ -107,7 +98,6 @@ __all__ = [
     "OrderMoneyView",
     "OrderService",
     "Owner",
-    "OwnerLookup",
     "Page",
     "PaymentTodo",
     "PaymentView",
@@ -129,9 +119,5 @@ __all__ = [
     "VisitService",
     "VisitSettings",
     "configure_converter",
-    "deliver_outbox",
-    "owner_from_event",
     "receivable_id_of",
-    "record_of",
-    "resolve_actor",
 ]

@@ -1,7 +1,7 @@
 """The aggregate kinds the services store, with the indexes their queries filter on.
 
 Some indexes are *computed* from an aggregate rather than read from an attribute (a
-receivable "has a payment awaiting confirmation"); [`ComputedKind`][crmcore.services.ComputedKind]
+receivable "has a payment awaiting confirmation"); `ComputedKind`
 adds them without
 changing the domain classes, and both reference adapters keep them in indexed columns.
 """
