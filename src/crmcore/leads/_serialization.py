@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from crmcore.leads._conversion import CreatedRecord
 from crmcore.leads._lead import Lead
 from crmcore.leads._policies import AssignmentPolicy, policy_of
 from crmcore.leads._pool import Pool, PoolConfig
-from crmcore.serialization import decode_values, encode_values
+from crmcore.serialization import decode_values, encode_values, register_record
 
 __all__ = ["configure_converter"]
 
@@ -32,38 +32,20 @@ def configure_converter(converter: cattrs.Converter) -> None:
         lambda t: isinstance(t, type) and issubclass(t, AssignmentPolicy),
         lambda policy: {"kind": policy.kind},
     )
-    for cls in (Pool, PoolConfig):
-        converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(
-                cls,
-                converter,
-                admins=override(unstruct_hook=_sorted),
-                admin_roles=override(unstruct_hook=_sorted),
-            ),
-        )
-    converter.register_structure_hook(
-        Pool,
-        make_dict_structure_fn(Pool, converter, _cattrs_forbid_extra_keys=True),
+    admins: dict[str, Any] = {
+        "admins": override(unstruct_hook=_sorted),
+        "admin_roles": override(unstruct_hook=_sorted),
+    }
+    register_record(converter, Pool, saving=admins)
+    converter.register_unstructure_hook(
+        PoolConfig, make_dict_unstructure_fn(PoolConfig, converter, **admins)
     )
     # Free-form values keep their types through JSON (tagged Money, dates...; see _values).
     # CreatedRecord's hooks are registered before Lead's, whose generated code looks them up.
-    free_form: tuple[tuple[type[Any], str], ...] = ((CreatedRecord, "fields"), (Lead, "custom"))
-    for record, name in free_form:
-        converter.register_unstructure_hook(
+    for record, name in ((CreatedRecord, "fields"), (Lead, "custom")):
+        register_record(
+            converter,
             record,
-            make_dict_unstructure_fn(
-                record,
-                converter,
-                **{name: override(unstruct_hook=encode_values(name))},  # type: ignore[arg-type]
-            ),
-        )
-        converter.register_structure_hook(
-            record,
-            make_dict_structure_fn(
-                record,
-                converter,
-                _cattrs_forbid_extra_keys=True,
-                **{name: override(struct_hook=decode_values)},  # type: ignore[arg-type]
-            ),
+            saving={name: override(unstruct_hook=encode_values(name))},
+            loading={name: override(struct_hook=decode_values)},
         )

@@ -8,13 +8,13 @@ Sets of role names are saved as sorted lists so the output is stable.
 from __future__ import annotations
 
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import override
 
 from crmcore.errors import ValidationError
 from crmcore.receivables._account import CustomerAccount
 from crmcore.receivables._policy import ReceivablePolicy
 from crmcore.receivables._receivable import Receivable
-from crmcore.serialization import load_aliases
+from crmcore.serialization import load_aliases, register_record
 
 __all__ = ["configure_converter"]
 
@@ -45,37 +45,13 @@ def configure_converter(converter: cattrs.Converter) -> None:
             raise ValidationError(f"expected a list of role names, got {value!r}")
         return frozenset(converter.structure(v, str) for v in value)
 
-    converter.register_unstructure_hook(
+    register_record(
+        converter,
         ReceivablePolicy,
-        make_dict_unstructure_fn(
-            ReceivablePolicy,
-            converter,
-            **{name: override(unstruct_hook=_sorted) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
-        ),
+        saving={name: override(unstruct_hook=_sorted) for name in _ROLE_FIELDS},
+        loading={name: override(struct_hook=roles) for name in _ROLE_FIELDS},
     )
-    converter.register_structure_hook(
-        ReceivablePolicy,
-        make_dict_structure_fn(
-            ReceivablePolicy,
-            converter,
-            _cattrs_forbid_extra_keys=True,
-            **{name: override(struct_hook=roles) for name in _ROLE_FIELDS},  # type: ignore[arg-type]
-        ),
-    )
-    for cls, facts in ((Receivable, _RECEIVABLE_FACTS), (CustomerAccount, _ACCOUNT_FACTS)):
-        renames = {f"_{name}": override(rename=name) for name in facts}
-        converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(cls, converter, **renames),  # type: ignore[arg-type]
-        )
-        converter.register_structure_hook(
-            cls,
-            make_dict_structure_fn(
-                cls,
-                converter,
-                _cattrs_forbid_extra_keys=True,
-                **renames,  # type: ignore[arg-type]
-            ),
-        )
+    register_record(converter, Receivable, renamed=_RECEIVABLE_FACTS)
+    register_record(converter, CustomerAccount, renamed=_ACCOUNT_FACTS)
     # crmcore 0.1 stored the owner as "owner".
     load_aliases(Receivable, converter, owner="owner_id")

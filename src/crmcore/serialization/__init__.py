@@ -5,6 +5,7 @@ from crmcore.serialization._converter import (
     from_dict,
     kernel_data,
     load_aliases,
+    register_record,
     to_dict,
 )
 from crmcore.serialization._limits import MAX_DEPTH, check_shape, load_json
@@ -21,5 +22,6 @@ __all__ = [
     "kernel_data",
     "load_aliases",
     "load_json",
+    "register_record",
     "to_dict",
 ]

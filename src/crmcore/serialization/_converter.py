@@ -13,6 +13,7 @@ import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from crmcore._decimal import to_decimal
 from crmcore._numbers import show
@@ -21,7 +22,15 @@ from crmcore.events import DomainEvent, event_type
 from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.serialization._limits import check_shape
 
-__all__ = ["CrmConverter", "converter", "from_dict", "kernel_data", "load_aliases", "to_dict"]
+__all__ = [
+    "CrmConverter",
+    "converter",
+    "from_dict",
+    "kernel_data",
+    "load_aliases",
+    "register_record",
+    "to_dict",
+]
 
 T = TypeVar("T")
 
@@ -254,6 +263,23 @@ def _sorted_list(values: Any) -> list[Any]:
 
 # Sets become sorted lists, so the same set always gives the same JSON.
 converter.register_unstructure_hook_func(_is_set_type, _sorted_list)
+
+
+def register_record(
+    converter: cattrs.Converter,
+    cls: type[Any],
+    *,
+    renamed: tuple[str, ...] = (),
+    saving: dict[str, Any] | None = None,
+    loading: dict[str, Any] | None = None,
+) -> None:
+    """Hooks for an attrs record: unknown keys refused, each private field ``_name`` of
+    ``renamed`` stored as ``name``, ``saving`` / ``loading`` cattrs overrides per field."""
+    renames: dict[str, Any] = {f"_{name}": override(rename=name) for name in renamed}
+    out: dict[str, Any] = {**renames, **(saving or {})}
+    into: dict[str, Any] = {**renames, **(loading or {}), "_cattrs_forbid_extra_keys": True}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **out))
+    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **into))
 
 
 def load_aliases(

@@ -32,6 +32,7 @@ from crmcore.receivables import (
 )
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
+from crmcore.services._change import change_one
 
 if TYPE_CHECKING:
     from crmcore.services._app import Crm
@@ -390,13 +391,10 @@ class AccountService:
         account_id: str,
         change: Callable[[CustomerAccount, UseCase], T],
     ) -> T:
-        def work(case: UseCase) -> T:
-            account = case.reach(ACCOUNT, self._account(case, account_id), "write")
-            result = change(account, case)
-            case.repo(CustomerAccount).save(account)
-            return result
+        def load(case: UseCase) -> CustomerAccount:
+            return case.reach(ACCOUNT, self._account(case, account_id), "write")
 
-        return self._crm.run(actor, action, work)
+        return change_one(self._crm, actor, action, load, change)
 
 
 def _customer_owner(case: UseCase, customer: str) -> str:

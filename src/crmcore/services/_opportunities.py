@@ -4,7 +4,7 @@ win, lose, reopen, invalidate."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from crmcore.ports import Actor
 from crmcore.serialization import converter
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
+from crmcore.services._change import change_one
 from crmcore.services._records import ApprovalLink, LinkStatus
 from crmcore.workflow import ApprovalInstance, ApprovalStatus
 
@@ -156,25 +157,25 @@ class OpportunityService:
     ) -> Opportunity:
         """Close the deal as won."""
 
-        def work(case: UseCase) -> Opportunity:
-            opportunity = case.opportunity(opportunity_id)
-            opportunity.win(case.actor, at=case.at, feedback=feedback)
-            case.repo(Opportunity).save(opportunity)
-            return opportunity
-
-        return self._crm.run(actor, "opportunity.win", work)
+        return self._change(
+            actor,
+            "opportunity.win",
+            opportunity_id,
+            lambda opportunity, case: opportunity.win(case.actor, at=case.at, feedback=feedback),
+        )
 
     def invalidate(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Declare the deal invalid (a duplicate, spam), with the reason: it leaves every
         forecast."""
 
-        def work(case: UseCase) -> Opportunity:
-            opportunity = case.opportunity(opportunity_id)
-            opportunity.invalidate(case.actor, at=case.at, reason=reason)
-            case.repo(Opportunity).save(opportunity)
-            return opportunity
-
-        return self._crm.run(actor, "opportunity.invalidate", work)
+        return self._change(
+            actor,
+            "opportunity.invalidate",
+            opportunity_id,
+            lambda opportunity, case: opportunity.invalidate(
+                case.actor, at=case.at, reason=reason
+            ),
+        )
 
     def revise(
         self,
@@ -189,40 +190,54 @@ class OpportunityService:
         """Revise an open deal's amount, expected close date, probability or forecast
         category (None clears an override); what is not given stays as it is."""
 
-        def work(case: UseCase) -> Opportunity:
-            opportunity = case.opportunity(opportunity_id)
-            opportunity.revise(
+        return self._change(
+            actor,
+            "opportunity.revise",
+            opportunity_id,
+            lambda opportunity, case: opportunity.revise(
                 case.actor,
                 at=case.at,
                 amount=amount,
                 expected_close=expected_close,
                 probability_override=probability_override,
                 category=category,
-            )
-            case.repo(Opportunity).save(opportunity)
-            return opportunity
-
-        return self._crm.run(actor, "opportunity.revise", work)
+            ),
+        )
 
     def reopen(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Bring a lost deal back, open in the stage it was lost from, with the reason."""
 
-        def work(case: UseCase) -> Opportunity:
-            opportunity = case.opportunity(opportunity_id)
-            opportunity.reopen(case.actor, at=case.at, reason=reason)
-            case.repo(Opportunity).save(opportunity)
-            return opportunity
-
-        return self._crm.run(actor, "opportunity.reopen", work)
+        return self._change(
+            actor,
+            "opportunity.reopen",
+            opportunity_id,
+            lambda opportunity, case: opportunity.reopen(case.actor, at=case.at, reason=reason),
+        )
 
     def lose(self, actor: Actor | str, opportunity_id: str, reason: str) -> Opportunity:
         """Close the deal as lost, with the reason (one of the process's ``lost_reasons``
         when it lists them)."""
 
-        def work(case: UseCase) -> Opportunity:
-            opportunity = case.opportunity(opportunity_id)
-            opportunity.lose(case.actor, at=case.at, reason=reason)
-            case.repo(Opportunity).save(opportunity)
+        return self._change(
+            actor,
+            "opportunity.lose",
+            opportunity_id,
+            lambda opportunity, case: opportunity.lose(case.actor, at=case.at, reason=reason),
+        )
+
+    def _change(
+        self,
+        actor: Actor | str,
+        action: str,
+        opportunity_id: str,
+        change: Callable[[Opportunity, UseCase], None],
+    ) -> Opportunity:
+        """Load the deal, change it, save it; the deal as it is now."""
+
+        def changed(opportunity: Opportunity, case: UseCase) -> Opportunity:
+            change(opportunity, case)
             return opportunity
 
-        return self._crm.run(actor, "opportunity.lose", work)
+        return change_one(
+            self._crm, actor, action, lambda case: case.opportunity(opportunity_id), changed
+        )

@@ -28,6 +28,7 @@ from crmcore.receivables import (
 from crmcore.services._accounts import decide_application_of
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
+from crmcore.services._change import change_one
 from crmcore.services._records import DunningLog, IdempotencyRecord
 
 if TYPE_CHECKING:
@@ -371,38 +372,29 @@ class ReceivableService:
         key: _Keyed[T] | None = None,
         retries: int = 0,
     ) -> T:
-        keyed = key is not None and key.key is not None
+        def load(case: UseCase) -> Receivable:
+            return case.receivable(receivable_id)
 
-        def work(case: UseCase) -> T:
-            receivable = case.receivable(receivable_id)
-            if key is None or key.key is None:
-                result = change(receivable, case)
-                case.repo(Receivable).save(receivable)
-                return result
-            _text(key.key, "idempotency_key")
-            records = case.repo(IdempotencyRecord)
-            record_id = f"{receivable.id}/{action}/{key.key}"
-            try:
-                record = records.get(record_id)
-            except NotFound:
-                pass
-            else:
-                if record.request != key.request:
-                    raise ValidationError(
-                        f"idempotency_key: idempotency key {key.key!r} was used for another "
-                        f"request on receivable {receivable.id} ({record.request}); use a new key"
-                    )
-                return key.find(receivable, record.result_id)
-            result = change(receivable, case)
-            case.repo(Receivable).save(receivable)
-            records.add(
-                IdempotencyRecord(record_id, key.request, str(operator.attrgetter("id")(result)))
-            )
-            return result
+        if key is None or key.key is None:
+            return change_one(self._crm, actor, action, load, change, retries=retries)
+        keyed: _Keyed[T] = key
+
+        def replay(receivable: Receivable, case: UseCase) -> tuple[T, ...]:
+            return keyed.replay(receivable, case, action)
+
+        def remember(receivable: Receivable, case: UseCase, result: T) -> None:
+            keyed.remember(receivable, case, action, result)
 
         # a keyed call is safe to retry: a concurrent twin either committed (found) or not
-        return self._crm.run(
-            actor, action, work, retries=max(retries, RECORD_RETRIES if keyed else 0)
+        return change_one(
+            self._crm,
+            actor,
+            action,
+            load,
+            change,
+            replay=replay,
+            remember=remember,
+            retries=max(retries, RECORD_RETRIES),
         )
 
 
@@ -413,6 +405,34 @@ class _Keyed(Generic[T]):
     key: str | None
     request: str
     find: Callable[[Receivable, str], T]
+
+    def _record_id(self, receivable: Receivable, action: str) -> str:
+        return f"{receivable.id}/{action}/{self.key}"
+
+    def replay(self, receivable: Receivable, case: UseCase, action: str) -> tuple[T, ...]:
+        """What an earlier call with this key made (empty: none); the key with other
+        arguments is refused."""
+        _text(self.key, "idempotency_key")
+        try:
+            record = case.repo(IdempotencyRecord).get(self._record_id(receivable, action))
+        except NotFound:
+            return ()
+        if record.request != self.request:
+            raise ValidationError(
+                f"idempotency_key: idempotency key {self.key!r} was used for another "
+                f"request on receivable {receivable.id} ({record.request}); use a new key"
+            )
+        return (self.find(receivable, record.result_id),)
+
+    def remember(self, receivable: Receivable, case: UseCase, action: str, result: T) -> None:
+        """Record what this call made under its key."""
+        case.repo(IdempotencyRecord).add(
+            IdempotencyRecord(
+                self._record_id(receivable, action),
+                self.request,
+                str(operator.attrgetter("id")(result)),
+            )
+        )
 
 
 class _HasId(Protocol):

@@ -21,6 +21,7 @@ from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Actor
 from crmcore.services._boundary import typed_boundary
 from crmcore.services._case import UseCase
+from crmcore.services._change import change_one
 from crmcore.services._record_access import RecordRef
 from crmcore.visits import (
     ActionCatalog,
@@ -269,13 +270,10 @@ class VisitService:
     def _plan_change(
         self, actor: Actor | str, plan_id: str, change: Callable[[VisitPlan, UseCase], Route]
     ) -> Route:
-        def work(case: UseCase) -> Route:
-            plan = case.reach("visit_plan", case.repo(VisitPlan).get(plan_id), "write")
-            route: Route = change(plan, case)
-            case.repo(VisitPlan).save(plan)
-            return route
+        def load(case: UseCase) -> VisitPlan:
+            return case.reach("visit_plan", case.repo(VisitPlan).get(plan_id), "write")
 
-        return self._crm.run(actor, "visit.plan", work)
+        return change_one(self._crm, actor, "visit.plan", load, change)
 
     def copy_plan(self, actor: Actor | str, plan_id: str, day: date) -> VisitPlan:
         """Reuse a day's route on another day: the same stops in the same order, new visits

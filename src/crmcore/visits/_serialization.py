@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import override
 
 from crmcore.errors import ConfigError, CrmError, ValidationError
 from crmcore.serialization import converter as _crmcore_converter
-from crmcore.serialization import decode_values, encode_values
+from crmcore.serialization import decode_values, encode_values, register_record
 from crmcore.visits._customers import CustomerSite
 from crmcore.visits._plan import VisitPlan
 from crmcore.visits._visit import ActionRecord, Visit
@@ -27,20 +27,11 @@ T = TypeVar("T", Visit, VisitPlan, CustomerSite)
 
 def configure_converter(converter: cattrs.Converter) -> None:
     """Teach ``converter`` the visits aggregates (call once per converter)."""
-    converter.register_unstructure_hook(
+    register_record(
+        converter,
         ActionRecord,
-        make_dict_unstructure_fn(
-            ActionRecord, converter, data=override(unstruct_hook=encode_values("data"))
-        ),
-    )
-    converter.register_structure_hook(
-        ActionRecord,
-        make_dict_structure_fn(
-            ActionRecord,
-            converter,
-            data=override(struct_hook=decode_values),
-            _cattrs_forbid_extra_keys=True,
-        ),
+        saving={"data": override(unstruct_hook=encode_values("data"))},
+        loading={"data": override(struct_hook=decode_values)},
     )
 
     def actions(value: object, _: object) -> list[ActionRecord]:
@@ -49,18 +40,9 @@ def configure_converter(converter: cattrs.Converter) -> None:
             raise ValidationError(f"actions: expected a list, got {value!r}")
         return [converter.structure(item, ActionRecord) for item in value]
 
-    extra: dict[type, dict[str, Any]] = {Visit: {"actions": override(struct_hook=actions)}}
-    for cls in (Visit, VisitPlan, CustomerSite):
-        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter))
-        converter.register_structure_hook(
-            cls,
-            make_dict_structure_fn(
-                cls,
-                converter,
-                _cattrs_forbid_extra_keys=True,
-                **extra.get(cls, {}),
-            ),
-        )
+    register_record(converter, Visit, loading={"actions": override(struct_hook=actions)})
+    register_record(converter, VisitPlan)
+    register_record(converter, CustomerSite)
 
 
 def to_data(aggregate: Visit | VisitPlan | CustomerSite) -> dict[str, Any]:
