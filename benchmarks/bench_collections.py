@@ -27,11 +27,11 @@ from decimal import Decimal
 from typing import Any
 
 from benchmarks._harness import best_time, table
+from benchmarks.bench_analytics import installment_records
 from crmcore.money import Money
 from crmcore.ports import Actor
 from crmcore.receivables import (
     DueRule,
-    InstallmentRecord,
     PaymentBehaviour,
     PaymentTerms,
     Portion,
@@ -132,16 +132,6 @@ def installment_table(n: int, seed: int = 13) -> Any:
     )
 
 
-def records_of(table: Any) -> list[InstallmentRecord]:
-    """The same installments as Python records."""
-    money = {a: Money(a, "CNY") for a in set(table["outstanding"].to_pylist())}
-    columns = ("owner", "customer", "due_date", "issue_date", "outstanding")
-    return [
-        InstallmentRecord(o, c, None, d, i, money[a])
-        for o, c, d, i, a in zip(*(table[k].to_pylist() for k in columns), strict=True)
-    ]
-
-
 def pandas_frame(frame: Any, known: dict[str, PaymentBehaviour]) -> Any:
     """The three bands per month from a DataFrame (customer, due, outstanding as float)."""
     import pandas as pd
@@ -186,7 +176,7 @@ def rows_and_columns(n: int, rounds: int, known: dict[str, PaymentBehaviour]) ->
     from crmcore.analytics import Installments
 
     table = installment_table(n)
-    records = records_of(table)
+    records = installment_records(table)
     plain = [(r.customer, r.due_date, float(r.outstanding.amount)) for r in records]
     frame = pd.DataFrame(plain, columns=["customer", "due", "outstanding"])
     columnar = Installments.from_arrow(table).collections_forecast(AS_OF, behaviour=known)

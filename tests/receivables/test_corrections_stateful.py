@@ -223,6 +223,27 @@ class CorrectionsMachine(RuleBasedStateMachine):
         assert from_dict(Receivable, to_dict(r)) == r
 
 
+def test_moving_the_advance_never_leaves_less_received_than_invoiced() -> None:
+    """Hypothesis' find: under invoice-after-payment, moving the advance took received below
+    what was invoiced, so the next bounce could not be reversed; now the move is refused."""
+    state = CorrectionsMachine()
+    state.open(
+        amount=50, overpayment=OverpaymentPolicy.ADVANCE, invoicing=InvoicingPolicy.AFTER_PAYMENT
+    )
+    state.invoice(hours=0, share=1)
+    state.record(amount=Money("0.01", "CNY"), hours=0, share=101)
+    state.record(amount=Money("0.01", "CNY"), hours=0, share=1)
+    state.confirm(hours=0, index=3, second=True)
+    for hours in (0, 1, 0):
+        state.invoice(hours=hours, share=1)
+    before = to_dict(state.r)
+    state.move_advance(hours=0, share=1)
+    assert to_dict(state.r) == before  # refused: the advance is all that is invoiced
+    state.identity_holds()
+    state.bounce(amount=Money("0.01", "CNY"), days_later=0, hours=1)
+    state.identity_holds()
+
+
 CorrectionsMachine.TestCase.settings = settings(
     settings.default, stateful_step_count=40, max_examples=150
 )

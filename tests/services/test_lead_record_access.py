@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcore.errors import PermissionDenied
+from crmcore.errors import InvalidTransition, PermissionDenied
 from crmcore.leads import ClaimLimits, Lead, LeadStatus, PoolConfig, PoolMember
 from crmcore.services import AccessPolicy
 from tests.services.helpers import ACTORS, ANN, BACKENDS, BOB, DAN, MIA, World, world_on
@@ -100,3 +100,6 @@ def test_a_lead_in_no_pool_is_written_by_the_rule_alone(world: World) -> None:
         r"the owner, the owner's managers or roles admin may\)$",
     ):
         world.crm.leads.follow_up(ANN, lead.id, "hello")
+    # an admin reaches it, and the lead's own rule answers: nobody holds it to follow it up
+    with pytest.raises(InvalidTransition, match="follow_up"):
+        world.crm.leads.follow_up(DAN, lead.id, "hello")

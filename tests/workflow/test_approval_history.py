@@ -7,40 +7,33 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing.fakes import StaticDirectory
 from crmcore.workflow import (
-    QUORUM,
     ApprovalInstance,
     ApprovalProcess,
     ApprovalStatus,
     ManagerOf,
-    ManagerOfApprover,
     OnReject,
     Role,
     Sla,
     Step,
     User,
 )
+from tests.workflow.test_approval_storage import PROCESS as STORED_PROCESS
 from tests.workflow.workflow_helpers import T0, Order, actor, hours, org
 
 #: Written by main before the history came from the events (scenarios of ``_requests``).
 STORED = Path(__file__).parent / "stored_before_events" / "approvals.json"
 
-PROCESS = ApprovalProcess(
-    "order-approval",
-    3,
-    "order",
-    [
-        Step("manager", [ManagerOf(1)], sla=Sla(8, (2,), ManagerOfApprover())),
-        Step(
-            "finance",
-            [Role("finance")],
-            mode=QUORUM(2),
-            condition={"field": "region", "op": "==", "value": "north"},
-            allow_delegation=True,
-            on_reject=OnReject.BACK_TO_PREVIOUS,
-        ),
+#: test_approval_storage's process, its finance step sending a rejection back, with a fallback.
+PROCESS = attrs.evolve(
+    STORED_PROCESS,
+    steps=[
+        STORED_PROCESS.steps[0],
+        attrs.evolve(STORED_PROCESS.steps[1], on_reject=OnReject.BACK_TO_PREVIOUS),
     ],
     fallback_approvers=[User("cfo")],
 )

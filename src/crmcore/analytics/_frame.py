@@ -10,7 +10,7 @@ first data row) and the value, never a silent null.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from crmcore._tables import require
@@ -21,6 +21,7 @@ __all__ = [
     "FrameInput",
     "amount_column",
     "check_text",
+    "checked_rows",
     "date_column",
     "first_null",
     "frame_of",
@@ -101,6 +102,15 @@ def _fail(frame: Any, bad: Any, column: str, message: str) -> None:
     more = f" (and {rows.height - _SHOWN} more rows)" if rows.height > _SHOWN else ""
     del pl
     raise ValidationError(f"{column}: {shown}{more}")
+
+
+def checked_rows(items: Iterable[Any], kind: type, name: str) -> list[Any]:
+    """``items`` as a list, each a ``kind``; ValidationError naming ``name`` otherwise."""
+    rows = list(items)
+    for row in rows:
+        if not isinstance(row, kind):
+            raise ValidationError(f"{name}: expected {kind.__name__}, got {type(row).__name__}")
+    return rows
 
 
 def first_null(frame: Any, column: str, message: str) -> None:

@@ -16,6 +16,7 @@ from crmcore.analytics._collections import cash_forecast
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
+    checked_rows,
     first_null,
     frame_of,
     polars,
@@ -95,12 +96,7 @@ class Installments(ColumnTable):
     def from_records(cls, records: Iterable[InstallmentRecord]) -> Installments:
         """From `InstallmentRecord` rows (already typed: no parsing, one column each)."""
         pl = polars()
-        rows = list(records)
-        for row in rows:
-            if not isinstance(row, InstallmentRecord):
-                raise ValidationError(
-                    f"records: expected InstallmentRecord, got {type(row).__name__}"
-                )
+        rows = checked_rows(records, InstallmentRecord, "records")
         scale = max((-_exponent(r.outstanding.amount) for r in rows), default=0)
         frame = pl.DataFrame(
             {

@@ -15,6 +15,7 @@ from typing import Any, Final
 from crmcore.analytics._columns import VISIT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
+    checked_rows,
     first_null,
     frame_of,
     polars,
@@ -106,10 +107,7 @@ class Visits(ColumnTable):
     def from_facts(cls, facts: Iterable[VisitFact]) -> Visits:
         """From `VisitFact` rows (already typed)."""
         pl = polars()
-        rows = list(facts)
-        for row in rows:
-            if not isinstance(row, VisitFact):
-                raise ValidationError(f"facts: expected VisitFact, got {type(row).__name__}")
+        rows = checked_rows(facts, VisitFact, "facts")
         names = ("visit_id", "owner_id", "customer_id", "day", *FLAGS, "duration_s")
         schema = {
             "visit_id": pl.String,

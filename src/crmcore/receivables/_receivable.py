@@ -613,14 +613,7 @@ class Receivable(Corrections, AggregateRoot):
                 f"refunded {self._money(ledger.refunded)}, "
                 f"requested {self._money(ledger.refund_requested)})"
             )
-        if self.policy.invoicing is InvoicingPolicy.AFTER_PAYMENT:
-            invoiced = ledger.billed
-            if refundable - amount.amount < invoiced:
-                raise InvariantViolation(
-                    f"receivable {self.id}: refund {amount} would leave "
-                    f"{self._money(refundable - amount.amount)} received, less than the "
-                    f"{self._money(invoiced)} invoiced or requested (invoice after payment)"
-                )
+        self._keeps_invoiced_paid(ledger, amount, "refund")
         refund = Refund(
             id=f"{self.id}/F{len(self._refunds) + 1}",
             amount=amount,
@@ -680,6 +673,7 @@ class Receivable(Corrections, AggregateRoot):
                 f"{self._money(max(movable, _ZERO))} (advance {self._money(ledger.advance)}, "
                 f"refunds requested {self._money(ledger.refund_requested)})"
             )
+        self._keeps_invoiced_paid(ledger, amount, "moving")
         refund = Refund(
             id=f"{self.id}/F{len(self._refunds) + 1}",
             amount=amount,
@@ -702,6 +696,19 @@ class Receivable(Corrections, AggregateRoot):
             account_id=account_id,
         )
         return refund
+
+    def _keeps_invoiced_paid(self, ledger: _Ledger, amount: Money, what: str) -> None:
+        """Under invoice-after-payment, refuse taking ``amount`` out of what was kept when
+        less would be left than is invoiced or requested."""
+        if self.policy.invoicing is not InvoicingPolicy.AFTER_PAYMENT:
+            return
+        left = ledger.kept - ledger.refund_requested - amount.amount
+        if left < ledger.billed:
+            raise InvariantViolation(
+                f"receivable {self.id}: {what} {amount} would leave {self._money(left)} "
+                f"received, less than the {self._money(ledger.billed)} invoiced or requested "
+                "(invoice after payment)"
+            )
 
     def reject_refund(self, actor: Actor, refund_id: str, *, reason: str, at: datetime) -> Refund:
         """Finance rejects a refund request, saying why."""
