@@ -14,7 +14,7 @@ from crmcore.orders import OrderStatus
 from crmcore.pricing import LineRequest, PercentOff
 from crmcore.services import MAX_PAGE, Page, Period
 from crmcore.workflow import ApprovalStatus
-from tests.services.helpers import ANN, BOB, DAN, FAY, MIA, World, cny, memory_world
+from tests.services.helpers import ACTORS, ANN, BOB, DAN, FAY, MIA, World, cny, memory_world
 from tests.services.helpers import USERS as PEOPLE
 
 MKT = next(u for u in PEOPLE if u.id == "mkt").as_actor()
@@ -142,9 +142,21 @@ def test_leads_opportunities_and_the_forecast() -> None:
     world, ids = _world()
     q = world.crm.queries
     assert [lead.id for lead in q.list_leads(DAN, pool_id="east").items] == [ids["lead"]]
-    assert q.list_leads(ANN).total == 0  # waiting in the pool: nobody's yet
-    with pytest.raises(NotFound):
-        q.get_lead(ANN, ids["lead"])
+    # waiting in the east pool: its members (ann, bob) and admins (mia, dan) see it, so they
+    # can claim or assign it; a salesperson outside the pool does not
+    for member in (ANN, BOB, MIA):
+        assert [lead.id for lead in q.list_leads(member).items] == [ids["lead"]]
+        assert q.get_lead(member, ids["lead"]).id == ids["lead"]
+    mkt = ACTORS["mkt"]
+    assert q.list_leads(mkt).total == 0
+    with pytest.raises(NotFound, match="that mkt may see"):
+        q.get_lead(mkt, ids["lead"])
+    # once Ann holds it, it is hers (and her managers'): Bob no longer sees it
+    world.crm.leads.claim(ANN, ids["lead"])
+    assert q.list_leads(BOB).total == 0
+    with pytest.raises(NotFound, match="that bob may see"):
+        q.get_lead(BOB, ids["lead"])
+    assert q.get_lead(MIA, ids["lead"]).owner_id == "ann"
     assert [o.id for o in q.list_opportunities(ANN, status=OpportunityStatus.OPEN).items] == [
         ids["deal"]
     ]

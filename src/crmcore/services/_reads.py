@@ -18,7 +18,7 @@ import attrs
 
 from crmcore.errors import NotFound, ValidationError
 from crmcore.forecast import ForecastTable, Opportunity, weighted_forecast
-from crmcore.leads import Lead
+from crmcore.leads import Lead, Pool
 from crmcore.orders import Order
 from crmcore.ports import Actor, Aggregate
 from crmcore.receivables import (
@@ -106,10 +106,19 @@ class RecordQueries:
 
     _crm: Crm
 
-    def _get(self, actor: Actor, action: str, cls: type[A], record_id: str, kind: str) -> A:
+    def _get(
+        self,
+        actor: Actor,
+        action: str,
+        cls: type[A],
+        record_id: str,
+        kind: str,
+        reader: Reader[A] | None = None,
+    ) -> A:
         def work(case: UseCase) -> A:
             record = case.repo(cls).get(record_id)
-            if not case.may(kind, record):
+            sees = _record_reader(kind) if reader is None else reader
+            if not sees(case)(record):
                 raise NotFound(f"no {kind} {record_id!r} that {actor.user_id} may see")
             return record
 
@@ -127,6 +136,7 @@ class RecordQueries:
         offset: int,
         limit: int,
         keep: Callable[[A], bool] = lambda record: True,
+        reader: Reader[A] | None = None,
     ) -> Page[A]:
         offset, limit = _checked_paging(offset, limit)
         if period is not None and not isinstance(period, Period):
@@ -134,12 +144,11 @@ class RecordQueries:
 
         def work(case: UseCase) -> Page[A]:
             filters = {k: v for k, v in indexed.items() if v is not None}
+            sees = (_record_reader(kind) if reader is None else reader)(case)
             found = [
                 record
                 for record in case.repo(cls).find(**filters)
-                if case.may(kind, record)
-                and (period is None or day_of(record) in period)
-                and keep(record)
+                if sees(record) and (period is None or day_of(record) in period) and keep(record)
             ]
             found.sort(key=lambda record: record.id)
             return Page(tuple(found[offset : offset + limit]), len(found), offset, limit)
@@ -299,8 +308,9 @@ class RecordQueries:
 
     # -- leads and opportunities ----------------------------------------------------------
     def get_lead(self, actor: Actor, lead_id: str) -> Lead:
-        """One lead the actor may see (held by them or their team; pool leads for managers)."""
-        return self._get(actor, "lead.view", Lead, lead_id, "lead")
+        """One lead the actor may see: held by them or their team, granted by role, or
+        waiting in a pool they belong to or administer (so they can claim or assign it)."""
+        return self._get(actor, "lead.view", Lead, lead_id, "lead", _lead_reader)
 
     def list_leads(
         self,
@@ -313,7 +323,8 @@ class RecordQueries:
         offset: int = 0,
         limit: int = 50,
     ) -> Page[Lead]:
-        """Leads by id, filtered by owner, pool, status and the day they were captured."""
+        """Leads by id, filtered by owner, pool, status and the day they were captured (a
+        pool's members and admins see the leads waiting in it, as ``get_lead`` says)."""
         indexed = {"owner_id": owner_id, "pool_id": pool_id, "status": status}
         return self._list(
             actor,
@@ -325,6 +336,7 @@ class RecordQueries:
             lambda lead: lead.captured_at.date() if lead.captured_at else None,
             offset,
             limit,
+            reader=_lead_reader,
         )
 
     def get_opportunity(self, actor: Actor, opportunity_id: str) -> Opportunity:
@@ -414,6 +426,44 @@ class RecordQueries:
             return Page(tuple(found[offset : offset + limit]), len(found), offset, limit)
 
         return self._crm.read(actor, "approval.view", work)
+
+
+#: Given a unit of work, whether the actor may read one record (built once per query, so it
+#: may remember what it looked up).
+Reader = Callable[[UseCase], Callable[[A], bool]]
+
+
+def _record_reader(kind: str) -> Reader[Any]:
+    """The one record-access rule for ``kind``."""
+    return lambda case: lambda record: case.may(kind, record)
+
+
+def _lead_reader(case: UseCase) -> Callable[[Lead], bool]:
+    """The record-access rule, and for a lead waiting in a pool (nobody holds it) the pool's
+    active members and its admins, who may claim or assign it (Odoo's team members and
+    Salesforce's queue members see the records waiting for them)."""
+    pools: dict[str, Pool | None] = {}
+
+    def pool_of(pool_id: str) -> Pool | None:
+        if pool_id not in pools:
+            try:
+                pools[pool_id] = case.repo(Pool).get(pool_id)
+            except NotFound:
+                pools[pool_id] = None
+        return pools[pool_id]
+
+    def sees(lead: Lead) -> bool:
+        if case.may("lead", lead):
+            return True
+        if lead.owner_id is not None or lead.pool_id is None or not lead.is_open:
+            return False
+        pool = pool_of(lead.pool_id)
+        if pool is None:
+            return False
+        member = pool.members.get(case.actor.user_id)
+        return (member is not None and member.active) or pool.is_admin(case.actor)
+
+    return sees
 
 
 def _sees_approval(case: UseCase, instance: ApprovalInstance) -> bool:
