@@ -351,22 +351,7 @@ class ApprovalInstance(AggregateRoot):
                 f"delegate: {to_user_id!r} already answered in step {step.name!r}; "
                 f"{step.mode} counts distinct people"
             )
-        with self._atomic():
-            for task in mine:
-                successor = self._hand_over(
-                    task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
-                )
-                self._raise(
-                    ev.ApprovalTaskDelegated,
-                    at,
-                    actor.user_id,
-                    step=task.step,
-                    task_id=task.id,
-                    from_id=task.approver_id,
-                    to_id=to_user_id,
-                    new_task_id=successor.id,
-                    comment=comment,
-                )
+        self._delegate(mine, actor, to_user_id, at=at, comment=comment)
 
     def reassign(
         self,
@@ -405,8 +390,22 @@ class ApprovalInstance(AggregateRoot):
                 f"reassign: {to_user_id!r} already sits in step {step.name!r}; "
                 f"{step.mode} counts distinct people"
             )
+        self._delegate(theirs, actor, to_user_id, at=at, comment=reason, reassigned=True)
+
+    def _delegate(
+        self,
+        tasks: Sequence[ApprovalTask],
+        actor: Actor,
+        to_user_id: str,
+        *,
+        at: datetime,
+        comment: str,
+        reassigned: bool = False,
+    ) -> None:
+        """Hand each task over to ``to_user_id`` (a delegation, or a reassignment made for
+        someone who left), all or nothing, each with its event."""
         with self._atomic():
-            for task in theirs:
+            for task in tasks:
                 successor = self._hand_over(
                     task, TaskStatus.DELEGATED, to_user_id, at, task.due_at
                 )
@@ -419,8 +418,8 @@ class ApprovalInstance(AggregateRoot):
                     from_id=task.approver_id,
                     to_id=to_user_id,
                     new_task_id=successor.id,
-                    comment=reason,
-                    reassigned=True,
+                    comment=comment,
+                    reassigned=reassigned,
                 )
 
     def withdraw(
