@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from crmcore._decimal import CONTEXT
+from crmcore._numbers import show
 from crmcore.adapters._verify import ShapeLog
 from crmcore.errors import ValidationError
 from crmcore.events import DomainEvent, event_type
@@ -157,7 +158,7 @@ def index_key(value: object) -> str | None:
         return index_key(value.value)
     if isinstance(value, date):
         return value.isoformat()
-    raise ValidationError(f"cannot index a {type(value).__name__} value {value!r}")
+    raise ValidationError(f"cannot index a {type(value).__name__} value {show(value)}")
 
 
 def index_filters(kind: AggregateKind[A], filters: Mapping[str, object]) -> dict[str, str | None]:
