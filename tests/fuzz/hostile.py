@@ -19,10 +19,15 @@ T = TypeVar("T")
 
 #: The most CPU time one fuzzed call may use (CPU time, so a loaded machine does not fail it).
 LIMIT_SECONDS = 1.0
-#: The most wall-clock time one call may take: catches a call that waits instead of working.
-WALL_LIMIT_SECONDS = 10.0
+#: The most wall-clock time one call may take: catches a call that waits instead of working
+#: (``FUZZ_WALL_SECONDS`` raises it for a run that is paused now and then).
+WALL_LIMIT_SECONDS = float(os.environ.get("FUZZ_WALL_SECONDS", "10"))
 #: Examples per fuzz test: 10,000 under ``HYPOTHESIS_PROFILE=fuzz``, a few in the suite.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 15))
+EXAMPLES = int(
+    os.environ.get(
+        "FUZZ_EXAMPLES", 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 15
+    )
+)
 #: The settings of every fuzz test.
 FUZZ = settings(
     max_examples=EXAMPLES,
