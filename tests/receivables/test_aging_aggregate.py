@@ -60,6 +60,16 @@ def test_merge_refuses_other_settings_and_empty_input() -> None:
         merge_all([])
     with pytest.raises(ValidationError, match="expected 6 buckets"):
         a.add_sums("x", "CNY", [Decimal(1)], 1)
+    # add_rows checks every row first: a bad second row leaves the first unadded
+    before = a.sums()
+    six = [Decimal("1.005")] * 6
+    with pytest.raises(ValidationError, match="expected Decimal sums"):
+        a.add_rows([("x", "CNY", six, 1), ("y", "CNY", [*six[:5], "2"], 1)])  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="an int count"):
+        a.add_rows([("x", "CNY", six, 1.0)])  # type: ignore[list-item]
+    assert a.sums() == before
+    a.add_rows([("x", "CNY", six, 2), ("x", "CNY", six, 1)])
+    assert a.sums()[("x", "CNY")] == ((Decimal("2.010"),) * 6, 3)
     assert a.__radd__(1) is NotImplemented
     assert (a == 1) is False
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Final
 
 from crmcore.analytics._collections import cash_forecast
@@ -22,6 +23,7 @@ from crmcore.analytics._frame import (
     polars,
     prepare,
     select,
+    single_value,
 )
 from crmcore.analytics._table import ColumnTable
 from crmcore.errors import ValidationError
@@ -65,10 +67,18 @@ class Installments(ColumnTable):
         """From a polars DataFrame; ``currency`` fills rows (or a file) without one."""
         pl = polars()
         data = select(frame_of(frame), INSTALLMENT_COLUMNS, REQUIRED, columns)
+        # one clean currency in every row (the usual table) is checked once, not per row
+        text = "currency" in data.columns and data.schema["currency"] == pl.String
+        one = single_value(data, "currency") if text else None
+        clean = isinstance(one, str) and one == one.strip() != ""
         data = prepare(
             data,
             required=("customer", "owner"),
-            optional=[name for name in ("department", "currency") if name in data.columns],
+            optional=[
+                name
+                for name in ("department", "currency")
+                if name in data.columns and not (name == "currency" and clean)
+            ],
             dates=("due_date", "issue_date"),
             amounts={"outstanding": True},
             locale=locale,
@@ -83,7 +93,9 @@ class Installments(ColumnTable):
         elif fill is not None:
             data = data.with_columns(pl.col("currency").fill_null(fill))
         first_null(data, "currency", "is empty and no currency= was given")
-        codes = data["currency"].unique().to_list()
+        if not clean:
+            one = single_value(data, "currency")
+        codes = [one] if one else data["currency"].unique().to_list()
         if any(code != code.upper() for code in codes):
             data = data.with_columns(pl.col("currency").str.to_uppercase())
         for code in sorted({code.upper() for code in codes}):
@@ -141,20 +153,39 @@ class Installments(ColumnTable):
             if aggregate.group_by is GroupBy.NONE
             else pl.col(aggregate.group_by.value)
         )
+        # Summed long first — one exact sum per (group, currency, bucket), the cheapest
+        # group-by — then spread into one column per bucket over those few rows. One currency
+        # (the usual table) drops out of the keys.
+        code = single_value(self.frame, "currency")
+        currency = [] if code else [pl.col("currency")]
         size = len(aggregate.buckets.edges) + 2
-        amount = pl.col("outstanding")
         sums = (
             self.frame.lazy()
-            .with_columns(bucket.alias("bucket"))
-            .group_by(group.alias("group"), pl.col("currency"))
+            .group_by(group.alias("group"), *currency, bucket.alias("bucket"))
+            .agg(pl.len().alias("count"), pl.col("outstanding").sum().alias("sum"))
+            .group_by("group", *currency)
             .agg(
-                pl.len().alias("count"),
-                *(amount.filter(pl.col("bucket") == i).sum().alias(f"b{i}") for i in range(size)),
+                pl.col("count").sum(),
+                *(
+                    pl.col("sum")
+                    .filter(pl.col("bucket") == i)
+                    .sum()
+                    .cast(pl.String)
+                    .alias(f"b{i}")
+                    for i in range(size)
+                ),
             )
             .collect()
         )
-        for name, code, count, *values in sums.iter_rows():
-            aggregate.add_sums(name, code, values, count)
+        # exact decimals through their text: one C conversion each, no Python call per value
+        buckets = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
+        codes = repeat(code) if code else sums["currency"].to_list()
+        aggregate.add_rows(
+            (name, currency_code, values, count)
+            for name, currency_code, count, *values in zip(
+                sums["group"].to_list(), codes, sums["count"].to_list(), *buckets, strict=False
+            )
+        )
         return aggregate
 
     def collections_forecast(

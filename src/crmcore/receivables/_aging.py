@@ -14,7 +14,7 @@ import itertools
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, Inexact, localcontext
+from decimal import Decimal, Inexact, localcontext
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
@@ -27,6 +27,7 @@ from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
+from crmcore.money._money import AMOUNT_SLOT, CURRENCY_SLOT, rounded_each
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
@@ -254,8 +255,15 @@ def _records(receivable: Receivable, as_of: date) -> Iterator[InstallmentRecord]
             )
 
 
-def _no_group(_: object) -> None:
-    return None
+def _as_records(item: object, as_of: date) -> Iterable[InstallmentRecord]:
+    """The item as records: a record itself, a receivable's open installments; else refused."""
+    if type(item) is InstallmentRecord:
+        return (item,)
+    if isinstance(item, Receivable):
+        return _records(item, as_of)
+    raise ValidationError(
+        f"items: expected Receivable or InstallmentRecord, got {type(item).__name__}"
+    )
 
 
 def _buckets(value: AgingBuckets | None) -> AgingBuckets:
@@ -315,74 +323,78 @@ class AgingAggregate:
         self, group: str | None, currency: str, sums: Sequence[Decimal], count: int
     ) -> None:
         """Add precomputed bucket sums of one group (the columnar engine's way in)."""
+        self.add_rows([(group, currency, sums, count)])
+
+    def add_rows(self, rows: Iterable[tuple[str | None, str, Sequence[Decimal], int]]) -> None:
+        """Add precomputed (group, currency code, bucket sums, count) rows in one call; every
+        row is checked before any is added, so a bad row changes nothing."""
         size = len(self.buckets.edges) + 2
-        if len(sums) != size:
-            raise ValidationError(f"sums: expected {size} buckets, got {len(sums)}")
-        key = (group, currency)
-        acc = self._totals.get(key)
-        if acc is None:
-            self._totals[key] = [*(EXACT.plus(value) for value in sums), count]
-            return
-        for i, value in enumerate(sums):
-            acc[i] = EXACT.add(acc[i], value)
-        acc[-1] += count
+        rows = list(rows)
+        for _, _, sums, count in rows:
+            if len(sums) != size:
+                raise ValidationError(f"sums: expected {size} buckets, got {len(sums)}")
+            if not all(type(value) is Decimal for value in sums) or type(count) is not int:
+                raise ValidationError("sums: expected Decimal sums and an int count")
+        totals, plus, add = self._totals, EXACT.plus, EXACT.add
+        for group, currency, sums, count in rows:
+            key = (group, currency)
+            acc = totals.get(key)
+            if acc is None:
+                acc = totals[key] = list(map(plus, sums))
+                acc.append(count)
+                continue
+            for i, value in enumerate(sums):
+                acc[i] = add(acc[i], value)
+            acc[-1] += count
 
     def add_all(self, items: Iterable[Receivable | InstallmentRecord]) -> None:
         """Stream ``items`` in (receivables contribute each installment's outstanding amount)."""
         as_of = self.as_of
         size = len(self.buckets.edges) + 2
-        by_due = self.basis is AgingBasis.DUE_DATE
-        group_of = _no_group if self.group_by is GroupBy.NONE else attrgetter(self.group_by.value)
+        when = "due_date" if self.basis is AgingBasis.DUE_DATE else "issue_date"
+        grouped = self.group_by is not GroupBy.NONE
+        # One C call reads all a row contributes: amount, currency, day and group (ungrouped,
+        # the day stands in for the group and the groups are folded into one at the end).
+        fields = attrgetter(
+            f"outstanding.{AMOUNT_SLOT}",
+            f"outstanding.{CURRENCY_SLOT}",
+            when,
+            self.group_by.value if grouped else when,
+        )
         index_of = self.buckets.index
         cache: dict[date, int] = {}
         bucket_of = cache.get
-        totals: _Totals = {}
-        total_of = totals.get
+        by_code: dict[str, dict[Any, list[Any]]] = {}
+        table: dict[Any, list[Any]] = {}
+        last: Currency | None = None
         record_type = InstallmentRecord
-
-        def add(record: InstallmentRecord) -> None:
-            when = record.due_date if by_due else record.issue_date
-            idx = bucket_of(when)
-            if idx is None:
-                idx = cache[when] = index_of((as_of - when).days)
-            money = record.outstanding
-            key = (group_of(record), money.currency.code)
-            acc = total_of(key)
-            if acc is None:
-                acc = totals[key] = [_ZERO] * size + [0]
-            acc[idx] += money.amount
-            acc[-1] += 1
-
         iterator = iter(items)
         # Items are pulled outside crmcore's context (a caller's generator keeps its own);
         # the sums run inside it, where any rounding raises instead of losing a cent.
         while chunk := list(itertools.islice(iterator, _CHUNK)):
+            if set(map(type, chunk)) != {record_type}:
+                chunk = [record for item in chunk for record in _as_records(item, as_of)]
             with localcontext(EXACT):
-                for item in chunk:
-                    if type(item) is record_type:
-                        # The hot path, inlined: a cached bucket per date, one dict lookup
-                        # for the running sums, one Decimal addition.
-                        when = item.due_date if by_due else item.issue_date
-                        idx = bucket_of(when)
-                        if idx is None:
-                            idx = cache[when] = index_of((as_of - when).days)
-                        money = item.outstanding
-                        key = (group_of(item), money.currency.code)
-                        acc = total_of(key)
-                        if acc is None:
-                            acc = totals[key] = [_ZERO] * size + [0]
-                        acc[idx] += money.amount
-                        acc[-1] += 1
-                    elif isinstance(item, Receivable):
-                        for record in _records(item, as_of):
-                            add(record)
-                    else:
-                        raise ValidationError(
-                            "items: expected Receivable or InstallmentRecord, "
-                            f"got {type(item).__name__}"
-                        )
-        for (group, code), acc in totals.items():
-            self.add_sums(group, code, acc[:-1], acc[-1])
+                for record in chunk:
+                    # The hot path: a cached bucket per day, the running sums of the row's
+                    # currency kept at hand, one dict lookup, one addition.
+                    amount, currency, day, group = fields(record)
+                    idx = bucket_of(day)
+                    if idx is None:
+                        idx = cache[day] = index_of((as_of - day).days)
+                    if currency is not last:
+                        table = by_code.setdefault(currency.code, {})
+                        last = currency
+                    acc = table.get(group)
+                    if acc is None:
+                        acc = table[group] = [_ZERO] * size + [0]
+                    acc[idx] += amount
+                    acc[-1] += 1
+        self.add_rows(
+            (group if grouped else None, code, acc[:-1], acc[-1])
+            for code, sums in by_code.items()
+            for group, acc in sums.items()
+        )
 
     def merge(self, other: AgingAggregate) -> AgingAggregate:
         """A new aggregate equal to one pass over both partitions."""
@@ -395,8 +407,9 @@ class AgingAggregate:
             )
         merged = AgingAggregate(*self.settings)
         for part in (self, other):
-            for (group, code), (sums, count) in part.sums().items():
-                merged.add_sums(group, code, sums, count)
+            merged.add_rows(
+                (group, code, sums, count) for (group, code), (sums, count) in part.sums().items()
+            )
         return merged
 
     def __add__(self, other: AgingAggregate) -> AgingAggregate:
@@ -417,25 +430,13 @@ class AgingAggregate:
         """The report: each bucket rounded once to the currency's minor units."""
         rows = []
         currencies: dict[str, Currency] = {}
-        of_minor, one = Money.of_minor, Decimal(1)
         for key in sorted(self._totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
             group, code = key
             acc = self._totals[key]
             currency = currencies.get(code) or currencies.setdefault(code, get_currency(code))
-            places = currency.minor_units
-            # each bucket rounded half up to whole minor units (exact: scaling by 10ⁿ is)
-            minors = [
-                int(v.scaleb(places, CONTEXT).quantize(one, ROUND_HALF_UP, CONTEXT))
-                for v in acc[:-1]
-            ]
-            rows.append(
-                AgingRow(
-                    group=group,
-                    buckets=tuple(of_minor(m, currency) for m in minors),
-                    total=of_minor(sum(minors), currency),
-                    count=acc[-1],
-                )
-            )
+            # each bucket rounded half up to whole minor units; the total is their exact sum
+            buckets, total = rounded_each(acc[:-1], currency)
+            rows.append(AgingRow(group=group, buckets=buckets, total=total, count=acc[-1]))
         return AgingReport(
             as_of=self.as_of,
             basis=self.basis,
