@@ -178,7 +178,7 @@ class Installments(ColumnTable):
             .collect()
         )
         # exact decimals through their text: one C conversion each, no Python call per value
-        buckets = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
+        columns = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
         codes = repeat(code) if code else sums["currency"].to_list()
         aggregate.add_rows(
             (name, currency_code, values, count)
