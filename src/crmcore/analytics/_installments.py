@@ -183,7 +183,7 @@ class Installments(ColumnTable):
         aggregate.add_rows(
             (name, currency_code, values, count)
             for name, currency_code, count, *values in zip(
-                sums["group"].to_list(), codes, sums["count"].to_list(), *buckets, strict=False
+                sums["group"].to_list(), codes, sums["count"].to_list(), *columns, strict=False
             )
         )
         return aggregate
