@@ -14,6 +14,7 @@ from crmcore.money import Money
 from crmcore.receivables import (
     AgingAggregate,
     AgingBuckets,
+    AgingRow,
     InstallmentRecord,
     aging,
     merge_all,
@@ -133,3 +134,22 @@ def test_merged_partitions_equal_one_pass(
     whole = AgingAggregate.of(records, AS_OF, group_by="owner")
     assert merge_all(parts) == whole == sum(parts)
     assert merge_all(parts).report() == whole.report()
+
+
+def test_a_row_keeps_plain_amounts_and_builds_money_when_read() -> None:
+    report = aging([installment("sally", 5, "10.005"), installment("sally", 0, "2.00")], AS_OF)
+    (row,) = report.rows
+    assert row.amounts == (Decimal("2.00"), Decimal("10.01"), *(Decimal("0.00"),) * 4)
+    assert row.buckets == (Money("2.00", "CNY"), Money("10.01", "CNY"), *(Money(0, "CNY"),) * 4)
+    assert row.total == Money("12.01", "CNY")
+    assert row == AgingRow("sally", "CNY", row.amounts, 2)
+    assert str(AgingRow(None, "USD", (Decimal("1.50"), Decimal("-0.25")), 2).total) == "1.25 USD"
+    for bad, message in (
+        ([Decimal(1)], "expected a tuple of Decimal"),
+        ((Decimal("NaN"),), r"amounts\[0\]: expected a finite Decimal"),
+        ((Decimal(1), 1), r"amounts\[1\]: expected a finite Decimal"),
+        ((Decimal("1e18"),), r"amounts\[0\]: the result .* is out of range"),
+        ((Decimal("6e17"), Decimal("6e17")), "amounts: the total: the result .* is out of range"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            AgingRow("sally", "CNY", bad, 1)

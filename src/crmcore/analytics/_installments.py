@@ -181,9 +181,12 @@ class Installments(ColumnTable):
         columns = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
         codes = repeat(code) if code else sums["currency"].to_list()
         aggregate.add_rows(
-            (name, currency_code, values, count)
-            for name, currency_code, count, *values in zip(
-                sums["group"].to_list(), codes, sums["count"].to_list(), *columns, strict=False
+            zip(
+                sums["group"].to_list(),
+                codes,
+                zip(*columns, strict=True),
+                sums["count"].to_list(),
+                strict=False,
             )
         )
         return aggregate

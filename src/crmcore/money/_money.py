@@ -334,12 +334,14 @@ def _weights(weights: Iterable[DecimalInput | Money], currency: Currency) -> lis
 
 def rounded_each(
     amounts: Iterable[Decimal], currency: Currency
-) -> tuple[tuple[Money, ...], Money]:
-    """Each exact amount rounded half up to ``currency``'s minor units, as Money, and the exact
-    sum of the rounded amounts: the batch path of reports (no parsing, bounds checked once)."""
+) -> tuple[tuple[Decimal, ...], Decimal]:
+    """Each exact amount rounded half up to ``currency``'s minor units, and the exact sum of
+    the rounded amounts, all checked against the bounds: the batch path of reports."""
     quantum = currency.quantum
     zero = _MUL(quantum, _ZERO)  # 0.00, never -0.00
-    rounded = [amount.quantize(quantum, ROUND_HALF_UP, CONTEXT) or zero for amount in amounts]
+    rounded = tuple(
+        [amount.quantize(quantum, ROUND_HALF_UP, CONTEXT) or zero for amount in amounts]
+    )
     total = reduce(_ADD, rounded, zero)
     if rounded and (
         total.adjusted() >= _MAX_DIGITS
@@ -348,7 +350,12 @@ def rounded_each(
     ):
         for amount in (total, *rounded):
             check_result(amount, "amount")
-    return tuple(map(_make, rounded, repeat(currency))), _make(total, currency)
+    return rounded, total
+
+
+def money_each(amounts: Iterable[Decimal], currency: Currency) -> tuple[Money, ...]:
+    """Money of amounts already checked (finite, within the bounds): no parsing."""
+    return tuple(map(_make, amounts, repeat(currency)))
 
 
 def _make(amount: Decimal, currency: Currency) -> Money:

@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal, Inexact, localcontext
+from functools import reduce
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
@@ -22,12 +23,13 @@ import attrs
 
 from crmcore._decimal import CONTEXT
 from crmcore._deprecation import deprecated
+from crmcore._numbers import check_result
 from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
-from crmcore.money._money import AMOUNT_SLOT, CURRENCY_SLOT, rounded_each
+from crmcore.money._money import AMOUNT_SLOT, CURRENCY_SLOT, money_each, rounded_each
 from crmcore.receivables._receivable import Receivable
 from crmcore.serialization import from_dict
 
@@ -144,14 +146,58 @@ class InstallmentRecord:
     outstanding: Money = attrs.field(validator=_outstanding)
 
 
+def _amounts(row: AgingRow, attribute: attrs.Attribute[Any], value: tuple[Decimal, ...]) -> None:
+    if not isinstance(value, tuple):
+        raise ValidationError(f"amounts: expected a tuple of Decimal, got {type(value).__name__}")
+    for i, amount in enumerate(value):
+        if type(amount) is not Decimal or not amount.is_finite():
+            raise ValidationError(f"amounts[{i}]: expected a finite Decimal, got {amount!r}")
+        check_result(amount, f"amounts[{i}]")
+    check_result(_sum(value), "amounts: the total")
+
+
+def _sum(amounts: Iterable[Decimal]) -> Decimal:
+    return reduce(CONTEXT.add, amounts, _ZERO)
+
+
 @attrs.frozen
 class AgingRow:
-    """The outstanding money of one group in one currency, per bucket; ``total`` = Σ buckets."""
+    """The outstanding money of one group in one currency, per bucket; ``total`` = Σ buckets.
+
+    The row keeps its bucket ``amounts`` as plain decimals and builds ``buckets`` and ``total``
+    as Money when read: a report of thousands of rows costs no Money objects (and no garbage
+    collections) until someone reads them.
+    """
 
     group: str | None
-    buckets: tuple[Money, ...]
-    total: Money
+    currency: Currency = attrs.field(converter=get_currency)
+    amounts: tuple[Decimal, ...] = attrs.field(validator=_amounts)
     count: int
+
+    @property
+    def buckets(self) -> tuple[Money, ...]:
+        """Each bucket's amount as Money."""
+        return money_each(self.amounts, self.currency)
+
+    @property
+    def total(self) -> Money:
+        """The sum of the buckets as Money."""
+        return money_each((_sum(self.amounts),), self.currency)[0]
+
+
+_set = object.__setattr__
+
+
+def _row(
+    group: str | None, currency: Currency, amounts: tuple[Decimal, ...], count: int
+) -> AgingRow:
+    """An AgingRow of amounts already rounded and checked (the report's fast path)."""
+    row: AgingRow = object.__new__(AgingRow)
+    _set(row, "group", group)
+    _set(row, "currency", currency)
+    _set(row, "amounts", amounts)
+    _set(row, "count", count)
+    return row
 
 
 @attrs.frozen(repr=False)
@@ -178,12 +224,12 @@ class AgingReport(ResultTable):
         return result
 
     def _record(
-        self, group: dict[str, str | None], buckets: Iterable[Money], total: Money, count: int
+        self, group: dict[str, str | None], amounts: Iterable[Decimal], total: Money, count: int
     ) -> Record:
         return {
             **group,
             "currency": total.currency.code,
-            **{key: m.amount for key, m in zip(self.keys, buckets, strict=True)},
+            **dict(zip(self.keys, amounts, strict=True)),
             "total": total.amount,
             "count": count,
         }
@@ -195,7 +241,7 @@ class AgingReport(ResultTable):
         """One dict per group and currency: the group column (named by ``group_by``),
         currency, one column per bucket (``keys``), total and count. Totals: ``total_records``."""
         return [
-            self._record(self._group(row.group), row.buckets, row.total, row.count)
+            self._record(self._group(row.group), row.amounts, row.total, row.count)
             for row in self.rows
         ]
 
@@ -210,7 +256,12 @@ class AgingReport(ResultTable):
                 count + row.count,
             )
         return [
-            self._record(self._group(None), buckets, sum(buckets, Money.zero(code)), count)
+            self._record(
+                self._group(None),
+                [m.amount for m in buckets],
+                sum(buckets, Money.zero(code)),
+                count,
+            )
             for code, (buckets, count) in sorted(sums.items())
         ]
 
@@ -218,8 +269,7 @@ class AgingReport(ResultTable):
         """Stacked bars of the buckets per group and currency (matplotlib, ``plot`` extra)."""
         labels = [f"{row.group or '(none)'} {row.total.currency.code}" for row in self.rows]
         layers = {
-            label: [row.buckets[i].amount for row in self.rows]
-            for i, label in enumerate(self.labels)
+            label: [row.amounts[i] for row in self.rows] for i, label in enumerate(self.labels)
         }
         codes = sorted({row.total.currency.code for row in self.rows})
         return stacked(labels, layers, title=self._caption(), unit=", ".join(codes), ax=ax)
@@ -270,8 +320,9 @@ def _buckets(value: AgingBuckets | None) -> AgingBuckets:
     return AgingBuckets() if value is None else value
 
 
-# (group, currency code) -> unrounded bucket sums, with the installment count in the last slot
-_Totals = dict[tuple[str | None, str], list[Any]]
+# (group, currency code) -> (unrounded bucket sums, installment count); tuples of decimals,
+# so the garbage collector stops tracking them
+_Totals = dict[tuple[str | None, str], tuple[tuple[Decimal, ...], int]]
 
 
 @attrs.define(eq=False)
@@ -317,7 +368,7 @@ class AgingAggregate:
 
     def sums(self) -> dict[tuple[str | None, str], tuple[tuple[Decimal, ...], int]]:
         """The exact, unrounded bucket sums and count per (group, currency code)."""
-        return {key: (tuple(acc[:-1]), acc[-1]) for key, acc in self._totals.items()}
+        return dict(self._totals)
 
     def add_sums(
         self, group: str | None, currency: str, sums: Sequence[Decimal], count: int
@@ -338,14 +389,11 @@ class AgingAggregate:
         totals, plus, add = self._totals, EXACT.plus, EXACT.add
         for group, currency, sums, count in rows:
             key = (group, currency)
-            acc = totals.get(key)
-            if acc is None:
-                acc = totals[key] = list(map(plus, sums))
-                acc.append(count)
-                continue
-            for i, value in enumerate(sums):
-                acc[i] = add(acc[i], value)
-            acc[-1] += count
+            old = totals.get(key)
+            if old is None:
+                totals[key] = (tuple(map(plus, sums)), count)
+            else:
+                totals[key] = (tuple(map(add, old[0], sums)), old[1] + count)
 
     def add_all(self, items: Iterable[Receivable | InstallmentRecord]) -> None:
         """Stream ``items`` in (receivables contribute each installment's outstanding amount)."""
@@ -432,11 +480,11 @@ class AgingAggregate:
         currencies: dict[str, Currency] = {}
         for key in sorted(self._totals, key=lambda k: ("" if k[0] is None else k[0], k[1])):
             group, code = key
-            acc = self._totals[key]
+            sums, count = self._totals[key]
             currency = currencies.get(code) or currencies.setdefault(code, get_currency(code))
             # each bucket rounded half up to whole minor units; the total is their exact sum
-            buckets, total = rounded_each(acc[:-1], currency)
-            rows.append(AgingRow(group=group, buckets=buckets, total=total, count=acc[-1]))
+            amounts, _ = rounded_each(sums, currency)
+            rows.append(_row(group, currency, amounts, count))
         return AgingReport(
             as_of=self.as_of,
             basis=self.basis,
