@@ -141,9 +141,7 @@ def crm_forecast(aggregate: ForecastAggregate) -> Figures:
 
 def crm_aging(aggregate: AgingAggregate) -> Figures:
     """Bucket sums and total per customer (``amounts``: the rounded buckets as decimals)."""
-    return {
-        (str(row.group),): (*row.amounts, row.total.amount) for row in aggregate.report().rows
-    }
+    return {(str(row.group),): (*row.amounts, row.total.amount) for row in aggregate.report().rows}
 
 
 # -- peers ------------------------------------------------------------------------------------
