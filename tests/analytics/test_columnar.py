@@ -9,10 +9,12 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore.analytics import Installments, Opportunities, StageHistories, merge_all
+from crmcore.errors import ValidationError
 from crmcore.forecast import (
     ForecastAggregate,
     ForecastCategory,
@@ -138,6 +140,73 @@ def test_columnar_aging_equals_the_record_path(
     by_records = AgingAggregate.of(records, AS_OF, group_by=group_by, basis=basis)
     assert columnar == by_records
     assert columnar.report() == by_records.report()
+
+
+@given(
+    st.lists(installment, max_size=30),
+    st.lists(st.sampled_from(["", " ", "\t", "\u3000"]), min_size=2, max_size=2),
+    st.sampled_from(["owner", "customer", "department", "none"]),
+)
+def test_padded_text_ages_like_stripped_text(
+    records: list[InstallmentRecord], pads: list[str], group_by: str
+) -> None:
+    """Outer whitespace is looked at when a column is used (on the group keys when it is the
+    group); the result equals the record path over the stripped values either way."""
+    left, right = pads
+    table = pa.table(
+        {
+            "customer": [f"{left}{r.customer}{right}" for r in records],
+            "owner": [f"{right}{r.owner}" for r in records],
+            "department": [None if r.department is None else r.department + left for r in records],
+            "due_date": [r.due_date for r in records],
+            "issue_date": [r.issue_date for r in records],
+            "outstanding": [str(r.outstanding.amount) for r in records],
+            "currency": [r.outstanding.currency.code for r in records],
+        },
+        schema=pa.schema(
+            [
+                ("customer", pa.string()),
+                ("owner", pa.string()),
+                ("department", pa.string()),
+                ("due_date", pa.date32()),
+                ("issue_date", pa.date32()),
+                ("outstanding", pa.string()),
+                ("currency", pa.string()),
+            ]
+        ),
+    )
+    installments = Installments.from_arrow(table)
+    columnar = installments.aging(AS_OF, group_by=group_by)
+    assert columnar == AgingAggregate.of(records, AS_OF, group_by=group_by)
+    assert list(installments.records()) == records
+    assert installments.frame["customer"].to_list() == [r.customer for r in records]
+
+
+def test_a_required_cell_of_only_whitespace_is_refused_when_its_column_is_used() -> None:
+    table = pa.table(
+        {
+            "customer": ["acme", "globex"],
+            "owner": ["ann", " "],
+            "due_date": [date(2026, 3, 1), date(2026, 2, 1)],
+            "issue_date": [date(2026, 1, 1), date(2026, 1, 1)],
+            "outstanding": pa.array([Decimal("10.00"), Decimal("5.50")], pa.decimal128(18, 2)),
+            "currency": ["CNY", "CNY"],
+        }
+    )  # typed dates and amounts, one currency: nothing but the text is looked at
+    installments = Installments.from_arrow(table)  # an empty owner would be refused here
+    # customer aging never reads the owners
+    report = installments.aging(AS_OF, group_by="customer").report()
+    assert [(row.group, row.total) for row in report.rows] == [
+        ("acme", Money("10.00", "CNY")),
+        ("globex", Money("5.50", "CNY")),
+    ]
+    with pytest.raises(ValidationError, match=r"owner: row 2: None is empty \(a value is requ"):
+        installments.aging(AS_OF, group_by="owner")
+    with pytest.raises(ValidationError, match="owner: row 2"):
+        installments.frame  # noqa: B018 - reading the frame checks every text column
+    empty = table.set_column(1, "owner", pa.array(["ann", ""]))
+    with pytest.raises(ValidationError, match="owner: row 2"):
+        Installments.from_arrow(empty)
 
 
 @st.composite

@@ -23,8 +23,10 @@ __all__ = [
     "check_text",
     "checked_rows",
     "date_column",
+    "defer_text",
     "first_null",
     "frame_of",
+    "padded_values",
     "percent_column",
     "prepare",
     "read_csv_frame",
@@ -156,6 +158,46 @@ def check_text(frame: Any, column: str, *, required: bool) -> Any:
     return frame
 
 
+def defer_text(
+    frame: Any, required: Sequence[str], optional: Sequence[str]
+) -> tuple[Any, dict[str, bool]]:
+    """Text columns checked now for what is cheap — a missing or empty cell — with padding
+    left for when a column is used (``check_text``): the frame and the columns still to check
+    (name → required).
+
+    Looking for outer whitespace costs a regular expression per cell, more than the aging
+    query itself; a table used for customer aging never needs its owners looked at."""
+    pl = polars()
+    frame = frame.with_columns(
+        [
+            pl.col(name).cast(pl.String)
+            for name in (*required, *optional)
+            if frame.schema[name] != pl.String
+        ]
+    )
+    empty = {name: pl.col(name).str.len_bytes() == 0 for name in (*required, *optional)}
+    flags = (
+        frame.select(
+            *((empty[name] | pl.col(name).is_null()).any().alias(name) for name in required),
+            *(empty[name].any().alias(name) for name in optional),
+        ).row(0, named=True)
+        if empty
+        else {}
+    )
+    unchecked = {}
+    for name in (*required, *optional):
+        if flags[name]:
+            frame = check_text(frame, name, required=name in required)
+        else:
+            unchecked[name] = name in required
+    return frame, unchecked
+
+
+def padded_values(values: Any) -> bool:
+    """Whether any of ``values`` (a polars Series of text) has outer whitespace."""
+    return bool(values.str.contains(r"^\s|\s$").any())
+
+
 def _number_pattern(locale: str | None) -> tuple[str, str, str]:
     """(regex of a number, group symbol, decimal symbol) for ``locale`` (plain without one)."""
     if locale is None:
@@ -277,7 +319,7 @@ def _clean_flags(
         checks.append((col.is_null() | ~col.str.contains(f"^{_PLAIN}$")).any().alias(name))
         places = col.str.len_bytes() - col.str.find(".", literal=True) - 1
         checks.append(places.max().alias(f"{name}:scale"))
-    return dict(frame.select(checks).row(0, named=True))
+    return dict(frame.select(checks).row(0, named=True)) if checks else {}
 
 
 def prepare(

@@ -11,15 +11,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from itertools import repeat
-from typing import Final
+from typing import Any, Final
 
 from crmcore.analytics._collections import cash_forecast
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
+    check_text,
     checked_rows,
+    defer_text,
     first_null,
     frame_of,
+    padded_values,
     polars,
     prepare,
     select,
@@ -73,15 +76,15 @@ class Installments(ColumnTable):
         clean = isinstance(one, str) and one == one.strip() != ""
         data = prepare(
             data,
-            required=("customer", "owner"),
-            optional=[
-                name
-                for name in ("department", "currency")
-                if name in data.columns and not (name == "currency" and clean)
-            ],
+            optional=["currency"] if "currency" in data.columns and not clean else [],
             dates=("due_date", "issue_date"),
             amounts={"outstanding": True},
             locale=locale,
+        )
+        data, unchecked = defer_text(
+            data,
+            required=("customer", "owner"),
+            optional=["department"] if "department" in data.columns else [],
         )
         if "department" not in data.columns:
             data = data.with_columns(pl.lit(None, pl.String).alias("department"))
@@ -102,7 +105,26 @@ class Installments(ColumnTable):
             get_currency(code)
         for name in ("due_date", "issue_date"):
             first_null(data, name, "is empty (a date is required)")
-        return cls(data)
+        return cls(data, unchecked)
+
+    def __init__(self, frame: Any, unchecked: Mapping[str, bool] | None = None) -> None:
+        super().__init__(frame)
+        # text columns whose outer whitespace is not yet looked at (name → required)
+        self._unchecked = dict(unchecked or {})
+
+    @property
+    def frame(self) -> Any:
+        """The typed columns, every text column stripped (checked now if not yet)."""
+        return self._checked(*self._unchecked)
+
+    def _checked(self, *names: str) -> Any:
+        """The columns, ``names`` stripped: a padded cell is stripped, a required one left
+        empty refused (with its row), as ``from_polars`` promises."""
+        for name in names:
+            if name in self._unchecked:
+                self._data = check_text(self._data, name, required=self._unchecked[name])
+                del self._unchecked[name]  # only once checked: a refusal is raised every time
+        return self._data
 
     @classmethod
     def from_records(cls, records: Iterable[InstallmentRecord]) -> Installments:
@@ -156,27 +178,40 @@ class Installments(ColumnTable):
         # Summed long first — one exact sum per (group, currency, bucket), the cheapest
         # group-by — then spread into one column per bucket over those few rows. One currency
         # (the usual table) drops out of the keys.
-        code = single_value(self.frame, "currency")
+        data = self._data
+        code = single_value(data, "currency")
         currency = [] if code else [pl.col("currency")]
         size = len(aggregate.buckets.edges) + 2
-        sums = (
-            self.frame.lazy()
-            .group_by(group.alias("group"), *currency, bucket.alias("bucket"))
-            .agg(pl.len().alias("count"), pl.col("outstanding").sum().alias("sum"))
-            .group_by("group", *currency)
-            .agg(
-                pl.col("count").sum(),
-                *(
-                    pl.col("sum")
-                    .filter(pl.col("bucket") == i)
-                    .sum()
-                    .cast(pl.String)
-                    .alias(f"b{i}")
-                    for i in range(size)
-                ),
+
+        def sums_of(data: Any) -> Any:
+            return (
+                data.lazy()
+                .group_by(group.alias("group"), *currency, bucket.alias("bucket"))
+                .agg(pl.len().alias("count"), pl.col("outstanding").sum().alias("sum"))
+                .group_by("group", *currency)
+                .agg(
+                    pl.col("count").sum(),
+                    *(
+                        pl.col("sum")
+                        .filter(pl.col("bucket") == i)
+                        .sum()
+                        .cast(pl.String)
+                        .alias(f"b{i}")
+                        for i in range(size)
+                    ),
+                )
+                .collect()
             )
-            .collect()
-        )
+
+        sums = sums_of(data)
+        # A text column not yet checked is checked on its few group keys; only when one is
+        # padded is the column stripped (refusing a required cell left empty) and summed again.
+        name = aggregate.group_by.value
+        if name in self._unchecked:
+            if padded_values(sums["group"]):
+                sums = sums_of(self._checked(name))
+            else:
+                del self._unchecked[name]
         # exact decimals through their text: one C conversion each, no Python call per value
         columns = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
         codes = repeat(code) if code else sums["currency"].to_list()

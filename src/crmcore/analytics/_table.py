@@ -14,7 +14,12 @@ class ColumnTable:
     which checks and types the columns, and gets Arrow, pandas and CSV ingress from it."""
 
     def __init__(self, frame: Any) -> None:
-        self.frame = frame
+        self._data = frame
+
+    @property
+    def frame(self) -> Any:
+        """The checked, typed columns (a polars DataFrame)."""
+        return self._data
 
     @classmethod
     def from_polars(cls, *args: Any, **options: Any) -> Self:
@@ -41,8 +46,8 @@ class ColumnTable:
         )
 
     def __len__(self) -> int:
-        return int(self.frame.height)
+        return int(self._data.height)
 
     def __repr__(self) -> str:
-        columns = ", ".join(self.frame.columns)
+        columns = ", ".join(self._data.columns)
         return f"<{type(self).__name__}: {len(self):,} rows, columns {columns}>"
