@@ -92,6 +92,29 @@ def test_columnar_forecast_equals_the_record_path(
     assert columnar.table(("owner", "period")) == by_records.table(("owner", "period"))
 
 
+@given(
+    st.lists(opportunity, max_size=30),
+    st.lists(st.sampled_from(["", " ", "\t", "\u3000"]), min_size=2, max_size=2),
+)
+def test_padded_text_forecasts_like_stripped_text(
+    records: list[OpportunityRecord], pads: list[str]
+) -> None:
+    """Outer whitespace on ids, owners, stages, departments and statuses (looked at on the
+    group values) gives the forecast and the records of the stripped values."""
+    left, right = pads
+    table = opportunity_table(records)
+    for name in ("Opportunity ID", "Opportunity Owner", "Stage", "Department", "Status"):
+        index = table.schema.get_field_index(name)
+        padded = [None if v is None else f"{left}{v}{right}" for v in table[name].to_pylist()]
+        table = table.set_column(index, name, pa.array(padded, pa.string()))
+    options: dict[str, Any] = {"currency": "CNY", "rates": {"USD": "7.1"}}
+    opportunities = Opportunities.from_arrow(table)
+    assert opportunities.forecast(PROCESS, **options) == ForecastAggregate.of(
+        records, PROCESS, **options
+    )
+    assert [r.id for r in opportunities.records(PROCESS)] == [r.id for r in records]
+
+
 @given(st.lists(opportunity, max_size=30), st.integers(1, 4))
 def test_merged_forecast_partitions_equal_one_pass(
     records: list[OpportunityRecord], n: int

@@ -17,12 +17,10 @@ from crmcore.analytics._collections import cash_forecast
 from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
-    check_text,
     checked_rows,
     defer_text,
     first_null,
     frame_of,
-    padded_values,
     polars,
     prepare,
     select,
@@ -107,25 +105,6 @@ class Installments(ColumnTable):
             first_null(data, name, "is empty (a date is required)")
         return cls(data, unchecked)
 
-    def __init__(self, frame: Any, unchecked: Mapping[str, bool] | None = None) -> None:
-        super().__init__(frame)
-        # text columns whose outer whitespace is not yet looked at (name → required)
-        self._unchecked = dict(unchecked or {})
-
-    @property
-    def frame(self) -> Any:
-        """The typed columns, every text column stripped (checked now if not yet)."""
-        return self._checked(*self._unchecked)
-
-    def _checked(self, *names: str) -> Any:
-        """The columns, ``names`` stripped: a padded cell is stripped, a required one left
-        empty refused (with its row), as ``from_polars`` promises."""
-        for name in names:
-            if name in self._unchecked:
-                self._data = check_text(self._data, name, required=self._unchecked[name])
-                del self._unchecked[name]  # only once checked: a refusal is raised every time
-        return self._data
-
     @classmethod
     def from_records(cls, records: Iterable[InstallmentRecord]) -> Installments:
         """From `InstallmentRecord` rows (already typed: no parsing, one column each)."""
@@ -206,12 +185,8 @@ class Installments(ColumnTable):
         sums = sums_of(data)
         # A text column not yet checked is checked on its few group keys; only when one is
         # padded is the column stripped (refusing a required cell left empty) and summed again.
-        name = aggregate.group_by.value
-        if name in self._unchecked:
-            if padded_values(sums["group"]):
-                sums = sums_of(self._checked(name))
-            else:
-                del self._unchecked[name]
+        if padded := self._grouped({aggregate.group_by.value: sums["group"]}):
+            sums = sums_of(self._checked(*padded))
         # exact decimals through their text: one C conversion each, no Python call per value
         columns = [map(Decimal, sums[f"b{i}"].to_list()) for i in range(size)]
         codes = repeat(code) if code else sums["currency"].to_list()

@@ -18,11 +18,13 @@ from typing import Any, Final
 from crmcore.analytics._columns import OPPORTUNITY_COLUMNS
 from crmcore.analytics._exact import EXACT
 from crmcore.analytics._frame import (
+    defer_text,
     frame_of,
     percent_column,
     polars,
     prepare,
     select,
+    single_value,
 )
 from crmcore.analytics._table import ColumnTable
 from crmcore.errors import CurrencyMismatch, ValidationError
@@ -111,22 +113,27 @@ class Opportunities(ColumnTable):
         cls, frame: Any, *, columns: Mapping[str, str] | None = None, locale: str | None = None
     ) -> Opportunities:
         """From a polars DataFrame; every value is checked and typed (exact decimals)."""
+        pl = polars()
         data = select(frame_of(frame), OPPORTUNITY_COLUMNS, REQUIRED, columns)
+        # one clean currency in every row (the usual export) is checked once, not per row
+        text = "currency" in data.columns and data.schema["currency"] == pl.String
+        one = single_value(data, "currency") if text else None
+        clean = isinstance(one, str) and one == one.strip() != ""
         data = prepare(
             data,
-            required=("id", "owner", "stage"),
-            optional=[
-                name
-                for name in ("currency", "department", "category", "status")
-                if name in data.columns
-            ],
+            optional=["currency"] if "currency" in data.columns and not clean else [],
             dates=["expected_close"] if "expected_close" in data.columns else [],
             amounts={"amount": False},
             locale=locale,
         )
+        data, unchecked = defer_text(
+            data,
+            required=("id", "owner", "stage"),
+            optional=[n for n in ("department", "category", "status") if n in data.columns],
+        )
         if "probability" in data.columns:
             data = percent_column(data, "probability")
-        return cls(data)
+        return cls(data, unchecked)
 
     # -- the forecast -------------------------------------------------------------------------
     def forecast(
@@ -140,15 +147,7 @@ class Opportunities(ColumnTable):
         """The forecast aggregate of every row, equal to ``ForecastAggregate.of(records)``."""
         pl = polars()
         aggregate = ForecastAggregate(process, Period(period), currency, rates)
-        frame = self.frame
-        if "currency" not in frame.columns:
-            if aggregate.currency is None:
-                raise ValidationError("currency: there is no currency column; pass currency=")
-            frame = frame.with_columns(pl.lit(aggregate.currency.code).alias("currency"))
-        elif aggregate.currency is not None:
-            frame = frame.with_columns(pl.col("currency").fill_null(aggregate.currency.code))
-        else:
-            _no_null_currency(frame)
+        frame = _with_currency(self._data, aggregate.currency)
         if not frame.height:
             return aggregate
         base = aggregate.currency or get_currency(frame["currency"][0].upper())
@@ -175,20 +174,30 @@ class Opportunities(ColumnTable):
             weighted = (amount.cast(pl.Decimal(38, scale)) * pl.col("probability")).sum()
         else:
             overridden = weighted = pl.lit(0, pl.Decimal(38, 0))
-        groups = (
-            frame.lazy()
-            .with_columns(label.alias("period"))
-            .group_by(keys)
-            .agg(
-                pl.len().alias("count"),
-                amount.sum().alias("amount"),
-                overridden.alias("overridden"),
-                weighted.alias("weighted"),
+
+        def groups_of(frame: Any) -> Any:
+            return (
+                frame.lazy()
+                .with_columns(label.alias("period"))
+                .group_by(keys)
+                .agg(
+                    pl.len().alias("count"),
+                    amount.sum().alias("amount"),
+                    overridden.alias("overridden"),
+                    weighted.alias("weighted"),
+                )
+                .collect()
             )
-            .collect()
-        )
+
+        groups = groups_of(frame)
+        # Text columns not yet checked are checked on their group values; only when one is
+        # padded is it stripped (refusing a required cell left empty) and grouped again.
+        if padded := self._grouped({key: groups[key] for key in _GROUP_KEYS}):
+            frame = _with_currency(self._checked(*padded), aggregate.currency)
+            groups = groups_of(frame)
         missing_count, missing_ids = 0, []
-        if close is not None:
+        if close is not None and frame["expected_close"].null_count():
+            frame = _with_currency(self._checked("id"), aggregate.currency)
             missing = frame.filter(close.is_null())
             missing_count = missing.height
             ids = missing.select(pl.col("id").unique().sort().head(MISSING_SAMPLE))
@@ -216,6 +225,20 @@ class Opportunities(ColumnTable):
                 _category(row.get("category")),
                 status,
             )
+
+
+def _with_currency(frame: Any, currency: Currency | None) -> Any:
+    """The frame with a currency in every row: ``currency`` fills a missing column or cell;
+    without one, a missing column or an empty cell is refused."""
+    pl = polars()
+    if "currency" not in frame.columns:
+        if currency is None:
+            raise ValidationError("currency: there is no currency column; pass currency=")
+        return frame.with_columns(pl.lit(currency.code).alias("currency"))
+    if currency is not None:
+        return frame.with_columns(pl.col("currency").fill_null(currency.code))
+    _no_null_currency(frame)
+    return frame
 
 
 def _no_null_currency(frame: Any) -> None:
