@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 
@@ -26,21 +27,26 @@ def _checked_number(attribute: attrs.Attribute[Any], value: Any) -> Decimal | in
     if isinstance(number, bool) or not isinstance(number, Decimal | int):
         raise ValidationError(
             f"{attribute.name}: expected a number, Money or Percent, got "
-            f"{type(value).__name__} {value!r}"
+            f"{type(value).__name__} {show(value, 200)}"
         )
     return number
+
+
+def _plain(value: object) -> str:
+    """``str(value)``, except that an int too long for Python to print is described."""
+    return show(value, 200) if isinstance(value, int) else str(value)
 
 
 def positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Refuse zero and negative numbers, Money and Percent (and anything not a number)."""
     if value is not None and not _checked_number(attribute, value) > 0:
-        raise ValidationError(f"{attribute.name}: must be > 0, got {value}")
+        raise ValidationError(f"{attribute.name}: must be > 0, got {_plain(value)}")
 
 
 def non_negative(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Refuse negative numbers, Money and Percent (and anything not a number)."""
     if value is not None and _checked_number(attribute, value) < 0:
-        raise ValidationError(f"{attribute.name}: must be >= 0, got {value}")
+        raise ValidationError(f"{attribute.name}: must be >= 0, got {_plain(value)}")
 
 
 def percent_0_100(_: object, attribute: attrs.Attribute[Any], value: Percent | None) -> None:
@@ -50,7 +56,7 @@ def percent_0_100(_: object, attribute: attrs.Attribute[Any], value: Percent | N
     if not isinstance(value, Percent):
         raise ValidationError(
             f"{attribute.name}: expected a Percent such as Percent('10'), got "
-            f"{type(value).__name__} {value!r}"
+            f"{type(value).__name__} {show(value, 200)}"
         )
     if not value.is_between(0, 100):
         raise ValidationError(f"{attribute.name}: must be between 0 % and 100 %, got {value}")
@@ -59,7 +65,7 @@ def percent_0_100(_: object, attribute: attrs.Attribute[Any], value: Percent | N
 def text(value: object, what: str) -> str:
     """``value`` when it is a non-blank string, else ValidationError naming ``what``."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what}: must be a non-empty string, got {value!r}")
+        raise ValidationError(f"{what}: must be a non-empty string, got {show(value, 200)}")
     return value
 
 

@@ -73,3 +73,24 @@ def test_rule_ranges_must_be_ordered() -> None:
 def test_quantities_in_underscores_or_arabic_indic_digits_are_refused(text: str) -> None:
     with pytest.raises(ValidationError, match=r"quantity: .* is not a decimal number"):
         LineRequest("DRILL", text)
+
+
+def test_a_huge_integer_in_a_rule_gets_a_readable_error() -> None:
+    """Python refuses to print an int of more than 4,300 digits; the shared validators say
+    what it is instead of failing while building the message (found by a constructor probe)."""
+    from crmcore.pricing import AmountOff, PercentOff, TargetTotal
+    from crmcore.receivables import AgingBuckets
+
+    huge = 10**5000
+    with pytest.raises(ValidationError, match=r"amount: .* got int an integer of about 5000 d"):
+        AmountOff(huge)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"amount: .* got tuple <tuple>"):
+        AmountOff((huge,))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"percent: .* got int an integer of about 5000"):
+        PercentOff(-huge)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"total: .* an integer of about 5000 digits"):
+        TargetTotal(huge)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"edges\[1\]: must be greater than an integer"):
+        AgingBuckets((huge, 5))
+    with pytest.raises(ValidationError, match=r"edges\[0\]: must be an integer >= 1, got an in"):
+        AgingBuckets((-huge,))

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore._validators import non_empty, non_negative, positive
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.workflow import Condition, Predicate, as_condition
@@ -17,12 +18,12 @@ __all__ = ["ClaimLimits", "PoolMember", "RecycleRules"]
 def _whole(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Refuse anything but an int (or None): a bool, float, Decimal or str is not a count."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValidationError(f"{attribute.name}: must be a whole number, got {value!r}")
+        raise ValidationError(f"{attribute.name}: must be a whole number, got {show(value, 200)}")
 
 
 def _flag(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, bool):
-        raise ValidationError(f"{attribute.name}: must be true or false, got {value!r}")
+        raise ValidationError(f"{attribute.name}: must be true or false, got {show(value, 200)}")
 
 
 _POSITIVE = attrs.validators.and_(_whole, positive)

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 
@@ -35,7 +36,7 @@ _NUMBER_TYPES = (str, int, Decimal)
 
 def _shown(value: object) -> str:
     """The value with its type, unless its repr already names it: ``str 'x'``, ``Decimal('1')``."""
-    shown, kind = repr(value), type(value)
+    shown, kind = show(value, 200), type(value)
     if shown.startswith((kind.__name__, f"{kind.__module__}.")):
         return shown
     return f"{kind.__name__} {shown}"

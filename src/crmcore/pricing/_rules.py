@@ -12,7 +12,7 @@ from typing import ClassVar
 import attrs
 
 from crmcore._decimal import CONTEXT, context_class, to_decimal
-from crmcore._numbers import check_result
+from crmcore._numbers import check_result, show
 from crmcore._validators import non_empty, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
@@ -125,7 +125,7 @@ def _tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
         raise ValidationError("tiers: at least one tier is required")
     for i, tier in enumerate(tiers):
         if not isinstance(tier, Tier):
-            raise ValidationError(f"tiers[{i}]: expected a Tier, got {tier!r}")
+            raise ValidationError(f"tiers[{i}]: expected a Tier, got {show(tier, 200)}")
     for a, b in itertools.pairwise(tiers):
         if not a.min_quantity < b.min_quantity:
             raise ValidationError(

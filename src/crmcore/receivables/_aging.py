@@ -23,7 +23,7 @@ import attrs
 
 from crmcore._decimal import CONTEXT
 from crmcore._deprecation import deprecated
-from crmcore._numbers import check_result
+from crmcore._numbers import check_result, show
 from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
 from crmcore._validators import non_empty
@@ -87,10 +87,11 @@ def _edges(value: Iterable[int]) -> tuple[int, ...]:
         raise ValidationError("edges: at least one edge is required")
     for i, edge in enumerate(edges):
         if isinstance(edge, bool) or not isinstance(edge, int) or edge < 1:
-            raise ValidationError(f"edges[{i}]: must be an integer >= 1, got {edge!r}")
+            raise ValidationError(f"edges[{i}]: must be an integer >= 1, got {show(edge)}")
         if i and edge <= edges[i - 1]:
             raise ValidationError(
-                f"edges[{i}]: must be greater than {edges[i - 1]}, got {edge} (edges ascend)"
+                f"edges[{i}]: must be greater than {show(edges[i - 1])}, got {show(edge)} "
+                "(edges ascend)"
             )
     return edges
 
@@ -151,7 +152,7 @@ def _amounts(row: AgingRow, attribute: attrs.Attribute[Any], value: tuple[Decima
         raise ValidationError(f"amounts: expected a tuple of Decimal, got {type(value).__name__}")
     for i, amount in enumerate(value):
         if type(amount) is not Decimal or not amount.is_finite():
-            raise ValidationError(f"amounts[{i}]: expected a finite Decimal, got {amount!r}")
+            raise ValidationError(f"amounts[{i}]: expected a finite Decimal, got {show(amount)}")
         check_result(amount, f"amounts[{i}]")
     check_result(_sum(value), "amounts: the total")
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import NotFound, ValidationError
 from crmcore.forecast import ForecastTable, Opportunity, weighted_forecast
 from crmcore.leads import Lead, Pool
@@ -60,7 +61,7 @@ class Period:
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
-                raise ValidationError(f"period.{name}: expected a date, got {value!r}")
+                raise ValidationError(f"period.{name}: expected a date, got {show(value, 200)}")
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValidationError(f"period: end {self.end} is before start {self.start}")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import NotFound, ValidationError
 from crmcore.visits._customers import CustomerSite
 from crmcore.visits._facts import VisitFact
@@ -20,7 +21,9 @@ __all__ = ["DueCustomer", "FrequencyRow", "FrequencyRules", "FrequencyTable"]
 
 def _per_tier(value: Mapping[str, int]) -> dict[str, int]:
     if not isinstance(value, Mapping):
-        raise ValidationError(f"visits: expected tier -> visits per period, got {value!r}")
+        raise ValidationError(
+            f"visits: expected tier -> visits per period, got {show(value, 200)}"
+        )
     table: dict[str, int] = {}
     for tier, count in value.items():
         if not isinstance(tier, str) or not tier.strip():
@@ -33,7 +36,7 @@ def _per_tier(value: Mapping[str, int]) -> dict[str, int]:
 
 def _grain(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in (Grain.WEEK, Grain.MONTH):
-        raise ValidationError(f"{attribute.name}: a week or a month, got {value!r}")
+        raise ValidationError(f"{attribute.name}: a week or a month, got {show(value, 200)}")
 
 
 @attrs.frozen(kw_only=True)

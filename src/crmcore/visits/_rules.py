@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from crmcore._decimal import to_decimal
+from crmcore._numbers import show
 from crmcore.errors import ValidationError
 
 __all__ = ["OutsidePolicy", "Requirement", "VisitRules"]
@@ -43,7 +44,7 @@ def _minutes(_: object, attribute: attrs.Attribute[Any], value: int | None) -> N
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{attribute.name}: expected whole minutes, got {value!r}")
+        raise ValidationError(f"{attribute.name}: expected whole minutes, got {show(value, 200)}")
     if value < 0:
         raise ValidationError(f"{attribute.name}: must be >= 0 minutes, got {value}")
 
@@ -71,10 +72,12 @@ class VisitRules:
         for name in ("check_in", "check_out"):
             if not isinstance(getattr(self, name), Requirement):
                 raise ValidationError(
-                    f"{name}: expected a Requirement, got {getattr(self, name)!r}"
+                    f"{name}: expected a Requirement, got {show(getattr(self, name), 200)}"
                 )
         if not isinstance(self.outside, OutsidePolicy):
-            raise ValidationError(f"outside: expected an OutsidePolicy, got {self.outside!r}")
+            raise ValidationError(
+                f"outside: expected an OutsidePolicy, got {show(self.outside, 200)}"
+            )
         if (
             self.min_minutes is not None
             and self.max_minutes is not None

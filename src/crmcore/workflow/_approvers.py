@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore._validators import non_empty
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import Directory, DirectoryUser
@@ -40,7 +41,9 @@ __all__ = [
 
 def _levels(_: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{attribute.name}: must be a whole number >= 1, got {value!r}")
+        raise ValidationError(
+            f"{attribute.name}: must be a whole number >= 1, got {show(value, 200)}"
+        )
 
 
 def _levels_up(levels: int) -> str:
@@ -207,7 +210,7 @@ def _text(key: str, value: object) -> str:
     if value is None:
         raise ValidationError(f"{key}: required")
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{key}: must be a non-empty string, got {value!r}")
+        raise ValidationError(f"{key}: must be a non-empty string, got {show(value, 200)}")
     return value
 
 
@@ -215,7 +218,7 @@ def _whole(key: str, value: object) -> int:
     if value is None:
         raise ValidationError(f"{key}: required")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{key}: must be a whole number >= 1, got {value!r}")
+        raise ValidationError(f"{key}: must be a whole number >= 1, got {show(value, 200)}")
     return value
 
 

@@ -16,6 +16,7 @@ import attrs
 
 from crmcore._dates import MAX_DAYS, check_count
 from crmcore._deprecation import deprecated
+from crmcore._numbers import show
 from crmcore._validators import non_empty
 from crmcore.errors import ConfigError, NotFound, ValidationError
 from crmcore.serialization import from_dict, load_json, to_dict
@@ -38,7 +39,9 @@ __all__ = [
 
 def _positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{attribute.name}: must be a whole number >= 1, got {value!r}")
+        raise ValidationError(
+            f"{attribute.name}: must be a whole number >= 1, got {show(value, 200)}"
+        )
 
 
 _MODE_KINDS: Final = ("ANY", "ALL", "QUORUM")
@@ -47,7 +50,8 @@ _MODE_KINDS: Final = ("ANY", "ALL", "QUORUM")
 def _mode_kind(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in _MODE_KINDS:
         raise ValidationError(
-            f"{attribute.name}: unknown mode {value!r} (use 'ANY', 'ALL' or 'QUORUM' with n >= 1)"
+            f"{attribute.name}: unknown mode {show(value, 200)} "
+            "(use 'ANY', 'ALL' or 'QUORUM' with n >= 1)"
         )
 
 
