@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -11,7 +12,21 @@ from crmcore._numbers import show
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 
-__all__ = ["non_empty", "non_negative", "percent_0_100", "positive", "text"]
+__all__ = ["member", "non_empty", "non_negative", "percent_0_100", "positive", "text"]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def member(kind: type[E], value: object, name: str) -> E:
+    """``value`` as a member of ``kind`` (a member or its value); ValidationError naming
+    ``name`` and the choices otherwise (never the enum's own ValueError)."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise ValidationError(f"{name}: {show(value)} is not one of {choices}") from None
 
 
 def _number(value: Any) -> Decimal | int:

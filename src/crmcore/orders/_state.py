@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from crmcore._validators import member
 from crmcore.errors import PermissionDenied
 from crmcore.ports import Actor
 from crmcore.workflow import StateMachine, Transition
@@ -41,6 +42,10 @@ def _roles(value: Iterable[str] | str) -> frozenset[str]:
     return frozenset({value}) if isinstance(value, str) else frozenset(value)
 
 
+def _invoice_basis(value: object) -> InvoiceBasis:
+    return member(InvoiceBasis, value, "invoice_basis")
+
+
 @attrs.frozen
 class OrderPolicy:
     """Role names the order itself checks: who ships and confirms receipt (a business rule),
@@ -53,7 +58,9 @@ class OrderPolicy:
     reprice_roles: frozenset[str] = attrs.field(
         default=frozenset({"manager", "admin"}), converter=_roles
     )
-    invoice_basis: InvoiceBasis = attrs.field(default=InvoiceBasis.ORDERED, converter=InvoiceBasis)
+    invoice_basis: InvoiceBasis = attrs.field(
+        default=InvoiceBasis.ORDERED, converter=_invoice_basis
+    )
 
 
 _S = OrderStatus

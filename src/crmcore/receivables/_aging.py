@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, Inexact, localcontext
 from functools import reduce
 from operator import attrgetter
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import attrs
 
@@ -26,7 +26,7 @@ from crmcore._deprecation import deprecated
 from crmcore._numbers import check_result, show
 from crmcore._plots import stacked
 from crmcore._tables import Record, ResultTable
-from crmcore._validators import non_empty
+from crmcore._validators import member, non_empty
 from crmcore.errors import ValidationError
 from crmcore.money import Currency, Money, get_currency
 from crmcore.money._money import AMOUNT_SLOT, CURRENCY_SLOT, money_each, rounded_each
@@ -58,18 +58,6 @@ class AgingBasis(enum.Enum):
 
     DUE_DATE = "due_date"
     ISSUE_DATE = "issue_date"
-
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _choice(kind: type[E], value: object, name: str) -> E:
-    """``value`` as a member of ``kind``; ValidationError naming ``name`` and the choices."""
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in kind)
-        raise ValidationError(f"{name}: {value!r} is not one of {choices}") from None
 
 
 class GroupBy(enum.Enum):
@@ -356,8 +344,8 @@ class AgingAggregate:
         aggregate = cls(
             as_of,
             buckets,
-            _choice(AgingBasis, basis, "basis"),
-            _choice(GroupBy, group_by, "group_by"),
+            member(AgingBasis, basis, "basis"),
+            member(GroupBy, group_by, "group_by"),
         )
         aggregate.add_all(items)
         return aggregate

@@ -12,7 +12,7 @@ import attrs
 
 from crmcore._decimal import CONTEXT, in_context
 from crmcore._deprecation import deprecated
-from crmcore._validators import non_negative
+from crmcore._validators import member, non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
 from crmcore.receivables._account import CustomerAccount
@@ -77,6 +77,14 @@ def _grade_decisions(value: Mapping[str, Any]) -> dict[str, CreditDecision]:
     return {grade: CreditDecision(decision) for grade, decision in dict(value).items()}
 
 
+def _credit_decision_over_limit(value: object) -> CreditDecision:
+    return member(CreditDecision, value, "over_limit")
+
+
+def _credit_decision_no_limit(value: object) -> CreditDecision:
+    return member(CreditDecision, value, "no_limit")
+
+
 @attrs.frozen
 class CreditPolicy:
     """Credit limits and what to do beyond them; loads from plain data.
@@ -99,11 +107,13 @@ class CreditPolicy:
     )
     customer_groups: dict[str, str] = attrs.field(factory=dict)
     over_limit: CreditDecision = attrs.field(
-        default=CreditDecision.NEEDS_APPROVAL, converter=CreditDecision
+        default=CreditDecision.NEEDS_APPROVAL,
+        converter=_credit_decision_over_limit,
     )
     block_above: Percent | None = None
     no_limit: CreditDecision = attrs.field(
-        default=CreditDecision.NEEDS_APPROVAL, converter=CreditDecision
+        default=CreditDecision.NEEDS_APPROVAL,
+        converter=_credit_decision_no_limit,
     )
     alert_at: Percent = attrs.field(default=Percent(80), converter=Percent)
     overdue_days: int = attrs.field(default=30, validator=non_negative)

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from crmcore._deprecation import deprecated
+from crmcore._validators import member
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.ports import Actor
 from crmcore.serialization import from_dict
@@ -92,6 +93,18 @@ def _some_role(_: object, attribute: attrs.Attribute[Any], value: frozenset[str]
         raise ValidationError(f"{attribute.name}: at least one role is required")
 
 
+def _overpayment_policy(value: object) -> OverpaymentPolicy:
+    return member(OverpaymentPolicy, value, "overpayment")
+
+
+def _invoicing_policy(value: object) -> InvoicingPolicy:
+    return member(InvoicingPolicy, value, "invoicing")
+
+
+def _return_credit_policy(value: object) -> ReturnCreditPolicy:
+    return member(ReturnCreditPolicy, value, "return_credit")
+
+
 @attrs.frozen
 class ReceivablePolicy:
     """Who may do what on a receivable, and the money rules; loads from plain data.
@@ -112,13 +125,16 @@ class ReceivablePolicy:
         default=frozenset({"sales", "finance"}), converter=_roles
     )
     overpayment: OverpaymentPolicy = attrs.field(
-        default=OverpaymentPolicy.ADVANCE, converter=OverpaymentPolicy
+        default=OverpaymentPolicy.ADVANCE,
+        converter=_overpayment_policy,
     )
     invoicing: InvoicingPolicy = attrs.field(
-        default=InvoicingPolicy.NET_AMOUNT, converter=InvoicingPolicy
+        default=InvoicingPolicy.NET_AMOUNT,
+        converter=_invoicing_policy,
     )
     return_credit: ReturnCreditPolicy = attrs.field(
-        default=ReturnCreditPolicy.ADVANCE, converter=ReturnCreditPolicy
+        default=ReturnCreditPolicy.ADVANCE,
+        converter=_return_credit_policy,
     )
 
     @classmethod

@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from crmcore._dates import MAX_DAYS, MAX_MONTHS, check_count, check_date
 from crmcore._decimal import CONTEXT, context_class, to_decimal
 from crmcore._deprecation import deprecated
-from crmcore._validators import percent_0_100, positive
+from crmcore._validators import member, percent_0_100, positive
 from crmcore.errors import ValidationError
 from crmcore.money import Money, Percent
 from crmcore.serialization import from_dict
@@ -46,11 +46,19 @@ def _optional_decimal(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, "value: ")
 
 
+def _portion_kind(value: object) -> PortionKind:
+    return member(PortionKind, value, "kind")
+
+
+def _due_kind(value: object) -> DueKind:
+    return member(DueKind, value, "kind")
+
+
 @attrs.frozen
 class Portion:
     """A share of the amount: a percent, a fixed amount (receivable's currency) or the rest."""
 
-    kind: PortionKind = attrs.field(converter=PortionKind)
+    kind: PortionKind = attrs.field(converter=_portion_kind)
     value: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
 
     def __attrs_post_init__(self) -> None:
@@ -106,7 +114,7 @@ class DueKind(enum.Enum):
 class DueRule:
     """When a term line falls due, computed from the anchor date in one step."""
 
-    kind: DueKind = attrs.field(converter=DueKind)
+    kind: DueKind = attrs.field(converter=_due_kind)
     days: int = attrs.field(default=0, validator=_days)
     months: int = attrs.field(default=0, validator=_months)
     day: int | None = None
