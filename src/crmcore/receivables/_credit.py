@@ -12,6 +12,7 @@ import attrs
 
 from crmcore._decimal import CONTEXT, in_context
 from crmcore._deprecation import deprecated
+from crmcore._numbers import show
 from crmcore._validators import member, non_negative
 from crmcore.errors import CurrencyMismatch, ValidationError
 from crmcore.money import Currency, Money, Percent, get_currency
@@ -51,7 +52,7 @@ def _check_limits(_: object, attribute: attrs.Attribute[Any], value: dict[str, M
     for key, limit in value.items():
         if not isinstance(limit, Money) or limit.amount < 0:
             raise ValidationError(
-                f"{attribute.name}[{key}]: a credit limit must be Money >= 0, got {limit}"
+                f"{attribute.name}[{key}]: a credit limit must be Money >= 0, got {show(limit)}"
             )
 
 
@@ -74,7 +75,10 @@ class CreditBypass:
 
 
 def _grade_decisions(value: Mapping[str, Any]) -> dict[str, CreditDecision]:
-    return {grade: CreditDecision(decision) for grade, decision in dict(value).items()}
+    return {
+        grade: member(CreditDecision, decision, f"grade_decisions[{show(grade)}]")
+        for grade, decision in dict(value).items()
+    }
 
 
 def _credit_decision_over_limit(value: object) -> CreditDecision:

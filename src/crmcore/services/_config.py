@@ -7,6 +7,7 @@ from datetime import date
 
 import attrs
 
+from crmcore._numbers import show
 from crmcore.errors import ConfigError, ValidationError
 from crmcore.forecast import SalesProcess
 from crmcore.leads import ClaimLimits, PoolConfig, Router
@@ -188,7 +189,7 @@ class CrmConfig:
         for i, process in enumerate(self.sales_processes):
             if not isinstance(process, SalesProcess):
                 raise ConfigError(
-                    f"sales_processes[{i}]: expected a SalesProcess, got {process!r}"
+                    f"sales_processes[{i}]: expected a SalesProcess, got {show(process)}"
                 )
         setattr_(self, "sales_processes", tuple(with_roles(p) for p in self.sales_processes))
         ids = [p.id for p in self.processes]

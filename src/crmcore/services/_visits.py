@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from crmcore._decimal import to_decimal
+from crmcore._numbers import show
 from crmcore.errors import InvariantViolation, NotFound, ValidationError
 from crmcore.orders import Order, OrderStatus
 from crmcore.ports import Actor
@@ -64,7 +65,7 @@ def _radius(value: object) -> Decimal:
 
 def _days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(f"{attribute.name}: expected whole days >= 0, got {value!r}")
+        raise ValidationError(f"{attribute.name}: expected whole days >= 0, got {show(value)}")
 
 
 @attrs.frozen(kw_only=True)

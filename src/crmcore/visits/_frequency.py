@@ -50,7 +50,7 @@ class FrequencyRules:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.default, bool) or not isinstance(self.default, int) or self.default < 0:
-            raise ValidationError(f"default: expected whole visits >= 0, got {self.default!r}")
+            raise ValidationError(f"default: expected whole visits >= 0, got {show(self.default)}")
 
     def required(self, tier: str | None) -> int:
         """Visits a customer of ``tier`` needs per period."""

@@ -46,7 +46,7 @@ def _minutes(_: object, attribute: attrs.Attribute[Any], value: int | None) -> N
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{attribute.name}: expected whole minutes, got {show(value, 200)}")
     if value < 0:
-        raise ValidationError(f"{attribute.name}: must be >= 0 minutes, got {value}")
+        raise ValidationError(f"{attribute.name}: must be >= 0 minutes, got {show(value)}")
 
 
 @attrs.frozen(kw_only=True)
