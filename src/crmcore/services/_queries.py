@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from crmcore._dates import check_count
 from crmcore.errors import NotFound
 from crmcore.money import Money
 from crmcore.orders import Order, OrderProgress, order_progress
@@ -44,6 +45,9 @@ __all__ = [
     "Queries",
     "ShipmentTodo",
 ]
+
+#: The most events one ``undelivered`` page returns.
+MAX_PAGE: Final = 100_000
 
 
 @attrs.frozen
@@ -408,7 +412,8 @@ class Queries(RecordQueries):
 
     def undelivered(self, actor: Actor | str, limit: int = 100) -> list[StoredEvent]:
         """Committed events whose notifications did not go out yet (a Notifier failed),
-        oldest first; ``crm.deliver()`` sends them again."""
+        oldest first, at most ``limit`` (0..100,000); ``crm.deliver()`` sends them again."""
+        check_count(limit, "limit", MAX_PAGE, "events")
 
         def work(case: UseCase) -> list[StoredEvent]:
             return self._crm.storage.undelivered(limit)
