@@ -22,6 +22,7 @@ __all__ = [
     "amount_column",
     "check_text",
     "checked_rows",
+    "clean_single",
     "date_column",
     "defer_text",
     "first_null",
@@ -156,6 +157,16 @@ def check_text(frame: Any, column: str, *, required: bool) -> Any:
     if required:
         _fail(frame, pl.col(column).is_null(), column, "is empty (a value is required)")
     return frame
+
+
+def clean_single(frame: Any, column: str) -> str | None:
+    """The one text every row of ``column`` holds when it needs no cleaning (not empty, no
+    outer whitespace), else None: the usual currency column is then checked once."""
+    pl = polars()
+    if column not in frame.columns or frame.schema[column] != pl.String:
+        return None
+    one = single_value(frame, column)
+    return one if isinstance(one, str) and one == one.strip() != "" else None
 
 
 def defer_text(

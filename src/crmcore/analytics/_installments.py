@@ -18,6 +18,7 @@ from crmcore.analytics._columns import INSTALLMENT_COLUMNS
 from crmcore.analytics._frame import (
     FrameInput,
     checked_rows,
+    clean_single,
     defer_text,
     first_null,
     frame_of,
@@ -69,9 +70,8 @@ class Installments(ColumnTable):
         pl = polars()
         data = select(frame_of(frame), INSTALLMENT_COLUMNS, REQUIRED, columns)
         # one clean currency in every row (the usual table) is checked once, not per row
-        text = "currency" in data.columns and data.schema["currency"] == pl.String
-        one = single_value(data, "currency") if text else None
-        clean = isinstance(one, str) and one == one.strip() != ""
+        one = clean_single(data, "currency")
+        clean = one is not None
         data = prepare(
             data,
             optional=["currency"] if "currency" in data.columns and not clean else [],

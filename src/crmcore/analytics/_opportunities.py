@@ -18,13 +18,13 @@ from typing import Any, Final
 from crmcore.analytics._columns import OPPORTUNITY_COLUMNS
 from crmcore.analytics._exact import EXACT
 from crmcore.analytics._frame import (
+    clean_single,
     defer_text,
     frame_of,
     percent_column,
     polars,
     prepare,
     select,
-    single_value,
 )
 from crmcore.analytics._table import ColumnTable
 from crmcore.errors import CurrencyMismatch, ValidationError
@@ -113,12 +113,10 @@ class Opportunities(ColumnTable):
         cls, frame: Any, *, columns: Mapping[str, str] | None = None, locale: str | None = None
     ) -> Opportunities:
         """From a polars DataFrame; every value is checked and typed (exact decimals)."""
-        pl = polars()
         data = select(frame_of(frame), OPPORTUNITY_COLUMNS, REQUIRED, columns)
-        # one clean currency in every row (the usual export) is checked once, not per row
-        text = "currency" in data.columns and data.schema["currency"] == pl.String
-        one = single_value(data, "currency") if text else None
-        clean = isinstance(one, str) and one == one.strip() != ""
+        # one clean currency in every row (the usual table) is checked once, not per row
+        one = clean_single(data, "currency")
+        clean = one is not None
         data = prepare(
             data,
             optional=["currency"] if "currency" in data.columns and not clean else [],
